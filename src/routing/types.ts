@@ -1,0 +1,74 @@
+/**
+ * Routing's public contract: institutions, agreements and the pure functions that decide who
+ * may receive what. No I/O happens in routing except loading the contract set.
+ */
+import type { Catalogue } from '../schemas/types.js';
+
+export type InstitutionKind = 'court' | 'prosecution' | 'police' | 'ministry' | 'bank' | 'fund' | 'counsellor' | 'hub';
+export type Classification = 'public' | 'restricted' | 'juvenile' | 'gbv';
+export type AdapterName = 'json-http' | 'xml-http' | 'iso20022';
+
+export interface Institution {
+  id: string;
+  kind: InstitutionKind;
+  name: { ar?: string; en: string };
+  adapter: AdapterName;
+  /** where deliveries are POSTed */
+  endpoints: { deliveries: string };
+  /** classes beyond public/restricted this institution is cleared for: 'juvenile', 'gbv' */
+  clearances: Classification[];
+}
+
+export interface RetryPolicy {
+  /** delays in seconds before attempt 2, 3, ...; its length + 1 is the maximum number of attempts */
+  schedule: number[];
+  /** 0..1: each delay is multiplied by a random factor in [1 - jitter, 1 + jitter] */
+  jitter: number;
+}
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+/** One recipient in a routing decision: who, by which grant, in which major, which fields. */
+export interface PlannedDelivery {
+  recipient: string;
+  agreement: string;
+  /** the grant's id inside the agreement */
+  grant: string;
+  /** the schema major this recipient pinned */
+  major: number;
+  /** JSON pointers into the payload that the recipient may see; ['*'] or [''] means everything */
+  fields: string[];
+  retry: RetryPolicy;
+  rateLimit?: RateLimit;
+  /** whether an unsigned 2xx from the recipient counts as delivered (issue 3) */
+  acceptUnsignedReceipt: boolean;
+}
+
+export interface RoutingInput {
+  sender: string;
+  type: string;
+  version: string;
+  classification: Classification;
+  data: unknown;
+}
+
+export interface RoutingDecision {
+  sender: string;
+  type: string;
+  version: string;
+  /** the effective classification (at least the envelope's) */
+  classification: Classification;
+  deliveries: PlannedDelivery[];
+}
+
+export interface Contracts {
+  dir: string;
+  catalogue: Catalogue;
+  institutions: ReadonlyMap<string, Institution>;
+  institution(id: string): Institution | undefined;
+  /** queries an institution may run (issue 4, read APIs) */
+  queriesFor(id: string): string[];
+}
