@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { register as run } from './run.js';
+import { register as audit } from './audit.js';
 
 /** Each group registers itself; order is the order in `wasla --help`. */
 type Register = (program: Command) => void;
-const groups: Register[] = [];
+const groups: Register[] = [run, audit];
 
 export function registerCommands(program: Command): void {
   for (const register of groups) register(program);

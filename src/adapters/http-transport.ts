@@ -1,0 +1,63 @@
+/**
+ * Sending one request over HTTP(S) with a keep-alive agent and a hard timeout. Node's global fetch
+ * costs several times the client CPU of http.request on a keep-alive agent, so the hot path uses
+ * this. A timeout or connection error is thrown as a TransportError (always retryable).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { OutboundRequest, TransportResponse } from './types.js';
+
+export class TransportError extends Error {
+  constructor(message: string, public readonly kind: 'timeout' | 'connection') {
+    super(message);
+  }
+}
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export class HttpTransport {
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+
+  send(req: OutboundRequest, timeoutMs: number): Promise<TransportResponse> {
+    const url = new URL(req.url);
+    const isHttps = url.protocol === 'https:';
+    const lib = isHttps ? https : http;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const done = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const r = lib.request(url, {
+        method: req.method,
+        headers: { ...req.headers, 'content-length': String(req.body.length) },
+        agent: isHttps ? this.httpsAgent : this.httpAgent,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
+        });
+        res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+        res.on('error', (e) => done(() => reject(new TransportError(`response failed: ${e.message}`, 'connection'))));
+      });
+      // one timer covers connect, send and the whole response: a hanging receiver costs one slot
+      // for timeoutMs, never more
+      const timer = setTimeout(() => {
+        done(() => reject(new TransportError(`no answer within ${timeoutMs} ms`, 'timeout')));
+        r.destroy();
+      }, timeoutMs);
+      r.on('error', (e: NodeJS.ErrnoException) => done(() => reject(new TransportError(`${e.code ?? 'error'}: ${e.message}`, 'connection'))));
+      r.end(req.body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The Hono application: request ids, problem+json for every refusal, and the routes. Built from
+ * ApiDeps so tests call it in-process with `app.request()` and the server mounts the same object.
+ */
+import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import type { ApiDeps } from './deps.js';
+import { RouteBook } from './route-docs.js';
+import { buildOpenApi } from './openapi.js';
+import { internalErrorResponse, problemResponse, toWaslaError } from './problem.js';
+import { messageRoutes } from './routes/messages.js';
+import { operationsRoutes } from './routes/operations.js';
+import { NotFoundError } from '../errors.js';
+
+export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
+
+export interface App {
+  app: Hono;
+  openapi: () => Record<string, unknown>;
+}
+
+export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): App {
+  const app = new Hono();
+  const book = new RouteBook(app);
+
+  app.use('*', async (c, next) => {
+    const id = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
+    c.header('x-request-id', id);
+    await next();
+  });
+
+  let doc: Record<string, unknown> | undefined;
+  const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
+  messageRoutes(book, deps);
+  for (const register of extraRoutes) register(book, deps);
+  operationsRoutes(book, deps, openapi);
+
+  app.notFound((c) => problemResponse(c, new NotFoundError('route-not-found', `no route ${c.req.method} ${c.req.path}`)));
+  app.onError((err, c) => {
+    const known = toWaslaError(err);
+    if (known) {
+      deps.metrics.messagesRefused.inc({ reason: known.code });
+      if (known.status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
+      return problemResponse(c, known);
+    }
+    deps.log.error({ err, path: c.req.path }, 'unhandled error');
+    deps.metrics.messagesRefused.inc({ reason: 'internal' });
+    return internalErrorResponse(c);
+  });
+  return { app, openapi };
+}

@@ -1,0 +1,110 @@
+/** POST /v1/messages (intake) and GET /v1/messages/{id} (status, deliveries, attempts). */
+import type { Context } from 'hono';
+import { ForbiddenError, NotFoundError, RequestRefusedError } from '../../errors.js';
+import { acceptMessage } from '../../intake/accept.js';
+import { getMessageView } from '../../store/index.js';
+import { UUID_RE } from '../../ids.js';
+import type { RouteBook } from '../route-docs.js';
+import { json, problem } from '../route-docs.js';
+import type { ApiDeps } from '../deps.js';
+import { readBody } from '../body.js';
+
+const MEDIA = /^application\/(cloudevents\+)?json\s*(;|$)/i;
+
+export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
+  book.add('post', '/v1/messages', {
+    operationId: 'sendMessage',
+    summary: 'Send a message',
+    description: 'Validates the envelope and its data against the schema version, authorizes the sender by the agreements, routes to every entitled recipient, and commits message, deliveries and audit entry in one transaction before answering 202.',
+    tags: ['messages'],
+    parameters: [
+      { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: 'same key + same body answers the same and stores nothing new; same key + other body is refused (422)' },
+    ],
+    requestBody: { required: true, content: { 'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } }, 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } } },
+    responses: {
+      202: json('Accepted: durable and routed', { $ref: '#/components/schemas/Accepted' }),
+      400: problem('Malformed JSON or envelope'),
+      401: problem('Not authenticated'),
+      403: problem('No agreement allows this sender to send this'),
+      413: problem('Body too large'),
+      415: problem('Unsupported media type'),
+      422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
+      503: problem('Database unreachable; nothing stored'),
+    },
+  }, async (c: Context) => {
+    const ct = c.req.header('content-type') ?? '';
+    if (!MEDIA.test(ct)) {
+      throw new RequestRefusedError({ code: 'unsupported-media-type', status: 415, title: 'Unsupported media type', detail: 'send application/cloudevents+json or application/json' });
+    }
+    const body = await readBody(c, deps.maxBodyBytes);
+    const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
+    const { answer, replayed } = await acceptMessage(deps.intake, {
+      sender: principal.institution,
+      credential: principal.credential,
+      body,
+      idempotencyKey: c.req.header('idempotency-key'),
+    });
+    if (!replayed) deps.metrics.messagesAccepted.inc({ type: answer.type });
+    c.header('location', `/v1/messages/${answer.id}`);
+    if (replayed) c.header('idempotent-replayed', 'true');
+    return c.json(answer, 202);
+  });
+
+  book.add('get', '/v1/messages/:id', {
+    operationId: 'getMessage',
+    summary: 'A message, its routing decision, each delivery and every attempt',
+    description: 'Visible to the sender of the message. Each read is written to the audit log.',
+    tags: ['messages'],
+    parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+    responses: {
+      200: json('The message with its deliveries', { type: 'object' }),
+      401: problem('Not authenticated'),
+      403: problem('Not the sender of this message'),
+      404: problem('No such message'),
+    },
+  }, async (c: Context) => {
+    const id = c.req.param('id') ?? '';
+    const principal = await deps.authenticate({ method: 'GET', url: c.req.url, headers: c.req.raw.headers, body: Buffer.alloc(0) });
+    if (!UUID_RE.test(id)) throw new NotFoundError('message-not-found', `no message ${id}`);
+    const view = await getMessageView(deps.db, id);
+    if (!view) throw new NotFoundError('message-not-found', `no message ${id}`);
+    if (view.message.sender !== principal.institution) {
+      throw new ForbiddenError('not-your-message', 'only the sender of a message may read its delivery status');
+    }
+    await deps.audit({ actor: principal.institution, action: 'message.read', subject: id, data: { credential: principal.credential } });
+    const m = view.message;
+    return c.json({
+      id: m.id,
+      sender: m.sender,
+      type: m.type,
+      version: m.version,
+      classification: m.classification,
+      receivedAt: m.receivedAt.toISOString(),
+      envelope: m.envelope,
+      routing: m.routing,
+      deliveries: view.deliveries.map((d) => ({
+        id: d.id,
+        recipient: d.recipient,
+        agreement: d.agreement,
+        grant: d.grant,
+        major: d.major,
+        fields: d.fields,
+        state: d.state,
+        attempts: d.attempts,
+        nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+        lastError: d.lastError,
+        deliveredAt: d.deliveredAt?.toISOString() ?? null,
+        attemptLog: d.attemptLog.map((a) => ({
+          number: a.number,
+          startedAt: a.startedAt.toISOString(),
+          durationMs: a.durationMs,
+          statusCode: a.statusCode,
+          outcome: a.outcome,
+          error: a.error,
+          receipt: a.receipt,
+          worker: a.worker,
+        })),
+      })),
+    });
+  });
+}

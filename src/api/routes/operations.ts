@@ -1,0 +1,55 @@
+/** Liveness, readiness, metrics, the OpenAPI document and its rendered reference page. */
+import type { Context } from 'hono';
+import type { RouteBook } from '../route-docs.js';
+import { json, problem } from '../route-docs.js';
+import type { ApiDeps } from '../deps.js';
+import { renderReference } from '../reference-page.js';
+
+export function operationsRoutes(book: RouteBook, deps: ApiDeps, openapi: () => Record<string, unknown>): void {
+  book.add('get', '/healthz', {
+    operationId: 'health', summary: 'Liveness: the process answers', tags: ['operations'],
+    responses: { 200: json('Alive', { type: 'object' }) },
+  }, (c: Context) => c.json({ status: 'ok' }));
+
+  book.add('get', '/readyz', {
+    operationId: 'ready', summary: 'Readiness: the database (and in server mode Redis) are reachable', tags: ['operations'],
+    responses: { 200: json('Ready', { type: 'object' }), 503: problem('A dependency is unreachable, or the hub is shutting down') },
+  }, async (c: Context) => {
+    const results: Record<string, string> = {};
+    let ok = deps.accepting();
+    if (!ok) results.shutdown = 'in progress';
+    await Promise.all(Object.entries(deps.checks).map(async ([name, check]) => {
+      try {
+        await Promise.race([check(), new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000).unref())]);
+        results[name] = 'ok';
+      } catch (err) {
+        ok = false;
+        results[name] = (err as Error).message || 'unreachable';
+      }
+    }));
+    if (ok) return c.json({ status: 'ready', mode: deps.mode, checks: results });
+    return c.body(JSON.stringify({
+      type: 'https://wasla.dev/problems/not-ready', title: 'Not ready', status: 503,
+      detail: Object.entries(results).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`).join('; '),
+      checks: results,
+    }), 503, { 'content-type': 'application/problem+json' });
+  });
+
+  book.add('get', '/metrics', {
+    operationId: 'metrics', summary: 'Prometheus metrics', tags: ['operations'],
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+  }, async (c: Context) => {
+    await deps.sample().catch((err) => deps.log.warn({ err: (err as Error).message }, 'metrics sampling failed'));
+    return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+
+  book.add('get', '/openapi.json', {
+    operationId: 'openapi', summary: 'This OpenAPI document', tags: ['operations'],
+    responses: { 200: json('OpenAPI 3.1', { type: 'object' }) },
+  }, (c: Context) => c.json(openapi()));
+
+  book.add('get', '/docs', {
+    operationId: 'reference', summary: 'The API reference, rendered from the OpenAPI document', tags: ['operations'],
+    responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+  }, (c: Context) => c.html(renderReference(openapi())));
+}

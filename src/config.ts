@@ -1,0 +1,130 @@
+/**
+ * Configuration: environment variables, parsed and validated once at start-up. A wrong value stops
+ * the start with a ConfigError naming the variable. Every variable is listed in CONFIG_DOCS, which
+ * the README's configuration table mirrors.
+ */
+import { resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface Config {
+  /** embedded: PGlite + in-process dispatcher; server: PostgreSQL + BullMQ */
+  mode: 'embedded' | 'server';
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  contractsDir: string;
+  host: string;
+  port: number;
+  role: Role;
+  logLevel: string;
+  maxBodyBytes: number;
+  /** Accept unsigned requests even when not on loopback. Never in production. */
+  insecureAllowUnsigned: boolean;
+  workerConcurrency: number;
+  /** how long a claimed delivery stays in_flight before the sweeper returns it to due */
+  leaseMs: number;
+  attemptTimeoutMs: number;
+  sweepIntervalMs: number;
+  shutdownGraceMs: number;
+  queueName: string;
+  /** PostgreSQL pool size per process (server mode) */
+  dbPoolSize: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string }> = [
+  { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', meaning: 'PostgreSQL connection string; set with REDIS_URL for server mode' },
+  { name: 'REDIS_URL', default: '(unset: in-process dispatcher)', meaning: 'Redis connection string for BullMQ scheduling' },
+  { name: 'WASLA_DATA_DIR', default: './.wasla', meaning: 'embedded mode: PGlite files and the data-directory lock; the PKI files' },
+  { name: 'WASLA_CONTRACTS_DIR', default: './contracts', meaning: 'the contract set: messages, institutions, agreements' },
+  { name: 'WASLA_HOST', default: '127.0.0.1', meaning: 'address the API listens on' },
+  { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
+  { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
+  { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
+  { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
+  { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'accept unsigned intake on a non-loopback address; for isolated test networks only' },
+  { name: 'WASLA_WORKER_CONCURRENCY', default: '16', meaning: 'deliveries attempted at once per worker process' },
+  { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper' },
+  { name: 'WASLA_ATTEMPT_TIMEOUT_MS', default: '10000', meaning: 'an attempt whose receiver has not answered by then is a timeout (retried)' },
+  { name: 'WASLA_SWEEP_INTERVAL_MS', default: '5000', meaning: 'how often the sweeper looks for due deliveries no job holds' },
+  { name: 'WASLA_SHUTDOWN_GRACE_MS', default: '15000', meaning: 'on SIGTERM, how long in-flight attempts may take to finish' },
+  { name: 'WASLA_QUEUE_NAME', default: 'wasla-deliveries', meaning: 'BullMQ queue name (server mode)' },
+  { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
+];
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expected ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, dflt: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'not a valid URL');
+  }
+  if (!protocols.includes(u.protocol)) throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got ${u.protocol}`);
+  return raw;
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (!values.includes(raw as T)) throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  if (Boolean(databaseUrl) !== Boolean(redisUrl)) {
+    throw new ConfigError(databaseUrl ? 'REDIS_URL' : 'DATABASE_URL',
+      'server mode needs both DATABASE_URL and REDIS_URL; embedded mode needs neither');
+  }
+  const cfg: Config = {
+    mode: databaseUrl ? 'server' : 'embedded',
+    databaseUrl,
+    redisUrl,
+    dataDir: resolve(env.WASLA_DATA_DIR || './.wasla'),
+    contractsDir: resolve(env.WASLA_CONTRACTS_DIR || './contracts'),
+    host: env.WASLA_HOST || '127.0.0.1',
+    port: int(env, 'WASLA_PORT', 8080, 0, 65535),
+    role: oneOf(env, 'WASLA_ROLE', ['api', 'worker', 'all'] as const, 'all'),
+    logLevel: oneOf(env, 'WASLA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    maxBodyBytes: int(env, 'WASLA_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    insecureAllowUnsigned: bool(env, 'WASLA_INSECURE_ALLOW_UNSIGNED', false),
+    workerConcurrency: int(env, 'WASLA_WORKER_CONCURRENCY', 16, 1, 1024),
+    leaseMs: int(env, 'WASLA_LEASE_MS', 60_000, 1000, 3_600_000),
+    attemptTimeoutMs: int(env, 'WASLA_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
+    sweepIntervalMs: int(env, 'WASLA_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
+    shutdownGraceMs: int(env, 'WASLA_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
+    queueName: env.WASLA_QUEUE_NAME || 'wasla-deliveries',
+    dbPoolSize: int(env, 'WASLA_DB_POOL_SIZE', 10, 1, 200),
+    ...overrides,
+  };
+  if (cfg.mode === 'embedded' && cfg.role !== 'all') {
+    throw new ConfigError('WASLA_ROLE', 'embedded mode runs api and worker in one process; use role "all" or set DATABASE_URL and REDIS_URL');
+  }
+  if (cfg.leaseMs <= cfg.attemptTimeoutMs) {
+    throw new ConfigError('WASLA_LEASE_MS', `must exceed WASLA_ATTEMPT_TIMEOUT_MS (${cfg.attemptTimeoutMs}) so a live attempt never loses its lease`);
+  }
+  return cfg;
+}

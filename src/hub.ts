@@ -1,0 +1,169 @@
+/**
+ * The composition root: builds a hub from its configuration — contracts, database, dispatcher,
+ * workers, sweeper, HTTP server — in either mode and any role, and takes it down in order.
+ * Only the CLI, tests and benchmarks import this file.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createLogger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { openDatabase, countByState, type Database } from './store/index.js';
+import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
+import { HttpTransport } from './adapters/index.js';
+import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
+import { Sweeper } from './workers/sweeper.js';
+import { createApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
+import { AuthenticationError } from './errors.js';
+import { loadContracts } from './routing/index.js';
+import type { Contracts } from './routing/types.js';
+import { appendAudit, type AuditRecord } from './audit/log.js';
+import { VERSION } from './version.js';
+
+export interface HubOptions {
+  config: Config;
+  log?: Logger;
+  /** replaces the default authenticator (tests, and the signature layer) */
+  authenticate?: Authenticator;
+  /** signs outbound deliveries */
+  sign?: OutboundSigner;
+  /** BullMQ key prefix (tests isolate themselves with it) */
+  queuePrefix?: string;
+  extraRoutes?: RouteRegistrar[];
+}
+
+export interface Hub {
+  config: Config;
+  log: Logger;
+  database: Database;
+  dispatcher: Dispatcher;
+  metrics: Metrics;
+  workerId: string;
+  /** base URL when the api role runs */
+  url?: string;
+  contracts(): Contracts;
+  /** load the contract set again; on a fault the old one stays in force and the error is thrown */
+  reloadContracts(actor: string): Promise<Contracts>;
+  sweeper?: Sweeper;
+  stop(): Promise<void>;
+}
+
+export async function startHub(opts: HubOptions): Promise<Hub> {
+  const cfg = opts.config;
+  const log = opts.log ?? createLogger(cfg.logLevel);
+  const workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  let contracts = loadContracts(cfg.contractsDir);
+  const current = () => contracts;
+
+  const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
+  const db = database.db;
+  const audit = (r: AuditRecord) => db.transaction((tx) => appendAudit(tx, [r]));
+  const dispatcher: Dispatcher = cfg.mode === 'server'
+    ? new BullMqDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix })
+    : new InProcessDispatcher();
+  const metrics = createMetrics({ defaults: true });
+  const runsApi = cfg.role !== 'worker';
+  const runsWorker = cfg.role !== 'api';
+
+  let transport: HttpTransport | undefined;
+  let sweeper: Sweeper | undefined;
+  if (runsWorker) {
+    transport = new HttpTransport();
+    const handler = createDeliveryHandler({
+      db, contracts: current, dispatcher, transport, metrics, log, workerId,
+      leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs, sign: opts.sign,
+    });
+    await dispatcher.start(handler, cfg.workerConcurrency);
+    sweeper = new Sweeper({ db, dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs });
+    sweeper.start();
+  }
+
+  let server: ServerType | undefined;
+  let url: string | undefined;
+  let accepting = true;
+  if (runsApi) {
+    const unsignedAllowed = isLoopbackHost(cfg.host) || cfg.insecureAllowUnsigned;
+    const authenticate: Authenticator = opts.authenticate ?? (unsignedAllowed
+      ? unsignedAuthenticator(current, isLoopbackHost(cfg.host) ? 'unsigned-loopback' : 'unsigned-insecure')
+      : async () => {
+        throw new AuthenticationError('signature-required', 'this hub listens beyond loopback and accepts signed requests only');
+      });
+    const { app } = createApp({
+      version: VERSION,
+      mode: cfg.mode,
+      maxBodyBytes: cfg.maxBodyBytes,
+      db,
+      contracts: current,
+      intake: { db, contracts: current, dispatcher, log },
+      metrics,
+      log,
+      authenticate,
+      audit,
+      checks: cfg.mode === 'server'
+        ? { database: () => database.ping(), redis: () => dispatcher.ping() }
+        : { database: () => database.ping() },
+      sample: async () => {
+        const counts = await countByState(db);
+        for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
+        metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
+      },
+      accepting: () => accepting,
+    }, opts.extraRoutes);
+    const port = await new Promise<number>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info: AddressInfo) => resolve(info.port));
+      server.once('error', reject);
+    });
+    const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+    url = `http://${host}:${port}`;
+    if (!isLoopbackHost(cfg.host) && cfg.insecureAllowUnsigned) {
+      log.warn({ variable: 'WASLA_INSECURE_ALLOW_UNSIGNED' }, 'UNSIGNED INTAKE IS ON FOR A NON-LOOPBACK ADDRESS: anyone who can reach this port can send as any institution');
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  const hub: Hub = {
+    config: cfg,
+    log,
+    database,
+    dispatcher,
+    metrics,
+    workerId,
+    url,
+    sweeper,
+    contracts: current,
+    async reloadContracts(actor: string) {
+      const next = loadContracts(cfg.contractsDir);
+      contracts = next;
+      await audit({ actor, action: 'contracts.reloaded', subject: cfg.contractsDir, data: { institutions: next.institutions.size, types: next.catalogue.list().length } });
+      log.info({ actor }, 'contracts reloaded');
+      return next;
+    },
+    stop() {
+      return (stopping ??= (async () => {
+        accepting = false;
+        // 1. stop taking requests; let requests in progress finish
+        if (server) {
+          const s = server;
+          await new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            (s as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+            setTimeout(() => {
+              (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+              resolve();
+            }, cfg.shutdownGraceMs).unref();
+          });
+        }
+        // 2. finish in-flight attempts (their leases cover anything cut short)
+        await sweeper?.stop();
+        await dispatcher.close(cfg.shutdownGraceMs);
+        transport?.close();
+        // 3. close connections
+        await database.close();
+        log.info('stopped');
+      })());
+    },
+  };
+  return hub;
+}

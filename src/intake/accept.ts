@@ -1,0 +1,173 @@
+/**
+ * Accepting a message: parse the envelope, validate the payload against its schema version, route
+ * it by the agreements, and commit message + deliveries + idempotency record + audit entry in one
+ * transaction (invariants 1, 4, 6, 8). The answer is only built from what was committed; a refusal
+ * at any step stores nothing.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { RequestRefusedError, ValidationError, WaslaError } from '../errors.js';
+import type { Contracts, RoutingDecision } from '../routing/types.js';
+import { route } from '../routing/index.js';
+import { uuidv7 } from '../ids.js';
+import { commitMessage, findIdempotent, IdempotencyRace, type Db, type NewDelivery } from '../store/index.js';
+import type { Dispatcher } from '../queue/index.js';
+import { schemaUri, type Envelope } from '../envelope.js';
+import { parseJsonBody, readEnvelope } from './envelope.js';
+
+export interface IntakeDeps {
+  db: Db;
+  contracts: () => Contracts;
+  dispatcher: Dispatcher;
+  log: Logger;
+}
+
+export interface AcceptInput {
+  sender: string;
+  body: Buffer;
+  idempotencyKey?: string;
+  /** what authenticated the sender, for the audit entry */
+  credential: string;
+}
+
+export interface AcceptedMessage {
+  id: string;
+  type: string;
+  version: string;
+  classification: string;
+  receivedAt: string;
+  deliveries: Array<{ id: string; recipient: string; agreement: string; grant: string; major: number; state: 'pending' }>;
+}
+
+export interface AcceptResult {
+  answer: AcceptedMessage;
+  /** true when this is a repeat of an earlier request with the same Idempotency-Key and body */
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+function keyReused(): RequestRefusedError {
+  return new RequestRefusedError({
+    code: 'idempotency-key-reused', status: 422, title: 'Idempotency-Key reused with a different body',
+    detail: 'this Idempotency-Key was already used by your institution for a different request body; use a new key for a new message',
+  });
+}
+
+export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promise<AcceptResult> {
+  const requestHash = createHash('sha256').update(input.body).digest('hex');
+  if (input.idempotencyKey !== undefined) {
+    if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+      throw new RequestRefusedError({ code: 'invalid-idempotency-key', status: 400, title: 'Invalid Idempotency-Key', detail: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+    }
+    const prior = await findIdempotent(deps.db, input.sender, input.idempotencyKey);
+    if (prior) {
+      if (prior.requestHash !== requestHash) throw keyReused();
+      return { answer: prior.response as AcceptedMessage, replayed: true };
+    }
+  }
+
+  const env = readEnvelope(parseJsonBody(input.body), input.sender);
+  const contracts = deps.contracts();
+  const { catalogue } = contracts;
+  if (!catalogue.has(env.type)) {
+    throw new ValidationError('unknown-type', `no message type "${env.type}" in the catalogue`, [{ pointer: '/type', detail: 'unknown message type' }]);
+  }
+  if (!catalogue.has(env.type, env.version)) {
+    const known = catalogue.list().filter((s) => s.type === env.type).map((s) => s.version).join(', ');
+    throw new ValidationError('unknown-version', `"${env.type}" has no version ${env.version}; published: ${known}`, [{ pointer: '/dataschema', detail: 'unknown version' }]);
+  }
+  const faults = catalogue.validate(env.type, env.version, env.data);
+  if (faults.length) {
+    throw new ValidationError('schema-violation', `the data does not match ${env.type}@${env.version} (${faults.length} fault(s))`,
+      faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })));
+  }
+  const decision: RoutingDecision = route(contracts, {
+    sender: input.sender, type: env.type, version: env.version, classification: env.classification, data: env.data,
+  });
+
+  const id = uuidv7();
+  const receivedAt = new Date();
+  const envelope: Envelope = {
+    specversion: '1.0',
+    id,
+    source: input.sender,
+    type: env.type,
+    dataschema: schemaUri(env.type, env.version),
+    time: env.time ?? receivedAt.toISOString(),
+    datacontenttype: 'application/json',
+    classification: decision.classification,
+    ...(env.subject !== undefined && { subject: env.subject }),
+    ...(env.casereference !== undefined && { casereference: env.casereference }),
+    ...(env.correlationid !== undefined && { correlationid: env.correlationid }),
+    ...(env.causationid !== undefined && { causationid: env.causationid }),
+    ...(env.sourceeventid !== undefined && { sourceeventid: env.sourceeventid }),
+    data: env.data,
+  };
+  const rows: NewDelivery[] = decision.deliveries.map((p) => ({
+    id: uuidv7(),
+    messageId: id,
+    recipient: p.recipient,
+    agreement: p.agreement,
+    grant: p.grant,
+    major: p.major,
+    fields: p.fields,
+    retry: p.retry,
+    acceptUnsignedReceipt: p.acceptUnsignedReceipt,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: receivedAt,
+    createdAt: receivedAt,
+    updatedAt: receivedAt,
+  }));
+  const answer: AcceptedMessage = {
+    id,
+    type: env.type,
+    version: env.version,
+    classification: decision.classification,
+    receivedAt: receivedAt.toISOString(),
+    deliveries: rows.map((r) => ({ id: r.id, recipient: r.recipient, agreement: r.agreement, grant: r.grant, major: r.major, state: 'pending' as const })),
+  };
+
+  try {
+    await commitMessage(deps.db, {
+      message: {
+        id, sender: input.sender, type: env.type, version: env.version, classification: decision.classification,
+        subject: env.subject ?? null, caseRef: env.casereference ?? null, correlationId: env.correlationid ?? null,
+        causationId: env.causationid ?? null, envelope, routing: decision, receivedAt,
+      },
+      deliveries: rows,
+      idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
+      response: answer,
+      audit: [{
+        actor: input.sender,
+        action: 'message.accepted',
+        subject: id,
+        data: {
+          type: env.type, version: env.version, classification: decision.classification, credential: input.credential,
+          bodySha256: requestHash,
+          routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
+          deliveries: rows.map((r) => r.id),
+        },
+      }],
+    });
+  } catch (err) {
+    if (err instanceof IdempotencyRace) {
+      // Another api process committed the same key first: answer as it did (invariant 4).
+      const prior = await findIdempotent(deps.db, input.sender, input.idempotencyKey!);
+      if (prior && prior.requestHash === requestHash) return { answer: prior.response as AcceptedMessage, replayed: true };
+      throw keyReused();
+    }
+    throw err;
+  }
+
+  // After the commit: scheduling is a hint. If Redis is away the sweeper dispatches these later.
+  deps.dispatcher.dispatch(rows.map((r) => ({ deliveryId: r.id, attempt: 0 }))).catch((err) => {
+    deps.log.warn({ messageId: id, err: (err as Error).message }, 'could not schedule deliveries now; the sweeper will');
+  });
+  return { answer, replayed: false };
+}
+
+export function isWaslaError(err: unknown): err is WaslaError {
+  return err instanceof WaslaError;
+}

@@ -1,0 +1,29 @@
+/** Prometheus metrics, one registry per hub instance (tests run several hubs in one process). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  messagesAccepted: Counter<'type'>;
+  messagesRefused: Counter<'reason'>;
+  attempts: Counter<'outcome'>;
+  attemptSeconds: Histogram<'outcome'>;
+  deliveriesByState: Gauge<'state'>;
+  queueDepth: Gauge;
+}
+
+export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'wasla_' });
+  return {
+    registry,
+    messagesAccepted: new Counter({ name: 'wasla_messages_accepted_total', help: 'Messages accepted (202)', labelNames: ['type'], registers: [registry] }),
+    messagesRefused: new Counter({ name: 'wasla_messages_refused_total', help: 'Requests refused, by problem type', labelNames: ['reason'], registers: [registry] }),
+    attempts: new Counter({ name: 'wasla_delivery_attempts_total', help: 'Delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
+    attemptSeconds: new Histogram({
+      name: 'wasla_delivery_attempt_seconds', help: 'Delivery attempt latency', labelNames: ['outcome'], registers: [registry],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    }),
+    deliveriesByState: new Gauge({ name: 'wasla_deliveries', help: 'Deliveries by state (sampled from PostgreSQL at scrape)', labelNames: ['state'], registers: [registry] }),
+    queueDepth: new Gauge({ name: 'wasla_queue_depth', help: 'Jobs waiting or delayed in the dispatcher', registers: [registry] }),
+  };
+}

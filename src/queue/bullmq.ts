@@ -1,0 +1,81 @@
+/**
+ * The BullMQ dispatcher (server mode). Job ids derive from (delivery id, attempt), so a job cannot
+ * be queued twice; completed jobs are removed so the sweeper can queue the same attempt again
+ * after Redis lost it. Redis must run with `maxmemory-policy noeviction`.
+ */
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { jobId, type DeliveryHandler, type Dispatcher, type DispatchJob } from './dispatcher.js';
+
+export interface BullMqOptions {
+  redisUrl: string;
+  queueName: string;
+  /** key prefix, so tests and several hubs can share one Redis */
+  prefix?: string;
+}
+
+export class BullMqDispatcher implements Dispatcher {
+  readonly kind = 'bullmq' as const;
+  private readonly producer: Redis;
+  private readonly queue: Queue;
+  private worker?: Worker;
+  private workerConn?: Redis;
+
+  constructor(private readonly opts: BullMqOptions) {
+    // Fail fast while Redis is away: intake must not wait on it (the sweeper re-dispatches).
+    this.producer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    this.producer.on('error', () => {});
+    this.queue = new Queue(opts.queueName, {
+      connection: this.producer,
+      prefix: opts.prefix ?? 'wasla',
+      skipWaitingForReady: true,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
+    });
+    this.queue.on('error', () => {});
+  }
+
+  async dispatch(jobs: DispatchJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((j) => ({
+      name: 'deliver',
+      data: { deliveryId: j.deliveryId },
+      opts: { jobId: jobId(j), delay: Math.max(0, Math.round(j.delayMs ?? 0)) },
+    })));
+  }
+
+  async start(handler: DeliveryHandler, concurrency: number): Promise<void> {
+    // A Worker's connection blocks on BRPOPLPUSH-style commands and must retry forever.
+    this.workerConn = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConn.on('error', () => {});
+    this.worker = new Worker(this.opts.queueName, async (job) => handler(String(job.data.deliveryId)), {
+      connection: this.workerConn,
+      prefix: this.opts.prefix ?? 'wasla',
+      concurrency,
+      // a handler records its own outcome in PostgreSQL; BullMQ's lock only has to outlive it
+      lockDuration: 60_000,
+    });
+    this.worker.on('error', () => {});
+  }
+
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.worker) {
+      const w = this.worker;
+      // close() waits for running jobs; past the grace, force it (leases cover the rest)
+      await Promise.race([w.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await w.close(true).catch(() => {});
+    }
+    await this.queue.close().catch(() => {});
+    // BullMQ never closes connections it was handed
+    this.producer.disconnect();
+    this.workerConn?.disconnect();
+  }
+
+  async depth(): Promise<number> {
+    const c = await this.queue.getJobCounts('waiting', 'delayed', 'prioritized');
+    return (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.producer.ping();
+  }
+}

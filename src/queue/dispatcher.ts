@@ -1,0 +1,32 @@
+/**
+ * The dispatcher port: it only schedules. Delivery state lives in PostgreSQL (invariant 2); a job
+ * is a hint "look at delivery X now", so a lost job costs a sweep interval, never a delivery, and a
+ * duplicate job costs one failed claim. Two implementations pass one conformance suite:
+ * BullMQ on Redis (server mode) and an in-process timer queue (embedded mode).
+ */
+
+export interface DispatchJob {
+  deliveryId: string;
+  /** attempts made so far; with the delivery id it names the job, so one attempt is queued once */
+  attempt: number;
+  delayMs?: number;
+}
+
+export type DeliveryHandler = (deliveryId: string) => Promise<void>;
+
+export interface Dispatcher {
+  readonly kind: 'bullmq' | 'in-process';
+  dispatch(jobs: DispatchJob[]): Promise<void>;
+  /** start consuming jobs with the handler (worker role) */
+  start(handler: DeliveryHandler, concurrency: number): Promise<void>;
+  /** stop taking jobs, wait up to graceMs for running handlers, then release connections */
+  close(graceMs?: number): Promise<void>;
+  /** jobs waiting or delayed (for metrics) */
+  depth(): Promise<number>;
+  ping(): Promise<void>;
+}
+
+export function jobId(job: DispatchJob): string {
+  // BullMQ refuses ':' in custom ids
+  return `${job.deliveryId}-a${job.attempt}`;
+}

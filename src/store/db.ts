@@ -1,0 +1,103 @@
+/**
+ * The database port: one drizzle PgDatabase over either the PostgreSQL server (node-postgres pool)
+ * or PGlite (embedded). Everything above this file runs the same queries on both.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+import { lockDataDir } from './data-dir-lock.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** a database or an open transaction: data-access functions accept either */
+export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute' | 'transaction'>;
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  db: Db;
+  ping(): Promise<void>;
+  /** apply pending migrations; safe when several processes start at once */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations');
+const MIGRATION_LOCK = 72_617_001; // advisory lock key: one migrator at a time across processes
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  poolSize?: number;
+  /** run pending migrations (default true) */
+  migrate?: boolean;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : await openPglite(opts.dataDir!);
+  if (opts.migrate !== false) await database.migrate();
+  return database;
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const pg = (await import('pg')).default;
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool; without
+  // a listener that would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => {});
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    async ping() {
+      await pool.query('select 1');
+    },
+    async migrate() {
+      const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+      // Serialise migrators across processes with a session advisory lock, and migrate on the
+      // same connection so that a pool of one cannot deadlock.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const release = lockDataDir(dataDir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const client = await PGlite.create(join(dataDir, 'pgdata'));
+    const db = drizzle(client, { schema }) as unknown as Db;
+    return {
+      kind: 'pglite',
+      db,
+      async ping() {
+        await client.query('select 1');
+      },
+      async migrate() {
+        const { migrate } = await import('drizzle-orm/pglite/migrator');
+        await migrate(db as never, { migrationsFolder: MIGRATIONS });
+      },
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Delivery state transitions. PostgreSQL holds the truth (invariant 2); every transition is one
+ * conditional UPDATE so that two workers can never both hold an attempt on one delivery
+ * (the claim is atomic) and a worker whose lease has lapsed cannot overwrite a newer state.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { attempts, deliveries, type DeliveryState } from './schema.js';
+import { appendAudit } from '../audit/log.js';
+
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+
+export interface Claim {
+  delivery: DeliveryRow;
+  leaseToken: string;
+}
+
+/**
+ * Take the next attempt of a delivery, if it is due (allowing `earlyMs` of scheduler clock skew).
+ * Returns undefined when it is not due, already held, or terminal.
+ */
+export async function claimDelivery(db: Db, id: string, leaseMs: number, earlyMs = 1000): Promise<Claim | undefined> {
+  const leaseToken = randomUUID();
+  const [row] = await db
+    .update(deliveries)
+    .set({
+      state: 'in_flight',
+      attempts: sql`${deliveries.attempts} + 1`,
+      leaseToken,
+      leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(
+      eq(deliveries.id, id),
+      inArray(deliveries.state, ['pending', 'retrying']),
+      lte(deliveries.nextAttemptAt, sql`now() + ${earlyMs} * interval '1 millisecond'`),
+    ))
+    .returning();
+  return row ? { delivery: row, leaseToken } : undefined;
+}
+
+export interface AttemptOutcome {
+  outcome: 'delivered' | 'retry' | 'dead';
+  startedAt: Date;
+  durationMs: number;
+  statusCode?: number;
+  error?: string;
+  receipt?: unknown;
+  /** for retry: delay before the next attempt */
+  retryInMs?: number;
+  worker: string;
+}
+
+/**
+ * Record an attempt and move the delivery on, in one transaction with its audit entry.
+ * Returns the resulting state, or undefined when the lease was lost and nothing but the attempt
+ * itself was recorded.
+ */
+export async function recordAttempt(db: Db, claim: Claim, o: AttemptOutcome): Promise<DeliveryState | undefined> {
+  const d = claim.delivery;
+  return db.transaction(async (tx) => {
+    const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
+    const set = {
+      state: next,
+      leaseToken: null,
+      leaseUntil: null,
+      updatedAt: sql`now()`,
+      lastError: o.outcome === 'delivered' ? null : o.error ?? `HTTP ${o.statusCode}`,
+      nextAttemptAt: next === 'retrying' ? sql`now() + ${o.retryInMs ?? 0} * interval '1 millisecond'` : null,
+      deliveredAt: next === 'delivered' ? sql`now()` : null,
+    };
+    // Our lease, or — for a success — any non-terminal state: a receipt for an attempt whose lease
+    // lapsed still proves delivery, and "delivered" is written once only.
+    const mine = eq(deliveries.leaseToken, claim.leaseToken);
+    const cond = next === 'delivered'
+      ? and(eq(deliveries.id, d.id), sql`(${mine} or ${deliveries.state} in ('pending', 'retrying'))`)
+      : and(eq(deliveries.id, d.id), mine);
+    const updated = await tx.update(deliveries).set(set as never).where(cond).returning({ state: deliveries.state });
+    await tx.insert(attempts).values({
+      deliveryId: d.id,
+      number: d.attempts,
+      startedAt: o.startedAt,
+      durationMs: Math.round(o.durationMs),
+      statusCode: o.statusCode ?? null,
+      outcome: updated.length ? o.outcome : `${o.outcome} (lease lost)`,
+      error: o.error ?? null,
+      receipt: (o.receipt ?? null) as object | null,
+      worker: o.worker,
+    });
+    await appendAudit(tx, [{
+      actor: `worker:${o.worker}`,
+      action: 'delivery.attempt',
+      subject: d.id,
+      data: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null, leaseLost: updated.length === 0 },
+    }]);
+    return updated[0]?.state;
+  });
+}
+
+/** Return deliveries whose lease lapsed (worker killed mid-attempt) to due. */
+export async function releaseExpiredLeases(db: Db): Promise<string[]> {
+  const rows = await db
+    .update(deliveries)
+    .set({ state: 'retrying', leaseToken: null, leaseUntil: null, nextAttemptAt: sql`now()`, lastError: 'lease expired: the attempt did not report back', updatedAt: sql`now()` })
+    .where(and(eq(deliveries.state, 'in_flight'), lt(deliveries.leaseUntil, sql`now()`)))
+    .returning({ id: deliveries.id });
+  return rows.map((r) => r.id);
+}
+
+export interface DueDelivery {
+  id: string;
+  attempts: number;
+}
+
+/** Deliveries due at least `graceMs` ago: the ones a lost or never-made job should have taken. */
+export async function findDue(db: Db, graceMs: number, limit: number): Promise<DueDelivery[]> {
+  return db
+    .select({ id: deliveries.id, attempts: deliveries.attempts })
+    .from(deliveries)
+    .where(and(inArray(deliveries.state, ['pending', 'retrying']), lte(deliveries.nextAttemptAt, sql`now() - ${graceMs} * interval '1 millisecond'`)))
+    .orderBy(asc(deliveries.nextAttemptAt))
+    .limit(limit);
+}
+
+export async function countByState(db: Db): Promise<Record<DeliveryState, number>> {
+  const rows = await db.select({ state: deliveries.state, n: sql<number>`count(*)::int` }).from(deliveries).groupBy(deliveries.state);
+  const out = { pending: 0, in_flight: 0, delivered: 0, retrying: 0, dead: 0 } as Record<DeliveryState, number>;
+  for (const r of rows) out[r.state] = Number(r.n);
+  return out;
+}

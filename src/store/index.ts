@@ -1,0 +1,11 @@
+export { openDatabase, type Database, type Db, type DbOrTx } from './db.js';
+export { DataDirLockedError } from './data-dir-lock.js';
+export * as tables from './schema.js';
+export type { DeliveryState } from './schema.js';
+export { DELIVERY_STATES } from './schema.js';
+export { commitMessage, findIdempotent, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
+export {
+  claimDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
+  type Claim, type AttemptOutcome, type DeliveryRow, type DueDelivery,
+} from './deliveries.js';
+export { getMessage, getMessageView, type MessageRow } from './messages.js';

@@ -1,0 +1,61 @@
+/**
+ * The sweeper closes the gap between "committed" and "scheduled": it returns deliveries whose lease
+ * lapsed (a worker died mid-attempt) to due, and re-dispatches every due delivery that no job took
+ * within a grace period — after a Redis flush, a crash between commit and enqueue, or a restart of
+ * the embedded hub. Job ids dedupe, so sweeping what is already queued costs nothing.
+ */
+import type { Logger } from 'pino';
+import { findDue, releaseExpiredLeases, type Db } from '../store/index.js';
+import type { Dispatcher } from '../queue/index.js';
+
+export interface SweeperOptions {
+  db: Db;
+  dispatcher: Dispatcher;
+  log: Logger;
+  intervalMs: number;
+  /** how long past due a delivery must be before the sweeper takes it */
+  graceMs: number;
+  batch?: number;
+}
+
+export class Sweeper {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(private readonly o: SweeperOptions) {}
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.sweep().then(() => undefined).catch((err) => this.o.log.warn({ err: (err as Error).message }, 'sweep failed; will try again'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) {
+            this.timer = setTimeout(loop, this.o.intervalMs);
+            this.timer.unref();
+          }
+        });
+    };
+    loop();
+  }
+
+  /** one pass; returns how many deliveries it dispatched */
+  async sweep(): Promise<number> {
+    const released = await releaseExpiredLeases(this.o.db);
+    if (released.length) this.o.log.warn({ count: released.length }, 'returned deliveries with lapsed leases to due');
+    // One batch a pass: rows stay due until a worker claims them, so a second query now would
+    // only find the same ones.
+    const due = await findDue(this.o.db, this.o.graceMs, this.o.batch ?? 1000);
+    if (due.length) await this.o.dispatcher.dispatch(due.map((d) => ({ deliveryId: d.id, attempt: d.attempts })));
+    const total = due.length;
+    if (total) this.o.log.info({ count: total }, 'sweeper dispatched due deliveries');
+    return total;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}
