@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: type-checks, then runs every suite this machine can run. Integration and end-to-end
+ * suites need PostgreSQL (DATABASE_URL, default the local server) and Redis (REDIS_URL, default the
+ * local one). Without them it runs the unit and embedded-mode suites and says loudly which suites
+ * it skipped and how to run them. Under CI=true an unreachable service fails the run.
+ */
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+
+const DB = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const ci = /^(1|true)$/i.test(process.env.CI ?? '');
+
+function reachable(url, defaultPort) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) });
+    const done = (ok) => { s.destroy(); resolve(ok); };
+    s.setTimeout(2000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
+const [pgUp, redisUp] = await Promise.all([reachable(DB, 5432), reachable(REDIS, 6379)]);
+const extra = process.argv.slice(2);
+
+if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
+  console.error('npm test: type check failed');
+  process.exit(1);
+}
+
+let suites = ['tests/unit', 'tests/embedded', 'src'];
+if (pgUp && redisUp) {
+  suites = [...suites, 'tests/integration', 'tests/e2e'];
+} else {
+  const missing = [!pgUp && `PostgreSQL at ${DB}`, !redisUp && `Redis at ${REDIS}`].filter(Boolean).join(' and ');
+  if (ci) {
+    console.error(`\nnpm test: CI=true but ${missing} cannot be reached. Integration and end-to-end suites need them.`);
+    process.exit(1);
+  }
+  const bar = '!'.repeat(78);
+  console.warn(`\n${bar}\n  SKIPPING tests/integration and tests/e2e: ${missing} cannot be reached.\n  Running only the unit and embedded-mode suites.\n  To run everything, start PostgreSQL and Redis, or point DATABASE_URL and REDIS_URL at them:\n    DATABASE_URL=postgres://user@host:5432/db REDIS_URL=redis://host:6379 npm test\n${bar}\n`);
+}
+
+const status = run('npx', ['vitest', 'run', ...suites, ...extra], {
+  WASLA_TEST_SERVICES: pgUp && redisUp ? '1' : '0',
+  // the hub under test must not pick up a developer's server settings by accident
+  WASLA_LOG_LEVEL: process.env.WASLA_LOG_LEVEL || 'silent',
+});
+if (!(pgUp && redisUp)) console.warn('\nnpm test: reminder — tests/integration and tests/e2e were SKIPPED (services unreachable).');
+process.exit(status);
