@@ -1,0 +1,57 @@
+/**
+ * Chains translators one major at a time. Guarantees: the input is checked against its own
+ * version first (a translator is never handed data it was not written for), every step's output is
+ * checked against the latest minor of that step's major, and the result is reported as that latest
+ * minor. A translator producing invalid data is a defect of the hub, raised as a ContractError.
+ */
+import { ContractError, ValidationError } from '../errors.js';
+import type { SchemaRef } from './types.js';
+import type { SchemaFault } from './ajv.js';
+import type { TranslatorRegistry } from './translators/types.js';
+
+export interface TranslateDeps {
+  translators: TranslatorRegistry;
+  /** undefined when the (type, version) is not in the catalogue */
+  validate(type: string, version: string, data: unknown): SchemaFault[] | undefined;
+  latest(type: string, major: number): SchemaRef | undefined;
+}
+
+export function translateChain(
+  deps: TranslateDeps,
+  type: string,
+  fromVersion: string,
+  toMajor: number,
+  data: unknown,
+): { version: string; data: unknown } {
+  const inputFaults = deps.validate(type, fromVersion, data);
+  if (inputFaults === undefined) {
+    throw new ValidationError('unknown-message-version', `the catalogue has no ${type}@${fromVersion}`);
+  }
+  if (inputFaults.length > 0) {
+    throw new ValidationError('message-invalid', `the data does not validate against ${type}@${fromVersion}`, inputFaults);
+  }
+  const fromMajor = Number(fromVersion.split('.')[0]);
+  if (!Number.isInteger(toMajor) || deps.latest(type, toMajor) === undefined) {
+    throw new ValidationError('unknown-message-version', `the catalogue has no major ${toMajor} of ${type}`);
+  }
+  if (fromMajor === toMajor) return { version: fromVersion, data };
+
+  const step = toMajor > fromMajor ? 1 : -1;
+  let current = data;
+  let version = fromVersion;
+  for (let major = fromMajor; major !== toMajor; major += step) {
+    const next = major + step;
+    const translator = deps.translators.find(type, major, next);
+    const target = deps.latest(type, next);
+    if (!translator || !target) {
+      throw new ContractError(`no translator for ${type} from major ${major} to ${next}`);
+    }
+    current = translator.translate(current);
+    const faults = deps.validate(type, target.version, current) ?? [];
+    if (faults.length > 0) {
+      throw new ContractError(`translating ${type}@${version} to ${target.version} produced invalid data`, faults);
+    }
+    version = target.version;
+  }
+  return { version, data: current };
+}
