@@ -45,6 +45,11 @@ export interface PlannedDelivery {
   rateLimit?: RateLimit;
   /** whether an unsigned 2xx from the recipient counts as delivered (issue 3) */
   acceptUnsignedReceipt: boolean;
+  /**
+   * every (agreement, grant) that entitles this recipient to this message, the deciding one
+   * (`agreement`/`grant` above) first; more than one when several grants reach the same recipient
+   */
+  entitledBy?: Array<{ agreement: string; grant: string }>;
 }
 
 export interface RoutingInput {
@@ -62,6 +67,8 @@ export interface RoutingDecision {
   /** the effective classification (at least the envelope's) */
   classification: Classification;
   deliveries: PlannedDelivery[];
+  /** every clearance a recipient had to hold (juvenile and gbv may both apply); [] when none */
+  requiredClearances?: Array<'juvenile' | 'gbv'>;
 }
 
 export interface Contracts {

@@ -1,0 +1,32 @@
+/**
+ * Routing's public surface: load and check the contract set (institutions, agreements, against the
+ * message catalogue), decide who receives a message, project what each recipient may see, and
+ * authorize read queries. Everything but `loadContracts` is pure.
+ */
+import { join } from 'node:path';
+import { loadCatalogue } from '../schemas/index.js';
+import type { Catalogue } from '../schemas/types.js';
+import type { LoadedContracts } from './model.js';
+import { type LoadOptions, loadContractSet } from './load.js';
+
+export type * from './types.js';
+export type { Agreement, Condition, ConditionOp, ContractFault, Grant, GrantTarget, LoadedContracts, QueryGrant } from './model.js';
+export { DEFAULT_RETRY } from './model.js';
+export type { LoadOptions } from './load.js';
+export { loadContractSet } from './load.js';
+export { route, grantsFor, asLoaded } from './route.js';
+export { project } from './project.js';
+export { authorizeQuery } from './queries.js';
+export { routingTable, formatCondition, type RouteRow } from './table.js';
+export { endpointEnvVar } from './endpoints.js';
+export { matches as matchesPattern } from './pattern.js';
+export { payloadIsJuvenile } from './classification.js';
+
+/**
+ * Load the whole contract set in `dir`: the catalogue from `dir/messages`, then institutions and
+ * agreements. Throws ContractError listing every fault. Side-effect free: call again to reload.
+ */
+export function loadContracts(dir: string, opts: LoadOptions & { catalogue?: Catalogue } = {}): LoadedContracts {
+  const catalogue = opts.catalogue ?? loadCatalogue(join(dir, 'messages'));
+  return loadContractSet(dir, catalogue, opts);
+}

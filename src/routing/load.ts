@@ -1,0 +1,199 @@
+/**
+ * Loading the contract set: institutions and agreements, checked against their schemas, against each
+ * other and against the message catalogue. Either everything holds and a frozen `LoadedContracts`
+ * comes back, or a ContractError lists every fault as `{ file, pointer, detail }`.
+ *
+ * Side-effect free: it reads files and the environment it is given, keeps no state (beyond the
+ * compiled contract schemas), so it can be called again to reload.
+ */
+import { resolve } from 'node:path';
+import { ContractError } from '../errors.js';
+import type { Catalogue } from '../schemas/types.js';
+import type { Classification, Institution, RateLimit } from './types.js';
+import type { Agreement, Condition, Grant, LoadedContracts, QueryGrant } from './model.js';
+import { DEFAULT_RETRY } from './model.js';
+import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
+import { checkAgreement } from './check.js';
+import { type Env, resolveEndpoint } from './endpoints.js';
+import { matches } from './pattern.js';
+import type { SchemaResolver } from './schema-walk.js';
+import { isActive } from './validity.js';
+
+export interface LoadOptions {
+  /** where `${VAR}` placeholders and `WASLA_ENDPOINT_<ID>` overrides come from; default process.env */
+  env?: Env;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+function loadInstitutions(dir: string, env: Env, faults: FaultList): Map<string, Institution> {
+  const out = new Map<string, Institution>();
+  const fileOf = new Map<string, string>();
+  for (const f of readFolder(dir, 'institutions', faults)) {
+    if (!validateFile('institution', f, faults)) continue;
+    const doc = f.doc as Institution;
+    if (doc.id !== f.stem) faults.add(f.file, '/id', `id "${doc.id}" does not match the file name (expected ${doc.id}.json)`);
+    if (fileOf.has(doc.id)) {
+      faults.add(f.file, '/id', `institution "${doc.id}" is already defined in ${fileOf.get(doc.id)}`);
+      continue;
+    }
+    fileOf.set(doc.id, f.file);
+    const ep = resolveEndpoint(doc.id, doc.endpoints.deliveries, env);
+    if (ep.error) faults.add(f.file, '/endpoints/deliveries', ep.error);
+    out.set(doc.id, {
+      id: doc.id,
+      kind: doc.kind,
+      name: doc.name.ar === undefined ? { en: doc.name.en } : { ar: doc.name.ar, en: doc.name.en },
+      adapter: doc.adapter,
+      endpoints: { deliveries: ep.url ?? doc.endpoints.deliveries },
+      clearances: [...doc.clearances],
+    });
+  }
+  return out;
+}
+
+interface RawGrant {
+  id: string;
+  senders: string[];
+  types: string[];
+  to: Array<{ recipient: string; fields: string[]; major: number; conditions?: Condition[] }>;
+  conditions?: Condition[];
+  recipientFrom?: string;
+  classification?: Classification;
+  retry?: { schedule?: number[]; jitter?: number };
+  rateLimit?: RateLimit;
+  acceptUnsignedReceipt?: boolean;
+}
+
+interface RawAgreement {
+  id: string;
+  title: string;
+  parties: string[];
+  validFrom?: string;
+  validUntil?: string;
+  grants: RawGrant[];
+  queries?: QueryGrant[];
+}
+
+function toAgreement(f: ContractFile): Agreement {
+  const raw = f.doc as RawAgreement;
+  const grants: Grant[] = raw.grants.map((g) => ({
+    id: g.id,
+    agreement: raw.id,
+    senders: [...g.senders],
+    types: [...g.types],
+    to: g.to.map((t) => ({ recipient: t.recipient, fields: [...t.fields], major: t.major, conditions: [...(t.conditions ?? [])] })),
+    conditions: [...(g.conditions ?? [])],
+    ...(g.recipientFrom !== undefined ? { recipientFrom: g.recipientFrom } : {}),
+    ...(g.classification !== undefined ? { classification: g.classification } : {}),
+    retry: { schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)], jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter },
+    ...(g.rateLimit !== undefined ? { rateLimit: { ...g.rateLimit } } : {}),
+    acceptUnsignedReceipt: g.acceptUnsignedReceipt ?? false,
+  }));
+  return {
+    id: raw.id,
+    title: raw.title,
+    parties: [...raw.parties],
+    ...(raw.validFrom !== undefined ? { validFrom: raw.validFrom } : {}),
+    ...(raw.validUntil !== undefined ? { validUntil: raw.validUntil } : {}),
+    grants,
+    queries: (raw.queries ?? []).map((q) => ({ institution: q.institution, queries: [...q.queries] })),
+    file: f.file,
+  };
+}
+
+function resolverFor(catalogue: Catalogue): SchemaResolver {
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const ref of catalogue.list()) {
+    const s = catalogue.get(ref.type, ref.version);
+    if (s && typeof s.$id === 'string') byId.set(s.$id.replace(/#.*$/, ''), s);
+  }
+  return { byId: (id) => byId.get(id) };
+}
+
+const CLASS_KEYS = ['x-wasla-classification', 'x-classification'];
+
+/** The class a type declares in any of its published schemas; juvenile/gbv win over restricted. */
+function typeClassifications(catalogue: Catalogue): Map<string, Classification> {
+  const rank: Record<string, number> = { public: 0, restricted: 1, gbv: 2, juvenile: 2 };
+  const out = new Map<string, Classification>();
+  for (const ref of catalogue.list()) {
+    const s = catalogue.get(ref.type, ref.version);
+    if (!s) continue;
+    for (const k of CLASS_KEYS) {
+      const c = s[k];
+      if (typeof c !== 'string' || !(c in rank)) continue;
+      const prev = out.get(ref.type);
+      if (prev === undefined || rank[c] > rank[prev]) out.set(ref.type, c as Classification);
+    }
+  }
+  return out;
+}
+
+/** Load and check the institutions and agreements of `dir` against an already loaded catalogue. */
+export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOptions = {}): LoadedContracts {
+  const env = opts.env ?? process.env;
+  const root = resolve(dir);
+  const faults = new FaultList();
+  const institutions = loadInstitutions(root, env, faults);
+
+  const agreements = new Map<string, Agreement>();
+  const resolver = resolverFor(catalogue);
+  const classes = typeClassifications(catalogue);
+  const ctx = { institutions, catalogue, resolver, typeClassification: (t: string) => classes.get(t) };
+  for (const f of readFolder(root, 'agreements', faults)) {
+    if (!validateFile('agreement', f, faults)) continue;
+    const a = toAgreement(f);
+    if (a.id !== f.stem) faults.add(f.file, '/id', `id "${a.id}" does not match the file name (expected ${a.id}.json)`);
+    if (agreements.has(a.id)) {
+      faults.add(f.file, '/id', `agreement "${a.id}" is already defined in ${agreements.get(a.id)!.file}`);
+      continue;
+    }
+    agreements.set(a.id, a);
+    checkAgreement(ctx, faults, a);
+  }
+
+  if (faults.size > 0) {
+    const first = faults.list[0];
+    const files = [...new Set(faults.list.map((f) => f.file))];
+    throw new ContractError(
+      `the contract set in ${root} has ${faults.size} fault${faults.size === 1 ? '' : 's'} in ${files.join(', ')}; first: ${first.file}: ${first.pointer || '(root)'}: ${first.detail}`,
+      faults.list,
+      first.file,
+    );
+  }
+
+  const sortedAgreements = new Map([...agreements.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const grants = [...sortedAgreements.values()].flatMap((a) => a.grants);
+  deepFreeze(institutions);
+  for (const i of institutions.values()) deepFreeze(i);
+  for (const a of sortedAgreements.values()) deepFreeze(a);
+
+  const contracts: LoadedContracts = {
+    dir: root,
+    catalogue,
+    institutions,
+    agreements: sortedAgreements,
+    grants,
+    institution: (id) => institutions.get(id),
+    queriesFor: (id) => (institutions.has(id) ? queriesFor(sortedAgreements, id, new Date()) : []),
+    typeClassification: (t) => classes.get(t),
+  };
+  return Object.freeze(contracts);
+}
+
+/** The query names an institution may run now, sorted. */
+export function queriesFor(agreements: ReadonlyMap<string, Agreement>, id: string, now: Date): string[] {
+  const names = new Set<string>();
+  for (const a of agreements.values()) {
+    if (!isActive(a, now)) continue;
+    for (const q of a.queries) if (matches(q.institution, id)) for (const n of q.queries) names.add(n);
+  }
+  return [...names].sort();
+}

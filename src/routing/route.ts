@@ -1,0 +1,185 @@
+/**
+ * Routing: who receives a message. Pure — the same contracts, input and time give the same decision;
+ * no I/O. Deny by default:
+ * - no active grant lets this sender send this type           -> 403 `no-agreement`
+ * - grants exist, but their conditions fail or name no one    -> 403 `no-recipient` (faults name
+ *   the condition pointers that failed)
+ * - recipients exist, but none is cleared for the message's class -> 403 `no-cleared-recipient`
+ * Recipients not cleared for the class are dropped silently otherwise (the decision only lists who
+ * receives). The sender never receives its own message.
+ *
+ * When several grants reach one recipient it gets ONE delivery: fields are the union of what each
+ * grant allows; major, retry, rate limit and acceptUnsignedReceipt come from the most specific grant
+ * (exact recipient id over pattern, then more literal pattern segments; then the same for the sender;
+ * then more conditions; then agreement id and grant order). `entitledBy` lists every grant.
+ */
+import { ForbiddenError, type Fault } from '../errors.js';
+import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
+import type { Condition, Grant, GrantTarget, LoadedContracts } from './model.js';
+import { failing } from './conditions.js';
+import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
+import { isPattern, matches, specificity } from './pattern.js';
+import { getAt } from './pointer.js';
+import { isActive } from './validity.js';
+
+interface Entitlement {
+  grant: Grant;
+  target: GrantTarget;
+  rank: number[];
+  order: number;
+}
+
+function describe(c: Condition): string {
+  return c.op === 'exists' || c.op === 'not-exists' ? c.op : `${c.op} ${JSON.stringify(c.value)}`;
+}
+
+/**
+ * The spine holds contracts as `Contracts`; routing needs what `loadContracts` adds. A hand-made
+ * `Contracts` without agreements would otherwise route nothing silently, so it is a programming error.
+ */
+export function asLoaded(contracts: Contracts): LoadedContracts {
+  const c = contracts as Partial<LoadedContracts>;
+  if (!Array.isArray(c.grants) || !(c.agreements instanceof Map) || typeof c.typeClassification !== 'function') {
+    throw new TypeError('routing needs the contracts returned by loadContracts (agreements and grants are missing)');
+  }
+  return contracts as LoadedContracts;
+}
+
+/** The grants that let `sender` send `type` now. */
+export function grantsFor(contractsIn: Contracts, sender: string, type: string, now: Date = new Date()): Grant[] {
+  const contracts = asLoaded(contractsIn);
+  if (!contracts.institutions.has(sender)) return [];
+  return contracts.grants.filter(
+    (g) => g.types.includes(type) && g.senders.some((p) => matches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now),
+  );
+}
+
+function recipientsOf(contracts: LoadedContracts, g: Grant, t: GrantTarget, data: unknown): string[] {
+  if (g.recipientFrom !== undefined) {
+    const v = getAt(data, g.recipientFrom);
+    const named = Array.isArray(v) ? v : [v];
+    return named.filter((n): n is string => typeof n === 'string' && contracts.institutions.has(n) && matches(t.recipient, n));
+  }
+  if (!isPattern(t.recipient)) return contracts.institutions.has(t.recipient) ? [t.recipient] : [];
+  return [...contracts.institutions.keys()].filter((id) => matches(t.recipient, id));
+}
+
+function unionFields(lists: string[][]): string[] {
+  const out: string[] = [];
+  for (const l of lists) {
+    for (const f of l) {
+      if (f === '*' || f === '') return ['*'];
+      if (!out.includes(f)) out.push(f);
+    }
+  }
+  return out;
+}
+
+function compareRank(a: Entitlement, b: Entitlement): number {
+  for (let i = 0; i < a.rank.length; i++) if (a.rank[i] !== b.rank[i]) return b.rank[i] - a.rank[i];
+  return a.order - b.order;
+}
+
+export function route(contractsIn: Contracts, input: RoutingInput, now: Date = new Date()): RoutingDecision {
+  const contracts = asLoaded(contractsIn);
+  const { sender, type, data } = input;
+  const grants = grantsFor(contracts, sender, type, now);
+  if (grants.length === 0) {
+    const why = contracts.institutions.has(sender) ? '' : ` (${sender} is not a member institution)`;
+    throw new ForbiddenError('no-agreement', `no agreement lets ${sender} send ${type}${why}`);
+  }
+
+  const faults: Fault[] = [];
+  const byRecipient = new Map<string, Entitlement[]>();
+  const required = new Set<Clearance>();
+  let restricted = input.classification === 'restricted';
+  if (isClearance(input.classification)) required.add(input.classification);
+  if (payloadIsJuvenile(data)) required.add('juvenile');
+  const inherent = contracts.typeClassification(type);
+  if (isClearance(inherent)) required.add(inherent);
+  if (inherent === 'restricted') restricted = true;
+
+  let order = 0;
+  for (const g of grants) {
+    const failed = failing(g.conditions, data);
+    if (failed.length > 0) {
+      for (const c of failed) faults.push({ pointer: c.pointer, detail: `${g.agreement}/${g.id}: condition ${describe(c)} does not hold` });
+      continue;
+    }
+    if (isClearance(g.classification)) required.add(g.classification);
+    if (g.classification === 'restricted') restricted = true;
+    const senderRank = Math.max(...g.senders.filter((p) => matches(p, sender)).map(specificity));
+    let reached = 0;
+    for (const t of g.to) {
+      const tf = failing(t.conditions, data);
+      if (tf.length > 0) {
+        for (const c of tf) faults.push({ pointer: c.pointer, detail: `${g.agreement}/${g.id} -> ${t.recipient}: condition ${describe(c)} does not hold` });
+        continue;
+      }
+      for (const r of recipientsOf(contracts, g, t, data)) {
+        if (r === sender) continue;
+        const e: Entitlement = { grant: g, target: t, rank: [specificity(t.recipient), senderRank, g.conditions.length + t.conditions.length], order: order++ };
+        const list = byRecipient.get(r);
+        if (list) list.push(e);
+        else byRecipient.set(r, [e]);
+        reached++;
+      }
+    }
+    if (reached === 0 && g.recipientFrom !== undefined) {
+      faults.push({ pointer: g.recipientFrom, detail: `${g.agreement}/${g.id}: names no recipient this grant allows` });
+    }
+  }
+
+  if (byRecipient.size === 0) {
+    throw new ForbiddenError('no-recipient', `no agreement entitles anyone to this ${type} from ${sender}`, faults);
+  }
+
+  const deliveries: PlannedDelivery[] = [];
+  const dropped: string[] = [];
+  for (const [recipient, ents] of byRecipient) {
+    const inst = contracts.institutions.get(recipient)!;
+    if (!isCleared(inst, required)) {
+      dropped.push(recipient);
+      continue;
+    }
+    ents.sort(compareRank);
+    const win = ents[0];
+    const d: PlannedDelivery = {
+      recipient,
+      agreement: win.grant.agreement,
+      grant: win.grant.id,
+      major: win.target.major,
+      fields: unionFields(ents.map((e) => e.target.fields)),
+      retry: { schedule: [...win.grant.retry.schedule], jitter: win.grant.retry.jitter },
+      acceptUnsignedReceipt: win.grant.acceptUnsignedReceipt,
+      entitledBy: dedupeVia(ents),
+    };
+    if (win.grant.rateLimit) d.rateLimit = { ...win.grant.rateLimit };
+    deliveries.push(d);
+  }
+
+  const classes = [...required].sort() as Clearance[];
+  if (deliveries.length === 0) {
+    throw new ForbiddenError(
+      'no-cleared-recipient',
+      `this ${type} is classified ${classes.join(' and ')}; none of its recipients (${dropped.sort().join(', ')}) is cleared for it`,
+    );
+  }
+  deliveries.sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
+  return {
+    sender,
+    type,
+    version: input.version,
+    classification: effectiveClassification(input.classification, required, restricted),
+    deliveries,
+    requiredClearances: classes,
+  };
+}
+
+function dedupeVia(ents: Entitlement[]): Array<{ agreement: string; grant: string }> {
+  const out: Array<{ agreement: string; grant: string }> = [];
+  for (const e of ents) {
+    if (!out.some((o) => o.agreement === e.grant.agreement && o.grant === e.grant.id)) out.push({ agreement: e.grant.agreement, grant: e.grant.id });
+  }
+  return out;
+}
