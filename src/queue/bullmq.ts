@@ -22,8 +22,9 @@ export class BullMqDispatcher implements Dispatcher {
   private workerConn?: Redis;
 
   constructor(private readonly opts: BullMqOptions) {
-    // Fail fast while Redis is away: intake must not wait on it (the sweeper re-dispatches).
-    this.producer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    // Fail fast while Redis is away (one retry per command, and ready() below refuses to queue
+    // commands for long): intake must not wait on it, the sweeper re-dispatches.
+    this.producer = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
     this.producer.on('error', () => {});
     this.queue = new Queue(opts.queueName, {
       connection: this.producer,
@@ -34,8 +35,25 @@ export class BullMqDispatcher implements Dispatcher {
     this.queue.on('error', () => {});
   }
 
+  /** wait briefly for the producer connection; with no offline queue, commands need it ready */
+  private async ready(timeoutMs = 2000): Promise<void> {
+    if (this.producer.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.producer.off('ready', onReady);
+        reject(new Error(`Redis not ready (${this.producer.status})`));
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.producer.once('ready', onReady);
+    });
+  }
+
   async dispatch(jobs: DispatchJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    await this.ready();
     await this.queue.addBulk(jobs.map((j) => ({
       name: 'deliver',
       data: { deliveryId: j.deliveryId },
@@ -71,11 +89,13 @@ export class BullMqDispatcher implements Dispatcher {
   }
 
   async depth(): Promise<number> {
+    await this.ready();
     const c = await this.queue.getJobCounts('waiting', 'delayed', 'prioritized');
     return (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0);
   }
 
   async ping(): Promise<void> {
+    await this.ready();
     await this.producer.ping();
   }
 }

@@ -1,0 +1,86 @@
+/** One conformance suite for the dispatcher port: in-process (embedded) and BullMQ (server). */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Dispatcher } from '../../src/queue/index.js';
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await wait(10);
+  }
+}
+
+export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: Dispatcher; cleanup: () => Promise<void> }>) {
+  describe(`dispatcher conformance: ${name}`, () => {
+    let current: { dispatcher: Dispatcher; cleanup: () => Promise<void> } | undefined;
+    afterEach(async () => {
+      await current?.dispatcher.close(1000);
+      await current?.cleanup();
+      current = undefined;
+    });
+
+    it('hands every dispatched delivery to the handler', async () => {
+      current = await make();
+      const seen: string[] = [];
+      await current.dispatcher.start(async (id) => { seen.push(id); }, 4);
+      await current.dispatcher.dispatch([{ deliveryId: 'a', attempt: 0 }, { deliveryId: 'b', attempt: 0 }]);
+      await until(() => seen.length === 2);
+      expect(seen.sort()).toEqual(['a', 'b']);
+    });
+
+    it('queues one (delivery, attempt) once while it waits', async () => {
+      current = await make();
+      const seen: string[] = [];
+      await current.dispatcher.dispatch([{ deliveryId: 'x', attempt: 1, delayMs: 300 }]);
+      await current.dispatcher.dispatch([{ deliveryId: 'x', attempt: 1, delayMs: 300 }, { deliveryId: 'x', attempt: 1 }]);
+      await current.dispatcher.start(async (id) => { seen.push(id); }, 4);
+      await until(() => seen.length >= 1);
+      await wait(600);
+      expect(seen).toEqual(['x']);
+    });
+
+    it('holds a delayed job until its time', async () => {
+      current = await make();
+      const at: number[] = [];
+      await current.dispatcher.start(async () => { at.push(Date.now()); }, 1);
+      const t0 = Date.now();
+      await current.dispatcher.dispatch([{ deliveryId: 'd', attempt: 2, delayMs: 400 }]);
+      await until(() => at.length === 1);
+      expect(at[0] - t0).toBeGreaterThanOrEqual(350);
+    });
+
+    it('never runs more handlers at once than its concurrency', async () => {
+      current = await make();
+      let running = 0;
+      let peak = 0;
+      let done = 0;
+      await current.dispatcher.start(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await wait(30);
+        running--;
+        done++;
+      }, 3);
+      await current.dispatcher.dispatch(Array.from({ length: 12 }, (_, i) => ({ deliveryId: `c${i}`, attempt: 0 })));
+      await until(() => done === 12);
+      expect(peak).toBeLessThanOrEqual(3);
+    });
+
+    it('on close, lets a running handler finish', async () => {
+      current = await make();
+      let finished = false;
+      let started = false;
+      await current.dispatcher.start(async () => {
+        started = true;
+        await wait(300);
+        finished = true;
+      }, 1);
+      await current.dispatcher.dispatch([{ deliveryId: 'slow', attempt: 0 }]);
+      await until(() => started);
+      await current.dispatcher.close(5000);
+      expect(finished).toBe(true);
+    });
+  });
+}
