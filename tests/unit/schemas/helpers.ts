@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, '../../..');
+export const CATALOGUE_DIR = path.join(REPO, 'contracts/messages');
+export const FIXTURES_DIR = path.join(REPO, 'tests/fixtures/messages');
+
+export const TYPES = [
+  'warrant.issued', 'warrant.executed', 'warrant.cancelled',
+  'decision.issued', 'decision.enforcement-status',
+  'traffic-fine.issued', 'traffic-fine.paid', 'traffic-fine.contested',
+  'alimony.order', 'alimony.payout-instruction', 'alimony.payment-record',
+  'notification.served', 'detention.alert',
+];
+
+const unescape = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** RFC 6901: the value at `pointer`, or { found: false }. */
+export function resolvePointer(doc: unknown, pointer: string): { found: boolean; value?: unknown } {
+  if (pointer === '') return { found: true, value: doc };
+  if (!pointer.startsWith('/')) return { found: false };
+  let cur: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = unescape(raw);
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= cur.length) return { found: false };
+      cur = cur[Number(token)];
+    } else if (typeof cur === 'object' && cur !== null && Object.prototype.hasOwnProperty.call(cur, token)) {
+      cur = (cur as Record<string, unknown>)[token];
+    } else {
+      return { found: false };
+    }
+  }
+  return { found: true, value: cur };
+}
+
+/** Split a pointer into its parent pointer and last token (unescaped). */
+export function parentOf(pointer: string): { parent: string; token: string } {
+  const i = pointer.lastIndexOf('/');
+  return { parent: pointer.slice(0, i), token: unescape(pointer.slice(i + 1)) };
+}
+
+/** A copy of the real catalogue in a fresh temp dir, to break in a test. */
+export function copyCatalogue(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasla-catalogue-'));
+  fs.cpSync(CATALOGUE_DIR, dir, { recursive: true });
+  return dir;
+}
+
+export function readJson(file: string): Record<string, any> {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+export function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
