@@ -32,6 +32,8 @@ export interface HubOptions {
   /** BullMQ key prefix (tests isolate themselves with it) */
   queuePrefix?: string;
   extraRoutes?: RouteRegistrar[];
+  /** environment for `${VAR}` and WASLA_ENDPOINT_* in the contract set (default process.env) */
+  contractsEnv?: Record<string, string | undefined>;
 }
 
 export interface Hub {
@@ -54,7 +56,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const cfg = opts.config;
   const log = opts.log ?? createLogger(cfg.logLevel);
   const workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  let contracts = loadContracts(cfg.contractsDir);
+  const loadSet = () => loadContracts(cfg.contractsDir, { env: opts.contractsEnv ?? process.env });
+  let contracts: Contracts = loadSet();
   const current = () => contracts;
 
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
@@ -134,7 +137,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     sweeper,
     contracts: current,
     async reloadContracts(actor: string) {
-      const next = loadContracts(cfg.contractsDir);
+      const next = loadSet();
       contracts = next;
       await audit({ actor, action: 'contracts.reloaded', subject: cfg.contractsDir, data: { institutions: next.institutions.size, types: next.catalogue.list().length } });
       log.info({ actor }, 'contracts reloaded');

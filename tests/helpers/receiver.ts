@@ -15,7 +15,7 @@ export interface Arrival {
   messageId: string;
 }
 
-export type Behaviour = (arrival: Arrival, n: number) => { status: number; headers?: Record<string, string>; body?: string } | 'hang' | 'drop';
+export type Behaviour = (arrival: Arrival, n: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'drop';
 
 export interface Receiver {
   url: string;
@@ -93,6 +93,7 @@ export async function startReceiver(initial: Behaviour = ok, port = 0): Promise<
         req.socket.destroy();
         return;
       }
+      if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
       if (answer.status >= 200 && answer.status < 300) {
         applied.set(arrival.deliveryId, (applied.get(arrival.deliveryId) ?? 0) + 1);
         for (const w of [...waiters]) if (applied.size >= w.count) {

@@ -1,0 +1,3 @@
+import { spineSuite } from '../shared/spine.suite.js';
+
+spineSuite('server');

@@ -1,0 +1,201 @@
+/**
+ * The spine end to end, run in both modes through this one suite: intake over real HTTP, delivery
+ * to a real receiver on 127.0.0.1 that can be told to fail, every refusal as problem+json with
+ * nothing stored, idempotent intake, and the operational endpoints.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { Hub } from '../../src/hub.js';
+import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
+import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { contractsWithRetry, endpointEnv, envelope, example } from '../helpers/contracts.js';
+
+export const COURT = 'ps.hjc.court.ramallah';
+
+export async function post(hub: Hub, body: unknown, headers: Record<string, string> = {}, sender = COURT) {
+  const res = await fetch(`${hub.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json', 'wasla-sender': sender, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', json: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+export async function getMessage(hub: Hub, id: string, sender = COURT) {
+  const res = await fetch(`${hub.url}/v1/messages/${id}`, { headers: { 'wasla-sender': sender } });
+  return { status: res.status, json: await res.json() as any };
+}
+
+export async function waitForStates(hub: Hub, id: string, states: string[], timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await getMessage(hub, id);
+    if (r.status === 200 && r.json.deliveries.every((d: any) => states.includes(d.state))) return r.json;
+    if (Date.now() > end) throw new Error(`message ${id} not in ${states.join('|')}: ${JSON.stringify(r.json.deliveries?.map((d: any) => [d.recipient, d.state, d.lastError]))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function counts(hub: Hub) {
+  const r = await hub.database.db.execute(sql`select (select count(*) from messages)::int as m, (select count(*) from deliveries)::int as d, (select count(*) from idempotency_keys)::int as k`);
+  const row = ((r as any).rows ?? r)[0];
+  return { messages: Number(row.m), deliveries: Number(row.d), keys: Number(row.k) };
+}
+
+/** a warrant from the court to the judicial police (the catalogue's own example) */
+export function warrant(overrides: Record<string, unknown> = {}) {
+  const base = example('warrant.issued', '2.0');
+  const data = {
+    ...base,
+    issuingCourt: { ...base.issuingCourt, id: COURT },
+    executingAuthority: 'ps.police.judicial',
+    ...overrides,
+  };
+  return envelope('warrant.issued', '2.0', data);
+}
+
+export function spineSuite(mode: Mode) {
+  describe(`spine end to end (${mode} mode)`, () => {
+    let henv: TestHubEnv;
+    let hub: Hub;
+    let receiver: Receiver;
+    let contractsDir: string;
+
+    beforeAll(async () => {
+      henv = await makeHubEnv(mode);
+      receiver = await startReceiver(ok);
+      contractsDir = contractsWithRetry({ schedule: [0.2, 0.2, 0.2], jitter: 0 });
+      hub = await startTestHub(henv, { WASLA_CONTRACTS_DIR: contractsDir }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
+    });
+    afterAll(async () => {
+      await hub?.stop();
+      await receiver?.close();
+      await henv?.cleanup();
+    });
+
+    it('accepts a message, answers 202 with its deliveries, and delivers it with stable ids', async () => {
+      const r = await post(hub, warrant());
+      expect(r.status).toBe(202);
+      expect(r.headers.get('location')).toBe(`/v1/messages/${r.json.id}`);
+      expect(r.json.deliveries.length).toBeGreaterThan(0);
+      const done = await waitForStates(hub, r.json.id, ['delivered']);
+      for (const d of done.deliveries) {
+        const arrival = receiver.arrivals.find((a) => a.deliveryId === d.id)!;
+        expect(arrival).toBeDefined();
+        expect(arrival.messageId).toBe(r.json.id);
+        expect(arrival.json.id).toBe(r.json.id);
+        expect(arrival.json.source).toBe(COURT);
+        expect(arrival.json.dataschema).toMatch(new RegExp(`/warrant\\.issued/${d.major}\\.\\d+\\.schema\\.json$`));
+        expect(d.attemptLog).toHaveLength(1);
+        expect(d.attemptLog[0]).toMatchObject({ outcome: 'delivered', statusCode: 200 });
+      }
+    });
+
+    it('retries a failing receiver with backoff until it succeeds, keeping the ids', async () => {
+      let failures = 0;
+      receiver.behave(() => (failures++ < 2 ? { status: 503, body: 'busy' } : { status: 200 }));
+      const r = await post(hub, warrant({ warrantNumber: 'W-RETRY-1' }));
+      expect(r.status).toBe(202);
+      const done = await waitForStates(hub, r.json.id, ['delivered']);
+      receiver.behave(ok);
+      const d = done.deliveries[0];
+      const arrivals = receiver.arrivals.filter((a) => a.messageId === r.json.id && a.deliveryId === d.id);
+      expect(arrivals.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(arrivals.map((a) => a.deliveryId)).size).toBe(1);
+      expect(d.attemptLog.slice(0, 2).map((a: any) => a.statusCode)).toEqual([503, 503]);
+      expect(d.attemptLog.at(-1)).toMatchObject({ outcome: 'delivered' });
+    });
+
+    it('marks a delivery dead at once on a 4xx that retrying cannot fix, keeping the reason', async () => {
+      receiver.behave(() => ({ status: 422, body: 'unknown warrant format' }));
+      const r = await post(hub, warrant({ warrantNumber: 'W-DEAD-1' }));
+      const done = await waitForStates(hub, r.json.id, ['dead']);
+      receiver.behave(ok);
+      expect(done.deliveries[0].attempts).toBe(1);
+      expect(done.deliveries[0].lastError).toContain('422');
+    });
+
+    it('gives up after the schedule is used up (dead, with every attempt recorded)', async () => {
+      receiver.behave(() => ({ status: 500 }));
+      const r = await post(hub, warrant({ warrantNumber: 'W-EXHAUST-1' }));
+      const done = await waitForStates(hub, r.json.id, ['dead']);
+      receiver.behave(ok);
+      expect(done.deliveries[0].attempts).toBe(4);
+      expect(done.deliveries[0].lastError).toContain('retries exhausted');
+    });
+
+    it('answers the same to a repeated Idempotency-Key and refuses it with another body', async () => {
+      const before = await counts(hub);
+      const body = warrant({ warrantNumber: 'W-IDEM-1' });
+      const a = await post(hub, body, { 'idempotency-key': 'idem-1' });
+      const b = await post(hub, body, { 'idempotency-key': 'idem-1' });
+      expect(a.status).toBe(202);
+      expect(b.status).toBe(202);
+      expect(b.json).toEqual(a.json);
+      expect(b.headers.get('idempotent-replayed')).toBe('true');
+      const c = await post(hub, warrant({ warrantNumber: 'W-IDEM-2' }), { 'idempotency-key': 'idem-1' });
+      expect(c.status).toBe(422);
+      expect(c.json.type).toBe('https://wasla.dev/problems/idempotency-key-reused');
+      const after = await counts(hub);
+      expect(after.messages - before.messages).toBe(1);
+      expect(after.keys - before.keys).toBe(1);
+    });
+
+    describe('refusals: precise problem+json, nothing stored', () => {
+      const cases: Array<[string, () => { body: unknown; headers?: Record<string, string>; sender?: string }, number, string, string | undefined]> = [
+        ['malformed JSON', () => ({ body: '{"specversion":' }), 400, 'malformed-json', ''],
+        ['deeply nested JSON', () => ({ body: '['.repeat(5000) + ']'.repeat(5000) }), 400, 'too-deeply-nested', ''],
+        ['a bad envelope', () => ({ body: { ...warrant(), specversion: '0.3' } }), 400, 'invalid-envelope', '/specversion'],
+        ['an unknown type', () => ({ body: envelope('warrant.forged', '1.0', {}) }), 422, 'unknown-type', '/type'],
+        ['an unknown version', () => ({ body: envelope('warrant.issued', '9.0', {}) }), 422, 'unknown-version', '/dataschema'],
+        ['a schema violation', () => {
+          const w = warrant();
+          delete (w.data as any).caseNumber;
+          return { body: w };
+        }, 422, 'schema-violation', '/data/caseNumber'],
+        ['a sender without an agreement', () => ({ body: warrant(), sender: 'ps.bank.palestine' }), 403, 'no-agreement', undefined],
+        ['an unknown sender', () => ({ body: warrant(), sender: 'xx.nobody' }), 401, 'sender-unknown', undefined],
+        ['a wrong media type', () => ({ body: JSON.stringify(warrant()), headers: { 'content-type': 'text/plain' } }), 415, 'unsupported-media-type', undefined],
+        ['an oversized body', () => ({ body: JSON.stringify({ ...warrant(), pad: 'x'.repeat(300_000) }) }), 413, 'body-too-large', undefined],
+      ];
+      it.each(cases)('refuses %s', async (_name, make, status, code, pointer) => {
+        const before = await counts(hub);
+        const c = make();
+        const r = await post(hub, c.body, c.headers ?? {}, c.sender ?? COURT);
+        expect(r.status).toBe(status);
+        expect(r.type).toContain('application/problem+json');
+        expect(r.json.type).toBe(`https://wasla.dev/problems/${code}`);
+        expect(r.json.status).toBe(status);
+        expect(typeof r.json.title).toBe('string');
+        if (pointer !== undefined) expect(r.json.errors.map((e: any) => e.pointer)).toContain(pointer);
+        expect(await counts(hub)).toEqual(before);
+      });
+    });
+
+    it('shows a message only to its sender, and 404 for an unknown one', async () => {
+      const r = await post(hub, warrant({ warrantNumber: 'W-READ-1' }));
+      expect((await getMessage(hub, r.json.id, 'ps.police.judicial')).status).toBe(403);
+      expect((await getMessage(hub, '01890000-0000-7000-8000-000000000000')).status).toBe(404);
+      expect((await getMessage(hub, 'not-a-uuid')).status).toBe(404);
+    });
+
+    it('serves health, readiness, metrics, the OpenAPI document and its reference page', async () => {
+      expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${hub.url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect((await ready.json() as any).checks.database).toBe('ok');
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      for (const name of ['wasla_messages_accepted_total', 'wasla_messages_refused_total', 'wasla_deliveries{state="delivered"}', 'wasla_delivery_attempt_seconds_bucket', 'wasla_queue_depth']) {
+        expect(metrics).toContain(name);
+      }
+      const doc = await (await fetch(`${hub.url}/openapi.json`)).json() as any;
+      expect(Object.keys(doc.paths)).toContain('/v1/messages/{id}');
+      const page = await (await fetch(`${hub.url}/docs`)).text();
+      expect(page).toContain('/v1/messages');
+      const nf = await fetch(`${hub.url}/nowhere`);
+      expect(nf.status).toBe(404);
+      expect(nf.headers.get('content-type')).toContain('application/problem+json');
+    });
+  });
+}
