@@ -153,6 +153,7 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
         for (const c of compiled.values()) {
           if (c.ref.type !== type || c.ref.major !== from) continue;
           (c.doc.examples as unknown[]).forEach((example, i) => {
+            if (!c.validate(example)) return; // already reported as an invalid example
             try {
               translateChain(
                 {
