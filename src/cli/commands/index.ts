@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { register as run } from './run.js';
 import { register as audit } from './audit.js';
+import { register as schemas } from './schemas.js';
+import { register as contracts } from './contracts.js';
 
 /** Each group registers itself; order is the order in `wasla --help`. */
 type Register = (program: Command) => void;
-const groups: Register[] = [run, audit];
+const groups: Register[] = [run, contracts, schemas, audit];
 
 export function registerCommands(program: Command): void {
   for (const register of groups) register(program);
