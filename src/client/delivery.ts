@@ -1,0 +1,53 @@
+/**
+ * SDK: verify a delivery the hub POSTed to you.
+ *
+ * Guarantees: a delivery is accepted only if the hub's signature covers `@method`, `@target-uri`,
+ * `content-digest`, `content-type`, `wasla-message-id` and `wasla-delivery-id` with `created`,
+ * `keyid` and `alg`, the body matches its Content-Digest, and the key is the hub's (see
+ * hub-keys.ts). The ids returned are the signed ones: dedupe on `deliveryId` (the hub retries with
+ * the same ids, DESIGN invariant 3).
+ */
+import {
+  DELIVERY_COMPONENTS,
+  DELIVERY_ID_HEADER,
+  MESSAGE_ID_HEADER,
+  REQUIRED_PARAMS,
+  verifyMessage,
+  type TrustAnchors,
+  type VerifyOptions,
+  type VerifyResult,
+} from '../trust/index.js';
+import { readBody, requestMessage, type RequestLike } from './fetch-message.js';
+import { hubKeyResolver, type HubKey, type HubResolvedKey } from './hub-keys.js';
+
+export interface VerifyDeliveryOptions extends Omit<VerifyOptions<HubResolvedKey>, 'resolveKey' | 'body' | 'requiredComponents'> {
+  /** the federation CA certificate(s): when given, the hub certificate must chain to one */
+  caCertPems?: TrustAnchors;
+}
+
+export interface VerifiedDelivery {
+  messageId: string;
+  deliveryId: string;
+  body: Buffer;
+  signature: VerifyResult<HubResolvedKey>;
+}
+
+export async function verifyDelivery(request: RequestLike, hub: HubKey | readonly HubKey[], opts: VerifyDeliveryOptions = {}): Promise<VerifiedDelivery> {
+  const body = await readBody(request);
+  const message = requestMessage(request);
+  const { caCertPems, ...rest } = opts;
+  const signature = await verifyMessage(message, {
+    ...rest,
+    resolveKey: hubKeyResolver(hub, caCertPems),
+    body,
+    requiredComponents: DELIVERY_COMPONENTS,
+    requiredParams: opts.requiredParams ?? REQUIRED_PARAMS,
+  });
+  // both are covered (required above) and therefore present
+  return {
+    messageId: message.headers.get(MESSAGE_ID_HEADER)!,
+    deliveryId: message.headers.get(DELIVERY_ID_HEADER)!,
+    body,
+    signature,
+  };
+}
