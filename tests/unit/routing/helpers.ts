@@ -123,7 +123,8 @@ export function inMemory(institutions: Institution[], grants: Grant[], typeClass
     catalogue: fakeCatalogue({}),
     institutions: insts,
     agreements,
-    grants: [...agreements.values()].flatMap((a) => a.grants),
+    // the loader orders agreements by id; the tie-break between equally specific grants relies on it
+    grants: [...agreements.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).flatMap((a) => a.grants),
     institution: (id) => insts.get(id),
     queriesFor: (id) => queriesFor(agreements, id, new Date()),
     typeClassification: (t) => typeClasses[t],
