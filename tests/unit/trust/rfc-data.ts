@@ -1,0 +1,84 @@
+/**
+ * Test support: the RFC 9421 Appendix B and RFC 9530 reference data from ../shared/test-data
+ * (see /work/shared/test-data/README.md). The files are read, never copied into the project;
+ * when the folder is absent (outside CI) `RFC_DATA_AVAILABLE` is false and the suites that need
+ * it skip, saying why. WASLA_TEST_DATA overrides the folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { headersFromRecord, type SignableMessage } from '../../../src/trust/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const TEST_DATA_DIR = process.env.WASLA_TEST_DATA ?? path.resolve(here, '../../../../shared/test-data');
+export const RFC_DIR = path.join(TEST_DATA_DIR, 'rfc9421');
+export const RFC_DATA_AVAILABLE = existsSync(path.join(RFC_DIR, 'appendix-b2.json'));
+export const RFC_SKIP_REASON = `RFC reference data not found at ${RFC_DIR} (set WASLA_TEST_DATA or provide ../shared/test-data): RFC 9421/9530 vector tests are SKIPPED`;
+
+if (!RFC_DATA_AVAILABLE) console.warn(RFC_SKIP_REASON);
+
+export interface AppendixB {
+  keys: Record<string, { public_pem?: string; private_pem?: string; base64?: string }>;
+  messages: Record<string, string>;
+  test_cases: Array<{
+    id: string;
+    label: string;
+    message: string;
+    algorithm: string;
+    keyid: string;
+    covered_components: string[];
+    signature_params: Array<[string, string | number]>;
+    signature_params_serialized: string;
+    expected_signature_base: string;
+    expected_signature_input_header: string;
+    expected_signature_header: string;
+    expected_signature_b64: string;
+    deterministic: boolean;
+  }>;
+}
+
+export interface DigestVectors {
+  vectors: Array<{ id: string; content_utf8: string; algorithm: 'sha-256' | 'sha-512'; expected_field_value: string }>;
+  parsing_only_examples: Array<{ field: string }>;
+  legacy_values_appD_not_for_new_use: Record<string, string>;
+}
+
+export function loadAppendixB(): AppendixB {
+  return JSON.parse(readFileSync(path.join(RFC_DIR, 'appendix-b2.json'), 'utf8')) as AppendixB;
+}
+
+export function loadDigestVectors(): DigestVectors {
+  return JSON.parse(readFileSync(path.join(RFC_DIR, 'rfc9530-content-digest.json'), 'utf8')) as DigestVectors;
+}
+
+export interface RawMessage extends SignableMessage {
+  body: string;
+  rawHeaders: Record<string, string[]>;
+}
+
+/** Reads an RFC-style HTTP/1.1 message (LF line endings); requests get an https target URI. */
+export function parseHttpMessage(raw: string, request?: SignableMessage): RawMessage {
+  const split = raw.indexOf('\n\n');
+  const head = split >= 0 ? raw.slice(0, split) : raw;
+  const body = split >= 0 ? raw.slice(split + 2) : '';
+  const lines = head.split('\n');
+  const first = lines.shift()!;
+  const rawHeaders: Record<string, string[]> = {};
+  for (const line of lines) {
+    if (/^[ \t]/.test(line)) {
+      // obsolete line folding: continue the previous field line
+      const keys = Object.keys(rawHeaders);
+      const last = rawHeaders[keys[keys.length - 1]];
+      last[last.length - 1] += '\n' + line;
+      continue;
+    }
+    const i = line.indexOf(':');
+    (rawHeaders[line.slice(0, i).toLowerCase()] ??= []).push(line.slice(i + 1));
+  }
+  const headers = headersFromRecord(rawHeaders);
+  if (first.startsWith('HTTP/')) {
+    return { status: Number(first.split(' ')[1]), headers, body, rawHeaders, ...(request ? { request } : {}) };
+  }
+  const [method, target] = first.split(' ');
+  return { method, url: `https://${headers.get('host')}${target}`, headers, body, rawHeaders };
+}
