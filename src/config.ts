@@ -31,6 +31,12 @@ export interface Config {
   queueName: string;
   /** PostgreSQL pool size per process (server mode) */
   dbPoolSize: number;
+  /** attempts in flight to one recipient per worker process */
+  recipientConcurrency: number;
+  /** consecutive failures that pause a recipient */
+  breakerFailures: number;
+  /** first pause of a failing recipient; doubles per failed probe up to 10x */
+  breakerOpenMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +59,9 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_SHUTDOWN_GRACE_MS', default: '15000', meaning: 'on SIGTERM, how long in-flight attempts may take to finish' },
   { name: 'WASLA_QUEUE_NAME', default: 'wasla-deliveries', meaning: 'BullMQ queue name (server mode)' },
   { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
+  { name: 'WASLA_RECIPIENT_CONCURRENCY', default: '4', meaning: 'attempts in flight to one recipient per worker process, so a hanging recipient cannot hold up others' },
+  { name: 'WASLA_BREAKER_FAILURES', default: '5', meaning: 'consecutive failed attempts that pause a recipient (circuit breaker)' },
+  { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
 ];
 
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
@@ -118,6 +127,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     shutdownGraceMs: int(env, 'WASLA_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
     queueName: env.WASLA_QUEUE_NAME || 'wasla-deliveries',
     dbPoolSize: int(env, 'WASLA_DB_POOL_SIZE', 10, 1, 200),
+    recipientConcurrency: int(env, 'WASLA_RECIPIENT_CONCURRENCY', 4, 1, 1024),
+    breakerFailures: int(env, 'WASLA_BREAKER_FAILURES', 5, 1, 1000),
+    breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

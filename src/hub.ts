@@ -15,6 +15,7 @@ import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/
 import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
 import { Sweeper } from './workers/sweeper.js';
+import { RecipientGate } from './workers/recipient-gate.js';
 import { createApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
 import { AuthenticationError } from './errors.js';
 import { loadContracts } from './routing/index.js';
@@ -77,6 +78,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const handler = createDeliveryHandler({
       db, contracts: current, dispatcher, transport, metrics, log, workerId,
       leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs, sign: opts.sign,
+      gate: new RecipientGate({
+        maxInFlightPerRecipient: cfg.recipientConcurrency,
+        failureThreshold: cfg.breakerFailures,
+        openMs: cfg.breakerOpenMs,
+        maxOpenMs: 10 * cfg.breakerOpenMs,
+      }),
     });
     await dispatcher.start(handler, cfg.workerConcurrency);
     sweeper = new Sweeper({ db, dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs });

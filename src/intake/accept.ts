@@ -114,6 +114,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
     fields: p.fields,
     retry: p.retry,
     acceptUnsignedReceipt: p.acceptUnsignedReceipt,
+    rateLimit: p.rateLimit ?? null,
     state: 'pending',
     attempts: 0,
     nextAttemptAt: receivedAt,

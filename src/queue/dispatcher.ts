@@ -10,6 +10,8 @@ export interface DispatchJob {
   /** attempts made so far; with the delivery id it names the job, so one attempt is queued once */
   attempt: number;
   delayMs?: number;
+  /** distinguishes a re-dispatch of the same attempt (a deferral) from the job now running */
+  tag?: string;
 }
 
 export type DeliveryHandler = (deliveryId: string) => Promise<void>;
@@ -28,5 +30,5 @@ export interface Dispatcher {
 
 export function jobId(job: DispatchJob): string {
   // BullMQ refuses ':' in custom ids
-  return `${job.deliveryId}-a${job.attempt}`;
+  return `${job.deliveryId}-a${job.attempt}${job.tag ? `-${job.tag}` : ''}`;
 }

@@ -81,6 +81,15 @@ function describe(e: ErrorObject): { pointer: string; detail: string } {
   if (e.keyword === 'required') {
     return { pointer: e.instancePath, detail: `missing required property "${String(p.missingProperty)}"` };
   }
+  if (e.keyword === 'not' && e.schemaPath.endsWith('/then/not')) {
+    return { pointer: e.instancePath, detail: 'exists and not-exists take no value' };
+  }
+  if (e.keyword === 'const') {
+    return { pointer: e.instancePath, detail: `must be ${JSON.stringify(p.allowedValue)}` };
+  }
+  if (e.keyword === 'pattern' && String(p.pattern).startsWith('^(/')) {
+    return { pointer: e.instancePath, detail: 'must be a JSON pointer (RFC 6901), e.g. "/subject/juvenile"' };
+  }
   if (e.keyword === 'enum') {
     return { pointer: e.instancePath, detail: `must be one of ${JSON.stringify(p.allowedValues)}` };
   }
@@ -91,11 +100,21 @@ function describe(e: ErrorObject): { pointer: string; detail: string } {
 export function validateFile(kind: ContractKind, f: ContractFile, faults: FaultList): boolean {
   const validate = compiled()[kind];
   if (validate(f.doc)) return true;
+  const errors = validate.errors ?? [];
+  // an anyOf reports each branch and then itself: say it once, as "one or the other"
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  // ajv lists the branches' errors (at the same instance path) just before the anyOf's own
+  const branchOf = (e: ErrorObject) =>
+    anyOfs.find((a) => a !== e && a.instancePath === e.instancePath && errors.indexOf(e) < errors.indexOf(a));
   const seen = new Set<string>();
-  for (const e of validate.errors ?? []) {
+  for (const e of errors) {
     // `if` failures only say which branch to look at; the branch's own errors carry the reason
-    if (e.keyword === 'if') continue;
-    const d = describe(e);
+    if (e.keyword === 'if' || branchOf(e)) continue;
+    let d = describe(e);
+    if (e.keyword === 'anyOf') {
+      const branches = errors.filter((b) => branchOf(b) === e).map((b) => describe(b).detail);
+      d = { pointer: e.instancePath, detail: [...new Set(branches)].join(', or ') };
+    }
     const key = `${d.pointer}\u0000${d.detail}`;
     if (seen.has(key)) continue;
     seen.add(key);

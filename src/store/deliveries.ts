@@ -99,6 +99,27 @@ export async function recordAttempt(db: Db, claim: Claim, o: AttemptOutcome): Pr
   });
 }
 
+/**
+ * Give a claimed delivery back without an attempt (the recipient gate said "not now"): the attempt
+ * count is restored and the delivery is due again after `delayMs`.
+ */
+export async function deferDelivery(db: Db, claim: Claim, delayMs: number, reason: string): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({
+      state: 'retrying',
+      attempts: sql`${deliveries.attempts} - 1`,
+      leaseToken: null,
+      leaseUntil: null,
+      nextAttemptAt: sql`now() + ${Math.max(0, Math.round(delayMs))} * interval '1 millisecond'`,
+      lastError: reason,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(deliveries.id, claim.delivery.id), eq(deliveries.leaseToken, claim.leaseToken)))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
 /** Return deliveries whose lease lapsed (worker killed mid-attempt) to due. */
 export async function releaseExpiredLeases(db: Db): Promise<string[]> {
   const rows = await db

@@ -5,7 +5,7 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, findIdempotent, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
+  claimDelivery, deferDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
   type Claim, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
 export { getMessage, getMessageView, type MessageRow } from './messages.js';

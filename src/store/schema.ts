@@ -42,6 +42,10 @@ export const deliveries = pgTable('deliveries', {
   fields: jsonb('fields').notNull(),
   retry: jsonb('retry').notNull(),
   acceptUnsignedReceipt: boolean('accept_unsigned_receipt').notNull().default(false),
+  /** the grant's per-recipient rate limit, if any */
+  rateLimit: jsonb('rate_limit'),
+  /** attempts made before the last replay: the retry schedule restarts from here */
+  scheduleOffset: integer('schedule_offset').notNull().default(0),
   state: text('state').$type<DeliveryState>().notNull(),
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: ts('next_attempt_at'),

@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome } from '../adapters/index.js';
 import type { Contracts, RetryPolicy } from '../routing/types.js';
 import { project } from '../routing/index.js';
-import { claimDelivery, getMessage, recordAttempt, type Db } from '../store/index.js';
+import { claimDelivery, deferDelivery, getMessage, recordAttempt, type Db } from '../store/index.js';
+import type { RecipientGate } from './recipient-gate.js';
+import type { RateLimit } from '../routing/types.js';
 import type { Dispatcher } from '../queue/index.js';
 import type { Metrics } from '../metrics.js';
 import { nextDelayMs } from './retry-policy.js';
@@ -28,6 +30,7 @@ export interface DeliveryWorkerDeps {
   leaseMs: number;
   attemptTimeoutMs: number;
   sign?: OutboundSigner;
+  gate: RecipientGate;
 }
 
 export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
@@ -36,6 +39,16 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
     if (!claim) return; // not due, held by another worker, or finished: nothing to do
     const d = claim.delivery;
     const log = deps.log.child({ messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts });
+    const admission = deps.gate.admit(d.recipient, d.rateLimit as RateLimit | null);
+    if (!admission.ok) {
+      // not an attempt: hand it back and look again later, leaving the worker slot to others
+      if (await deferDelivery(deps.db, claim, admission.retryInMs, admission.reason)) {
+        deps.metrics.attempts.inc({ outcome: 'deferred' });
+        log.debug({ reason: admission.reason, retryInMs: admission.retryInMs }, 'delivery deferred');
+        await deps.dispatcher.dispatch([{ deliveryId: d.id, attempt: d.attempts - 1, delayMs: admission.retryInMs, tag: `d${Date.now()}` }]).catch(() => {});
+      }
+      return;
+    }
     const startedAt = new Date();
     const t0 = performance.now();
     let outcome: Outcome;
@@ -53,11 +66,13 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
           : { kind: 'retry', reason: `internal: ${(err as Error).message}` };
     }
     const durationMs = performance.now() - t0;
+    // a refusal (4xx) says nothing about the recipient's health; timeouts and 5xx do
+    admission.release(outcome.kind !== 'retry');
 
     let retryInMs: number | undefined;
     let kind = outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'dead' ? 'dead' : 'retry';
     if (outcome.kind === 'retry') {
-      retryInMs = nextDelayMs(d.retry as RetryPolicy, d.attempts, outcome.retryAfterMs);
+      retryInMs = nextDelayMs(d.retry as RetryPolicy, d.attempts - d.scheduleOffset, outcome.retryAfterMs);
       if (retryInMs === undefined) kind = 'dead';
     }
     const reason = outcome.kind === 'delivered' ? undefined : outcome.reason + (kind === 'dead' && outcome.kind === 'retry' ? ' (retries exhausted)' : '');

@@ -1,0 +1,3 @@
+import { isolationSuite } from '../shared/isolation.suite.js';
+
+isolationSuite('server');

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { RecipientGate } from '../../../src/workers/recipient-gate.js';
+
+function gate(now: { t: number }, over = {}) {
+  return new RecipientGate({ maxInFlightPerRecipient: 2, failureThreshold: 3, openMs: 1000, maxOpenMs: 8000, now: () => now.t, ...over });
+}
+
+describe('recipient gate', () => {
+  it('caps attempts in flight per recipient, without touching others', () => {
+    const now = { t: 0 };
+    const g = gate(now);
+    const a = g.admit('slow');
+    const b = g.admit('slow');
+    expect(a.ok && b.ok).toBe(true);
+    expect(g.admit('slow')).toMatchObject({ ok: false, reason: expect.stringContaining('concurrency') });
+    expect(g.admit('other').ok).toBe(true);
+    if (a.ok) a.release(true);
+    expect(g.admit('slow').ok).toBe(true);
+  });
+
+  it('opens after consecutive failures, probes once when the pause ends, and closes on success', () => {
+    const now = { t: 0 };
+    const g = gate(now);
+    for (let i = 0; i < 3; i++) {
+      const a = g.admit('down');
+      if (a.ok) a.release(false);
+    }
+    expect(g.status('down')).toBe('open');
+    const refused = g.admit('down');
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.retryInMs).toBeGreaterThanOrEqual(1000);
+    now.t = 1001;
+    const probe = g.admit('down');
+    expect(probe).toMatchObject({ ok: true, probe: true });
+    expect(g.admit('down')).toMatchObject({ ok: false, reason: expect.stringContaining('half-open') });
+    if (probe.ok) probe.release(true);
+    expect(g.status('down')).toBe('closed');
+    expect(g.admit('down').ok).toBe(true);
+  });
+
+  it('doubles the pause after a failed probe, up to the maximum', () => {
+    const now = { t: 0 };
+    const g = gate(now);
+    for (let i = 0; i < 3; i++) {
+      const a = g.admit('down');
+      if (a.ok) a.release(false);
+    }
+    for (const pause of [2000, 4000, 8000, 8000]) {
+      now.t += 100_000;
+      const p = g.admit('down');
+      expect(p.ok).toBe(true);
+      if (p.ok) p.release(false);
+      const r = g.admit('down');
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.retryInMs).toBeGreaterThanOrEqual(pause);
+        expect(r.retryInMs).toBeLessThan(pause + 300);
+      }
+    }
+  });
+
+  it('applies the agreement rate limit as a token bucket', () => {
+    const now = { t: 0 };
+    const g = gate(now, { maxInFlightPerRecipient: 100 });
+    const rl = { perSecond: 2, burst: 2 };
+    const admitted = () => { const a = g.admit('bank', rl); if (a.ok) a.release(true); return a.ok; };
+    expect([admitted(), admitted(), admitted()]).toEqual([true, true, false]);
+    now.t += 500;
+    expect(admitted()).toBe(true);
+    expect(admitted()).toBe(false);
+  });
+});
