@@ -10,6 +10,7 @@ import { buildOpenApi } from './openapi.js';
 import { internalErrorResponse, problemResponse, toWaslaError } from './problem.js';
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { NotFoundError } from '../errors.js';
 
 export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
   let doc: Record<string, unknown> | undefined;
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
   messageRoutes(book, deps);
+  deliveryRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi);
 

@@ -9,3 +9,4 @@ export {
   type Claim, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
 export { getMessage, getMessageView, type MessageRow } from './messages.js';
+export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';

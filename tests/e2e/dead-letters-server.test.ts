@@ -1,0 +1,3 @@
+import { deadLetterSuite } from '../shared/dead-letters.suite.js';
+
+deadLetterSuite('server');

@@ -1,0 +1,93 @@
+/** Dead letters: listed with filters, replayed one by one or in bulk, on the audit log. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { Hub } from '../../src/hub.js';
+import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { endpointEnv } from '../helpers/contracts.js';
+import { COURT, post, waitForStates, warrant } from './spine.suite.js';
+
+export const OPERATOR = 'ps.hjc.wasla-operations';
+
+async function call(hub: Hub, method: string, path: string, sender: string, body?: unknown) {
+  const res = await fetch(`${hub.url}${path}`, {
+    method,
+    headers: { 'wasla-sender': sender, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() as any };
+}
+
+export function deadLetterSuite(mode: Mode) {
+  describe(`dead letters (${mode} mode)`, () => {
+    let henv: TestHubEnv;
+    let hub: Hub;
+    let police: Receiver;
+    let refusing = true;
+    const dead: string[] = [];
+
+    beforeAll(async () => {
+      henv = await makeHubEnv(mode);
+      police = await startReceiver(() => (refusing ? { status: 400, body: 'bad format' } : { status: 200 }));
+      hub = await startTestHub(henv, {}, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      for (let i = 0; i < 3; i++) {
+        const r = await post(hub, warrant({ warrantNumber: `W-DLQ-${i}` }));
+        const m = await waitForStates(hub, r.json.id, ['dead']);
+        dead.push(m.deliveries[0].id);
+      }
+    });
+    afterAll(async () => {
+      await hub?.stop();
+      await police?.close();
+      await henv?.cleanup();
+    });
+
+    it('lists dead deliveries with filters, to operators and to the sender', async () => {
+      const all = await call(hub, 'GET', '/v1/deliveries?state=dead&recipient=ps.police.judicial&type=warrant.issued', OPERATOR);
+      expect(all.status).toBe(200);
+      expect(all.json.items.map((d: any) => d.id).sort()).toEqual([...dead].sort());
+      expect(all.json.items[0]).toMatchObject({ state: 'dead', recipient: 'ps.police.judicial', type: 'warrant.issued', attempts: 1 });
+      expect(all.json.items[0].lastError).toContain('400');
+      const none = await call(hub, 'GET', '/v1/deliveries?state=dead&type=traffic-fine.issued', OPERATOR);
+      expect(none.json.items).toEqual([]);
+      const future = await call(hub, 'GET', `/v1/deliveries?state=dead&since=${new Date(Date.now() + 60_000).toISOString()}`, OPERATOR);
+      expect(future.json.items).toEqual([]);
+      const page = await call(hub, 'GET', '/v1/deliveries?state=dead&limit=2', OPERATOR);
+      expect(page.json.items).toHaveLength(2);
+      const rest = await call(hub, 'GET', `/v1/deliveries?state=dead&limit=2&after=${page.json.next}`, OPERATOR);
+      expect(rest.json.items).toHaveLength(1);
+      expect((await call(hub, 'GET', '/v1/deliveries?state=dead', COURT)).json.items).toHaveLength(3);
+      expect((await call(hub, 'GET', '/v1/deliveries?state=dead', 'ps.mof')).json.items).toHaveLength(0);
+      const bad = await call(hub, 'GET', '/v1/deliveries?state=lost&since=yesterday', OPERATOR);
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors.map((e: any) => e.pointer)).toEqual(['/query/state', '/query/since']);
+    });
+
+    it('replays one dead delivery, which then succeeds with the same ids', async () => {
+      refusing = false;
+      expect((await call(hub, 'POST', `/v1/deliveries/${dead[0]}/replay`, 'ps.mof')).status).toBe(403);
+      const r = await call(hub, 'POST', `/v1/deliveries/${dead[0]}/replay`, COURT);
+      expect(r.status).toBe(200);
+      expect(r.json.replayed.map((x: any) => x.id)).toEqual([dead[0]]);
+      const end = Date.now() + 10_000;
+      while (!police.applied.has(dead[0]) && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+      expect(police.applied.get(dead[0])).toBe(1);
+      const again = await call(hub, 'POST', `/v1/deliveries/${dead[0]}/replay`, COURT);
+      expect(again.status).toBe(409);
+    });
+
+    it('replays in bulk by filter (operators only), and puts every replay on the audit log', async () => {
+      expect((await call(hub, 'POST', '/v1/deliveries/replay', COURT, { recipient: 'ps.police.judicial' })).status).toBe(403);
+      const r = await call(hub, 'POST', '/v1/deliveries/replay', OPERATOR, { recipient: 'ps.police.judicial', type: 'warrant.issued', reason: 'receiver fixed its parser' });
+      expect(r.status).toBe(200);
+      expect(r.json.replayed.map((x: any) => x.id).sort()).toEqual(dead.slice(1).sort());
+      const end = Date.now() + 10_000;
+      while (police.applied.size < 3 && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+      expect(police.applied.size).toBe(3);
+      const rows = await hub.database.db.execute(sql`select actor, subject, data from audit_log where action = 'delivery.replayed' order by seq`);
+      const audit = ((rows as any).rows ?? rows) as Array<{ actor: string; subject: string; data: any }>;
+      expect(audit.map((a) => a.subject).sort()).toEqual([...dead].sort());
+      expect(audit.find((a) => a.actor === OPERATOR)?.data.reason).toBe('receiver fixed its parser');
+    });
+  });
+}
