@@ -23,6 +23,11 @@ import type { Contracts } from './routing/types.js';
 import { appendAudit, type AuditRecord } from './audit/log.js';
 import { VERSION } from './version.js';
 
+/** the Redis channel on which operators ask every hub process to reload its contracts */
+export function reloadChannel(prefix = 'wasla'): string {
+  return `${prefix}:contracts:reload`;
+}
+
 export interface HubOptions {
   config: Config;
   log?: Logger;
@@ -132,6 +137,21 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     }
   }
 
+  // Server mode: `wasla contracts reload` publishes on this channel; every api and worker
+  // process reloads (an embedded hub gets SIGHUP instead).
+  let reloadSub: import('ioredis').Redis | undefined;
+  if (cfg.mode === 'server') {
+    const { Redis } = await import('ioredis');
+    reloadSub = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: null });
+    reloadSub.on('error', () => {});
+    const channel = reloadChannel(opts.queuePrefix);
+    await reloadSub.subscribe(channel).catch((err) => log.warn({ err: (err as Error).message }, 'cannot subscribe to contract reloads'));
+    reloadSub.on('message', (ch, actor) => {
+      if (ch !== channel) return;
+      hub.reloadContracts(actor || 'operator').catch((err) => log.error({ err: (err as Error).message }, 'contracts reload refused; the previous set stays in force'));
+    });
+  }
+
   let stopping: Promise<void> | undefined;
   const hub: Hub = {
     config: cfg,
@@ -170,6 +190,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         await dispatcher.close(cfg.shutdownGraceMs);
         transport?.close();
         // 3. close connections
+        reloadSub?.disconnect();
         await database.close();
         log.info('stopped');
       })());

@@ -11,6 +11,7 @@ import { internalErrorResponse, problemResponse, toWaslaError } from './problem.
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { schemaRoutes } from './routes/schemas.js';
 import { NotFoundError } from '../errors.js';
 
 export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
@@ -34,6 +35,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
   messageRoutes(book, deps);
   deliveryRoutes(book, deps);
+  schemaRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi);
 

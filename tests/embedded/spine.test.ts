@@ -1,3 +1,4 @@
-import { spineSuite } from '../shared/spine.suite.js';
+import { catalogueSuite, spineSuite } from '../shared/spine.suite.js';
 
 spineSuite('embedded');
+catalogueSuite('embedded');

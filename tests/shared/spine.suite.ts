@@ -199,3 +199,33 @@ export function spineSuite(mode: Mode) {
     });
   });
 }
+
+export function catalogueSuite(mode: Mode) {
+  describe(`catalogue API (${mode} mode)`, () => {
+    let henv: TestHubEnv;
+    let hub: Hub;
+    beforeAll(async () => {
+      henv = await makeHubEnv(mode);
+      hub = await startTestHub(henv);
+    });
+    afterAll(async () => {
+      await hub?.stop();
+      await henv?.cleanup();
+    });
+
+    it('lists every type with its versions and serves each schema as published', async () => {
+      const list = await (await fetch(`${hub.url}/v1/schemas`)).json() as any;
+      const warrant = list.types.find((t: any) => t.type === 'warrant.issued');
+      expect(warrant.versions.map((v: any) => v.version)).toEqual(['1.0', '1.1', '2.0']);
+      expect(warrant.latest).toBe('2.0');
+      expect(list.types.length).toBe(hub.contracts().catalogue.list().map((s) => s.type).filter((t, i, a) => a.indexOf(t) === i).length);
+      const res = await fetch(`${hub.url}/v1/schemas/warrant.issued/2.0`);
+      expect(res.headers.get('content-type')).toContain('application/schema+json');
+      const doc = await res.json() as any;
+      expect(doc.$id).toBe('https://wasla.dev/contracts/messages/warrant.issued/2.0.schema.json');
+      const missing = await fetch(`${hub.url}/v1/schemas/warrant.issued/7.0`);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as any).type).toBe('https://wasla.dev/problems/schema-not-found');
+    });
+  });
+}
