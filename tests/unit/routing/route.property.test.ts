@@ -42,12 +42,12 @@ const grant = (agreement: string, id: string): fc.Arbitrary<Grant> =>
         recipient: fc.constantFrom(...PATTERNS),
         fields: fc.array(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 3 }),
         major: fc.integer({ min: 1, max: 3 }),
-        conditions: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 1 }) }),
+        conditions: fc.oneof({ weight: 3, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 1 }) }),
       }),
       { minLength: 1, maxLength: 3 },
     ),
-    conditions: fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 2 }) }),
-    recipientFrom: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant('/to') }),
+    conditions: fc.oneof({ weight: 2, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 2 }) }),
+    recipientFrom: fc.oneof({ weight: 3, arbitrary: fc.constant<string | undefined>(undefined) }, { weight: 1, arbitrary: fc.constant('/to') }),
     classification: fc.option(fc.constantFrom('restricted', 'juvenile', 'gbv') as fc.Arbitrary<Classification>, { nil: undefined }),
   }).map((g) => {
     const out: Grant = { id, agreement, ...g, retry: DEFAULT_RETRY, acceptUnsignedReceipt: false };
