@@ -120,7 +120,7 @@ describe('signRequest -> verifyRequest', () => {
   });
 });
 
-function delivery(messageId = randomUUID(), deliveryId = randomUUID()): PlainRequest {
+function delivery(messageId: string = randomUUID(), deliveryId: string = randomUUID()): PlainRequest {
   return {
     method: 'POST',
     url: 'https://police.example.ps/wasla/deliveries',
@@ -130,7 +130,7 @@ function delivery(messageId = randomUUID(), deliveryId = randomUUID()): PlainReq
 }
 
 function asFetch(req: PlainRequest, headers: Record<string, string>): Request {
-  return new Request(req.url, { method: req.method, headers, body: req.body as Buffer });
+  return new Request(req.url, { method: req.method, headers, body: new Uint8Array(req.body as Buffer) });
 }
 
 describe('delivery: the hub signs (plain objects) -> the institution verifies (verifyDelivery)', () => {

@@ -15,7 +15,7 @@ import {
   type SignatureParams,
   type SignableMessage,
 } from '../../../src/trust/index.js';
-import { RFC_DATA_AVAILABLE, RFC_SKIP_REASON, loadAppendixB, parseHttpMessage, type AppendixB } from './rfc-data.js';
+import { RFC_DATA_AVAILABLE, RFC_SKIP_REASON, loadAppendixB, parseHttpMessage, type AppendixB, type RawMessage } from './rfc-data.js';
 
 const title = `RFC 9421 Appendix B.2${RFC_DATA_AVAILABLE ? '' : ` — ${RFC_SKIP_REASON}`}`;
 
@@ -23,7 +23,7 @@ describe.skipIf(!RFC_DATA_AVAILABLE)(title, () => {
   const data: AppendixB = RFC_DATA_AVAILABLE ? loadAppendixB() : { keys: {}, messages: {}, test_cases: [] };
   const request = RFC_DATA_AVAILABLE ? parseHttpMessage(data.messages['test-request']) : undefined;
 
-  function message(name: string): SignableMessage & { rawHeaders: Record<string, string[]> } {
+  function message(name: string): RawMessage {
     return name === 'test-request' ? request! : parseHttpMessage(data.messages[name], request);
   }
 
