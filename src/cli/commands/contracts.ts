@@ -4,6 +4,7 @@
  * fault (`<file>: <pointer>: <reason>`, exit 1); `routes` prints what the agreements allow, as a
  * routing table an operator can read against the memoranda they signed.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ContractError, type Fault } from '../../errors.js';
@@ -16,7 +17,9 @@ export function defaultContractsDir(env: NodeJS.ProcessEnv = process.env): strin
 
 function printFaults(dir: string, err: ContractError): void {
   for (const f of err.faults as Array<Fault & { file?: string }>) {
-    const file = f.file ?? err.file ?? path.resolve(dir);
+    // routing names files relative to the contracts dir, the catalogue with its dir: print both as paths
+    const named = f.file ?? err.file;
+    const file = named === undefined ? dir : existsSync(named) ? named : path.join(dir, named);
     process.stderr.write(`${file}: ${f.pointer === '' ? '(root)' : f.pointer}: ${f.detail}\n`);
   }
   if (err.faults.length === 0) process.stderr.write(`${err.message}\n`);
