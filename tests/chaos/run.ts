@@ -1,0 +1,268 @@
+/**
+ * `npm run chaos [-- --messages N] [--quick] [--flush-all] [--no-pg-restart] [--deadline S] [--keep]`
+ *
+ * Two api and two worker processes of the hub on real PostgreSQL and Redis, three flaky receivers,
+ * a load generator that retries with the same Idempotency-Key, and a schedule of faults (SIGKILL of
+ * api and worker processes, Redis flushes, PostgreSQL restarts). Then, with every fault stopped and
+ * every process up, it waits for the hub to drain and checks the delivery invariants. It ends with
+ * exactly one line on stdout:
+ *   chaos: acknowledged=<n> delivered=<n> lost=<n> applied_twice=<n> non_terminal=<n> duplicate_arrivals=<rate> drain_s=<s>
+ * and exits non-zero when any check fails. Everything is bounded by a global deadline that kills
+ * every child. Progress, evidence and the fault log go to stderr.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { prepareContracts, messageBody, RECIPIENTS, SENDER } from './contracts.js';
+import { startReceivers, type Receivers } from './receivers.js';
+import { HubProcess, hubEnv, logPath, type Crash } from './processes.js';
+import { generateLoad, type LoadResult } from './loadgen.js';
+import { ensureRunning, runFaults, schedule, type FaultLogEntry } from './faults.js';
+import { createDatabase, databaseUrl, dropDatabase, ensureServicesUp, flushRedis, REDIS_URL } from './services.js';
+import { deliveryEvidence, verify, type Verdict } from './verify.js';
+import { say } from './log.js';
+import { createPki } from './pki.js';
+import { senderKey } from './sign.js';
+
+const REPO = process.cwd();
+const ATTEMPT_TIMEOUT_MS = 2000;
+const LEASE_MS = 6000;
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'flush-all': { type: 'boolean', default: false },
+    'no-pg-restart': { type: 'boolean', default: false },
+    deadline: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const quick = args.quick!;
+const messages = Number(args.messages ?? (quick ? 300 : 5000));
+if (!Number.isInteger(messages) || messages < 1 || messages > 1_000_000) throw new Error('--messages: a positive integer');
+const deadlineS = Number(args.deadline ?? (quick ? 170 : 900));
+const startedAt = Date.now();
+const deadline = startedAt + deadlineS * 1000;
+const drainLimitMs = quick ? 60_000 : 300_000;
+
+const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14) + '_' + process.pid;
+const dbName = `wasla_chaos_${runId}`;
+const queueName = `chaos-${runId}`;
+const workDir = mkdtempSync(join(tmpdir(), 'wasla-chaos-'));
+
+const procs = new Map<string, HubProcess>();
+const crashes: Crash[] = [];
+let receivers: Receivers | undefined;
+let pool: pg.Pool | undefined;
+let dbCreated = false;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function stateCounts(): Promise<Record<string, number>> {
+  const r = await pool!.query<{ state: string; n: number }>('select state, count(*)::int as n from deliveries group by state');
+  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
+}
+
+/** wait until every delivery is delivered or dead; returns seconds taken, or undefined on timeout */
+async function drain(limitMs: number): Promise<number | undefined> {
+  const t0 = Date.now();
+  let lastSaid = 0;
+  // bounded by limitMs and the global deadline
+  while (Date.now() - t0 < limitMs && Date.now() < deadline) {
+    const c = await stateCounts().catch(() => undefined);
+    if (c) {
+      const open = (c.pending ?? 0) + (c.in_flight ?? 0) + (c.retrying ?? 0);
+      if (Date.now() - lastSaid > 5000) {
+        say(`drain: ${JSON.stringify(c)}`);
+        lastSaid = Date.now();
+      }
+      if (open === 0) return (Date.now() - t0) / 1000;
+    }
+    if (crashes.length) await ensureRunning(procs).catch(() => {});
+    await sleep(500);
+  }
+  return undefined;
+}
+
+async function cleanup(): Promise<void> {
+  await Promise.all([...procs.values()].map((p) => p.kill().catch(() => {})));
+  for (const p of procs.values()) p.close();
+  receivers?.kill();
+  await pool?.end().catch(() => {});
+  await ensureServicesUp();
+  if (dbCreated) await dropDatabase(dbName).catch((e: Error) => say(`could not drop ${dbName}: ${e.message}`));
+  await flushRedis(queueName, false).catch(() => {});
+  if (args.keep) say(`kept ${workDir}`);
+  else rmSync(workDir, { recursive: true, force: true });
+}
+
+let lineWritten = false;
+/** the one `chaos:` line on stdout, written once whatever happens */
+function writeLine(text: string): void {
+  if (lineWritten) return;
+  lineWritten = true;
+  process.stdout.write(text + '\n');
+}
+
+function line(v: Partial<Verdict>, drainS: number | undefined, acknowledged?: number): string {
+  const f = (n: number | undefined) => (n === undefined ? '?' : String(n));
+  return `chaos: acknowledged=${f(v.acknowledged ?? acknowledged)} delivered=${f(v.delivered)} lost=${f(v.lost)} applied_twice=${f(v.appliedTwice)} non_terminal=${f(v.nonTerminal)} duplicate_arrivals=${v.duplicateRate === undefined ? '?' : v.duplicateRate.toFixed(4)} drain_s=${drainS === undefined ? '?' : drainS.toFixed(1)}`;
+}
+
+/** warnings and errors the hub logged, grouped by message, per process */
+function logSummary(): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(workDir).filter((n) => n.endsWith('.log'))) {
+    const counts = new Map<string, number>();
+    for (const l of readFileSync(join(workDir, f), 'utf8').split('\n')) {
+      if (!l.startsWith('{')) continue;
+      try {
+        const j = JSON.parse(l) as { level?: number; msg?: string; err?: unknown };
+        if ((j.level ?? 0) < 40) continue;
+        const k = `level ${j.level}: ${j.msg}${j.err ? ` (${String(typeof j.err === 'string' ? j.err : (j.err as { message?: string }).message ?? '').slice(0, 120)})` : ''}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      } catch { /* not a pino line */ }
+    }
+    for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8)) out.push(`${f}: ${n}× ${k}`);
+  }
+  return out;
+}
+
+function grepLogs(id: string, max = 5): string[] {
+  const out: string[] = [];
+  for (const f of readdirSync(workDir).filter((n) => n.endsWith('.log'))) {
+    for (const l of readFileSync(join(workDir, f), 'utf8').split('\n')) if (l.includes(id) && out.length < max) out.push(`  ${f}: ${l.slice(0, 400)}`);
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  await ensureServicesUp();
+  say(`run ${runId}: ${messages} messages${quick ? ' (quick)' : ''}; database ${dbName}, queue ${queueName}, files in ${workDir}`);
+  const contractsDir = join(workDir, 'contracts');
+  prepareContracts(REPO, contractsDir);
+  const pki = createPki(join(workDir, 'pki'), [SENDER, ...RECIPIENTS]);
+  await createDatabase(dbName);
+  dbCreated = true;
+  pool = new pg.Pool({ connectionString: databaseUrl(dbName), max: 2, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {});
+
+  receivers = await startReceivers({
+    names: RECIPIENTS, fail: 0.2, hang: 0.05, hangMs: ATTEMPT_TIMEOUT_MS + 1500,
+    trust: { caCertPem: pki.caCertPem, hubCertPem: pki.hubCertPem, keys: pki.keys },
+  });
+  const base = { databaseUrl: databaseUrl(dbName), redisUrl: REDIS_URL, queueName, contractsDir, pkiDir: pki.dir, endpoints: receivers.urls, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, leaseMs: LEASE_MS };
+  const ports = [await freePort(), await freePort()];
+  procs.set('api-1', new HubProcess('api-1', 'api', REPO, hubEnv(base, ports[0]), logPath(workDir, 'api-1'), crashes));
+  procs.set('api-2', new HubProcess('api-2', 'api', REPO, hubEnv(base, ports[1]), logPath(workDir, 'api-2'), crashes));
+  procs.set('worker-1', new HubProcess('worker-1', 'worker', REPO, hubEnv(base), logPath(workDir, 'worker-1'), crashes));
+  procs.set('worker-2', new HubProcess('worker-2', 'worker', REPO, hubEnv(base), logPath(workDir, 'worker-2'), crashes));
+  await Promise.all([...procs.values()].map((p) => p.start(60_000)));
+  say(`hub up: api on ports ${ports.join(', ')}, two workers; receivers ${JSON.stringify(receivers.urls)}`);
+
+  const faults = schedule({ quick, pgRestart: !args['no-pg-restart'] });
+  const windowMs = quick ? 25_000 : 100_000;
+  let loadDone = false;
+  const loadP: Promise<LoadResult> = generateLoad({
+    apis: ports.map((p) => `http://127.0.0.1:${p}`),
+    sender: senderKey(SENDER, pki.keys[SENDER].keyPem, pki.keys[SENDER].serial),
+    messages,
+    windowMs,
+    maxInFlight: 48,
+    retryForMs: 90_000,
+    requestTimeoutMs: 10_000,
+    key: (i) => `chaos-${runId}-${i}`,
+    body: (i) => messageBody(runId, i),
+    deadline: deadline - 60_000,
+  }).finally(() => { loadDone = true; });
+  const faultLog: FaultLogEntry[] = await runFaults(faults, procs, {
+    quick, pgRestart: !args['no-pg-restart'], flushAll: args['flush-all']!, queueName,
+    gapMs: quick ? 2500 : 4000, downMs: 1000,
+  }, () => false, deadline - 60_000);
+  say(`faults done (${faultLog.length}); waiting for the load generator`);
+  const load = await loadP;
+  say(`load done: ${load.acknowledged.size} of ${messages} acknowledged in ${(load.ms / 1000).toFixed(1)} s (load finished ${loadDone ? 'before' : 'after'} the faults)`);
+
+  await ensureRunning(procs);
+  say('all faults stopped, every process up: draining');
+  const drainS = await drain(Math.min(drainLimitMs, deadline - Date.now() - 20_000));
+  if (drainS === undefined) say('drain timed out');
+  const reports = await receivers.report();
+  const v = await verify(pool, SENDER, RECIPIENTS, load, reports);
+  const audit = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify'], {
+    cwd: REPO, env: hubEnv(base), timeout: 60_000,
+  }).then((r) => ({ ok: true, out: r.stdout.trim() }), (e: { stdout?: string; message: string }) => ({ ok: false, out: (e.stdout ?? e.message).trim() }));
+
+  for (const f of faultLog) say(`fault log: ${f.at} ${f.fault} (${f.ms} ms)${f.error ? ` FAILED: ${f.error}` : ''}`);
+  for (const d of v.details) say(d);
+  say(`audit: ${audit.out}`);
+  for (const c of crashes) say(`CRASH: ${c.name} pid ${c.pid} exited by itself at ${c.at} (code ${c.code}, signal ${c.signal})`);
+  for (const l of logSummary()) say(`hub log: ${l}`);
+  const problems = [...v.problems];
+  if (!audit.ok) problems.push(`audit verify failed: ${audit.out}`);
+  if (crashes.length) problems.push(`${crashes.length} hub process(es) exited by themselves`);
+  if (drainS === undefined) problems.push(`the hub did not drain within ${(drainLimitMs / 1000).toFixed(0)} s`);
+  for (const p of problems) say(`PROBLEM: ${p}`);
+  const ids = [...new Set(problems.join('\n').match(/delivery [0-9a-f-]{36}/g) ?? [])].slice(0, 5).map((s) => s.slice(9));
+  for (const id of ids) {
+    say(`evidence for delivery ${id}:`);
+    for (const l of await deliveryEvidence(pool, id).catch(() => [])) say(l);
+    for (const l of grepLogs(id)) say(l);
+  }
+
+  const ok = problems.length === 0 && v.lost === 0 && v.appliedTwice === 0 && v.nonTerminal === 0 && v.dead === 0
+    && v.delivered === v.acknowledged && v.acknowledged === messages;
+  say(`${ok ? 'PASS' : 'FAIL'} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  writeLine(line(v, drainS));
+  return ok ? 0 : 1;
+}
+
+let finished = false;
+const hardStop = setTimeout(() => {
+  if (finished) return;
+  say(`GLOBAL DEADLINE of ${deadlineS} s passed: killing every child`);
+  writeLine(line({}, undefined));
+  const bail = setTimeout(() => process.exit(2), 30_000);
+  bail.unref();
+  cleanup().finally(() => process.exit(2));
+}, deadline - Date.now());
+hardStop.unref();
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    say(`${sig}: cleaning up`);
+    setTimeout(() => process.exit(130), 30_000).unref();
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((err: unknown) => {
+    say(`run failed: ${(err as Error).stack ?? String(err)}`);
+    writeLine(line({}, undefined));
+    return 1;
+  })
+  .then(async (code) => {
+    finished = true;
+    clearTimeout(hardStop);
+    await cleanup().catch((e: Error) => say(`cleanup: ${e.message}`));
+    say(`cleaned up: children killed, database dropped, queue keys removed${args.keep ? '' : ', temp dir removed'}`);
+    process.exit(code);
+  });
