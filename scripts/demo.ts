@@ -21,6 +21,7 @@ import { createOut, pad, wrap, type Out } from './demo/print.js';
 import { createDemoFederation } from './demo/federation.js';
 import { startReceivers, type Arrival, type DemoReceiver } from './demo/receivers.js';
 import { createHubClient, type HubClient } from './demo/send.js';
+export type { Arrival } from './demo/receivers.js';
 import { summarize } from './demo/summaries.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,12 +93,16 @@ export interface DemoResult {
   /** every expected delivery arrived, and every check held */
   ok: boolean;
   url: string;
+  /** the hub's data directory (PGlite, PKI); removed by stop() */
+  dataDir: string;
   messages: MessageResult[];
   refusals: RefusalResult[];
   deliveriesExpected: number;
   deliveriesMade: number;
   /** each failed check, in words */
   failures: string[];
+  /** everything every receiver saw, in order of arrival */
+  arrivals: Arrival[];
   /** stop the hub and the receivers and remove the temp dir (idempotent) */
   stop(): Promise<void>;
 }
@@ -238,17 +243,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
     const deliveriesExpected = messages.reduce((n, m) => n + m.flow.expect.length, 0);
     const deliveriesMade = messages.reduce((n, m) => n + m.deliveries.filter((d) => d.state === 'delivered' && d.arrival).length, 0);
-    const result: DemoResult = { ok: failures.length === 0, url, messages, refusals, deliveriesExpected, deliveriesMade, failures, stop };
+    const arrivals = [...receivers.values()].flatMap((r) => r.arrivals).sort((a, b) => a.at.getTime() - b.at.getTime());
+    const result: DemoResult = { ok: failures.length === 0, url, dataDir, messages, refusals, deliveriesExpected, deliveriesMade, failures, arrivals, stop };
     printSummary(out, result);
 
     if (opts.exit) {
       await stop();
     } else {
-      const first = messages.find((m) => m.messageId);
       out.line();
       out.line(out.bold(`The hub is still running at ${url} — press Ctrl-C to stop.`));
-      if (first) out.line(out.dim(`  Try: curl -s ${url}/v1/messages/${first.messageId} -H 'wasla-sender: ${first.flow.sender}'`));
-      out.line(out.dim(`  Anything delivered from now on is printed below.`));
+      out.line(out.dim(`  Look around: ${url}/docs (the API), ${url}/v1/schemas, ${url}/metrics.`));
+      out.line(out.dim(`  Sending needs a signature by an enrolled key (docs/trust.md); deliveries from now on are printed below.`));
       live = true;
     }
     return result;
@@ -477,7 +482,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\n${signal}: stopping the hub and the receivers…\n`);
     const done = (code: number) => process.exit(code);
     // before the result exists, runDemo's own cleanup runs when its promise settles
-    (result ? result.stop() : Promise.resolve()).then(() => done(result && !exit ? 0 : 130), () => done(1));
+    (result ? result.stop() : Promise.resolve()).then(() => {
+      process.stdout.write('stopped.\n');
+      done(result && !exit ? 0 : 130);
+    }, () => done(1));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
