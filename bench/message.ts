@@ -1,0 +1,41 @@
+/**
+ * The message the load generator sends: a `traffic-fine.contested` 1.0 envelope (valid against the
+ * catalogue) from the bench sender, padded to the requested body size through its free-text field
+ * `grounds` (Arabic text, two bytes a character in UTF-8, as such grounds usually are). Each body is
+ * unique by its sequence number, so fine numbers and idempotency keys never repeat.
+ */
+
+export const MESSAGE_TYPE = 'traffic-fine.contested';
+const SEQ = '%%SEQ%%';
+const SEQ_DIGITS = 10;
+/** the schema's limit on `grounds` (characters) */
+const MAX_GROUNDS = 4000;
+
+function envelope(seq: string, grounds: string): string {
+  return JSON.stringify({
+    specversion: '1.0',
+    type: MESSAGE_TYPE,
+    dataschema: `https://wasla.dev/contracts/messages/${MESSAGE_TYPE}/1.0.schema.json`,
+    id: `bench-${seq}`,
+    data: {
+      fineNumber: `BN-2026-${seq}`,
+      contestedOn: '2026-03-27',
+      grounds,
+      contestant: { name: { ar: 'ليث محمود العبادي', latin: 'Laith Mahmoud Al-Abbadi' }, nationalId: '990112233' },
+      court: { id: 'ps.hjc.court.ramallah', name: { ar: 'محكمة صلح رام الله', latin: 'Ramallah Magistrate Court' } },
+      caseNumber: '4471/2026',
+    },
+  });
+}
+
+/** Builds bodies of exactly `bytes` bytes; throws when the schema cannot hold that much. */
+export function bodyMaker(bytes: number): (seq: number) => Buffer {
+  const base = Buffer.byteLength(envelope(SEQ.padEnd(SEQ_DIGITS, '0'), ''));
+  const pad = bytes - base;
+  if (pad < 1) throw new Error(`--payload-bytes: at least ${base + 1} bytes for a ${MESSAGE_TYPE} message`);
+  const arabic = Math.floor(pad / 2);
+  const grounds = 'ع'.repeat(arabic) + (pad % 2 ? '.' : '');
+  if ([...grounds].length > MAX_GROUNDS) throw new Error(`--payload-bytes: at most ${base + 2 * MAX_GROUNDS} bytes (${MESSAGE_TYPE} allows ${MAX_GROUNDS} characters of grounds)`);
+  const template = envelope(SEQ.padEnd(SEQ_DIGITS, '0'), grounds).split(SEQ.padEnd(SEQ_DIGITS, '0'));
+  return (seq: number) => Buffer.from(template.join(String(seq).padStart(SEQ_DIGITS, '0')));
+}

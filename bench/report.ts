@@ -1,0 +1,107 @@
+/**
+ * The bench's report: the whole result as JSON (bench/results/<ISO date-time>.json, git-ignored),
+ * a Markdown table of hub against ceiling (bench/results/latest.md), and the one summary line the
+ * run ends with.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ScenarioResult } from './scenario.js';
+import type { ProfileSummary } from './profile-summary.js';
+
+export interface Report {
+  startedAt: string;
+  finishedAt: string;
+  git: { commit: string; dirty: boolean };
+  machine: { cpus: number; cpuModel: string; node: string; loadavgAtStart: number[] };
+  options: Record<string, unknown>;
+  hubConfig: Record<string, unknown>;
+  postgres: Record<string, string>;
+  trust: { alg: string; hubChecksSignatures: string; receiversVerify: boolean; receiptsSigned: boolean };
+  hub: ScenarioResult;
+  ceiling?: ScenarioResult;
+  profiles?: ProfileSummary[];
+  targets: Array<{ target: string; met: boolean; value: string }>;
+}
+
+const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const ratio = (a: number, b: number | undefined, d = 2) => (b === undefined || !Number.isFinite(a / b) ? '' : (a / b).toFixed(d));
+
+export function targets(h: ScenarioResult, c: ScenarioResult | undefined, fanout: number, durationS: number): Report['targets'] {
+  return [
+    { target: 'fan-out 2, measured phase of 60 s', met: fanout === 2 && h.measuredS >= 59, value: `fan-out ${fanout}, ${f(h.measuredS)} s` },
+    { target: '>= 1000 accepted messages/s', met: h.acceptedPerS >= 1000, value: f(h.acceptedPerS, 0) },
+    { target: 'every message delivered', met: h.delivered >= h.expected && h.failed === 0, value: `${h.delivered}/${h.expected}, ${h.failed} refused or failed` },
+    { target: 'intake p99 <= 50 ms', met: h.intakeMs.p99 <= 50, value: `${f(h.intakeMs.p99)} ms` },
+    { target: '>= 50% of the ceiling', met: c !== undefined && h.acceptedPerS >= 0.5 * c.acceptedPerS, value: c ? `${f((100 * h.acceptedPerS) / c.acceptedPerS, 0)}%` : 'no ceiling run' },
+  ].map((t) => ({ ...t, met: t.met && durationS > 0 }));
+}
+
+export function markdown(r: Report): string {
+  const h = r.hub;
+  const c = r.ceiling;
+  const row = (name: string, hv: number, cv: number | undefined, d = 1, unit = '') =>
+    `| ${name} | ${f(hv, d)}${unit} | ${cv === undefined ? '' : f(cv, d) + unit} | ${ratio(hv, cv)} |`;
+  const lines = [
+    `# Wasla bench — ${r.startedAt}`,
+    '',
+    `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}. ` +
+      `Commit ${r.git.commit.slice(0, 12)}${r.git.dirty ? ' (working tree had uncommitted changes)' : ''}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}.`,
+    '',
+    `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
+      `${r.options.durationS} s measured after ${r.options.warmupS} s warm-up (at most ${r.options.messages} messages); body ${h.bodyBytes} bytes; fan-out ${r.options.fanout}; ` +
+      `hub ${h.mode} mode (worker concurrency ${r.hubConfig.workerConcurrency}, recipient concurrency ${r.hubConfig.recipientConcurrency}, pool ${r.hubConfig.dbPoolSize}).`,
+    `Trust: intake signed with ${r.trust.alg}; hub checks signatures: ${r.trust.hubChecksSignatures}; receivers verify the hub's signatures: ${r.trust.receiversVerify ? 'on' : 'off'} ` +
+      `(${h.receivers.verified} verified, ${h.receivers.signed} signed deliveries seen); receivers sign receipts: ${r.trust.receiptsSigned ? 'yes' : 'no'}.`,
+    '',
+    '| figure | hub | ceiling | hub / ceiling |',
+    '|---|---:|---:|---:|',
+    row('accepted messages/s', h.acceptedPerS, c?.acceptedPerS, 0),
+    row('intake latency p50 (ms)', h.intakeMs.p50, c?.intakeMs.p50, 2),
+    row('intake latency p95 (ms)', h.intakeMs.p95, c?.intakeMs.p95, 2),
+    row('intake latency p99 (ms)', h.intakeMs.p99, c?.intakeMs.p99, 2),
+    row('end-to-end latency p50 (ms)', h.e2eMs.p50, c?.e2eMs.p50, 1),
+    row('end-to-end latency p99 (ms)', h.e2eMs.p99, c?.e2eMs.p99, 1),
+    row('deliveries/s (during the load)', h.deliveriesPerS, c?.deliveriesPerS, 0),
+    `| delivered / expected | ${h.delivered}/${h.expected} | ${c ? `${c.delivered}/${c.expected}` : ''} | |`,
+    `| refused or failed requests | ${h.failed} | ${c?.failed ?? ''} | |`,
+    row('drain after the load (s)', h.drainS, c?.drainS, 1),
+    row('CPU ms per message (its own processes)', h.cpuMsPerMessage, c?.cpuMsPerMessage, 2),
+    row('CPU ms per message (+ PostgreSQL, Redis)', h.cpuMsPerMessageWithServices, c?.cpuMsPerMessageWithServices, 2),
+    '',
+    '| process | hub: CPU s | ms/msg | peak RSS MiB | ceiling: CPU s | ms/msg | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const names = [...Object.keys(h.processes), ...(c ? Object.keys(c.processes).filter((n) => !(n in h.processes)) : [])];
+  for (const n of names) {
+    const a = h.processes[n];
+    const b = c?.processes[n];
+    const cells = (p: typeof a | undefined) => (p ? [f(p.cpuS), f(p.cpuMsPerMessage, 3), p.peakRssMiB === null ? '' : f(p.peakRssMiB, 0)] : ['', '', '']);
+    lines.push(`| ${n} | ${[...cells(a), ...cells(b)].join(' | ')} |`);
+  }
+  lines.push('', '| target (DESIGN issue) | met | value |', '|---|---|---|', ...r.targets.map((t) => `| ${t.target} | ${t.met ? 'yes' : 'no'} | ${t.value} |`));
+  if (h.firstFailure) lines.push('', `First hub failure: \`${h.firstFailure.replace(/`/g, "'")}\``);
+  if (r.profiles?.length) {
+    for (const p of r.profiles) {
+      lines.push('', `## Profile ${p.file.split('/').pop()} — busy ${f(p.busyMs / 1000)} s of ${f(p.wallMs / 1000)} s (GC ${f(p.gcMs / 1000)} s)`, '',
+        '| self % | ms | package / src folder |', '|---:|---:|---|', ...p.packages.slice(0, 12).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | ${x.name} |`),
+        '', '| self % | ms | function |', '|---:|---:|---|', ...p.functions.slice(0, 20).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | \`${x.name}\` |`));
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function summaryLine(r: Report): string {
+  const h = r.hub;
+  const c = r.ceiling;
+  return `bench: accepted_per_s=${f(h.acceptedPerS, 0)} intake_p99_ms=${f(h.intakeMs.p99, 2)} e2e_p99_ms=${f(h.e2eMs.p99, 1)} ` +
+    `delivered=${h.delivered}/${h.expected} ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`;
+}
+
+/** writes <ISO>.json and latest.md under `dir`; returns the JSON path */
+export function writeReport(dir: string, r: Report): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${r.startedAt.replace(/:/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(join(dir, 'latest.md'), markdown(r));
+  return file;
+}

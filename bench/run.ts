@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: the hub against its ceiling on this machine's PostgreSQL and Redis.
+ * Starts the receivers, the hub (api + worker, or embedded) and then the ceiling as real processes,
+ * drives each with the same load generator and options, writes bench/results/<ISO>.json and
+ * latest.md, and ends with one `bench: ...` line; exits 1 when a delivery is missing.
+ * Everything it starts it stops; the database it creates it drops; it deletes only its own Redis
+ * keys; every phase is bounded in count and time, and a watchdog bounds the whole run.
+ * Options: bench/README.md or `npm run bench -- --help`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseOptions } from './options.js';
+import { Child } from './ipc.js';
+import { RECIPIENTS, SENDER, writeBenchContracts } from './contracts.js';
+import { setupTrust } from './trust-setup.js';
+import { createDatabase, databaseUrl, deleteQueueKeys, dropDatabase, pgSettings, REDIS_URL } from './services.js';
+import { hubConfig, startCeilingSystem, startHubSystem, type System } from './system.js';
+import { runScenario, type ScenarioInput } from './scenario.js';
+import { probeSignatureCheck } from './probe.js';
+import { killAll } from './processes.js';
+import { formatSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { markdown, summaryLine, targets, writeReport, type Report } from './report.js';
+
+const opts = parseOptions(process.argv.slice(2));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const startedAt = new Date().toISOString();
+const runId = String(Date.now());
+const database = `wasla_bench_${runId}`;
+const queue = `bench-${runId}`;
+const CEILING_PREFIX = 'wasla-bench-ceiling';
+const tmp = mkdtempSync(join(tmpdir(), 'wasla-bench-'));
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+let receivers: Child | undefined;
+const systems: System[] = [];
+let dbCreated = false;
+let failed = false;
+
+async function cleanup(): Promise<void> {
+  killAll(); // anything still running after its orderly stop
+  for (const s of systems) await s.stop().catch(() => {});
+  await receivers?.stop().catch(() => {});
+  if (dbCreated) await dropDatabase(database).catch((e) => log(`could not drop ${database}: ${(e as Error).message}`));
+  const n = await Promise.all([deleteQueueKeys('wasla', queue), deleteQueueKeys(CEILING_PREFIX, queue)]).catch(() => [0, 0]);
+  log(`cleaned up: database ${database} dropped, ${n[0] + n[1]} Redis keys of queue ${queue} deleted`);
+  if (failed) log(`logs kept in ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+}
+
+// a watchdog over the whole run: start, warm-up, its drain, the measured phase, the drain, stop
+const perScenarioS = 60 + opts.warmupS + 30 + opts.durationS + opts.drainTimeoutS + 40;
+const budgetS = 30 + perScenarioS * (opts.ceiling ? 2 : 1);
+const watchdog = setTimeout(() => {
+  log(`watchdog: the run exceeded ${budgetS} s; stopping everything`);
+  failed = true;
+  void cleanup().finally(() => process.exit(2));
+}, budgetS * 1000);
+watchdog.unref();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: stopping everything`);
+    failed = true;
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.on('exit', killAll);
+
+function git(): Report['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'contracts'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+async function main(): Promise<number> {
+  const fanout = opts.fanout;
+  log(`run ${runId}: ${opts.smoke ? 'smoke, ' : ''}${opts.embedded ? 'embedded' : 'server'} mode, fan-out ${fanout}, ${opts.rate ? `${opts.rate}/s open loop` : `closed loop ×${opts.concurrency}`}, ` +
+    `${opts.durationS} s (≤ ${opts.messages} messages), alg ${opts.alg}; watchdog ${budgetS} s; temp ${tmp}`);
+  const loadavgAtStart = loadavg();
+  const trust = setupTrust(tmp, opts.alg, SENDER, RECIPIENTS.slice(0, fanout));
+  const verify = opts.verifyDeliveries === 'on' || (opts.verifyDeliveries === 'auto' && trust.hubCertPem !== undefined);
+  if (verify && !trust.hubCertPem) throw new Error('--verify-deliveries on: this hub has no certificate to verify with (its trust layer has no PKI directory yet)');
+
+  receivers = Child.fork('./receivers.ts', 'receivers');
+  const receiverUrls = await receivers.call<string[]>('start', { count: fanout, hubCertPem: trust.hubCertPem, caCertPem: trust.caCertPem, keys: trust.recipients });
+  const contractsDir = writeBenchContracts(join(repo, 'contracts'), tmp, fanout);
+  await createDatabase(database);
+  dbCreated = true;
+
+  const hubStart = {
+    repo, tmp, embedded: opts.embedded, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, contractsDir,
+    pkiDir: trust.pkiDir, allowUnsigned: opts.alg === 'none', receiverUrls, profileDir: opts.profileDir,
+  };
+  const cfg = hubConfig(hubStart);
+  const scenario = (name: string, system: System): ScenarioInput => ({
+    name, system, receivers: receivers!,
+    receiverMode: system.kind === 'hub' ? { verify, signReceipts: trust.recipients.length > 0 } : { verify: false, signReceipts: false },
+    load: {
+      concurrency: opts.concurrency, rate: opts.rate, payloadBytes: opts.payloadBytes, tag: runId,
+      signer: { alg: opts.alg, sender: SENDER, keyPem: trust.sender?.keyPem, keyid: trust.sender?.serial },
+    },
+    messages: opts.messages, durationS: opts.durationS, warmupS: opts.warmupS, drainTimeoutS: opts.drainTimeoutS, progress: log,
+  });
+
+  log(`starting the hub (${opts.embedded ? 'embedded' : 'api + worker'})`);
+  const hub = await startHubSystem(hubStart);
+  systems.push(hub);
+  const hubChecksSignatures = await probeSignatureCheck(hub.url);
+  log(`hub at ${hub.url}; checks signatures: ${hubChecksSignatures}; receivers verify deliveries: ${verify ? 'on' : 'off'}`);
+  const hubResult = await runScenario(scenario('hub', hub));
+  await hub.stop();
+  systems.splice(systems.indexOf(hub), 1);
+
+  let profiles: ProfileSummary[] | undefined;
+  if (opts.profileDir) {
+    const files = (opts.embedded ? ['all'] : ['api', 'worker']).map((r) => join(opts.profileDir!, `hub-${r}.cpuprofile`)).filter((p) => existsSync(p));
+    profiles = files.map((p) => summarizeProfile(p));
+    for (const p of profiles) process.stdout.write(formatSummary(p) + '\n\n');
+  }
+
+  let ceilingResult;
+  if (opts.ceiling) {
+    log('starting the ceiling (api + worker)');
+    const ceiling = await startCeilingSystem({
+      repo, tmp, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, prefix: CEILING_PREFIX, receiverUrls,
+      poolSize: cfg.dbPoolSize, workerConcurrency: cfg.workerConcurrency,
+    });
+    systems.push(ceiling);
+    ceilingResult = await runScenario(scenario('ceiling', ceiling));
+    await ceiling.stop();
+    systems.splice(systems.indexOf(ceiling), 1);
+  }
+
+  const report: Report = {
+    startedAt, finishedAt: new Date().toISOString(), git: git(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, loadavgAtStart },
+    options: { ...opts },
+    hubConfig: {
+      mode: cfg.mode, workerConcurrency: cfg.workerConcurrency, recipientConcurrency: cfg.recipientConcurrency, dbPoolSize: cfg.dbPoolSize,
+      sweepIntervalMs: cfg.sweepIntervalMs, maxBodyBytes: cfg.maxBodyBytes,
+    },
+    postgres: await pgSettings(),
+    trust: { alg: opts.alg, hubChecksSignatures, receiversVerify: verify, receiptsSigned: trust.recipients.length > 0 },
+    hub: hubResult, ceiling: ceilingResult, profiles,
+    targets: targets(hubResult, ceilingResult, fanout, opts.durationS),
+  };
+  const file = writeReport(join(repo, opts.outDir), report);
+  process.stdout.write(markdown(report) + '\n');
+  log(`report: ${file} and ${join(opts.outDir, 'latest.md')}`);
+  const complete = (r: typeof hubResult | undefined) => r === undefined || (r.accepted > 0 && r.delivered >= r.expected);
+  const ok = complete(hubResult) && complete(ceilingResult);
+  failed = !ok; // keep the logs
+  await cleanup();
+  process.stdout.write(summaryLine(report) + '\n');
+  return ok ? 0 : 1;
+}
+
+main().then((code) => {
+  clearTimeout(watchdog);
+  process.exitCode = code;
+}, async (err) => {
+  failed = true;
+  log(`failed: ${(err as Error).stack ?? err}`);
+  await cleanup();
+  process.exitCode = 1;
+});

@@ -1,0 +1,173 @@
+/**
+ * One scenario: a system under test (hub or ceiling) driven by a fresh load generator process —
+ * warm-up, wait for the warm-up's deliveries, measured phase, wait for every delivery (bounded by
+ * the drain timeout) — with the CPU of every process taken around the measured phase and their
+ * peak memory at the end. Latencies are joined here: intake from the load generator, end to end
+ * from each message's 202 (load generator clock) to its first arrival at a receiver.
+ */
+import { Child } from './ipc.js';
+import type { LoadConfig, PhaseResult } from './loadgen.js';
+import { cpuByPid, cpuDelta, peakRssMiB } from './proc-stats.js';
+import { backendPids, checkpoint, redisCpuMs } from './services.js';
+import { summarize, type Summary } from './stats.js';
+import type { System } from './system.js';
+
+export interface ReceiverCounts { distinct: number; duplicates: number; signed: number; verified: number; refused: number; lastRefusal: string; receiptsSigned: number }
+
+export interface ProcessFigures { cpuS: number; cpuMsPerMessage: number; peakRssMiB: number | null }
+
+export interface ScenarioResult {
+  name: string;
+  kind: System['kind'];
+  mode: System['mode'];
+  sent: number;
+  accepted: number;
+  failed: number;
+  statuses: Record<string, number>;
+  errors: Record<string, number>;
+  firstFailure?: string;
+  measuredS: number;
+  acceptedPerS: number;
+  intakeMs: Summary;
+  e2eMs: Summary;
+  deliveriesPerS: number;
+  delivered: number;
+  expected: number;
+  duplicates: number;
+  /** from the end of the load to the last delivery of a measured message */
+  drainS: number;
+  lateSends: number;
+  bodyBytes: number;
+  /** the system under test's own processes, per accepted message */
+  cpuMsPerMessage: number;
+  /** the same plus its PostgreSQL backends and Redis */
+  cpuMsPerMessageWithServices: number;
+  processes: Record<string, ProcessFigures>;
+  receivers: ReceiverCounts;
+  warmup: { accepted: number; delivered: boolean };
+}
+
+export interface ScenarioInput {
+  name: string;
+  system: System;
+  receivers: Child;
+  /** receivers verify the hub's signature on deliveries, and sign their receipts */
+  receiverMode: { verify: boolean; signReceipts: boolean };
+  load: Omit<LoadConfig, 'baseUrl'>;
+  messages: number;
+  durationS: number;
+  warmupS: number;
+  drainTimeoutS: number;
+  progress: (line: string) => void;
+}
+
+async function waitForDeliveries(receivers: Child, expected: number, timeoutMs: number, tick: (c: ReceiverCounts, waitedMs: number) => void): Promise<ReceiverCounts> {
+  const start = performance.now();
+  let lastTick = start;
+  for (;;) {
+    const c = await receivers.call<ReceiverCounts>('counts');
+    const now = performance.now();
+    if (c.distinct >= expected || now - start >= timeoutMs) return c;
+    if (now - lastTick >= 1000) {
+      lastTick = now;
+      tick(c, now - start);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
+  const { system, receivers } = s;
+  await receivers.call('reset', s.receiverMode);
+  const loadgen = Child.fork('./loadgen.ts', `${s.name} load generator`);
+  try {
+    await loadgen.call('configure', { ...s.load, baseUrl: system.url });
+    let lastCounts: ReceiverCounts | undefined;
+    loadgen.on('progress', (p: { phase: string; elapsedMs: number; sent: number; accepted: number; failed: number; inflight: number }) => {
+      receivers.call<ReceiverCounts>('counts', {}, 2000).then((c) => {
+        const delta = lastCounts ? c.distinct - lastCounts.distinct : c.distinct;
+        lastCounts = c;
+        s.progress(`${s.name} ${p.phase} ${(p.elapsedMs / 1000).toFixed(0)}s: accepted ${p.accepted} (${(p.accepted / (p.elapsedMs / 1000)).toFixed(0)}/s), failed ${p.failed}, in flight ${p.inflight}, delivered ${c.distinct} (+${delta}/s)`);
+      }, () => {});
+    });
+
+    // warm-up, then let its deliveries arrive so the measured phase starts from a quiet system
+    let warm: PhaseResult | undefined;
+    let warmDelivered = true;
+    if (s.warmupS > 0) {
+      warm = await loadgen.call<PhaseResult>('run', { phase: 'warm-up', messages: s.messages, durationMs: s.warmupS * 1000 }, s.warmupS * 1000 + 60_000);
+      const c = await waitForDeliveries(receivers, warm.deliveriesExpected, Math.min(s.drainTimeoutS, 30) * 1000,
+        (c) => s.progress(`${s.name} warm-up drain: delivered ${c.distinct}/${warm!.deliveriesExpected}`));
+      warmDelivered = c.distinct >= warm.deliveriesExpected;
+    }
+    if (system.database) await checkpoint();
+
+    const pids = () => [...system.procs.map((p) => p.pid), loadgen.pid, receivers.pid];
+    const pgPids = async () => (system.database ? await backendPids(system.database) : []);
+    const cpu0 = cpuByPid(pids());
+    const pg0 = cpuByPid(await pgPids());
+    const redis0 = system.mode === 'server' ? await redisCpuMs() : 0;
+
+    const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
+    const expectedTotal = (warm?.deliveriesExpected ?? 0) + m.deliveriesExpected;
+    const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000,
+      (c, waited) => s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`));
+
+    const cpu1 = cpuByPid(pids());
+    const pg1 = cpuByPid(await pgPids());
+    const redis1 = system.mode === 'server' ? await redisCpuMs() : 0;
+    const arrivals = await receivers.call<{ messageIds: string[]; times: Float64Array }>('arrivals', {}, 60_000);
+
+    // end to end: each measured message's 202 to each of its deliveries' first arrival
+    const acceptedAt = new Map<string, number>();
+    m.ids.forEach((id, i) => acceptedAt.set(id, m.acceptedAt[i]));
+    const e2e: number[] = [];
+    let inWindow = 0;
+    let lastArrival = m.endedAt;
+    for (let i = 0; i < arrivals.messageIds.length; i++) {
+      const t = arrivals.times[i];
+      if (t >= m.startedAt && t <= m.endedAt) inWindow++;
+      const a = acceptedAt.get(arrivals.messageIds[i]);
+      if (a === undefined) continue;
+      e2e.push(t - a);
+      if (t > lastArrival) lastArrival = t;
+    }
+
+    const accepted = Math.max(1, m.accepted);
+    const processes: Record<string, ProcessFigures> = {};
+    const fig = (name: string, ms: number, pid?: number) => {
+      const rss = pid === undefined ? undefined : peakRssMiB(pid);
+      processes[name] = { cpuS: ms / 1000, cpuMsPerMessage: ms / accepted, peakRssMiB: rss === undefined ? null : rss };
+    };
+    const one = (pid: number) => (cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0);
+    let own = 0;
+    for (const p of system.procs) {
+      own += one(p.pid);
+      fig(p.name, one(p.pid), p.pid);
+    }
+    const pgMs = cpuDelta(pg0, pg1);
+    const redisMs = redis1 - redis0;
+    if (system.database) fig('postgres backends', pgMs);
+    if (system.mode === 'server') fig('redis (whole server)', redisMs);
+    fig('load generator', one(loadgen.pid), loadgen.pid);
+    fig('receivers', one(receivers.pid), receivers.pid);
+
+    const measuredS = m.elapsedMs / 1000;
+    return {
+      name: s.name, kind: system.kind, mode: system.mode,
+      sent: m.sent, accepted: m.accepted, failed: m.failed, statuses: m.statuses, errors: m.errors, firstFailure: m.firstFailure,
+      measuredS, acceptedPerS: m.accepted / measuredS,
+      intakeMs: summarize(m.intakeMs), e2eMs: summarize(e2e),
+      deliveriesPerS: inWindow / ((m.endedAt - m.startedAt) / 1000),
+      delivered: e2e.length, expected: m.deliveriesExpected, duplicates: counts.duplicates,
+      drainS: Math.max(0, (lastArrival - m.endedAt) / 1000),
+      lateSends: m.lateSends, bodyBytes: m.bodyBytes,
+      cpuMsPerMessage: own / accepted,
+      cpuMsPerMessageWithServices: (own + pgMs + redisMs) / accepted,
+      processes, receivers: counts,
+      warmup: { accepted: warm?.accepted ?? 0, delivered: warmDelivered },
+    };
+  } finally {
+    await loadgen.stop();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The shared services the bench borrows: a fresh PostgreSQL database per run (created, then
+ * dropped at the end), the run's own Redis keys (deleted at the end, nothing else), and the CPU
+ * the two servers spend for the bench (PostgreSQL backends connected to the bench database, and
+ * Redis's own counters — shared with anything else using that Redis).
+ */
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function databaseUrl(name: string): string {
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.href;
+}
+
+async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    return await f(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export function createDatabase(name: string): Promise<void> {
+  return admin(async (c) => void (await c.query(`create database "${name}"`)));
+}
+
+export function dropDatabase(name: string): Promise<void> {
+  return admin(async (c) => void (await c.query(`drop database if exists "${name}" with (force)`)));
+}
+
+/** flush dirty pages now, so one phase does not pay for the previous one's writes */
+export function checkpoint(): Promise<void> {
+  return admin(async (c) => void (await c.query('checkpoint')));
+}
+
+export function backendPids(database: string): Promise<number[]> {
+  return admin(async (c) => (await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid));
+}
+
+export async function pgSettings(): Promise<Record<string, string>> {
+  return admin(async (c) => {
+    const r = await c.query<{ name: string; setting: string }>(
+      "select name, setting from pg_settings where name in ('synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers', 'server_version')");
+    return Object.fromEntries(r.rows.map((x) => [x.name, x.setting]));
+  });
+}
+
+async function withRedis<T>(f: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  r.on('error', () => {});
+  await r.connect();
+  try {
+    return await f(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Redis user+system CPU in ms (all clients, not only ours) */
+export function redisCpuMs(): Promise<number> {
+  return withRedis(async (r) => {
+    const info = await r.info('cpu');
+    const get = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+    return (get('used_cpu_sys') + get('used_cpu_user')) * 1000;
+  });
+}
+
+/** deletes every key under `<prefix>:<queue>:` (and nothing else); returns how many */
+export function deleteQueueKeys(prefix: string, queue: string): Promise<number> {
+  return withRedis(async (r) => {
+    let cursor = '0';
+    let n = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:${queue}:*`, 'COUNT', 1000);
+      if (keys.length) n += await r.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    return n;
+  });
+}

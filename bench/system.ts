@@ -1,0 +1,126 @@
+/**
+ * The two systems the bench loads, started as real processes and stopped again:
+ * - the hub: `wasla start --role api` and `--role worker` on PostgreSQL and Redis, or one
+ *   `wasla start` in embedded mode (PGlite in a temporary WASLA_DATA_DIR, in-process dispatcher);
+ * - the ceiling: bench/ceiling/api.ts and worker.ts on the same PostgreSQL and Redis.
+ * Both get the same receivers, pool size and worker concurrency.
+ */
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../src/config.js';
+import { startServer, stopServer, type ServerProc } from './processes.js';
+import { endpointEnv, RECIPIENTS } from './contracts.js';
+
+export interface System {
+  kind: 'hub' | 'ceiling';
+  mode: 'server' | 'embedded';
+  url: string;
+  procs: ServerProc[];
+  /** the pg database its processes connect to (server mode) */
+  database?: string;
+  stop(): Promise<void>;
+}
+
+export interface HubStart {
+  repo: string;
+  tmp: string;
+  embedded: boolean;
+  databaseUrl: string;
+  database: string;
+  redisUrl: string;
+  queue: string;
+  contractsDir: string;
+  pkiDir?: string;
+  /** unsigned intake (the hub refuses it otherwise, once it checks signatures) */
+  allowUnsigned: boolean;
+  receiverUrls: string[];
+  profileDir?: string;
+}
+
+const READY = /wasla \S+ mode, role (\S+): (?:listening on (http:\/\/\S+)|no HTTP listener)/;
+
+/** the hub's environment: the caller's WASLA_* tuning variables, then what the bench controls */
+export function hubEnv(h: HubStart): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['DATABASE_URL', 'REDIS_URL', 'WASLA_ROLE', 'WASLA_PORT', 'WASLA_HOST', 'WASLA_DATA_DIR', 'WASLA_PKI_DIR']) delete env[k];
+  Object.assign(env, {
+    WASLA_HOST: '127.0.0.1',
+    WASLA_PORT: '0',
+    WASLA_LOG_LEVEL: 'warn',
+    WASLA_CONTRACTS_DIR: h.contractsDir,
+    WASLA_QUEUE_NAME: h.queue,
+    WASLA_DATA_DIR: join(h.tmp, 'hub-data'),
+    WASLA_INSECURE_ALLOW_UNSIGNED: h.allowUnsigned ? 'true' : 'false',
+    ...(h.pkiDir ? { WASLA_PKI_DIR: h.pkiDir } : {}),
+    ...endpointEnv(h.receiverUrls),
+    ...(h.embedded ? {} : { DATABASE_URL: h.databaseUrl, REDIS_URL: h.redisUrl }),
+  });
+  return env;
+}
+
+/** the configuration the hub processes will run with (for the report, and to size the ceiling) */
+export function hubConfig(h: HubStart): Config {
+  return loadConfig(hubEnv(h), h.embedded ? {} : { role: 'api' });
+}
+
+export async function startHubSystem(h: HubStart): Promise<System> {
+  const env = hubEnv(h);
+  const roles = h.embedded ? ['all'] : ['api', 'worker'];
+  const started = await Promise.all(roles.map((role) => startServer({
+    name: `hub-${role}`,
+    nodeFlags: h.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${h.profileDir}`, `--cpu-prof-name=hub-${role}.cpuprofile`] : [],
+    args: ['src/cli/main.ts', 'start', '--role', role],
+    env, cwd: h.repo, logDir: h.tmp, ready: READY, timeoutMs: 60_000,
+  })));
+  const api = started.find((s) => s.match[2]);
+  if (!api) throw new Error('no hub process reported an HTTP listener');
+  const procs = started.map((s) => s.proc);
+  return {
+    kind: 'hub', mode: h.embedded ? 'embedded' : 'server', url: api.match[2], procs,
+    database: h.embedded ? undefined : h.database,
+    async stop() {
+      await Promise.all(procs.map((p) => stopServer(p)));
+    },
+  };
+}
+
+export interface CeilingStart {
+  repo: string;
+  tmp: string;
+  databaseUrl: string;
+  database: string;
+  redisUrl: string;
+  queue: string;
+  prefix: string;
+  receiverUrls: string[];
+  poolSize: number;
+  workerConcurrency: number;
+}
+
+export async function startCeilingSystem(c: CeilingStart): Promise<System> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BENCH_DATABASE_URL: c.databaseUrl,
+    BENCH_REDIS_URL: c.redisUrl,
+    BENCH_QUEUE: c.queue,
+    BENCH_PREFIX: c.prefix,
+    BENCH_RECIPIENTS: JSON.stringify(c.receiverUrls.map((url, i) => ({ id: RECIPIENTS[i], url }))),
+    BENCH_POOL_SIZE: String(c.poolSize),
+    BENCH_WORKER_CONCURRENCY: String(c.workerConcurrency),
+  };
+  // the api creates the tables; the worker starts after it
+  const api = await startServer({ name: 'ceiling-api', args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/ });
+  let worker;
+  try {
+    worker = await startServer({ name: 'ceiling-worker', args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/ });
+  } catch (err) {
+    await stopServer(api.proc);
+    throw err;
+  }
+  const procs = [api.proc, worker.proc];
+  return {
+    kind: 'ceiling', mode: 'server', url: api.match[1], procs, database: c.database,
+    async stop() {
+      await Promise.all(procs.map((p) => stopServer(p)));
+    },
+  };
+}
