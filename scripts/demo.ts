@@ -148,7 +148,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const out = createOut(opts.out ?? process.stdout);
   const contractsDir = resolve(opts.contractsDir ?? join(ROOT, 'contracts'));
   const deliveryTimeoutMs = opts.deliveryTimeoutMs ?? 20_000;
-  const runId = Date.now().toString(36);
+  const startedAt = Date.now();
+  const runId = startedAt.toString(36);
 
   // After the demo, a hub left running reports what arrives (e.g. messages a user sends with curl).
   let live = false;
@@ -181,7 +182,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     // the hub requires RFC 9421 signatures: a fresh federation CA, hub certificate and one key per
     // institution, in the PKI directory the hub reads
     const pkiDir = join(dataDir, 'pki');
-    const federation = createDemoFederation(pkiDir, ids);
+    out.line(out.bold('Wasla demo'));
+    const step = async <T>(what: string, f: () => T | Promise<T>): Promise<T> => {
+      out.write(`  ${what}… `);
+      const t0 = Date.now();
+      const v = await f();
+      out.line(out.dim(`${((Date.now() - t0) / 1000).toFixed(1)} s`));
+      return v;
+    };
+    const federation = await step(`making a federation CA and a signing key for each of ${ids.length} institutions`, () => createDemoFederation(pkiDir, ids));
     receivers = await startReceivers(ids, (id) => ({ hubCertPem: federation.hubCertPem, caCertPem: federation.caCertPem, key: federation.keys.get(id) }), onArrival);
     const contractsEnv: Record<string, string> = {};
     for (const [id, r] of receivers) contractsEnv[endpointEnvVar(id)] = r.url;
@@ -193,13 +202,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       WASLA_LOG_LEVEL: opts.logLevel ?? 'warn',
       WASLA_SHUTDOWN_GRACE_MS: '3000',
     });
-    hub = await withTimeout(startHub({ config, contractsEnv }), opts.startTimeoutMs ?? 60_000, 'starting the hub');
+    hub = await step(`starting the hub on its embedded defaults (PGlite in ${dataDir})`,
+      () => withTimeout(startHub({ config, contractsEnv }), opts.startTimeoutMs ?? 60_000, 'starting the hub'));
     const url = hub.url!;
     const client = createHubClient(url, { keys: federation.keys });
     const contracts = hub.contracts();
     const cleared = (id: string) => contracts.institution(id)?.clearances.includes('juvenile') ?? false;
 
-    printHeader(out, url, dataDir, contractsDir, receivers, contracts);
+    printHeader(out, url, contractsDir, receivers, contracts);
 
     const messages: MessageResult[] = [];
     const refusals: RefusalResult[] = [];
@@ -245,7 +255,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const deliveriesMade = messages.reduce((n, m) => n + m.deliveries.filter((d) => d.state === 'delivered' && d.arrival).length, 0);
     const arrivals = [...receivers.values()].flatMap((r) => r.arrivals).sort((a, b) => a.at.getTime() - b.at.getTime());
     const result: DemoResult = { ok: failures.length === 0, url, dataDir, messages, refusals, deliveriesExpected, deliveriesMade, failures, arrivals, stop };
-    printSummary(out, result);
+    printSummary(out, result, Date.now() - startedAt);
 
     if (opts.exit) {
       await stop();
@@ -365,15 +375,16 @@ function checkRefusal(r: RefusalResult): string[] {
   return f;
 }
 
-function printHeader(out: Out, url: string, dataDir: string, contractsDir: string, receivers: Map<string, DemoReceiver>, contracts: ReturnType<Hub['contracts']>): void {
-  out.line(out.bold(`Wasla demo: the hub on its embedded defaults at ${url}`));
-  out.line(`  PGlite in ${dataDir} (removed on exit), in-process dispatcher, contracts from ${contractsDir}`);
+function printHeader(out: Out, url: string, contractsDir: string, receivers: Map<string, DemoReceiver>, contracts: ReturnType<Hub['contracts']>): void {
+  out.line();
+  out.line(out.bold(`The hub listens at ${url}`) + ` (embedded: PGlite, in-process dispatcher; its data dir is removed on exit)`);
+  out.line(`  contracts from ${contractsDir}`);
   out.line(`  every institution's deliveries go to a receiver of its own on 127.0.0.1 (WASLA_ENDPOINT_<ID>):`);
   const w = Math.max(...[...receivers.keys()].map((k) => k.length));
   for (const [id, r] of receivers) {
     const inst = contracts.institution(id);
     const clear = inst?.clearances.length ? `cleared: ${inst.clearances.join(', ')}` : '';
-    out.line(`    ${pad(out, id, w)}  ${pad(out, inst?.kind ?? '?', 11)} ${pad(out, r.url, 38)} ${clear}`);
+    out.line(`    ${pad(out, id, w)}  ${pad(out, inst?.kind ?? '?', 11)} ${pad(out, r.url, 38)} ${clear}`.trimEnd());
   }
   out.line(`  a federation CA made for this run; each institution signs its requests with its own key (RFC 9421),`);
   out.line(`  the hub signs every delivery, and each receiver verifies it and answers with a signed receipt`);
@@ -443,11 +454,11 @@ function printRefusal(out: Out, r: RefusalResult): void {
   out.line(out.dim('      nothing stored, nothing delivered'));
 }
 
-function printSummary(out: Out, r: DemoResult): void {
+function printSummary(out: Out, r: DemoResult, elapsedMs: number): void {
   const firstTry = r.messages.every((m) => m.deliveries.every((d) => d.attempts <= 1));
   const juvenile = r.messages.filter((m) => m.flow.juvenile);
   out.line();
-  out.line(out.bold('Summary'));
+  out.line(out.bold(`Summary (${(elapsedMs / 1000).toFixed(1)} s)`));
   out.line(`  messages sent    ${r.messages.length + r.refusals.length}: ${r.messages.filter((m) => m.status === 202).length} accepted, ${r.refusals.length} refused`);
   out.line(`  deliveries made  ${r.deliveriesMade} of ${r.deliveriesExpected} expected${r.deliveriesMade === r.deliveriesExpected && firstTry ? ', each on its first attempt' : ''}`);
   out.line(`  refusals         ${r.refusals.map((x) => `${x.status} ${x.code}${x.errors.length ? ` (${x.errors.map((e) => e.pointer).join(', ')})` : ''}`).join(', ')}`);

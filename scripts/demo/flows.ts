@@ -63,7 +63,10 @@ export function demoFlows(contractsDir: string): Flow[] {
   warrant.executingAuthority = POLICE;
   warrant.subject.juvenile = false;
 
+  // the report answers the warrant above
   const executed = ex('warrant.executed', '1.0');
+  executed.warrantNumber = warrant.warrantNumber;
+  executed.caseNumber = warrant.caseNumber;
 
   // examples[1] is the catalogue's fine decision (examples[0] is a prison sentence, which no
   // ministry receives); it only needs to come from a court of the federation.

@@ -6,6 +6,8 @@ import type { Writable } from 'node:stream';
 
 export interface Out {
   line(text?: string): void;
+  /** text without a line break (a step whose outcome follows on the same line) */
+  write(text: string): void;
   bold(s: string): string;
   dim(s: string): string;
   good(s: string): string;
@@ -22,6 +24,9 @@ export function createOut(stream: Writable & { isTTY?: boolean }): Out {
   return {
     line: (text = '') => {
       stream.write(text + '\n');
+    },
+    write: (text) => {
+      stream.write(text);
     },
     bold: paint('1'),
     dim: paint('2'),
