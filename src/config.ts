@@ -37,6 +37,12 @@ export interface Config {
   breakerFailures: number;
   /** first pause of a failing recipient; doubles per failed probe up to 10x */
   breakerOpenMs: number;
+  /** the PKI directory: CA, hub key and certificate, registered certificates, revocations */
+  pkiDir: string;
+  /** a request signature older than this (its `created`) is refused */
+  signatureMaxAgeSeconds: number;
+  /** how far in the future `created` may lie (clock skew) */
+  signatureSkewSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -51,7 +57,10 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
   { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
-  { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'accept unsigned intake on a non-loopback address; for isolated test networks only' },
+  { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
+  { name: 'WASLA_PKI_DIR', default: '$WASLA_DATA_DIR/pki', meaning: 'the federation CA, the hub key and certificate, registered certificates and revocations; shared by every process of a hub' },
+  { name: 'WASLA_SIGNATURE_MAX_AGE_S', default: '300', meaning: 'request signatures whose `created` is older are refused; replays are refused within this window' },
+  { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: 'how far in the future a signature\'s `created` may lie' },
   { name: 'WASLA_WORKER_CONCURRENCY', default: '16', meaning: 'deliveries attempted at once per worker process' },
   { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper' },
   { name: 'WASLA_ATTEMPT_TIMEOUT_MS', default: '10000', meaning: 'an attempt whose receiver has not answered by then is a timeout (retried)' },
@@ -108,11 +117,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     throw new ConfigError(databaseUrl ? 'REDIS_URL' : 'DATABASE_URL',
       'server mode needs both DATABASE_URL and REDIS_URL; embedded mode needs neither');
   }
+  const dataDir = resolve(env.WASLA_DATA_DIR || './.wasla');
   const cfg: Config = {
     mode: databaseUrl ? 'server' : 'embedded',
     databaseUrl,
     redisUrl,
-    dataDir: resolve(env.WASLA_DATA_DIR || './.wasla'),
+    dataDir,
+    pkiDir: resolve(env.WASLA_PKI_DIR || `${dataDir}/pki`),
+    signatureMaxAgeSeconds: int(env, 'WASLA_SIGNATURE_MAX_AGE_S', 300, 5, 86_400),
+    signatureSkewSeconds: int(env, 'WASLA_SIGNATURE_SKEW_S', 30, 0, 3600),
     contractsDir: resolve(env.WASLA_CONTRACTS_DIR || './contracts'),
     host: env.WASLA_HOST || '127.0.0.1',
     port: int(env, 'WASLA_PORT', 8080, 0, 65535),

@@ -17,7 +17,13 @@ import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.j
 import { Sweeper } from './workers/sweeper.js';
 import { RecipientGate } from './workers/recipient-gate.js';
 import { createApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
-import { AuthenticationError } from './errors.js';
+import { signatureAuthenticator } from './api/signature-auth.js';
+import { ConfigError } from './errors.js';
+import { checkReceipt, deliverySigner } from './workers/delivery-signing.js';
+import {
+  CertificateKeyResolver, ensureHubCertificate, FileCertificateStore, hasCa, initCa, loadCa, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard,
+  HUB_INSTITUTION_ID,
+} from './trust/index.js';
 import { loadContracts } from './routing/index.js';
 import type { Contracts } from './routing/types.js';
 import { appendAudit, type AuditRecord } from './audit/log.js';
@@ -66,6 +72,19 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let contracts: Contracts = loadSet();
   const current = () => contracts;
 
+  // Trust (invariant 5). An embedded hub creates its federation CA on first start, so that
+  // `npm start` works on a fresh machine; a server-mode hub needs `wasla ca init` or `ca import`.
+  if (!hasCa(cfg.pkiDir)) {
+    if (cfg.mode !== 'embedded') throw new ConfigError('WASLA_PKI_DIR', `no federation CA in ${cfg.pkiDir}: run \`wasla ca init\` (or \`wasla ca import <cert>\`) first`);
+    initCa(cfg.pkiDir);
+    log.warn({ pkiDir: cfg.pkiDir }, 'created a new federation CA and hub certificate (embedded first start); enroll institutions with `wasla institution enroll <id>`');
+  }
+  const ca = loadCa(cfg.pkiDir);
+  const certStore = new FileCertificateStore(cfg.pkiDir);
+  // records are re-read every second, so a revocation made by the CLI holds within a second in
+  // every process; `wasla cert revoke` also asks running hubs to drop their caches at once
+  const resolver = new CertificateKeyResolver({ store: certStore, caCertPems: [ca.certPem], recordTtlMs: 1000 });
+
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
   const db = database.db;
   const audit = (r: AuditRecord) => db.transaction((tx) => appendAudit(tx, [r]));
@@ -80,9 +99,17 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let sweeper: Sweeper | undefined;
   if (runsWorker) {
     transport = new HttpTransport();
+    let hubKey: ReturnType<typeof ensureHubCertificate>;
+    try {
+      hubKey = ensureHubCertificate(cfg.pkiDir);
+    } catch (err) {
+      throw new ConfigError('WASLA_PKI_DIR', `the worker needs the hub's signing key and certificate (hub.key.pem, hub.cert.pem) in ${cfg.pkiDir}: ${(err as Error).message}`);
+    }
     const handler = createDeliveryHandler({
       db, contracts: current, dispatcher, transport, metrics, log, workerId,
-      leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs, sign: opts.sign,
+      leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs,
+      sign: opts.sign ?? deliverySigner({ keyPem: hubKey.keyPem, serial: hubKey.serial, alg: 'ed25519' }),
+      checkReceipt: (recipient, req, res) => checkReceipt(resolver, recipient, req, res),
       gate: new RecipientGate({
         maxInFlightPerRecipient: cfg.recipientConcurrency,
         failureThreshold: cfg.breakerFailures,
@@ -98,13 +125,23 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let server: ServerType | undefined;
   let url: string | undefined;
   let accepting = true;
+  let replayRedis: import('ioredis').Redis | undefined;
   if (runsApi) {
-    const unsignedAllowed = isLoopbackHost(cfg.host) || cfg.insecureAllowUnsigned;
-    const authenticate: Authenticator = opts.authenticate ?? (unsignedAllowed
-      ? unsignedAuthenticator(current, isLoopbackHost(cfg.host) ? 'unsigned-loopback' : 'unsigned-insecure')
-      : async () => {
-        throw new AuthenticationError('signature-required', 'this hub listens beyond loopback and accepts signed requests only');
-      });
+    let replayGuard: ReplayGuard;
+    if (cfg.mode === 'server') {
+      const { Redis } = await import('ioredis');
+      replayRedis = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1 });
+      replayRedis.on('error', () => {});
+      // shared by every api process: a signature seen by one is refused by all
+      replayGuard = new RedisReplayGuard(replayRedis, { prefix: `${opts.queuePrefix ?? 'wasla'}:replay:` });
+    } else {
+      replayGuard = new MemoryReplayGuard({ maxEntries: 1_000_000 });
+    }
+    const authenticate: Authenticator = opts.authenticate ?? (cfg.insecureAllowUnsigned
+      ? unsignedAuthenticator(current, 'unsigned-insecure')
+      : signatureAuthenticator({
+        resolver, replayGuard, contracts: current, maxAgeSeconds: cfg.signatureMaxAgeSeconds, clockSkewSeconds: cfg.signatureSkewSeconds,
+      }));
     const { app } = createApp({
       version: VERSION,
       mode: cfg.mode,
@@ -125,6 +162,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
       },
       accepting: () => accepting,
+      trust: () => ({ caCertPem: ca.certPem, hubCertPems: certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)) }),
     }, opts.extraRoutes);
     const port = await new Promise<number>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info: AddressInfo) => resolve(info.port));
@@ -132,8 +170,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     });
     const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
     url = `http://${host}:${port}`;
-    if (!isLoopbackHost(cfg.host) && cfg.insecureAllowUnsigned) {
-      log.warn({ variable: 'WASLA_INSECURE_ALLOW_UNSIGNED' }, 'UNSIGNED INTAKE IS ON FOR A NON-LOOPBACK ADDRESS: anyone who can reach this port can send as any institution');
+    if (cfg.insecureAllowUnsigned) {
+      log.warn({ variable: 'WASLA_INSECURE_ALLOW_UNSIGNED', loopback: isLoopbackHost(cfg.host) }, 'UNSIGNED INTAKE IS ON: anyone who can reach this port can send as any institution');
     }
   }
 
@@ -165,6 +203,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     contracts: current,
     async reloadContracts(actor: string) {
       const next = loadSet();
+      // a reload is also how operators make every process drop cached certificates (revocation)
+      resolver.clear();
       contracts = next;
       await audit({ actor, action: 'contracts.reloaded', subject: cfg.contractsDir, data: { institutions: next.institutions.size, types: next.catalogue.list().length } });
       log.info({ actor }, 'contracts reloaded');
@@ -191,6 +231,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         transport?.close();
         // 3. close connections
         reloadSub?.disconnect();
+        replayRedis?.disconnect();
         await database.close();
         log.info('stopped');
       })());

@@ -12,6 +12,7 @@ import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { trustRoutes } from './routes/trust.js';
 import { NotFoundError } from '../errors.js';
 
 export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
   messageRoutes(book, deps);
   deliveryRoutes(book, deps);
   schemaRoutes(book, deps);
+  trustRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi);
 

@@ -25,4 +25,6 @@ export interface ApiDeps {
   sample: () => Promise<void>;
   /** false once shutdown began: /readyz answers 503 so load balancers drain us */
   accepting: () => boolean;
+  /** the trust anchors institutions verify deliveries with */
+  trust: () => { caCertPem: string; hubCertPems: Promise<string[]> };
 }

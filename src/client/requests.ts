@@ -7,6 +7,7 @@
  * bodiless GET), with `created`, `keyid` and `alg`; verifyRequest checks the digest against the
  * body and the signature as in src/trust/http-signatures.ts, and returns the body it checked.
  */
+import { randomUUID } from 'node:crypto';
 import {
   LABELS,
   REQUEST_COMPONENTS,
@@ -35,7 +36,12 @@ export interface SignRequestOptions {
   /** Unix seconds or Date (default now) */
   created?: number | Date;
   expires?: number | Date;
-  nonce?: string;
+  /**
+   * Default: a random value. The hub refuses any signature it has already seen (replay guard), and
+   * ed25519 is deterministic: without a nonce, re-sending the same request within one second —
+   * an Idempotency-Key retry — would carry the same signature and be refused. Pass `false` to omit.
+   */
+  nonce?: string | false;
   tag?: string;
   label?: string;
   digestAlg?: DigestAlgorithm | readonly DigestAlgorithm[];
@@ -56,7 +62,7 @@ export async function signRequest(request: Request, key: KeyInput, opts: SignReq
       label: opts.label ?? LABELS.request,
       ...(opts.created !== undefined ? { created: opts.created } : {}),
       ...(opts.expires !== undefined ? { expires: opts.expires } : {}),
-      ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
+      ...(opts.nonce !== false ? { nonce: opts.nonce ?? randomUUID() } : {}),
       ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
     },
   );

@@ -142,3 +142,6 @@ export { MemoryCertificateStore, recordFromPem } from './certificate-store.js';
 export { CertificateKeyResolver, type InstitutionKey, type KeyResolverOptions } from './key-resolver.js';
 export { MemoryReplayGuard, type MemoryReplayGuardOptions, type ReplayGuard } from './replay-guard.js';
 export { RedisReplayGuard, type RedisReplayGuardOptions } from './replay-guard-redis.js';
+export {
+  FileCertificateStore, HUB_INSTITUTION_ID, ensureHubCertificate, hasCa, importCaCertificate, initCa, issueToDir, loadCa, registerCertificate,
+} from './pki-dir.js';

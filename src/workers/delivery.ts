@@ -5,7 +5,8 @@
  * atomic conditional UPDATE with a lease); message id and delivery id never change across retries.
  */
 import type { Logger } from 'pino';
-import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome } from '../adapters/index.js';
+import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome, type TransportResponse } from '../adapters/index.js';
+import type { ReceiptCheck } from './delivery-signing.js';
 import type { Contracts, RetryPolicy } from '../routing/types.js';
 import { project } from '../routing/index.js';
 import { claimDelivery, deferDelivery, getMessage, recordAttempt, type Db } from '../store/index.js';
@@ -30,6 +31,8 @@ export interface DeliveryWorkerDeps {
   leaseMs: number;
   attemptTimeoutMs: number;
   sign?: OutboundSigner;
+  /** verifies the recipient's signed receipt; without it any 2xx counts */
+  checkReceipt?: (recipient: string, req: OutboundRequest, res: TransportResponse) => Promise<ReceiptCheck>;
   gate: RecipientGate;
 }
 
@@ -53,11 +56,19 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
     const t0 = performance.now();
     let outcome: Outcome;
     let statusCode: number | undefined;
+    let receipt: unknown;
     try {
-      const req = await buildRequest(deps, d.messageId, d, d.attempts);
+      const { req, decode } = await buildRequest(deps, d.messageId, d, d.attempts);
       const res = await deps.transport.send(req, deps.attemptTimeoutMs);
       statusCode = res.status;
-      outcome = adapterFor(deps.contracts().institution(d.recipient)!.adapter)!.decode(res);
+      outcome = decode(res);
+      if (outcome.kind === 'delivered' && deps.checkReceipt) {
+        const rc = await deps.checkReceipt(d.recipient, req, res);
+        if (rc.ok) receipt = rc.receipt;
+        // the agreement decides whether an unsigned 2xx is proof enough
+        else if (d.acceptUnsignedReceipt) receipt = { unsigned: true, reason: rc.reason };
+        else outcome = { kind: 'retry', reason: `HTTP ${res.status} without a valid receipt: ${rc.reason}` };
+      }
     } catch (err) {
       outcome = err instanceof TransportError
         ? { kind: 'retry', reason: err.message }
@@ -82,6 +93,7 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       durationMs,
       statusCode,
       error: reason,
+      receipt,
       retryInMs,
       worker: deps.workerId,
     });
@@ -100,7 +112,7 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
 /** A delivery that can never succeed as configured (unknown recipient or adapter). */
 export class PermanentDeliveryError extends Error {}
 
-async function buildRequest(deps: DeliveryWorkerDeps, messageId: string, d: { id: string; recipient: string; major: number; fields: unknown }, attempt: number): Promise<OutboundRequest> {
+async function buildRequest(deps: DeliveryWorkerDeps, messageId: string, d: { id: string; recipient: string; major: number; fields: unknown }, attempt: number): Promise<{ req: OutboundRequest; decode: (res: TransportResponse) => Outcome }> {
   const contracts = deps.contracts();
   const recipient = contracts.institution(d.recipient);
   if (!recipient) throw new PermanentDeliveryError(`recipient ${d.recipient} is no longer a member of the federation`);
@@ -117,5 +129,5 @@ async function buildRequest(deps: DeliveryWorkerDeps, messageId: string, d: { id
     data,
   };
   const req = adapter.encode({ envelope, deliveryId: d.id, attempt }, recipient);
-  return deps.sign ? deps.sign(req) : req;
+  return { req: deps.sign ? deps.sign(req) : req, decode: (res) => adapter.decode(res) };
 }

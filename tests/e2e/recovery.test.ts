@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { flushPrefix } from '../helpers/services.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { receiptHeaders, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { sharedFederation } from '../helpers/federation.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { post, waitForStates, warrant } from '../shared/spine.suite.js';
 
@@ -26,7 +27,7 @@ describe('recovery in server mode', () => {
     let failing = true;
     receiver = await startReceiver(() => (failing ? { status: 503 } : { status: 200 }));
     const dir = contractsWithRetry({ schedule: [2, 2, 2, 2, 2, 2], jitter: 0 });
-    const hub = await startTestHub(henv, { WASLA_CONTRACTS_DIR: dir, WASLA_SWEEP_INTERVAL_MS: '300' }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
+    const hub = await startTestHub(henv, { WASLA_CONTRACTS_DIR: dir, WASLA_SWEEP_INTERVAL_MS: '300', WASLA_BREAKER_FAILURES: '1000' }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
     hubs.push(hub);
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -48,6 +49,7 @@ describe('recovery in server mode', () => {
   it('never lets two workers attempt one delivery at once', async () => {
     henv = await makeHubEnv('server');
     const inFlight = new Map<string, number>();
+    let base = '';
     let overlaps = 0;
     receiver = await startReceiver(() => ({ status: 200 }));
     const { default: http } = await import('node:http');
@@ -57,15 +59,19 @@ describe('recovery in server mode', () => {
       const n = (inFlight.get(id) ?? 0) + 1;
       inFlight.set(id, n);
       if (n > 1) overlaps++;
-      req.resume();
-      setTimeout(() => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => setTimeout(async () => {
         inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
         receiver!.applied.set(id, (receiver!.applied.get(id) ?? 0) + 1);
-        res.writeHead(200).end();
-      }, 150);
+        const institution = (req.url ?? '').split('/').pop()!;
+        const headers = await receiptHeaders(sharedFederation(), institution, { url: `${base}${req.url}`, method: 'POST', headers: req.headers, body: Buffer.concat(chunks) }, 200, '', {});
+        res.writeHead(200, headers).end();
+      }, 150));
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(slow.address() as any).port}/deliveries`;
+    base = `http://127.0.0.1:${(slow.address() as any).port}`;
+    const url = `${base}/deliveries`;
     try {
       const env = { WASLA_SWEEP_INTERVAL_MS: '100', WASLA_WORKER_CONCURRENCY: '8' };
       const contractsEnv = { ...process.env, ...endpointEnv(url) };

@@ -45,8 +45,12 @@ describe('contracts reload (server mode)', () => {
     await until(() => hub.contracts() !== old);
     const after = await post(hub, warrant());
     expect(after.status).toBe(403);
-    const rows = await hub.database.db.execute(sql`select actor from audit_log where action = 'contracts.reloaded'`);
-    expect(((rows as any).rows ?? rows).map((r: any) => r.actor)).toContain('operator:test');
+    const reloads = async () => {
+      const rows = await hub.database.db.execute(sql`select actor from audit_log where action = 'contracts.reloaded'`);
+      return ((rows as any).rows ?? rows).map((r: any) => r.actor) as string[];
+    };
+    await until(async () => (await reloads()).includes('operator:test'));
+    expect(await reloads()).toContain('operator:test');
   });
 
   it('refuses a faulty set and keeps the one in force', async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { makeHubEnv, startTestHub } from '../helpers/hub.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { endpointEnv } from '../helpers/contracts.js';
+import { sharedFederation } from '../helpers/federation.js';
 import { getMessage, post, warrant } from '../shared/spine.suite.js';
 
 describe('graceful shutdown', () => {
@@ -15,7 +16,7 @@ describe('graceful shutdown', () => {
     const receiver = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--port', '0'], {
-        env: { ...process.env, ...henv.env, ...endpointEnv(receiver.url), WASLA_LOG_LEVEL: 'info' },
+        env: { ...process.env, ...henv.env, ...endpointEnv(receiver.url), WASLA_PKI_DIR: sharedFederation().pkiDir, WASLA_LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -28,8 +29,7 @@ describe('graceful shutdown', () => {
       expect(url, out).toBeDefined();
       expect(out).toContain('embedded mode');
 
-      const fakeHub = { url } as any;
-      const r = await post(fakeHub, warrant({ warrantNumber: 'W-SIGTERM-1' }));
+      const r = await post({ url }, warrant({ warrantNumber: 'W-SIGTERM-1' }));
       expect(r.status).toBe(202);
       while (receiver.arrivals.length === 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
       expect(receiver.arrivals.length).toBe(1);

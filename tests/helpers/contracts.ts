@@ -15,10 +15,13 @@ export function institutionIds(dir = CONTRACTS): string[] {
   return readdirSync(join(dir, 'institutions')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'institutions', f), 'utf8')).id);
 }
 
-/** env variables pointing every institution (or those in `map`) at a receiver URL */
+/**
+ * env variables pointing every institution (or those in `map`) at a receiver URL; the institution
+ * id is appended to the path so that one receiver can answer (and sign receipts) for several
+ */
 export function endpointEnv(defaultUrl: string, map: Record<string, string> = {}, dir = CONTRACTS): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const id of institutionIds(dir)) env[endpointEnvVar(id)] = map[id] ?? defaultUrl;
+  for (const id of institutionIds(dir)) env[endpointEnvVar(id)] = `${map[id] ?? defaultUrl}/${id}`;
   return env;
 }
 

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { startHub, type Hub, type HubOptions } from '../../src/hub.js';
 import { createLogger } from '../../src/log.js';
 import { createTestDatabase, flushPrefix, REDIS_URL, uniquePrefix, type TestDatabase } from './services.js';
+import { sharedFederation } from './federation.js';
 
 export type Mode = 'embedded' | 'server';
 
@@ -52,6 +53,7 @@ export function testConfig(henv: TestHubEnv, env: Record<string, string> = {}, o
     WASLA_LEASE_MS: '5000',
     WASLA_SHUTDOWN_GRACE_MS: '3000',
     WASLA_LOG_LEVEL: process.env.WASLA_LOG_LEVEL ?? 'silent',
+    WASLA_PKI_DIR: sharedFederation().pkiDir,
     ...henv.env,
     ...env,
   }, overrides);

@@ -5,6 +5,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { signReceipt, verifyDelivery } from '../../src/client/index.js';
+import { sharedFederation, type TestFederation } from './federation.js';
 
 export interface Arrival {
   at: number;
@@ -13,6 +15,8 @@ export interface Arrival {
   json: any;
   deliveryId: string;
   messageId: string;
+  /** the institution this arrival was addressed to (last path segment) */
+  institution: string;
 }
 
 export type Behaviour = (arrival: Arrival, n: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'drop';
@@ -27,13 +31,46 @@ export interface Receiver {
   /** resolves when `count` distinct deliveries have been applied */
   waitForApplied(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
-  /** optional verification hook (signatures); a thrown error answers 401 */
-  verify?: (req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }) => void | Promise<void>;
+  /** deliveries whose hub signature did not verify (answered 401) */
+  rejected: Array<{ institution: string; reason: string }>;
+}
+
+function fetchHeaders(h: http.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out.set(k, Array.isArray(v) ? v.join(', ') : v);
+  return out;
+}
+
+/**
+ * What a careful institution does with a delivery, with the SDK: verify the hub's signature (and the
+ * hub certificate's chain to the federation CA) before anything else.
+ */
+export async function verifyWithSdk(fed: TestFederation, url: string, method: string, headers: http.IncomingHttpHeaders, body: Buffer) {
+  return verifyDelivery(new Request(url, { method, headers: fetchHeaders(headers), body: new Uint8Array(body) }), fed.hubCertPem, { caCertPems: [fed.caCertPem] });
+}
+
+/** The receipt headers an institution's answer carries: a signature bound to the delivery request. */
+export async function receiptHeaders(fed: TestFederation, institution: string, req: { url: string; method: string; headers: http.IncomingHttpHeaders; body: Buffer }, status: number, body: string, headers: Record<string, string>): Promise<Record<string, string>> {
+  const k = fed.keys.get(institution);
+  if (!k) return headers;
+  const request = new Request(req.url, { method: req.method, headers: fetchHeaders(req.headers), body: new Uint8Array(req.body) });
+  const signed = await signReceipt(new Response(status === 204 ? null : body, { status, headers }), k.key, { keyid: k.serial, alg: 'ed25519', request });
+  const out: Record<string, string> = {};
+  signed.headers.forEach((v, name) => {
+    out[name] = v;
+  });
+  return out;
 }
 
 export const ok: Behaviour = () => ({ status: 200, body: '{"ok":true}' });
 
-export async function startReceiver(initial: Behaviour = ok, port = 0): Promise<Receiver> {
+export interface ReceiverOptions {
+  /** verify deliveries and sign receipts with this federation (default: the shared one); false: neither */
+  federation?: TestFederation | false;
+}
+
+export async function startReceiver(initial: Behaviour = ok, port = 0, opts: ReceiverOptions = {}): Promise<Receiver> {
+  const fed = opts.federation === false ? undefined : opts.federation ?? sharedFederation();
   let behaviour = initial;
   const arrivals: Arrival[] = [];
   const applied = new Map<string, number>();
@@ -45,6 +82,7 @@ export async function startReceiver(initial: Behaviour = ok, port = 0): Promise<
     port: 0,
     arrivals,
     applied,
+    rejected: [],
     behave(b) {
       behaviour = b;
     },
@@ -74,15 +112,18 @@ export async function startReceiver(initial: Behaviour = ok, port = 0): Promise<
       } catch {
         json = undefined;
       }
+      const url = `http://127.0.0.1:${rec.port}${req.url}`;
+      const institution = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
       const arrival: Arrival = {
-        at: Date.now(), headers: req.headers, body, json,
+        at: Date.now(), headers: req.headers, body, json, institution,
         deliveryId: String(req.headers['wasla-delivery-id'] ?? ''), messageId: String(req.headers['wasla-message-id'] ?? ''),
       };
       arrivals.push(arrival);
-      if (rec.verify) {
+      if (fed) {
         try {
-          await rec.verify({ method: req.method ?? 'POST', url: `http://127.0.0.1:${rec.port}${req.url}`, headers: req.headers, body });
+          await verifyWithSdk(fed, url, req.method ?? 'POST', req.headers, body);
         } catch (err) {
+          rec.rejected.push({ institution, reason: (err as Error).message });
           res.writeHead(401, { 'content-type': 'text/plain' }).end(`signature check failed: ${(err as Error).message}`);
           return;
         }
@@ -101,7 +142,11 @@ export async function startReceiver(initial: Behaviour = ok, port = 0): Promise<
           w.resolve();
         }
       }
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body ?? '');
+      const payload = answer.body ?? '';
+      let headers: Record<string, string> = { 'content-type': 'application/json', ...answer.headers };
+      if (fed) headers = await receiptHeaders(fed, institution, { url, method: req.method ?? 'POST', headers: req.headers, body }, answer.status, payload, headers);
+      if (res.destroyed) return;
+      res.writeHead(answer.status, headers).end(payload);
     });
   });
   server.on('connection', (s) => {

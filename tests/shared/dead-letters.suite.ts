@@ -5,16 +5,17 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { endpointEnv } from '../helpers/contracts.js';
+import { signedFetch } from '../helpers/federation.js';
 import { COURT, post, waitForStates, warrant } from './spine.suite.js';
 
 export const OPERATOR = 'ps.hjc.wasla-operations';
 
 async function call(hub: Hub, method: string, path: string, sender: string, body?: unknown) {
-  const res = await fetch(`${hub.url}${path}`, {
+  const res = await signedFetch(`${hub.url}${path}`, {
     method,
-    headers: { 'wasla-sender': sender, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
     body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  }, sender);
   return { status: res.status, json: await res.json() as any };
 }
 

@@ -9,21 +9,22 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { contractsWithRetry, endpointEnv, envelope, example } from '../helpers/contracts.js';
+import { OUTSIDER, sharedFederation, signedFetch } from '../helpers/federation.js';
 
 export const COURT = 'ps.hjc.court.ramallah';
 
-export async function post(hub: Hub, body: unknown, headers: Record<string, string> = {}, sender = COURT) {
-  const res = await fetch(`${hub.url}/v1/messages`, {
+export async function post(hub: Pick<Hub, 'url'>, body: unknown, headers: Record<string, string> = {}, sender = COURT) {
+  const res = await signedFetch(`${hub.url}/v1/messages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json', 'wasla-sender': sender, ...headers },
+    headers: { 'content-type': 'application/cloudevents+json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  }, sender);
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type') ?? '', json: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-export async function getMessage(hub: Hub, id: string, sender = COURT) {
-  const res = await fetch(`${hub.url}/v1/messages/${id}`, { headers: { 'wasla-sender': sender } });
+export async function getMessage(hub: Pick<Hub, 'url'>, id: string, sender = COURT) {
+  const res = await signedFetch(`${hub.url}/v1/messages/${id}`, {}, sender);
   return { status: res.status, json: await res.json() as any };
 }
 
@@ -89,7 +90,11 @@ export function spineSuite(mode: Mode) {
         expect(arrival.json.dataschema).toMatch(new RegExp(`/warrant\\.issued/${d.major}\\.\\d+\\.schema\\.json$`));
         expect(d.attemptLog).toHaveLength(1);
         expect(d.attemptLog[0]).toMatchObject({ outcome: 'delivered', statusCode: 200 });
+        // the receiver's signed receipt was verified and kept with the attempt
+        expect(d.attemptLog[0].receipt).toMatchObject({ institution: d.recipient, keyid: sharedFederation().keys.get(d.recipient)!.serial });
       }
+      // every delivery carried a hub signature the receiver verified with the SDK
+      expect(receiver.rejected).toEqual([]);
     });
 
     it('retries a failing receiver with backoff until it succeeds, keeping the ids', async () => {
@@ -155,7 +160,7 @@ export function spineSuite(mode: Mode) {
           return { body: w };
         }, 422, 'schema-violation', '/data/caseNumber'],
         ['a sender without an agreement', () => ({ body: warrant(), sender: 'ps.bank.palestine' }), 403, 'no-agreement', undefined],
-        ['an unknown sender', () => ({ body: warrant(), sender: 'xx.nobody' }), 401, 'sender-unknown', undefined],
+        ['a sender whose certificate names no member', () => ({ body: warrant(), sender: OUTSIDER }), 401, 'sender-unknown', undefined],
         ['a wrong media type', () => ({ body: JSON.stringify(warrant()), headers: { 'content-type': 'text/plain' } }), 415, 'unsupported-media-type', undefined],
         ['an oversized body', () => ({ body: JSON.stringify({ ...warrant(), pad: 'x'.repeat(300_000) }) }), 413, 'body-too-large', undefined],
       ];

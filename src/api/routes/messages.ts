@@ -32,12 +32,13 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       503: problem('Database unreachable; nothing stored'),
     },
   }, async (c: Context) => {
+    // the body is read (within its limit) before anything else because the signature covers its digest
+    const body = await readBody(c, deps.maxBodyBytes);
+    const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
     const ct = c.req.header('content-type') ?? '';
     if (!MEDIA.test(ct)) {
       throw new RequestRefusedError({ code: 'unsupported-media-type', status: 415, title: 'Unsupported media type', detail: 'send application/cloudevents+json or application/json' });
     }
-    const body = await readBody(c, deps.maxBodyBytes);
-    const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
     const { answer, replayed } = await acceptMessage(deps.intake, {
       sender: principal.institution,
       credential: principal.credential,
