@@ -1,9 +1,10 @@
 /**
  * Summarises V8 .cpuprofile files (from `node --cpu-prof`): self time per function and per file or
  * package, idle time left out. Used by bench/run.ts --profile, and on its own:
- *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile | directory> [top]
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
@@ -78,6 +79,13 @@ export function summarizeProfile(file: string, n = 25): ProfileSummary {
   };
 }
 
+/** the busiest profile in a directory: the main thread's (tsx's loader thread writes one too) */
+export function mainThreadProfile(dir: string, n = 25): ProfileSummary | undefined {
+  if (!existsSync(dir)) return undefined;
+  const all = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => summarizeProfile(join(dir, f), n));
+  return all.sort((a, b) => b.busyMs - a.busyMs)[0];
+}
+
 export function formatSummary(s: ProfileSummary, n = 15): string {
   const rows = (title: string, list: Cost[]) =>
     [`  ${title}`, ...list.slice(0, n).map((c) => `    ${c.pct.toFixed(1).padStart(5)}%  ${c.selfMs.toFixed(0).padStart(7)} ms  ${c.name}`)].join('\n');
@@ -92,8 +100,11 @@ export function formatSummary(s: ProfileSummary, n = 15): string {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [file, n] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top]\n');
+    process.stderr.write('usage: npx tsx bench/profile-summary.ts <file.cpuprofile or directory> [top]\n');
     process.exit(2);
   }
-  process.stdout.write(formatSummary(summarizeProfile(file, Number(n ?? 25)), Number(n ?? 25)) + '\n');
+  const top = Number(n ?? 25);
+  const summary = file.endsWith('.cpuprofile') ? summarizeProfile(file, top) : mainThreadProfile(file, top);
+  if (!summary) throw new Error(`no .cpuprofile in ${file}`);
+  process.stdout.write(formatSummary(summary, top) + '\n');
 }

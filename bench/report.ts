@@ -82,7 +82,7 @@ export function markdown(r: Report): string {
   if (h.firstFailure) lines.push('', `First hub failure: \`${h.firstFailure.replace(/`/g, "'")}\``);
   if (r.profiles?.length) {
     for (const p of r.profiles) {
-      lines.push('', `## Profile ${p.file.split('/').pop()} — busy ${f(p.busyMs / 1000)} s of ${f(p.wallMs / 1000)} s (GC ${f(p.gcMs / 1000)} s)`, '',
+      lines.push('', `## Profile ${p.file.split('/').slice(-2).join('/')} — busy ${f(p.busyMs / 1000)} s of ${f(p.wallMs / 1000)} s (GC ${f(p.gcMs / 1000)} s)`, '',
         '| self % | ms | package / src folder |', '|---:|---:|---|', ...p.packages.slice(0, 12).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | ${x.name} |`),
         '', '| self % | ms | function |', '|---:|---:|---|', ...p.functions.slice(0, 20).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | \`${x.name}\` |`));
     }

@@ -8,7 +8,7 @@
  * Options: bench/README.md or `npm run bench -- --help`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { hubConfig, startCeilingSystem, startHubSystem, type System } from './sy
 import { runScenario, type ScenarioInput } from './scenario.js';
 import { probeSignatureCheck } from './probe.js';
 import { killAll } from './processes.js';
-import { formatSummary, summarizeProfile, type ProfileSummary } from './profile-summary.js';
+import { formatSummary, mainThreadProfile, type ProfileSummary } from './profile-summary.js';
 import { markdown, summaryLine, targets, writeReport, type Report } from './report.js';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -45,7 +45,7 @@ async function cleanup(): Promise<void> {
   await receivers?.stop().catch(() => {});
   if (dbCreated) await dropDatabase(database).catch((e) => log(`could not drop ${database}: ${(e as Error).message}`));
   const n = await Promise.all([deleteQueueKeys('wasla', queue), deleteQueueKeys(CEILING_PREFIX, queue)]).catch(() => [0, 0]);
-  log(`cleaned up: database ${database} dropped, ${n[0] + n[1]} Redis keys of queue ${queue} deleted`);
+  log(`cleaned up: ${dbCreated ? `database ${database} dropped, ` : ''}${n[0] + n[1]} Redis keys of queue ${queue} deleted`);
   if (failed) log(`logs kept in ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
 }
@@ -90,8 +90,10 @@ async function main(): Promise<number> {
   receivers = Child.fork('./receivers.ts', 'receivers');
   const receiverUrls = await receivers.call<string[]>('start', { count: fanout, hubCertPem: trust.hubCertPem, caCertPem: trust.caCertPem, keys: trust.recipients });
   const contractsDir = writeBenchContracts(join(repo, 'contracts'), tmp, fanout);
-  await createDatabase(database);
-  dbCreated = true;
+  if (!opts.embedded || opts.ceiling) {
+    await createDatabase(database);
+    dbCreated = true;
+  }
 
   const hubStart = {
     repo, tmp, embedded: opts.embedded, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, contractsDir,
@@ -119,8 +121,7 @@ async function main(): Promise<number> {
 
   let profiles: ProfileSummary[] | undefined;
   if (opts.profileDir) {
-    const files = (opts.embedded ? ['all'] : ['api', 'worker']).map((r) => join(opts.profileDir!, `hub-${r}.cpuprofile`)).filter((p) => existsSync(p));
-    profiles = files.map((p) => summarizeProfile(p));
+    profiles = (opts.embedded ? ['all'] : ['api', 'worker']).map((r) => mainThreadProfile(join(opts.profileDir!, `hub-${r}`))).filter((p) => p !== undefined);
     for (const p of profiles) process.stdout.write(formatSummary(p) + '\n\n');
   }
 

@@ -67,7 +67,8 @@ export async function startHubSystem(h: HubStart): Promise<System> {
   const roles = h.embedded ? ['all'] : ['api', 'worker'];
   const started = await Promise.all(roles.map((role) => startServer({
     name: `hub-${role}`,
-    nodeFlags: h.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${h.profileDir}`, `--cpu-prof-name=hub-${role}.cpuprofile`] : [],
+    // one file per thread (tsx's loader hooks run in a thread of their own): a directory per role
+    nodeFlags: h.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(h.profileDir, `hub-${role}`)}`] : [],
     args: ['src/cli/main.ts', 'start', '--role', role],
     env, cwd: h.repo, logDir: h.tmp, ready: READY, timeoutMs: 60_000,
   })));
