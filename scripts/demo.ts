@@ -451,7 +451,7 @@ function printRefusal(out: Out, r: RefusalResult): void {
   if (r.detail) for (const l of wrap(r.detail.split(' '), '      ', '      ', WIDTH)) out.line(l);
   const w = Math.max(0, ...r.errors.map((e) => e.pointer.length));
   for (const e of r.errors) out.line(`      ${pad(out, e.pointer, w)}  ${e.detail ?? ''}`);
-  out.line(out.dim('      nothing stored, nothing delivered'));
+  out.line(out.dim('      a refused request is not stored and reaches no one'));
 }
 
 function printSummary(out: Out, r: DemoResult, elapsedMs: number): void {
