@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { openDatabase, countByState, type Database } from './store/index.js';
+import { openDatabase, countByState, recordCertificates, type Database } from './store/index.js';
 import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
@@ -88,6 +88,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
   const db = database.db;
   const audit = (r: AuditRecord) => db.transaction((tx) => appendAudit(tx, [r]));
+  // certificates registered or revoked in the PKI directory since we last looked go on the record
+  const syncCertificates = async () => {
+    const n = await recordCertificates(db, await certStore.list());
+    if (n) log.info({ entries: n }, 'certificate changes written to the audit log');
+  };
+  await syncCertificates();
   const dispatcher: Dispatcher = cfg.mode === 'server'
     ? new BullMqDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix })
     : new InProcessDispatcher();
@@ -205,6 +211,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       const next = loadSet();
       // a reload is also how operators make every process drop cached certificates (revocation)
       resolver.clear();
+      await syncCertificates();
       contracts = next;
       await audit({ actor, action: 'contracts.reloaded', subject: cfg.contractsDir, data: { institutions: next.institutions.size, types: next.catalogue.list().length } });
       log.info({ actor }, 'contracts reloaded');

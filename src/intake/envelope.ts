@@ -96,7 +96,8 @@ export function readEnvelope(body: unknown, sender: string): IncomingEnvelope {
   return {
     type: e.type as string,
     version,
-    classification: (e.classification as Classification | undefined) ?? 'public',
+    // unlabelled justice data is not public: warrants and alerts carry national ids
+    classification: (e.classification as Classification | undefined) ?? 'restricted',
     data: e.data as Record<string, unknown>,
     time: e.time as string | undefined,
     subject: e.subject as string | undefined,

@@ -10,3 +10,4 @@ export {
 } from './deliveries.js';
 export { getMessage, getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';
+export { recordCertificates } from './certificate-ledger.js';

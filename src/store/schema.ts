@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint, bigserial, boolean, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 
 export const DELIVERY_STATES = ['pending', 'in_flight', 'delivered', 'retrying', 'dead'] as const;
@@ -22,8 +22,11 @@ export const messages = pgTable('messages', {
   caseRef: text('case_ref'),
   correlationId: text('correlation_id'),
   causationId: text('causation_id'),
-  /** the envelope as the hub stores and forwards it: hub-assigned id, verified source */
-  envelope: jsonb('envelope').notNull(),
+  /**
+   * the envelope as the hub stores and forwards it: hub-assigned id, verified source. `json`, not
+   * `jsonb`: the data keeps the sender's field order and spelling byte for byte.
+   */
+  envelope: json('envelope').notNull(),
   /** the routing decision: each recipient and the agreement and grant that entitled it */
   routing: jsonb('routing').notNull(),
   receivedAt: ts('received_at').notNull(),

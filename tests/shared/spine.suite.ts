@@ -76,11 +76,14 @@ export function spineSuite(mode: Mode) {
     });
 
     it('accepts a message, answers 202 with its deliveries, and delivers it with stable ids', async () => {
-      const r = await post(hub, warrant());
+      const sent = warrant();
+      const r = await post(hub, sent);
       expect(r.status).toBe(202);
       expect(r.headers.get('location')).toBe(`/v1/messages/${r.json.id}`);
       expect(r.json.deliveries.length).toBeGreaterThan(0);
       const done = await waitForStates(hub, r.json.id, ['delivered']);
+      // stored as sent: same data, same field order
+      expect(JSON.stringify(done.envelope.data)).toBe(JSON.stringify(sent.data));
       for (const d of done.deliveries) {
         const arrival = receiver.arrivals.find((a) => a.deliveryId === d.id)!;
         expect(arrival).toBeDefined();

@@ -22,9 +22,9 @@ function faultsOf(fn: () => unknown): { code: string; status: number; pointers: 
 }
 
 describe('envelope', () => {
-  it('reads a minimal envelope, defaulting classification to public', () => {
+  it('reads a minimal envelope, defaulting classification to restricted', () => {
     const e = readEnvelope(good, SENDER);
-    expect(e).toMatchObject({ type: 'warrant.issued', version: '2.0', classification: 'public' });
+    expect(e).toMatchObject({ type: 'warrant.issued', version: '2.0', classification: 'restricted' });
   });
 
   it('keeps the sender id as sourceeventid and the extensions', () => {

@@ -1,0 +1,47 @@
+/** `wasla send`, `wasla status`, `wasla deliveries list|replay`: the API, signed, from a shell. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { addClientOptions, hubRequest, printAnswer, type HubClientOptions } from '../hub-client.js';
+
+type Opts = Partial<HubClientOptions>;
+
+export function register(program: Command): void {
+  addClientOptions(program.command('send <envelopeFile>'))
+    .description('send a CloudEvents envelope (JSON file, or - for stdin) as your institution')
+    .option('--idempotency-key <key>', 'repeat-safe: the same key and body are answered the same')
+    .action(async (file: string, o: Opts & { idempotencyKey?: string }) => {
+      const body = readFileSync(file === '-' ? 0 : file, 'utf8');
+      const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json' };
+      if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
+      printAnswer(await hubRequest(o, 'POST', '/v1/messages', body, headers));
+    });
+
+  addClientOptions(program.command('status <messageId>'))
+    .description('a message you sent: its deliveries and every attempt')
+    .action(async (id: string, o: Opts) => printAnswer(await hubRequest(o, 'GET', `/v1/messages/${encodeURIComponent(id)}`)));
+
+  const deliveries = program.command('deliveries').description('dead letters and replays (operators: sign with an institution of kind hub)');
+  addClientOptions(deliveries.command('list'))
+    .description('list deliveries, e.g. --state dead --recipient ps.police.judicial')
+    .option('--state <state>').option('--recipient <id>').option('--type <type>').option('--since <time>').option('--until <time>')
+    .option('--after <id>').option('--limit <n>')
+    .action(async (o: Opts & Record<string, string | undefined>) => {
+      const q = new URLSearchParams();
+      for (const k of ['state', 'recipient', 'type', 'since', 'until', 'after', 'limit']) if (o[k]) q.set(k, o[k]!);
+      printAnswer(await hubRequest(o, 'GET', `/v1/deliveries?${q}`));
+    });
+  addClientOptions(deliveries.command('replay [deliveryId]'))
+    .description('replay one dead delivery, or (operators) every dead one matching --recipient/--type/--since/--until')
+    .option('--recipient <id>').option('--type <type>').option('--since <time>').option('--until <time>').option('--limit <n>')
+    .option('--reason <text>', 'why, for the audit log')
+    .action(async (id: string | undefined, o: Opts & Record<string, string | undefined>) => {
+      if (id) {
+        printAnswer(await hubRequest(o, 'POST', `/v1/deliveries/${encodeURIComponent(id)}/replay${o.reason ? `?reason=${encodeURIComponent(o.reason)}` : ''}`));
+        return;
+      }
+      const filter: Record<string, unknown> = {};
+      for (const k of ['recipient', 'type', 'since', 'until', 'reason']) if (o[k]) filter[k] = o[k];
+      if (o.limit) filter.limit = Number(o.limit);
+      printAnswer(await hubRequest(o, 'POST', '/v1/deliveries/replay', JSON.stringify(filter)));
+    });
+}

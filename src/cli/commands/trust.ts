@@ -1,0 +1,102 @@
+/**
+ * The federation PKI from the command line: `wasla ca init|import`, `wasla institution enroll`,
+ * `wasla cert list|revoke`. Everything happens in the PKI directory (WASLA_PKI_DIR), which running
+ * hubs read; a revocation also asks them to drop cached certificates at once. Private keys are
+ * written with 0600 rights and never printed.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.js';
+import { loadContracts } from '../../routing/index.js';
+import { FileCertificateStore, importCaCertificate, initCa, issueToDir, loadCa, type EnrollKeyType } from '../../trust/index.js';
+import { requestReload } from './reload.js';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+export function register(program: Command): void {
+  const ca = program.command('ca').description('the federation certificate authority');
+  ca.command('init')
+    .description('create the federation CA (RSA 3072) and the hub signing certificate in WASLA_PKI_DIR')
+    .option('--cn <name>', 'the CA common name', 'Wasla Federation CA')
+    .option('--days <n>', 'validity in days', '3650')
+    .action((o: { cn: string; days: string }) => {
+      const cfg = loadConfig();
+      const r = initCa(cfg.pkiDir, { commonName: o.cn, validityDays: Number(o.days) });
+      const anchor = loadCa(cfg.pkiDir);
+      out(`federation CA created in ${cfg.pkiDir}`);
+      out(`  CA fingerprint (sha-256): ${anchor.fingerprint}  — publish it out of band`);
+      out(`  hub signing certificate: serial ${r.hubSerial}`);
+      out(`  ca.key.pem is the CA private key (0600): move it offline once enrolment is done`);
+    });
+  ca.command('import <certFile>')
+    .description('trust an existing (e.g. national) CA certificate; its key stays where it is')
+    .action((file: string) => {
+      const cfg = loadConfig();
+      const c = importCaCertificate(cfg.pkiDir, readFileSync(file, 'utf8'));
+      out(`CA ${c.subject} imported into ${cfg.pkiDir} (fingerprint ${c.fingerprint}); register certificates it issued with \`wasla cert register\`, and give the hub hub.key.pem and hub.cert.pem`);
+    });
+
+  const inst = program.command('institution').description('federation members');
+  inst.command('enroll <id>')
+    .description('issue an institution certificate: from its CSR (--csr), or — for test federations — with a new key pair written 0600 to --out')
+    .option('--csr <file>', 'a PKCS#10 request whose subject CN is the institution id')
+    .option('--key-type <type>', 'ed25519, ec-p256 or rsa-2048 (new key pair only)', 'ed25519')
+    .option('--days <n>', 'validity in days', '825')
+    .option('--out <dir>', 'where to write <id>.cert.pem (and <id>.key.pem)', '.')
+    .action((id: string, o: { csr?: string; keyType: string; days: string; out: string }) => {
+      const cfg = loadConfig();
+      if (!loadContracts(cfg.contractsDir).institution(id)) throw new Error(`"${id}" is not an institution of the contract set in ${cfg.contractsDir}; add contracts/institutions/${id}.json first`);
+      const e = issueToDir(cfg.pkiDir, { institutionId: id, csrPem: o.csr ? readFileSync(o.csr, 'utf8') : undefined, keyType: o.keyType as EnrollKeyType, validityDays: Number(o.days) });
+      const dir = resolve(o.out);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${id}.cert.pem`), e.certPem);
+      out(`certificate for ${id}: ${join(dir, `${id}.cert.pem`)}`);
+      if ('keyPem' in e && e.keyPem) {
+        const keyFile = join(dir, `${id}.key.pem`);
+        if (existsSync(keyFile)) throw new Error(`${keyFile} exists; not overwriting a private key`);
+        writeFileSync(keyFile, e.keyPem, { mode: 0o600 });
+        chmodSync(keyFile, 0o600);
+        out(`private key (0600, hand it to the institution, keep no copy): ${keyFile}`);
+      }
+      out(`keyid (certificate serial) to sign with: ${e.serial}`);
+      out(`valid until ${e.notAfter.toISOString()}`);
+    });
+
+  const cert = program.command('cert').description('certificates in the PKI directory');
+  cert.command('list')
+    .description('every certificate: serial, institution, validity, revocation')
+    .option('--institution <id>', 'only this institution')
+    .action(async (o: { institution?: string }) => {
+      const store = new FileCertificateStore(loadConfig().pkiDir);
+      const rows = o.institution ? await store.listForInstitution(o.institution) : await store.list();
+      const now = new Date();
+      for (const r of rows.sort((a, b) => a.institutionId.localeCompare(b.institutionId) || a.notBefore.getTime() - b.notBefore.getTime())) {
+        const status = r.revokedAt ? `revoked ${r.revokedAt.toISOString()}` : r.notAfter < now ? 'expired' : 'valid';
+        out(`${r.serial}  ${r.institutionId.padEnd(34)} ${r.notBefore.toISOString().slice(0, 10)} .. ${r.notAfter.toISOString().slice(0, 10)}  ${status}`);
+      }
+      if (rows.length === 0) out('no certificates');
+    });
+  cert.command('register <certFile>')
+    .description('register a certificate issued by the federation CA elsewhere')
+    .action(async (file: string) => {
+      const cfg = loadConfig();
+      const { recordFromPem } = await import('../../trust/index.js');
+      const rec = recordFromPem(readFileSync(file, 'utf8'));
+      await new FileCertificateStore(cfg.pkiDir).add(rec);
+      out(`registered ${rec.serial} for ${rec.institutionId}`);
+    });
+  cert.command('revoke <serial>')
+    .description('revoke a certificate: every hub process refuses it within a second, at once when reachable')
+    .action(async (serial: string) => {
+      const cfg = loadConfig();
+      const r = await new FileCertificateStore(cfg.pkiDir).revoke(serial, new Date());
+      if (!r) throw new Error(`no certificate with serial ${serial}`);
+      out(`revoked ${r.serial} (${r.institutionId}) at ${r.revokedAt!.toISOString()}`);
+      try {
+        out(await requestReload({ redisUrl: cfg.redisUrl, dataDir: cfg.dataDir, actor: `operator:${process.env.USER ?? 'cli'}` }));
+      } catch (err) {
+        out(`(no running hub told: ${(err as Error).message}; hubs re-read revocations within a second)`);
+      }
+    });
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "messages" ALTER COLUMN "envelope" SET DATA TYPE json;
