@@ -25,17 +25,24 @@ export function endpointEnv(defaultUrl: string, map: Record<string, string> = {}
   return env;
 }
 
-/** a temp copy of the contract set with every grant's retry policy replaced */
-export function contractsWithRetry(retry: RetryPolicy): string {
+/** a temp copy of the contract set with every grant changed by `patch` */
+export function contractsWithGrants(patch: (grant: Record<string, any>) => void): string {
   const dir = mkdtempSync(join(tmpdir(), 'wasla-contracts-'));
   cpSync(CONTRACTS, dir, { recursive: true });
   const adir = join(dir, 'agreements');
   for (const f of readdirSync(adir).filter((x) => x.endsWith('.json'))) {
     const a = JSON.parse(readFileSync(join(adir, f), 'utf8'));
-    for (const g of a.grants ?? []) g.retry = retry;
+    for (const g of a.grants ?? []) patch(g);
     writeFileSync(join(adir, f), JSON.stringify(a, null, 2));
   }
   return dir;
+}
+
+/** a temp copy of the contract set with every grant's retry policy replaced */
+export function contractsWithRetry(retry: RetryPolicy): string {
+  return contractsWithGrants((g) => {
+    g.retry = retry;
+  });
 }
 
 export function example(type: string, version: string, dir = CONTRACTS): Record<string, any> {

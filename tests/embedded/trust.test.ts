@@ -1,0 +1,3 @@
+import { trustSuite } from '../shared/trust.suite.js';
+
+trustSuite('embedded');
