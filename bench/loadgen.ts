@@ -186,23 +186,6 @@ const emit = serveIpc({
   run(a: { phase: string; messages: number; durationMs: number }) {
     return runPhase(a.phase, a.messages, a.durationMs, emit);
   },
-  /** one raw request, for probing what the hub checks (nothing is counted) */
-  probe(a: { headers: Record<string, string>; body: string }) {
-    const url = new URL('/v1/messages', cfg.baseUrl);
-    return new Promise((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', headers: a.headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-      req.on('error', reject);
-      req.end(a.body);
-    });
-  },
-  cpu() {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  },
   stop() {
     agent?.destroy();
     return true;

@@ -14,6 +14,8 @@ export interface ServerProc {
   child: ChildProcess;
   logFile: string;
   exited: Promise<number | null>;
+  /** set when we asked it to stop; an exit before that is a crash (or someone else's kill) */
+  stopping: boolean;
 }
 
 const running = new Set<ServerProc>();
@@ -41,6 +43,8 @@ export interface StartOptions {
   logDir: string;
   ready: RegExp;
   timeoutMs?: number;
+  /** told when the process exits after it was ready and before stopServer */
+  onUnexpectedExit?: (p: ServerProc, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 /** Starts a process and resolves with it and the match of its ready line. */
@@ -49,15 +53,18 @@ export function startServer(o: StartOptions): Promise<{ proc: ServerProc; match:
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', ...o.args], { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc: ServerProc = {
-    name: o.name, pid: child.pid!, child, logFile,
+    name: o.name, pid: child.pid!, child, logFile, stopping: false,
     exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null)))),
   };
   running.add(proc);
-  proc.exited.then(() => running.delete(proc));
+  proc.exited.then(() => {
+    running.delete(proc);
+    if (!proc.stopping && ready) o.onUnexpectedExit?.(proc, child.exitCode, child.signalCode);
+  });
   child.stderr!.pipe(log, { end: false });
+  let ready = false;
   return new Promise((resolve, reject) => {
     let buffered = '';
-    let ready = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${o.name} not ready within ${o.timeoutMs ?? 30_000} ms; last lines of ${logFile}:\n${tail(logFile)}`));
@@ -85,6 +92,7 @@ export function startServer(o: StartOptions): Promise<{ proc: ServerProc; match:
 
 /** SIGTERM, wait up to `graceMs`, then SIGKILL; resolves with the exit code */
 export async function stopServer(p: ServerProc, graceMs = 20_000): Promise<number | null> {
+  p.stopping = true;
   if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
   p.child.kill('SIGTERM');
   const t = setTimeout(() => p.child.kill('SIGKILL'), graceMs);

@@ -20,6 +20,8 @@ export interface Report {
   hub: ScenarioResult;
   ceiling?: ScenarioResult;
   profiles?: ProfileSummary[];
+  /** processes under test that exited before the bench stopped them */
+  crashes: string[];
   targets: Array<{ target: string; met: boolean; value: string }>;
 }
 
@@ -67,6 +69,12 @@ export function markdown(r: Report): string {
     row('drain after the load (s)', h.drainS, c?.drainS, 1),
     row('CPU ms per message (its own processes)', h.cpuMsPerMessage, c?.cpuMsPerMessage, 2),
     row('CPU ms per message (+ PostgreSQL, Redis)', h.cpuMsPerMessageWithServices, c?.cpuMsPerMessageWithServices, 2),
+    ...(h.perMessage ? [
+      row('PostgreSQL commits per message', h.perMessage.commits, c?.perMessage?.commits, 2),
+      row('rows inserted per message', h.perMessage.inserted, c?.perMessage?.inserted, 2),
+      row('rows updated per message', h.perMessage.updated, c?.perMessage?.updated, 2),
+      row('Redis commands per message (whole server)', h.perMessage.redisCommands, c?.perMessage?.redisCommands, 1),
+    ] : []),
     '',
     '| process | hub: CPU s | ms/msg | peak RSS MiB | ceiling: CPU s | ms/msg | peak RSS MiB |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -79,6 +87,7 @@ export function markdown(r: Report): string {
     lines.push(`| ${n} | ${[...cells(a), ...cells(b)].join(' | ')} |`);
   }
   lines.push('', '| target (DESIGN issue) | met | value |', '|---|---|---|', ...r.targets.map((t) => `| ${t.target} | ${t.met ? 'yes' : 'no'} | ${t.value} |`));
+  for (const c of r.crashes) lines.push('', `**A process under test exited during the run:** ${c}`);
   if (h.firstFailure) lines.push('', `First hub failure: \`${h.firstFailure.replace(/`/g, "'")}\``);
   if (r.profiles?.length) {
     for (const p of r.profiles) {

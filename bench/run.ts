@@ -38,6 +38,12 @@ let receivers: Child | undefined;
 const systems: System[] = [];
 let dbCreated = false;
 let failed = false;
+const crashes: string[] = [];
+const onUnexpectedExit = (p: { name: string; pid: number; logFile: string }, code: number | null, signal: string | null) => {
+  const what = `${p.name} (pid ${p.pid}) exited during the run: code ${code}, signal ${signal}; log ${p.logFile}`;
+  crashes.push(what);
+  log(what);
+};
 
 async function cleanup(): Promise<void> {
   killAll(); // anything still running after its orderly stop
@@ -97,7 +103,7 @@ async function main(): Promise<number> {
 
   const hubStart = {
     repo, tmp, embedded: opts.embedded, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, contractsDir,
-    pkiDir: trust.pkiDir, allowUnsigned: opts.alg === 'none', receiverUrls, profileDir: opts.profileDir,
+    pkiDir: trust.pkiDir, allowUnsigned: opts.alg === 'none', receiverUrls, profileDir: opts.profileDir, onUnexpectedExit,
   };
   const cfg = hubConfig(hubStart);
   const scenario = (name: string, system: System): ScenarioInput => ({
@@ -130,7 +136,7 @@ async function main(): Promise<number> {
     log('starting the ceiling (api + worker)');
     const ceiling = await startCeilingSystem({
       repo, tmp, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, prefix: CEILING_PREFIX, receiverUrls,
-      poolSize: cfg.dbPoolSize, workerConcurrency: cfg.workerConcurrency,
+      poolSize: cfg.dbPoolSize, workerConcurrency: cfg.workerConcurrency, onUnexpectedExit,
     });
     systems.push(ceiling);
     ceilingResult = await runScenario(scenario('ceiling', ceiling));
@@ -148,14 +154,14 @@ async function main(): Promise<number> {
     },
     postgres: await pgSettings(),
     trust: { alg: opts.alg, hubChecksSignatures, receiversVerify: verify, receiptsSigned: trust.recipients.length > 0 },
-    hub: hubResult, ceiling: ceilingResult, profiles,
+    hub: hubResult, ceiling: ceilingResult, profiles, crashes,
     targets: targets(hubResult, ceilingResult, fanout, opts.durationS),
   };
   const file = writeReport(join(repo, opts.outDir), report);
   process.stdout.write(markdown(report) + '\n');
   log(`report: ${file} and ${join(opts.outDir, 'latest.md')}`);
   const complete = (r: typeof hubResult | undefined) => r === undefined || (r.accepted > 0 && r.delivered >= r.expected);
-  const ok = complete(hubResult) && complete(ceilingResult);
+  const ok = complete(hubResult) && complete(ceilingResult) && crashes.length === 0;
   failed = !ok; // keep the logs
   await cleanup();
   process.stdout.write(summaryLine(report) + '\n');

@@ -8,7 +8,7 @@
 import { Child } from './ipc.js';
 import type { LoadConfig, PhaseResult } from './loadgen.js';
 import { cpuByPid, cpuDelta, peakRssMiB } from './proc-stats.js';
-import { backendPids, checkpoint, redisCpuMs } from './services.js';
+import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, type DbCounters } from './services.js';
 import { summarize, type Summary } from './stats.js';
 import type { System } from './system.js';
 
@@ -43,6 +43,8 @@ export interface ScenarioResult {
   /** the same plus its PostgreSQL backends and Redis */
   cpuMsPerMessageWithServices: number;
   processes: Record<string, ProcessFigures>;
+  /** PostgreSQL work per accepted message in the bench database (commits, rows), Redis commands (whole server) */
+  perMessage?: DbCounters & { redisCommands: number };
   receivers: ReceiverCounts;
   warmup: { accepted: number; delivered: boolean };
 }
@@ -107,15 +109,26 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const cpu0 = cpuByPid(pids());
     const pg0 = cpuByPid(await pgPids());
     const redis0 = system.mode === 'server' ? await redisCpuMs() : 0;
+    const db0 = system.database ? await new Promise((r) => setTimeout(r, 1100)).then(() => dbCounters(system.database!)) : undefined;
+    const cmd0 = system.mode === 'server' ? await redisCommands() : 0;
 
+    // sampled every second too, so a process that dies keeps the CPU it had used
+    const lastSeen = new Map(cpu0);
+    const sampler = setInterval(() => {
+      for (const [pid, ms] of cpuByPid(pids())) lastSeen.set(pid, ms);
+    }, 1000).unref();
     const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
     const expectedTotal = (warm?.deliveriesExpected ?? 0) + m.deliveriesExpected;
     const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000,
       (c, waited) => s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`));
 
-    const cpu1 = cpuByPid(pids());
+    clearInterval(sampler);
+    const cpu1 = new Map([...lastSeen, ...cpuByPid(pids())]);
     const pg1 = cpuByPid(await pgPids());
     const redis1 = system.mode === 'server' ? await redisCpuMs() : 0;
+    const cmd1 = system.mode === 'server' ? await redisCommands() : 0;
+    // PostgreSQL publishes its counters within a second or so
+    const db1 = system.database ? await new Promise((r) => setTimeout(r, 1100)).then(() => dbCounters(system.database!)) : undefined;
     const arrivals = await receivers.call<{ messageIds: string[]; times: Float64Array }>('arrivals', {}, 60_000);
 
     // end to end: each measured message's 202 to each of its deliveries' first arrival
@@ -152,6 +165,11 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     fig('load generator', one(loadgen.pid), loadgen.pid);
     fig('receivers', one(receivers.pid), receivers.pid);
 
+    const perMessage = db0 && db1 ? {
+      commits: (db1.commits - db0.commits) / accepted, rollbacks: (db1.rollbacks - db0.rollbacks) / accepted,
+      inserted: (db1.inserted - db0.inserted) / accepted, updated: (db1.updated - db0.updated) / accepted,
+      fetched: (db1.fetched - db0.fetched) / accepted, redisCommands: (cmd1 - cmd0) / accepted,
+    } : undefined;
     const measuredS = m.elapsedMs / 1000;
     return {
       name: s.name, kind: system.kind, mode: system.mode,
@@ -164,7 +182,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       lateSends: m.lateSends, bodyBytes: m.bodyBytes,
       cpuMsPerMessage: own / accepted,
       cpuMsPerMessageWithServices: (own + pgMs + redisMs) / accepted,
-      processes, receivers: counts,
+      processes, perMessage, receivers: counts,
       warmup: { accepted: warm?.accepted ?? 0, delivered: warmDelivered },
     };
   } finally {

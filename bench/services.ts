@@ -43,6 +43,20 @@ export function backendPids(database: string): Promise<number[]> {
   return admin(async (c) => (await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid));
 }
 
+export interface DbCounters { commits: number; rollbacks: number; inserted: number; updated: number; fetched: number }
+
+/** the bench database's activity counters (PostgreSQL flushes them within about a second) */
+export function dbCounters(database: string): Promise<DbCounters> {
+  return admin(async (c) => {
+    const r = await c.query('select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched from pg_stat_database where datname = $1', [database]);
+    const x = r.rows[0] ?? {};
+    return {
+      commits: Number(x.xact_commit ?? 0), rollbacks: Number(x.xact_rollback ?? 0), inserted: Number(x.tup_inserted ?? 0),
+      updated: Number(x.tup_updated ?? 0), fetched: Number(x.tup_fetched ?? 0),
+    };
+  });
+}
+
 export async function pgSettings(): Promise<Record<string, string>> {
   return admin(async (c) => {
     const r = await c.query<{ name: string; setting: string }>(
@@ -69,6 +83,11 @@ export function redisCpuMs(): Promise<number> {
     const get = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
     return (get('used_cpu_sys') + get('used_cpu_user')) * 1000;
   });
+}
+
+/** commands Redis has processed (all clients, not only ours) */
+export function redisCommands(): Promise<number> {
+  return withRedis(async (r) => Number(/^total_commands_processed:(\d+)/m.exec(await r.info('stats'))?.[1] ?? 0));
 }
 
 /** deletes every key under `<prefix>:<queue>:` (and nothing else); returns how many */

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../src/config.js';
-import { startServer, stopServer, type ServerProc } from './processes.js';
+import { startServer, stopServer, type ServerProc, type StartOptions } from './processes.js';
 import { endpointEnv, RECIPIENTS } from './contracts.js';
 
 export interface System {
@@ -34,6 +34,7 @@ export interface HubStart {
   allowUnsigned: boolean;
   receiverUrls: string[];
   profileDir?: string;
+  onUnexpectedExit: StartOptions['onUnexpectedExit'];
 }
 
 const READY = /wasla \S+ mode, role (\S+): (?:listening on (http:\/\/\S+)|no HTTP listener)/;
@@ -70,7 +71,7 @@ export async function startHubSystem(h: HubStart): Promise<System> {
     // one file per thread (tsx's loader hooks run in a thread of their own): a directory per role
     nodeFlags: h.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(h.profileDir, `hub-${role}`)}`] : [],
     args: ['src/cli/main.ts', 'start', '--role', role],
-    env, cwd: h.repo, logDir: h.tmp, ready: READY, timeoutMs: 60_000,
+    env, cwd: h.repo, logDir: h.tmp, ready: READY, timeoutMs: 60_000, onUnexpectedExit: h.onUnexpectedExit,
   })));
   const api = started.find((s) => s.match[2]);
   if (!api) throw new Error('no hub process reported an HTTP listener');
@@ -95,6 +96,7 @@ export interface CeilingStart {
   receiverUrls: string[];
   poolSize: number;
   workerConcurrency: number;
+  onUnexpectedExit: StartOptions['onUnexpectedExit'];
 }
 
 export async function startCeilingSystem(c: CeilingStart): Promise<System> {
@@ -109,10 +111,10 @@ export async function startCeilingSystem(c: CeilingStart): Promise<System> {
     BENCH_WORKER_CONCURRENCY: String(c.workerConcurrency),
   };
   // the api creates the tables; the worker starts after it
-  const api = await startServer({ name: 'ceiling-api', args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/ });
+  const api = await startServer({ name: 'ceiling-api', args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/, onUnexpectedExit: c.onUnexpectedExit });
   let worker;
   try {
-    worker = await startServer({ name: 'ceiling-worker', args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/ });
+    worker = await startServer({ name: 'ceiling-worker', args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/, onUnexpectedExit: c.onUnexpectedExit });
   } catch (err) {
     await stopServer(api.proc);
     throw err;

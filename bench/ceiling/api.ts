@@ -16,6 +16,9 @@ import { ceilingConfig, createTables } from './config.js';
 const cfg = ceilingConfig();
 const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize });
 pool.on('error', () => {});
+// a checked-out client has no error listener of the pool's: without one, a backend terminated
+// between two statements (PostgreSQL restart) would crash the process
+pool.on('connect', (client) => client.on('error', () => {}));
 await createTables(pool);
 const producer = new Redis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
 producer.on('error', () => {});

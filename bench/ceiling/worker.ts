@@ -13,6 +13,9 @@ import { ceilingConfig } from './config.js';
 const cfg = ceilingConfig();
 const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize });
 pool.on('error', () => {});
+// a checked-out client has no error listener of the pool's: without one, a backend terminated
+// between two statements (PostgreSQL restart) would crash the process
+pool.on('connect', (client) => client.on('error', () => {}));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function post(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
