@@ -86,6 +86,17 @@ export function markdown(r: Report): string {
     const cells = (p: typeof a | undefined) => (p ? [f(p.cpuS), f(p.cpuMsPerMessage, 3), p.peakRssMiB === null ? '' : f(p.peakRssMiB, 0)] : ['', '', '']);
     lines.push(`| ${n} | ${[...cells(a), ...cells(b)].join(' | ')} |`);
   }
+  const waitRows = (x: ScenarioResult | undefined) => x?.pgWaits ?? [];
+  if (waitRows(h).length || waitRows(c).length) {
+    lines.push('', '| PostgreSQL sessions, sampled twice a second (state wait-event) | hub: share | avg sessions | ceiling: share | avg sessions |', '|---|---:|---:|---:|---:|');
+    const whats = [...new Set([...waitRows(h), ...waitRows(c)].map((w) => w.what))];
+    for (const w of whats) {
+      const a = waitRows(h).find((x) => x.what === w);
+      const b = waitRows(c).find((x) => x.what === w);
+      const cells = (x: typeof a) => (x ? [`${f(100 * x.share, 0)}%`, f(x.avgSessions, 2)] : ['', '']);
+      lines.push(`| ${w} | ${[...cells(a), ...cells(b)].join(' | ')} |`);
+    }
+  }
   lines.push('', '| target (DESIGN issue) | met | value |', '|---|---|---|', ...r.targets.map((t) => `| ${t.target} | ${t.met ? 'yes' : 'no'} | ${t.value} |`));
   for (const c of r.crashes) lines.push('', `**A process under test exited during the run:** ${c}`);
   if (h.firstFailure) lines.push('', `First hub failure: \`${h.firstFailure.replace(/`/g, "'")}\``);

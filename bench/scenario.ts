@@ -8,6 +8,7 @@
 import { Child } from './ipc.js';
 import type { LoadConfig, PhaseResult } from './loadgen.js';
 import { cpuByPid, cpuDelta, peakRssMiB } from './proc-stats.js';
+import { PgWaitSampler, type WaitShare } from './pg-waits.js';
 import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, type DbCounters } from './services.js';
 import { summarize, type Summary } from './stats.js';
 import type { System } from './system.js';
@@ -45,6 +46,8 @@ export interface ScenarioResult {
   processes: Record<string, ProcessFigures>;
   /** PostgreSQL work per accepted message in the bench database (commits, rows), Redis commands (whole server) */
   perMessage?: DbCounters & { redisCommands: number };
+  /** what the bench database's sessions were doing during the measured phase */
+  pgWaits?: WaitShare[];
   receivers: ReceiverCounts;
   warmup: { accepted: number; delivered: boolean };
 }
@@ -112,12 +115,15 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const db0 = system.database ? await new Promise((r) => setTimeout(r, 1100)).then(() => dbCounters(system.database!)) : undefined;
     const cmd0 = system.mode === 'server' ? await redisCommands() : 0;
 
+    const waits = system.database ? new PgWaitSampler(system.database) : undefined;
+    await waits?.start();
     // sampled every second too, so a process that dies keeps the CPU it had used
     const lastSeen = new Map(cpu0);
     const sampler = setInterval(() => {
       for (const [pid, ms] of cpuByPid(pids())) lastSeen.set(pid, ms);
     }, 1000).unref();
     const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
+    const pgWaits = await waits?.stop();
     const expectedTotal = (warm?.deliveriesExpected ?? 0) + m.deliveriesExpected;
     const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000,
       (c, waited) => s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`));
@@ -182,7 +188,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       lateSends: m.lateSends, bodyBytes: m.bodyBytes,
       cpuMsPerMessage: own / accepted,
       cpuMsPerMessageWithServices: (own + pgMs + redisMs) / accepted,
-      processes, perMessage, receivers: counts,
+      processes, perMessage, pgWaits, receivers: counts,
       warmup: { accepted: warm?.accepted ?? 0, delivered: warmDelivered },
     };
   } finally {
