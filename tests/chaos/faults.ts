@@ -4,7 +4,7 @@
  * The schedule is a fixed list, so a run is bounded and two runs inject the same faults.
  */
 import type { HubProcess } from './processes.js';
-import { flushRedis, restartPg } from './services.js';
+import { flushRedis, restartPg, type FlushMode } from './services.js';
 import { say } from './log.js';
 
 export type Fault =
@@ -15,7 +15,7 @@ export type Fault =
 export interface FaultOptions {
   quick: boolean;
   pgRestart: boolean;
-  flushAll: boolean;
+  flush: FlushMode;
   queueName: string;
   gapMs: number;
   /** how long a killed process stays down */
@@ -29,7 +29,7 @@ export function schedule(o: Pick<FaultOptions, 'quick' | 'pgRestart'>): Fault[] 
   const flush: Fault = { kind: 'flush-redis' };
   const pg: Fault = { kind: 'restart-pg' };
   const list: Fault[] = o.quick
-    ? [k('api-1'), k('worker-1'), flush, k('api-2'), pg, k('worker-2'), k('api-1', 'worker-1'), flush, k('api-2', 'worker-2')]
+    ? [k('api-1'), pg, k('worker-1'), flush, k('api-2'), k('worker-2'), k('api-1', 'worker-1'), flush, k('api-2', 'worker-2')]
     : [
       k('api-1'), k('worker-1'), flush, k('api-2'), k('worker-2'), pg,
       k('api-1'), k('worker-2'), flush, k('api-2'), k('worker-1'), pg,
@@ -70,8 +70,8 @@ export async function runFaults(
         await sleep(o.downMs);
         for (const p of targets) await p.start();
       } else if (f.kind === 'flush-redis') {
-        const n = await flushRedis(o.queueName, o.flushAll);
-        say(`  flushed ${n < 0 ? 'everything (FLUSHALL)' : `${n} queue keys`}`);
+        const n = await flushRedis(o.queueName, o.flush);
+        say(`  flushed ${n < 0 ? 'everything (FLUSHALL)' : `${n} queue keys (${o.flush})`}`);
       } else {
         await restartPg();
       }

@@ -59,7 +59,8 @@ export class HubProcess {
       this.out.write(`--- chaos: ${this.name} pid ${pid} exited code=${code} signal=${signal} at ${new Date().toISOString()}\n`);
       if (!this.killed.has(pid)) {
         this.crashes.push({ name: this.name, pid, code, signal, at: new Date().toISOString() });
-        say(`CRASH: ${this.name} pid ${pid} exited by itself (code ${code}, signal ${signal}); see ${this.logFile}`);
+        // exit 0 is the hub's graceful shutdown: something outside the run sent SIGTERM or SIGINT
+        say(`${code === 0 ? 'STOPPED FROM OUTSIDE' : 'CRASH'}: ${this.name} pid ${pid} exited (code ${code}, signal ${signal}); see ${this.logFile}`);
       }
     });
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --messages N] [--quick] [--flush-all] [--no-pg-restart] [--deadline S] [--keep]`
+ * `npm run chaos [-- --messages N] [--quick] [--flush queue|all|partial] [--no-pg-restart] [--deadline S] [--keep]`
  *
  * Two api and two worker processes of the hub on real PostgreSQL and Redis, three flaky receivers,
  * a load generator that retries with the same Idempotency-Key, and a schedule of faults (SIGKILL of
@@ -23,7 +23,7 @@ import { startReceivers, type Receivers } from './receivers.js';
 import { HubProcess, hubEnv, logPath, type Crash } from './processes.js';
 import { generateLoad, type LoadResult } from './loadgen.js';
 import { ensureRunning, runFaults, schedule, type FaultLogEntry } from './faults.js';
-import { createDatabase, databaseUrl, dropDatabase, ensureServicesUp, flushRedis, REDIS_URL } from './services.js';
+import { createDatabase, databaseUrl, dropDatabase, ensureServicesUp, flushRedis, queueEvidence, REDIS_URL, type FlushMode } from './services.js';
 import { deliveryEvidence, verify, type Verdict } from './verify.js';
 import { say } from './log.js';
 import { createPki } from './pki.js';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
   options: {
     messages: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    'flush-all': { type: 'boolean', default: false },
+    flush: { type: 'string', default: 'queue' },
     'no-pg-restart': { type: 'boolean', default: false },
     deadline: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -46,10 +46,14 @@ const { values: args } = parseArgs({
 const quick = args.quick!;
 const messages = Number(args.messages ?? (quick ? 300 : 5000));
 if (!Number.isInteger(messages) || messages < 1 || messages > 1_000_000) throw new Error('--messages: a positive integer');
-const deadlineS = Number(args.deadline ?? (quick ? 170 : 900));
+const flushMode = args.flush as FlushMode;
+if (!['queue', 'all', 'partial'].includes(flushMode)) throw new Error('--flush: queue (this run\'s keys, atomically), all (FLUSHALL) or partial (SCAN + DEL while the hub runs)');
+const deadlineS = Number(args.deadline ?? (quick ? 240 : 900));
 const startedAt = Date.now();
 const deadline = startedAt + deadlineS * 1000;
-const drainLimitMs = quick ? 60_000 : 300_000;
+// After a worker is killed, a job it had taken but not yet claimed stays in BullMQ's active list
+// until its lock (60 s) lapses and a stalled check returns it: the drain must outlast that.
+const drainLimitMs = quick ? 120_000 : 300_000;
 
 const runId = new Date().toISOString().replace(/\D/g, '').slice(0, 14) + '_' + process.pid;
 const dbName = `wasla_chaos_${runId}`;
@@ -80,10 +84,25 @@ async function stateCounts(): Promise<Record<string, number>> {
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
 
+/** the state of a delivery now, in PostgreSQL and in Redis */
+async function evidence(id: string): Promise<string[]> {
+  const row = await pool!.query<{ state: string; attempts: number; next_attempt_at: Date | null; lease_until: Date | null; last_error: string | null }>(
+    'select state, attempts, next_attempt_at, lease_until, last_error from deliveries where id = $1', [id]).catch(() => undefined);
+  const r = row?.rows[0];
+  return [
+    `  now ${new Date().toISOString()}: ${r ? `state=${r.state} attempts=${r.attempts} next_attempt_at=${r.next_attempt_at?.toISOString()} lease_until=${r.lease_until?.toISOString()} last_error=${r.last_error}` : 'no row'}`,
+    ...(await deliveryEvidence(pool!, id).catch(() => [])),
+    ...(await queueEvidence(queueName, id)),
+  ];
+}
+
 /** wait until every delivery is delivered or dead; returns seconds taken, or undefined on timeout */
 async function drain(limitMs: number): Promise<number | undefined> {
   const t0 = Date.now();
   let lastSaid = 0;
+  let lastOpen = -1;
+  let sameSince = Date.now();
+  let snapshots = 0;
   // bounded by limitMs and the global deadline
   while (Date.now() - t0 < limitMs && Date.now() < deadline) {
     const c = await stateCounts().catch(() => undefined);
@@ -94,8 +113,22 @@ async function drain(limitMs: number): Promise<number | undefined> {
         lastSaid = Date.now();
       }
       if (open === 0) return (Date.now() - t0) / 1000;
+      if (open !== lastOpen) {
+        lastOpen = open;
+        sameSince = Date.now();
+      } else if (Date.now() - sameSince > 10_000 && snapshots < 3) {
+        // no progress for 10 s with every process up: show where the stragglers are
+        snapshots += 1;
+        sameSince = Date.now();
+        const stuck = await pool!.query<{ id: string }>(`select id from deliveries where state in ('pending', 'retrying', 'in_flight') order by next_attempt_at limit 3`).catch(() => undefined);
+        say(`drain: no progress for 10 s (${open} open); the oldest:`);
+        for (const { id } of stuck?.rows ?? []) {
+          say(` delivery ${id}`);
+          for (const l of await evidence(id)) say(l);
+        }
+      }
     }
-    if (crashes.length) await ensureRunning(procs).catch(() => {});
+    await ensureRunning(procs).catch(() => {});
     await sleep(500);
   }
   return undefined;
@@ -107,10 +140,13 @@ async function cleanup(): Promise<void> {
   receivers?.kill();
   await pool?.end().catch(() => {});
   await ensureServicesUp();
+  if (args.keep) {
+    say(`kept ${workDir}, database ${dbName} and Redis keys wasla:${queueName}:* (drop them yourself)`);
+    return;
+  }
   if (dbCreated) await dropDatabase(dbName).catch((e: Error) => say(`could not drop ${dbName}: ${e.message}`));
-  await flushRedis(queueName, false).catch(() => {});
-  if (args.keep) say(`kept ${workDir}`);
-  else rmSync(workDir, { recursive: true, force: true });
+  await flushRedis(queueName, 'queue').catch(() => {});
+  rmSync(workDir, { recursive: true, force: true });
 }
 
 let lineWritten = false;
@@ -132,6 +168,8 @@ function logSummary(): string[] {
   for (const f of readdirSync(workDir).filter((n) => n.endsWith('.log'))) {
     const counts = new Map<string, number>();
     for (const l of readFileSync(join(workDir, f), 'utf8').split('\n')) {
+      // an uncaught error's first line, as Node prints it before the process dies
+      if (/^(\w*Error|error): /.test(l)) counts.set(`uncaught: ${l.slice(0, 160)}`, (counts.get(`uncaught: ${l.slice(0, 160)}`) ?? 0) + 1);
       if (!l.startsWith('{')) continue;
       try {
         const j = JSON.parse(l) as { level?: number; msg?: string; err?: unknown };
@@ -178,7 +216,7 @@ async function main(): Promise<number> {
   say(`hub up: api on ports ${ports.join(', ')}, two workers; receivers ${JSON.stringify(receivers.urls)}`);
 
   const faults = schedule({ quick, pgRestart: !args['no-pg-restart'] });
-  const windowMs = quick ? 25_000 : 100_000;
+  const windowMs = quick ? 30_000 : 120_000;
   let loadDone = false;
   const loadP: Promise<LoadResult> = generateLoad({
     apis: ports.map((p) => `http://127.0.0.1:${p}`),
@@ -193,7 +231,7 @@ async function main(): Promise<number> {
     deadline: deadline - 60_000,
   }).finally(() => { loadDone = true; });
   const faultLog: FaultLogEntry[] = await runFaults(faults, procs, {
-    quick, pgRestart: !args['no-pg-restart'], flushAll: args['flush-all']!, queueName,
+    quick, pgRestart: !args['no-pg-restart'], flush: flushMode, queueName,
     gapMs: quick ? 2500 : 4000, downMs: 1000,
   }, () => false, deadline - 60_000);
   say(`faults done (${faultLog.length}); waiting for the load generator`);
@@ -213,17 +251,18 @@ async function main(): Promise<number> {
   for (const f of faultLog) say(`fault log: ${f.at} ${f.fault} (${f.ms} ms)${f.error ? ` FAILED: ${f.error}` : ''}`);
   for (const d of v.details) say(d);
   say(`audit: ${audit.out}`);
-  for (const c of crashes) say(`CRASH: ${c.name} pid ${c.pid} exited by itself at ${c.at} (code ${c.code}, signal ${c.signal})`);
+  const hubCrashes = crashes.filter((c) => c.code !== 0);
+  for (const c of crashes) say(`${c.code === 0 ? 'STOPPED FROM OUTSIDE (graceful exit 0, not our SIGKILL)' : 'CRASH'}: ${c.name} pid ${c.pid} at ${c.at} (code ${c.code}, signal ${c.signal})`);
   for (const l of logSummary()) say(`hub log: ${l}`);
   const problems = [...v.problems];
   if (!audit.ok) problems.push(`audit verify failed: ${audit.out}`);
-  if (crashes.length) problems.push(`${crashes.length} hub process(es) exited by themselves`);
+  if (hubCrashes.length) problems.push(`${hubCrashes.length} hub process exit(s) we did not cause, with a non-zero code (crashes)`);
   if (drainS === undefined) problems.push(`the hub did not drain within ${(drainLimitMs / 1000).toFixed(0)} s`);
   for (const p of problems) say(`PROBLEM: ${p}`);
   const ids = [...new Set(problems.join('\n').match(/delivery [0-9a-f-]{36}/g) ?? [])].slice(0, 5).map((s) => s.slice(9));
   for (const id of ids) {
     say(`evidence for delivery ${id}:`);
-    for (const l of await deliveryEvidence(pool, id).catch(() => [])) say(l);
+    for (const l of await evidence(id)) say(l);
     for (const l of grepLogs(id)) say(l);
   }
 
@@ -263,6 +302,6 @@ main()
     finished = true;
     clearTimeout(hardStop);
     await cleanup().catch((e: Error) => say(`cleanup: ${e.message}`));
-    say(`cleaned up: children killed, database dropped, queue keys removed${args.keep ? '' : ', temp dir removed'}`);
+    say(args.keep ? 'cleaned up: children killed' : 'cleaned up: children killed, database dropped, queue keys removed, temp dir removed');
     process.exit(code);
   });

@@ -90,20 +90,37 @@ export async function ensureServicesUp(): Promise<void> {
   }
 }
 
-/** Delete this run's BullMQ keys, or (all=true) everything in Redis. Returns keys deleted (-1 for all). */
-export async function flushRedis(queueName: string, all: boolean): Promise<number> {
+export type FlushMode = 'queue' | 'all' | 'partial';
+
+const DELETE_MATCHING = `
+local n = 0
+local keys = redis.call('KEYS', ARGV[1])
+for i = 1, #keys, 500 do
+  n = n + redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+end
+return n`;
+
+/**
+ * Lose Redis state. `queue`: this run's BullMQ keys, atomically (one Lua script), as if Redis had
+ * lost everything this hub keeps there; `all`: FLUSHALL; `partial`: this run's keys by SCAN + DEL
+ * in batches while the hub keeps writing, so some keys of one job survive and others do not.
+ * Returns the keys deleted (-1 for FLUSHALL).
+ */
+export async function flushRedis(queueName: string, mode: FlushMode): Promise<number> {
   const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   r.on('error', () => {});
+  const match = `${QUEUE_PREFIX}:${queueName}:*`;
   try {
-    if (all) {
+    if (mode === 'all') {
       await r.flushall();
       return -1;
     }
+    if (mode === 'queue') return Number(await r.eval(DELETE_MATCHING, 0, match));
     let cursor = '0';
     let deleted = 0;
-    // bounded: a queue has far fewer than 1000 * 1000 keys
+    // bounded: a queue has far fewer than 1000 * 100 keys
     for (let i = 0; i < 1000; i++) {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${QUEUE_PREFIX}:${queueName}:*`, 'COUNT', 1000);
+      const [next, keys] = await r.scan(cursor, 'MATCH', match, 'COUNT', 100);
       cursor = next;
       if (keys.length) deleted += await r.del(...keys);
       if (cursor === '0') break;
@@ -112,4 +129,33 @@ export async function flushRedis(queueName: string, all: boolean): Promise<numbe
   } finally {
     r.disconnect();
   }
+}
+
+/** What Redis holds about a delivery's jobs: each key, its fields, and which lists name it. */
+export async function queueEvidence(queueName: string, deliveryId: string): Promise<string[]> {
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  r.on('error', () => {});
+  const q = `${QUEUE_PREFIX}:${queueName}`;
+  const out: string[] = [];
+  try {
+    const keys = (await r.keys(`${q}:${deliveryId}*`)).sort();
+    if (!keys.length) out.push(`  redis: no key for ${deliveryId}* under ${q}`);
+    for (const key of keys) {
+      const type = await r.type(key);
+      const fields = type === 'hash' ? JSON.stringify(await r.hgetall(key)).slice(0, 400) : '';
+      out.push(`  redis: ${key} (${type}) ${fields}`);
+    }
+    const ids = [...new Set(keys.map((k) => k.slice(q.length + 1).split(':')[0]))];
+    for (const id of ids) {
+      const where: string[] = [];
+      for (const z of ['delayed', 'prioritized', 'completed', 'failed']) if ((await r.zscore(`${q}:${z}`, id)) !== null) where.push(z);
+      for (const l of ['wait', 'active', 'paused']) if ((await r.lpos(`${q}:${l}`, id)) !== null) where.push(l);
+      out.push(`  redis: job ${id} is in: ${where.length ? where.join(', ') : 'no list (an orphan: the sweeper\'s re-dispatch with this id is a no-op)'}`);
+    }
+  } catch (err) {
+    out.push(`  redis: ${(err as Error).message}`);
+  } finally {
+    r.disconnect();
+  }
+  return out;
 }
