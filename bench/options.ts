@@ -24,6 +24,8 @@ export interface BenchOptions {
   embedded: boolean;
   smoke: boolean;
   ceiling: boolean;
+  /** also run the ceiling with the hub's audit-chain pattern */
+  ceilingAudit: boolean;
   /** write V8 CPU profiles of the hub processes into this directory and summarise them */
   profileDir?: string;
   drainTimeoutS: number;
@@ -43,6 +45,7 @@ const USAGE = `npm run bench -- [options]
                        receivers verify the hub's signature on every delivery (default auto: when the hub signs)
   --embedded           run the hub in embedded mode (PGlite, in-process dispatcher) instead of api + worker
   --no-ceiling         skip the ceiling pipeline
+  --ceiling-audit      also run the ceiling with the hub's audit-chain append added (an experiment)
   --profile DIR        CPU-profile the hub processes (node --cpu-prof) and print the top costs
   --drain-timeout S    how long to wait for every delivery after the load stops (default 20; smoke 10)
   --out DIR            where results go (default bench/results)
@@ -63,7 +66,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       concurrency: { type: 'string' }, rate: { type: 'string' }, 'payload-bytes': { type: 'string' },
       fanout: { type: 'string' }, alg: { type: 'string' }, 'verify-deliveries': { type: 'string' },
       embedded: { type: 'boolean' }, smoke: { type: 'boolean' },
-      'no-ceiling': { type: 'boolean' }, profile: { type: 'string' }, 'drain-timeout': { type: 'string' },
+      'no-ceiling': { type: 'boolean' }, 'ceiling-audit': { type: 'boolean' }, profile: { type: 'string' }, 'drain-timeout': { type: 'string' },
       out: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -90,6 +93,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     embedded: v.embedded === true,
     smoke,
     ceiling: v['no-ceiling'] !== true,
+    ceilingAudit: v['ceiling-audit'] === true,
     profileDir: v.profile,
     drainTimeoutS: num('drain-timeout', v['drain-timeout'], smoke ? 10 : 20, 1, 600),
     outDir: v.out ?? 'bench/results',

@@ -19,6 +19,8 @@ export interface Report {
   trust: { alg: string; hubChecksSignatures: string; receiversVerify: boolean; receiptsSigned: boolean };
   hub: ScenarioResult;
   ceiling?: ScenarioResult;
+  /** --ceiling-audit: the ceiling with the hub's audit-chain pattern added */
+  ceilingAudit?: ScenarioResult;
   profiles?: ProfileSummary[];
   /** processes under test that exited before the bench stopped them */
   crashes: string[];
@@ -96,6 +98,17 @@ export function markdown(r: Report): string {
       const cells = (x: typeof a) => (x ? [`${f(100 * x.share, 0)}%`, f(x.avgSessions, 2)] : ['', '']);
       lines.push(`| ${w} | ${[...cells(a), ...cells(b)].join(' | ')} |`);
     }
+  }
+  const e = r.ceilingAudit;
+  if (e && c) {
+    lines.push('', 'Experiment (`--ceiling-audit`): the ceiling with the hub\'s audit-chain append (advisory lock, read head, insert) in its intake transaction and its delivered update.', '',
+      '| figure | ceiling | ceiling + audit chain | ratio |', '|---|---:|---:|---:|',
+      ...([['accepted messages/s', 'acceptedPerS', 0], ['deliveries/s (during the load)', 'deliveriesPerS', 0]] as const)
+        .map(([name, k, d]) => `| ${name} | ${f(c[k], d)} | ${f(e[k], d)} | ${ratio(e[k], c[k])} |`),
+      `| intake latency p99 (ms) | ${f(c.intakeMs.p99, 2)} | ${f(e.intakeMs.p99, 2)} | ${ratio(e.intakeMs.p99, c.intakeMs.p99)} |`,
+      `| end-to-end latency p99 (ms) | ${f(c.e2eMs.p99)} | ${f(e.e2eMs.p99)} | ${ratio(e.e2eMs.p99, c.e2eMs.p99)} |`,
+      `| delivered / expected | ${c.delivered}/${c.expected} | ${e.delivered}/${e.expected} | |`,
+      `| top PostgreSQL wait | ${c.pgWaits?.[0]?.what ?? ''} | ${e.pgWaits?.[0] ? `${e.pgWaits[0].what} (${f(100 * e.pgWaits[0].share, 0)}%)` : ''} | |`);
   }
   lines.push('', '| target (DESIGN issue) | met | value |', '|---|---|---|', ...r.targets.map((t) => `| ${t.target} | ${t.met ? 'yes' : 'no'} | ${t.value} |`));
   for (const c of r.crashes) lines.push('', `**A process under test exited during the run:** ${c}`);

@@ -50,15 +50,15 @@ async function cleanup(): Promise<void> {
   for (const s of systems) await s.stop().catch(() => {});
   await receivers?.stop().catch(() => {});
   if (dbCreated) await dropDatabase(database).catch((e) => log(`could not drop ${database}: ${(e as Error).message}`));
-  const n = await Promise.all([deleteQueueKeys('wasla', queue), deleteQueueKeys(CEILING_PREFIX, queue)]).catch(() => [0, 0]);
-  log(`cleaned up: ${dbCreated ? `database ${database} dropped, ` : ''}${n[0] + n[1]} Redis keys of queue ${queue} deleted`);
+  const n = await Promise.all([deleteQueueKeys('wasla', queue), deleteQueueKeys(CEILING_PREFIX, queue), deleteQueueKeys(CEILING_PREFIX, `${queue}-audit`)]).catch(() => [0, 0, 0]);
+  log(`cleaned up: ${dbCreated ? `database ${database} dropped, ` : ''}${n.reduce((a, b) => a + b, 0)} Redis keys of queue ${queue} deleted`);
   if (failed) log(`logs kept in ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
 }
 
 // a watchdog over the whole run: start, warm-up, its drain, the measured phase, the drain, stop
 const perScenarioS = 60 + opts.warmupS + 30 + opts.durationS + opts.drainTimeoutS + 40;
-const budgetS = 30 + perScenarioS * (opts.ceiling ? 2 : 1);
+const budgetS = 30 + perScenarioS * (1 + (opts.ceiling ? 1 : 0) + (opts.ceiling && opts.ceilingAudit ? 1 : 0));
 const watchdog = setTimeout(() => {
   log(`watchdog: the run exceeded ${budgetS} s; stopping everything`);
   failed = true;
@@ -131,18 +131,20 @@ async function main(): Promise<number> {
     for (const p of profiles) process.stdout.write(formatSummary(p) + '\n\n');
   }
 
-  let ceilingResult;
-  if (opts.ceiling) {
-    log('starting the ceiling (api + worker)');
+  const runCeiling = async (audit: boolean) => {
+    log(`starting the ceiling${audit ? ' with the audit-chain experiment' : ''} (api + worker)`);
     const ceiling = await startCeilingSystem({
-      repo, tmp, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, prefix: CEILING_PREFIX, receiverUrls,
-      poolSize: cfg.dbPoolSize, workerConcurrency: cfg.workerConcurrency, onUnexpectedExit,
+      repo, tmp, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue: audit ? `${queue}-audit` : queue, prefix: CEILING_PREFIX,
+      receiverUrls, poolSize: cfg.dbPoolSize, workerConcurrency: cfg.workerConcurrency, audit, onUnexpectedExit,
     });
     systems.push(ceiling);
-    ceilingResult = await runScenario(scenario('ceiling', ceiling));
+    const result = await runScenario(scenario(audit ? 'ceiling+audit' : 'ceiling', ceiling));
     await ceiling.stop();
     systems.splice(systems.indexOf(ceiling), 1);
-  }
+    return result;
+  };
+  const ceilingResult = opts.ceiling ? await runCeiling(false) : undefined;
+  const ceilingAudit = opts.ceiling && opts.ceilingAudit ? await runCeiling(true) : undefined;
 
   const report: Report = {
     startedAt, finishedAt: new Date().toISOString(), git: git(),
@@ -154,14 +156,14 @@ async function main(): Promise<number> {
     },
     postgres: await pgSettings(),
     trust: { alg: opts.alg, hubChecksSignatures, receiversVerify: verify, receiptsSigned: trust.recipients.length > 0 },
-    hub: hubResult, ceiling: ceilingResult, profiles, crashes,
+    hub: hubResult, ceiling: ceilingResult, ceilingAudit, profiles, crashes,
     targets: targets(hubResult, ceilingResult, fanout, opts.durationS),
   };
   const file = writeReport(join(repo, opts.outDir), report);
   process.stdout.write(markdown(report) + '\n');
   log(`report: ${file} and ${join(opts.outDir, 'latest.md')}`);
   const complete = (r: typeof hubResult | undefined) => r === undefined || (r.accepted > 0 && r.delivered >= r.expected);
-  const ok = complete(hubResult) && complete(ceilingResult) && crashes.length === 0;
+  const ok = complete(hubResult) && complete(ceilingResult) && complete(ceilingAudit) && crashes.length === 0;
   failed = !ok; // keep the logs
   await cleanup();
   process.stdout.write(summaryLine(report) + '\n');

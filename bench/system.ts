@@ -96,6 +96,8 @@ export interface CeilingStart {
   receiverUrls: string[];
   poolSize: number;
   workerConcurrency: number;
+  /** the audit-chain experiment (bench/ceiling/audit-chain.ts) */
+  audit: boolean;
   onUnexpectedExit: StartOptions['onUnexpectedExit'];
 }
 
@@ -109,12 +111,14 @@ export async function startCeilingSystem(c: CeilingStart): Promise<System> {
     BENCH_RECIPIENTS: JSON.stringify(c.receiverUrls.map((url, i) => ({ id: RECIPIENTS[i], url }))),
     BENCH_POOL_SIZE: String(c.poolSize),
     BENCH_WORKER_CONCURRENCY: String(c.workerConcurrency),
+    BENCH_AUDIT: c.audit ? '1' : '0',
   };
   // the api creates the tables; the worker starts after it
-  const api = await startServer({ name: 'ceiling-api', args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/, onUnexpectedExit: c.onUnexpectedExit });
+  const suffix = c.audit ? '-audit' : '';
+  const api = await startServer({ name: `ceiling${suffix}-api`, args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/, onUnexpectedExit: c.onUnexpectedExit });
   let worker;
   try {
-    worker = await startServer({ name: 'ceiling-worker', args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/, onUnexpectedExit: c.onUnexpectedExit });
+    worker = await startServer({ name: `ceiling${suffix}-worker`, args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/, onUnexpectedExit: c.onUnexpectedExit });
   } catch (err) {
     await stopServer(api.proc);
     throw err;

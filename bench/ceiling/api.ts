@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { uuidv7 } from '../../src/ids.js';
 import { ceilingConfig, createTables } from './config.js';
+import { appendChained, createAuditTable } from './audit-chain.js';
 
 const cfg = ceilingConfig();
 const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize });
@@ -20,6 +21,7 @@ pool.on('error', () => {});
 // between two statements (PostgreSQL restart) would crash the process
 pool.on('connect', (client) => client.on('error', () => {}));
 await createTables(pool);
+if (cfg.audit) await createAuditTable(pool);
 const producer = new Redis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
 producer.on('error', () => {});
 const queue = new Queue(cfg.queue, { connection: producer, prefix: cfg.prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 } });
@@ -40,6 +42,7 @@ app.post('/v1/messages', async (c) => {
     const values = deliveries.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, 'pending', $${deliveries.length * 4 + 1}, $${deliveries.length * 4 + 1}, $${deliveries.length * 4 + 1})`);
     await client.query(`insert into ceiling_deliveries (id, message_id, recipient, url, state, next_attempt_at, created_at, updated_at) values ${values.join(', ')}`,
       [...deliveries.flatMap((d) => [d.id, id, d.recipient, d.url]), now]);
+    if (cfg.audit) await appendChained(client, sender, 'message.accepted', id, { type: incoming.type, deliveries: deliveries.map((d) => d.id) });
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => {});

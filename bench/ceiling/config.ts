@@ -13,6 +13,8 @@ export interface CeilingConfig {
   recipients: Array<{ id: string; url: string }>;
   poolSize: number;
   workerConcurrency: number;
+  /** the audit-chain experiment (audit-chain.ts) */
+  audit: boolean;
 }
 
 export function ceilingConfig(env = process.env): CeilingConfig {
@@ -29,6 +31,7 @@ export function ceilingConfig(env = process.env): CeilingConfig {
     recipients: JSON.parse(need('BENCH_RECIPIENTS')) as CeilingConfig['recipients'],
     poolSize: Number(env.BENCH_POOL_SIZE ?? 10),
     workerConcurrency: Number(env.BENCH_WORKER_CONCURRENCY ?? 16),
+    audit: env.BENCH_AUDIT === '1',
   };
 }
 

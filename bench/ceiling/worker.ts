@@ -9,6 +9,7 @@ import pg from 'pg';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ceilingConfig } from './config.js';
+import { appendChained } from './audit-chain.js';
 
 const cfg = ceilingConfig();
 const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.poolSize });
@@ -46,9 +47,24 @@ const worker = new Worker(cfg.queue, async (job) => {
     'wasla-delivery-id': d.id,
     'wasla-attempt': String(d.attempts),
   }, Buffer.from(d.envelope));
-  const ok = status >= 200 && status < 300;
-  await pool.query(`update ceiling_deliveries set state = $2, delivered_at = case when $2 = 'delivered' then now() end, updated_at = now() where id = $1`,
-    [d.id, ok ? 'delivered' : 'failed']);
+  const state = status >= 200 && status < 300 ? 'delivered' : 'failed';
+  const mark = `update ceiling_deliveries set state = $2, delivered_at = case when $2 = 'delivered' then now() end, updated_at = now() where id = $1`;
+  if (!cfg.audit) {
+    await pool.query(mark, [d.id, state]);
+    return;
+  }
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(mark, [d.id, state]);
+    await appendChained(client, 'ceiling-worker', 'delivery.attempt', d.id, { messageId: d.message_id, status, outcome: state });
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }, { connection: conn, prefix: cfg.prefix, concurrency: cfg.workerConcurrency });
 worker.on('error', () => {});
 await worker.waitUntilReady();
