@@ -21,7 +21,7 @@ import { signatureAuthenticator } from './api/signature-auth.js';
 import { ConfigError } from './errors.js';
 import { checkReceipt, deliverySigner } from './workers/delivery-signing.js';
 import {
-  CertificateKeyResolver, ensureHubCertificate, FileCertificateStore, hasCa, initCa, loadCa, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard,
+  CertificateKeyResolver, ensureHubCertificate, LayeredReplayGuard, FileCertificateStore, hasCa, initCa, loadCa, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard,
   HUB_INSTITUTION_ID,
 } from './trust/index.js';
 import { loadContracts } from './routing/index.js';
@@ -136,10 +136,28 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     let replayGuard: ReplayGuard;
     if (cfg.mode === 'server') {
       const { Redis } = await import('ioredis');
-      replayRedis = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1 });
+      // no offline queue: while Redis is away a replay check fails at once and degrades to local
+      replayRedis = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
       replayRedis.on('error', () => {});
+      const r = replayRedis;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000); // start anyway: the guard degrades until Redis is there
+        r.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
       // shared by every api process: a signature seen by one is refused by all
-      replayGuard = new RedisReplayGuard(replayRedis, { prefix: `${opts.queuePrefix ?? 'wasla'}:replay:` });
+      let warnedAt = 0;
+      replayGuard = new LayeredReplayGuard(
+        new MemoryReplayGuard({ maxEntries: 1_000_000 }),
+        new RedisReplayGuard(replayRedis, { prefix: `${opts.queuePrefix ?? 'wasla'}:replay:` }),
+        (err) => {
+          if (Date.now() - warnedAt < 10_000) return;
+          warnedAt = Date.now();
+          log.warn({ err: (err as Error).message }, 'Redis unreachable: replay guard degraded to this process until it returns');
+        },
+      );
     } else {
       replayGuard = new MemoryReplayGuard({ maxEntries: 1_000_000 });
     }

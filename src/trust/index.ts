@@ -140,7 +140,7 @@ export {
 export type { CertificateRecord, CertificateStore } from './types.js';
 export { MemoryCertificateStore, recordFromPem } from './certificate-store.js';
 export { CertificateKeyResolver, type InstitutionKey, type KeyResolverOptions } from './key-resolver.js';
-export { MemoryReplayGuard, type MemoryReplayGuardOptions, type ReplayGuard } from './replay-guard.js';
+export { LayeredReplayGuard, MemoryReplayGuard, type MemoryReplayGuardOptions, type ReplayGuard } from './replay-guard.js';
 export { RedisReplayGuard, type RedisReplayGuardOptions } from './replay-guard-redis.js';
 export {
   FileCertificateStore, HUB_INSTITUTION_ID, ensureHubCertificate, hasCa, importCaCertificate, initCa, issueToDir, loadCa, registerCertificate,

@@ -59,3 +59,28 @@ export class MemoryReplayGuard implements ReplayGuard {
     }
   }
 }
+
+/**
+ * The shared guard with a local one in front: every signature is recorded in this process too, so a
+ * replay to the same process is caught without a round trip, and while the shared store (Redis) is
+ * unreachable intake goes on with the local guard alone rather than refusing every request — a
+ * replay sent to another api process during the outage is the accepted risk, and idempotency keys
+ * still stop a repeated message. `onDegraded` is told so the operator sees it.
+ */
+export class LayeredReplayGuard implements ReplayGuard {
+  constructor(
+    private readonly local: ReplayGuard,
+    private readonly shared: ReplayGuard,
+    private readonly onDegraded: (err: unknown) => void = () => {},
+  ) {}
+
+  async seen(signatureHash: string, ttlSeconds: number): Promise<boolean> {
+    if (await this.local.seen(signatureHash, ttlSeconds)) return true;
+    try {
+      return await this.shared.seen(signatureHash, ttlSeconds);
+    } catch (err) {
+      this.onDegraded(err);
+      return false;
+    }
+  }
+}

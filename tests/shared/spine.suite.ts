@@ -181,9 +181,14 @@ export function spineSuite(mode: Mode) {
       });
     });
 
-    it('shows a message only to its sender, and 404 for an unknown one', async () => {
+    it('shows a message to its sender, its own delivery to a recipient granted the status query, and nothing to others', async () => {
       const r = await post(hub, warrant({ warrantNumber: 'W-READ-1' }));
-      expect((await getMessage(hub, r.json.id, 'ps.police.judicial')).status).toBe(403);
+      const police = await getMessage(hub, r.json.id, 'ps.police.judicial');
+      expect(police.status).toBe(200);
+      expect(police.json.deliveries.map((d: any) => d.recipient)).toEqual(['ps.police.judicial']);
+      expect(police.json.envelope).toBeUndefined();
+      expect(police.json.routing).toBeUndefined();
+      expect((await getMessage(hub, r.json.id, 'ps.mof')).status).toBe(404);
       expect((await getMessage(hub, '01890000-0000-7000-8000-000000000000')).status).toBe(404);
       expect((await getMessage(hub, 'not-a-uuid')).status).toBe(404);
     });

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { ForbiddenError, NotFoundError, RequestRefusedError } from '../../errors.js';
 import { acceptMessage } from '../../intake/accept.js';
 import { getMessageView } from '../../store/index.js';
+import { authorizeQuery } from '../../routing/index.js';
 import { UUID_RE } from '../../ids.js';
 import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
@@ -54,13 +55,13 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add('get', '/v1/messages/:id', {
     operationId: 'getMessage',
     summary: 'A message, its routing decision, each delivery and every attempt',
-    description: 'Visible to the sender of the message. Each read is written to the audit log.',
+    description: 'The sender sees everything. A recipient whose agreement grants the `message-status` query sees the message metadata and its own delivery only; anyone else gets 404. Each read is written to the audit log.',
     tags: ['messages'],
     parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
     responses: {
       200: json('The message with its deliveries', { type: 'object' }),
       401: problem('Not authenticated'),
-      403: problem('Not the sender of this message'),
+      403: problem('A recipient without the message-status query'),
       404: problem('No such message'),
     },
   }, async (c: Context) => {
@@ -70,7 +71,20 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     const view = await getMessageView(deps.db, id);
     if (!view) throw new NotFoundError('message-not-found', `no message ${id}`);
     if (view.message.sender !== principal.institution) {
-      throw new ForbiddenError('not-your-message', 'only the sender of a message may read its delivery status');
+      // A recipient whose agreement grants the `message-status` query sees the message's metadata
+      // and its own delivery, nothing of others (need to know). Anyone else cannot tell the message
+      // exists.
+      const own = view.deliveries.find((d) => d.recipient === principal.institution);
+      if (!own) throw new NotFoundError('message-not-found', `no message ${id}`);
+      if (!authorizeQuery(deps.contracts(), principal.institution, 'message-status')) {
+        throw new ForbiddenError('query-not-granted', 'no agreement grants you the message-status query');
+      }
+      await deps.audit({ actor: principal.institution, action: 'message.status-queried', subject: id, data: { credential: principal.credential } });
+      const m = view.message;
+      return c.json({
+        id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, receivedAt: m.receivedAt.toISOString(),
+        deliveries: [{ id: own.id, recipient: own.recipient, state: own.state, attempts: own.attempts, deliveredAt: own.deliveredAt?.toISOString() ?? null }],
+      });
     }
     await deps.audit({ actor: principal.institution, action: 'message.read', subject: id, data: { credential: principal.credential } });
     const m = view.message;

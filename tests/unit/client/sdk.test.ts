@@ -79,7 +79,7 @@ describe('signRequest -> verifyRequest', () => {
     expect(original.bodyUsed).toBe(false);
     expect(signed.headers.get('content-digest')).toMatch(/^sha-256=:/);
     expect(signed.headers.get('signature-input')).toMatch(
-      new RegExp(`^wasla=\\("@method" "@target-uri" "content-digest" "content-type"\\);created=\\d+;keyid="${inst.serial}";alg="${algFor(inst)}"$`),
+      new RegExp(`^wasla=\\("@method" "@target-uri" "content-digest" "content-type"\\);created=\\d+;nonce="[^"]+";keyid="${inst.serial}";alg="${algFor(inst)}"$`),
     );
     const v = await verifyRequest(signed, r.resolveKey);
     expect(v.resolved.institutionId).toBe('ps.mosd');
