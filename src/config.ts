@@ -43,6 +43,8 @@ export interface Config {
   signatureMaxAgeSeconds: number;
   /** how far in the future `created` may lie (clock skew) */
   signatureSkewSeconds: number;
+  /** Idempotency-Key answers are kept at least this long */
+  idempotencyRetentionHours: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -60,6 +62,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
   { name: 'WASLA_PKI_DIR', default: '$WASLA_DATA_DIR/pki', meaning: 'the federation CA, the hub key and certificate, registered certificates and revocations; shared by every process of a hub' },
   { name: 'WASLA_SIGNATURE_MAX_AGE_S', default: '300', meaning: 'request signatures whose `created` is older are refused; replays are refused within this window' },
+  { name: 'WASLA_IDEMPOTENCY_RETENTION_H', default: '24', meaning: 'an Idempotency-Key and its answer are kept at least this many hours' },
   { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: 'how far in the future a signature\'s `created` may lie' },
   { name: 'WASLA_WORKER_CONCURRENCY', default: '16', meaning: 'deliveries attempted at once per worker process' },
   { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper' },
@@ -126,6 +129,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     pkiDir: resolve(env.WASLA_PKI_DIR || `${dataDir}/pki`),
     signatureMaxAgeSeconds: int(env, 'WASLA_SIGNATURE_MAX_AGE_S', 300, 5, 86_400),
     signatureSkewSeconds: int(env, 'WASLA_SIGNATURE_SKEW_S', 30, 0, 3600),
+    idempotencyRetentionHours: int(env, 'WASLA_IDEMPOTENCY_RETENTION_H', 24, 1, 24 * 365),
     contractsDir: resolve(env.WASLA_CONTRACTS_DIR || './contracts'),
     host: env.WASLA_HOST || '127.0.0.1',
     port: int(env, 'WASLA_PORT', 8080, 0, 65535),

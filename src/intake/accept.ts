@@ -162,6 +162,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
     throw err;
   }
 
+  deps.log.info({ messageId: id, sender: input.sender, type: env.type, version: env.version, deliveries: rows.map((r) => r.id) }, 'message accepted');
   // After the commit: scheduling is a hint. If Redis is away the sweeper dispatches these later.
   deps.dispatcher.dispatch(rows.map((r) => ({ deliveryId: r.id, attempt: 0 }))).catch((err) => {
     deps.log.warn({ messageId: id, err: (err as Error).message }, 'could not schedule deliveries now; the sweeper will');

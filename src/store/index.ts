@@ -3,7 +3,7 @@ export { DataDirLockedError } from './data-dir-lock.js';
 export * as tables from './schema.js';
 export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
-export { commitMessage, findIdempotent, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
+export { commitMessage, findIdempotent, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
   claimDelivery, deferDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
   type Claim, type AttemptOutcome, type DeliveryRow, type DueDelivery,

@@ -3,7 +3,7 @@
  * the idempotency record and the audit entries, in ONE transaction. The caller answers 202 only
  * after this resolves.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { deliveries, idempotencyKeys, messages } from './schema.js';
 import { appendAudit, type AuditRecord } from '../audit/log.js';
@@ -64,4 +64,10 @@ export async function commitMessage(
     }
     await appendAudit(tx, input.audit);
   });
+}
+
+/** Forget idempotency keys older than the retention (they are kept at least that long). */
+export async function purgeIdempotencyKeys(db: Db, olderThanMs: number): Promise<number> {
+  const rows = await db.delete(idempotencyKeys).where(sql`${idempotencyKeys.createdAt} < now() - ${olderThanMs} * interval '1 millisecond'`).returning({ key: idempotencyKeys.key });
+  return rows.length;
 }

@@ -5,7 +5,7 @@
  * the embedded hub. Job ids dedupe, so sweeping what is already queued costs nothing.
  */
 import type { Logger } from 'pino';
-import { findDue, releaseExpiredLeases, type Db } from '../store/index.js';
+import { findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 
 export interface SweeperOptions {
@@ -16,12 +16,15 @@ export interface SweeperOptions {
   /** how long past due a delivery must be before the sweeper takes it */
   graceMs: number;
   batch?: number;
+  /** idempotency keys are kept at least this long, then purged */
+  idempotencyRetentionMs: number;
 }
 
 export class Sweeper {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private lastPurge = 0;
 
   constructor(private readonly o: SweeperOptions) {}
 
@@ -50,6 +53,11 @@ export class Sweeper {
     if (due.length) await this.o.dispatcher.dispatch(due.map((d) => ({ deliveryId: d.id, attempt: d.attempts })));
     const total = due.length;
     if (total) this.o.log.info({ count: total }, 'sweeper dispatched due deliveries');
+    if (Date.now() - this.lastPurge > 60_000) {
+      this.lastPurge = Date.now();
+      const purged = await purgeIdempotencyKeys(this.o.db, this.o.idempotencyRetentionMs);
+      if (purged) this.o.log.info({ count: purged }, 'purged expired idempotency keys');
+    }
     return total;
   }
 

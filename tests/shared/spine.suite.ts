@@ -115,6 +115,41 @@ export function spineSuite(mode: Mode) {
       expect(d.attemptLog.at(-1)).toMatchObject({ outcome: 'delivered' });
     });
 
+    it('retries an attempt that timed out', async () => {
+      let first = true;
+      receiver.behave(() => {
+        if (first) {
+          first = false;
+          return 'hang';
+        }
+        return { status: 200 };
+      });
+      const r = await post(hub, warrant({ warrantNumber: 'W-TIMEOUT-1' }));
+      const done = await waitForStates(hub, r.json.id, ['delivered']);
+      receiver.behave(ok);
+      expect(done.deliveries[0].attemptLog[0]).toMatchObject({ outcome: 'retry', statusCode: null });
+      expect(done.deliveries[0].attemptLog[0].error).toMatch(/no answer within/);
+      expect(done.deliveries[0].attemptLog.at(-1).outcome).toBe('delivered');
+    });
+
+    it('honours Retry-After on 429', async () => {
+      let first = true;
+      receiver.behave(() => {
+        if (first) {
+          first = false;
+          return { status: 429, headers: { 'retry-after': '1' } };
+        }
+        return { status: 200 };
+      });
+      const r = await post(hub, warrant({ warrantNumber: 'W-429-1' }));
+      const done = await waitForStates(hub, r.json.id, ['delivered']);
+      receiver.behave(ok);
+      const [a, b] = done.deliveries[0].attemptLog;
+      expect(a.statusCode).toBe(429);
+      // the schedule says 0.2 s; the recipient asked for 1 s
+      expect(Date.parse(b.startedAt) - Date.parse(a.startedAt)).toBeGreaterThanOrEqual(950);
+    });
+
     it('marks a delivery dead at once on a 4xx that retrying cannot fix, keeping the reason', async () => {
       receiver.behave(() => ({ status: 422, body: 'unknown warrant format' }));
       const r = await post(hub, warrant({ warrantNumber: 'W-DEAD-1' }));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
 import {
-  claimDelivery, commitMessage, findDue, getMessageView, IdempotencyRace, recordAttempt, releaseExpiredLeases, tables,
+  claimDelivery, commitMessage, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
 } from '../../src/store/index.js';
 import { verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
@@ -115,6 +115,16 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(failed.reason).toBeInstanceOf(IdempotencyRace);
+    });
+
+    it('keeps idempotency keys for the retention, then purges them', async () => {
+      const m = newMessage(['ps.mof'], { key: `keep-${uuidv7()}` });
+      await commitMessage(database.db, m);
+      expect(await purgeIdempotencyKeys(database.db, 3_600_000)).toBe(0);
+      expect(await findIdempotent(database.db, m.message.sender, m.idempotency!.key)).toBeDefined();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await purgeIdempotencyKeys(database.db, 10)).toBeGreaterThanOrEqual(1);
+      expect(await findIdempotent(database.db, m.message.sender, m.idempotency!.key)).toBeUndefined();
     });
 
     it('keeps an audit chain that detects edits and gaps', async () => {
