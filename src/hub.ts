@@ -27,6 +27,7 @@ import {
 import { loadContracts } from './routing/index.js';
 import type { Contracts } from './routing/types.js';
 import { appendAudit, type AuditRecord } from './audit/log.js';
+import { AuditSealer } from './audit/sealer.js';
 import { VERSION } from './version.js';
 
 /** the Redis channel on which operators ask every hub process to reload its contracts */
@@ -94,6 +95,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     if (n) log.info({ entries: n }, 'certificate changes written to the audit log');
   };
   await syncCertificates();
+  const sealer = new AuditSealer(db, log);
+  sealer.start();
   const dispatcher: Dispatcher = cfg.mode === 'server'
     ? new BullMqDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix })
     : new InProcessDispatcher();
@@ -254,7 +257,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         await sweeper?.stop();
         await dispatcher.close(cfg.shutdownGraceMs);
         transport?.close();
-        // 3. close connections
+        // 3. seal what was written, close connections
+        await sealer.stop();
         reloadSub?.disconnect();
         replayRedis?.disconnect();
         await database.close();

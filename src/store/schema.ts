@@ -91,17 +91,28 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   createdAt: ts('created_at').notNull(),
 }, (t) => [primaryKey({ columns: [t.sender, t.key] }), index('idempotency_created_idx').on(t.createdAt)]);
 
-/** Hash-chained audit log (invariant 7): seq has no gaps, hash = H(prev_hash, entry). */
+/**
+ * Hash-chained audit log (invariant 7). Writers append an entry in the same transaction as the
+ * change it records (`id` orders appends); a single sealer then gives each entry its place in the
+ * chain: a gap-free `seq` and hash = H(prev_hash, entry). Sealing apart from writing keeps the
+ * chain's serial step off every intake and attempt transaction.
+ */
 export const auditLog = pgTable('audit_log', {
-  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  /** null until sealed */
+  seq: bigint('seq', { mode: 'number' }),
   at: ts('at').notNull(),
   actor: text('actor').notNull(),
   action: text('action').notNull(),
   subject: text('subject'),
   data: jsonb('data').notNull(),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-});
+  prevHash: text('prev_hash'),
+  hash: text('hash'),
+}, (t) => [
+  uniqueIndex('audit_log_seq_uq').on(t.seq),
+  index('audit_log_unsealed_idx').on(t.id).where(sql`seq is null`),
+  index('audit_log_action_idx').on(t.action),
+]);
 
 /** Institution and hub certificates issued by the federation CA (issue 3). */
 export const certificates = pgTable('certificates', {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { sealAll, verifyAudit } from '../../src/audit/log.js';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -226,6 +227,23 @@ export function spineSuite(mode: Mode) {
       expect((await getMessage(hub, r.json.id, 'ps.mof')).status).toBe(404);
       expect((await getMessage(hub, '01890000-0000-7000-8000-000000000000')).status).toBe(404);
       expect((await getMessage(hub, 'not-a-uuid')).status).toBe(404);
+    });
+
+    it('puts intake, every attempt and every read on a hash chain that verifies', async () => {
+      const r = await post(hub, warrant({ warrantNumber: 'W-AUDIT-1' }));
+      const m = await waitForStates(hub, r.json.id, ['delivered']);
+      await sealAll(hub.database.db);
+      const v = await verifyAudit(hub.database.db);
+      expect(v).toMatchObject({ ok: true, unsealed: 0 });
+      const rows = await hub.database.db.execute(sql`select action, subject, data from audit_log where subject in (${r.json.id}, ${m.deliveries[0].id}) order by seq`);
+      const entries = ((rows as any).rows ?? rows) as Array<{ action: string; subject: string; data: any }>;
+      const actions = entries.map((e) => e.action);
+      expect(actions).toContain('message.accepted');
+      expect(actions).toContain('delivery.attempt');
+      expect(actions).toContain('message.read');
+      const accepted = entries.find((e) => e.action === 'message.accepted')!;
+      expect(accepted.data.routing[0]).toMatchObject({ recipient: 'ps.police.judicial', agreement: 'warrants-courts-police', grant: 'warrants-to-police' });
+      expect(accepted.data.credential).toMatch(/^cert:[0-9a-f]+$/);
     });
 
     it('serves health, readiness, metrics, the OpenAPI document and its reference page', async () => {
