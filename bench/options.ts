@@ -22,6 +22,8 @@ export interface BenchOptions {
   /** receivers check the hub's signature on every delivery; auto: when the hub signs */
   verifyDeliveries: 'auto' | 'on' | 'off';
   embedded: boolean;
+  /** run the hub from this git ref (exported to a temporary directory) instead of the working tree */
+  hubRef?: string;
   smoke: boolean;
   ceiling: boolean;
   /** also run the ceiling with the hub's audit-chain pattern */
@@ -44,6 +46,7 @@ const USAGE = `npm run bench -- [options]
   --verify-deliveries auto|on|off
                        receivers verify the hub's signature on every delivery (default auto: when the hub signs)
   --embedded           run the hub in embedded mode (PGlite, in-process dispatcher) instead of api + worker
+  --hub-ref REF        run the hub of a git commit (e.g. HEAD) instead of the working tree, which others may be editing
   --no-ceiling         skip the ceiling pipeline
   --ceiling-audit      also run the ceiling with the hub's audit-chain append added (an experiment)
   --profile DIR        CPU-profile the hub processes (node --cpu-prof) and print the top costs
@@ -65,7 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       messages: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
       concurrency: { type: 'string' }, rate: { type: 'string' }, 'payload-bytes': { type: 'string' },
       fanout: { type: 'string' }, alg: { type: 'string' }, 'verify-deliveries': { type: 'string' },
-      embedded: { type: 'boolean' }, smoke: { type: 'boolean' },
+      embedded: { type: 'boolean' }, 'hub-ref': { type: 'string' }, smoke: { type: 'boolean' },
       'no-ceiling': { type: 'boolean' }, 'ceiling-audit': { type: 'boolean' }, profile: { type: 'string' }, 'drain-timeout': { type: 'string' },
       out: { type: 'string' }, help: { type: 'boolean' },
     },
@@ -91,6 +94,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     alg,
     verifyDeliveries,
     embedded: v.embedded === true,
+    hubRef: v['hub-ref'],
     smoke,
     ceiling: v['no-ceiling'] !== true,
     ceilingAudit: v['ceiling-audit'] === true,

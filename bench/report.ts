@@ -11,7 +11,8 @@ import type { ProfileSummary } from './profile-summary.js';
 export interface Report {
   startedAt: string;
   finishedAt: string;
-  git: { commit: string; dirty: boolean };
+  /** which hub was measured: the working tree at a commit, or an exported ref */
+  hubSource: string;
   machine: { cpus: number; cpuModel: string; node: string; loadavgAtStart: number[] };
   options: Record<string, unknown>;
   hubConfig: Record<string, unknown>;
@@ -49,7 +50,7 @@ export function markdown(r: Report): string {
     `# Wasla bench — ${r.startedAt}`,
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}. ` +
-      `Commit ${r.git.commit.slice(0, 12)}${r.git.dirty ? ' (working tree had uncommitted changes)' : ''}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}.`,
+      `Hub: ${r.hubSource}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}.`,
     '',
     `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
       `${r.options.durationS} s measured after ${r.options.warmupS} s warm-up (at most ${r.options.messages} messages); body ${h.bodyBytes} bytes; fan-out ${r.options.fanout}; ` +

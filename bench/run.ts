@@ -7,7 +7,6 @@
  * keys; every phase is bounded in count and time, and a watchdog bounds the whole run.
  * Options: bench/README.md or `npm run bench -- --help`.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { createDatabase, databaseUrl, deleteQueueKeys, dropDatabase, pgSettings,
 import { hubConfig, startCeilingSystem, startHubSystem, type System } from './system.js';
 import { runScenario, type ScenarioInput } from './scenario.js';
 import { probeSignatureCheck } from './probe.js';
+import { hubSource } from './hub-source.js';
 import { killAll } from './processes.js';
 import { formatSummary, mainThreadProfile, type ProfileSummary } from './profile-summary.js';
 import { markdown, summaryLine, targets, writeReport, type Report } from './report.js';
@@ -74,16 +74,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.on('exit', killAll);
 
-function git(): Report['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'contracts'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
 async function main(): Promise<number> {
   const fanout = opts.fanout;
   log(`run ${runId}: ${opts.smoke ? 'smoke, ' : ''}${opts.embedded ? 'embedded' : 'server'} mode, fan-out ${fanout}, ${opts.rate ? `${opts.rate}/s open loop` : `closed loop ×${opts.concurrency}`}, ` +
@@ -95,14 +85,16 @@ async function main(): Promise<number> {
 
   receivers = Child.fork('./receivers.ts', 'receivers');
   const receiverUrls = await receivers.call<string[]>('start', { count: fanout, hubCertPem: trust.hubCertPem, caCertPem: trust.caCertPem, keys: trust.recipients });
-  const contractsDir = writeBenchContracts(join(repo, 'contracts'), tmp, fanout);
+  const source = hubSource(repo, tmp, opts.hubRef);
+  log(`hub from ${source.describe}`);
+  const contractsDir = writeBenchContracts(join(source.dir, 'contracts'), tmp, fanout);
   if (!opts.embedded || opts.ceiling) {
     await createDatabase(database);
     dbCreated = true;
   }
 
   const hubStart = {
-    repo, tmp, embedded: opts.embedded, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, contractsDir,
+    repo: source.dir, tmp, embedded: opts.embedded, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, contractsDir,
     pkiDir: trust.pkiDir, allowUnsigned: opts.alg === 'none', receiverUrls, profileDir: opts.profileDir, onUnexpectedExit,
   };
   const cfg = hubConfig(hubStart);
@@ -147,7 +139,7 @@ async function main(): Promise<number> {
   const ceilingAudit = opts.ceiling && opts.ceilingAudit ? await runCeiling(true) : undefined;
 
   const report: Report = {
-    startedAt, finishedAt: new Date().toISOString(), git: git(),
+    startedAt, finishedAt: new Date().toISOString(), hubSource: source.describe,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, loadavgAtStart },
     options: { ...opts },
     hubConfig: {
