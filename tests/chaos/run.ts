@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --messages N] [--quick] [--flush queue|all|partial] [--no-pg-restart] [--deadline S] [--keep]`
+ * `npm run chaos [-- --messages N] [--quick] [--flush queue|all|partial] [--no-pg-restart] [--deadline S] [--hub-ref REF] [--keep]`
  *
  * Two api and two worker processes of the hub on real PostgreSQL and Redis, three flaky receivers,
  * a load generator that retries with the same Idempotency-Key, and a schedule of faults (SIGKILL of
@@ -26,6 +26,7 @@ import { ensureRunning, runFaults, schedule, type FaultLogEntry } from './faults
 import { createDatabase, databaseUrl, dropDatabase, ensureServicesUp, flushRedis, queueEvidence, REDIS_URL, type FlushMode } from './services.js';
 import { deliveryEvidence, verify, type Verdict } from './verify.js';
 import { say } from './log.js';
+import { hubSource } from './hub-source.js';
 import { createPki } from './pki.js';
 import { senderKey } from './sign.js';
 
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     'no-pg-restart': { type: 'boolean', default: false },
     deadline: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'hub-ref': { type: 'string' },
   },
 });
 const quick = args.quick!;
@@ -194,8 +196,10 @@ function grepLogs(id: string, max = 5): string[] {
 async function main(): Promise<number> {
   await ensureServicesUp();
   say(`run ${runId}: ${messages} messages${quick ? ' (quick)' : ''}; database ${dbName}, queue ${queueName}, files in ${workDir}`);
+  const hub = hubSource(REPO, join(workDir, 'hub'), args['hub-ref']);
+  say(`hub under test: ${hub.describe}`);
   const contractsDir = join(workDir, 'contracts');
-  prepareContracts(REPO, contractsDir);
+  prepareContracts(hub.dir, contractsDir);
   const pki = createPki(join(workDir, 'pki'), [SENDER, ...RECIPIENTS]);
   await createDatabase(dbName);
   dbCreated = true;
@@ -208,10 +212,10 @@ async function main(): Promise<number> {
   });
   const base = { databaseUrl: databaseUrl(dbName), redisUrl: REDIS_URL, queueName, contractsDir, pkiDir: pki.dir, endpoints: receivers.urls, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, leaseMs: LEASE_MS };
   const ports = [await freePort(), await freePort()];
-  procs.set('api-1', new HubProcess('api-1', 'api', REPO, hubEnv(base, ports[0]), logPath(workDir, 'api-1'), crashes));
-  procs.set('api-2', new HubProcess('api-2', 'api', REPO, hubEnv(base, ports[1]), logPath(workDir, 'api-2'), crashes));
-  procs.set('worker-1', new HubProcess('worker-1', 'worker', REPO, hubEnv(base), logPath(workDir, 'worker-1'), crashes));
-  procs.set('worker-2', new HubProcess('worker-2', 'worker', REPO, hubEnv(base), logPath(workDir, 'worker-2'), crashes));
+  procs.set('api-1', new HubProcess('api-1', 'api', hub.dir, hubEnv(base, ports[0]), logPath(workDir, 'api-1'), crashes));
+  procs.set('api-2', new HubProcess('api-2', 'api', hub.dir, hubEnv(base, ports[1]), logPath(workDir, 'api-2'), crashes));
+  procs.set('worker-1', new HubProcess('worker-1', 'worker', hub.dir, hubEnv(base), logPath(workDir, 'worker-1'), crashes));
+  procs.set('worker-2', new HubProcess('worker-2', 'worker', hub.dir, hubEnv(base), logPath(workDir, 'worker-2'), crashes));
   await Promise.all([...procs.values()].map((p) => p.start(60_000)));
   say(`hub up: api on ports ${ports.join(', ')}, two workers; receivers ${JSON.stringify(receivers.urls)}`);
 
@@ -245,7 +249,7 @@ async function main(): Promise<number> {
   const reports = await receivers.report();
   const v = await verify(pool, SENDER, RECIPIENTS, load, reports);
   const audit = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify'], {
-    cwd: REPO, env: hubEnv(base), timeout: 60_000,
+    cwd: hub.dir, env: hubEnv(base), timeout: 60_000,
   }).then((r) => ({ ok: true, out: r.stdout.trim() }), (e: { stdout?: string; message: string }) => ({ ok: false, out: (e.stdout ?? e.message).trim() }));
 
   for (const f of faultLog) say(`fault log: ${f.at} ${f.fault} (${f.ms} ms)${f.error ? ` FAILED: ${f.error}` : ''}`);
