@@ -67,6 +67,7 @@ export function markdown(r: Report): string {
     row('end-to-end latency p50 (ms)', h.e2eMs.p50, c?.e2eMs.p50, 1),
     row('end-to-end latency p99 (ms)', h.e2eMs.p99, c?.e2eMs.p99, 1),
     row('deliveries/s (during the load)', h.deliveriesPerS, c?.deliveriesPerS, 0),
+    row('sustained messages/s: min(accepted, deliveries ÷ fan-out)', h.sustainedPerS, c?.sustainedPerS, 0),
     `| delivered / expected | ${h.delivered}/${h.expected} | ${c ? `${c.delivered}/${c.expected}` : ''} | |`,
     `| refused or failed requests | ${h.failed} | ${c?.failed ?? ''} | |`,
     row('drain after the load (s)', h.drainS, c?.drainS, 1),

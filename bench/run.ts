@@ -105,9 +105,12 @@ async function main(): Promise<number> {
       concurrency: opts.concurrency, rate: opts.rate, payloadBytes: opts.payloadBytes, tag: runId,
       signer: { alg: opts.alg, sender: SENDER, keyPem: trust.sender?.keyPem, keyid: trust.sender?.serial },
     },
-    messages: opts.messages, durationS: opts.durationS, warmupS: opts.warmupS, drainTimeoutS: opts.drainTimeoutS, progress: log,
+    fanout, messages: opts.messages, durationS: opts.durationS, warmupS: opts.warmupS, drainTimeoutS: opts.drainTimeoutS, progress: log,
   });
 
+  const roles = opts.embedded ? ['all'] : ['api', 'worker'];
+  // a profile directory may hold an earlier run's profiles: start each role's from empty
+  if (opts.profileDir) for (const r of roles) rmSync(join(opts.profileDir, `hub-${r}`), { recursive: true, force: true });
   log(`starting the hub (${opts.embedded ? 'embedded' : 'api + worker'})`);
   const hub = await startHubSystem(hubStart);
   systems.push(hub);
@@ -119,7 +122,7 @@ async function main(): Promise<number> {
 
   let profiles: ProfileSummary[] | undefined;
   if (opts.profileDir) {
-    profiles = (opts.embedded ? ['all'] : ['api', 'worker']).map((r) => mainThreadProfile(join(opts.profileDir!, `hub-${r}`))).filter((p) => p !== undefined);
+    profiles = roles.map((r) => mainThreadProfile(join(opts.profileDir!, `hub-${r}`))).filter((p) => p !== undefined);
     for (const p of profiles) process.stdout.write(formatSummary(p) + '\n\n');
   }
 

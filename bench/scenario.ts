@@ -32,6 +32,8 @@ export interface ScenarioResult {
   intakeMs: Summary;
   e2eMs: Summary;
   deliveriesPerS: number;
+  /** what both intake and delivery kept up with: min(accepted/s, deliveries/s ÷ fan-out) */
+  sustainedPerS: number;
   delivered: number;
   expected: number;
   duplicates: number;
@@ -59,6 +61,7 @@ export interface ScenarioInput {
   /** receivers verify the hub's signature on deliveries, and sign their receipts */
   receiverMode: { verify: boolean; signReceipts: boolean };
   load: Omit<LoadConfig, 'baseUrl'>;
+  fanout: number;
   messages: number;
   durationS: number;
   warmupS: number;
@@ -183,6 +186,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       measuredS, acceptedPerS: m.accepted / measuredS,
       intakeMs: summarize(m.intakeMs), e2eMs: summarize(e2e),
       deliveriesPerS: inWindow / ((m.endedAt - m.startedAt) / 1000),
+      sustainedPerS: Math.min(m.accepted / measuredS, inWindow / ((m.endedAt - m.startedAt) / 1000) / s.fanout),
       delivered: e2e.length, expected: m.deliveriesExpected, duplicates: counts.duplicates,
       drainS: Math.max(0, (lastArrival - m.endedAt) / 1000),
       lateSends: m.lateSends, bodyBytes: m.bodyBytes,
