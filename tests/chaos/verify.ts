@@ -33,6 +33,8 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   const messageIds = new Set((await db.query<{ id: string }>('select id from messages where sender = $1', [sender])).rows.map((r) => r.id));
   const keys = (await db.query<{ key: string; message_id: string }>('select key, message_id from idempotency_keys where sender = $1', [sender])).rows;
   const outcomes = (await db.query<{ outcome: string; n: number }>('select outcome, count(*)::int as n from attempts group by 1 order by 2 desc')).rows;
+  const audited = new Map((await db.query<{ action: string; n: number }>('select action, count(*)::int as n from audit_log group by 1')).rows.map((r) => [r.action, r.n]));
+  const attemptRows = outcomes.reduce((n, o) => n + o.n, 0);
   const twiceDelivered = (await db.query<{ delivery_id: string; n: number }>(
     `select delivery_id, count(*)::int as n from attempts where outcome like 'delivered%' group by 1 having count(*) > 1`)).rows;
 
@@ -127,6 +129,9 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   for (const f of load.refused.slice(0, 10)) problems.push(`refused: ${f.key} HTTP ${f.status} ${f.body}`);
   if (load.refused.length) problems.push(`${load.refused.length} messages refused`);
 
+  // invariant 7: each intake and each attempt is on the record
+  if ((audited.get('message.accepted') ?? 0) !== messageIds.size) problems.push(`audit log: ${audited.get('message.accepted') ?? 0} message.accepted entries for ${messageIds.size} messages`);
+  if ((audited.get('delivery.attempt') ?? 0) !== attemptRows) problems.push(`audit log: ${audited.get('delivery.attempt') ?? 0} delivery.attempt entries for ${attemptRows} attempts`);
   details.push(`intake: sends=${load.sends} acknowledged=${load.acknowledged.size} replayed=${load.replayed} outcomes=${JSON.stringify(load.outcomes)} in ${(load.ms / 1000).toFixed(1)} s`);
   details.push(`database: messages=${messageIds.size} (committed but never acknowledged: ${unacked.length}) idempotency_keys=${keys.length} deliveries=${JSON.stringify(states)}`);
   details.push(`attempts: ${outcomes.map((o) => `${o.outcome}=${o.n}`).join(' ')}`);
