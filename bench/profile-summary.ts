@@ -21,6 +21,8 @@ export interface ProfileSummary {
   functions: Cost[];
   files: Cost[];
   packages: Cost[];
+  /** packages again, with native and node-internal time charged to the nearest calling package or src folder */
+  packagesCharged: Cost[];
 }
 
 const ROOT = process.cwd() + '/';
@@ -28,7 +30,10 @@ const ROOT = process.cwd() + '/';
 function where(url: string): string {
   if (!url) return '(native)';
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
-  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  if (path.startsWith(ROOT)) return path.slice(ROOT.length);
+  // a hub exported by --hub-ref lives in a temporary directory: name its files from src/
+  const src = path.indexOf('/hub-src/');
+  return src >= 0 ? path.slice(src + 9) : path;
 }
 
 /** `node_modules/pg/lib/x.js` -> `pg`; `src/intake/accept.ts` -> `src/intake`; `node:internal/...` -> `node:internal` */
@@ -50,11 +55,22 @@ function top(map: Map<string, number>, busy: number, n: number): Cost[] {
 export function summarizeProfile(file: string, n = 25): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
+  const parentOf = new Map<number, number>();
+  for (const x of p.nodes) for (const c of x.children ?? []) parentOf.set(c, x.id);
+  /** the package of the nearest frame above `id` (itself included) that is in a package or src/ */
+  const owner = (id: number): string => {
+    for (let cur: number | undefined = id, i = 0; cur !== undefined && i < 64; cur = parentOf.get(cur), i++) {
+      const pkg = packageOf(where(byId.get(cur)!.callFrame.url));
+      if (!pkg.startsWith('node:') && pkg !== '(native)') return pkg;
+    }
+    return packageOf(where(byId.get(id)!.callFrame.url));
+  };
   const self = new Map<number, number>();
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
   const pkgs = new Map<string, number>();
+  const charged = new Map<string, number>();
   let idle = 0;
   let gc = 0;
   let total = 0;
@@ -71,11 +87,13 @@ export function summarizeProfile(file: string, n = 25): ProfileSummary {
     fns.set(fn, (fns.get(fn) ?? 0) + us);
     files.set(f, (files.get(f) ?? 0) + us);
     pkgs.set(packageOf(f), (pkgs.get(packageOf(f)) ?? 0) + us);
+    const o = cf.functionName === '(garbage collector)' || cf.functionName === '(program)' ? cf.functionName : owner(id);
+    charged.set(o, (charged.get(o) ?? 0) + us);
   }
   const busy = total - idle;
   return {
     file, wallMs: (p.endTime - p.startTime) / 1000, busyMs: busy / 1000, idleMs: idle / 1000, gcMs: gc / 1000,
-    functions: top(fns, busy, n), files: top(files, busy, n), packages: top(pkgs, busy, n),
+    functions: top(fns, busy, n), files: top(files, busy, n), packages: top(pkgs, busy, n), packagesCharged: top(charged, busy, n),
   };
 }
 
@@ -91,6 +109,7 @@ export function formatSummary(s: ProfileSummary, n = 15): string {
     [`  ${title}`, ...list.slice(0, n).map((c) => `    ${c.pct.toFixed(1).padStart(5)}%  ${c.selfMs.toFixed(0).padStart(7)} ms  ${c.name}`)].join('\n');
   return [
     `${s.file}: busy ${s.busyMs.toFixed(0)} ms of ${s.wallMs.toFixed(0)} ms wall (GC ${s.gcMs.toFixed(0)} ms)`,
+    rows('self time by package / src folder, native and node: time charged to the calling package', s.packagesCharged),
     rows('self time by package / src folder', s.packages),
     rows('self time by file', s.files),
     rows('self time by function', s.functions),

@@ -118,7 +118,7 @@ export function markdown(r: Report): string {
   if (r.profiles?.length) {
     for (const p of r.profiles) {
       lines.push('', `## Profile ${p.file.split('/').slice(-2).join('/')} — busy ${f(p.busyMs / 1000)} s of ${f(p.wallMs / 1000)} s (GC ${f(p.gcMs / 1000)} s)`, '',
-        '| self % | ms | package / src folder |', '|---:|---:|---|', ...p.packages.slice(0, 12).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | ${x.name} |`),
+        '| self % | ms | package / src folder (native time charged to its caller) |', '|---:|---:|---|', ...(p.packagesCharged ?? []).slice(0, 12).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | ${x.name} |`),
         '', '| self % | ms | function |', '|---:|---:|---|', ...p.functions.slice(0, 20).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | \`${x.name}\` |`));
     }
   }
