@@ -51,6 +51,9 @@ export function markdown(r: Report): string {
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}. ` +
       `Hub: ${r.hubSource}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}.`,
+    ...(r.machine.loadavgAtStart[0] > 0.5 * r.machine.cpus
+      ? ['', `**The machine was busy when the run started** (load average ${r.machine.loadavgAtStart[0].toFixed(2)} on ${r.machine.cpus} cores): other work shared the cores, so every figure is lower than on a quiet machine.`]
+      : []),
     '',
     `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
       `${r.options.durationS} s measured after ${r.options.warmupS} s warm-up (at most ${r.options.messages} messages); body ${h.bodyBytes} bytes; fan-out ${r.options.fanout}; ` +

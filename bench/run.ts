@@ -79,6 +79,7 @@ async function main(): Promise<number> {
   log(`run ${runId}: ${opts.smoke ? 'smoke, ' : ''}${opts.embedded ? 'embedded' : 'server'} mode, fan-out ${fanout}, ${opts.rate ? `${opts.rate}/s open loop` : `closed loop ×${opts.concurrency}`}, ` +
     `${opts.durationS} s (≤ ${opts.messages} messages), alg ${opts.alg}; watchdog ${budgetS} s; temp ${tmp}`);
   const loadavgAtStart = loadavg();
+  if (loadavgAtStart[0] > 0.5 * cpus().length) log(`the machine is busy (load average ${loadavgAtStart[0].toFixed(2)} on ${cpus().length} cores): figures will be lower than on a quiet machine`);
   const trust = setupTrust(tmp, opts.alg, SENDER, RECIPIENTS.slice(0, fanout));
   const verify = opts.verifyDeliveries === 'on' || (opts.verifyDeliveries === 'auto' && trust.hubCertPem !== undefined);
   if (verify && !trust.hubCertPem) throw new Error('--verify-deliveries on: this hub has no certificate to verify with (its trust layer has no PKI directory yet)');
