@@ -164,7 +164,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
 
   deps.log.info({ messageId: id, sender: input.sender, type: env.type, version: env.version, deliveries: rows.map((r) => r.id) }, 'message accepted');
   // After the commit: scheduling is a hint. If Redis is away the sweeper dispatches these later.
-  deps.dispatcher.dispatch(rows.map((r) => ({ deliveryId: r.id, attempt: 0 }))).catch((err) => {
+  deps.dispatcher.dispatch(rows.map((r) => ({ deliveryId: r.id, attempt: 0, recipient: r.recipient }))).catch((err) => {
     deps.log.warn({ messageId: id, err: (err as Error).message }, 'could not schedule deliveries now; the sweeper will');
   });
   return { answer, replayed: false };

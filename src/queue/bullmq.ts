@@ -56,7 +56,7 @@ export class BullMqDispatcher implements Dispatcher {
     await this.ready();
     await this.queue.addBulk(jobs.map((j) => ({
       name: 'deliver',
-      data: { deliveryId: j.deliveryId },
+      data: { deliveryId: j.deliveryId, attempt: j.attempt, recipient: j.recipient },
       opts: { jobId: jobId(j), delay: Math.max(0, Math.round(j.delayMs ?? 0)) },
     })));
   }
@@ -65,7 +65,7 @@ export class BullMqDispatcher implements Dispatcher {
     // A Worker's connection blocks on BRPOPLPUSH-style commands and must retry forever.
     this.workerConn = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
     this.workerConn.on('error', () => {});
-    this.worker = new Worker(this.opts.queueName, async (job) => handler(String(job.data.deliveryId)), {
+    this.worker = new Worker(this.opts.queueName, async (job) => handler({ deliveryId: String(job.data.deliveryId), attempt: Number(job.data.attempt ?? 0), recipient: job.data.recipient }), {
       connection: this.workerConn,
       prefix: this.opts.prefix ?? 'wasla',
       concurrency,

@@ -12,9 +12,11 @@ export interface DispatchJob {
   delayMs?: number;
   /** distinguishes a re-dispatch of the same attempt (a deferral) from the job now running */
   tag?: string;
+  /** lets the worker wait for the recipient's slot before it touches the database */
+  recipient?: string;
 }
 
-export type DeliveryHandler = (deliveryId: string) => Promise<void>;
+export type DeliveryHandler = (job: DispatchJob) => Promise<void>;
 
 export interface Dispatcher {
   readonly kind: 'bullmq' | 'in-process';

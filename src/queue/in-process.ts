@@ -50,7 +50,7 @@ export class InProcessDispatcher implements Dispatcher {
     while (!this.closed && this.handler && this.running < this.concurrency && this.ready.length > 0) {
       const job = this.ready.shift()!;
       this.running += 1;
-      this.handler(job.deliveryId)
+      this.handler(job)
         .catch(() => {}) // the handler logs its own failures; the sweeper retries
         .finally(() => {
           this.queued.delete(jobId(job));

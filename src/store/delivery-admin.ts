@@ -51,7 +51,7 @@ export async function listDeliveries(db: Db, f: DeliveryFilter) {
 }
 
 export interface ReplayResult {
-  replayed: Array<{ id: string; attempts: number }>;
+  replayed: Array<{ id: string; attempts: number; recipient: string }>;
 }
 
 /** Replay dead deliveries matching the filter (or the given ids); only `dead` ones move. */
@@ -78,7 +78,7 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
       actor, action: 'delivery.replayed', subject: r.id,
       data: { messageId: r.messageId, recipient: r.recipient, attemptsBefore: r.attempts, reason: reason ?? null },
     })));
-    return { replayed: replayed.map((r) => ({ id: r.id, attempts: r.attempts })) };
+    return { replayed: replayed.map((r) => ({ id: r.id, attempts: r.attempts, recipient: r.recipient })) };
   });
 }
 

@@ -5,8 +5,8 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, findIdempotent, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimDelivery, deferDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
-  type Claim, type AttemptOutcome, type DeliveryRow, type DueDelivery,
+  claimDelivery, claimWithMessage, deferDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
+  type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
 export { getMessage, getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';

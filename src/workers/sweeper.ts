@@ -50,7 +50,7 @@ export class Sweeper {
     // One batch a pass: rows stay due until a worker claims them, so a second query now would
     // only find the same ones.
     const due = await findDue(this.o.db, this.o.graceMs, this.o.batch ?? 1000);
-    if (due.length) await this.o.dispatcher.dispatch(due.map((d) => ({ deliveryId: d.id, attempt: d.attempts })));
+    if (due.length) await this.o.dispatcher.dispatch(due.map((d) => ({ deliveryId: d.id, attempt: d.attempts, recipient: d.recipient })));
     const total = due.length;
     if (total) this.o.log.info({ count: total }, 'sweeper dispatched due deliveries');
     if (Date.now() - this.lastPurge > 60_000) {

@@ -24,7 +24,7 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
     it('hands every dispatched delivery to the handler', async () => {
       current = await make();
       const seen: string[] = [];
-      await current.dispatcher.start(async (id) => { seen.push(id); }, 4);
+      await current.dispatcher.start(async (job) => { seen.push(job.deliveryId); }, 4);
       await current.dispatcher.dispatch([{ deliveryId: 'a', attempt: 0 }, { deliveryId: 'b', attempt: 0 }]);
       await until(() => seen.length === 2);
       expect(seen.sort()).toEqual(['a', 'b']);
@@ -35,7 +35,7 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
       const seen: string[] = [];
       await current.dispatcher.dispatch([{ deliveryId: 'x', attempt: 1, delayMs: 300 }]);
       await current.dispatcher.dispatch([{ deliveryId: 'x', attempt: 1, delayMs: 300 }, { deliveryId: 'x', attempt: 1 }]);
-      await current.dispatcher.start(async (id) => { seen.push(id); }, 4);
+      await current.dispatcher.start(async (job) => { seen.push(job.deliveryId); }, 4);
       await until(() => seen.length >= 1);
       await wait(600);
       expect(seen).toEqual(['x']);

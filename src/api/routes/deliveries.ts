@@ -136,8 +136,8 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
   });
 }
 
-async function dispatchReplayed(deps: ApiDeps, replayed: Array<{ id: string; attempts: number }>) {
-  await deps.intake.dispatcher.dispatch(replayed.map((r) => ({ deliveryId: r.id, attempt: r.attempts, tag: 'replay' }))).catch((err) => {
+async function dispatchReplayed(deps: ApiDeps, replayed: Array<{ id: string; attempts: number; recipient: string }>) {
+  await deps.intake.dispatcher.dispatch(replayed.map((r) => ({ deliveryId: r.id, attempt: r.attempts, tag: 'replay', recipient: r.recipient }))).catch((err) => {
     deps.log.warn({ err: (err as Error).message }, 'could not schedule replayed deliveries now; the sweeper will');
   });
 }

@@ -70,3 +70,30 @@ describe('recipient gate', () => {
     expect(admitted()).toBe(false);
   });
 });
+
+describe('recipient gate: waiting for a slot', () => {
+  it('lets a few handlers wait for a slot and says "busy" (requeue, not defer) beyond that', async () => {
+    const g = new RecipientGate({ maxInFlightPerRecipient: 1, maxWaitersPerRecipient: 1, failureThreshold: 3, openMs: 1000, maxOpenMs: 8000 });
+    const first = await g.enter('r');
+    expect(first.ok).toBe(true);
+    let second: unknown;
+    const waiting = g.enter('r').then((a) => (second = a));
+    const third = await g.enter('r');
+    expect(third).toMatchObject({ ok: false, defer: false });
+    expect(second).toBeUndefined();
+    if (first.ok) first.release(true);
+    await waiting;
+    expect(second).toMatchObject({ ok: true });
+  });
+
+  it('says "defer" while the breaker is open, and returning a slot unused does not count as a failure', async () => {
+    const now = { t: 0 };
+    const g = new RecipientGate({ maxInFlightPerRecipient: 5, failureThreshold: 1, openMs: 1000, maxOpenMs: 8000, now: () => now.t });
+    const a = g.admit('r');
+    if (a.ok) a.release();
+    expect(g.status('r')).toBe('closed');
+    const b = g.admit('r');
+    if (b.ok) b.release(false);
+    expect(await g.enter('r')).toMatchObject({ ok: false, defer: true });
+  });
+});
