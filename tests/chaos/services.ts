@@ -142,7 +142,14 @@ export async function queueEvidence(queueName: string, deliveryId: string): Prom
     if (!keys.length) out.push(`  redis: no key for ${deliveryId}* under ${q}`);
     for (const key of keys) {
       const type = await r.type(key);
-      const fields = type === 'hash' ? JSON.stringify(await r.hgetall(key)).slice(0, 400) : '';
+      let fields = '';
+      if (type === 'hash') {
+        const h = await r.hgetall(key);
+        // the failure's query parameters sit at the end of a long message: keep its tail
+        if (h.failedReason) h.failedReason = `…${h.failedReason.slice(-160)}`;
+        delete h.stacktrace;
+        fields = JSON.stringify(h).slice(0, 600);
+      }
       out.push(`  redis: ${key} (${type}) ${fields}`);
     }
     const ids = [...new Set(keys.map((k) => k.slice(q.length + 1).split(':')[0]))];
