@@ -131,8 +131,6 @@ export function hubEnv(h: HubEnv, port?: number): NodeJS.ProcessEnv {
     // With 25 % of attempts failing, five failures in a row happen every few hundred attempts;
     // the default 30 s pause (doubling to 5 min) would dominate the drain time.
     WASLA_BREAKER_OPEN_MS: '1000',
-    WASLA_WORKER_CONCURRENCY: '32',
-    WASLA_RECIPIENT_CONCURRENCY: '8',
     ...(port !== undefined ? { WASLA_PORT: String(port) } : {}),
   });
   for (const [id, url] of Object.entries(h.endpoints)) env['WASLA_ENDPOINT_' + id.replace(/[.-]/g, '_').toUpperCase()] = url;
