@@ -20,6 +20,9 @@ export class BullMqDispatcher implements Dispatcher {
   private readonly queue: Queue;
   private worker?: Worker;
   private workerConn?: Redis;
+  private pending: Array<{ jobs: DispatchJob[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private pendingCount = 0;
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: BullMqOptions) {
     // Fail fast while Redis is away (one retry per command, and ready() below refuses to queue
@@ -51,14 +54,38 @@ export class BullMqDispatcher implements Dispatcher {
     });
   }
 
-  async dispatch(jobs: DispatchJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.ready();
-    await this.queue.addBulk(jobs.map((j) => ({
-      name: 'deliver',
-      data: { deliveryId: j.deliveryId, attempt: j.attempt, recipient: j.recipient },
-      opts: { jobId: jobId(j), delay: Math.max(0, Math.round(j.delayMs ?? 0)) },
-    })));
+  /**
+   * Jobs dispatched within ~2 ms go to Redis in one addBulk: under load, one round trip and one
+   * pipeline for many messages instead of one each. The promise settles when its batch has.
+   */
+  dispatch(jobs: DispatchJob[]): Promise<void> {
+    if (jobs.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ jobs, resolve, reject });
+      this.pendingCount += jobs.length;
+      if (this.pendingCount >= 500) void this.flush();
+      else this.flushTimer ??= setTimeout(() => void this.flush(), 2);
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingCount = 0;
+    if (batch.length === 0) return;
+    try {
+      await this.ready();
+      await this.queue.addBulk(batch.flatMap((b) => b.jobs).map((j) => ({
+        name: 'deliver',
+        data: { deliveryId: j.deliveryId, attempt: j.attempt, recipient: j.recipient },
+        opts: { jobId: jobId(j), delay: Math.max(0, Math.round(j.delayMs ?? 0)) },
+      })));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   async start(handler: DeliveryHandler, concurrency: number): Promise<void> {
@@ -76,6 +103,7 @@ export class BullMqDispatcher implements Dispatcher {
   }
 
   async close(graceMs = 10_000): Promise<void> {
+    await this.flush().catch(() => {});
     if (this.worker) {
       const w = this.worker;
       // close() waits for running jobs; past the grace, force it (leases cover the rest)

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { attempts, deliveries, type DeliveryState } from './schema.js';
-import { appendAudit } from '../audit/log.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -86,49 +85,38 @@ export interface AttemptOutcome {
 }
 
 /**
- * Record an attempt and move the delivery on, in one transaction with its audit entry.
- * Returns the resulting state, or undefined when the lease was lost and nothing but the attempt
- * itself was recorded.
+ * Record an attempt and move the delivery on — the state change, the attempt row and its audit
+ * entry — in one statement (atomic, one round trip). Returns the resulting state, or undefined when
+ * the lease was lost and nothing but the attempt itself was recorded.
  */
 export async function recordAttempt(db: Db, claim: Claim, o: AttemptOutcome): Promise<DeliveryState | undefined> {
   const d = claim.delivery;
-  return db.transaction(async (tx) => {
-    const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
-    const set = {
-      state: next,
-      leaseToken: null,
-      leaseUntil: null,
-      updatedAt: sql`now()`,
-      lastError: o.outcome === 'delivered' ? null : o.error ?? `HTTP ${o.statusCode}`,
-      nextAttemptAt: next === 'retrying' ? sql`now() + ${o.retryInMs ?? 0} * interval '1 millisecond'` : null,
-      deliveredAt: next === 'delivered' ? sql`now()` : null,
-    };
-    // Our lease, or — for a success — any non-terminal state: a receipt for an attempt whose lease
-    // lapsed still proves delivery, and "delivered" is written once only.
-    const mine = eq(deliveries.leaseToken, claim.leaseToken);
-    const cond = next === 'delivered'
-      ? and(eq(deliveries.id, d.id), sql`(${mine} or ${deliveries.state} in ('pending', 'retrying'))`)
-      : and(eq(deliveries.id, d.id), mine);
-    const updated = await tx.update(deliveries).set(set as never).where(cond).returning({ state: deliveries.state });
-    await tx.insert(attempts).values({
-      deliveryId: d.id,
-      number: d.attempts,
-      startedAt: o.startedAt,
-      durationMs: Math.round(o.durationMs),
-      statusCode: o.statusCode ?? null,
-      outcome: updated.length ? o.outcome : `${o.outcome} (lease lost)`,
-      error: o.error ?? null,
-      receipt: (o.receipt ?? null) as object | null,
-      worker: o.worker,
-    });
-    await appendAudit(tx, [{
-      actor: `worker:${o.worker}`,
-      action: 'delivery.attempt',
-      subject: d.id,
-      data: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null, leaseLost: updated.length === 0 },
-    }]);
-    return updated[0]?.state;
+  const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
+  // Our lease, or — for a success — any non-terminal state: a receipt for an attempt whose lease
+  // lapsed still proves delivery, and "delivered" is written once only.
+  const cond = next === 'delivered'
+    ? sql`(lease_token = ${claim.leaseToken} or state in ('pending', 'retrying'))`
+    : sql`lease_token = ${claim.leaseToken}`;
+  const audit = JSON.stringify({
+    messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null,
   });
+  const result = await db.execute(sql`
+    with u as (
+      update deliveries set state = ${next}, lease_token = null, lease_until = null, updated_at = now(),
+        last_error = ${o.outcome === 'delivered' ? null : o.error ?? `HTTP ${o.statusCode}`},
+        next_attempt_at = ${next === 'retrying' ? sql`now() + ${o.retryInMs ?? 0} * interval '1 millisecond'` : sql`null`},
+        delivered_at = ${next === 'delivered' ? sql`now()` : sql`null`}
+      where id = ${d.id} and ${cond}
+      returning state),
+    t as (insert into attempts (delivery_id, number, started_at, duration_ms, status_code, outcome, error, receipt, worker)
+      select ${d.id}::uuid, ${d.attempts}, ${o.startedAt}, ${Math.round(o.durationMs)}, ${o.statusCode ?? null},
+        case when exists (select 1 from u) then ${o.outcome} else ${`${o.outcome} (lease lost)`} end,
+        ${o.error ?? null}, ${o.receipt === undefined ? null : JSON.stringify(o.receipt)}::jsonb, ${o.worker}),
+    a as (insert into audit_log (at, actor, action, subject, data)
+      select date_trunc('milliseconds', now()), ${`worker:${o.worker}`}, 'delivery.attempt', ${d.id}, ${audit}::jsonb || jsonb_build_object('leaseLost', not exists (select 1 from u)))
+    select state from u`);
+  const row = ((result as any).rows ?? result)[0] as { state: DeliveryState } | undefined;
+  return row?.state;
 }
 
 /**
