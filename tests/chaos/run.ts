@@ -53,6 +53,8 @@ if (!['queue', 'all', 'partial'].includes(flushMode)) throw new Error('--flush: 
 const deadlineS = Number(args.deadline ?? (quick ? 240 : 900));
 const startedAt = Date.now();
 const deadline = startedAt + deadlineS * 1000;
+/** load and faults stop this long before the deadline, leaving time to drain and verify */
+const reserveMs = Math.min(60_000, (deadlineS * 1000) / 4);
 // After a worker is killed, a job it had taken but not yet claimed stays in BullMQ's active list
 // until its lock (60 s) lapses and a stalled check returns it: the drain must outlast that.
 const drainLimitMs = quick ? 120_000 : 300_000;
@@ -136,7 +138,13 @@ async function drain(limitMs: number): Promise<number | undefined> {
   return undefined;
 }
 
-async function cleanup(): Promise<void> {
+let cleaning: Promise<void> | undefined;
+/** once, whoever asks first: the deadline, a signal, or the end of the run */
+function cleanup(): Promise<void> {
+  return (cleaning ??= doCleanup());
+}
+
+async function doCleanup(): Promise<void> {
   await Promise.all([...procs.values()].map((p) => p.kill().catch(() => {})));
   for (const p of procs.values()) p.close();
   receivers?.kill();
@@ -232,12 +240,12 @@ async function main(): Promise<number> {
     requestTimeoutMs: 10_000,
     key: (i) => `chaos-${runId}-${i}`,
     body: (i) => messageBody(runId, i),
-    deadline: deadline - 60_000,
+    deadline: deadline - reserveMs,
   }).finally(() => { loadDone = true; });
   const faultLog: FaultLogEntry[] = await runFaults(faults, procs, {
     quick, pgRestart: !args['no-pg-restart'], flush: flushMode, queueName,
     gapMs: quick ? 2500 : 4000, downMs: 1000,
-  }, () => false, deadline - 60_000);
+  }, () => false, deadline - reserveMs);
   say(`faults done (${faultLog.length}); waiting for the load generator`);
   const load = await loadP;
   say(`load done: ${load.acknowledged.size} of ${messages} acknowledged in ${(load.ms / 1000).toFixed(1)} s (load finished ${loadDone ? 'before' : 'after'} the faults)`);
@@ -278,8 +286,10 @@ async function main(): Promise<number> {
 }
 
 let finished = false;
+let deadlinePassed = false;
 const hardStop = setTimeout(() => {
   if (finished) return;
+  deadlinePassed = true;
   say(`GLOBAL DEADLINE of ${deadlineS} s passed: killing every child`);
   writeLine(line({}, undefined));
   const bail = setTimeout(() => process.exit(2), 30_000);
@@ -291,6 +301,7 @@ hardStop.unref();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     say(`${sig}: cleaning up`);
+    writeLine(line({}, undefined));
     setTimeout(() => process.exit(130), 30_000).unref();
     cleanup().finally(() => process.exit(130));
   });
@@ -303,6 +314,8 @@ main()
     return 1;
   })
   .then(async (code) => {
+    // past the deadline, the deadline's own path cleans up and exits 2
+    if (deadlinePassed) return;
     finished = true;
     clearTimeout(hardStop);
     await cleanup().catch((e: Error) => say(`cleanup: ${e.message}`));
