@@ -6,6 +6,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jobId, type DeliveryHandler, type Dispatcher, type DispatchJob } from './dispatcher.js';
+import { UUID_RE } from '../ids.js';
 
 export interface BullMqOptions {
   redisUrl: string;
@@ -92,12 +93,20 @@ export class BullMqDispatcher implements Dispatcher {
     // A Worker's connection blocks on BRPOPLPUSH-style commands and must retry forever.
     this.workerConn = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
     this.workerConn.on('error', () => {});
-    this.worker = new Worker(this.opts.queueName, async (job) => handler({ deliveryId: String(job.data.deliveryId), attempt: Number(job.data.attempt ?? 0), recipient: job.data.recipient }), {
+    this.worker = new Worker(this.opts.queueName, async (job) => {
+      // A job whose data Redis lost (a partial loss) still names its delivery in its id.
+      const fromId = typeof job.id === 'string' ? job.id.slice(0, 36) : '';
+      const deliveryId = typeof job.data?.deliveryId === 'string' ? job.data.deliveryId : fromId;
+      if (!UUID_RE.test(deliveryId)) return; // not ours to act on; the sweeper covers PostgreSQL
+      await handler({ deliveryId, attempt: Number(job.data?.attempt ?? 0), recipient: job.data?.recipient });
+    }, {
       connection: this.workerConn,
       prefix: this.opts.prefix ?? 'wasla',
       concurrency,
-      // a handler records its own outcome in PostgreSQL; BullMQ's lock only has to outlive it
-      lockDuration: 60_000,
+      // The lock is renewed while a worker lives; a killed worker's job is found stalled within
+      // seconds (not a minute), and the delivery row's own lease covers the attempt itself.
+      lockDuration: 15_000,
+      stalledInterval: 5_000,
     });
     this.worker.on('error', () => {});
   }

@@ -45,6 +45,10 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool; without
   // a listener that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});
+  // A connection lost while checked out (inside a transaction, between its statements) emits
+  // 'error' on its client, which the pool does not cover while it is borrowed: without this, a
+  // PostgreSQL restart would crash the process. The query in progress fails and is answered 503.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',

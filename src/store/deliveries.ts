@@ -154,12 +154,17 @@ export interface DueDelivery {
   id: string;
   attempts: number;
   recipient: string;
+  /** how long past due, in ms */
+  overdueMs: number;
 }
 
 /** Deliveries due at least `graceMs` ago: the ones a lost or never-made job should have taken. */
 export async function findDue(db: Db, graceMs: number, limit: number): Promise<DueDelivery[]> {
   return db
-    .select({ id: deliveries.id, attempts: deliveries.attempts, recipient: deliveries.recipient })
+    .select({
+      id: deliveries.id, attempts: deliveries.attempts, recipient: deliveries.recipient,
+      overdueMs: sql<number>`(extract(epoch from now() - ${deliveries.nextAttemptAt}) * 1000)::int`,
+    })
     .from(deliveries)
     .where(and(inArray(deliveries.state, ['pending', 'retrying']), lte(deliveries.nextAttemptAt, sql`now() - ${graceMs} * interval '1 millisecond'`)))
     .orderBy(asc(deliveries.nextAttemptAt))

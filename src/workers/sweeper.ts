@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 
+const STUCK_MS = 20_000;
+
 export interface SweeperOptions {
   db: Db;
   dispatcher: Dispatcher;
@@ -50,7 +52,16 @@ export class Sweeper {
     // One batch a pass: rows stay due until a worker claims them, so a second query now would
     // only find the same ones.
     const due = await findDue(this.o.db, this.o.graceMs, this.o.batch ?? 1000);
-    if (due.length) await this.o.dispatcher.dispatch(due.map((d) => ({ deliveryId: d.id, attempt: d.attempts, recipient: d.recipient })));
+    // A delivery long overdue may sit behind a job Redis still holds under its plain id (a killed
+    // worker's locked job, a job whose data was lost): re-dispatch it under an id that changes
+    // every STUCK_MS, so at most one extra job a delivery per period, and never a blocked one.
+    const epoch = Math.floor(Date.now() / STUCK_MS);
+    if (due.length) {
+      await this.o.dispatcher.dispatch(due.map((d) => ({
+        deliveryId: d.id, attempt: d.attempts, recipient: d.recipient,
+        ...(Number(d.overdueMs) > STUCK_MS && { tag: `s${epoch}` }),
+      })));
+    }
     const total = due.length;
     if (total) this.o.log.info({ count: total }, 'sweeper dispatched due deliveries');
     if (Date.now() - this.lastPurge > 60_000) {

@@ -1,6 +1,12 @@
 /** One conformance suite for the dispatcher port: in-process (embedded) and BullMQ (server). */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../src/queue/index.js';
+import { uuidv7 } from '../../src/ids.js';
+
+// delivery ids are UUIDs: a dispatcher may drop a job that names none
+const ids = new Map<string, string>();
+const id = (name: string) => ids.get(name) ?? (ids.set(name, uuidv7()), ids.get(name)!);
+const label = (deliveryId: string) => [...ids].find(([, v]) => v === deliveryId)?.[0] ?? deliveryId;
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,8 +30,8 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
     it('hands every dispatched delivery to the handler', async () => {
       current = await make();
       const seen: string[] = [];
-      await current.dispatcher.start(async (job) => { seen.push(job.deliveryId); }, 4);
-      await current.dispatcher.dispatch([{ deliveryId: 'a', attempt: 0 }, { deliveryId: 'b', attempt: 0 }]);
+      await current.dispatcher.start(async (job) => { seen.push(label(job.deliveryId)); }, 4);
+      await current.dispatcher.dispatch([{ deliveryId: id('a'), attempt: 0 }, { deliveryId: id('b'), attempt: 0 }]);
       await until(() => seen.length === 2);
       expect(seen.sort()).toEqual(['a', 'b']);
     });
@@ -33,9 +39,9 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
     it('queues one (delivery, attempt) once while it waits', async () => {
       current = await make();
       const seen: string[] = [];
-      await current.dispatcher.dispatch([{ deliveryId: 'x', attempt: 1, delayMs: 300 }]);
-      await current.dispatcher.dispatch([{ deliveryId: 'x', attempt: 1, delayMs: 300 }, { deliveryId: 'x', attempt: 1 }]);
-      await current.dispatcher.start(async (job) => { seen.push(job.deliveryId); }, 4);
+      await current.dispatcher.dispatch([{ deliveryId: id('x'), attempt: 1, delayMs: 300 }]);
+      await current.dispatcher.dispatch([{ deliveryId: id('x'), attempt: 1, delayMs: 300 }, { deliveryId: id('x'), attempt: 1 }]);
+      await current.dispatcher.start(async (job) => { seen.push(label(job.deliveryId)); }, 4);
       await until(() => seen.length >= 1);
       await wait(600);
       expect(seen).toEqual(['x']);
@@ -46,7 +52,7 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
       const at: number[] = [];
       await current.dispatcher.start(async () => { at.push(Date.now()); }, 1);
       const t0 = Date.now();
-      await current.dispatcher.dispatch([{ deliveryId: 'd', attempt: 2, delayMs: 400 }]);
+      await current.dispatcher.dispatch([{ deliveryId: id('d'), attempt: 2, delayMs: 400 }]);
       await until(() => at.length === 1);
       expect(at[0] - t0).toBeGreaterThanOrEqual(350);
     });
@@ -63,7 +69,7 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
         running--;
         done++;
       }, 3);
-      await current.dispatcher.dispatch(Array.from({ length: 12 }, (_, i) => ({ deliveryId: `c${i}`, attempt: 0 })));
+      await current.dispatcher.dispatch(Array.from({ length: 12 }, (_, i) => ({ deliveryId: id(`c${i}`), attempt: 0 })));
       await until(() => done === 12);
       expect(peak).toBeLessThanOrEqual(3);
     });
@@ -77,7 +83,7 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
         await wait(300);
         finished = true;
       }, 1);
-      await current.dispatcher.dispatch([{ deliveryId: 'slow', attempt: 0 }]);
+      await current.dispatcher.dispatch([{ deliveryId: id('slow'), attempt: 0 }]);
       await until(() => started);
       await current.dispatcher.close(5000);
       expect(finished).toBe(true);
