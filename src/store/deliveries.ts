@@ -29,47 +29,38 @@ const row = (r: Record<string, any>): DeliveryRow => ({
 });
 
 /**
- * claimDelivery and the message it delivers, in one round trip: the worker's hot path.
+ * Claim deliveries — each only if it is due (allowing `earlyMs` of scheduler clock skew) and not
+ * held — together with the message each delivers, in one statement for the whole batch: the
+ * worker's hot path groups concurrent claims so that one commit serves many. A delivery named
+ * twice is claimed once; the caller whose lease token came back holds it.
  */
-export async function claimWithMessage(db: Db, id: string, leaseMs: number, earlyMs = 1000): Promise<ClaimWithMessage | undefined> {
-  const leaseToken = randomUUID();
+export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs = 1000): Promise<Array<ClaimWithMessage | undefined>> {
+  if (ids.length === 0) return [];
+  const tokens = ids.map(() => randomUUID());
+  const input = JSON.stringify(ids.map((id, i) => ({ id, token: tokens[i] })));
   const result = await db.execute(sql`
     with c as (
-      update deliveries set state = 'in_flight', attempts = attempts + 1, lease_token = ${leaseToken},
+      update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = v.token,
         lease_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
-      where id = ${id} and state in ('pending', 'retrying') and next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond'
-      returning *
+      from jsonb_to_recordset(${input}::jsonb) as v(id uuid, token uuid)
+      where d.id = v.id and d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond'
+      returning d.*
     )
     select c.*, m.type as m_type, m.version as m_version, m.envelope as m_envelope
     from c join messages m on m.id = c.message_id`);
-  const r = ((result as any).rows ?? result)[0] as Record<string, any> | undefined;
-  if (!r) return undefined;
-  const envelope = typeof r.m_envelope === 'string' ? JSON.parse(r.m_envelope) : r.m_envelope;
-  return { delivery: row(r), leaseToken, message: { type: r.m_type, version: r.m_version, envelope } };
+  const rows = ((result as any).rows ?? result) as Array<Record<string, any>>;
+  const byToken = new Map(rows.map((r) => [String(r.lease_token), r]));
+  return tokens.map((t) => {
+    const r = byToken.get(t);
+    if (!r) return undefined;
+    const envelope = typeof r.m_envelope === 'string' ? JSON.parse(r.m_envelope) : r.m_envelope;
+    return { delivery: row(r), leaseToken: t, message: { type: r.m_type, version: r.m_version, envelope } };
+  });
 }
 
-/**
- * Take the next attempt of a delivery, if it is due (allowing `earlyMs` of scheduler clock skew).
- * Returns undefined when it is not due, already held, or terminal.
- */
-export async function claimDelivery(db: Db, id: string, leaseMs: number, earlyMs = 1000): Promise<Claim | undefined> {
-  const leaseToken = randomUUID();
-  const [row] = await db
-    .update(deliveries)
-    .set({
-      state: 'in_flight',
-      attempts: sql`${deliveries.attempts} + 1`,
-      leaseToken,
-      leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-      updatedAt: sql`now()`,
-    })
-    .where(and(
-      eq(deliveries.id, id),
-      inArray(deliveries.state, ['pending', 'retrying']),
-      lte(deliveries.nextAttemptAt, sql`now() + ${earlyMs} * interval '1 millisecond'`),
-    ))
-    .returning();
-  return row ? { delivery: row, leaseToken } : undefined;
+/** One delivery's claim (see claimMany). */
+export async function claimWithMessage(db: Db, id: string, leaseMs: number, earlyMs = 1000): Promise<ClaimWithMessage | undefined> {
+  return (await claimMany(db, [id], leaseMs, earlyMs))[0];
 }
 
 export interface AttemptOutcome {
@@ -85,38 +76,55 @@ export interface AttemptOutcome {
 }
 
 /**
- * Record an attempt and move the delivery on — the state change, the attempt row and its audit
- * entry — in one statement (atomic, one round trip). Returns the resulting state, or undefined when
- * the lease was lost and nothing but the attempt itself was recorded.
+ * Record attempts and move their deliveries on — state change, attempt row and audit entry for each
+ * — in one statement for the whole batch (atomic, one commit). Each result is the delivery's new
+ * state, or undefined when its lease was lost and only the attempt itself was recorded. A success
+ * is written over a lapsed lease too (the receipt proves delivery), and "delivered" only once.
  */
-export async function recordAttempt(db: Db, claim: Claim, o: AttemptOutcome): Promise<DeliveryState | undefined> {
-  const d = claim.delivery;
-  const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
-  // Our lease, or — for a success — any non-terminal state: a receipt for an attempt whose lease
-  // lapsed still proves delivery, and "delivered" is written once only.
-  const cond = next === 'delivered'
-    ? sql`(lease_token = ${claim.leaseToken} or state in ('pending', 'retrying'))`
-    : sql`lease_token = ${claim.leaseToken}`;
-  const audit = JSON.stringify({
-    messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null,
-  });
+export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcome: AttemptOutcome }>): Promise<Array<DeliveryState | undefined>> {
+  if (items.length === 0) return [];
+  const input = JSON.stringify(items.map(({ claim, outcome: o }) => {
+    const d = claim.delivery;
+    const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
+    return {
+      id: d.id, token: claim.leaseToken, next, retry_ms: o.retryInMs ?? 0,
+      last_error: o.outcome === 'delivered' ? null : o.error ?? `HTTP ${o.statusCode}`,
+      number: d.attempts, started_at: o.startedAt, duration_ms: Math.round(o.durationMs), status_code: o.statusCode ?? null,
+      outcome: o.outcome, error: o.error ?? null, receipt: o.receipt ?? null, worker: o.worker,
+      audit: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null },
+    };
+  }));
   const result = await db.execute(sql`
-    with u as (
-      update deliveries set state = ${next}, lease_token = null, lease_until = null, updated_at = now(),
-        last_error = ${o.outcome === 'delivered' ? null : o.error ?? `HTTP ${o.statusCode}`},
-        next_attempt_at = ${next === 'retrying' ? sql`now() + ${o.retryInMs ?? 0} * interval '1 millisecond'` : sql`null`},
-        delivered_at = ${next === 'delivered' ? sql`now()` : sql`null`}
-      where id = ${d.id} and ${cond}
-      returning state),
-    t as (insert into attempts (delivery_id, number, started_at, duration_ms, status_code, outcome, error, receipt, worker)
-      select ${d.id}::uuid, ${d.attempts}, ${o.startedAt}, ${Math.round(o.durationMs)}, ${o.statusCode ?? null},
-        case when exists (select 1 from u) then ${o.outcome} else ${`${o.outcome} (lease lost)`} end,
-        ${o.error ?? null}, ${o.receipt === undefined ? null : JSON.stringify(o.receipt)}::jsonb, ${o.worker}),
-    a as (insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), ${`worker:${o.worker}`}, 'delivery.attempt', ${d.id}, ${audit}::jsonb || jsonb_build_object('leaseLost', not exists (select 1 from u)))
-    select state from u`);
-  const row = ((result as any).rows ?? result)[0] as { state: DeliveryState } | undefined;
-  return row?.state;
+    with v as (
+      select * from jsonb_to_recordset(${input}::jsonb) as x(id uuid, token uuid, next text, retry_ms int, last_error text, number int,
+        started_at timestamptz, duration_ms int, status_code int, outcome text, error text, receipt jsonb, worker text, audit jsonb)),
+    u as (
+      update deliveries d set state = v.next, lease_token = null, lease_until = null, updated_at = now(), last_error = v.last_error,
+        next_attempt_at = case when v.next = 'retrying' then now() + v.retry_ms * interval '1 millisecond' else null end,
+        delivered_at = case when v.next = 'delivered' then now() else null end
+      from v
+      where d.id = v.id and (d.lease_token = v.token or (v.next = 'delivered' and d.state in ('pending', 'retrying')))
+      returning d.id, d.state),
+    t as (
+      insert into attempts (delivery_id, number, started_at, duration_ms, status_code, outcome, error, receipt, worker)
+      select v.id, v.number, v.started_at, v.duration_ms, v.status_code,
+        case when exists (select 1 from u where u.id = v.id) then v.outcome else v.outcome || ' (lease lost)' end,
+        v.error, case when v.receipt = 'null'::jsonb then null else v.receipt end, v.worker
+      from v),
+    a as (
+      insert into audit_log (at, actor, action, subject, data)
+      select date_trunc('milliseconds', now()), 'worker:' || v.worker, 'delivery.attempt', v.id::text,
+        v.audit || jsonb_build_object('leaseLost', not exists (select 1 from u where u.id = v.id))
+      from v)
+    select id, state from u`);
+  const rows = ((result as any).rows ?? result) as Array<{ id: string; state: DeliveryState }>;
+  const states = new Map(rows.map((r) => [String(r.id), r.state]));
+  return items.map(({ claim }) => states.get(claim.delivery.id));
+}
+
+/** One attempt's record (see recordAttempts). */
+export async function recordAttempt(db: Db, claim: Claim, o: AttemptOutcome): Promise<DeliveryState | undefined> {
+  return (await recordAttempts(db, [{ claim, outcome: o }]))[0];
 }
 
 /**

@@ -3,9 +3,9 @@ export { DataDirLockedError } from './data-dir-lock.js';
 export * as tables from './schema.js';
 export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
-export { commitMessage, findIdempotent, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
+export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimDelivery, claimWithMessage, deferDelivery, recordAttempt, releaseExpiredLeases, findDue, countByState,
+  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countByState,
   type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
 export { getMessage, getMessageView, type MessageRow } from './messages.js';

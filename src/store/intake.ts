@@ -39,55 +39,75 @@ export async function findIdempotent(db: Db, sender: string, key: string): Promi
   return row;
 }
 
+export interface CommitInput {
+  message: NewMessage;
+  deliveries: NewDelivery[];
+  idempotency?: IdempotencyInput;
+  response: unknown;
+  audit: AuditRecord[];
+}
+
 /**
- * One SQL statement, so one round trip and no BEGIN/COMMIT: a statement is atomic on its own, and
- * the data-modifying CTEs all commit or none do. With an Idempotency-Key the key is inserted first
- * and everything else only if it was new; a concurrent request with the same key waits on the
- * first one's row, then finds the conflict and stores nothing (invariant 4). Foreign keys are checked
- * at the end of the statement, when every row is in place.
+ * Commits messages — each with its deliveries, idempotency record and audit entries — in ONE SQL
+ * statement: a statement is atomic on its own (no BEGIN/COMMIT), and the data-modifying CTEs all
+ * commit or none do, so one WAL flush serves the whole batch (group commit). A message whose
+ * Idempotency-Key is already taken — by a committed request, or by a concurrent one, whose row this
+ * statement waits for — stores nothing and comes back as 'taken' (invariant 4). Foreign keys are
+ * checked at the end of the statement, when every row is in place. If the statement fails, no
+ * message of the batch is stored.
  */
-export async function commitMessage(
-  db: Db,
-  input: {
-    message: NewMessage;
-    deliveries: NewDelivery[];
-    idempotency?: IdempotencyInput;
-    response: unknown;
-    audit: AuditRecord[];
-  },
-): Promise<void> {
-  const m = input.message;
+export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Array<'stored' | 'taken'>> {
+  if (inputs.length === 0) return [];
   const at = new Date();
-  const deliveryRows = JSON.stringify(input.deliveries.map((d) => ({
+  const messageRows = JSON.stringify(inputs.map(({ message: m, idempotency: k, response }) => ({
+    id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, subject: m.subject ?? null,
+    case_ref: m.caseRef ?? null, correlation_id: m.correlationId ?? null, causation_id: m.causationId ?? null,
+    // as text, so that json keeps the sender's field order (jsonb would reorder)
+    envelope: JSON.stringify(m.envelope), routing: m.routing, received_at: m.receivedAt,
+    idem_key: k?.key ?? null, request_hash: k?.requestHash ?? null, response: k ? response : null,
+  })));
+  const deliveryRows = JSON.stringify(inputs.flatMap((i) => i.deliveries.map((d) => ({
     id: d.id, message_id: d.messageId, recipient: d.recipient, agreement: d.agreement, grant_id: d.grant, major: d.major,
     fields: d.fields, retry: d.retry, accept_unsigned_receipt: d.acceptUnsignedReceipt ?? false, rate_limit: d.rateLimit ?? null,
     state: d.state, next_attempt_at: d.nextAttemptAt, created_at: d.createdAt, updated_at: d.updatedAt,
-  })));
-  const auditRows = JSON.stringify(input.audit.map((r) => ({ at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: r.data ?? {} })));
-  const key = input.idempotency;
-  const gate = key
-    ? sql`k as (insert into idempotency_keys (sender, key, request_hash, message_id, response, created_at)
-        values (${key.sender}, ${key.key}, ${key.requestHash}, ${m.id}, ${JSON.stringify(input.response)}::jsonb, ${m.receivedAt})
-        on conflict do nothing returning 1),`
-    : sql``;
-  const onlyIfNew = key ? sql`where exists (select 1 from k)` : sql``;
+  }))));
+  const auditRows = JSON.stringify(inputs.flatMap((i) => i.audit.map((r) => ({
+    message_id: i.message.id, at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: r.data ?? {},
+  }))));
   const result = await db.execute(sql`
-    with ${gate}
-    m as (insert into messages (id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope, routing, received_at)
-      select ${m.id}::uuid, ${m.sender}, ${m.type}, ${m.version}, ${m.classification}, ${m.subject ?? null}, ${m.caseRef ?? null},
-        ${m.correlationId ?? null}, ${m.causationId ?? null}, ${JSON.stringify(m.envelope)}::json, ${JSON.stringify(m.routing)}::jsonb, ${m.receivedAt}
-      ${onlyIfNew}
+    with mi as (
+      select * from jsonb_to_recordset(${messageRows}::jsonb) as x(id uuid, sender text, type text, version text, classification text,
+        subject text, case_ref text, correlation_id text, causation_id text, envelope text, routing jsonb, received_at timestamptz,
+        idem_key text, request_hash text, response jsonb)),
+    k as (
+      insert into idempotency_keys (sender, key, request_hash, message_id, response, created_at)
+      select sender, idem_key, request_hash, id, response, received_at from mi where idem_key is not null
+      on conflict do nothing
+      returning message_id),
+    m as (
+      insert into messages (id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope, routing, received_at)
+      select id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope::json, routing, received_at
+      from mi where idem_key is null or id in (select message_id from k)
       returning id),
-    d as (insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, accept_unsigned_receipt, rate_limit, state, next_attempt_at, created_at, updated_at)
+    d as (
+      insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, accept_unsigned_receipt, rate_limit, state, next_attempt_at, created_at, updated_at)
       select x.* from jsonb_to_recordset(${deliveryRows}::jsonb) as x(id uuid, message_id uuid, recipient text, agreement text, grant_id text, major int,
         fields jsonb, retry jsonb, accept_unsigned_receipt boolean, rate_limit jsonb, state text, next_attempt_at timestamptz, created_at timestamptz, updated_at timestamptz)
-      where exists (select 1 from m)),
-    a as (insert into audit_log (at, actor, action, subject, data)
-      select x.at, x.actor, x.action, x.subject, x.data from jsonb_to_recordset(${auditRows}::jsonb) as x(at timestamptz, actor text, action text, subject text, data jsonb)
-      where exists (select 1 from m))
-    select count(*)::int as n from m`);
-  const n = Number(((result as any).rows ?? result)[0].n);
-  if (n === 0) throw new IdempotencyRace();
+      where x.message_id in (select id from m)),
+    a as (
+      insert into audit_log (at, actor, action, subject, data)
+      select x.at, x.actor, x.action, x.subject, x.data
+      from jsonb_to_recordset(${auditRows}::jsonb) as x(message_id uuid, at timestamptz, actor text, action text, subject text, data jsonb)
+      where x.message_id in (select id from m))
+    select id from m`);
+  const stored = new Set((((result as any).rows ?? result) as Array<{ id: string }>).map((r) => String(r.id)));
+  return inputs.map((i) => (stored.has(i.message.id) ? 'stored' : 'taken'));
+}
+
+/** One message (see commitMessages); throws IdempotencyRace when its key was taken. */
+export async function commitMessage(db: Db, input: CommitInput): Promise<void> {
+  const [r] = await commitMessages(db, [input]);
+  if (r === 'taken') throw new IdempotencyRace();
 }
 
 /** Forget idempotency keys older than the retention (they are kept at least that long). */

@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome, type TransportResponse } from '../adapters/index.js';
 import type { Contracts, RateLimit, RetryPolicy } from '../routing/types.js';
 import { project } from '../routing/index.js';
-import { claimWithMessage, deferDelivery, recordAttempt, type ClaimWithMessage, type Db } from '../store/index.js';
+import { claimMany, deferDelivery, recordAttempts, type AttemptOutcome, type Claim, type ClaimWithMessage, type Db, type DeliveryState } from '../store/index.js';
+import { Batcher } from '../batcher.js';
 import type { Dispatcher, DispatchJob } from '../queue/index.js';
 import type { Metrics } from '../metrics.js';
 import { nextDelayMs } from './retry-policy.js';
@@ -40,6 +41,10 @@ export interface DeliveryWorkerDeps {
 export class PermanentDeliveryError extends Error {}
 
 export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
+  // Group commit: concurrent handlers share one claim statement and one record statement.
+  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => claimMany(deps.db, ids, deps.leaseMs), { maxItems: 64, maxWaitMs: 2 });
+  const records = new Batcher<{ claim: Claim; outcome: AttemptOutcome }, DeliveryState | undefined>((items) => recordAttempts(deps.db, items), { maxItems: 64, maxWaitMs: 2 });
+  const wdeps = { ...deps, record: (claim: Claim, outcome: AttemptOutcome) => records.submit({ claim, outcome }) };
   const requeue = (job: DispatchJob, delayMs: number) =>
     deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
 
@@ -50,7 +55,7 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       await requeue(job, admission.retryInMs); // busy: back on the queue, nothing written
       return;
     }
-    const claim = await claimWithMessage(deps.db, job.deliveryId, deps.leaseMs);
+    const claim = await claims.submit(job.deliveryId);
     if (!claim) {
       if (admission?.ok) admission.release();
       return; // not due, held by another worker, or finished: nothing to do
@@ -70,11 +75,11 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       }
       return;
     }
-    await attempt(deps, claim, admission, log);
+    await attempt(wdeps, claim, admission, log);
   };
 }
 
-async function attempt(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, log: Logger): Promise<void> {
+async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: AttemptOutcome) => Promise<DeliveryState | undefined> }, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, log: Logger): Promise<void> {
   const d = claim.delivery;
   const startedAt = new Date();
   const t0 = performance.now();
@@ -111,7 +116,7 @@ async function attempt(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, admiss
     if (retryInMs === undefined) kind = 'dead';
   }
   const reason = outcome.kind === 'delivered' ? undefined : outcome.reason + (kind === 'dead' && outcome.kind === 'retry' ? ' (retries exhausted)' : '');
-  const state = await recordAttempt(deps.db, claim, { outcome: kind, startedAt, durationMs, statusCode, error: reason, receipt, retryInMs, worker: deps.workerId });
+  const state = await deps.record(claim, { outcome: kind, startedAt, durationMs, statusCode, error: reason, receipt, retryInMs, worker: deps.workerId });
   deps.metrics.attempts.inc({ outcome: kind });
   deps.metrics.attemptSeconds.observe({ outcome: kind }, durationMs / 1000);
   log.info({ outcome: kind, status: statusCode, ms: Math.round(durationMs), error: reason, state: state ?? 'lease-lost' }, 'delivery attempt');

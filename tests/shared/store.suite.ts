@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
 import {
-  claimDelivery, commitMessage, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
+  claimWithMessage, commitMessage, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
 } from '../../src/store/index.js';
 import { sealAll, sealAudit, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
+import { groupCommitter } from '../../src/intake/accept.js';
 
 export function storeSuite(name: string, open: () => Promise<{ database: Database; cleanup: () => Promise<void> }>) {
   describe(`store conformance: ${name}`, () => {
@@ -68,25 +69,35 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       expect(after).toEqual(before);
     });
 
+    it('group-commits concurrent messages, and one bad message does not refuse the others', async () => {
+      const commit = groupCommitter(database.db, { maxItems: 10, maxWaitMs: 20 });
+      const good = [newMessage(['ps.mof']), newMessage(['ps.mot', 'ps.mof'])];
+      const bad = newMessage(['ps.mof', 'ps.mof']);
+      const results = await Promise.allSettled([commit(good[0]), commit(bad), commit(good[1])]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      for (const g of good) expect((await getMessageView(database.db, g.message.id))?.deliveries).toHaveLength(g.deliveries.length);
+      expect(await getMessageView(database.db, bad.message.id)).toBeUndefined();
+    });
+
     it('lets one of many concurrent claims win, and only while due', async () => {
       const m = newMessage(['ps.police.judicial']);
       await commitMessage(database.db, m);
       const id = m.deliveries[0].id;
-      const claims = await Promise.all(Array.from({ length: 8 }, () => claimDelivery(database.db, id, 5_000)));
+      const claims = await Promise.all(Array.from({ length: 8 }, () => claimWithMessage(database.db, id, 5_000)));
       const won = claims.filter(Boolean);
       expect(won).toHaveLength(1);
       expect(won[0]!.delivery.attempts).toBe(1);
-      expect(await claimDelivery(database.db, id, 5_000)).toBeUndefined();
+      expect(await claimWithMessage(database.db, id, 5_000)).toBeUndefined();
     });
 
     it('records an attempt and schedules the retry; a lapsed lease cannot overwrite newer state', async () => {
       const m = newMessage(['ps.police.judicial']);
       await commitMessage(database.db, m);
       const id = m.deliveries[0].id;
-      const first = (await claimDelivery(database.db, id, 5_000))!;
+      const first = (await claimWithMessage(database.db, id, 5_000))!;
       const st = await recordAttempt(database.db, first, { outcome: 'retry', startedAt: new Date(), durationMs: 3, statusCode: 503, error: 'HTTP 503', retryInMs: 0, worker: 'w1' });
       expect(st).toBe('retrying');
-      const second = (await claimDelivery(database.db, id, 5_000))!;
+      const second = (await claimWithMessage(database.db, id, 5_000))!;
       expect(second.delivery.attempts).toBe(2);
       // the first holder reports late: its lease token is gone, so state is untouched
       const stale = await recordAttempt(database.db, first, { outcome: 'dead', startedAt: new Date(), durationMs: 1, statusCode: 400, error: 'late', worker: 'w1' });
@@ -101,7 +112,7 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       const m = newMessage(['ps.police.judicial']);
       await commitMessage(database.db, m);
       const id = m.deliveries[0].id;
-      await claimDelivery(database.db, id, 1); // lease of 1 ms: the worker "died"
+      await claimWithMessage(database.db, id, 1); // lease of 1 ms: the worker "died"
       await new Promise((r) => setTimeout(r, 20));
       expect(await releaseExpiredLeases(database.db)).toContain(id);
       const due = await findDue(database.db, 0, 10_000);
