@@ -14,6 +14,8 @@ interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: numb
 export interface Cost { name: string; selfMs: number; pct: number }
 export interface ProfileSummary {
   file: string;
+  /** when only part of the profile was summarised: its length in ms */
+  windowMs?: number;
   wallMs: number;
   busyMs: number;
   idleMs: number;
@@ -52,7 +54,13 @@ function top(map: Map<string, number>, busy: number, n: number): Cost[] {
   return [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, selfMs: us / 1000, pct: (100 * us) / busy }));
 }
 
-export function summarizeProfile(file: string, n = 25): ProfileSummary {
+/**
+ * A window, in µs before the profile's end (its process's exit): only samples taken inside it
+ * count, e.g. the measured phase without start-up and shutdown.
+ */
+export interface Window { fromEndUs: number; toEndUs: number }
+
+export function summarizeProfile(file: string, n = 25, window?: Window): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((x) => [x.id, x]));
   const parentOf = new Map<number, number>();
@@ -66,7 +74,14 @@ export function summarizeProfile(file: string, n = 25): ProfileSummary {
     return packageOf(where(byId.get(id)!.callFrame.url));
   };
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const from = window ? p.endTime - window.fromEndUs : -Infinity;
+  const to = window ? p.endTime - window.toEndUs : Infinity;
+  let t = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < from || t > to) continue;
+    self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
   const pkgs = new Map<string, number>();
@@ -92,15 +107,15 @@ export function summarizeProfile(file: string, n = 25): ProfileSummary {
   }
   const busy = total - idle;
   return {
-    file, wallMs: (p.endTime - p.startTime) / 1000, busyMs: busy / 1000, idleMs: idle / 1000, gcMs: gc / 1000,
+    file, wallMs: (Math.min(to, p.endTime) - Math.max(from, p.startTime)) / 1000, ...(window ? { windowMs: (window.fromEndUs - window.toEndUs) / 1000 } : {}), busyMs: busy / 1000, idleMs: idle / 1000, gcMs: gc / 1000,
     functions: top(fns, busy, n), files: top(files, busy, n), packages: top(pkgs, busy, n), packagesCharged: top(charged, busy, n),
   };
 }
 
 /** the busiest profile in a directory: the main thread's (tsx's loader thread writes one too) */
-export function mainThreadProfile(dir: string, n = 25): ProfileSummary | undefined {
+export function mainThreadProfile(dir: string, n = 25, window?: Window): ProfileSummary | undefined {
   if (!existsSync(dir)) return undefined;
-  const all = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => summarizeProfile(join(dir, f), n));
+  const all = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => summarizeProfile(join(dir, f), n, window));
   return all.sort((a, b) => b.busyMs - a.busyMs)[0];
 }
 
@@ -108,7 +123,7 @@ export function formatSummary(s: ProfileSummary, n = 15): string {
   const rows = (title: string, list: Cost[]) =>
     [`  ${title}`, ...list.slice(0, n).map((c) => `    ${c.pct.toFixed(1).padStart(5)}%  ${c.selfMs.toFixed(0).padStart(7)} ms  ${c.name}`)].join('\n');
   return [
-    `${s.file}: busy ${s.busyMs.toFixed(0)} ms of ${s.wallMs.toFixed(0)} ms wall (GC ${s.gcMs.toFixed(0)} ms)`,
+    `${s.file}: busy ${s.busyMs.toFixed(0)} ms of ${s.wallMs.toFixed(0)} ms wall${s.windowMs ? ' (the measured phase and its drain only)' : ''} (GC ${s.gcMs.toFixed(0)} ms)`,
     rows('self time by package / src folder, native and node: time charged to the calling package', s.packagesCharged),
     rows('self time by package / src folder', s.packages),
     rows('self time by file', s.files),

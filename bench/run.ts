@@ -18,6 +18,7 @@ import { setupTrust } from './trust-setup.js';
 import { createDatabase, databaseUrl, deleteQueueKeys, dropDatabase, pgSettings, REDIS_URL } from './services.js';
 import { hubConfig, startCeilingSystem, startHubSystem, type System } from './system.js';
 import { runScenario, type ScenarioInput } from './scenario.js';
+import { wallMs } from './stats.js';
 import { probeSignatureCheck } from './probe.js';
 import { hubSource } from './hub-source.js';
 import { killAll } from './processes.js';
@@ -119,11 +120,15 @@ async function main(): Promise<number> {
   log(`hub at ${hub.url}; checks signatures: ${hubChecksSignatures}; receivers verify deliveries: ${verify ? 'on' : 'off'}`);
   const hubResult = await runScenario(scenario('hub', hub));
   await hub.stop();
+  const hubExitedAt = wallMs();
   systems.splice(systems.indexOf(hub), 1);
 
   let profiles: ProfileSummary[] | undefined;
   if (opts.profileDir) {
-    profiles = roles.map((r) => mainThreadProfile(join(opts.profileDir!, `hub-${r}`))).filter((p) => p !== undefined);
+    // only the measured phase and its drain: a profile ends when its process exits
+    const w = hubResult.window;
+    const window = { fromEndUs: (hubExitedAt - w.startedAt) * 1000, toEndUs: (hubExitedAt - w.drainedAt) * 1000 };
+    profiles = roles.map((r) => mainThreadProfile(join(opts.profileDir!, `hub-${r}`), 25, window)).filter((p) => p !== undefined);
     for (const p of profiles) process.stdout.write(formatSummary(p) + '\n\n');
   }
 

@@ -10,7 +10,7 @@ import type { LoadConfig, PhaseResult } from './loadgen.js';
 import { cpuByPid, cpuDelta, peakRssMiB } from './proc-stats.js';
 import { PgWaitSampler, type WaitShare } from './pg-waits.js';
 import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, type DbCounters } from './services.js';
-import { summarize, type Summary } from './stats.js';
+import { summarize, wallMs, type Summary } from './stats.js';
 import type { System } from './system.js';
 
 export interface ReceiverCounts { distinct: number; duplicates: number; signed: number; verified: number; refused: number; lastRefusal: string; receiptsSigned: number }
@@ -28,6 +28,8 @@ export interface ScenarioResult {
   errors: Record<string, number>;
   firstFailure?: string;
   measuredS: number;
+  /** wall-clock ms: start and end of the measured phase, and when the last delivery was awaited */
+  window: { startedAt: number; endedAt: number; drainedAt: number };
   acceptedPerS: number;
   intakeMs: Summary;
   e2eMs: Summary;
@@ -131,6 +133,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000,
       (c, waited) => s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`));
 
+    const drainedAt = wallMs();
     clearInterval(sampler);
     const cpu1 = new Map([...lastSeen, ...cpuByPid(pids())]);
     const pg1 = cpuByPid(await pgPids());
@@ -183,7 +186,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     return {
       name: s.name, kind: system.kind, mode: system.mode,
       sent: m.sent, accepted: m.accepted, failed: m.failed, statuses: m.statuses, errors: m.errors, firstFailure: m.firstFailure,
-      measuredS, acceptedPerS: m.accepted / measuredS,
+      measuredS, window: { startedAt: m.startedAt, endedAt: m.endedAt, drainedAt }, acceptedPerS: m.accepted / measuredS,
       intakeMs: summarize(m.intakeMs), e2eMs: summarize(e2e),
       deliveriesPerS: inWindow / ((m.endedAt - m.startedAt) / 1000),
       sustainedPerS: Math.min(m.accepted / measuredS, inWindow / ((m.endedAt - m.startedAt) / 1000) / s.fanout),
