@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 
-const STUCK_MS = 20_000;
+const STUCK_MS = 300_000;
 
 export interface SweeperOptions {
   db: Db;
