@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 
 const DB = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -46,10 +47,18 @@ if (pgUp && redisUp) {
   console.warn(`\n${bar}\n  SKIPPING tests/integration and tests/e2e: ${missing} cannot be reached.\n  Running only the unit and embedded-mode suites.\n  To run everything, start PostgreSQL and Redis, or point DATABASE_URL and REDIS_URL at them:\n    DATABASE_URL=postgres://user@host:5432/db REDIS_URL=redis://host:6379 npm test\n${bar}\n`);
 }
 
-const status = run('npx', ['vitest', 'run', ...suites, ...extra], {
+const report = '.tmp/vitest-report.json';
+const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...suites, ...extra], {
   WASLA_TEST_SERVICES: pgUp && redisUp ? '1' : '0',
   // the hub under test must not pick up a developer's server settings by accident
   WASLA_LOG_LEVEL: process.env.WASLA_LOG_LEVEL || 'silent',
 });
 if (!(pgUp && redisUp)) console.warn('\nnpm test: reminder — tests/integration and tests/e2e were SKIPPED (services unreachable).');
+// one plain closing line that any CI can read
+try {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+} catch {
+  console.log(`0 passed, 1 failed`);
+}
 process.exit(status);
