@@ -27,6 +27,7 @@ import {
   type PlainRequest,
   type SignatureAlgorithm,
 } from '../../../src/trust/index.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const DAY = 86_400_000;
 const COURT = 'ps.hjc.court.ramallah';
@@ -35,14 +36,6 @@ const POLICE = 'ps.police.ramallah';
 const algFor = (e: EnrolledInstitution): SignatureAlgorithm =>
   e.keyType === 'ed25519' ? 'ed25519' : e.keyType === 'ec-p256' ? 'ecdsa-p256-sha256' : 'rsa-pss-sha512';
 
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 let ca: CaMaterial;
 let court: EnrolledInstitution;

@@ -17,6 +17,7 @@ import {
   type VerifyOptions,
 } from '../../../src/trust/index.js';
 import { testKeys } from './keys.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
 const NOW_S = NOW.getTime() / 1000;
@@ -50,14 +51,6 @@ function resolverFor(alg: SignatureAlgorithm): VerifyOptions['resolveKey'] {
   return (keyid) => (keyid === 'k1' ? { key: testKeys()[alg].pub } : null);
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('RFC 9421 sign and verify round trips', () => {
   it.each(SIGNATURE_ALGORITHMS.map((a) => [a]))('%s', async (alg) => {

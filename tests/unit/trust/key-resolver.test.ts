@@ -12,18 +12,11 @@ import {
   type EnrolledInstitution,
   type PlainRequest,
 } from '../../../src/trust/index.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const ID = 'ps.hjc.court.ramallah';
 const DAY = 86_400_000;
 
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 let ca: CaMaterial;
 let otherCa: CaMaterial;
