@@ -51,7 +51,7 @@ const USAGE = `npm run bench -- [options]
   --no-ceiling         skip the ceiling pipeline
   --ceiling-audit      also run the ceiling with the hub's audit-chain append added (an experiment)
   --profile DIR        CPU-profile the hub processes (node --cpu-prof) and print the top costs
-  --drain-timeout S    how long to wait for every delivery after the load stops (default 20; smoke 10)
+  --drain-timeout S    how long to wait for every delivery after the load stops (default 15; smoke 10)
   --out DIR            where results go (default bench/results)
   --smoke              a few seconds and small counts, for CI`;
 
@@ -100,7 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     ceiling: v['no-ceiling'] !== true,
     ceilingAudit: v['ceiling-audit'] === true,
     profileDir: v.profile,
-    drainTimeoutS: num('drain-timeout', v['drain-timeout'], smoke ? 10 : 20, 1, 600),
+    drainTimeoutS: num('drain-timeout', v['drain-timeout'], smoke ? 10 : 15, 1, 600),
     outDir: v.out ?? 'bench/results',
   };
 }

@@ -58,7 +58,7 @@ async function cleanup(): Promise<void> {
 }
 
 // a watchdog over the whole run: start, warm-up, its drain, the measured phase, the drain, stop
-const perScenarioS = 60 + opts.warmupS + 30 + opts.durationS + opts.drainTimeoutS + 40;
+const perScenarioS = 60 + opts.warmupS + 10 + opts.durationS + opts.drainTimeoutS + 40;
 const budgetS = 30 + perScenarioS * (1 + (opts.ceiling ? 1 : 0) + (opts.ceiling && opts.ceilingAudit ? 1 : 0));
 const watchdog = setTimeout(() => {
   log(`watchdog: the run exceeded ${budgetS} s; stopping everything`);

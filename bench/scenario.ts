@@ -106,7 +106,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     let warmDelivered = true;
     if (s.warmupS > 0) {
       warm = await loadgen.call<PhaseResult>('run', { phase: 'warm-up', messages: s.messages, durationMs: s.warmupS * 1000 }, s.warmupS * 1000 + 60_000);
-      const c = await waitForDeliveries(receivers, warm.deliveriesExpected, Math.min(s.drainTimeoutS, 30) * 1000,
+      const c = await waitForDeliveries(receivers, warm.deliveriesExpected, Math.min(s.drainTimeoutS, 10) * 1000,
         (c) => s.progress(`${s.name} warm-up drain: delivered ${c.distinct}/${warm!.deliveriesExpected}`));
       warmDelivered = c.distinct >= warm.deliveriesExpected;
     }
