@@ -71,7 +71,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_SHUTDOWN_GRACE_MS', default: '15000', meaning: 'on SIGTERM, how long in-flight attempts may take to finish' },
   { name: 'WASLA_QUEUE_NAME', default: 'wasla-deliveries', meaning: 'BullMQ queue name (server mode)' },
   { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
-  { name: 'WASLA_RECIPIENT_CONCURRENCY', default: '16', meaning: 'attempts in flight to one recipient per worker process (half as many more may wait for a slot), so a hanging recipient cannot hold up others' },
+  { name: 'WASLA_RECIPIENT_CONCURRENCY', default: '16', meaning: 'attempts in flight to one recipient per worker process (as many more may wait for a slot), so a hanging recipient cannot hold up others' },
   { name: 'WASLA_BREAKER_FAILURES', default: '5', meaning: 'consecutive failed attempts that pause a recipient (circuit breaker)' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
 ];

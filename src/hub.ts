@@ -121,8 +121,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       checkReceipt: (recipient, req, res) => checkReceipt(resolver, recipient, req, res),
       gate: new RecipientGate({
         maxInFlightPerRecipient: cfg.recipientConcurrency,
-        // a hanging recipient holds at most 1.5 x its cap of the worker's slots
-        maxWaitersPerRecipient: Math.max(1, Math.floor(cfg.recipientConcurrency / 2)),
+        // a hanging recipient holds at most twice its cap of the worker's slots; below that, jobs
+        // wait here for a slot instead of going back to Redis
+        maxWaitersPerRecipient: cfg.recipientConcurrency,
         failureThreshold: cfg.breakerFailures,
         openMs: cfg.breakerOpenMs,
         maxOpenMs: 10 * cfg.breakerOpenMs,

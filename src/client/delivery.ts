@@ -32,13 +32,29 @@ export interface VerifiedDelivery {
   signature: VerifyResult<HubResolvedKey>;
 }
 
+// Parsing the hub and CA certificates costs more than the verification itself; receivers pass the
+// same PEMs on every delivery, so the resolver built from them is kept (a bounded number).
+const resolvers = new Map<string, ReturnType<typeof hubKeyResolver>>();
+function resolverFor(hub: HubKey | readonly HubKey[], caCertPems: VerifyDeliveryOptions['caCertPems']): ReturnType<typeof hubKeyResolver> {
+  const all = [hub, caCertPems].flat(2);
+  if (!all.every((x) => x === undefined || typeof x === 'string')) return hubKeyResolver(hub, caCertPems);
+  const id = JSON.stringify([hub, caCertPems ?? null]);
+  let r = resolvers.get(id);
+  if (!r) {
+    r = hubKeyResolver(hub, caCertPems);
+    if (resolvers.size >= 64) resolvers.delete(resolvers.keys().next().value!);
+    resolvers.set(id, r);
+  }
+  return r;
+}
+
 export async function verifyDelivery(request: RequestLike, hub: HubKey | readonly HubKey[], opts: VerifyDeliveryOptions = {}): Promise<VerifiedDelivery> {
   const body = await readBody(request);
   const message = requestMessage(request);
   const { caCertPems, ...rest } = opts;
   const signature = await verifyMessage(message, {
     ...rest,
-    resolveKey: hubKeyResolver(hub, caCertPems),
+    resolveKey: resolverFor(hub, caCertPems),
     body,
     requiredComponents: DELIVERY_COMPONENTS,
     requiredParams: opts.requiredParams ?? REQUIRED_PARAMS,

@@ -37,14 +37,28 @@ export function isSignatureAlgorithm(s: unknown): s is SignatureAlgorithm {
 /** Accepts a KeyObject, a PEM string, or (for HMAC) raw secret bytes. */
 export type KeyInput = KeyObject | string | Uint8Array;
 
+// Parsing a PEM costs far more than signing with the key (~0.6 ms against ~0.03 ms for ed25519),
+// and callers pass the same PEM on every request: parsed keys are kept, a bounded number of them.
+const parsed = new Map<string, KeyObject>();
+function cachedKey(pem: string, kind: 'private' | 'public', make: (pem: string) => KeyObject): KeyObject {
+  const id = kind + pem;
+  let k = parsed.get(id);
+  if (!k) {
+    k = make(pem);
+    if (parsed.size >= 256) parsed.delete(parsed.keys().next().value!);
+    parsed.set(id, k);
+  }
+  return k;
+}
+
 export function toPrivateKey(key: KeyInput): KeyObject {
-  if (typeof key === 'string') return createPrivateKey(key);
+  if (typeof key === 'string') return cachedKey(key, 'private', createPrivateKey);
   if (key instanceof Uint8Array) return createSecretKey(key);
   return key;
 }
 
 export function toPublicKey(key: KeyInput): KeyObject {
-  if (typeof key === 'string') return createPublicKey(key);
+  if (typeof key === 'string') return cachedKey(key, 'public', createPublicKey);
   if (key instanceof Uint8Array) return createSecretKey(key);
   // a private KeyObject carries its public half; node accepts it for verify, but normalise anyway
   return key.type === 'private' ? createPublicKey(key) : key;
