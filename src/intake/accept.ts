@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { RequestRefusedError, ValidationError, WaslaError } from '../errors.js';
+import { RequestRefusedError, ValidationError } from '../errors.js';
 import type { Contracts, RoutingDecision } from '../routing/types.js';
 import { route } from '../routing/index.js';
 import { uuidv7 } from '../ids.js';
@@ -198,8 +198,4 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
     deps.log.warn({ messageId: id, err: (err as Error).message }, 'could not schedule deliveries now; the sweeper will');
   });
   return { answer, replayed: false };
-}
-
-export function isWaslaError(err: unknown): err is WaslaError {
-  return err instanceof WaslaError;
 }

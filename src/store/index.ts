@@ -8,6 +8,6 @@ export {
   claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countByState,
   type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
-export { getMessage, getMessageView, type MessageRow } from './messages.js';
+export { getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';

@@ -5,7 +5,7 @@ import { attempts, deliveries, messages } from './schema.js';
 
 export type MessageRow = typeof messages.$inferSelect;
 
-export async function getMessage(db: Db, id: string): Promise<MessageRow | undefined> {
+async function getMessage(db: Db, id: string): Promise<MessageRow | undefined> {
   const [m] = await db.select().from(messages).where(eq(messages.id, id)).limit(1);
   return m;
 }
