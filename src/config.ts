@@ -20,7 +20,7 @@ export interface Config {
   role: Role;
   logLevel: string;
   maxBodyBytes: number;
-  /** Accept unsigned requests even when not on loopback. Never in production. */
+  /** Accept unsigned requests naming their sender in Wasla-Sender. Never in production. */
   insecureAllowUnsigned: boolean;
   workerConcurrency: number;
   /** how long a claimed delivery stays in_flight before the sweeper returns it to due */

@@ -1,7 +1,7 @@
 /**
  * Who is calling. An Authenticator turns a request into the institution it speaks for; identity
  * never comes from the message body. The spine ships one that reads `Wasla-Sender` without any
- * proof — allowed only while the hub listens on loopback, or when WASLA_INSECURE_ALLOW_UNSIGNED
+ * proof — used only when WASLA_INSECURE_ALLOW_UNSIGNED
  * says so out loud. Signed requests (RFC 9421) replace it.
  */
 import { AuthenticationError } from '../errors.js';
@@ -9,7 +9,7 @@ import type { Contracts } from '../routing/types.js';
 
 export interface Principal {
   institution: string;
-  /** how it was proven, for the audit log: "unsigned-loopback", or "cert:<serial>" */
+  /** how it was proven, for the audit log: "unsigned-insecure", or "cert:<serial>" */
   credential: string;
 }
 
