@@ -70,6 +70,7 @@ export function loadCatalogue(dir: string, opts: CheckOptions = {}): LoadedCatal
         {
           translators: inspection.translators,
           latest: (t, m) => latest(t, m),
+          has: (t, v) => find(t, v) !== undefined,
           validate: (t, v, d) => {
             const c = find(t, v);
             return c ? run(c, d) : undefined;

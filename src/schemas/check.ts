@@ -159,6 +159,7 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
                 {
                   translators: registry,
                   latest: latestOf,
+                  has: (t, v) => compiled.has(key(t, v)),
                   validate: (t, v, d) => {
                     const s = compiled.get(key(t, v));
                     if (!s) return undefined;

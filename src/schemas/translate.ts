@@ -1,6 +1,7 @@
 /**
- * Chains translators one major at a time. Guarantees: the input is checked against its own
- * version first (a translator is never handed data it was not written for), every step's output is
+ * Chains translators one major at a time. Guarantees: before any translator runs, the input is
+ * checked against its own version (a translator is never handed data it was not written for);
+ * within one major nothing is translated and the data is returned as given; every step's output is
  * checked against the latest minor of that step's major, and the result is reported as that latest
  * minor. A translator producing invalid data is a defect of the hub, raised as a ContractError.
  */
@@ -14,6 +15,7 @@ export interface TranslateDeps {
   /** undefined when the (type, version) is not in the catalogue */
   validate(type: string, version: string, data: unknown): SchemaFault[] | undefined;
   latest(type: string, major: number): SchemaRef | undefined;
+  has(type: string, version: string): boolean;
 }
 
 export function translateChain(
@@ -23,6 +25,18 @@ export function translateChain(
   toMajor: number,
   data: unknown,
 ): { version: string; data: unknown } {
+  const fromMajor = Number(fromVersion.split('.')[0]);
+  if (!Number.isInteger(toMajor) || deps.latest(type, toMajor) === undefined) {
+    throw new ValidationError('unknown-message-version', `the catalogue has no major ${toMajor} of ${type}`);
+  }
+  if (fromMajor === toMajor) {
+    // Nothing to translate: the data goes as it is, so it is not validated again here (intake did,
+    // and the delivery worker would otherwise pay for a second validation on every delivery).
+    if (!deps.has(type, fromVersion)) {
+      throw new ValidationError('unknown-message-version', `the catalogue has no ${type}@${fromVersion}`);
+    }
+    return { version: fromVersion, data };
+  }
   const inputFaults = deps.validate(type, fromVersion, data);
   if (inputFaults === undefined) {
     throw new ValidationError('unknown-message-version', `the catalogue has no ${type}@${fromVersion}`);
@@ -30,11 +44,6 @@ export function translateChain(
   if (inputFaults.length > 0) {
     throw new ValidationError('message-invalid', `the data does not validate against ${type}@${fromVersion}`, inputFaults);
   }
-  const fromMajor = Number(fromVersion.split('.')[0]);
-  if (!Number.isInteger(toMajor) || deps.latest(type, toMajor) === undefined) {
-    throw new ValidationError('unknown-message-version', `the catalogue has no major ${toMajor} of ${type}`);
-  }
-  if (fromMajor === toMajor) return { version: fromVersion, data };
 
   const step = toMajor > fromMajor ? 1 : -1;
   let current = data;

@@ -121,6 +121,7 @@ describe('catalogue.translate', () => {
     const deps = {
       translators: broken,
       latest: (t: string, m: number) => catalogue.latest(t, m),
+      has: (t: string, v: string) => catalogue.has(t, v),
       validate: (t: string, v: string, d: unknown) => (catalogue.has(t, v) ? catalogue.validate(t, v, d) : undefined),
     };
     expect(() => translateChain(deps, 'warrant.issued', '1.0', 2, examples('1.0')[0])).toThrow(ContractError);
