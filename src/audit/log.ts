@@ -34,6 +34,11 @@ export async function sealAudit(db: Db, batch = 5000): Promise<number> {
   return db.transaction(async (tx) => {
     const lock = await tx.execute(sql`select pg_try_advisory_xact_lock(${AUDIT_LOCK}) as ok`);
     if (!((lock as any).rows ?? lock)[0].ok) return 0;
+    // A plain index scan of the unsealed index, in id order: sealing leaves a dead entry in that
+    // index per row, and only a plain scan marks them dead for the next pass to skip (a bitmap
+    // scan, which the planner prefers, visits every one of them again: ~8 ms a pass at 25k rows).
+    await tx.execute(sql`set local enable_bitmapscan = off`);
+    await tx.execute(sql`set local enable_seqscan = off`);
     const pending = await tx.select().from(auditLog).where(isNull(auditLog.seq)).orderBy(asc(auditLog.id)).limit(batch);
     if (pending.length === 0) return 0;
     const [head] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.seq)).orderBy(desc(auditLog.seq)).limit(1);

@@ -37,13 +37,16 @@ const row = (r: Record<string, any>): DeliveryRow => ({
 export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs = 1000): Promise<Array<ClaimWithMessage | undefined>> {
   if (ids.length === 0) return [];
   const tokens = ids.map(() => randomUUID());
-  const input = JSON.stringify(ids.map((id, i) => ({ id, token: tokens[i] })));
+  // id -> token; a delivery named twice keeps the last token, and only that caller holds it
+  const input = JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, tokens[i]])));
+  // The rows are found by primary key (`id = any(array)`): joined to a set-returning function
+  // instead, the planner scanned every due delivery (~9 ms with a backlog of 10k).
   const result = await db.execute(sql`
     with c as (
-      update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = v.token,
+      update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = (${input}::jsonb ->> d.id::text)::uuid,
         lease_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
-      from jsonb_to_recordset(${input}::jsonb) as v(id uuid, token uuid)
-      where d.id = v.id and d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond'
+      where d.id = any(array(select jsonb_object_keys(${input}::jsonb)::uuid))
+        and d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond'
       returning d.*
     )
     select c.*, m.type as m_type, m.version as m_version, m.envelope as m_envelope
@@ -103,7 +106,7 @@ export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcom
         next_attempt_at = case when v.next = 'retrying' then now() + v.retry_ms * interval '1 millisecond' else null end,
         delivered_at = case when v.next = 'delivered' then now() else null end
       from v
-      where d.id = v.id and (d.lease_token = v.token or (v.next = 'delivered' and d.state in ('pending', 'retrying')))
+      where d.id = any(array(select id from v)) and d.id = v.id and (d.lease_token = v.token or (v.next = 'delivered' and d.state in ('pending', 'retrying')))
       returning d.id, d.state),
     t as (
       insert into attempts (delivery_id, number, started_at, duration_ms, status_code, outcome, error, receipt, worker)

@@ -109,7 +109,9 @@ export const auditLog = pgTable('audit_log', {
   prevHash: text('prev_hash'),
   hash: text('hash'),
 }, (t) => [
-  uniqueIndex('audit_log_seq_uq').on(t.seq),
+  // partial: an entry waits unsealed with seq null, and a null in this index would be one more
+  // entry to write on append and to skip on every scan
+  uniqueIndex('audit_log_seq_uq').on(t.seq).where(sql`seq is not null`),
   index('audit_log_unsealed_idx').on(t.id).where(sql`seq is null`),
   index('audit_log_action_idx').on(t.action),
 ]);
