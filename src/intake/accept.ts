@@ -88,19 +88,52 @@ function keyReused(): RequestRefusedError {
   });
 }
 
+/** The earlier answer to this sender's key, when there is one (a repeat), else undefined. */
+async function priorAnswer(deps: IntakeDeps, sender: string, key: string, requestHash: string): Promise<AcceptResult | undefined> {
+  const prior = await findIdempotent(deps.db, sender, key);
+  if (!prior) return undefined;
+  if (prior.requestHash !== requestHash) throw keyReused();
+  return { answer: prior.response as AcceptedMessage, replayed: true };
+}
+
 export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promise<AcceptResult> {
   const requestHash = createHash('sha256').update(input.body).digest('hex');
-  if (input.idempotencyKey !== undefined) {
-    if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-      throw new RequestRefusedError({ code: 'invalid-idempotency-key', status: 400, title: 'Invalid Idempotency-Key', detail: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
-    }
-    const prior = await findIdempotent(deps.db, input.sender, input.idempotencyKey);
-    if (prior) {
-      if (prior.requestHash !== requestHash) throw keyReused();
-      return { answer: prior.response as AcceptedMessage, replayed: true };
-    }
+  const key = input.idempotencyKey;
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new RequestRefusedError({ code: 'invalid-idempotency-key', status: 400, title: 'Invalid Idempotency-Key', detail: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+  }
+  // A repeat is recognised without a lookup first: a new message (the common case) goes straight
+  // to the commit, which stores nothing under a key already taken and says so. Only a refusal or
+  // a taken key costs the lookup — so a repeat gets its first answer even when the catalogue or
+  // the agreements have changed since.
+  let prepared: ReturnType<typeof prepare>;
+  try {
+    prepared = prepare(deps, input, requestHash);
+  } catch (err) {
+    const repeat = key !== undefined ? await priorAnswer(deps, input.sender, key, requestHash) : undefined;
+    if (repeat) return repeat;
+    throw err;
+  }
+  const { commit, answer, rows, env } = prepared;
+  const stored = await committerFor(deps)(commit);
+  if (stored === 'taken') {
+    // An earlier request (on this or another api process) committed the same key: answer as it did.
+    const repeat = await priorAnswer(deps, input.sender, key!, requestHash);
+    if (repeat) return repeat;
+    throw keyReused(); // taken, then purged between the two statements: treat it as reused
   }
 
+  deps.log.info({ messageId: answer.id, sender: input.sender, type: env.type, version: env.version, deliveries: rows.map((r) => r.id) }, 'message accepted');
+  // After the commit: scheduling is a hint. If Redis is away the sweeper dispatches these later.
+  // `fresh`: just committed, so the dispatcher may carry them together with other messages' jobs.
+  deps.dispatcher.dispatch(rows.map((r) => ({ deliveryId: r.id, attempt: 0, recipient: r.recipient, fresh: true }))).catch((err) => {
+    deps.log.warn({ messageId: answer.id, err: (err as Error).message }, 'could not schedule deliveries now; the sweeper will');
+  });
+  return { answer, replayed: false };
+}
+
+/** Parse, validate and route; build the rows to commit. Throws the refusal; stores nothing. */
+function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
   const env = readEnvelope(parseJsonBody(input.body), input.sender);
   const contracts = deps.contracts();
   const { catalogue } = contracts;
@@ -164,7 +197,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
     deliveries: rows.map((r) => ({ id: r.id, recipient: r.recipient, agreement: r.agreement, grant: r.grant, major: r.major, state: 'pending' as const })),
   };
 
-  const stored = await committerFor(deps)({
+  const commit: CommitInput = {
     message: {
       id, sender: input.sender, type: env.type, version: env.version, classification: decision.classification,
       subject: env.subject ?? null, caseRef: env.casereference ?? null, correlationId: env.correlationid ?? null,
@@ -184,18 +217,6 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
         deliveries: rows.map((r) => r.id),
       },
     }],
-  });
-  if (stored === 'taken') {
-    // Another request (on this or another api process) committed the same key first: answer as it did.
-    const prior = await findIdempotent(deps.db, input.sender, input.idempotencyKey!);
-    if (prior && prior.requestHash === requestHash) return { answer: prior.response as AcceptedMessage, replayed: true };
-    throw keyReused();
-  }
-
-  deps.log.info({ messageId: id, sender: input.sender, type: env.type, version: env.version, deliveries: rows.map((r) => r.id) }, 'message accepted');
-  // After the commit: scheduling is a hint. If Redis is away the sweeper dispatches these later.
-  deps.dispatcher.dispatch(rows.map((r) => ({ deliveryId: r.id, attempt: 0, recipient: r.recipient }))).catch((err) => {
-    deps.log.warn({ messageId: id, err: (err as Error).message }, 'could not schedule deliveries now; the sweeper will');
-  });
-  return { answer, replayed: false };
+  };
+  return { commit, answer, rows, env };
 }

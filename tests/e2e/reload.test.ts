@@ -37,6 +37,9 @@ describe('contracts reload (server mode)', () => {
     const a = JSON.parse(readFileSync(file, 'utf8'));
     const before = await post(hub, warrant());
     expect(before.status).toBe(202);
+    const keyed = warrant({ warrantNumber: 'W-RELOAD-KEYED' });
+    const first = await post(hub, keyed, { 'idempotency-key': 'before-suspension' });
+    expect(first.status).toBe(202);
     // the agreement is suspended: its warrant grant removed
     a.grants = a.grants.filter((g: any) => g.id !== 'warrants-to-police');
     writeFileSync(file, JSON.stringify(a));
@@ -45,6 +48,11 @@ describe('contracts reload (server mode)', () => {
     await until(() => hub.contracts() !== old);
     const after = await post(hub, warrant());
     expect(after.status).toBe(403);
+    // a repeat of a message accepted before the change still gets its first answer, stored once
+    const repeat = await post(hub, keyed, { 'idempotency-key': 'before-suspension' });
+    expect(repeat.status).toBe(202);
+    expect(repeat.json).toEqual(first.json);
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
     const reloads = async () => {
       const rows = await hub.database.db.execute(sql`select actor from audit_log where action = 'contracts.reloaded'`);
       return ((rows as any).rows ?? rows).map((r: any) => r.actor) as string[];
