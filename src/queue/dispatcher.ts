@@ -14,6 +14,12 @@ export interface DispatchJob {
   tag?: string;
   /** lets the worker wait for the recipient's slot before it touches the database */
   recipient?: string;
+  /**
+   * Just committed at intake (attempt 0, due now): the dispatcher may carry it in one queue job
+   * with other fresh deliveries. Retries and sweeps are never fresh, so their per-attempt job ids
+   * keep deduplicating them.
+   */
+  fresh?: boolean;
 }
 
 export type DeliveryHandler = (job: DispatchJob) => Promise<void>;

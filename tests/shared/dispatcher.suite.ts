@@ -74,6 +74,42 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
       expect(peak).toBeLessThanOrEqual(3);
     });
 
+    it('hands over fresh deliveries dispatched together once each, within its concurrency', async () => {
+      current = await make();
+      const seen = new Map<string, number>();
+      let running = 0;
+      let peak = 0;
+      await current.dispatcher.start(async (job) => {
+        running++;
+        peak = Math.max(peak, running);
+        seen.set(job.deliveryId, (seen.get(job.deliveryId) ?? 0) + 1);
+        expect(job.attempt).toBe(0);
+        await wait(5);
+        running--;
+      }, 5);
+      const jobs = Array.from({ length: 150 }, (_, i) => ({ deliveryId: id(`f${i}`), attempt: 0, recipient: `r${i % 3}`, fresh: true }));
+      await Promise.all([current.dispatcher.dispatch(jobs.slice(0, 70)), current.dispatcher.dispatch(jobs.slice(70))]);
+      await until(() => seen.size === 150 && running === 0);
+      await wait(100);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      expect(peak).toBeLessThanOrEqual(5);
+    });
+
+    it('on close, lets running fresh deliveries finish', async () => {
+      current = await make();
+      let started = 0;
+      let finished = 0;
+      await current.dispatcher.start(async () => {
+        started++;
+        await wait(300);
+        finished++;
+      }, 4);
+      await current.dispatcher.dispatch([0, 1, 2].map((i) => ({ deliveryId: id(`fc${i}`), attempt: 0, fresh: true })));
+      await until(() => started === 3);
+      await current.dispatcher.close(5000);
+      expect(finished).toBe(3);
+    });
+
     it('on close, lets a running handler finish', async () => {
       current = await make();
       let finished = false;
