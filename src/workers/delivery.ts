@@ -1,6 +1,6 @@
 /**
- * The delivery worker: wait for the recipient's slot, claim one due delivery (with its message, in
- * one round trip), build what its recipient may see (translated to the pinned major, projected to
+ * The delivery worker: take a place in the recipient's line, claim one due delivery (with its
+ * message, in one round trip), wait for the recipient's slot, build what its recipient may see (translated to the pinned major, projected to
  * the granted fields), encode it with the recipient's adapter, sign it, send it, check the receipt
  * and record the attempt. Guarantees: one attempt at a time per delivery (the claim is an atomic
  * conditional UPDATE with a lease); message id and delivery id never change across retries.
@@ -49,29 +49,41 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
     deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
 
   return async function deliver(job: DispatchJob): Promise<void> {
-    // Wait for the recipient's slot before touching the database, when the job says who it is for.
-    let admission: Admission | undefined = job.recipient ? await deps.gate.enter(job.recipient) : undefined;
-    if (admission && !admission.ok && !admission.defer) {
-      await requeue(job, admission.retryInMs); // busy: back on the queue, nothing written
+    // A place in the recipient's line before touching the database, when the job says who it is
+    // for; the slot itself is taken after the claim, so that it covers only the exchange.
+    let place = job.recipient ? deps.gate.reserve(job.recipient) : undefined;
+    if (place && !place.ok && !place.defer) {
+      await requeue(job, place.retryInMs); // busy: back on the queue, nothing written
       return;
     }
-    const claim = await claims.submit(job.deliveryId);
-    if (!claim) {
-      if (admission?.ok) admission.release();
-      return; // not due, held by another worker, or finished: nothing to do
+    let claim: ClaimWithMessage | undefined;
+    try {
+      claim = await claims.submit(job.deliveryId);
+    } finally {
+      if (!claim && place?.ok) place.reservation.cancel();
     }
+    if (!claim) return; // not due, held by another worker, or finished: nothing to do
+    const claimedAt = Date.now();
     const d = claim.delivery;
-    if (d.rateLimit || !admission) {
-      if (admission?.ok) admission.release();
-      admission = await deps.gate.enter(d.recipient, d.rateLimit as RateLimit | null);
+    if (place?.ok && d.recipient !== job.recipient) {
+      place.reservation.cancel(); // a job naming the wrong recipient: queue for the right one
+      place = undefined;
     }
+    place ??= deps.gate.reserve(d.recipient);
+    const admission: Admission = place.ok ? await place.reservation.enter(d.rateLimit as RateLimit | null) : place;
     const log = deps.log.child({ messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts });
-    if (!admission.ok) {
-      // paused recipient (breaker, rate): hand it back without an attempt, due again later
-      if (await deferDelivery(deps.db, claim, admission.retryInMs, admission.reason)) {
+    // A delivery that waited so long for its slot that the attempt could outlive the lease is
+    // handed back due now, rather than risk a second worker claiming it mid-attempt.
+    const lateForLease = admission.ok && Date.now() - claimedAt + deps.attemptTimeoutMs > deps.leaseMs * 0.9;
+    if (!admission.ok || lateForLease) {
+      if (admission.ok) admission.release();
+      const delayMs = admission.ok ? 0 : admission.retryInMs;
+      const reason = admission.ok ? 'waited past its lease for a slot' : admission.reason;
+      // paused recipient (breaker, rate) or busy: hand it back without an attempt, due again later
+      if (await deferDelivery(deps.db, claim, delayMs, reason)) {
         deps.metrics.attempts.inc({ outcome: 'deferred' });
-        log.debug({ reason: admission.reason, retryInMs: admission.retryInMs }, 'delivery deferred');
-        await deps.dispatcher.dispatch([{ deliveryId: d.id, attempt: d.attempts - 1, delayMs: admission.retryInMs, tag: `d${Date.now()}`, recipient: d.recipient }]).catch(() => {});
+        log.debug({ reason, retryInMs: delayMs }, 'delivery deferred');
+        await deps.dispatcher.dispatch([{ deliveryId: d.id, attempt: d.attempts - 1, delayMs, tag: `d${Date.now()}`, recipient: d.recipient }]).catch(() => {});
       }
       return;
     }
@@ -91,6 +103,10 @@ async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: Attemp
     const res = await deps.transport.send(req, deps.attemptTimeoutMs);
     statusCode = res.status;
     outcome = decode(res);
+    // The recipient has answered: its slot is free for the next delivery while the receipt is
+    // checked. Its health is how it answered; a receipt that fails the check is retried but says
+    // nothing about whether the recipient is up.
+    admission.release(outcome.kind !== 'retry');
     if (outcome.kind === 'delivered' && deps.checkReceipt) {
       const rc = await deps.checkReceipt(d.recipient, req, res);
       if (rc.ok) receipt = rc.receipt;
@@ -106,7 +122,8 @@ async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: Attemp
         : { kind: 'retry', reason: `internal: ${(err as Error).message}` };
   }
   const durationMs = performance.now() - t0;
-  // a refusal (4xx) says nothing about the recipient's health; timeouts and 5xx do
+  // (when the exchange itself failed) a refusal (4xx) says nothing about the recipient's health;
+  // timeouts and 5xx do
   admission.release(outcome.kind !== 'retry');
 
   let retryInMs: number | undefined;

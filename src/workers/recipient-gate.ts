@@ -4,10 +4,12 @@
  * to others), the agreement's rate limit (a token bucket), and a circuit breaker — after repeated
  * failures the recipient is paused, then probed by a single attempt before traffic resumes.
  *
- * `enter` waits for a free slot when only a few others wait for that recipient (the normal case at
- * high throughput: no round trip through the database or Redis); beyond that it says "busy" and the
- * job is put back on the queue. A paused recipient's deliveries are deferred in the database, which
- * is not an attempt. State is per worker process.
+ * A delivery takes a place in its recipient's line before the worker claims it (`reserve`), and
+ * waits for a slot after the claim (`Reservation.enter`), so that a slot is held only for the
+ * exchange with the recipient, not for the database round trip. The line is bounded: a recipient
+ * holds at most cap + maxWaiters of a worker's deliveries; beyond that `reserve` says "busy" and
+ * the job goes back on the queue, nothing written. A paused recipient's deliveries are deferred in
+ * the database, which is not an attempt. State is per worker process.
  */
 import type { RateLimit } from '../routing/types.js';
 
@@ -29,8 +31,18 @@ export type Admission =
   /** `defer`: paused (breaker, rate) — defer in the database; otherwise only busy — requeue the job */
   | { ok: false; retryInMs: number; reason: string; defer: boolean };
 
+/** A place in a recipient's line (see `RecipientGate.reserve`). */
+export interface Reservation {
+  /** wait for a slot (the place is given up when this resolves) */
+  enter(rateLimit?: RateLimit | null): Promise<Admission>;
+  /** give the place up without entering (the claim found nothing to do) */
+  cancel(): void;
+}
+
 interface RecipientState {
   inFlight: number;
+  /** places taken in the line and not yet entered or cancelled */
+  reserved: number;
   waiters: Array<() => void>;
   failures: number;
   openUntil: number;
@@ -53,7 +65,7 @@ export class RecipientGate {
   private state(recipient: string): RecipientState {
     let s = this.states.get(recipient);
     if (!s) {
-      s = { inFlight: 0, waiters: [], failures: 0, openUntil: 0, openFor: 0, probing: false, tokens: Number.NaN, refilledAt: this.now() };
+      s = { inFlight: 0, reserved: 0, waiters: [], failures: 0, openUntil: 0, openFor: 0, probing: false, tokens: Number.NaN, refilledAt: this.now() };
       this.states.set(recipient, s);
     }
     return s;
@@ -77,13 +89,52 @@ export class RecipientGate {
     return this.take(s, rateLimit);
   }
 
-  /** Like admit, but waits for a slot when few others wait for this recipient. */
-  async enter(recipient: string, rateLimit?: RateLimit | null): Promise<Admission> {
+  /**
+   * A place in the recipient's line, or "busy" (requeue: nothing written) when the line is full.
+   * A paused recipient still gets a place: its delivery is to be claimed and deferred in the
+   * database, so that sweeps do not keep finding it due.
+   */
+  reserve(recipient: string): { ok: true; reservation: Reservation } | Extract<Admission, { ok: false }> {
     const s = this.state(recipient);
-    if (!this.paused(s) && s.inFlight >= this.o.maxInFlightPerRecipient && s.waiters.length < this.maxWaiters) {
-      await new Promise<void>((resolve) => s.waiters.push(resolve));
+    if (!this.paused(s) && s.inFlight + s.reserved >= this.o.maxInFlightPerRecipient + this.maxWaiters) {
+      return { ok: false, retryInMs: 100 + jitter(200), reason: 'recipient at its concurrency cap', defer: false };
     }
-    return this.admit(recipient, rateLimit);
+    s.reserved += 1;
+    let done = false;
+    const leave = () => {
+      if (done) return false;
+      done = true;
+      s.reserved -= 1;
+      return true;
+    };
+    return {
+      ok: true,
+      reservation: {
+        enter: async (rateLimit) => {
+          if (done) throw new Error('reservation already used');
+          // Woken waiters and newcomers race for a freed slot; a waiter that loses keeps its place
+          // at the head of the line.
+          let woken = false;
+          while (!this.paused(s) && s.inFlight >= this.o.maxInFlightPerRecipient) {
+            await new Promise<void>((resolve) => (woken ? s.waiters.unshift(resolve) : s.waiters.push(resolve)));
+            woken = true;
+          }
+          leave();
+          const admission = this.admit(recipient, rateLimit);
+          // Not taking the slot (paused, rate): pass the wake-up on, or the next waiter would wait
+          // for a release that never comes.
+          if (!admission.ok) s.waiters.shift()?.();
+          return admission;
+        },
+        cancel: () => void leave(),
+      },
+    };
+  }
+
+  /** Take a place and wait for a slot: admitted, or why not. */
+  async enter(recipient: string, rateLimit?: RateLimit | null): Promise<Admission> {
+    const r = this.reserve(recipient);
+    return r.ok ? r.reservation.enter(rateLimit) : r;
   }
 
   private paused(s: RecipientState): Admission | undefined {

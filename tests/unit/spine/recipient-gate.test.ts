@@ -97,3 +97,45 @@ describe('recipient gate: waiting for a slot', () => {
     expect(await g.enter('r')).toMatchObject({ ok: false, defer: true });
   });
 });
+
+describe('recipient gate: places in line', () => {
+  const gate = (cap = 1, waiters = 1) => new RecipientGate({ maxInFlightPerRecipient: cap, maxWaitersPerRecipient: waiters, failureThreshold: 1, openMs: 1000, maxOpenMs: 8000 });
+
+  it('bounds the line at cap + waiters, counting places not yet entered, and frees a cancelled place', () => {
+    const g = gate(1, 1);
+    const a = g.reserve('r');
+    const b = g.reserve('r');
+    expect(a.ok && b.ok).toBe(true);
+    expect(g.reserve('r')).toMatchObject({ ok: false, defer: false });
+    expect(g.reserve('other').ok).toBe(true);
+    if (b.ok) b.reservation.cancel();
+    expect(g.reserve('r').ok).toBe(true);
+  });
+
+  it('lets a place wait for the slot and enter when it is released', async () => {
+    const g = gate(1, 2);
+    const first = await g.enter('r');
+    const place = g.reserve('r');
+    if (!place.ok || !first.ok) throw new Error('expected places');
+    let entered: unknown;
+    const waiting = place.reservation.enter().then((a) => (entered = a));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(entered).toBeUndefined();
+    first.release(true);
+    await waiting;
+    expect(entered).toMatchObject({ ok: true });
+  });
+
+  it('wakes every waiter when the breaker opens, so none waits for a release that never comes', async () => {
+    const g = gate(1, 3);
+    const first = await g.enter('r');
+    if (!first.ok) throw new Error('expected a slot');
+    const places = [g.reserve('r'), g.reserve('r'), g.reserve('r')].map((p) => {
+      if (!p.ok) throw new Error('expected a place');
+      return p.reservation.enter();
+    });
+    first.release(false); // threshold 1: the breaker opens
+    const results = await Promise.all(places);
+    expect(results.every((a) => !a.ok && a.defer)).toBe(true);
+  });
+});
