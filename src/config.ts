@@ -37,6 +37,10 @@ export interface Config {
   breakerFailures: number;
   /** first pause of a failing recipient; doubles per failed probe up to 10x */
   breakerOpenMs: number;
+  /** flow control: due deliveries per recipient above which intake holds its messages (0: off) */
+  intakeBacklogLimit: number;
+  /** flow control: how long a held message waits before 503 */
+  intakeHoldMs: number;
   /** the PKI directory: CA, hub key and certificate, registered certificates, revocations */
   pkiDir: string;
   /** a request signature older than this (its `created`) is refused */
@@ -64,7 +68,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_SIGNATURE_MAX_AGE_S', default: '300', meaning: 'request signatures whose `created` is older are refused; replays are refused within this window' },
   { name: 'WASLA_IDEMPOTENCY_RETENTION_H', default: '24', meaning: 'an Idempotency-Key and its answer are kept at least this many hours' },
   { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: 'how far in the future a signature\'s `created` may lie' },
-  { name: 'WASLA_WORKER_CONCURRENCY', default: '64', meaning: 'deliveries attempted at once per worker process' },
+  { name: 'WASLA_WORKER_CONCURRENCY', default: '64', meaning: 'deliveries a worker process holds at once: being attempted, or claimed and waiting for their recipient\'s slot' },
   { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper' },
   { name: 'WASLA_ATTEMPT_TIMEOUT_MS', default: '10000', meaning: 'an attempt whose receiver has not answered by then is a timeout (retried)' },
   { name: 'WASLA_SWEEP_INTERVAL_MS', default: '5000', meaning: 'how often the sweeper looks for due deliveries no job holds' },
@@ -73,6 +77,8 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
   { name: 'WASLA_RECIPIENT_CONCURRENCY', default: '16', meaning: 'attempts in flight to one recipient per worker process (as many more may wait for a slot), so a hanging recipient cannot hold up others' },
   { name: 'WASLA_BREAKER_FAILURES', default: '5', meaning: 'consecutive failed attempts that pause a recipient (circuit breaker)' },
+  { name: 'WASLA_INTAKE_BACKLOG_LIMIT', default: '2000', meaning: 'flow control: while more deliveries than this are due and untaken for a recipient, intake holds messages routed to it (0: off)' },
+  { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
 ];
 
@@ -147,6 +153,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     recipientConcurrency: int(env, 'WASLA_RECIPIENT_CONCURRENCY', 16, 1, 1024),
     breakerFailures: int(env, 'WASLA_BREAKER_FAILURES', 5, 1, 1000),
     breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
+    intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 2000, 0, 10_000_000),
+    intakeHoldMs: int(env, 'WASLA_INTAKE_HOLD_MS', 2000, 0, 60_000),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

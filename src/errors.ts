@@ -105,6 +105,16 @@ export class UnavailableError extends WaslaError {
   }
 }
 
+/**
+ * 503: deliveries to a recipient of this message are too far behind (flow control). Nothing was
+ * stored; the client may send the same request again after `retryAfterSeconds`.
+ */
+export class BacklogError extends WaslaError {
+  constructor(detail: string, readonly retryAfterSeconds: number, recipients: string[]) {
+    super({ code: 'delivery-backlog', status: 503, title: 'The hub is behind on deliveries; try again shortly', detail, retryable: true, extra: { recipients } });
+  }
+}
+
 /** A contract set (messages, institutions, agreements) that does not hold; stops the start. */
 export class ContractError extends WaslaError {
   constructor(detail: string, faults: Fault[] = [], public readonly file?: string) {

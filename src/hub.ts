@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { openDatabase, countByState, recordCertificates, type Database } from './store/index.js';
+import { openDatabase, countByState, dueBacklog, recordCertificates, type Database } from './store/index.js';
+import { FlowControl } from './intake/flow-control.js';
 import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
@@ -138,6 +139,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let url: string | undefined;
   let accepting = true;
   let replayRedis: import('ioredis').Redis | undefined;
+  let flow: FlowControl | undefined;
   if (runsApi) {
     let replayGuard: ReplayGuard;
     if (cfg.mode === 'server') {
@@ -167,6 +169,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     } else {
       replayGuard = new MemoryReplayGuard({ maxEntries: 1_000_000 });
     }
+    if (cfg.intakeBacklogLimit > 0) {
+      flow = new FlowControl({
+        limit: cfg.intakeBacklogLimit, holdMs: cfg.intakeHoldMs, log, onHeld: () => metrics.intakeHeld.inc(),
+        count: () => dueBacklog(db, cfg.intakeBacklogLimit * 8),
+      });
+      flow.start();
+    }
     const authenticate: Authenticator = opts.authenticate ?? (cfg.insecureAllowUnsigned
       ? unsignedAuthenticator(current, 'unsigned-insecure')
       : signatureAuthenticator({
@@ -178,7 +187,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       maxBodyBytes: cfg.maxBodyBytes,
       db,
       contracts: current,
-      intake: { db, contracts: current, dispatcher, log },
+      intake: { db, contracts: current, dispatcher, log, flow },
       metrics,
       log,
       authenticate,
@@ -244,6 +253,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     stop() {
       return (stopping ??= (async () => {
         accepting = false;
+        flow?.stop(); // held requests go on to be stored (or refused) now
         // 1. stop taking requests; let requests in progress finish
         if (server) {
           const s = server;

@@ -9,6 +9,7 @@ export interface Metrics {
   attemptSeconds: Histogram<'outcome'>;
   deliveriesByState: Gauge<'state'>;
   queueDepth: Gauge;
+  intakeHeld: Counter;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -25,5 +26,6 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     }),
     deliveriesByState: new Gauge({ name: 'wasla_deliveries', help: 'Deliveries by state (sampled from PostgreSQL at scrape)', labelNames: ['state'], registers: [registry] }),
     queueDepth: new Gauge({ name: 'wasla_queue_depth', help: 'Jobs waiting or delayed in the dispatcher', registers: [registry] }),
+    intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
   };
 }

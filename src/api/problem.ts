@@ -4,7 +4,7 @@
  * whose details stay in the log, never in the answer.
  */
 import type { Context } from 'hono';
-import { UnavailableError, WaslaError } from '../errors.js';
+import { BacklogError, UnavailableError, WaslaError } from '../errors.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
@@ -28,7 +28,7 @@ export function toWaslaError(err: unknown): WaslaError | undefined {
 export function problemResponse(c: Context, err: WaslaError): Response {
   const body = JSON.stringify(err.toProblem(c.req.path));
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (err.status === 503) headers['retry-after'] = '5';
+  if (err.status === 503) headers['retry-after'] = String(err instanceof BacklogError ? err.retryAfterSeconds : 5);
   return new Response(body, { status: err.status, headers });
 }
 

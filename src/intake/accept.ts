@@ -15,6 +15,7 @@ import { Batcher } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../envelope.js';
 import { parseJsonBody, readEnvelope } from './envelope.js';
+import type { FlowControl } from './flow-control.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
 
@@ -25,6 +26,8 @@ export interface IntakeDeps {
   log: Logger;
   /** commits one accepted message (default: a group committer over `db`) */
   commit?: Committer;
+  /** holds a message while deliveries to its recipients are too far behind (see flow-control.ts) */
+  flow?: Pick<FlowControl, 'admit'>;
 }
 
 /**
@@ -115,6 +118,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
     throw err;
   }
   const { commit, answer, rows, env } = prepared;
+  if (deps.flow) await deps.flow.admit(rows.map((r) => r.recipient));
   const stored = await committerFor(deps)(commit);
   if (stored === 'taken') {
     // An earlier request (on this or another api process) committed the same key: answer as it did.

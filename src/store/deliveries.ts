@@ -188,3 +188,19 @@ export async function countByState(db: Db): Promise<Record<DeliveryState, number
   for (const r of rows) out[r.state] = Number(r.n);
   return out;
 }
+
+/**
+ * Deliveries due and untaken, per recipient: the backlog intake's flow control watches. Counting
+ * stops at `atMost` rows (through the due index), so a huge backlog costs a bounded scan; past
+ * that the counts are lower bounds.
+ */
+export async function dueBacklog(db: Db, atMost: number): Promise<Map<string, number>> {
+  const result = await db.execute(sql`
+    select recipient, count(*)::int as n from (
+      select recipient from deliveries
+      where state in ('pending', 'retrying') and next_attempt_at <= now()
+      limit ${atMost}) due
+    group by recipient`);
+  const rows = ((result as any).rows ?? result) as Array<{ recipient: string; n: number }>;
+  return new Map(rows.map((r) => [r.recipient, Number(r.n)]));
+}

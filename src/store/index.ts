@@ -5,7 +5,7 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countByState,
+  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countByState, dueBacklog,
   type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
 export { getMessageView, type MessageRow } from './messages.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
 import {
-  claimWithMessage, commitMessage, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
+  claimMany, claimWithMessage, commitMessage, dueBacklog, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
 } from '../../src/store/index.js';
 import { sealAll, sealAudit, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
@@ -88,6 +88,28 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       expect(won).toHaveLength(1);
       expect(won[0]!.delivery.attempts).toBe(1);
       expect(await claimWithMessage(database.db, id, 5_000)).toBeUndefined();
+    });
+
+    it('claims a delivery named twice in one batch once, for the caller whose token came back', async () => {
+      const m = newMessage(['ps.police.judicial', 'ps.mol.family']);
+      await commitMessage(database.db, m);
+      const [a, b] = m.deliveries.map((d) => d.id);
+      const claims = await claimMany(database.db, [a, b, a], 5_000);
+      expect(claims[1]?.delivery.id).toBe(b);
+      expect(claims.filter((c) => c?.delivery.id === a)).toHaveLength(1);
+      expect(claims[1]?.message.type).toBe('warrant.issued');
+    });
+
+    it('counts due, untaken deliveries per recipient (not those deferred or taken)', async () => {
+      const due = newMessage(['backlog.a', 'backlog.b']);
+      const alsoDue = newMessage(['backlog.a']);
+      const later = newMessage(['backlog.b']);
+      later.deliveries[0].nextAttemptAt = new Date(Date.now() + 60_000);
+      for (const m of [due, alsoDue, later]) await commitMessage(database.db, m);
+      await claimWithMessage(database.db, due.deliveries[1].id, 5_000);
+      const backlog = await dueBacklog(database.db, 100_000);
+      expect(backlog.get('backlog.a')).toBe(2);
+      expect(backlog.get('backlog.b')).toBeUndefined();
     });
 
     it('records an attempt and schedules the retry; a lapsed lease cannot overwrite newer state', async () => {

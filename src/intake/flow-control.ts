@@ -1,0 +1,95 @@
+/**
+ * Flow control at intake. A hub that accepts faster than it delivers grows a backlog without bound,
+ * and every message then waits longer for its recipients. While more than `limit` deliveries are
+ * due and untaken for a recipient, a message routed to it is held (its request waits, nothing is
+ * stored yet) until the backlog shrinks, for at most `holdMs`, then refused with 503 and
+ * Retry-After — nothing stored, so the same request can simply be sent again. A sender whose
+ * requests wait for their answers is thereby slowed to the rate deliveries keep up with.
+ *
+ * Only deliveries that are due count: those a paused recipient (breaker, rate limit) has had
+ * deferred do not, so a recipient that is down does not stop intake for it — the hub keeps
+ * storing and forwards later. Counts are polled from PostgreSQL by each api process.
+ */
+import type { Logger } from 'pino';
+import { BacklogError } from '../errors.js';
+
+export interface FlowControlOptions {
+  /** due deliveries per recipient above which its messages are held */
+  limit: number;
+  holdMs: number;
+  pollMs?: number;
+  /** due deliveries per recipient (see store `dueBacklog`) */
+  count: () => Promise<Map<string, number>>;
+  log: Logger;
+  /** called once per message held */
+  onHeld?: () => void;
+}
+
+export class FlowControl {
+  private due = new Map<string, number>();
+  private ticks: Array<() => void> = [];
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  /** messages held so far, and refused after holding (for metrics and tests) */
+  held = 0;
+  refused = 0;
+
+  constructor(private readonly o: FlowControlOptions) {}
+
+  start(): void {
+    const loop = async () => {
+      try {
+        this.due = await this.o.count();
+      } catch (err) {
+        // unknown backlog: hold nothing (intake itself will fail while the database is away)
+        this.due = new Map();
+        this.o.log.warn({ err: (err as Error).message }, 'flow control could not read the backlog');
+      }
+      const woken = this.ticks;
+      this.ticks = [];
+      for (const w of woken) w();
+      if (!this.stopped) {
+        this.timer = setTimeout(loop, this.o.pollMs ?? 250);
+        this.timer.unref();
+      }
+    };
+    void loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const w of this.ticks.splice(0)) w();
+  }
+
+  /** the recipients among these whose backlog is over the limit */
+  behind(recipients: readonly string[]): string[] {
+    return recipients.filter((r) => (this.due.get(r) ?? 0) > this.o.limit);
+  }
+
+  /** Resolves when every recipient is within the limit; throws BacklogError after holdMs. */
+  async admit(recipients: readonly string[]): Promise<void> {
+    let behind = this.behind(recipients);
+    if (behind.length === 0) return;
+    this.held += 1;
+    this.o.onHeld?.();
+    const deadline = Date.now() + this.o.holdMs;
+    while (behind.length > 0 && !this.stopped) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.refused += 1;
+        throw new BacklogError(
+          `deliveries to ${behind.join(', ')} are more than ${this.o.limit} behind; nothing was stored, send the same request again after the Retry-After delay`,
+          1, behind);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.ticks.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      behind = this.behind(recipients);
+    }
+  }
+}
