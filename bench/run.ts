@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions } from './options.js';
 import { Child } from './ipc.js';
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
     hub: hubResult, ceiling: ceilingResult, ceilingAudit, profiles, crashes,
     targets: targets(hubResult, ceilingResult, fanout, opts.durationS),
   };
-  const file = writeReport(join(repo, opts.outDir), report);
+  const file = writeReport(resolve(repo, opts.outDir), report);
   process.stdout.write(markdown(report) + '\n');
   log(`report: ${file} and ${join(opts.outDir, 'latest.md')}`);
   const complete = (r: typeof hubResult | undefined) => r === undefined || (r.accepted > 0 && r.delivered >= r.expected);
