@@ -123,7 +123,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       gate: new RecipientGate({
         maxInFlightPerRecipient: cfg.recipientConcurrency,
         // a hanging recipient holds at most twice its cap of the worker's slots; below that, jobs
-        // wait here for a slot instead of going back to Redis
+        // wait here for a slot, and beyond it they are parked without one (see the gate)
         maxWaitersPerRecipient: cfg.recipientConcurrency,
         failureThreshold: cfg.breakerFailures,
         openMs: cfg.breakerOpenMs,

@@ -19,7 +19,20 @@ export class Semaphore {
     return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Take a permit now, even when none is free: the count goes below zero and later `acquire`s wait
+   * until enough are released. For work that must not queue behind the current holders (they may
+   * be waiting for it) and is bounded by something of its own.
+   */
+  take(): void {
+    this.available -= 1;
+  }
+
   release(): void {
+    if (this.available < 0) {
+      this.available += 1;
+      return;
+    }
     const next = this.waiters.shift();
     if (next) next();
     else this.available += 1;

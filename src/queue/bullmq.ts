@@ -5,7 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { jobId, type DeliveryHandler, type Dispatcher, type DispatchJob } from './dispatcher.js';
+import { jobId, type DeliveryHandler, type Dispatcher, type DispatchJob, type HandlerContext } from './dispatcher.js';
 import { UUID_RE } from '../ids.js';
 import { Semaphore } from '../semaphore.js';
 
@@ -28,8 +28,9 @@ export class BullMqDispatcher implements Dispatcher {
   private pending: Array<{ jobs: DispatchJob[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private pendingCount = 0;
   private flushTimer?: NodeJS.Timeout;
-  /** deliveries started from grouped jobs, whose queue job has already completed */
+  /** deliveries started from grouped jobs or parked ones, whose queue job has already completed */
   private readonly running = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(private readonly opts: BullMqOptions) {
     // Fail fast while Redis is away (one retry per command, and ready() below refuses to queue
@@ -115,15 +116,30 @@ export class BullMqDispatcher implements Dispatcher {
     this.workerConn.on('error', () => {});
     // One budget of `concurrency` deliveries for single jobs and the items of grouped ones alike.
     const slots = new Semaphore(concurrency);
-    const run = async (job: DispatchJob) => {
+    const track = (p: Promise<void>) => {
+      const started: Promise<void> = p.then(() => void this.running.delete(started));
+      this.running.add(started);
+    };
+    const ctx: HandlerContext = {
+      later: (task) => {
+        if (this.closing) return false;
+        // A parked delivery handed a place runs now, even over the budget: the handlers holding
+        // the slots may be waiting for it to move (the recipient's line bounds how many do this).
+        slots.take();
+        track(guarded(task));
+        return true;
+      },
+    };
+    const guarded = async (task: () => Promise<void>) => {
       try {
-        await handler(job);
+        await task();
       } catch {
         // the handler logs its own failures; the sweeper retries
       } finally {
         slots.release();
       }
     };
+    const run = (job: DispatchJob) => guarded(() => handler(job, ctx));
     this.worker = new Worker(this.opts.queueName, async (job) => {
       if (job.name === 'deliver-many') {
         // A grouped job is done once each of its deliveries has a slot and has started, so that a
@@ -134,9 +150,7 @@ export class BullMqDispatcher implements Dispatcher {
         for (const item of items) {
           if (typeof item.deliveryId !== 'string' || !UUID_RE.test(item.deliveryId)) continue;
           await slots.acquire();
-          const started: Promise<void> = run({ deliveryId: item.deliveryId, attempt: 0, recipient: typeof item.recipient === 'string' ? item.recipient : undefined })
-            .then(() => void this.running.delete(started));
-          this.running.add(started);
+          track(run({ deliveryId: item.deliveryId, attempt: 0, recipient: typeof item.recipient === 'string' ? item.recipient : undefined }));
         }
         return;
       }
@@ -159,6 +173,7 @@ export class BullMqDispatcher implements Dispatcher {
   }
 
   async close(graceMs = 10_000): Promise<void> {
+    this.closing = true;
     await this.flush().catch(() => {});
     if (this.worker) {
       const w = this.worker;

@@ -22,7 +22,18 @@ export interface DispatchJob {
   fresh?: boolean;
 }
 
-export type DeliveryHandler = (job: DispatchJob) => Promise<void>;
+/** What a dispatcher offers the handler it runs. */
+export interface HandlerContext {
+  /**
+   * Run `task` in this process once one of the worker's slots is free, outside the queue — for a
+   * job the handler parked in memory rather than send back through the queue. Nothing durable is
+   * lost if this process dies first: the delivery is still due in PostgreSQL and the sweeper
+   * dispatches it. False when the dispatcher is closing: the task will not run.
+   */
+  later(task: () => Promise<void>): boolean;
+}
+
+export type DeliveryHandler = (job: DispatchJob, ctx?: HandlerContext) => Promise<void>;
 
 export interface Dispatcher {
   readonly kind: 'bullmq' | 'in-process';

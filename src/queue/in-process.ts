@@ -3,7 +3,7 @@
  * Nothing here is durable, and nothing needs to be: on start the sweeper finds every due delivery
  * in PostgreSQL (PGlite) and dispatches it again.
  */
-import { jobId, type DeliveryHandler, type Dispatcher, type DispatchJob } from './dispatcher.js';
+import { jobId, type DeliveryHandler, type Dispatcher, type DispatchJob, type HandlerContext } from './dispatcher.js';
 
 export class InProcessDispatcher implements Dispatcher {
   readonly kind = 'in-process' as const;
@@ -11,6 +11,15 @@ export class InProcessDispatcher implements Dispatcher {
   private concurrency = 1;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly ready: DispatchJob[] = [];
+  private readonly ctx: HandlerContext = {
+    // A parked delivery handed a place runs now, even over the concurrency: the handlers running
+    // may be waiting for it to move (the recipient's line bounds how many do this).
+    later: (task) => {
+      if (this.closed) return false;
+      this.run(task, undefined);
+      return true;
+    },
+  };
   private readonly queued = new Set<string>();
   private running = 0;
   private closed = false;
@@ -49,16 +58,21 @@ export class InProcessDispatcher implements Dispatcher {
   private pump(): void {
     while (!this.closed && this.handler && this.running < this.concurrency && this.ready.length > 0) {
       const job = this.ready.shift()!;
-      this.running += 1;
-      this.handler(job)
-        .catch(() => {}) // the handler logs its own failures; the sweeper retries
-        .finally(() => {
-          this.queued.delete(jobId(job));
-          this.running -= 1;
-          if (this.running === 0 && this.idle) this.idle();
-          this.pump();
-        });
+      const handler = this.handler;
+      this.run(() => handler(job, this.ctx), job);
     }
+  }
+
+  private run(task: () => Promise<void>, job: DispatchJob | undefined): void {
+    this.running += 1;
+    task()
+      .catch(() => {}) // the handler logs its own failures; the sweeper retries
+      .finally(() => {
+        if (job) this.queued.delete(jobId(job));
+        this.running -= 1;
+        if (this.running === 0 && this.idle) this.idle();
+        this.pump();
+      });
   }
 
   async close(graceMs = 10_000): Promise<void> {

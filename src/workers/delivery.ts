@@ -1,8 +1,9 @@
 /**
- * The delivery worker: take a place in the recipient's line, claim one due delivery (with its
- * message, in one round trip), wait for the recipient's slot, build what its recipient may see (translated to the pinned major, projected to
- * the granted fields), encode it with the recipient's adapter, sign it, send it, check the receipt
- * and record the attempt. Guarantees: one attempt at a time per delivery (the claim is an atomic
+ * The delivery worker: take a place in the recipient's line (or, while the line is full, wait in
+ * memory for one without holding a worker slot), claim one due delivery (with its message, in one
+ * round trip), wait for the recipient's slot, build what its recipient may see (translated to the
+ * pinned major, projected to the granted fields), encode it with the recipient's adapter, sign it,
+ * send it, check the receipt and record the attempt. Guarantees: one attempt at a time per delivery (the claim is an atomic
  * conditional UPDATE with a lease); message id and delivery id never change across retries.
  */
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import type { Contracts, RateLimit, RetryPolicy } from '../routing/types.js';
 import { project } from '../routing/index.js';
 import { claimMany, deferDelivery, recordAttempts, type AttemptOutcome, type Claim, type ClaimWithMessage, type Db, type DeliveryState } from '../store/index.js';
 import { Batcher } from '../batcher.js';
-import type { Dispatcher, DispatchJob } from '../queue/index.js';
+import type { Dispatcher, DispatchJob, HandlerContext } from '../queue/index.js';
 import type { Metrics } from '../metrics.js';
 import { nextDelayMs } from './retry-policy.js';
 import { schemaUri } from '../envelope.js';
@@ -48,14 +49,28 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
   const requeue = (job: DispatchJob, delayMs: number) =>
     deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
 
-  return async function deliver(job: DispatchJob): Promise<void> {
+  type Place = ReturnType<RecipientGate['reserve']>;
+
+  async function deliver(job: DispatchJob, ctx?: HandlerContext): Promise<void> {
     // A place in the recipient's line before touching the database, when the job says who it is
     // for; the slot itself is taken after the claim, so that it covers only the exchange.
-    let place = job.recipient ? deps.gate.reserve(job.recipient) : undefined;
+    const place = job.recipient ? deps.gate.reserve(job.recipient) : undefined;
     if (place && !place.ok && !place.defer) {
-      await requeue(job, place.retryInMs); // busy: back on the queue, nothing written
+      // Busy: wait in memory for a place without holding a worker slot (the dispatcher runs the
+      // job again when the gate hands it one; see the gate for when it waits for room to park);
+      // where that cannot be, back on the queue. Nothing is written either way.
+      const recipient = job.recipient!;
+      const parked = ctx !== undefined && await deps.gate.park(recipient, (reservation) => {
+        if (!ctx.later(() => proceed(job, { ok: true, reservation }))) reservation.cancel();
+      });
+      if (!parked) await requeue(job, place.retryInMs);
       return;
     }
+    await proceed(job, place);
+  }
+
+  async function proceed(job: DispatchJob, firstPlace: Place | undefined): Promise<void> {
+    let place = firstPlace;
     let claim: ClaimWithMessage | undefined;
     try {
       claim = await claims.submit(job.deliveryId);
@@ -88,7 +103,9 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       return;
     }
     await attempt(wdeps, claim, admission, log);
-  };
+  }
+
+  return deliver;
 }
 
 async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: AttemptOutcome) => Promise<DeliveryState | undefined> }, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, log: Logger): Promise<void> {

@@ -7,9 +7,15 @@
  * A delivery takes a place in its recipient's line before the worker claims it (`reserve`), and
  * waits for a slot after the claim (`Reservation.enter`), so that a slot is held only for the
  * exchange with the recipient, not for the database round trip. The line is bounded: a recipient
- * holds at most cap + maxWaiters of a worker's deliveries; beyond that `reserve` says "busy" and
- * the job goes back on the queue, nothing written. A paused recipient's deliveries are deferred in
- * the database, which is not an attempt. State is per worker process.
+ * holds at most cap + maxWaiters of a worker's deliveries; beyond that `reserve` says "busy". A busy
+ * job may then be parked (`park`): it waits in memory, holding none of the worker's slots, and is
+ * handed a place as soon as one frees — a recipient that gets most of the traffic keeps its line
+ * full without sending jobs back through the queue, and a hanging one still holds only its line.
+ * When maxParked are parked already, a job for a recipient that is answering waits for room (for
+ * at most parkWaitMs, holding its worker slot: the worker then stops taking more jobs from the
+ * queue than it can deliver, rather than cycle them through it); a job for a recipient that has
+ * stopped answering, or that waited its time, goes back on the queue, nothing written. A paused recipient's deliveries are deferred in the database, which is not an
+ * attempt. State is per worker process.
  */
 import type { RateLimit } from '../routing/types.js';
 
@@ -17,6 +23,10 @@ export interface GateOptions {
   maxInFlightPerRecipient: number;
   /** handlers allowed to wait for a slot of one recipient (default: the cap) */
   maxWaitersPerRecipient?: number;
+  /** busy jobs parked in memory for one recipient (default: 4 × (cap + maxWaiters)) */
+  maxParkedPerRecipient?: number;
+  /** how long a job may wait for room to park, while its recipient keeps answering (default 1000) */
+  parkWaitMs?: number;
   /** consecutive failures that open the breaker */
   failureThreshold: number;
   /** first pause; doubles on each failed probe up to maxOpenMs */
@@ -44,6 +54,13 @@ interface RecipientState {
   /** places taken in the line and not yet entered or cancelled */
   reserved: number;
   waiters: Array<() => void>;
+  /** busy jobs waiting, without a worker slot, to be handed a place */
+  parked: Array<(place: Reservation) => void>;
+  /** jobs waiting for room among the parked */
+  roomWaiters: Array<{ wake: (place: Reservation) => void; admitted: (parked: boolean) => void; timer: NodeJS.Timeout }>;
+  unparkQueued: boolean;
+  /** when an attempt last ended: a recipient that answers is worth waiting for */
+  lastDoneAt: number;
   failures: number;
   openUntil: number;
   openFor: number;
@@ -56,16 +73,18 @@ export class RecipientGate {
   private readonly states = new Map<string, RecipientState>();
   private readonly now: () => number;
   private readonly maxWaiters: number;
+  private readonly maxParked: number;
 
   constructor(private readonly o: GateOptions) {
     this.now = o.now ?? Date.now;
     this.maxWaiters = o.maxWaitersPerRecipient ?? o.maxInFlightPerRecipient;
+    this.maxParked = o.maxParkedPerRecipient ?? 4 * (o.maxInFlightPerRecipient + this.maxWaiters);
   }
 
   private state(recipient: string): RecipientState {
     let s = this.states.get(recipient);
     if (!s) {
-      s = { inFlight: 0, reserved: 0, waiters: [], failures: 0, openUntil: 0, openFor: 0, probing: false, tokens: Number.NaN, refilledAt: this.now() };
+      s = { inFlight: 0, reserved: 0, waiters: [], parked: [], roomWaiters: [], unparkQueued: false, lastDoneAt: this.now(), failures: 0, openUntil: 0, openFor: 0, probing: false, tokens: Number.NaN, refilledAt: this.now() };
       this.states.set(recipient, s);
     }
     return s;
@@ -86,7 +105,7 @@ export class RecipientGate {
     if (s.inFlight >= this.o.maxInFlightPerRecipient) {
       return { ok: false, retryInMs: 100 + jitter(200), reason: 'recipient at its concurrency cap', defer: false };
     }
-    return this.take(s, rateLimit);
+    return this.take(recipient, s, rateLimit);
   }
 
   /**
@@ -96,38 +115,97 @@ export class RecipientGate {
    */
   reserve(recipient: string): { ok: true; reservation: Reservation } | Extract<Admission, { ok: false }> {
     const s = this.state(recipient);
-    if (!this.paused(s) && s.inFlight + s.reserved >= this.o.maxInFlightPerRecipient + this.maxWaiters) {
+    if (!this.paused(s) && (s.parked.length > 0 || !this.placeFree(s))) {
       return { ok: false, retryInMs: 100 + jitter(200), reason: 'recipient at its concurrency cap', defer: false };
     }
+    return { ok: true, reservation: this.place(recipient, s) };
+  }
+
+  /**
+   * Park a job that `reserve` found busy: `wake` is called with a place in the line as soon as one
+   * frees (or the recipient is paused), in arrival order. Resolves true once parked; false — then
+   * requeue — when maxParked are parked and the recipient has not answered for a second, or no room
+   * was made within parkWaitMs.
+   */
+  park(recipient: string, wake: (place: Reservation) => void): Promise<boolean> {
+    const s = this.state(recipient);
+    if (s.parked.length < this.maxParked) {
+      s.parked.push(wake);
+      this.queueUnpark(recipient, s);
+      return Promise.resolve(true);
+    }
+    if (this.now() - s.lastDoneAt > 1000) return Promise.resolve(false);
+    return new Promise<boolean>((admitted) => {
+      const waiter = {
+        wake, admitted,
+        timer: setTimeout(() => {
+          s.roomWaiters.splice(s.roomWaiters.indexOf(waiter), 1);
+          admitted(false);
+        }, this.o.parkWaitMs ?? 1000),
+      };
+      waiter.timer.unref?.();
+      s.roomWaiters.push(waiter);
+    });
+  }
+
+  /** jobs parked for a recipient (for metrics and tests) */
+  parkedFor(recipient: string): number {
+    return this.states.get(recipient)?.parked.length ?? 0;
+  }
+
+  private placeFree(s: RecipientState): boolean {
+    return s.inFlight + s.reserved < this.o.maxInFlightPerRecipient + this.maxWaiters;
+  }
+
+  /** Hand freed places to parked jobs, once the current turn of the event loop has settled. */
+  private queueUnpark(recipient: string, s: RecipientState): void {
+    if (s.unparkQueued || s.parked.length === 0) return;
+    s.unparkQueued = true;
+    queueMicrotask(() => {
+      s.unparkQueued = false;
+      const woken: Array<[(place: Reservation) => void, Reservation]> = [];
+      for (;;) {
+        while (s.roomWaiters.length > 0 && s.parked.length < this.maxParked) {
+          const w = s.roomWaiters.shift()!;
+          clearTimeout(w.timer);
+          s.parked.push(w.wake);
+          w.admitted(true);
+        }
+        if (s.parked.length === 0 || !(this.paused(s) || this.placeFree(s))) break;
+        woken.push([s.parked.shift()!, this.place(recipient, s)]);
+      }
+      for (const [wake, place] of woken) wake(place);
+    });
+  }
+
+  private place(recipient: string, s: RecipientState): Reservation {
     s.reserved += 1;
     let done = false;
     const leave = () => {
       if (done) return false;
       done = true;
       s.reserved -= 1;
+      this.queueUnpark(recipient, s);
       return true;
     };
     return {
-      ok: true,
-      reservation: {
-        enter: async (rateLimit) => {
-          if (done) throw new Error('reservation already used');
-          // Woken waiters and newcomers race for a freed slot; a waiter that loses keeps its place
-          // at the head of the line.
-          let woken = false;
-          while (!this.paused(s) && s.inFlight >= this.o.maxInFlightPerRecipient) {
-            await new Promise<void>((resolve) => (woken ? s.waiters.unshift(resolve) : s.waiters.push(resolve)));
-            woken = true;
-          }
-          leave();
-          const admission = this.admit(recipient, rateLimit);
-          // Not taking the slot (paused, rate): pass the wake-up on, or the next waiter would wait
-          // for a release that never comes.
-          if (!admission.ok) s.waiters.shift()?.();
-          return admission;
-        },
-        cancel: () => void leave(),
+      enter: async (rateLimit) => {
+        if (done) throw new Error('reservation already used');
+        // Woken waiters and newcomers race for a freed slot; a waiter that loses keeps its place
+        // at the head of the line.
+        let woken = false;
+        while (!this.paused(s) && s.inFlight >= this.o.maxInFlightPerRecipient) {
+          await new Promise<void>((resolve) => (woken ? s.waiters.unshift(resolve) : s.waiters.push(resolve)));
+          woken = true;
+        }
+        leave();
+        const admission = this.admit(recipient, rateLimit);
+        // Not taking the slot (paused, rate): pass the wake-up on, or the next waiter would wait
+        // for a release that never comes.
+        if (!admission.ok) s.waiters.shift()?.();
+        return admission;
       },
+      cancel: () => void leave(),
     };
   }
 
@@ -145,7 +223,7 @@ export class RecipientGate {
     return undefined;
   }
 
-  private take(s: RecipientState, rateLimit?: RateLimit | null): Admission {
+  private take(recipient: string, s: RecipientState, rateLimit?: RateLimit | null): Admission {
     const now = this.now();
     if (rateLimit) {
       if (Number.isNaN(s.tokens)) s.tokens = rateLimit.burst;
@@ -167,8 +245,11 @@ export class RecipientGate {
         if (released) return;
         released = true;
         s.inFlight -= 1;
+        s.lastDoneAt = this.now();
         if (probe) s.probing = false;
         s.waiters.shift()?.();
+        // a place is free, or the breaker is about to open: parked jobs may go on (after this turn)
+        this.queueUnpark(recipient, s);
         if (success === undefined) return;
         if (success) {
           s.failures = 0;

@@ -1,6 +1,6 @@
 /** One conformance suite for the dispatcher port: in-process (embedded) and BullMQ (server). */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Dispatcher } from '../../src/queue/index.js';
+import type { Dispatcher, HandlerContext } from '../../src/queue/index.js';
 import { uuidv7 } from '../../src/ids.js';
 
 // delivery ids are UUIDs: a dispatcher may drop a job that names none
@@ -93,6 +93,35 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
       await wait(100);
       expect([...seen.values()].every((n) => n === 1)).toBe(true);
       expect(peak).toBeLessThanOrEqual(5);
+    });
+
+    it('runs a task handed back for later at once, even while every slot is held by one waiting for it, and none once closing', async () => {
+      current = await make();
+      const ran: string[] = [];
+      let ctx: HandlerContext | undefined;
+      // one slot: each handler hands a task back, as a handler parking a busy delivery does, and
+      // then waits for it — as a handler waiting for room among the parked waits for them to move
+      await current.dispatcher.start(async (job, c) => {
+        ctx = c;
+        const name = label(job.deliveryId);
+        let done!: () => void;
+        const taskRan = new Promise<void>((r) => (done = r));
+        expect(c?.later(async () => {
+          await wait(10);
+          ran.push(`${name}-later`);
+          done();
+        })).toBe(true);
+        await taskRan;
+        ran.push(name);
+      }, 1);
+      await current.dispatcher.dispatch([{ deliveryId: id('l1'), attempt: 0 }, { deliveryId: id('l2'), attempt: 0, fresh: true }]);
+      await until(() => ran.length === 4);
+      expect([...ran].sort()).toEqual(['l1', 'l1-later', 'l2', 'l2-later']);
+      for (const n of ['l1', 'l2']) expect(ran.indexOf(`${n}-later`)).toBeLessThan(ran.indexOf(n));
+      await current.dispatcher.close(1000);
+      expect(ctx?.later(async () => void ran.push('after-close'))).toBe(false);
+      await wait(50);
+      expect(ran).not.toContain('after-close');
     });
 
     it('on close, lets running fresh deliveries finish', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecipientGate } from '../../../src/workers/recipient-gate.js';
+import { RecipientGate, type Reservation } from '../../../src/workers/recipient-gate.js';
 
 function gate(now: { t: number }, over = {}) {
   return new RecipientGate({ maxInFlightPerRecipient: 2, failureThreshold: 3, openMs: 1000, maxOpenMs: 8000, now: () => now.t, ...over });
@@ -137,5 +137,91 @@ describe('recipient gate: places in line', () => {
     first.release(false); // threshold 1: the breaker opens
     const results = await Promise.all(places);
     expect(results.every((a) => !a.ok && a.defer)).toBe(true);
+  });
+});
+
+describe('recipient gate: parked jobs', () => {
+  const gate = (o: Partial<{ cap: number; waiters: number; parked: number; failures: number; parkWaitMs: number; now: () => number }> = {}) => new RecipientGate({
+    maxInFlightPerRecipient: o.cap ?? 1, maxWaitersPerRecipient: o.waiters ?? 1, maxParkedPerRecipient: o.parked, parkWaitMs: o.parkWaitMs,
+    failureThreshold: o.failures ?? 1, openMs: 1000, maxOpenMs: 8000, now: o.now,
+  });
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('hands a parked job a place when one frees, in arrival order, and keeps newcomers behind it', async () => {
+    const g = gate({ cap: 1, waiters: 0 });
+    const first = g.reserve('r');
+    if (!first.ok) throw new Error('expected a place');
+    expect(g.reserve('r').ok).toBe(false);
+    const woken: Array<[string, Reservation]> = [];
+    expect(await g.park('r', (p) => woken.push(['a', p]))).toBe(true);
+    expect(await g.park('r', (p) => woken.push(['b', p]))).toBe(true);
+    expect(g.parkedFor('r')).toBe(2);
+    await tick();
+    expect(woken).toEqual([]);
+    const slot = await first.reservation.enter();
+    if (!slot.ok) throw new Error('expected the slot');
+    // the line is free again only when the slot is released
+    await tick();
+    expect(woken).toEqual([]);
+    slot.release(true);
+    await tick();
+    expect(woken.map(([n]) => n)).toEqual(['a']);
+    // while b is parked, a newcomer is busy even when a place frees, so b is not overtaken
+    woken[0][1].cancel();
+    expect(g.reserve('r').ok).toBe(false);
+    await tick();
+    expect(woken.map(([n]) => n)).toEqual(['a', 'b']);
+    expect(g.parkedFor('r')).toBe(0);
+    const b = await woken[1][1].enter();
+    expect(b.ok).toBe(true);
+  });
+
+  it('with maxParked parked, lets a job for an answering recipient wait for room, and parks it when room is made', async () => {
+    const g = gate({ cap: 1, waiters: 0, parked: 1, parkWaitMs: 5000 });
+    const first = await g.enter('r');
+    if (!first.ok) throw new Error('expected the slot');
+    const woken: string[] = [];
+    expect(await g.park('r', () => woken.push('a'))).toBe(true);
+    let b: boolean | undefined;
+    const waiting = g.park('r', () => woken.push('b')).then((v) => (b = v));
+    await tick();
+    expect(b).toBeUndefined(); // waiting for room, not refused
+    expect(g.reserve('other').ok).toBe(true); // other recipients are not held up
+    first.release(true); // a's turn: room for b
+    await waiting;
+    expect(b).toBe(true);
+    expect(woken).toEqual(['a']);
+    expect(g.parkedFor('r')).toBe(1);
+  });
+
+  it('sends a job back (false) when room is not made within parkWaitMs', async () => {
+    const g = gate({ cap: 1, waiters: 0, parked: 1, parkWaitMs: 30 });
+    expect(g.reserve('r').ok).toBe(true);
+    expect(await g.park('r', () => {})).toBe(true);
+    const t0 = Date.now();
+    expect(await g.park('r', () => {})).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    expect(g.parkedFor('r')).toBe(1);
+  });
+
+  it('sends a job back at once when the parked are full and the recipient has not answered for a second', async () => {
+    const now = { t: 0 };
+    const g = gate({ cap: 1, waiters: 0, parked: 1, parkWaitMs: 60_000, now: () => now.t });
+    expect(g.reserve('r').ok).toBe(true); // an attempt that hangs
+    expect(await g.park('r', () => {})).toBe(true);
+    now.t = 1500;
+    expect(await g.park('r', () => {})).toBe(false);
+  });
+
+  it('hands every parked job a place when the breaker opens, and those places are deferred', async () => {
+    const g = gate({ cap: 1, waiters: 0, parked: 8, failures: 1 });
+    const first = await g.enter('r');
+    if (!first.ok) throw new Error('expected the slot');
+    const woken: Reservation[] = [];
+    for (let i = 0; i < 5; i++) expect(await g.park('r', (p) => woken.push(p))).toBe(true);
+    first.release(false); // the breaker opens
+    await tick();
+    expect(woken).toHaveLength(5);
+    for (const p of woken) expect(await p.enter()).toMatchObject({ ok: false, defer: true });
   });
 });

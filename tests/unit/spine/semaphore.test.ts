@@ -23,6 +23,24 @@ describe('Semaphore', () => {
     expect(s.free).toBe(2);
   });
 
+  it('lets `take` go over the limit at once, and lets waiters in only when the count is back above zero', async () => {
+    const s = new Semaphore(1);
+    await s.acquire();
+    s.take();
+    expect(s.free).toBe(-1);
+    let waiterIn = false;
+    const w = s.acquire().then(() => (waiterIn = true));
+    s.release(); // the taken permit comes back: still none free
+    await Promise.resolve();
+    expect(waiterIn).toBe(false);
+    expect(s.free).toBe(0);
+    s.release();
+    await w;
+    expect(waiterIn).toBe(true);
+    s.release();
+    expect(s.free).toBe(1);
+  });
+
   it('refuses a semaphore without permits', () => {
     expect(() => new Semaphore(0)).toThrow(RangeError);
   });

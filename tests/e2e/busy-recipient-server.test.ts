@@ -1,0 +1,3 @@
+import { busyRecipientSuite } from '../shared/busy-recipient.suite.js';
+
+busyRecipientSuite('server');
