@@ -40,6 +40,24 @@ export function isolationSuite(mode: Mode) {
       expect(police.arrivals.length).toBeLessThanOrEqual(2);
     });
 
+    it('keeps delivering to others when more deliveries wait for a hanging recipient than its line and the parked hold', async () => {
+      henv = await makeHubEnv(mode);
+      const police = await startReceiver(() => 'hang');
+      const ministries = await startReceiver();
+      receivers.push(police, ministries);
+      // police: one attempting, one waiting, four parked (the default four lines' worth); 12 sent
+      hub = await startTestHub(henv, { WASLA_ATTEMPT_TIMEOUT_MS: '15000', WASLA_LEASE_MS: '30000', WASLA_WORKER_CONCURRENCY: '4', WASLA_RECIPIENT_CONCURRENCY: '1' }, {
+        contractsEnv: { ...process.env, ...endpointEnv(ministries.url, { 'ps.police.judicial': police.url }) },
+      });
+      for (let i = 0; i < 12; i++) expect((await post(hub, warrant({ warrantNumber: `W-OVER-${i}` }))).status).toBe(202);
+      const contested = envelope('traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0'));
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await post(hub, contested)).json.id);
+      for (const id of ids) await waitForStates(hub, id, ['delivered']);
+      expect(ministries.applied.size).toBe(10);
+      expect(police.arrivals.length).toBeLessThanOrEqual(1);
+    });
+
     it('pauses a failing recipient, probes it, and resumes when it recovers', async () => {
       henv = await makeHubEnv(mode);
       let healthy = false;
