@@ -68,7 +68,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_SIGNATURE_MAX_AGE_S', default: '300', meaning: 'request signatures whose `created` is older are refused; replays are refused within this window' },
   { name: 'WASLA_IDEMPOTENCY_RETENTION_H', default: '24', meaning: 'an Idempotency-Key and its answer are kept at least this many hours' },
   { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: 'how far in the future a signature\'s `created` may lie' },
-  { name: 'WASLA_WORKER_CONCURRENCY', default: '64', meaning: 'deliveries a worker process holds at once: being attempted, or claimed and waiting for their recipient\'s slot' },
+  { name: 'WASLA_WORKER_CONCURRENCY', default: '64', meaning: 'deliveries a worker process works on at once: being attempted, or claimed and waiting for their recipient\'s slot (deliveries parked while their recipient\'s line is full hold none)' },
   { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper' },
   { name: 'WASLA_ATTEMPT_TIMEOUT_MS', default: '10000', meaning: 'an attempt whose receiver has not answered by then is a timeout (retried)' },
   { name: 'WASLA_SWEEP_INTERVAL_MS', default: '5000', meaning: 'how often the sweeper looks for due deliveries no job holds' },

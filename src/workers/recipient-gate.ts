@@ -14,10 +14,14 @@
  * When maxParked are parked already, a job for a recipient that is answering waits for room (for
  * at most parkWaitMs, holding its worker slot: the worker then stops taking more jobs from the
  * queue than it can deliver, rather than cycle them through it); a job for a recipient that has
- * stopped answering, or that waited its time, goes back on the queue, nothing written. A paused recipient's deliveries are deferred in the database, which is not an
- * attempt. State is per worker process.
+ * stopped answering, or that waited its time, goes back on the queue, nothing written. A paused
+ * recipient's deliveries are deferred in the database, which is not an attempt. State is per
+ * worker process.
  */
 import type { RateLimit } from '../routing/types.js';
+
+/** a recipient whose last attempt ended longer ago than this is not worth waiting for room for */
+const ANSWERING_WITHIN_MS = 1000;
 
 export interface GateOptions {
   maxInFlightPerRecipient: number;
@@ -134,7 +138,7 @@ export class RecipientGate {
       this.queueUnpark(recipient, s);
       return Promise.resolve(true);
     }
-    if (this.now() - s.lastDoneAt > 1000) return Promise.resolve(false);
+    if (this.now() - s.lastDoneAt > ANSWERING_WITHIN_MS) return Promise.resolve(false);
     return new Promise<boolean>((admitted) => {
       const waiter = {
         wake, admitted,
@@ -148,7 +152,7 @@ export class RecipientGate {
     });
   }
 
-  /** jobs parked for a recipient (for metrics and tests) */
+  /** jobs parked for a recipient (tests and diagnostics) */
   parkedFor(recipient: string): number {
     return this.states.get(recipient)?.parked.length ?? 0;
   }

@@ -57,5 +57,30 @@ export function busyRecipientSuite(mode: Mode) {
       expect(requeued).toEqual([]);
       expect(receiver.rejected).toEqual([]);
     });
+
+    it('loses nothing parked when the worker stops: the next hub delivers it from the database', async () => {
+      const env2 = await makeHubEnv(mode);
+      const hanging = await startReceiver(() => 'hang');
+      const opts = { contractsEnv: { ...process.env, ...endpointEnv(hanging.url) } };
+      const tuning = { WASLA_RECIPIENT_CONCURRENCY: '1', WASLA_WORKER_CONCURRENCY: '8' };
+      let second: Hub | undefined;
+      try {
+        const first = await startTestHub(env2, tuning, opts);
+        // one attempt hangs, one waits for its slot, the other six are parked in memory
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => post(first, warrant({ warrantNumber: `W-PARK-${i}` }))));
+        for (const a of answers) expect(a.status).toBe(202);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(hanging.arrivals.length).toBe(1);
+        await first.stop();
+        hanging.behave(() => ({ status: 200, body: '{"ok":true}' }));
+        second = await startTestHub(env2, tuning, opts);
+        await hanging.waitForApplied(8, 30_000);
+        expect(new Set(hanging.arrivals.map((a) => a.messageId))).toEqual(new Set(answers.map((a) => a.json.id)));
+      } finally {
+        await second?.stop();
+        await hanging.close();
+        await env2.cleanup();
+      }
+    });
   });
 }
