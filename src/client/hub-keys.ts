@@ -36,10 +36,19 @@ export function hubKeyResolver(hub: HubKey | readonly HubKey[], caCertPems?: Tru
     else keys.push(typeof h === 'string' ? createPublicKey(h) : h);
   }
   const anchors = caCertPems === undefined ? undefined : toAnchors(caCertPems);
+  // Which CA issued a certificate never changes, and finding it verifies the certificate's own
+  // signature (as costly as verifying the delivery): done once per certificate, on first use.
+  // Validity and the CA's validity are still checked on every call, against its time.
+  const issuers = new Map<ParsedCertificate, ReturnType<typeof findIssuer>>();
+  const issuerOf = (cert: ParsedCertificate, cas: NonNullable<typeof anchors>) => {
+    let ca = issuers.get(cert);
+    if (!ca) issuers.set(cert, (ca = findIssuer(cert, cas)));
+    return ca;
+  };
   return (keyid, _alg, { now }) => {
     const cert = keyid === undefined ? undefined : certs.find((c) => c.serial === normalizeSerial(keyid));
     if (cert) {
-      if (anchors) checkStatus(cert, findIssuer(cert, anchors), { now });
+      if (anchors) checkStatus(cert, issuerOf(cert, anchors), { now });
       else if (now < cert.notBefore) throw new TrustError('certificate-not-yet-valid', `hub certificate ${cert.serial} is not valid yet`);
       else if (now > cert.notAfter) throw new TrustError('certificate-expired', `hub certificate ${cert.serial} expired`);
       return { key: cert.publicKey, certificate: cert };

@@ -3,10 +3,12 @@
  * verifies it; the hub signs a delivery (with the plain-object helper it uses on its hot path) and
  * the institution verifies it; the institution signs a receipt and the hub verifies it.
  */
-import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { X509Certificate, randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  hubKeyResolver,
   signReceipt,
+  type HubResolvedKey,
   signRequest,
   signatureBase,
   verifyDelivery,
@@ -169,6 +171,31 @@ describe('delivery: the hub signs (plain objects) -> the institution verifies (v
     const rogueHub = enroll({ ca: rogueCa, institutionId: 'wasla.hub', keyType: 'ed25519' });
     const r = signPlainDelivery(d, { key: rogueHub.keyPem, alg: 'ed25519', keyid: rogueHub.serial });
     expect(await codeOf(verifyDelivery(asFetch(d, r.headers), rogueHub.certPem, { caCertPems: ca.certPem }))).toBe('certificate-untrusted');
+  });
+});
+
+describe('hubKeyResolver: the chain once, the validity every time', () => {
+  const at = (now: Date) => ({ now, label: 'sig1', params: {} });
+
+  it('checks who issued the hub certificate once, and its validity and the CA\'s at every delivery', () => {
+    const resolve = hubKeyResolver(hub.certPem, ca.certPem);
+    const verifySpy = vi.spyOn(X509Certificate.prototype, 'verify');
+    try {
+      for (let i = 0; i < 3; i++) expect((resolve(hub.serial, 'ed25519', at(new Date())) as HubResolvedKey | null)?.certificate?.institutionId).toBe('wasla.hub');
+      expect(verifySpy).toHaveBeenCalledTimes(1);
+    } finally {
+      verifySpy.mockRestore();
+    }
+    // a resolved certificate is not trusted beyond its time, nor beyond its CA's
+    expect(() => resolve(hub.serial, 'ed25519', at(new Date(Date.now() + 400 * DAY)))).toThrow(/expired/);
+    expect(() => resolve(hub.serial, 'ed25519', at(new Date(Date.now() + 3700 * DAY)))).toThrow(/CA certificate expired/);
+  });
+
+  it('keeps refusing a hub certificate that no federation CA issued', () => {
+    const rogueCa = createCa({ commonName: 'Rogue', validityDays: 10, keyBits: 2048 });
+    const rogueHub = enroll({ ca: rogueCa, institutionId: 'wasla.hub', keyType: 'ed25519' });
+    const resolve = hubKeyResolver(rogueHub.certPem, ca.certPem);
+    for (let i = 0; i < 2; i++) expect(() => resolve(rogueHub.serial, 'ed25519', at(new Date()))).toThrow(/not issued by a federation CA/);
   });
 });
 
