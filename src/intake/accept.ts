@@ -11,7 +11,7 @@ import type { Contracts, RoutingDecision } from '../routing/types.js';
 import { route } from '../routing/index.js';
 import { uuidv7 } from '../ids.js';
 import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDelivery } from '../store/index.js';
-import { Batcher } from '../batcher.js';
+import { Batcher, type BatcherOptions } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../envelope.js';
 import { parseJsonBody, readEnvelope } from './envelope.js';
@@ -31,11 +31,12 @@ export interface IntakeDeps {
 }
 
 /**
- * Group commit for intake: messages accepted within ~2 ms share one statement and one WAL flush.
+ * Group commit for intake: messages accepted within ~2 ms share one statement and one WAL flush;
+ * a message that finds no commit in progress goes at once (see Batcher's eagerBelow).
  * If a batch fails, each of its messages is tried on its own, so that one bad row cannot refuse the
  * others; a lost database fails them all, and each caller answers 503.
  */
-export function groupCommitter(db: Db, opts = { maxItems: 32, maxWaitMs: 2 }): Committer {
+export function groupCommitter(db: Db, opts: BatcherOptions = { maxItems: 32, maxWaitMs: 2, eagerBelow: 1 }): Committer {
   const batcher = new Batcher<CommitInput, 'stored' | 'taken' | { error: unknown }>(async (inputs) => {
     try {
       return await commitMessages(db, inputs);

@@ -25,8 +25,8 @@ export class RedisReplayGuard implements ReplayGuard {
     opts: RedisReplayGuardOptions = {},
   ) {
     this.prefix = opts.prefix ?? 'wasla:replay:';
-    // On one Redis, checks arriving within a millisecond go in one pipeline (one write, one
-    // read) instead of a round trip each; a Cluster keeps one command per key (no cross-slot).
+    // On one Redis, checks arriving within a millisecond (or while a pipeline is on its way) go in
+    // one pipeline (one write, one read) instead of a round trip each; a Cluster keeps one command per key (no cross-slot).
     if (!(redis as Cluster).isCluster) {
       this.batch = new Batcher(async (items) => {
         const pipeline = (redis as Redis).pipeline();
@@ -36,7 +36,7 @@ export class RedisReplayGuard implements ReplayGuard {
           const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
           return err ? { error: err } : reply;
         });
-      }, { maxItems: 64, maxWaitMs: 1 });
+      }, { maxItems: 64, maxWaitMs: 1, eagerBelow: 1 });
     }
   }
 

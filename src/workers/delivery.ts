@@ -43,8 +43,8 @@ export class PermanentDeliveryError extends Error {}
 
 export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
   // Group commit: concurrent handlers share one claim statement and one record statement.
-  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => claimMany(deps.db, ids, deps.leaseMs), { maxItems: 64, maxWaitMs: 2 });
-  const records = new Batcher<{ claim: Claim; outcome: AttemptOutcome }, DeliveryState | undefined>((items) => recordAttempts(deps.db, items), { maxItems: 64, maxWaitMs: 2 });
+  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => claimMany(deps.db, ids, deps.leaseMs), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
+  const records = new Batcher<{ claim: Claim; outcome: AttemptOutcome }, DeliveryState | undefined>((items) => recordAttempts(deps.db, items), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
   const wdeps = { ...deps, record: (claim: Claim, outcome: AttemptOutcome) => records.submit({ claim, outcome }) };
   const requeue = (job: DispatchJob, delayMs: number) =>
     deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});

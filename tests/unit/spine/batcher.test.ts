@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Batcher } from '../../../src/batcher.js';
 
 describe('batcher (group commit)', () => {
@@ -30,5 +30,58 @@ describe('batcher (group commit)', () => {
     }, { maxItems: 10, maxWaitMs: 1 });
     const results = await Promise.allSettled([b.submit(1), b.submit(2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  describe('eager (eagerBelow)', () => {
+    // setTimeout is faked and never advanced: a call that waited out maxWaitMs would never run
+    afterEach(() => vi.useRealTimers());
+
+    it('sends a call at once when no run is in progress, with the others of the same turn', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const runs: number[][] = [];
+      const b = new Batcher<number, number>(async (xs) => {
+        runs.push(xs);
+        return xs;
+      }, { maxItems: 100, maxWaitMs: 60_000, eagerBelow: 1 });
+      expect(await Promise.all([b.submit(1), b.submit(2)])).toEqual([1, 2]);
+      expect(await b.submit(3)).toBe(3);
+      expect(runs).toEqual([[1, 2], [3]]);
+    });
+
+    it('gathers calls while a run is in progress and sends them together when it ends', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const runs: number[][] = [];
+      let release!: () => void;
+      const blocked = new Promise<void>((r) => (release = r));
+      const b = new Batcher<number, number>(async (xs) => {
+        runs.push(xs);
+        if (runs.length === 1) await blocked;
+        return xs.map((x) => x * 10);
+      }, { maxItems: 100, maxWaitMs: 60_000, eagerBelow: 1 });
+      const first = b.submit(1);
+      await new Promise((r) => setImmediate(r));
+      expect(runs).toEqual([[1]]);
+      const later = [b.submit(2), b.submit(3), b.submit(4)];
+      await new Promise((r) => setImmediate(r));
+      expect(runs).toEqual([[1]]); // the run in progress holds the others back
+      release();
+      expect(await first).toBe(10);
+      expect(await Promise.all(later)).toEqual([20, 30, 40]);
+      expect(runs).toEqual([[1], [2, 3, 4]]);
+    });
+
+    it('without eagerBelow, a lone call waits for maxWaitMs', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      let ran = false;
+      const b = new Batcher<number, number>(async (xs) => {
+        ran = true;
+        return xs;
+      }, { maxItems: 100, maxWaitMs: 5 });
+      const p = b.submit(1);
+      await new Promise((r) => setImmediate(r));
+      expect(ran).toBe(false);
+      await vi.advanceTimersByTimeAsync(5);
+      expect(await p).toBe(1);
+    });
   });
 });
