@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
+import { executePrepared, type Db } from './db.js';
 import { attempts, deliveries, type DeliveryState } from './schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -41,6 +41,8 @@ export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs 
   const input = JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, tokens[i]])));
   // The rows are found by primary key (`id = any(array)`): joined to a set-returning function
   // instead, the planner scanned every due delivery (~9 ms with a backlog of 10k).
+  // Not a prepared statement: its generic plan scans the due index (every due delivery) instead
+  // of the primary key; planned per call, it finds the rows by primary key.
   const result = await db.execute(sql`
     with c as (
       update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = (${input}::jsonb ->> d.id::text)::uuid,
@@ -97,7 +99,7 @@ export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcom
       audit: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null },
     };
   }));
-  const result = await db.execute(sql`
+  const result = await executePrepared(db, 'wasla_record_attempts', sql`
     with v as (
       select * from jsonb_to_recordset(${input}::jsonb) as x(id uuid, token uuid, next text, retry_ms int, last_error text, number int,
         started_at timestamptz, duration_ms int, status_code int, outcome text, error text, receipt jsonb, worker text, audit jsonb)),

@@ -4,7 +4,7 @@
  * after this resolves.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from './db.js';
+import { executePrepared, type Db } from './db.js';
 import { deliveries, idempotencyKeys, messages } from './schema.js';
 import type { AuditRecord } from '../audit/log.js';
 
@@ -74,7 +74,7 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
   const auditRows = JSON.stringify(inputs.flatMap((i) => i.audit.map((r) => ({
     message_id: i.message.id, at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: r.data ?? {},
   }))));
-  const result = await db.execute(sql`
+  const result = await executePrepared(db, 'wasla_commit_messages', sql`
     with mi as (
       select * from jsonb_to_recordset(${messageRows}::jsonb) as x(id uuid, sender text, type text, version text, classification text,
         subject text, case_ref text, correlation_id text, causation_id text, envelope text, routing jsonb, received_at timestamptz,
