@@ -33,17 +33,31 @@ export interface VerifiedDelivery {
 }
 
 // Parsing the hub and CA certificates costs more than the verification itself; receivers pass the
-// same PEMs on every delivery, so the resolver built from them is kept (a bounded number).
-const resolvers = new Map<string, ReturnType<typeof hubKeyResolver>>();
+// same PEMs on every delivery, so the resolver built from them is kept (a bounded number), found
+// by the PEM strings themselves (a Map hashes a string once; serialising them to a key cost ~12 µs
+// a delivery).
+const MAX_RESOLVERS = 64;
+const resolvers = new Map<string, Map<string, ReturnType<typeof hubKeyResolver>>>();
+let resolverCount = 0;
 function resolverFor(hub: HubKey | readonly HubKey[], caCertPems: VerifyDeliveryOptions['caCertPems']): ReturnType<typeof hubKeyResolver> {
   const all = [hub, caCertPems].flat(2);
   if (!all.every((x) => x === undefined || typeof x === 'string')) return hubKeyResolver(hub, caCertPems);
-  const id = JSON.stringify([hub, caCertPems ?? null]);
-  let r = resolvers.get(id);
+  // one hub PEM with one or no CA PEM (the common case) is found by the strings themselves; lists
+  // (a hub key rotation) by their serialisation
+  const single = typeof hub === 'string' && (caCertPems === undefined || typeof caCertPems === 'string');
+  const hubKey = single ? (hub as string) : JSON.stringify([hub, caCertPems ?? null]);
+  const ca = single ? ((caCertPems as string | undefined) ?? '') : '';
+  let byCa = resolvers.get(hubKey);
+  let r = byCa?.get(ca);
   if (!r) {
-    r = hubKeyResolver(hub, caCertPems);
-    if (resolvers.size >= 64) resolvers.delete(resolvers.keys().next().value!);
-    resolvers.set(id, r);
+    if (resolverCount >= MAX_RESOLVERS) {
+      resolvers.clear();
+      resolverCount = 0;
+      byCa = undefined;
+    }
+    if (!byCa) resolvers.set(hubKey, (byCa = new Map()));
+    byCa.set(ca, (r = hubKeyResolver(hub, caCertPems)));
+    resolverCount++;
   }
   return r;
 }
