@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { claimWithMessage, commitMessage, openDatabase, recordAttempt } from '../../src/store/index.js';
+import { claimStatement } from '../../src/store/deliveries.js';
 import { uuidv7 } from '../../src/ids.js';
 import { createTestDatabase } from '../helpers/services.js';
 import { storeSuite } from '../shared/store.suite.js';
@@ -12,7 +14,7 @@ storeSuite('PostgreSQL server', async () => {
 });
 
 describe('the hot statements on the PostgreSQL server', () => {
-  it('are prepared once per connection and reused: intake commit and attempt record', async () => {
+  it('are prepared once per connection and reused: intake commit, claim and attempt record', async () => {
     const tdb = await createTestDatabase();
     // one connection, so that every statement below runs on the session whose statements we list
     const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
@@ -36,8 +38,36 @@ describe('the hot statements on the PostgreSQL server', () => {
         const claim = (await claimWithMessage(database.db, delivery.id, 5_000))!;
         expect(await recordAttempt(database.db, claim, { outcome: 'delivered', startedAt: now, durationMs: 1, statusCode: 200, worker: 'w' })).toBe('delivered');
       }
-      // prepared once each, whatever the number of calls; the claim is planned per call on purpose
-      expect(await prepared()).toEqual(['wasla_commit_messages', 'wasla_record_attempts']);
+      // prepared once each, whatever the number of calls
+      expect(await prepared()).toEqual(['wasla_claim_deliveries', 'wasla_commit_messages', 'wasla_record_attempts']);
+    } finally {
+      await database.close();
+      await tdb.drop();
+    }
+  });
+
+  it('claims by primary key alone, however many deliveries are due', async () => {
+    const tdb = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 2 });
+    try {
+      // a backlog: 6000 deliveries due to three recipients, 30000 already delivered
+      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
+        select gen_random_uuid(), 's', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 36000)`);
+      await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
+        select gen_random_uuid(), id, 'r' || (row_number() over () % 3), 'a', 'g', 1, '[]', '{}',
+          case when row_number() over () <= 6000 then 'pending' else 'delivered' end,
+          case when row_number() over () <= 6000 then now() - interval '1 second' end, now(), now() from messages`);
+      await database.db.execute(sql`analyze`);
+      const r = await database.db.execute(sql`select id from deliveries where state = 'pending' limit 16`);
+      const ids = ((r as any).rows as Array<{ id: string }>).map((x) => x.id);
+      const input = JSON.stringify(Object.fromEntries(ids.map((id) => [id, randomUUID()])));
+      const plan = await database.db.execute(sql`explain ${claimStatement(input, 60_000, 1000)}`);
+      const text = ((plan as any).rows as Array<Record<string, string>>).map((x) => x['QUERY PLAN']).join('\n');
+      expect(text).toContain('deliveries_pkey');
+      expect(text).not.toMatch(/deliveries_due_idx|deliveries_state_recipient_idx/);
+      // and it claims what it names
+      const claimed = await Promise.all(ids.slice(0, 3).map((id) => claimWithMessage(database.db, id, 60_000)));
+      expect(claimed.map((c) => c?.delivery.id)).toEqual(ids.slice(0, 3));
     } finally {
       await database.close();
       await tdb.drop();
