@@ -33,30 +33,26 @@ export interface VerifiedDelivery {
 }
 
 // Parsing the hub and CA certificates costs more than the verification itself; receivers pass the
-// same PEMs on every delivery, so the resolver built from them is kept (a bounded number), found
-// by the PEM strings themselves (a Map hashes a string once; serialising them to a key cost ~12 µs
-// a delivery).
+// same PEMs on every delivery, so the resolver built from them is kept (a bounded number). It is
+// found by the PEM strings themselves (a Map hashes a string once; serialising them to one key
+// cost ~12 µs a delivery); only lists, as during a hub key rotation, are serialised.
 const MAX_RESOLVERS = 64;
 const resolvers = new Map<string, Map<string, ReturnType<typeof hubKeyResolver>>>();
 let resolverCount = 0;
+const keyOf = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x ?? null));
 function resolverFor(hub: HubKey | readonly HubKey[], caCertPems: VerifyDeliveryOptions['caCertPems']): ReturnType<typeof hubKeyResolver> {
   const all = [hub, caCertPems].flat(2);
   if (!all.every((x) => x === undefined || typeof x === 'string')) return hubKeyResolver(hub, caCertPems);
-  // one hub PEM with one or no CA PEM (the common case) is found by the strings themselves; lists
-  // (a hub key rotation) by their serialisation
-  const single = typeof hub === 'string' && (caCertPems === undefined || typeof caCertPems === 'string');
-  const hubKey = single ? (hub as string) : JSON.stringify([hub, caCertPems ?? null]);
-  const ca = single ? ((caCertPems as string | undefined) ?? '') : '';
-  let byCa = resolvers.get(hubKey);
-  let r = byCa?.get(ca);
+  let byCa = resolvers.get(keyOf(hub));
+  let r = byCa?.get(keyOf(caCertPems));
   if (!r) {
     if (resolverCount >= MAX_RESOLVERS) {
       resolvers.clear();
       resolverCount = 0;
       byCa = undefined;
     }
-    if (!byCa) resolvers.set(hubKey, (byCa = new Map()));
-    byCa.set(ca, (r = hubKeyResolver(hub, caCertPems)));
+    if (!byCa) resolvers.set(keyOf(hub), (byCa = new Map()));
+    byCa.set(keyOf(caCertPems), (r = hubKeyResolver(hub, caCertPems)));
     resolverCount++;
   }
   return r;

@@ -60,15 +60,15 @@ export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs 
  */
 export function claimStatement(input: string, leaseMs: number, earlyMs: number): SQL {
   return sql`
-      with c as (
-        update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = (${input}::jsonb ->> d.id::text)::uuid,
-          lease_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
-        where d.id = any(array(select jsonb_object_keys(${input}::jsonb)::uuid))
-          and (d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond') is true
-        returning d.*
-      )
-      select c.*, m.type as m_type, m.version as m_version, m.envelope as m_envelope
-      from c join messages m on m.id = c.message_id`;
+    with c as (
+      update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = (${input}::jsonb ->> d.id::text)::uuid,
+        lease_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+      where d.id = any(array(select jsonb_object_keys(${input}::jsonb)::uuid))
+        and (d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond') is true
+      returning d.*
+    )
+    select c.*, m.type as m_type, m.version as m_version, m.envelope as m_envelope
+    from c join messages m on m.id = c.message_id`;
 }
 
 /** One delivery's claim (see claimMany). */

@@ -26,7 +26,8 @@ export class RedisReplayGuard implements ReplayGuard {
   ) {
     this.prefix = opts.prefix ?? 'wasla:replay:';
     // On one Redis, checks arriving within a millisecond (or while a pipeline is on its way) go in
-    // one pipeline (one write, one read) instead of a round trip each; a Cluster keeps one command per key (no cross-slot).
+    // one pipeline (one write, one read) instead of a round trip each; a Cluster keeps one command
+    // per key (no cross-slot).
     if (!(redis as Cluster).isCluster) {
       this.batch = new Batcher(async (items) => {
         const pipeline = (redis as Redis).pipeline();
