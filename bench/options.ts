@@ -42,8 +42,10 @@ const USAGE = `npm run bench -- [options]
   --rate R             open loop: send R messages/s on a fixed schedule (latency counted from the schedule)
   --payload-bytes B    request body size, padding a free-text field (default 1024; 600..8400)
   --fanout F           recipients per message, 1..3 (default 2)
-  --alg A              sign intake: none|ed25519|ecdsa-p256-sha256|rsa-pss-sha512|rsa-v1_5-sha256 (default ed25519;
-                       none sends Wasla-Sender and starts the hub with WASLA_INSECURE_ALLOW_UNSIGNED=true)
+  --alg A              the federation's algorithm: the sender's, the hub's and the recipients' keys
+                       (none|ed25519|ecdsa-p256-sha256|rsa-pss-sha512|rsa-v1_5-sha256; default ecdsa-p256-sha256,
+                       the hub's default key type; none: unsigned intake naming its sender in Wasla-Sender, the hub
+                       started with WASLA_INSECURE_ALLOW_UNSIGNED=true, P-256 deliveries and receipts)
   --verify-deliveries auto|on|off
                        receivers verify the hub's signature on every delivery (default auto: when the hub signs)
   --embedded           run the hub in embedded mode (PGlite, in-process dispatcher) instead of api + worker
@@ -80,7 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.exit(0);
   }
   const smoke = v.smoke === true;
-  const alg = (v.alg ?? 'ed25519') as Alg;
+  const alg = (v.alg ?? 'ecdsa-p256-sha256') as Alg;
   if (!ALGS.includes(alg)) throw new Error(`--alg: expected one of ${ALGS.join(', ')}, got "${v.alg}"`);
   const verifyDeliveries = (v['verify-deliveries'] ?? 'auto') as BenchOptions['verifyDeliveries'];
   if (!['auto', 'on', 'off'].includes(verifyDeliveries)) throw new Error(`--verify-deliveries: expected auto, on or off, got "${verifyDeliveries}"`);

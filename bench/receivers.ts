@@ -8,11 +8,11 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { signPlainReceipt, verifyDelivery } from '../src/client/index.js';
+import { signPlainReceipt, verifyDelivery, type SignatureAlgorithm } from '../src/client/index.js';
 import { serveIpc } from './ipc.js';
 import { wallMs } from './stats.js';
 
-interface StartArgs { count: number; hubCertPem?: string; caCertPem?: string; keys: Array<{ keyPem: string; serial: string }> }
+interface StartArgs { count: number; hubCertPem?: string; caCertPem?: string; keys: Array<{ keyPem: string; serial: string; alg: SignatureAlgorithm }> }
 /** per scenario: the hub signs and checks receipts, the ceiling does neither */
 interface Mode { verify: boolean; signReceipts: boolean }
 let mode: Mode = { verify: false, signReceipts: false };
@@ -40,7 +40,7 @@ function record(deliveryId: string, messageId: string, at: number): void {
 }
 
 function listen(a: StartArgs, k: StartArgs['keys'][number] | undefined): Promise<string> {
-  const key: { key: KeyObject; keyid: string } | undefined = k && { key: createPrivateKey(k.keyPem), keyid: k.serial };
+  const key: { key: KeyObject; keyid: string; alg: SignatureAlgorithm } | undefined = k && { key: createPrivateKey(k.keyPem), keyid: k.serial, alg: k.alg };
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -67,7 +67,7 @@ function listen(a: StartArgs, k: StartArgs['keys'][number] | undefined): Promise
       if (key && mode.signReceipts) {
         headers = signPlainReceipt({ status: 200, headers, body: receipt },
           { method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: req.headers, body },
-          { ...key, alg: 'ed25519' }).headers;
+          key).headers;
         receiptsSigned++;
       }
       res.writeHead(200, headers).end(receipt);

@@ -58,7 +58,7 @@ export function markdown(r: Report): string {
     `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
       `${r.options.durationS} s measured after ${r.options.warmupS} s warm-up (at most ${r.options.messages} messages); body ${h.bodyBytes} bytes; fan-out ${r.options.fanout}; ` +
       `hub ${h.mode} mode (worker concurrency ${r.hubConfig.workerConcurrency}, recipient concurrency ${r.hubConfig.recipientConcurrency}, pool ${r.hubConfig.dbPoolSize}).`,
-    `Trust: intake signed with ${r.trust.alg}; hub checks signatures: ${r.trust.hubChecksSignatures}; receivers verify the hub's signatures: ${r.trust.receiversVerify ? 'on' : 'off'} ` +
+    `Trust: ${r.trust.alg === 'none' ? 'intake unsigned (Wasla-Sender), deliveries and receipts signed with ecdsa-p256-sha256' : `intake, deliveries and receipts signed with ${r.trust.alg}`}; hub checks signatures: ${r.trust.hubChecksSignatures}; receivers verify the hub's signatures: ${r.trust.receiversVerify ? 'on' : 'off'} ` +
       `(${h.receivers.verified} verified, ${h.receivers.signed} signed deliveries seen); receivers sign receipts: ${r.trust.receiptsSigned ? 'yes' : 'no'}.`,
     '',
     '| figure | hub | ceiling | hub / ceiling |',

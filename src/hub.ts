@@ -78,7 +78,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   // `npm start` works on a fresh machine; a server-mode hub needs `wasla ca init` or `ca import`.
   if (!hasCa(cfg.pkiDir)) {
     if (cfg.mode !== 'embedded') throw new ConfigError('WASLA_PKI_DIR', `no federation CA in ${cfg.pkiDir}: run \`wasla ca init\` (or \`wasla ca import <cert>\`) first`);
-    initCa(cfg.pkiDir);
+    initCa(cfg.pkiDir, { hubKeyType: cfg.hubKeyType });
     log.warn({ pkiDir: cfg.pkiDir }, 'created a new federation CA and hub certificate (embedded first start); enroll institutions with `wasla institution enroll <id>`');
   }
   const ca = loadCa(cfg.pkiDir);
@@ -111,14 +111,14 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     transport = new HttpTransport();
     let hubKey: ReturnType<typeof ensureHubCertificate>;
     try {
-      hubKey = ensureHubCertificate(cfg.pkiDir);
+      hubKey = ensureHubCertificate(cfg.pkiDir, cfg.hubKeyType);
     } catch (err) {
       throw new ConfigError('WASLA_PKI_DIR', `the worker needs the hub's signing key and certificate (hub.key.pem, hub.cert.pem) in ${cfg.pkiDir}: ${(err as Error).message}`);
     }
     const handler = createDeliveryHandler({
       db, contracts: current, dispatcher, transport, metrics, log, workerId,
       leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs,
-      sign: opts.sign ?? deliverySigner({ keyPem: hubKey.keyPem, serial: hubKey.serial, alg: 'ed25519' }),
+      sign: opts.sign ?? deliverySigner({ keyPem: hubKey.keyPem, serial: hubKey.serial }),
       checkReceipt: (recipient, req, res) => checkReceipt(resolver, recipient, req, res),
       gate: new RecipientGate({
         maxInFlightPerRecipient: cfg.recipientConcurrency,

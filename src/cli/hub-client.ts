@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { signRequest } from '../client/index.js';
-import { parseCertificate } from '../trust/index.js';
+import { parseCertificate, signingAlgorithmOf } from '../trust/index.js';
 
 export interface HubClientOptions {
   hub: string;
@@ -27,7 +27,7 @@ export async function hubRequest(o: Partial<HubClientOptions>, method: string, p
   if (!keyFile || !certFile) throw new Error('sign with --key <file> --cert <file> (or WASLA_KEY_FILE / WASLA_CERT_FILE): `wasla institution enroll` writes both');
   const keyPem = readFileSync(keyFile, 'utf8');
   const cert = parseCertificate(readFileSync(certFile, 'utf8'));
-  const alg = cert.publicKey.asymmetricKeyType === 'ed25519' ? 'ed25519' : cert.publicKey.asymmetricKeyType === 'ec' ? 'ecdsa-p256-sha256' : 'rsa-pss-sha512';
+  const alg = signingAlgorithmOf(cert.publicKey);
   const req = new Request(new URL(path, hub), { method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers }, body });
   const signed = await signRequest(req, keyPem, { keyid: cert.serial, alg });
   const res = await fetch(signed);

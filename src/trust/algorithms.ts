@@ -100,6 +100,17 @@ export function impliedAlgorithm(key: KeyObject): SignatureAlgorithm | undefined
   }
 }
 
+/**
+ * The algorithm a signer uses with `key`: the one it implies, and RSA-PSS for a plain RSA key
+ * (RFC 9421 §3.3.1; v1.5 stays available to callers who name it).
+ */
+export function signingAlgorithmOf(key: KeyObject): SignatureAlgorithm {
+  const implied = impliedAlgorithm(key);
+  if (implied) return implied;
+  if (key.asymmetricKeyType === 'rsa') return 'rsa-pss-sha512';
+  throw new TypeError(`no signature algorithm of RFC 9421 fits a ${key.asymmetricKeyType ?? key.type} key`);
+}
+
 export function signBytes(alg: SignatureAlgorithm, key: KeyObject, data: Uint8Array): Buffer {
   switch (alg) {
     case 'ed25519':

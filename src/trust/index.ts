@@ -44,6 +44,7 @@ export { headersFromFetch, headersFromRecord, type HeaderRecord, type HeadersLik
 export {
   SIGNATURE_ALGORITHMS,
   impliedAlgorithm,
+  signingAlgorithmOf,
   isSignatureAlgorithm,
   keyFitsAlgorithm,
   signatureFingerprint,
@@ -143,5 +144,5 @@ export { CertificateKeyResolver, type InstitutionKey, type KeyResolverOptions } 
 export { LayeredReplayGuard, MemoryReplayGuard, type MemoryReplayGuardOptions, type ReplayGuard } from './replay-guard.js';
 export { RedisReplayGuard, type RedisReplayGuardOptions } from './replay-guard-redis.js';
 export {
-  FileCertificateStore, HUB_INSTITUTION_ID, ensureHubCertificate, hasCa, importCaCertificate, initCa, issueToDir, loadCa, registerCertificate,
+  DEFAULT_HUB_KEY_TYPE, FileCertificateStore, HUB_INSTITUTION_ID, ensureHubCertificate, hasCa, importCaCertificate, initCa, issueToDir, loadCa, registerCertificate,
 } from './pki-dir.js';

@@ -7,18 +7,20 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { OutboundRequest, TransportResponse } from '../adapters/index.js';
-import { signPlainDelivery, verifyPlainReceipt, type CertificateKeyResolver, type SignatureAlgorithm } from '../trust/index.js';
+import { signingAlgorithmOf, signPlainDelivery, verifyPlainReceipt, type CertificateKeyResolver, type SignatureAlgorithm } from '../trust/index.js';
 
 export interface HubSigningKey {
   keyPem: string;
   serial: string;
-  alg: SignatureAlgorithm;
+  /** default: the algorithm the key implies (RSA: rsa-pss-sha512) */
+  alg?: SignatureAlgorithm;
 }
 
 export function deliverySigner(hub: HubSigningKey): (req: OutboundRequest) => OutboundRequest {
   const key: KeyObject = createPrivateKey(hub.keyPem);
+  const alg = hub.alg ?? signingAlgorithmOf(key);
   return (req) => {
-    const signed = signPlainDelivery({ method: req.method, url: req.url, headers: req.headers, body: req.body }, { key, keyid: hub.serial, alg: hub.alg });
+    const signed = signPlainDelivery({ method: req.method, url: req.url, headers: req.headers, body: req.body }, { key, keyid: hub.serial, alg });
     return { ...req, headers: signed.headers };
   };
 }

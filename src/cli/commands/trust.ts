@@ -20,13 +20,16 @@ export function register(program: Command): void {
     .description('create the federation CA (RSA 3072) and the hub signing certificate in WASLA_PKI_DIR')
     .option('--cn <name>', 'the CA common name', 'Wasla Federation CA')
     .option('--days <n>', 'validity in days', '3650')
-    .action((o: { cn: string; days: string }) => {
+    .option('--hub-key-type <type>', 'the hub signing key: ed25519, ec-p256 or rsa-2048 (default $WASLA_HUB_KEY_TYPE, else ec-p256)')
+    .action((o: { cn: string; days: string; hubKeyType?: string }) => {
       const cfg = loadConfig();
-      const r = initCa(cfg.pkiDir, { commonName: o.cn, validityDays: Number(o.days) });
+      const hubKeyType = o.hubKeyType ?? cfg.hubKeyType;
+      if (!['ed25519', 'ec-p256', 'rsa-2048'].includes(hubKeyType)) throw new Error(`--hub-key-type: expected ed25519, ec-p256 or rsa-2048, got "${hubKeyType}"`);
+      const r = initCa(cfg.pkiDir, { commonName: o.cn, validityDays: Number(o.days), hubKeyType: hubKeyType as EnrollKeyType });
       const anchor = loadCa(cfg.pkiDir);
       out(`federation CA created in ${cfg.pkiDir}`);
       out(`  CA fingerprint (sha-256): ${anchor.fingerprint}  — publish it out of band`);
-      out(`  hub signing certificate: serial ${r.hubSerial}`);
+      out(`  hub signing certificate: serial ${r.hubSerial} (${hubKeyType})`);
       out(`  ca.key.pem is the CA private key (0600): move it offline once enrolment is done`);
     });
   ca.command('import <certFile>')

@@ -15,7 +15,12 @@ function refusal(env: Record<string, string>): ConfigError {
 describe('config', () => {
   it('defaults to embedded mode on loopback', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ mode: 'embedded', host: '127.0.0.1', port: 8080, role: 'all', insecureAllowUnsigned: false });
+    expect(c).toMatchObject({ mode: 'embedded', host: '127.0.0.1', port: 8080, role: 'all', insecureAllowUnsigned: false, hubKeyType: 'ec-p256' });
+  });
+
+  it('takes the hub key type from WASLA_HUB_KEY_TYPE', () => {
+    expect(loadConfig({ WASLA_HUB_KEY_TYPE: 'ed25519' }).hubKeyType).toBe('ed25519');
+    expect(loadConfig({ WASLA_HUB_KEY_TYPE: 'rsa-2048' }).hubKeyType).toBe('rsa-2048');
   });
 
   it('is server mode with both DATABASE_URL and REDIS_URL', () => {
@@ -32,6 +37,7 @@ describe('config', () => {
     [{ WASLA_ROLE: 'boss', DATABASE_URL: 'postgres://h/db', REDIS_URL: 'redis://h' }, 'WASLA_ROLE'],
     [{ WASLA_LEASE_MS: '1000', WASLA_ATTEMPT_TIMEOUT_MS: '5000' }, 'WASLA_LEASE_MS'],
     [{ WASLA_LOG_LEVEL: 'loud' }, 'WASLA_LOG_LEVEL'],
+    [{ WASLA_HUB_KEY_TYPE: 'dsa' }, 'WASLA_HUB_KEY_TYPE'],
   ])('refuses %j naming %s', (env, variable) => {
     const err = refusal(env);
     expect(err).toBeInstanceOf(ConfigError);
