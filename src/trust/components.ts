@@ -49,6 +49,22 @@ export const DERIVED_COMPONENTS = [
  */
 export function parseComponentId(spec: string | ComponentId): ComponentId {
   if (typeof spec !== 'string') return spec;
+  let id = parsedSpecs.get(spec);
+  if (id === undefined) {
+    id = parseSpec(spec);
+    if (parsedSpecs.size >= MAX_PARSED_SPECS) parsedSpecs.clear();
+    parsedSpecs.set(spec, id);
+  }
+  return id;
+}
+
+// Callers name the same few components on every request (REQUEST_COMPONENTS, DELIVERY_COMPONENTS,
+// the required lists): each spec is parsed once. The identifiers are shared, so nothing may
+// change one after parsing — nothing in this module does.
+const MAX_PARSED_SPECS = 1024;
+const parsedSpecs = new Map<string, ComponentId>();
+
+function parseSpec(spec: string): ComponentId {
   if (spec.startsWith('"')) {
     let it;
     try {
@@ -64,8 +80,17 @@ export function parseComponentId(spec: string | ComponentId): ComponentId {
 
 /** The identifier as it appears in the signature base and in Signature-Input (§2.5). */
 export function serializeComponentId(c: ComponentId): string {
-  return serializeItem({ value: c.name, params: c.params });
+  let id = serializedIds.get(c);
+  if (id === undefined) {
+    id = serializeItem({ value: c.name, params: c.params });
+    serializedIds.set(c, id);
+  }
+  return id;
 }
+
+// A signature base names each identifier in its line and again in @signature-params, and the
+// verifier compares them with the required ones: each identifier object is serialized once.
+const serializedIds = new WeakMap<ComponentId, string>();
 
 // Fields whose structured type is known (RFC 9421 §2.1.1 needs it to re-serialize).
 const SF_TYPES: Record<string, 'dictionary' | 'list' | 'item'> = {

@@ -31,6 +31,11 @@ export function digest(body: Body, alg: DigestAlgorithm): Buffer {
 export function createContentDigest(body: Body, algorithms: DigestAlgorithm | readonly DigestAlgorithm[] = 'sha-256'): string {
   const algs = typeof algorithms === 'string' ? [algorithms] : algorithms;
   if (algs.length === 0) throw new TypeError('createContentDigest needs at least one algorithm');
+  if (algs.length === 1 && algs[0] in NODE_HASH) {
+    // the usual case, one member: the key is a token and base64 needs no escaping, so the
+    // dictionary serializes to exactly this (RFC 8941 §4.1.2, §4.1.8)
+    return `${algs[0]}=:${digest(body, algs[0]).toString('base64')}:`;
+  }
   const dict: Dictionary = new Map();
   for (const alg of algs) {
     if (!(alg in NODE_HASH)) throw new TypeError(`unsupported digest algorithm ${alg}`);

@@ -47,7 +47,9 @@ export function headersFromRecord(record: HeaderRecord): HeadersLike {
   return {
     get(name) {
       const l = lines.get(name.toLowerCase());
-      return l === undefined ? null : l.map((v) => v.trim()).join(', ');
+      if (l === undefined) return null;
+      // most fields have one line: no array to build for them
+      return l.length === 1 ? l[0].trim() : l.map((v) => v.trim()).join(', ');
     },
     getAll(name) {
       return lines.get(name.toLowerCase()) ?? [];

@@ -10,7 +10,7 @@
 import { componentValue, parseComponentId, serializeComponentId, type ComponentId } from './components.js';
 import { TrustError } from './errors.js';
 import type { SignableMessage } from './message.js';
-import { serializeInnerList, type Parameters } from './structured-fields.js';
+import { serializeParameters, type Parameters } from './structured-fields.js';
 
 /** The §2.3 signature parameters. Serialized in the insertion order of this object's keys. */
 export interface SignatureParams {
@@ -61,7 +61,8 @@ export function paramsFromSf(params: Parameters): SignatureParams {
 
 /** The Signature-Input member value: `("@method" ...);created=...;keyid="..."` (§4.1). */
 export function serializeSignatureParams(components: readonly ComponentId[], params: Parameters): string {
-  return serializeInnerList({ items: components.map((c) => ({ value: c.name, params: c.params })), params });
+  // an inner list of the identifiers (each serialized as an item, RFC 8941 §4.1.1.1)
+  return '(' + components.map(serializeComponentId).join(' ') + ')' + serializeParameters(params);
 }
 
 export interface SignatureBase {
