@@ -28,6 +28,16 @@ export interface ComponentId {
   name: string;
   /** component parameters in the order they appear (sf, key, bs, req, tr, name) */
   params: Parameters;
+  /**
+   * The identifier serialized (§2.5), set by this module's parsers: a base names each identifier in
+   * its line and in @signature-params, and the verifier compares it with the required ones.
+   */
+  readonly serialized?: string;
+}
+
+/** An identifier with its serialization computed once. */
+function identifier(name: string, params: Parameters): ComponentId {
+  return { name, params, serialized: serializeItem({ value: name, params }) };
 }
 
 export const DERIVED_COMPONENTS = [
@@ -73,24 +83,15 @@ function parseSpec(spec: string): ComponentId {
       throw new TrustError('signature-input-malformed', `component identifier ${spec}: ${(e as Error).message}`);
     }
     if (typeof it.value !== 'string') throw new TrustError('signature-input-malformed', `component identifier ${spec} is not a string`);
-    return { name: it.value, params: it.params };
+    return identifier(it.value, it.params);
   }
-  return { name: spec.startsWith('@') ? spec : spec.toLowerCase(), params: new Map() };
+  return identifier(spec.startsWith('@') ? spec : spec.toLowerCase(), new Map());
 }
 
 /** The identifier as it appears in the signature base and in Signature-Input (§2.5). */
 export function serializeComponentId(c: ComponentId): string {
-  let id = serializedIds.get(c);
-  if (id === undefined) {
-    id = serializeItem({ value: c.name, params: c.params });
-    serializedIds.set(c, id);
-  }
-  return id;
+  return c.serialized ?? serializeItem({ value: c.name, params: c.params });
 }
-
-// A signature base names each identifier in its line and again in @signature-params, and the
-// verifier compares them with the required ones: each identifier object is serialized once.
-const serializedIds = new WeakMap<ComponentId, string>();
 
 // Fields whose structured type is known (RFC 9421 §2.1.1 needs it to re-serialize).
 const SF_TYPES: Record<string, 'dictionary' | 'list' | 'item'> = {
@@ -119,10 +120,13 @@ function missing(detail: string): never {
 
 /** §2.1: trim each field line, unfold obsolete line folding, refuse anything that would break a line */
 function cleanLine(v: string): string {
+  if (!LINE_BREAK_RE.test(v)) return v.trim();
   const out = v.replace(/\r?\n[ \t]+/g, ' ').trim();
   if (/[\r\n]/.test(out)) malformed('a field value contains a line break');
   return out;
 }
+
+const LINE_BREAK_RE = /[\r\n]/;
 
 /** The component value of `c` in `message` (RFC 9421 §2.1, §2.2, §2.4). */
 export function componentValue(message: SignableMessage, c: ComponentId): string {
@@ -210,14 +214,16 @@ interface UrlParts {
   query: string | null;
 }
 
-const urlCache = new WeakMap<SignableMessage, UrlParts>();
+// The parts of the message last asked about: a base that covers several URI components (@authority,
+// @path, @query) parses the URI once. One entry, not a WeakMap: inserting every message into a
+// WeakMap cost more than parsing the URI again.
+let lastUrl: { msg: SignableMessage; parts: UrlParts } | undefined;
 
 // Path and query are taken from the URI string as given (the request target as sent), not from a
 // normalised URL, so a verifier reproduces exactly what the signer saw; only the authority is
 // normalised, as §2.2.3 requires (lowercase host, default port omitted).
 function urlParts(msg: SignableMessage, id: string): UrlParts {
-  const cached = urlCache.get(msg);
-  if (cached && cached.source === msg.url) return cached;
+  if (lastUrl && lastUrl.msg === msg && lastUrl.parts.source === msg.url) return lastUrl.parts;
   if (msg.url === undefined) missing(`${id}: the message has no target URI`);
   let u: URL;
   try {
@@ -240,7 +246,7 @@ function urlParts(msg: SignableMessage, id: string): UrlParts {
     path: (q >= 0 ? rest.slice(0, q) : rest) || '/',
     query: q >= 0 ? rest.slice(q + 1) : null,
   };
-  urlCache.set(msg, parts);
+  lastUrl = { msg, parts };
   return parts;
 }
 
@@ -309,6 +315,6 @@ export function componentsFromInnerList(m: Member): ComponentId[] {
   if (!isInnerList(m)) malformed('Signature-Input member is not an inner list');
   return m.items.map((it) => {
     if (typeof it.value !== 'string') malformed('a covered component is not a string');
-    return { name: it.value, params: it.params };
+    return identifier(it.value, it.params);
   });
 }

@@ -316,8 +316,10 @@ export async function verifyMessage<K extends ResolvedKey = ResolvedKey>(
     fail('signature-invalid', `signature ${sel.label} does not verify`);
   }
 
-  const signatureHash = signatureFingerprint(alg, sel.signature);
+  // the fingerprint costs a hash: made here only for the replay guard, otherwise when asked for
+  let signatureHash: string | undefined;
   if (opts.replayGuard) {
+    signatureHash = signatureFingerprint(alg, sel.signature);
     const maxAge = opts.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
     const skew = opts.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     // remember it for as long as it would otherwise be accepted
@@ -325,6 +327,7 @@ export async function verifyMessage<K extends ResolvedKey = ResolvedKey>(
     if (await opts.replayGuard.seen(signatureHash, ttl)) fail('signature-replayed', `signature ${sel.label} was already used`);
   }
 
+  const signature = sel.signature;
   return {
     label: sel.label,
     keyid: sel.params.keyid,
@@ -333,8 +336,10 @@ export async function verifyMessage<K extends ResolvedKey = ResolvedKey>(
     components: sel.components,
     covered: sel.components.map(componentLabel),
     base: built.base,
-    signature: sel.signature,
-    signatureHash,
+    signature,
+    get signatureHash() {
+      return (signatureHash ??= signatureFingerprint(alg, signature));
+    },
     resolved,
     ...(digest ? { digest } : {}),
   };

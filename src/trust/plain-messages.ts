@@ -75,13 +75,14 @@ function signPlain(message: { method?: string; url?: string; status?: number; he
 }
 
 export function toSignable(m: { method?: string; url?: string; status?: number; headers: HeaderRecord }, request?: SignableMessage): SignableMessage {
-  return {
-    ...(m.method !== undefined ? { method: m.method } : {}),
-    ...(m.url !== undefined ? { url: m.url } : {}),
-    ...(m.status !== undefined ? { status: m.status } : {}),
-    headers: headersFromRecord(m.headers),
-    ...(request ? { request } : {}),
-  };
+  // assigned one by one rather than spread from conditional objects: this runs for every request,
+  // delivery and receipt
+  const out: { -readonly [K in keyof SignableMessage]: SignableMessage[K] } = { headers: headersFromRecord(m.headers) };
+  if (m.method !== undefined) out.method = m.method;
+  if (m.url !== undefined) out.url = m.url;
+  if (m.status !== undefined) out.status = m.status;
+  if (request) out.request = request;
+  return out;
 }
 
 /** Signs an institution -> hub request (default components: REQUEST_COMPONENTS). */

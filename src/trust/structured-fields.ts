@@ -219,6 +219,15 @@ class Parser {
   // §4.2.5: printable ASCII only; backslash escapes only DQUOTE and backslash
   parseString(): string {
     this.pos++;
+    // the usual string has no escape: take it whole when it is all printable ASCII
+    const close = this.input.indexOf('"', this.pos);
+    if (close >= 0) {
+      const whole = this.input.slice(this.pos, close);
+      if (PLAIN_STRING_RE.test(whole)) {
+        this.pos = close + 1;
+        return whole;
+      }
+    }
     let out = '';
     while (!this.eof()) {
       const ch = this.input[this.pos++];
@@ -296,6 +305,8 @@ export const parseItem = (input: string): Item => parseTop(input, (p) => p.parse
 const KEY_RE = /^[a-z*][a-z0-9_\-.*]*$/;
 const TOKEN_RE = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*$/;
 const PRINTABLE_ASCII_RE = /^[\x20-\x7e]*$/;
+/** printable ASCII without DQUOTE or backslash: a string body that needs no unescaping */
+const PLAIN_STRING_RE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const STRING_ESCAPE_RE = /["\\]/g;
 
 function serializeKey(key: string): string {
