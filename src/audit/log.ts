@@ -29,11 +29,25 @@ export async function appendAudit(tx: DbOrTx, records: AuditRecord[]): Promise<v
   await tx.insert(auditLog).values(records.map((r) => ({ at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: (r.data ?? {}) as object })));
 }
 
+export interface SealOptions {
+  /**
+   * Wait for another sealer to finish instead of returning 0 at once. The hub's own sealers do not
+   * wait (one of them sealing is enough); a caller that must see everything sealed — `wasla audit
+   * verify`, a test — does, or it could return while a running hub's sealer holds the lock and
+   * leave behind what that sealer had not yet seen.
+   */
+  waitForLock?: boolean;
+}
+
 /** Seal the entries committed so far (up to `batch`); returns how many, 0 when another sealer holds the lock. */
-export async function sealAudit(db: Db, batch = 5000): Promise<number> {
+export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): Promise<number> {
   return db.transaction(async (tx) => {
-    const lock = await tx.execute(sql`select pg_try_advisory_xact_lock(${AUDIT_LOCK}) as ok`);
-    if (!((lock as any).rows ?? lock)[0].ok) return 0;
+    if (opts.waitForLock) {
+      await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
+    } else {
+      const lock = await tx.execute(sql`select pg_try_advisory_xact_lock(${AUDIT_LOCK}) as ok`);
+      if (!((lock as any).rows ?? lock)[0].ok) return 0;
+    }
     // A plain index scan of the unsealed index, in id order: sealing leaves a dead entry in that
     // index per row, and only a plain scan marks them dead for the next pass to skip (a bitmap
     // scan, which the planner prefers, visits every one of them again: ~8 ms a pass at 25k rows).
@@ -58,10 +72,10 @@ export async function sealAudit(db: Db, batch = 5000): Promise<number> {
 }
 
 /** Seal until nothing is left (a bounded number of rounds). */
-export async function sealAll(db: Db, maxRounds = 1000): Promise<number> {
+export async function sealAll(db: Db, maxRounds = 1000, opts: SealOptions = {}): Promise<number> {
   let total = 0;
   for (let i = 0; i < maxRounds; i++) {
-    const n = await sealAudit(db);
+    const n = await sealAudit(db, undefined, opts);
     total += n;
     if (n === 0) break;
   }

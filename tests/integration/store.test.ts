@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { claimWithMessage, commitMessage, openDatabase, recordAttempt } from '../../src/store/index.js';
 import { claimStatement } from '../../src/store/deliveries.js';
+import { sealAll, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
 import { createTestDatabase } from '../helpers/services.js';
 import { storeSuite } from '../shared/store.suite.js';
@@ -69,6 +70,45 @@ describe('the hot statements on the PostgreSQL server', () => {
       const claimed = await Promise.all(ids.slice(0, 3).map((id) => claimWithMessage(database.db, id, 60_000)));
       expect(claimed.map((c) => c?.delivery.id)).toEqual(ids.slice(0, 3));
     } finally {
+      await database.close();
+      await tdb.drop();
+    }
+  });
+});
+
+describe('sealing the audit log while another sealer holds the lock', () => {
+  it('returns at once without waiting, and seals everything when asked to wait', async () => {
+    const tdb = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
+    const holder = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
+    try {
+      const now = new Date();
+      const id = uuidv7();
+      await commitMessage(database.db, {
+        message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
+        deliveries: [], response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
+      });
+      // another sealer (a hub process) at work: it holds the sealing lock until `release` is called
+      let release!: () => void;
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const held = holder.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(72617002)`);
+        locked();
+        await new Promise<void>((r) => (release = r));
+      });
+      await isLocked;
+      expect(await sealAll(database.db)).toBe(0);
+      let waitedFor = false;
+      const waiting = sealAll(database.db, undefined, { waitForLock: true }).then((n) => ((waitedFor = true), n));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(waitedFor).toBe(false);
+      release();
+      await held;
+      expect(await waiting).toBeGreaterThanOrEqual(1);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, unsealed: 0 });
+    } finally {
+      await holder.close();
       await database.close();
       await tdb.drop();
     }

@@ -232,7 +232,8 @@ export function spineSuite(mode: Mode) {
     it('puts intake, every attempt and every read on a hash chain that verifies', async () => {
       const r = await post(hub, warrant({ warrantNumber: 'W-AUDIT-1' }));
       const m = await waitForStates(hub, r.json.id, ['delivered']);
-      await sealAll(hub.database.db);
+      // waits for the hub's own sealer if it is at work, so every entry committed so far is sealed
+      await sealAll(hub.database.db, undefined, { waitForLock: true });
       const v = await verifyAudit(hub.database.db);
       expect(v).toMatchObject({ ok: true, unsealed: 0 });
       const rows = await hub.database.db.execute(sql`select action, subject, data from audit_log where subject in (${r.json.id}, ${m.deliveries[0].id}) order by seq`);

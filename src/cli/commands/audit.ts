@@ -13,8 +13,9 @@ export function register(program: Command): void {
       const config = loadConfig();
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        // entries committed since the last sealing are sealed first, as a running hub would
-        await sealAll(database.db);
+        // entries committed since the last sealing are sealed first, as a running hub would (after
+        // its sealer, should one be at work)
+        await sealAll(database.db, undefined, { waitForLock: true });
         const r = await verifyAudit(database.db);
         if (r.ok) process.stdout.write(`audit log intact: ${r.entries} entries, head ${r.headHash}${r.unsealed ? ` (${r.unsealed} not sealed yet)` : ''}\n`);
         else {
