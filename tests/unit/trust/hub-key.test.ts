@@ -7,7 +7,9 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { register as registerTrustCommands } from '../../../src/cli/commands/trust.js';
 import { verifyDelivery } from '../../../src/client/index.js';
 import { DEFAULT_HUB_KEY_TYPE, ensureHubCertificate, initCa, parseCertificate, signingAlgorithmOf } from '../../../src/trust/index.js';
 import { deliverySigner } from '../../../src/workers/delivery-signing.js';
@@ -82,5 +84,51 @@ describe('deliverySigner', () => {
     const v = await verifyDelivery({ method: 'POST', url: 'http://127.0.0.1:9/inbox', headers: signed.headers, body }, hub.certPem, { caCertPems: caCertPem });
     expect(v.signature.alg).toBe(expectedAlg);
     expect(v.deliveryId).toBe('d-1');
+  });
+});
+
+describe('wasla ca init --hub-key-type', () => {
+  async function caInit(dir: string, ...flags: string[]): Promise<{ out: string; error?: Error }> {
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((out += String(c)), true));
+    const before = { pki: process.env.WASLA_PKI_DIR, type: process.env.WASLA_HUB_KEY_TYPE };
+    process.env.WASLA_PKI_DIR = dir;
+    delete process.env.WASLA_HUB_KEY_TYPE;
+    try {
+      const program = new Command().name('wasla').exitOverride();
+      registerTrustCommands(program);
+      await program.parseAsync(['node', 'wasla', 'ca', 'init', '--days', '2', ...flags]);
+      return { out };
+    } catch (error) {
+      return { out, error: error as Error };
+    } finally {
+      write.mockRestore();
+      if (before.pki === undefined) delete process.env.WASLA_PKI_DIR;
+      else process.env.WASLA_PKI_DIR = before.pki;
+      if (before.type !== undefined) process.env.WASLA_HUB_KEY_TYPE = before.type;
+    }
+  }
+
+  it('makes the hub key of the type named, and says which', async () => {
+    const dir = pkiDir();
+    const r = await caInit(dir, '--hub-key-type', 'ed25519');
+    expect(r.error).toBeUndefined();
+    expect(r.out).toMatch(/hub signing certificate: serial [0-9a-f]+ \(ed25519\)/);
+    expect(keyTypeOf(dir)).toBe('ed25519');
+  });
+
+  it('makes a P-256 hub key when no type is named', async () => {
+    const dir = pkiDir();
+    const r = await caInit(dir);
+    expect(r.error).toBeUndefined();
+    expect(r.out).toContain('(ec-p256)');
+    expect(keyTypeOf(dir)).toBe('ec-prime256v1');
+  });
+
+  it('refuses a type it cannot make, and makes no CA', async () => {
+    const dir = pkiDir();
+    const r = await caInit(dir, '--hub-key-type', 'dsa');
+    expect(r.error?.message).toMatch(/--hub-key-type: expected ed25519, ec-p256 or rsa-2048, got "dsa"/);
+    expect(() => readFileSync(join(dir, 'ca.cert.pem'))).toThrow();
   });
 });
