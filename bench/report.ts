@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioResult } from './scenario.js';
 import type { ProfileSummary } from './profile-summary.js';
+import { UNSIGNED_FEDERATION_ALG } from './trust-setup.js';
 
 export interface Report {
   startedAt: string;
@@ -58,7 +59,7 @@ export function markdown(r: Report): string {
     `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
       `${r.options.durationS} s measured after ${r.options.warmupS} s warm-up (at most ${r.options.messages} messages); body ${h.bodyBytes} bytes; fan-out ${r.options.fanout}; ` +
       `hub ${h.mode} mode (worker concurrency ${r.hubConfig.workerConcurrency}, recipient concurrency ${r.hubConfig.recipientConcurrency}, pool ${r.hubConfig.dbPoolSize}).`,
-    `Trust: ${r.trust.alg === 'none' ? 'intake unsigned (Wasla-Sender), deliveries and receipts signed with ecdsa-p256-sha256' : `intake, deliveries and receipts signed with ${r.trust.alg}`}; hub checks signatures: ${r.trust.hubChecksSignatures}; receivers verify the hub's signatures: ${r.trust.receiversVerify ? 'on' : 'off'} ` +
+    `Trust: ${r.trust.alg === 'none' ? `intake unsigned (Wasla-Sender), deliveries and receipts signed with ${UNSIGNED_FEDERATION_ALG}` : `intake, deliveries and receipts signed with ${r.trust.alg}`}; hub checks signatures: ${r.trust.hubChecksSignatures}; receivers verify the hub's signatures: ${r.trust.receiversVerify ? 'on' : 'off'} ` +
       `(${h.receivers.verified} verified, ${h.receivers.signed} signed deliveries seen); receivers sign receipts: ${r.trust.receiptsSigned ? 'yes' : 'no'}.`,
     '',
     '| figure | hub | ceiling | hub / ceiling |',

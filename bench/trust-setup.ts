@@ -7,9 +7,9 @@
  * whole federation: `--alg` names the key type of the sender, the hub and the recipients alike
  * (with `none`, the hub and the recipients have P-256 keys, the hub's default). A hub from before
  * the hub key type could be chosen (`--hub-ref` older than WASLA_HUB_KEY_TYPE) signs with Ed25519
- * whatever its key is: bench it with `--alg ed25519`. A hub without them: with `--alg` other than none, a throw-away CA and the
- * sender's key come from `createCa`/`enroll`, so the load generator pays for signing even though
- * nobody checks yet. The trust layer is probed at run time so the bench runs on either hub.
+ * whatever its key is: bench it with `--alg ed25519`. A hub without them: with `--alg` other than
+ * none, a throw-away CA and the sender's key come from `createCa`/`enroll`, so the load generator
+ * pays for signing even though nobody checks yet. The trust layer is probed at run time so the bench runs on either hub.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ const KEY_TYPE: Record<SignatureAlgorithm, KeyType> = {
   ed25519: 'ed25519', 'ecdsa-p256-sha256': 'ec-p256', 'rsa-pss-sha512': 'rsa-2048', 'rsa-v1_5-sha256': 'rsa-2048',
 };
 /** the hub's and the recipients' algorithm when intake is unsigned: the hub's default key type */
-const UNSIGNED_FEDERATION_ALG: SignatureAlgorithm = 'ecdsa-p256-sha256';
+export const UNSIGNED_FEDERATION_ALG: SignatureAlgorithm = 'ecdsa-p256-sha256';
 
 interface PkiDirApi {
   initCa(dir: string, opts?: { commonName?: string; validityDays?: number; hubKeyType?: KeyType }): unknown;

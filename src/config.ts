@@ -44,7 +44,7 @@ export interface Config {
   /** the PKI directory: CA, hub key and certificate, registered certificates, revocations */
   pkiDir: string;
   /** the key type of a hub key made by this process (first embedded start, a missing hub key) */
-  hubKeyType: 'ed25519' | 'ec-p256' | 'rsa-2048';
+  hubKeyType: HubKeyType;
   /** a request signature older than this (its `created`) is refused */
   signatureMaxAgeSeconds: number;
   /** how far in the future `created` may lie (clock skew) */
@@ -54,6 +54,10 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** the key types the federation certifies (trust's EnrollKeyType), for WASLA_HUB_KEY_TYPE and `wasla ca init` */
+export const HUB_KEY_TYPES = ['ed25519', 'ec-p256', 'rsa-2048'] as const;
+export type HubKeyType = (typeof HUB_KEY_TYPES)[number];
 
 export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string }> = [
   { name: 'DATABASE_URL', default: '(unset: embedded PGlite)', meaning: 'PostgreSQL connection string; set with REDIS_URL for server mode' },
@@ -136,7 +140,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisUrl,
     dataDir,
     pkiDir: resolve(env.WASLA_PKI_DIR || `${dataDir}/pki`),
-    hubKeyType: oneOf(env, 'WASLA_HUB_KEY_TYPE', ['ed25519', 'ec-p256', 'rsa-2048'] as const, 'ec-p256'),
+    hubKeyType: oneOf(env, 'WASLA_HUB_KEY_TYPE', HUB_KEY_TYPES, 'ec-p256'),
     signatureMaxAgeSeconds: int(env, 'WASLA_SIGNATURE_MAX_AGE_S', 300, 5, 86_400),
     signatureSkewSeconds: int(env, 'WASLA_SIGNATURE_SKEW_S', 30, 0, 3600),
     idempotencyRetentionHours: int(env, 'WASLA_IDEMPOTENCY_RETENTION_H', 24, 1, 24 * 365),

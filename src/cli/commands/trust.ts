@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
+import { HUB_KEY_TYPES, loadConfig, type HubKeyType } from '../../config.js';
 import { loadContracts } from '../../routing/index.js';
 import { FileCertificateStore, importCaCertificate, initCa, issueToDir, loadCa, type EnrollKeyType } from '../../trust/index.js';
 import { requestReload } from './reload.js';
@@ -23,9 +23,9 @@ export function register(program: Command): void {
     .option('--hub-key-type <type>', 'the hub signing key: ed25519, ec-p256 or rsa-2048 (default $WASLA_HUB_KEY_TYPE, else ec-p256)')
     .action((o: { cn: string; days: string; hubKeyType?: string }) => {
       const cfg = loadConfig();
-      const hubKeyType = o.hubKeyType ?? cfg.hubKeyType;
-      if (!['ed25519', 'ec-p256', 'rsa-2048'].includes(hubKeyType)) throw new Error(`--hub-key-type: expected ed25519, ec-p256 or rsa-2048, got "${hubKeyType}"`);
-      const r = initCa(cfg.pkiDir, { commonName: o.cn, validityDays: Number(o.days), hubKeyType: hubKeyType as EnrollKeyType });
+      const hubKeyType = (o.hubKeyType ?? cfg.hubKeyType) as HubKeyType;
+      if (!HUB_KEY_TYPES.includes(hubKeyType)) throw new Error(`--hub-key-type: expected ${HUB_KEY_TYPES.slice(0, -1).join(', ')} or ${HUB_KEY_TYPES.at(-1)}, got "${hubKeyType}"`);
+      const r = initCa(cfg.pkiDir, { commonName: o.cn, validityDays: Number(o.days), hubKeyType });
       const anchor = loadCa(cfg.pkiDir);
       out(`federation CA created in ${cfg.pkiDir}`);
       out(`  CA fingerprint (sha-256): ${anchor.fingerprint}  — publish it out of band`);
