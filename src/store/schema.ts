@@ -4,13 +4,16 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint, bigserial, boolean, customType, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 
 export const DELIVERY_STATES = ['pending', 'in_flight', 'delivered', 'retrying', 'dead'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+/** PostgreSQL's 64-bit transaction id, which drizzle has no column type for; read as text */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 export const messages = pgTable('messages', {
   id: uuid('id').primaryKey(),
@@ -93,28 +96,58 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
 
 /**
  * Hash-chained audit log (invariant 7). Writers append an entry in the same transaction as the
- * change it records (`id` orders appends); a single sealer then gives each entry its place in the
- * chain: a gap-free `seq` and hash = H(prev_hash, entry). Sealing apart from writing keeps the
- * chain's serial step off every intake and attempt transaction.
+ * change it records; `tx` is that transaction's id. A single sealer then chains the committed
+ * entries in (tx, id) order and writes one `audit_seals` row for each batch — the entries
+ * themselves are never updated. Sealing apart from writing keeps the chain's serial step off every
+ * intake and attempt transaction.
  */
 export const auditLog = pgTable('audit_log', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
-  /** null until sealed */
-  seq: bigint('seq', { mode: 'number' }),
+  /**
+   * the appending transaction (`pg_current_xact_id()`): once every transaction below a number has
+   * ended, no entry below it can still appear, so the sealer can take entries in this order
+   * without waiting on the slowest writer or missing one that commits late
+   */
+  tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
   at: ts('at').notNull(),
   actor: text('actor').notNull(),
   action: text('action').notNull(),
   subject: text('subject'),
   data: jsonb('data').notNull(),
+  /**
+   * Legacy: entries sealed before migration 0005 carry their chain link here (their `tx` is 0);
+   * the chain continues from the last of them into `audit_seals`. Null for every later entry.
+   */
+  seq: bigint('seq', { mode: 'number' }),
   prevHash: text('prev_hash'),
   hash: text('hash'),
 }, (t) => [
-  // partial: an entry waits unsealed with seq null, and a null in this index would be one more
-  // entry to write on append and to skip on every scan
   uniqueIndex('audit_log_seq_uq').on(t.seq).where(sql`seq is not null`),
-  index('audit_log_unsealed_idx').on(t.id).where(sql`seq is null`),
+  index('audit_log_tx_id_idx').on(t.tx, t.id),
   index('audit_log_action_idx').on(t.action),
 ]);
+
+/**
+ * One row per sealing pass: the entries after the previous seal's (tx, id) up to its own, in that
+ * order, numbered on from `first_seq` without a gap; `hashes` holds each entry's chain hash
+ * H(previous hash, entry) as 32 bytes, so a verifier names the first altered or missing entry.
+ */
+export const auditSeals = pgTable('audit_seals', {
+  /** 1, 2, 3, ... */
+  seal: bigint('seal', { mode: 'number' }).primaryKey(),
+  firstSeq: bigint('first_seq', { mode: 'number' }).notNull(),
+  /** the range sealed: entries with (tx, id) above `after` and up to `upto` */
+  afterTx: xid8('after_tx').notNull(),
+  afterId: bigint('after_id', { mode: 'number' }).notNull(),
+  uptoTx: xid8('upto_tx').notNull(),
+  uptoId: bigint('upto_id', { mode: 'number' }).notNull(),
+  entryIds: bigint('entry_ids', { mode: 'number' }).array().notNull(),
+  hashes: bytea('hashes').notNull(),
+  /** the hash the first entry chains from (the previous seal's head), and the last entry's */
+  prevHash: text('prev_hash').notNull(),
+  headHash: text('head_hash').notNull(),
+  sealedAt: ts('sealed_at').notNull().defaultNow(),
+});
 
 /** Institution and hub certificates issued by the federation CA (issue 3). */
 export const certificates = pgTable('certificates', {

@@ -85,7 +85,7 @@ export function deadLetterSuite(mode: Mode) {
       const end = Date.now() + 10_000;
       while (police.applied.size < 3 && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
       expect(police.applied.size).toBe(3);
-      const rows = await hub.database.db.execute(sql`select actor, subject, data from audit_log where action = 'delivery.replayed' order by seq`);
+      const rows = await hub.database.db.execute(sql`select actor, subject, data from audit_log where action = 'delivery.replayed' order by tx, id`);
       const audit = ((rows as any).rows ?? rows) as Array<{ actor: string; subject: string; data: any }>;
       expect(audit.map((a) => a.subject).sort()).toEqual([...dead].sort());
       expect(audit.find((a) => a.actor === OPERATOR)?.data.reason).toBe('receiver fixed its parser');

@@ -236,7 +236,7 @@ export function spineSuite(mode: Mode) {
       await sealAll(hub.database.db, undefined, { waitForLock: true });
       const v = await verifyAudit(hub.database.db);
       expect(v).toMatchObject({ ok: true, unsealed: 0 });
-      const rows = await hub.database.db.execute(sql`select action, subject, data from audit_log where subject in (${r.json.id}, ${m.deliveries[0].id}) order by seq`);
+      const rows = await hub.database.db.execute(sql`select action, subject, data from audit_log where subject in (${r.json.id}, ${m.deliveries[0].id}) order by tx, id`);
       const entries = ((rows as any).rows ?? rows) as Array<{ action: string; subject: string; data: any }>;
       const actions = entries.map((e) => e.action);
       expect(actions).toContain('message.accepted');

@@ -8,7 +8,7 @@ import type { Database } from '../../src/store/index.js';
 import {
   claimMany, claimWithMessage, commitMessage, dueBacklog, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
 } from '../../src/store/index.js';
-import { sealAll, sealAudit, verifyAudit } from '../../src/audit/log.js';
+import { sealAll, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
 import { groupCommitter } from '../../src/intake/accept.js';
 
@@ -160,38 +160,12 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       expect(await findIdempotent(database.db, m.message.sender, m.idempotency!.key)).toBeUndefined();
     });
 
-    it('keeps an audit chain that detects edits and gaps', async () => {
+    it('puts what it commits on the audit chain (tampering: tests/shared/audit.suite.ts)', async () => {
       expect((await verifyAudit(database.db)).unsealed).toBeGreaterThan(3);
       expect(await sealAll(database.db)).toBeGreaterThan(3);
       const ok = await verifyAudit(database.db);
-      expect(ok.unsealed).toBe(0);
-      expect(ok.ok).toBe(true);
+      expect(ok).toMatchObject({ ok: true, unsealed: 0 });
       expect(ok.entries).toBeGreaterThan(3);
-      await database.db.execute(sql`update audit_log set data = '{"recipients":["someone-else"]}' where seq = 2`);
-      const edited = await verifyAudit(database.db);
-      expect(edited).toMatchObject({ ok: false, brokenAt: 2 });
-    });
-
-    it('seals concurrent appends into one gap-free chain, one sealer at a time', async () => {
-      const fresh = await verifyAudit(database.db);
-      void fresh;
-      await Promise.all(Array.from({ length: 20 }, () => commitMessage(database.db, newMessage(['ps.mof']))));
-      const counts = await Promise.all([sealAudit(database.db), sealAudit(database.db), sealAudit(database.db)]);
-      await sealAll(database.db);
-      expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-      const rows = await database.db.execute(sql`select count(*)::int as n, count(distinct seq)::int as d, max(seq)::int as m, min(seq)::int as lo from audit_log where seq is not null`);
-      const r = ((rows as any).rows ?? rows)[0];
-      // every sealed entry has its own seq, 1..n without a gap (the edit test above broke a hash, not a seq)
-      expect([r.d, r.lo, r.m]).toEqual([r.n, 1, r.n]);
-    });
-
-    it('detects a deleted audit entry', async () => {
-      // repair by rebuilding is not possible; use a fresh marker: delete the last entry's predecessor
-      const rows = await database.db.select({ seq: tables.auditLog.seq }).from(tables.auditLog);
-      const max = Math.max(...rows.map((r) => Number(r.seq ?? 0)));
-      await database.db.execute(sql`delete from audit_log where seq = ${max - 1}`);
-      const r = await verifyAudit(database.db);
-      expect(r.ok).toBe(false);
     });
   });
 }

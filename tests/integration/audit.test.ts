@@ -1,0 +1,107 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { appendAudit, sealAll, verifyAudit } from '../../src/audit/log.js';
+import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
+import { openDatabase, type Database } from '../../src/store/index.js';
+import { createTestDatabase } from '../helpers/services.js';
+import { auditSuite } from '../shared/audit.suite.js';
+
+auditSuite('PostgreSQL server', async () => {
+  const tdb = await createTestDatabase();
+  const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
+  return { database, cleanup: () => tdb.drop() };
+});
+
+const entry = (database: Database, subject: string) =>
+  database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+
+describe('sealing around a transaction still running (PostgreSQL server)', () => {
+  it('seals nothing of a later transaction while an earlier one is open, then all of them in transaction order', async () => {
+    const tdb = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
+    let commit: (() => void) | undefined;
+    try {
+      await entry(database, 'before');
+      // a slow writer: its entry is written (and its transaction id taken) before the others commit
+      let written!: () => void;
+      const isWritten = new Promise<void>((r) => (written = r));
+      const slow = database.db.transaction(async (tx) => {
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'slow' }]);
+        written();
+        await new Promise<void>((r) => (commit = r));
+      });
+      await isWritten;
+      await entry(database, 'after-1');
+      await entry(database, 'after-2');
+      // only the entry from before the slow transaction: sealing the later ones now would put them
+      // ahead of one that can still commit
+      expect(await sealAll(database.db)).toBe(1);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 1, unsealed: 2 });
+      commit!();
+      await slow;
+      expect(await sealAll(database.db)).toBe(3);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 4, unsealed: 0 });
+      const r = await database.db.execute(sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
+        where a.id = u.id order by s.seal, u.n`);
+      expect((r as any).rows.map((x: { subject: string }) => x.subject)).toEqual(['before', 'slow', 'after-1', 'after-2']);
+    } finally {
+      commit?.();
+      await database.close();
+      await tdb.drop();
+    }
+  });
+});
+
+describe('a log sealed entry by entry before migration 0005', () => {
+  it('keeps verifying, and the seals continue its chain', async () => {
+    const tdb = await createTestDatabase();
+    // the migrations up to 0004, when each entry carried its own seq and hash
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-migrations-'));
+    const client = new pg.Client({ connectionString: tdb.url });
+    let database: Database | undefined;
+    try {
+      const src = fileURLToPath(new URL('../../src/store/migrations', import.meta.url));
+      cpSync(src, dir, { recursive: true });
+      const journal = JSON.parse(readFileSync(join(dir, 'meta/_journal.json'), 'utf8'));
+      journal.entries = journal.entries.filter((e: { tag: string }) => e.tag <= '0004');
+      writeFileSync(join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+      await client.connect();
+      await migrate(drizzle(client), { migrationsFolder: dir });
+      // three entries sealed the old way, one still waiting
+      let prev = GENESIS_HASH;
+      for (let seq = 1; seq <= 4; seq++) {
+        const at = new Date(Date.UTC(2026, 10, 1, 12, 0, seq));
+        const data = { n: seq };
+        const sealed = seq <= 3;
+        const hash = sealed ? entryHash(prev, { seq, at, actor: 'old', action: 'test.entry', subject: `legacy-${seq}`, data }) : null;
+        await client.query('insert into audit_log (seq, at, actor, action, subject, data, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8)',
+          [sealed ? seq : null, at, 'old', 'test.entry', `legacy-${seq}`, data, sealed ? prev : null, hash]);
+        if (hash) prev = hash;
+      }
+      const legacyHead = prev;
+
+      database = await openDatabase({ databaseUrl: tdb.url, poolSize: 2 });
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 3, unsealed: 1, headHash: legacyHead });
+      await entry(database, 'new');
+      expect(await sealAll(database.db)).toBe(2);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 5, unsealed: 0 });
+      const seal = await client.query('select first_seq, prev_hash from audit_seals');
+      expect(seal.rows).toEqual([{ first_seq: '4', prev_hash: legacyHead }]);
+
+      await client.query(`update audit_log set actor = 'someone else' where seq = 2`);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 2, reason: 'entry 2 was altered' });
+    } finally {
+      await database?.close();
+      await client.end();
+      rmSync(dir, { recursive: true, force: true });
+      await tdb.drop();
+    }
+  });
+});

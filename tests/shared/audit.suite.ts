@@ -1,0 +1,143 @@
+/**
+ * The audit chain's guarantees (invariant 7), on PGlite (tests/embedded) and on the PostgreSQL
+ * server (tests/integration): entries are sealed in batches without being updated, and
+ * `verifyAudit` names the first entry that was edited, removed or slipped into a sealed range.
+ * Each test starts from an empty log, so one break cannot hide another.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../src/store/index.js';
+import { appendAudit, sealAll, sealAudit, verifyAudit } from '../../src/audit/log.js';
+
+type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
+
+const rows = async <T>(database: Database, q: ReturnType<typeof sql>): Promise<T[]> => {
+  const r = await database.db.execute(q);
+  return ((r as any).rows ?? r) as T[];
+};
+
+/** `n` entries, each in its own transaction (as intake and delivery write them) */
+async function append(database: Database, n: number, from = 0): Promise<void> {
+  for (let i = from; i < from + n; i++) {
+    await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: `e${i}`, data: { i, nested: { b: 2, a: 1 } } }]));
+  }
+}
+
+/** the ids of the entries in chain order (seq 1, 2, ...) */
+async function chainIds(database: Database): Promise<number[]> {
+  const seals = await rows<{ entry_ids: Array<string | number> }>(database, sql`select entry_ids from audit_seals order by seal`);
+  return seals.flatMap((s) => s.entry_ids.map(Number));
+}
+
+export function auditSuite(name: string, open: Open) {
+  describe(`audit chain: ${name}`, () => {
+    let opened: Awaited<ReturnType<Open>>;
+    beforeAll(async () => {
+      opened = await open();
+    });
+    afterAll(async () => {
+      await opened?.database.close();
+      await opened?.cleanup();
+    });
+    async function withDatabase(fn: (database: Database) => Promise<void>) {
+      await opened.database.db.execute(sql`truncate audit_log, audit_seals restart identity`);
+      await fn(opened.database);
+    }
+
+    it('seals committed entries in batches, one seal row each, without touching the entries', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 5);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 0, unsealed: 5 });
+        expect(await sealAudit(database.db, 3)).toBe(3);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 3, unsealed: 2 });
+        await append(database, 2, 5);
+        expect(await sealAll(database.db)).toBe(4);
+        const r = await verifyAudit(database.db);
+        expect(r).toMatchObject({ ok: true, entries: 7, unsealed: 0 });
+        expect(r.headHash).toMatch(/^[0-9a-f]{64}$/);
+        const seals = await rows<{ seal: string | number; first_seq: string | number; n: number; prev_hash: string; head_hash: string }>(database,
+          sql`select seal, first_seq, cardinality(entry_ids) as n, prev_hash, head_hash from audit_seals order by seal`);
+        expect(seals.map((s) => [Number(s.seal), Number(s.first_seq), Number(s.n)])).toEqual([[1, 1, 3], [2, 4, 4]]);
+        expect(seals[1].prev_hash).toBe(seals[0].head_hash);
+        expect(seals[1].head_hash).toBe(r.headHash);
+        // chain order is commit order here: one transaction after another
+        const subjects = await rows<{ subject: string }>(database, sql`select subject from audit_log order by tx, id`);
+        expect(subjects.map((s) => s.subject)).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+        // the entries keep no per-entry link: sealing wrote only the seals
+        const linked = await rows<{ n: number }>(database, sql`select count(*)::int as n from audit_log where seq is not null or hash is not null`);
+        expect(linked[0].n).toBe(0);
+        // nothing left: a further pass seals nothing and adds no empty seal
+        expect(await sealAll(database.db)).toBe(0);
+        expect((await rows(database, sql`select seal from audit_seals`)).length).toBe(2);
+      });
+    });
+
+    it('sealers running at once build one chain: every entry sealed exactly once, seq without a gap', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 12);
+        const counts = await Promise.all([sealAudit(database.db, 4), sealAudit(database.db, 4), sealAudit(database.db, 4)]);
+        await sealAll(database.db);
+        expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+        const ids = await chainIds(database);
+        expect(ids.length).toBe(12);
+        expect(new Set(ids).size).toBe(12);
+        const seals = await rows<{ first_seq: string | number; n: number }>(database, sql`select first_seq, cardinality(entry_ids) as n from audit_seals order by seal`);
+        let next = 1;
+        for (const s of seals) {
+          expect(Number(s.first_seq)).toBe(next);
+          next += Number(s.n);
+        }
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 12, unsealed: 0 });
+      });
+    });
+
+    it('names an edited entry', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 6);
+        await sealAll(database.db);
+        const ids = await chainIds(database);
+        await database.db.execute(sql`update audit_log set data = '{"i": 99}' where id = ${ids[3]}`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 4, reason: `entry 4 (id ${ids[3]}) was altered`, entries: 3 });
+      });
+    });
+
+    it('names a deleted entry', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 6);
+        await sealAll(database.db);
+        const ids = await chainIds(database);
+        await database.db.execute(sql`delete from audit_log where id = ${ids[4]}`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 5, reason: `entry 5 (id ${ids[4]}) is missing` });
+      });
+    });
+
+    it('names an entry slipped into a sealed range', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 4);
+        await sealAll(database.db);
+        // a forged entry whose (tx, id) falls inside the sealed range
+        await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (-1, '3', now(), 'forger', 'message.accepted', '{}')`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 1, reason: 'entry id -1 was added to sealed range 1 after sealing' });
+      });
+    });
+
+    it('notices a removed or altered seal; a removed newest seal only unseals its entries, sealed again alike', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 4);
+        for (let i = 0; i < 4; i++) await sealAudit(database.db, 1);
+        const intact = await verifyAudit(database.db);
+        expect(intact).toMatchObject({ ok: true, entries: 4, unsealed: 0 });
+        // the newest seal gone: its entry waits again, and the next pass seals it to the same head
+        await database.db.execute(sql`delete from audit_seals where seal = 4`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 3, unsealed: 1 });
+        expect(await sealAll(database.db)).toBe(1);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 4, headHash: intact.headHash });
+        // a seal in the middle altered, then removed
+        await database.db.execute(sql`update audit_seals set head_hash = repeat('a', 64) where seal = 2`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 2, reason: 'seal 2 was altered' });
+        await database.db.execute(sql`delete from audit_seals where seal = 2`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 2, reason: 'seal 2 is missing' });
+      });
+    });
+  });
+}
