@@ -27,7 +27,7 @@ import {
 } from './trust/index.js';
 import { loadContracts } from './routing/index.js';
 import type { Contracts } from './routing/types.js';
-import { appendAudit, type AuditRecord } from './audit/log.js';
+import { appendAudit, countUnsealed, type AuditRecord } from './audit/log.js';
 import { AuditSealer } from './audit/sealer.js';
 import { VERSION } from './version.js';
 
@@ -199,6 +199,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         const counts = await countByState(db);
         for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
         metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
+        metrics.auditUnsealed.set(await countUnsealed(db));
       },
       accepting: () => accepting,
       trust: () => ({ caCertPem: ca.certPem, hubCertPems: certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)) }),

@@ -9,6 +9,7 @@ export interface Metrics {
   attemptSeconds: Histogram<'outcome'>;
   deliveriesByState: Gauge<'state'>;
   queueDepth: Gauge;
+  auditUnsealed: Gauge;
   intakeHeld: Counter;
 }
 
@@ -26,6 +27,10 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     }),
     deliveriesByState: new Gauge({ name: 'wasla_deliveries', help: 'Deliveries by state (sampled from PostgreSQL at scrape)', labelNames: ['state'], registers: [registry] }),
     queueDepth: new Gauge({ name: 'wasla_queue_depth', help: 'Jobs waiting or delayed in the dispatcher', registers: [registry] }),
+    auditUnsealed: new Gauge({
+      name: 'wasla_audit_unsealed', registers: [registry],
+      help: 'Audit entries committed but not sealed yet (sampled at scrape); grows while a transaction left open on the database holds sealing back',
+    }),
     intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
   };
 }

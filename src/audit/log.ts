@@ -111,6 +111,19 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
   });
 }
 
+/**
+ * Entries committed but not sealed yet. Normally a sealing interval's worth; it grows while a
+ * transaction left open on the database holds sealing back (see `sealAudit`).
+ */
+export async function countUnsealed(db: DbOrTx): Promise<number> {
+  return countAfter(db, await chainHead(db));
+}
+
+async function countAfter(db: DbOrTx, after: { tx: string; id: number }): Promise<number> {
+  const [r] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from audit_log where (tx, id) > (${after.tx}::xid8, ${after.id}::bigint)`));
+  return Number(r.n);
+}
+
 /** Seal until nothing is left (a bounded number of rounds). */
 export async function sealAll(db: Db, maxRounds = 1000, opts: SealOptions = {}): Promise<number> {
   let total = 0;
@@ -149,8 +162,7 @@ export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResul
   let count = 0;
   let after = { ...START };
   const broken = (at: number, reason: string, unsealed: number): VerifyResult => ({ ok: false, entries: count, unsealed, brokenAt: at, reason, headHash: prev });
-  const countUnsealed = async () => Number(rowsOf<{ n: number }>(await db.execute(sql`
-    select count(*)::int as n from audit_log where (tx, id) > (${after.tx}::xid8, ${after.id}::bigint)`))[0].n);
+  const stillUnsealed = () => countAfter(db, after);
 
   // legacy: each entry carries its own seq and link
   for (;;) {
@@ -158,10 +170,10 @@ export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResul
     if (rows.length === 0) break;
     for (const r of rows) {
       const seq = Number(r.seq);
-      if (seq !== expected) return broken(expected, `entry ${expected} is missing`, await countUnsealed());
-      if (r.prevHash !== prev) return broken(seq, `entry ${seq} does not link to entry ${seq - 1}`, await countUnsealed());
+      if (seq !== expected) return broken(expected, `entry ${expected} is missing`, await stillUnsealed());
+      if (r.prevHash !== prev) return broken(seq, `entry ${seq} does not link to entry ${seq - 1}`, await stillUnsealed());
       const h = entryHash(prev, asEntry(seq, r.at, r));
-      if (h !== r.hash) return broken(seq, `entry ${seq} was altered`, await countUnsealed());
+      if (h !== r.hash) return broken(seq, `entry ${seq} was altered`, await stillUnsealed());
       prev = h;
       expected += 1;
       count += 1;
@@ -176,7 +188,7 @@ export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResul
       from audit_seals where seal >= ${nextSeal} order by seal limit ${Math.max(1, Math.floor(batch / 100))}`));
     if (seals.length === 0) break;
     for (const s of seals) {
-      const fail = async (at: number, reason: string) => broken(at, reason, await countUnsealed());
+      const fail = async (at: number, reason: string) => broken(at, reason, await stillUnsealed());
       if (Number(s.seal) !== nextSeal) return fail(expected, `seal ${nextSeal} is missing`);
       if (Number(s.first_seq) !== expected || s.after_tx !== after.tx || Number(s.after_id) !== after.id) {
         return fail(expected, `seal ${nextSeal} does not continue from where the chain ended`);
@@ -207,5 +219,5 @@ export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResul
       nextSeal += 1;
     }
   }
-  return { ok: true, entries: count, unsealed: await countUnsealed(), headHash: prev };
+  return { ok: true, entries: count, unsealed: await stillUnsealed(), headHash: prev };
 }

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { appendAudit, sealAll, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, countUnsealed, sealAll, verifyAudit } from '../../src/audit/log.js';
 import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createTestDatabase } from '../helpers/services.js';
@@ -44,10 +44,12 @@ describe('sealing around a transaction still running (PostgreSQL server)', () =>
       // ahead of one that can still commit
       expect(await sealAll(database.db)).toBe(1);
       expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 1, unsealed: 2 });
+      expect(await countUnsealed(database.db)).toBe(2);
       commit!();
       await slow;
       expect(await sealAll(database.db)).toBe(3);
       expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 4, unsealed: 0 });
+      expect(await countUnsealed(database.db)).toBe(0);
       const r = await database.db.execute(sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
         where a.id = u.id order by s.seal, u.n`);
       expect((r as any).rows.map((x: { subject: string }) => x.subject)).toEqual(['before', 'slow', 'after-1', 'after-2']);
@@ -89,6 +91,7 @@ describe('a log sealed entry by entry before migration 0005', () => {
 
       database = await openDatabase({ databaseUrl: tdb.url, poolSize: 2 });
       expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 3, unsealed: 1, headHash: legacyHead });
+      expect(await countUnsealed(database.db)).toBe(1);
       await entry(database, 'new');
       expect(await sealAll(database.db)).toBe(2);
       expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 5, unsealed: 0 });
