@@ -31,18 +31,32 @@ export interface OpenOptions {
   poolSize?: number;
   /** run pending migrations (default true) */
   migrate?: boolean;
+  /**
+   * PostgreSQL server: end a session that sits idle inside a transaction this long, in ms (default
+   * 60 000). The hub's transactions never wait on anything but the database; one left open (a
+   * process frozen or cut off mid-transaction, which TCP may take hours to notice) would hold its
+   * row locks and hold back audit sealing, which waits for every earlier transaction to end.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : await openPglite(opts.dataDir!);
+  const database = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS)
+    : await openPglite(opts.dataDir!);
   if (opts.migrate !== false) await database.migrate();
   return database;
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs: number): Promise<Database> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000,
+    idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+  });
   // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool; without
   // a listener that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => {});

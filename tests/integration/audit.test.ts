@@ -108,3 +108,32 @@ describe('a log sealed entry by entry before migration 0005', () => {
     }
   });
 });
+
+describe('a transaction left idle on the PostgreSQL server', () => {
+  it('is ended after the idle-in-transaction timeout, and sealing goes on', async () => {
+    const tdb = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4, idleInTransactionTimeoutMs: 1000 });
+    try {
+      let written!: () => void;
+      const isWritten = new Promise<void>((r) => (written = r));
+      // a process frozen mid-transaction: it wrote an entry and then went quiet
+      const stuck = database.db.transaction(async (tx) => {
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'stuck' }]);
+        written();
+        await new Promise((r) => setTimeout(r, 2500));
+        await tx.execute(sql`select 1`);
+      }).then(() => 'committed', (err: Error) => `${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`);
+      await isWritten;
+      await entry(database, 'later');
+      expect(await sealAll(database.db)).toBe(0);
+      expect(await stuck).toMatch(/idle-in-transaction|terminated|not queryable/i);
+      expect(await sealAll(database.db)).toBe(1);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 1, unsealed: 0 });
+      const subjects = await database.db.execute(sql`select subject from audit_log`);
+      expect((subjects as any).rows).toEqual([{ subject: 'later' }]);
+    } finally {
+      await database.close();
+      await tdb.drop();
+    }
+  });
+});
