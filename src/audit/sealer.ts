@@ -1,27 +1,53 @@
 /**
- * Runs `sealAudit` on an interval in every hub process; the advisory lock makes one of them do the
+ * Runs `sealAll` on an interval in every hub process; the advisory lock makes one of them do the
  * work at a time, so any process can die without the chain stalling.
+ *
+ * The interval backs off while there is nothing to seal: after each empty pass the wait doubles,
+ * from `intervalMs` up to `idleMaxMs`, and the first pass that seals something brings it back. A
+ * pass costs each process five round trips to the database; at 200 ms that was half of what an
+ * idle hub spent (about 1.5 % of a core per process and as much again in PostgreSQL).
  */
 import type { Logger } from 'pino';
 import type { Db } from '../store/db.js';
 import { sealAll } from './log.js';
 
+export interface SealerOptions {
+  /** the wait between passes while there is work (default 200 ms) */
+  intervalMs?: number;
+  /** the longest wait after passes that found nothing (default 1000 ms) */
+  idleMaxMs?: number;
+  /** one pass: seal up to `rounds` batches, return how many entries (default `sealAll`; tests replace it) */
+  seal?: (db: Db, rounds: number) => Promise<number>;
+}
+
 export class AuditSealer {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private readonly intervalMs: number;
+  private readonly idleMaxMs: number;
+  private readonly seal: (db: Db, rounds: number) => Promise<number>;
+  private waitMs: number;
 
-  constructor(private readonly db: Db, private readonly log: Logger, private readonly intervalMs = 200) {}
+  constructor(private readonly db: Db, private readonly log: Logger, opts: SealerOptions = {}) {
+    this.intervalMs = opts.intervalMs ?? 200;
+    this.idleMaxMs = Math.max(this.intervalMs, opts.idleMaxMs ?? 1000);
+    this.seal = opts.seal ?? ((db, rounds) => sealAll(db, rounds));
+    this.waitMs = this.intervalMs;
+  }
 
   start(): void {
     const loop = () => {
       if (this.stopped) return;
-      this.running = sealAll(this.db, 20).then(() => undefined)
+      this.running = this.seal(this.db, 20)
+        .then((sealed) => {
+          this.waitMs = sealed > 0 ? this.intervalMs : Math.min(this.idleMaxMs, this.waitMs * 2);
+        })
         .catch((err) => this.log.warn({ err: (err as Error).message }, 'audit sealing failed; will try again'))
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) {
-            this.timer = setTimeout(loop, this.intervalMs);
+            this.timer = setTimeout(loop, this.waitMs);
             this.timer.unref();
           }
         });
@@ -34,6 +60,6 @@ export class AuditSealer {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
-    await sealAll(this.db, 100).catch((err) => this.log.warn({ err: (err as Error).message }, 'final audit sealing failed; the next process seals'));
+    await this.seal(this.db, 100).catch((err) => this.log.warn({ err: (err as Error).message }, 'final audit sealing failed; the next process seals'));
   }
 }
