@@ -105,8 +105,8 @@ export const auditLog = pgTable('audit_log', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   /**
    * the appending transaction (`pg_current_xact_id()`): once every transaction below a number has
-   * ended, no entry below it can still appear, so the sealer can take entries in this order
-   * without waiting on the slowest writer or missing one that commits late
+   * ended, no entry below it can still appear, so the sealer takes entries in this order up to
+   * there and never skips one whose transaction commits late
    */
   tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
   at: ts('at').notNull(),

@@ -72,22 +72,30 @@ export function auditSuite(name: string, open: Open) {
       });
     });
 
-    it('sealers running at once build one chain: every entry sealed exactly once, seq without a gap', async () => {
+    it('sealers running at once, while writers commit, build one chain: every entry sealed exactly once, seq without a gap', async () => {
       await withDatabase(async (database) => {
-        await append(database, 12);
-        const counts = await Promise.all([sealAudit(database.db, 4), sealAudit(database.db, 4), sealAudit(database.db, 4)]);
+        await append(database, 4);
+        // 30 writers in their own transactions and three sealers, all at once
+        const writers = Promise.all(Array.from({ length: 30 }, (_, i) =>
+          database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: `w${i}`, data: { i } }]))));
+        const sealers = Promise.all(Array.from({ length: 3 }, async () => {
+          let n = 0;
+          for (let k = 0; k < 10; k++) n += await sealAudit(database.db, 4);
+          return n;
+        }));
+        const [, sealedMeanwhile] = await Promise.all([writers, sealers]);
         await sealAll(database.db);
-        expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+        expect(sealedMeanwhile.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
         const ids = await chainIds(database);
-        expect(ids.length).toBe(12);
-        expect(new Set(ids).size).toBe(12);
+        expect(ids.length).toBe(34);
+        expect(new Set(ids).size).toBe(34);
         const seals = await rows<{ first_seq: string | number; n: number }>(database, sql`select first_seq, cardinality(entry_ids) as n from audit_seals order by seal`);
         let next = 1;
         for (const s of seals) {
           expect(Number(s.first_seq)).toBe(next);
           next += Number(s.n);
         }
-        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 12, unsealed: 0 });
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 34, unsealed: 0 });
       });
     });
 
