@@ -8,7 +8,10 @@
  *
  * Only deliveries that are due count: those a paused recipient (breaker, rate limit) has had
  * deferred do not, so a recipient that is down does not stop intake for it — the hub keeps
- * storing and forwards later. Counts are polled from PostgreSQL by each api process.
+ * storing and forwards later. Counts are polled from PostgreSQL by each api process: every
+ * `pollMs` while messages come in or a recipient is behind; while neither, the wait doubles up to
+ * `idlePollMs`, and the next message starts a poll at once (it is admitted on the last counts,
+ * which showed nobody behind, as a message arriving just before a poll would be).
  */
 import type { Logger } from 'pino';
 import { BacklogError } from '../errors.js';
@@ -17,7 +20,10 @@ export interface FlowControlOptions {
   /** due deliveries per recipient above which its messages are held */
   limit: number;
   holdMs: number;
+  /** between polls while messages come in or a recipient is behind (default 250 ms) */
   pollMs?: number;
+  /** the longest wait between polls while idle (default 2000 ms) */
+  idlePollMs?: number;
   /** due deliveries per recipient (see store `dueBacklog`) */
   count: () => Promise<Map<string, number>>;
   log: Logger;
@@ -30,30 +36,46 @@ export class FlowControl {
   private ticks: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private readonly pollMs: number;
+  private readonly idlePollMs: number;
+  private waitMs: number;
+  /** a message came in since the last poll began */
+  private active = false;
+  private lastPollAt = 0;
   /** messages held so far, and refused after holding (for metrics and tests) */
   held = 0;
   refused = 0;
 
-  constructor(private readonly o: FlowControlOptions) {}
+  constructor(private readonly o: FlowControlOptions) {
+    this.pollMs = o.pollMs ?? 250;
+    this.idlePollMs = Math.max(this.pollMs, o.idlePollMs ?? 2000);
+    this.waitMs = this.pollMs;
+  }
 
   start(): void {
-    const loop = async () => {
-      try {
-        this.due = await this.o.count();
-      } catch (err) {
-        // unknown backlog: hold nothing (intake itself will fail while the database is away)
-        this.due = new Map();
-        this.o.log.warn({ err: (err as Error).message }, 'flow control could not read the backlog');
-      }
-      const woken = this.ticks;
-      this.ticks = [];
-      for (const w of woken) w();
-      if (!this.stopped) {
-        this.timer = setTimeout(loop, this.o.pollMs ?? 250);
-        this.timer.unref();
-      }
-    };
-    void loop();
+    void this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = undefined;
+    this.lastPollAt = Date.now();
+    const sawMessages = this.active;
+    this.active = false;
+    try {
+      this.due = await this.o.count();
+    } catch (err) {
+      // unknown backlog: hold nothing (intake itself will fail while the database is away)
+      this.due = new Map();
+      this.o.log.warn({ err: (err as Error).message }, 'flow control could not read the backlog');
+    }
+    const woken = this.ticks;
+    this.ticks = [];
+    for (const w of woken) w();
+    if (this.stopped) return;
+    const busy = sawMessages || this.active || [...this.due.values()].some((n) => n > this.o.limit);
+    this.waitMs = busy ? this.pollMs : Math.min(this.idlePollMs, this.waitMs * 2);
+    this.timer = setTimeout(() => void this.poll(), this.waitMs);
+    this.timer.unref();
   }
 
   stop(): void {
@@ -69,6 +91,13 @@ export class FlowControl {
 
   /** Resolves when every recipient is within the limit; throws BacklogError after holdMs. */
   async admit(recipients: readonly string[]): Promise<void> {
+    this.active = true;
+    if (this.timer && !this.stopped && Date.now() - this.lastPollAt >= this.pollMs) {
+      // waking from idle: counts older than pollMs are read again now, not at the end of a long wait
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.poll(), 0);
+      this.timer.unref();
+    }
     let behind = this.behind(recipients);
     if (behind.length === 0) return;
     this.held += 1;
