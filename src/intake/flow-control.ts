@@ -10,8 +10,8 @@
  * deferred do not, so a recipient that is down does not stop intake for it — the hub keeps
  * storing and forwards later. Counts are polled from PostgreSQL by each api process: every
  * `pollMs` while messages come in or a recipient is behind; while neither, the wait doubles up to
- * `idlePollMs`, and the next message starts a poll at once (it is admitted on the last counts,
- * which showed nobody behind, as a message arriving just before a poll would be).
+ * `idlePollMs`, and the next message brings the next read back to `pollMs` after the last one (it
+ * is itself admitted on the last counts, which showed nobody behind).
  */
 import type { Logger } from 'pino';
 import { BacklogError } from '../errors.js';
@@ -42,6 +42,7 @@ export class FlowControl {
   /** a message came in since the last poll began */
   private active = false;
   private lastPollAt = 0;
+  private nextPollAt = 0;
   /** messages held so far, and refused after holding (for metrics and tests) */
   held = 0;
   refused = 0;
@@ -74,7 +75,13 @@ export class FlowControl {
     if (this.stopped) return;
     const busy = sawMessages || this.active || [...this.due.values()].some((n) => n > this.o.limit);
     this.waitMs = busy ? this.pollMs : Math.min(this.idlePollMs, this.waitMs * 2);
-    this.timer = setTimeout(() => void this.poll(), this.waitMs);
+    this.schedule(this.waitMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.nextPollAt = Date.now() + ms;
+    this.timer = setTimeout(() => void this.poll(), ms);
     this.timer.unref();
   }
 
@@ -92,12 +99,9 @@ export class FlowControl {
   /** Resolves when every recipient is within the limit; throws BacklogError after holdMs. */
   async admit(recipients: readonly string[]): Promise<void> {
     this.active = true;
-    if (this.timer && !this.stopped && Date.now() - this.lastPollAt >= this.pollMs) {
-      // waking from idle: counts older than pollMs are read again now, not at the end of a long wait
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.poll(), 0);
-      this.timer.unref();
-    }
+    // waking from idle: the next read comes pollMs after the last one, not at the end of a long wait
+    const fresh = this.lastPollAt + this.pollMs;
+    if (this.timer && !this.stopped && this.nextPollAt > fresh) this.schedule(Math.max(0, fresh - Date.now()));
     let behind = this.behind(recipients);
     if (behind.length === 0) return;
     this.held += 1;
