@@ -1,10 +1,10 @@
 /**
- * An experiment, off unless BENCH_AUDIT=1: the hub's way of appending to its hash-chained audit
- * log (src/audit/log.ts) — transaction-scoped advisory lock, read the head, insert the next entry
- * with SHA-256 over the previous hash and the entry — added to the ceiling's intake transaction and
- * to its worker's "delivered" update (then a transaction too). It isolates what that pattern costs
- * on this machine: the lock is held until COMMIT, so every appender in every process queues behind
- * one WAL flush at a time.
+ * An experiment, off unless BENCH_AUDIT=1: the hub's former way of appending to its hash-chained
+ * audit log, before src/audit/log.ts sealed apart from the writers — transaction-scoped advisory
+ * lock, read the head, insert the next entry with SHA-256 over the previous hash and the entry —
+ * added to the ceiling's intake transaction and to its worker's "delivered" update (then a
+ * transaction too). It isolates what that pattern costs on this machine: the lock is held until
+ * COMMIT, so every appender in every process queues behind one WAL flush at a time.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
