@@ -22,6 +22,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** the rows of a raw `db.execute` result: node-postgres wraps them in `{ rows }`, PGlite too, drizzle's types do not say so */
+export const resultRows = <T>(result: unknown): T[] => ((result as any).rows ?? result) as T[];
+
 const MIGRATIONS = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations');
 const MIGRATION_LOCK = 72_617_001; // advisory lock key: one migrator at a time across processes
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
-import { executePrepared, type Db } from './db.js';
+import { executePrepared, resultRows, type Db } from './db.js';
 import { attempts, deliveries, type DeliveryState } from './schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -40,7 +40,7 @@ export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs 
   // id -> token; a delivery named twice keeps the last token, and only that caller holds it
   const input = JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, tokens[i]])));
   const result = await executePrepared(db, 'wasla_claim_deliveries', claimStatement(input, leaseMs, earlyMs));
-  const rows = ((result as any).rows ?? result) as Array<Record<string, any>>;
+  const rows = resultRows<Record<string, any>>(result);
   const byToken = new Map(rows.map((r) => [String(r.lease_token), r]));
   return tokens.map((t) => {
     const r = byToken.get(t);
@@ -130,7 +130,7 @@ export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcom
         v.audit || jsonb_build_object('leaseLost', not exists (select 1 from u where u.id = v.id))
       from v)
     select id, state from u`);
-  const rows = ((result as any).rows ?? result) as Array<{ id: string; state: DeliveryState }>;
+  const rows = resultRows<{ id: string; state: DeliveryState }>(result);
   const states = new Map(rows.map((r) => [String(r.id), r.state]));
   return items.map(({ claim }) => states.get(claim.delivery.id));
 }
@@ -211,6 +211,6 @@ export async function dueBacklog(db: Db, atMost: number): Promise<Map<string, nu
       where state in ('pending', 'retrying') and next_attempt_at <= now()
       limit ${atMost}) due
     group by recipient`);
-  const rows = ((result as any).rows ?? result) as Array<{ recipient: string; n: number }>;
+  const rows = resultRows<{ recipient: string; n: number }>(result);
   return new Map(rows.map((r) => [r.recipient, Number(r.n)]));
 }

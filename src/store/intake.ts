@@ -4,7 +4,7 @@
  * after this resolves.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { executePrepared, type Db } from './db.js';
+import { executePrepared, resultRows, type Db } from './db.js';
 import { deliveries, idempotencyKeys, messages } from './schema.js';
 import type { AuditRecord } from '../audit/log.js';
 
@@ -100,7 +100,7 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       from jsonb_to_recordset(${auditRows}::jsonb) as x(message_id uuid, at timestamptz, actor text, action text, subject text, data jsonb)
       where x.message_id in (select id from m))
     select id from m`);
-  const stored = new Set((((result as any).rows ?? result) as Array<{ id: string }>).map((r) => String(r.id)));
+  const stored = new Set(resultRows<{ id: string }>(result).map((r) => String(r.id)));
   return inputs.map((i) => (stored.has(i.message.id) ? 'stored' : 'taken'));
 }
 
