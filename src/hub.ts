@@ -131,7 +131,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       }),
     });
     await dispatcher.start(handler, cfg.workerConcurrency);
-    sweeper = new Sweeper({ db, dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs, idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000 });
+    sweeper = new Sweeper({ db, dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs, idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
+      analyzeYoungTables: database.kind === 'postgres' });
     sweeper.start();
   }
 

@@ -8,6 +8,7 @@ export {
   claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countByState, dueBacklog,
   type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery,
 } from './deliveries.js';
+export { analyzeYoungTables, YOUNG_ROWS } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';

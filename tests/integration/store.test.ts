@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { claimWithMessage, commitMessage, openDatabase, recordAttempt } from '../../src/store/index.js';
+import pino from 'pino';
+import { claimWithMessage, commitMessage, openDatabase, recordAttempt, type Db } from '../../src/store/index.js';
+import { Sweeper } from '../../src/workers/sweeper.js';
 import { claimStatement } from '../../src/store/deliveries.js';
 import { sealAll, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
@@ -14,6 +16,22 @@ storeSuite('PostgreSQL server', async () => {
   return { database, cleanup: () => tdb.drop() };
 });
 
+/** one message with one delivery, through the three hot statements: commit, claim, record */
+async function deliverOne(db: Db) {
+  const id = uuidv7();
+  const now = new Date();
+  const delivery = {
+    id: uuidv7(), messageId: id, recipient: 'ps.mof', agreement: 'a', grant: 'g', major: 2, fields: ['*'],
+    retry: { schedule: [1], jitter: 0 }, state: 'pending' as const, nextAttemptAt: now, createdAt: now, updatedAt: now,
+  };
+  await commitMessage(db, {
+    message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
+    deliveries: [delivery], response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
+  });
+  const claim = (await claimWithMessage(db, delivery.id, 5_000))!;
+  return recordAttempt(db, claim, { outcome: 'delivered', startedAt: now, durationMs: 1, statusCode: 200, worker: 'w' });
+}
+
 describe('the hot statements on the PostgreSQL server', () => {
   it('are prepared once per connection and reused: intake commit, claim and attempt record', async () => {
     const tdb = await createTestDatabase();
@@ -25,20 +43,7 @@ describe('the hot statements on the PostgreSQL server', () => {
         return ((r as any).rows as Array<{ name: string }>).map((x) => x.name);
       };
       expect(await prepared()).toEqual([]);
-      for (let i = 0; i < 3; i++) {
-        const id = uuidv7();
-        const now = new Date();
-        const delivery = {
-          id: uuidv7(), messageId: id, recipient: 'ps.mof', agreement: 'a', grant: 'g', major: 2, fields: ['*'],
-          retry: { schedule: [1], jitter: 0 }, state: 'pending' as const, nextAttemptAt: now, createdAt: now, updatedAt: now,
-        };
-        await commitMessage(database.db, {
-          message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
-          deliveries: [delivery], response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
-        });
-        const claim = (await claimWithMessage(database.db, delivery.id, 5_000))!;
-        expect(await recordAttempt(database.db, claim, { outcome: 'delivered', startedAt: now, durationMs: 1, statusCode: 200, worker: 'w' })).toBe('delivered');
-      }
+      for (let i = 0; i < 3; i++) expect(await deliverOne(database.db)).toBe('delivered');
       // prepared once each, whatever the number of calls
       expect(await prepared()).toEqual(['wasla_claim_deliveries', 'wasla_commit_messages', 'wasla_record_attempts']);
     } finally {
@@ -69,6 +74,58 @@ describe('the hot statements on the PostgreSQL server', () => {
       // and it claims what it names
       const claimed = await Promise.all(ids.slice(0, 3).map((id) => claimWithMessage(database.db, id, 60_000)));
       expect(claimed.map((c) => c?.delivery.id)).toEqual(ids.slice(0, 3));
+    } finally {
+      await database.close();
+      await tdb.drop();
+    }
+  });
+
+  it('keep index plans on a young table: the sweeper analyzes it while it grows', async () => {
+    const tdb = await createTestDatabase();
+    // one connection, so that the plans explained below are the ones the statements were prepared with
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
+    try {
+      // autovacuum would analyze the table in its own time; here only the sweeper may
+      await database.db.execute(sql`alter table deliveries set (autovacuum_enabled = false)`);
+      // more than five executions on a near-empty table: PostgreSQL settles on a generic plan
+      for (let i = 0; i < 8; i++) expect(await deliverOne(database.db)).toBe('delivered');
+      // then the table grows (30000 delivered deliveries), as a new hub's does in its first minute
+      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
+        select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 30000)`);
+      await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, created_at, updated_at)
+        select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', 'delivered', now(), now() from messages where sender = 'bulk'`);
+      const ids = JSON.stringify({ [randomUUID()]: randomUUID() });
+      const record = JSON.stringify([{ id: randomUUID(), token: randomUUID(), next: 'delivered', retry_ms: 0, last_error: null, number: 1,
+        started_at: new Date(), duration_ms: 1, status_code: 200, outcome: 'delivered', error: null, receipt: null, worker: 'w', audit: {} }]);
+      const plans = async () => {
+        const explain = async (statement: string) => ((await database.db.execute(sql.raw(`explain execute ${statement}`))) as any).rows
+          .map((x: Record<string, string>) => x['QUERY PLAN']).join('\n');
+        return {
+          claim: await explain(`wasla_claim_deliveries('${ids}', 60000, '${ids}', 1000)`),
+          record: await explain(`wasla_record_attempts('${record}')`),
+        };
+      };
+      // the plan made on the empty table reads the whole table at every record
+      expect((await plans()).record).toMatch(/Seq Scan on deliveries/);
+      // the pg_stat counters reach the shared statistics within a second of the writes
+      const sweeper = new Sweeper({
+        db: database.db, dispatcher: { dispatch: async () => {} } as any, log: pino({ level: 'silent' }),
+        intervalMs: 60_000, graceMs: 60_000, idempotencyRetentionMs: 3_600_000, analyzeYoungTables: true,
+      });
+      let analyzedAt: unknown;
+      for (let i = 0; i < 30 && !analyzedAt; i++) {
+        await sweeper.sweep();
+        analyzedAt = (await database.db.execute(sql`select last_analyze from pg_stat_user_tables where relname = 'deliveries'`) as any).rows[0].last_analyze;
+        if (!analyzedAt) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(analyzedAt).toBeTruthy();
+      const after = await plans();
+      for (const plan of [after.claim, after.record]) {
+        expect(plan).toContain('deliveries_pkey');
+        expect(plan).not.toMatch(/Seq Scan on deliveries/);
+      }
+      // and the statements still do their work on the replanned path
+      expect(await deliverOne(database.db)).toBe('delivered');
     } finally {
       await database.close();
       await tdb.drop();
