@@ -81,6 +81,7 @@ export function markdown(r: Report): string {
       row('PostgreSQL commits per message', h.perMessage.commits, c?.perMessage?.commits, 2),
       row('rows inserted per message', h.perMessage.inserted, c?.perMessage?.inserted, 2),
       row('rows updated per message', h.perMessage.updated, c?.perMessage?.updated, 2),
+      row('rows read by sequential scans per message', h.perMessage.seqRead, c?.perMessage?.seqRead, 1),
       row('Redis commands per message (whole server)', h.perMessage.redisCommands, c?.perMessage?.redisCommands, 1),
     ] : []),
     '',

@@ -180,7 +180,8 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const perMessage = db0 && db1 ? {
       commits: (db1.commits - db0.commits) / accepted, rollbacks: (db1.rollbacks - db0.rollbacks) / accepted,
       inserted: (db1.inserted - db0.inserted) / accepted, updated: (db1.updated - db0.updated) / accepted,
-      fetched: (db1.fetched - db0.fetched) / accepted, redisCommands: (cmd1 - cmd0) / accepted,
+      fetched: (db1.fetched - db0.fetched) / accepted, seqRead: (db1.seqRead - db0.seqRead) / accepted,
+      redisCommands: (cmd1 - cmd0) / accepted,
     } : undefined;
     const measuredS = m.elapsedMs / 1000;
     return {

@@ -43,11 +43,14 @@ export function backendPids(database: string): Promise<number[]> {
   return admin(async (c) => (await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid));
 }
 
-export interface DbCounters { commits: number; rollbacks: number; inserted: number; updated: number; fetched: number }
+export interface DbCounters { commits: number; rollbacks: number; inserted: number; updated: number; fetched: number; seqRead: number }
 
-/** the bench database's activity counters (PostgreSQL flushes them within about a second) */
-export function dbCounters(database: string): Promise<DbCounters> {
-  return admin(async (c) => {
+/**
+ * The bench database's activity counters (PostgreSQL flushes them within about a second), with the
+ * rows its tables gave to sequential scans: a hot statement planned on an empty table shows there.
+ */
+export async function dbCounters(database: string): Promise<DbCounters> {
+  const counters = await admin(async (c) => {
     const r = await c.query('select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched from pg_stat_database where datname = $1', [database]);
     const x = r.rows[0] ?? {};
     return {
@@ -55,6 +58,15 @@ export function dbCounters(database: string): Promise<DbCounters> {
       updated: Number(x.tup_updated ?? 0), fetched: Number(x.tup_fetched ?? 0),
     };
   });
+  // per-table counters are read in the database itself
+  const c = new pg.Client({ connectionString: databaseUrl(database) });
+  await c.connect();
+  try {
+    const r = await c.query('select coalesce(sum(seq_tup_read), 0)::bigint as n from pg_stat_user_tables');
+    return { ...counters, seqRead: Number(r.rows[0]?.n ?? 0) };
+  } finally {
+    await c.end();
+  }
 }
 
 export async function pgSettings(): Promise<Record<string, string>> {
