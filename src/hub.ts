@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { openDatabase, countByState, dueBacklog, recordCertificates, type Database } from './store/index.js';
+import { openDatabase, countOpenByState, dueBacklog, recordCertificates, type Database } from './store/index.js';
 import { FlowControl } from './intake/flow-control.js';
 import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
@@ -197,7 +197,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         ? { database: () => database.ping(), redis: () => dispatcher.ping() }
         : { database: () => database.ping() },
       sample: async () => {
-        const counts = await countByState(db);
+        const counts = await countOpenByState(db);
         for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
         metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
         metrics.auditUnsealed.set(await countUnsealed(db));

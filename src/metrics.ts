@@ -25,7 +25,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'wasla_delivery_attempt_seconds', help: 'Delivery attempt latency', labelNames: ['outcome'], registers: [registry],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
-    deliveriesByState: new Gauge({ name: 'wasla_deliveries', help: 'Deliveries by state (sampled from PostgreSQL at scrape)', labelNames: ['state'], registers: [registry] }),
+    deliveriesByState: new Gauge({
+      name: 'wasla_deliveries', labelNames: ['state'], registers: [registry],
+      // delivered ones are not counted: see countOpenByState; wasla_delivery_attempts_total{outcome="delivered"} counts them as they go
+      help: 'Deliveries not delivered, by state: pending, in_flight, retrying, dead (sampled from PostgreSQL at scrape)',
+    }),
     queueDepth: new Gauge({ name: 'wasla_queue_depth', help: 'Jobs waiting or delayed in the dispatcher', registers: [registry] }),
     auditUnsealed: new Gauge({
       name: 'wasla_audit_unsealed', registers: [registry],

@@ -5,8 +5,8 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countByState, dueBacklog,
-  type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery,
+  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countOpenByState, OPEN_STATES, dueBacklog,
+  type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery, type OpenState,
 } from './deliveries.js';
 export { analyzeYoungTables, YOUNG_ROWS } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';

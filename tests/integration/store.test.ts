@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { claimWithMessage, commitMessage, openDatabase, recordAttempt, type Db } from '../../src/store/index.js';
+import { claimWithMessage, commitMessage, countOpenByState, openDatabase, recordAttempt, type Db } from '../../src/store/index.js';
 import { Sweeper } from '../../src/workers/sweeper.js';
 import { claimStatement } from '../../src/store/deliveries.js';
 import { sealAll, verifyAudit } from '../../src/audit/log.js';
@@ -126,6 +126,39 @@ describe('the hot statements on the PostgreSQL server', () => {
       }
       // and the statements still do their work on the replanned path
       expect(await deliverOne(database.db)).toBe('delivered');
+    } finally {
+      await database.close();
+      await tdb.drop();
+    }
+  });
+});
+
+describe('the deliveries gauge on the PostgreSQL server', () => {
+  it('reads the open deliveries only, however many have been delivered', async () => {
+    const tdb = await createTestDatabase();
+    // one connection: the statistics read below are the ones its statements leave
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
+    try {
+      expect(await deliverOne(database.db)).toBe('delivered');
+      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
+        select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 30000)`);
+      await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
+        select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', case when row_number() over () <= 5 then 'pending' else 'delivered' end,
+          now(), now(), now() from messages where sender = 'bulk'`);
+      await database.db.execute(sql`vacuum analyze deliveries`);
+      // rows and index entries the table has given to scans so far (flushed as the statement ends)
+      const read = async () => {
+        await database.db.execute(sql`select pg_stat_force_next_flush()`);
+        const r = (await database.db.execute(sql`select
+          (select coalesce(seq_tup_read, 0) from pg_stat_user_tables where relname = 'deliveries')
+          + (select coalesce(sum(idx_tup_read), 0) from pg_stat_user_indexes where relname = 'deliveries') as n`) as any).rows[0];
+        return Number(r.n);
+      };
+      const r0 = await read();
+      expect(await countOpenByState(database.db)).toEqual({ pending: 5, in_flight: 0, retrying: 0, dead: 0 });
+      const r1 = await read();
+      // the five open ones and the index pages around them, not the 30001 delivered
+      expect(r1 - r0).toBeLessThan(100);
     } finally {
       await database.close();
       await tdb.drop();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
 import {
-  claimMany, claimWithMessage, commitMessage, dueBacklog, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
+  claimMany, claimWithMessage, commitMessage, countOpenByState, dueBacklog, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
 } from '../../src/store/index.js';
 import { sealAll, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
@@ -110,6 +110,24 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       const backlog = await dueBacklog(database.db, 100_000);
       expect(backlog.get('backlog.a')).toBe(2);
       expect(backlog.get('backlog.b')).toBeUndefined();
+    });
+
+    it('counts the deliveries not delivered, by state, and leaves the delivered uncounted', async () => {
+      const before = await countOpenByState(database.db);
+      const m = newMessage(['count.pending', 'count.in-flight', 'count.retrying', 'count.dead', 'count.delivered']);
+      await commitMessage(database.db, m);
+      const [, inFlight, retrying, dead, delivered] = m.deliveries;
+      const attempt = { startedAt: new Date(), durationMs: 1, worker: 'w' };
+      await claimWithMessage(database.db, inFlight.id, 60_000);
+      await recordAttempt(database.db, (await claimWithMessage(database.db, retrying.id, 60_000))!, { ...attempt, outcome: 'retry', statusCode: 503, retryInMs: 60_000 });
+      await recordAttempt(database.db, (await claimWithMessage(database.db, dead.id, 60_000))!, { ...attempt, outcome: 'dead', statusCode: 400 });
+      await recordAttempt(database.db, (await claimWithMessage(database.db, delivered.id, 60_000))!, { ...attempt, outcome: 'delivered', statusCode: 200 });
+      const after = await countOpenByState(database.db);
+      expect(Object.keys(after).sort()).toEqual(['dead', 'in_flight', 'pending', 'retrying']);
+      expect({
+        pending: after.pending - before.pending, in_flight: after.in_flight - before.in_flight,
+        retrying: after.retrying - before.retrying, dead: after.dead - before.dead,
+      }).toEqual({ pending: 1, in_flight: 1, retrying: 1, dead: 1 });
     });
 
     it('records an attempt and schedules the retry; a lapsed lease cannot overwrite newer state', async () => {
