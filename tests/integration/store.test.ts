@@ -32,6 +32,15 @@ async function deliverOne(db: Db) {
   return recordAttempt(db, claim, { outcome: 'delivered', startedAt: now, durationMs: 1, statusCode: 200, worker: 'w' });
 }
 
+/** `n` messages with one delivery each, all delivered but the first `pending` (due now), in two statements */
+async function addBulkDeliveries(db: Db, n: number, pending: number) {
+  await db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
+    select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, ${n})`);
+  await db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
+    select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', case when row_number() over () <= ${pending} then 'pending' else 'delivered' end,
+      case when row_number() over () <= ${pending} then now() end, now(), now() from messages where sender = 'bulk'`);
+}
+
 describe('the hot statements on the PostgreSQL server', () => {
   it('are prepared once per connection and reused: intake commit, claim and attempt record', async () => {
     const tdb = await createTestDatabase();
@@ -90,10 +99,7 @@ describe('the hot statements on the PostgreSQL server', () => {
       // more than five executions on a near-empty table: PostgreSQL settles on a generic plan
       for (let i = 0; i < 8; i++) expect(await deliverOne(database.db)).toBe('delivered');
       // then the table grows (30000 delivered deliveries), as a new hub's does in its first minute
-      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
-        select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 30000)`);
-      await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, created_at, updated_at)
-        select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', 'delivered', now(), now() from messages where sender = 'bulk'`);
+      await addBulkDeliveries(database.db, 30_000, 0);
       const ids = JSON.stringify({ [randomUUID()]: randomUUID() });
       const record = JSON.stringify([{ id: randomUUID(), token: randomUUID(), next: 'delivered', retry_ms: 0, last_error: null, number: 1,
         started_at: new Date(), duration_ms: 1, status_code: 200, outcome: 'delivered', error: null, receipt: null, worker: 'w', audit: {} }]);
@@ -140,11 +146,7 @@ describe('the deliveries gauge on the PostgreSQL server', () => {
     const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
     try {
       expect(await deliverOne(database.db)).toBe('delivered');
-      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
-        select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 30000)`);
-      await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
-        select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', case when row_number() over () <= 5 then 'pending' else 'delivered' end,
-          now(), now(), now() from messages where sender = 'bulk'`);
+      await addBulkDeliveries(database.db, 30_000, 5);
       await database.db.execute(sql`vacuum analyze deliveries`);
       // rows and index entries the table has given to scans so far (flushed as the statement ends)
       const read = async () => {
