@@ -36,7 +36,8 @@ export async function analyzeYoungTables(db: Db): Promise<string[]> {
       and pg_has_role(c.relowner, 'USAGE')`));
   const analyzed: string[] = [];
   for (const { relname } of rows) {
-    await db.execute(sql`analyze ${sql.identifier(relname)}`);
+    // another hub process analyzing it at the same moment is enough: skip rather than queue behind it
+    await db.execute(sql`analyze (skip_locked) ${sql.identifier(relname)}`);
     analyzed.push(relname);
   }
   return analyzed;
