@@ -37,7 +37,7 @@ export interface HubStart {
   onUnexpectedExit: StartOptions['onUnexpectedExit'];
 }
 
-const READY = /wasla \S+ mode, role (\S+): (?:listening on (http:\/\/\S+)|no HTTP listener)/;
+const READY = /wasla \S+ mode, role (\S+): (?:listening on (http:\/\/\S+)|no API; health and metrics on \S+|no HTTP listener)/;
 
 /** the hub's environment: the caller's WASLA_* tuning variables, then what the bench controls */
 export function hubEnv(h: HubStart): NodeJS.ProcessEnv {
@@ -51,6 +51,7 @@ export function hubEnv(h: HubStart): NodeJS.ProcessEnv {
     WASLA_QUEUE_NAME: h.queue,
     WASLA_DATA_DIR: join(h.tmp, 'hub-data'),
     WASLA_INSECURE_ALLOW_UNSIGNED: h.allowUnsigned ? 'true' : 'false',
+    WASLA_WORKER_PORT: '0',
     ...(h.pkiDir ? { WASLA_PKI_DIR: h.pkiDir } : {}),
     ...endpointEnv(h.receiverUrls),
     ...(h.embedded ? {} : { DATABASE_URL: h.databaseUrl, REDIS_URL: h.redisUrl }),

@@ -18,6 +18,8 @@ export interface Config {
   host: string;
   port: number;
   role: Role;
+  /** a process in the worker role serves /healthz, /readyz and /metrics here (null: not at all) */
+  workerPort: number | null;
   logLevel: string;
   maxBodyBytes: number;
   /** Accept unsigned requests naming their sender in Wasla-Sender. Never in production. */
@@ -67,6 +69,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_HOST', default: '127.0.0.1', meaning: 'address the API listens on' },
   { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
   { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
+  { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_HOST (0 picks a free one; off: none); give each worker on one host its own' },
   { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
   { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
@@ -148,6 +151,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: env.WASLA_HOST || '127.0.0.1',
     port: int(env, 'WASLA_PORT', 8080, 0, 65535),
     role: oneOf(env, 'WASLA_ROLE', ['api', 'worker', 'all'] as const, 'all'),
+    workerPort: env.WASLA_WORKER_PORT === 'off' ? null : int(env, 'WASLA_WORKER_PORT', 9464, 0, 65535),
     logLevel: oneOf(env, 'WASLA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: int(env, 'WASLA_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     insecureAllowUnsigned: bool(env, 'WASLA_INSECURE_ALLOW_UNSIGNED', false),

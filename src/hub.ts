@@ -17,7 +17,7 @@ import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
 import { Sweeper } from './workers/sweeper.js';
 import { RecipientGate } from './workers/recipient-gate.js';
-import { createApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
+import { createApp, createOperationsApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
 import { signatureAuthenticator } from './api/signature-auth.js';
 import { ConfigError } from './errors.js';
 import { checkReceipt, deliverySigner } from './workers/delivery-signing.js';
@@ -59,6 +59,8 @@ export interface Hub {
   workerId: string;
   /** base URL when the api role runs */
   url?: string;
+  /** a worker-only process: where it serves /healthz, /readyz and /metrics (WASLA_WORKER_PORT) */
+  operationsUrl?: string;
   contracts(): Contracts;
   /** load the contract set again; on a fault the old one stays in force and the error is thrown */
   reloadContracts(actor: string): Promise<Contracts>;
@@ -105,8 +107,35 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const runsApi = cfg.role !== 'worker';
   const runsWorker = cfg.role !== 'api';
 
+  // readiness and the gauges sampled at scrape time, the same in every process that serves them
+  const checks: Record<string, () => Promise<void>> = cfg.mode === 'server'
+    ? { database: () => database.ping(), redis: () => dispatcher.ping() }
+    : { database: () => database.ping() };
+  const sample = async () => {
+    const counts = await countOpenByState(db);
+    for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
+    metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
+    metrics.auditUnsealed.set(await countUnsealed(db));
+  };
+  let accepting = true;
+
   let transport: HttpTransport | undefined;
   let sweeper: Sweeper | undefined;
+  // a worker-only process: its counters exist only in it, so it answers scrapes on a port of its own
+  let operationsServer: ServerType | undefined;
+  let operationsUrl: string | undefined;
+  if (runsWorker && !runsApi && cfg.workerPort !== null) {
+    const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log });
+    try {
+      ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.host, cfg.workerPort));
+    } catch (err) {
+      // nothing has been taken from the queue yet: close what is open and say why
+      await sealer.stop();
+      await dispatcher.close(0);
+      await database.close();
+      throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.host}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
+    }
+  }
   if (runsWorker) {
     transport = new HttpTransport();
     let hubKey: ReturnType<typeof ensureHubCertificate>;
@@ -138,7 +167,6 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
   let server: ServerType | undefined;
   let url: string | undefined;
-  let accepting = true;
   let replayRedis: import('ioredis').Redis | undefined;
   let flow: FlowControl | undefined;
   if (runsApi) {
@@ -193,24 +221,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       log,
       authenticate,
       audit,
-      checks: cfg.mode === 'server'
-        ? { database: () => database.ping(), redis: () => dispatcher.ping() }
-        : { database: () => database.ping() },
-      sample: async () => {
-        const counts = await countOpenByState(db);
-        for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
-        metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
-        metrics.auditUnsealed.set(await countUnsealed(db));
-      },
+      checks,
+      sample,
       accepting: () => accepting,
       trust: () => ({ caCertPem: ca.certPem, hubCertPems: certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)) }),
     }, opts.extraRoutes);
-    const port = await new Promise<number>((resolve, reject) => {
-      server = serve({ fetch: app.fetch, hostname: cfg.host, port: cfg.port }, (info: AddressInfo) => resolve(info.port));
-      server.once('error', reject);
-    });
-    const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
-    url = `http://${host}:${port}`;
+    ({ server, url } = await listen(app.fetch, cfg.host, cfg.port));
     if (cfg.insecureAllowUnsigned) {
       log.warn({ variable: 'WASLA_INSECURE_ALLOW_UNSIGNED', loopback: isLoopbackHost(cfg.host) }, 'UNSIGNED INTAKE IS ON: anyone who can reach this port can send as any institution');
     }
@@ -240,6 +256,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     metrics,
     workerId,
     url,
+    operationsUrl,
     sweeper,
     contracts: current,
     async reloadContracts(actor: string) {
@@ -257,8 +274,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         accepting = false;
         flow?.stop(); // held requests go on to be stored (or refused) now
         // 1. stop taking requests; let requests in progress finish
-        if (server) {
-          const s = server;
+        for (const s of [server, operationsServer]) {
+          if (!s) continue;
           await new Promise<void>((resolve) => {
             s.close(() => resolve());
             (s as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
@@ -282,4 +299,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     },
   };
   return hub;
+}
+
+/** Serves `fetch` on host:port (0: a free port); resolves with the server and its base URL once listening. */
+async function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<{ server: ServerType; url: string }> {
+  let server!: ServerType;
+  const bound = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch, hostname, port }, (info: AddressInfo) => resolve(info.port));
+    server.once('error', reject);
+  });
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  return { server, url: `http://${host}:${bound}` };
 }

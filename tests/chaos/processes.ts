@@ -125,6 +125,7 @@ export function hubEnv(h: HubEnv, port?: number): NodeJS.ProcessEnv {
     WASLA_PKI_DIR: h.pkiDir,
     WASLA_LOG_LEVEL: 'warn',
     WASLA_SWEEP_INTERVAL_MS: '1000',
+    WASLA_WORKER_PORT: '0',
     WASLA_LEASE_MS: String(h.leaseMs),
     WASLA_ATTEMPT_TIMEOUT_MS: String(h.attemptTimeoutMs),
     WASLA_SHUTDOWN_GRACE_MS: '2000',

@@ -47,6 +47,7 @@ export async function makeHubEnv(mode: Mode): Promise<TestHubEnv> {
 export function testConfig(henv: TestHubEnv, env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
   return loadConfig({
     WASLA_PORT: '0',
+    WASLA_WORKER_PORT: '0',
     WASLA_HOST: '127.0.0.1',
     WASLA_SWEEP_INTERVAL_MS: '500',
     WASLA_ATTEMPT_TIMEOUT_MS: '2000',

@@ -5,7 +5,16 @@ import { json, problem } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { renderReference } from '../reference-page.js';
 
+/** what liveness, readiness and metrics need: all a worker-role process serves (see ../operations-app.ts) */
+export type HealthDeps = Pick<ApiDeps, 'mode' | 'checks' | 'accepting' | 'metrics' | 'sample' | 'log'>;
+
 export function operationsRoutes(book: RouteBook, deps: ApiDeps, openapi: () => Record<string, unknown>): void {
+  healthRoutes(book, deps);
+  documentRoutes(book, openapi);
+}
+
+/** /healthz, /readyz and /metrics */
+export function healthRoutes(book: RouteBook, deps: HealthDeps): void {
   book.add('get', '/healthz', {
     operationId: 'health', summary: 'Liveness: the process answers', tags: ['operations'],
     responses: { 200: json('Alive', { type: 'object' }) },
@@ -42,7 +51,10 @@ export function operationsRoutes(book: RouteBook, deps: ApiDeps, openapi: () => 
     await deps.sample().catch((err) => deps.log.warn({ err: (err as Error).message }, 'metrics sampling failed'));
     return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
   });
+}
 
+/** /openapi.json and /docs */
+function documentRoutes(book: RouteBook, openapi: () => Record<string, unknown>): void {
   book.add('get', '/openapi.json', {
     operationId: 'openapi', summary: 'This OpenAPI document', tags: ['operations'],
     responses: { 200: json('OpenAPI 3.1', { type: 'object' }) },

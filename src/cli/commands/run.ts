@@ -18,7 +18,8 @@ export function register(program: Command): void {
       const config = loadConfig(env);
       const log = createLogger(config.logLevel);
       const hub = await startHub({ config, log });
-      const where = hub.url ? `listening on ${hub.url}` : 'no HTTP listener (worker role)';
+      const where = hub.url ? `listening on ${hub.url}`
+        : hub.operationsUrl ? `no API; health and metrics on ${hub.operationsUrl}` : 'no HTTP listener (worker role)';
       const store = config.mode === 'embedded' ? `PGlite in ${config.dataDir}` : 'PostgreSQL + BullMQ on Redis';
       log.info({ url: hub.url, mode: config.mode, role: config.role as Role }, 'wasla started');
       process.stdout.write(`wasla ${config.mode} mode, role ${config.role}: ${where} (${store}); contracts from ${config.contractsDir}\n`);

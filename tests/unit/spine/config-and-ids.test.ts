@@ -23,6 +23,13 @@ describe('config', () => {
     expect(loadConfig({ WASLA_HUB_KEY_TYPE: 'rsa-2048' }).hubKeyType).toBe('rsa-2048');
   });
 
+  it('gives a worker-role process its health and metrics port: 9464 unless WASLA_WORKER_PORT says another, or off', () => {
+    expect(loadConfig({}).workerPort).toBe(9464);
+    expect(loadConfig({ WASLA_WORKER_PORT: '0' }).workerPort).toBe(0);
+    expect(loadConfig({ WASLA_WORKER_PORT: '9500' }).workerPort).toBe(9500);
+    expect(loadConfig({ WASLA_WORKER_PORT: 'off' }).workerPort).toBeNull();
+  });
+
   it('is server mode with both DATABASE_URL and REDIS_URL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db', REDIS_URL: 'redis://h:6379' }).mode).toBe('server');
   });
@@ -38,6 +45,8 @@ describe('config', () => {
     [{ WASLA_LEASE_MS: '1000', WASLA_ATTEMPT_TIMEOUT_MS: '5000' }, 'WASLA_LEASE_MS'],
     [{ WASLA_LOG_LEVEL: 'loud' }, 'WASLA_LOG_LEVEL'],
     [{ WASLA_HUB_KEY_TYPE: 'dsa' }, 'WASLA_HUB_KEY_TYPE'],
+    [{ WASLA_WORKER_PORT: 'on' }, 'WASLA_WORKER_PORT'],
+    [{ WASLA_WORKER_PORT: '65536' }, 'WASLA_WORKER_PORT'],
   ])('refuses %j naming %s', (env, variable) => {
     const err = refusal(env);
     expect(err).toBeInstanceOf(ConfigError);

@@ -1,0 +1,101 @@
+/**
+ * A process in the worker role takes no requests, but its counters exist only in it: it serves
+ * /healthz, /readyz and /metrics on a port of its own (WASLA_WORKER_PORT), so that each worker can be
+ * scraped. An api process's /metrics has no attempts to count.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import type { Hub } from '../../src/hub.js';
+import { ConfigError } from '../../src/errors.js';
+import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { endpointEnv } from '../helpers/contracts.js';
+import { post, waitForStates, warrant } from '../shared/spine.suite.js';
+
+/** the value of one sample line of a Prometheus text exposition, or undefined */
+function sample(text: string, line: string): number | undefined {
+  const m = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return m === undefined ? undefined : Number(m.slice(line.length + 1));
+}
+
+describe('a worker-role process in server mode', () => {
+  const hubs: Hub[] = [];
+  let henv: TestHubEnv | undefined;
+  let receiver: Receiver | undefined;
+  afterEach(async () => {
+    for (const h of hubs.splice(0)) await h.stop();
+    await receiver?.close();
+    await henv?.cleanup();
+  });
+
+  it('serves its health and its own metrics, with the attempts it made', async () => {
+    henv = await makeHubEnv('server');
+    receiver = await startReceiver(() => ({ status: 200 }));
+    const contractsEnv = { ...process.env, ...endpointEnv(receiver.url) };
+    const api = await startTestHub(henv, { WASLA_ROLE: 'api' }, { contractsEnv });
+    hubs.push(api);
+    const worker = await startTestHub(henv, { WASLA_ROLE: 'worker' }, { contractsEnv });
+    hubs.push(worker);
+    expect(api.operationsUrl).toBeUndefined();
+    expect(worker.url).toBeUndefined();
+    expect(worker.operationsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const r = await post(api, warrant({ warrantNumber: 'W-WORKER-METRICS' }));
+    expect(r.status).toBe(202);
+    const view = await waitForStates(api, r.json.id, ['delivered']);
+    const deliveries = (view as any).deliveries.length as number;
+    expect(deliveries).toBeGreaterThan(0);
+
+    const health = await fetch(`${worker.operationsUrl}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${worker.operationsUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+
+    // the worker counts an attempt once its record is committed, a moment after the API shows it
+    const scrape = async () => (await fetch(`${worker.operationsUrl}/metrics`)).text();
+    let workerMetrics = await scrape();
+    for (let i = 0; i < 50 && sample(workerMetrics, 'wasla_delivery_attempts_total{outcome="delivered"}') !== deliveries; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      workerMetrics = await scrape();
+    }
+    expect(sample(workerMetrics, 'wasla_delivery_attempts_total{outcome="delivered"}')).toBe(deliveries);
+    expect(sample(workerMetrics, 'wasla_deliveries{state="pending"}')).toBe(0);
+    expect(workerMetrics).toContain('wasla_process_cpu_seconds_total');
+    // the api made no attempt: without the worker's port nobody could count them
+    const apiMetrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(sample(apiMetrics, 'wasla_delivery_attempts_total{outcome="delivered"}')).toBeUndefined();
+    // and nothing else is served there
+    const other = await fetch(`${worker.operationsUrl}/v1/messages/${r.json.id}`);
+    expect(other.status).toBe(404);
+    expect(other.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('refuses to start on a port already taken, naming WASLA_WORKER_PORT', async () => {
+    henv = await makeHubEnv('server');
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const err = await startTestHub(henv, { WASLA_ROLE: 'worker', WASLA_WORKER_PORT: String(port) }).then(
+        (h) => {
+          hubs.push(h);
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe('WASLA_WORKER_PORT');
+      expect((err as Error).message).toContain(String(port));
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('serves nothing with WASLA_WORKER_PORT=off', async () => {
+    henv = await makeHubEnv('server');
+    const worker = await startTestHub(henv, { WASLA_ROLE: 'worker', WASLA_WORKER_PORT: 'off' });
+    hubs.push(worker);
+    expect(worker.operationsUrl).toBeUndefined();
+  });
+});
