@@ -107,6 +107,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const runsApi = cfg.role !== 'worker';
   const runsWorker = cfg.role !== 'api';
 
+  const gate = runsWorker ? new RecipientGate({
+    maxInFlightPerRecipient: cfg.recipientConcurrency,
+    // a hanging recipient holds at most twice its cap of the worker's slots; below that, jobs
+    // wait here for a slot, and beyond it they are parked without one (see the gate)
+    maxWaitersPerRecipient: cfg.recipientConcurrency,
+    failureThreshold: cfg.breakerFailures,
+    openMs: cfg.breakerOpenMs,
+    maxOpenMs: 10 * cfg.breakerOpenMs,
+  }) : undefined;
   // readiness and the gauges sampled at scrape time, the same in every process that serves them
   const checks: Record<string, () => Promise<void>> = cfg.mode === 'server'
     ? { database: () => database.ping(), redis: () => dispatcher.ping() }
@@ -116,6 +125,14 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
     metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
     metrics.auditUnsealed.set(await countUnsealed(db));
+    if (gate) {
+      for (const g of [metrics.recipientInFlight, metrics.recipientParked, metrics.recipientPaused]) g.reset();
+      for (const r of gate.recipients()) {
+        metrics.recipientInFlight.set({ recipient: r.recipient }, r.inFlight);
+        metrics.recipientParked.set({ recipient: r.recipient }, r.parked);
+        metrics.recipientPaused.set({ recipient: r.recipient }, r.status === 'open' ? 1 : r.status === 'half-open' ? 0.5 : 0);
+      }
+    }
   };
   let accepting = true;
 
@@ -149,15 +166,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs,
       sign: opts.sign ?? deliverySigner({ keyPem: hubKey.keyPem, serial: hubKey.serial }),
       checkReceipt: (recipient, req, res) => checkReceipt(resolver, recipient, req, res),
-      gate: new RecipientGate({
-        maxInFlightPerRecipient: cfg.recipientConcurrency,
-        // a hanging recipient holds at most twice its cap of the worker's slots; below that, jobs
-        // wait here for a slot, and beyond it they are parked without one (see the gate)
-        maxWaitersPerRecipient: cfg.recipientConcurrency,
-        failureThreshold: cfg.breakerFailures,
-        openMs: cfg.breakerOpenMs,
-        maxOpenMs: 10 * cfg.breakerOpenMs,
-      }),
+      gate: gate!,
     });
     await dispatcher.start(handler, cfg.workerConcurrency);
     sweeper = new Sweeper({ db, dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs, idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,

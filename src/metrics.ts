@@ -11,6 +11,9 @@ export interface Metrics {
   queueDepth: Gauge;
   auditUnsealed: Gauge;
   intakeHeld: Counter;
+  recipientInFlight: Gauge<'recipient'>;
+  recipientParked: Gauge<'recipient'>;
+  recipientPaused: Gauge<'recipient'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -34,6 +37,16 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     auditUnsealed: new Gauge({
       name: 'wasla_audit_unsealed', registers: [registry],
       help: 'Audit entries committed but not sealed yet (sampled at scrape); grows while a transaction left open on the database holds sealing back',
+    }),
+    // per worker process, from its recipient gate (sampled at scrape)
+    recipientInFlight: new Gauge({ name: 'wasla_recipient_in_flight', help: 'Attempts this worker has in flight to each recipient', labelNames: ['recipient'], registers: [registry] }),
+    recipientParked: new Gauge({
+      name: 'wasla_recipient_parked', labelNames: ['recipient'], registers: [registry],
+      help: 'Deliveries this worker holds in memory while the recipient\'s line is full (still due in PostgreSQL)',
+    }),
+    recipientPaused: new Gauge({
+      name: 'wasla_recipient_paused', labelNames: ['recipient'], registers: [registry],
+      help: 'Whether this worker\'s breaker has paused the recipient: 0 closed, 1 open, 0.5 half-open (probing)',
     }),
     intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
   };

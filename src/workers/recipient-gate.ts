@@ -157,6 +157,11 @@ export class RecipientGate {
     return this.states.get(recipient)?.parked.length ?? 0;
   }
 
+  /** each recipient this worker has met: attempts in flight, jobs parked, breaker state (for metrics) */
+  recipients(): Array<{ recipient: string; inFlight: number; parked: number; status: 'closed' | 'open' | 'half-open' }> {
+    return [...this.states].map(([recipient, s]) => ({ recipient, inFlight: s.inFlight, parked: s.parked.length, status: this.status(recipient) }));
+  }
+
   private placeFree(s: RecipientState): boolean {
     return s.inFlight + s.reserved < this.o.maxInFlightPerRecipient + this.maxWaiters;
   }

@@ -62,6 +62,10 @@ describe('a worker-role process in server mode', () => {
     expect(sample(workerMetrics, 'wasla_delivery_attempts_total{outcome="delivered"}')).toBe(deliveries);
     expect(sample(workerMetrics, 'wasla_deliveries{state="pending"}')).toBe(0);
     expect(workerMetrics).toContain('wasla_process_cpu_seconds_total');
+    // its line to the recipient: nothing in flight or parked now, breaker closed
+    for (const gauge of ['wasla_recipient_in_flight', 'wasla_recipient_parked', 'wasla_recipient_paused']) {
+      expect(sample(workerMetrics, `${gauge}{recipient="ps.police.judicial"}`), gauge).toBe(0);
+    }
     // the api made no attempt: without the worker's port nobody could count them
     const apiMetrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(sample(apiMetrics, 'wasla_delivery_attempts_total{outcome="delivered"}')).toBeUndefined();

@@ -26,12 +26,14 @@ describe('recipient gate', () => {
       if (a.ok) a.release(false);
     }
     expect(g.status('down')).toBe('open');
+    expect(g.recipients()).toEqual([{ recipient: 'down', inFlight: 0, parked: 0, status: 'open' }]);
     const refused = g.admit('down');
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.retryInMs).toBeGreaterThanOrEqual(1000);
     now.t = 1001;
     const probe = g.admit('down');
     expect(probe).toMatchObject({ ok: true, probe: true });
+    expect(g.recipients()).toEqual([{ recipient: 'down', inFlight: 1, parked: 0, status: 'half-open' }]);
     expect(g.admit('down')).toMatchObject({ ok: false, reason: expect.stringContaining('half-open') });
     if (probe.ok) probe.release(true);
     expect(g.status('down')).toBe('closed');
@@ -160,6 +162,8 @@ describe('recipient gate: parked jobs', () => {
     expect(woken).toEqual([]);
     const slot = await first.reservation.enter();
     if (!slot.ok) throw new Error('expected the slot');
+    // what the worker's metrics show of it
+    expect(g.recipients()).toEqual([{ recipient: 'r', inFlight: 1, parked: 2, status: 'closed' }]);
     // the line is free again only when the slot is released
     await tick();
     expect(woken).toEqual([]);
