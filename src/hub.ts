@@ -139,20 +139,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let transport: HttpTransport | undefined;
   let sweeper: Sweeper | undefined;
   // a worker-only process: its counters exist only in it, so it answers scrapes on a port of its own
+  // (bound before it takes any job, so that a port already taken stops it with nothing begun)
   let operationsServer: ServerType | undefined;
   let operationsUrl: string | undefined;
-  if (runsWorker && !runsApi && cfg.workerPort !== null) {
-    const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log });
-    try {
-      ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.host, cfg.workerPort));
-    } catch (err) {
-      // nothing has been taken from the queue yet: close what is open and say why
-      await sealer.stop();
-      await dispatcher.close(0);
-      await database.close();
-      throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.host}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
-    }
-  }
   if (runsWorker) {
     transport = new HttpTransport();
     let hubKey: ReturnType<typeof ensureHubCertificate>;
@@ -168,6 +157,18 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       checkReceipt: (recipient, req, res) => checkReceipt(resolver, recipient, req, res),
       gate: gate!,
     });
+    if (!runsApi && cfg.workerPort !== null) {
+      const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log });
+      try {
+        ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.host, cfg.workerPort));
+      } catch (err) {
+        // nothing has been taken from the queue yet: close what is open and say why
+        await sealer.stop();
+        await dispatcher.close(0);
+        await database.close();
+        throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.host}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
+      }
+    }
     await dispatcher.start(handler, cfg.workerConcurrency);
     sweeper = new Sweeper({ db, dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs, idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
       analyzeYoungTables: database.kind === 'postgres' });
