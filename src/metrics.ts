@@ -36,7 +36,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     queueDepth: new Gauge({ name: 'wasla_queue_depth', help: 'Jobs waiting or delayed in the dispatcher', registers: [registry] }),
     auditUnsealed: new Gauge({
       name: 'wasla_audit_unsealed', registers: [registry],
-      help: 'Audit entries committed but not sealed yet (sampled at scrape); grows while a transaction left open on the database holds sealing back',
+      help: 'Audit entries committed but not sealed yet (sampled at scrape); grows while a transaction left open on the PostgreSQL server (in any database) holds sealing back',
     }),
     // per worker process, from its recipient gate (sampled at scrape)
     recipientInFlight: new Gauge({ name: 'wasla_recipient_in_flight', help: 'Attempts this worker has in flight to each recipient', labelNames: ['recipient'], registers: [registry] }),

@@ -7,9 +7,10 @@
  * order: one sealer at a time (a transaction-scoped advisory lock, tried, not waited for) gives
  * each the next `seq` and hash = H(prev_hash, entry), and records the batch as one `audit_seals`
  * row. The entries are never updated: an update per entry cost PostgreSQL a new row version and
- * three index entries, and sealing in batches raised the hub's throughput by a sixth. An entry is sealed within a sealing
- * interval of its transaction's end (and of any transaction begun before it); `verifyAudit`
- * checks every sealed entry and counts those still waiting.
+ * three index entries, and sealing in batches raised the hub's throughput by a sixth. An entry is
+ * sealed within a sealing interval of its transaction's end (and of any transaction begun before
+ * it, in any database of the server: transaction ids are server-wide); `verifyAudit` checks every
+ * sealed entry and counts those still waiting.
  */
 import { asc, desc, gt, isNotNull, sql } from 'drizzle-orm';
 import { resultRows, type Db, type DbOrTx } from '../store/db.js';
@@ -112,7 +113,7 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
 
 /**
  * Entries committed but not sealed yet. Normally a sealing interval's worth; it grows while a
- * transaction left open on the database holds sealing back (see `sealAudit`).
+ * transaction left open on the PostgreSQL server holds sealing back (see `sealAudit`).
  */
 export async function countUnsealed(db: DbOrTx): Promise<number> {
   return countAfter(db, await chainHead(db));

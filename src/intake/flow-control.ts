@@ -95,6 +95,11 @@ export class FlowControl {
     this.timer.unref();
   }
 
+  /** bring the next read forward to `at` when it is due later */
+  private readBy(at: number): void {
+    if (this.timer && !this.stopped && this.nextPollAt > at) this.schedule(Math.max(0, at - Date.now()));
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -110,15 +115,13 @@ export class FlowControl {
   async admit(recipients: readonly string[]): Promise<void> {
     this.active = true;
     // waking from idle: the next read comes pollMs after the last one, not at the end of a long wait
-    const fresh = this.lastPollAt + this.pollMs;
-    if (this.timer && !this.stopped && this.nextPollAt > fresh) this.schedule(Math.max(0, fresh - Date.now()));
+    this.readBy(this.lastPollAt + this.pollMs);
     let behind = this.behind(recipients);
     if (behind.length === 0) return;
     this.held += 1;
     this.o.onHeld?.();
     // a held message is released by a read showing the backlog within the limit: read sooner
-    const soon = this.lastPollAt + this.heldPollMs;
-    if (this.timer && !this.stopped && this.nextPollAt > soon) this.schedule(Math.max(0, soon - Date.now()));
+    this.readBy(this.lastPollAt + this.heldPollMs);
     this.holding += 1;
     try {
       const deadline = Date.now() + this.o.holdMs;

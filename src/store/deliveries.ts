@@ -193,7 +193,7 @@ export async function findDue(db: Db, graceMs: number, limit: number): Promise<D
 }
 
 /** the states a delivery can still leave (dead ones by an operator's replay) */
-export const OPEN_STATES = ['pending', 'in_flight', 'retrying', 'dead'] as const;
+const OPEN_STATES = ['pending', 'in_flight', 'retrying', 'dead'] as const;
 export type OpenState = (typeof OPEN_STATES)[number];
 
 /**

@@ -5,10 +5,10 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countOpenByState, OPEN_STATES, dueBacklog,
+  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countOpenByState, dueBacklog,
   type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery, type OpenState,
 } from './deliveries.js';
-export { analyzeYoungTables, YOUNG_ROWS } from './young-tables.js';
+export { analyzeIfYoung } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';

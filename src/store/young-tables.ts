@@ -1,5 +1,5 @@
 /**
- * Statistics for a young database's busiest table, so that the hot statements keep index plans.
+ * Statistics for a young `deliveries` table, so that the hot statements keep index plans.
  *
  * The claim and the attempt record are prepared once per connection (db.ts, executePrepared), and
  * PostgreSQL keeps a prepared statement's generic plan until the table's statistics change. On a
@@ -11,34 +11,27 @@
  *
  * So, while the table is young, the sweeper analyzes it each time it has changed by as many rows
  * as it holds; each ANALYZE invalidates the cached plans, and the next execution is planned on the
- * true size. Past `YOUNG_ROWS` autovacuum's own schedule is enough: a plan made at that size uses
+ * true size. Past 100,000 rows autovacuum's own schedule is enough: a plan made at that size uses
  * the primary key, and stays right as the table grows. ANALYZE takes no lock that blocks writes.
  * A role that does not own the table cannot analyze it, and is not asked to.
  */
 import { sql } from 'drizzle-orm';
 import { resultRows, type Db } from './db.js';
 
-/** below this many rows (as last analyzed) a table counts as young */
-export const YOUNG_ROWS = 100_000;
+/** below this many rows (as last analyzed) the table counts as young */
+const YOUNG_ROWS = 100_000;
 /** changes since the last analysis below which a young table is left alone */
 const MIN_CHANGES = 1_000;
 
-const HOT_TABLES = ['deliveries'] as const;
-
-/** Analyzes each hot table that is young and has changed by its own size; returns the ones analyzed. */
-export async function analyzeYoungTables(db: Db): Promise<string[]> {
-  const rows = resultRows<{ relname: string }>(await db.execute(sql`
-    select c.relname from pg_class c
-    join pg_stat_user_tables s on s.relid = c.oid
-    where c.oid = any(array[${sql.join(HOT_TABLES.map((t) => sql`to_regclass(${t}::text)`), sql`, `)}])
-      and c.reltuples < ${YOUNG_ROWS}
-      and s.n_mod_since_analyze >= greatest(${MIN_CHANGES}, c.reltuples)
-      and pg_has_role(c.relowner, 'USAGE')`));
-  const analyzed: string[] = [];
-  for (const { relname } of rows) {
-    // another hub process analyzing it at the same moment is enough: skip rather than queue behind it
-    await db.execute(sql`analyze (skip_locked) ${sql.identifier(relname)}`);
-    analyzed.push(relname);
-  }
-  return analyzed;
+/** Analyzes `deliveries` when it is young and has changed by its own size; returns whether it did. */
+export async function analyzeIfYoung(db: Db): Promise<boolean> {
+  const [due] = resultRows<{ due: boolean }>(await db.execute(sql`
+    select c.reltuples < ${YOUNG_ROWS} and s.n_mod_since_analyze >= greatest(${MIN_CHANGES}, c.reltuples)
+      and pg_has_role(c.relowner, 'USAGE') as due
+    from pg_class c join pg_stat_user_tables s on s.relid = c.oid
+    where c.oid = to_regclass('deliveries')`));
+  if (!due?.due) return false;
+  // another hub process analyzing it at the same moment is enough: skip rather than queue behind it
+  await db.execute(sql`analyze (skip_locked) deliveries`);
+  return true;
 }

@@ -5,7 +5,7 @@
  * the embedded hub. Job ids dedupe, so sweeping what is already queued costs nothing.
  */
 import type { Logger } from 'pino';
-import { analyzeYoungTables, findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
+import { analyzeIfYoung, findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 
 const STUCK_MS = 300_000;
@@ -20,7 +20,7 @@ export interface SweeperOptions {
   batch?: number;
   /** idempotency keys are kept at least this long, then purged */
   idempotencyRetentionMs: number;
-  /** analyze the hot tables while they are young (PostgreSQL server; see store/young-tables.ts) */
+  /** analyze `deliveries` while it is young (PostgreSQL server; see store/young-tables.ts) */
   analyzeYoungTables?: boolean;
 }
 
@@ -71,10 +71,7 @@ export class Sweeper {
       const purged = await purgeIdempotencyKeys(this.o.db, this.o.idempotencyRetentionMs);
       if (purged) this.o.log.info({ count: purged }, 'purged expired idempotency keys');
     }
-    if (this.o.analyzeYoungTables) {
-      const analyzed = await analyzeYoungTables(this.o.db);
-      if (analyzed.length) this.o.log.debug({ tables: analyzed }, 'analyzed young tables');
-    }
+    if (this.o.analyzeYoungTables && await analyzeIfYoung(this.o.db)) this.o.log.debug('analyzed the young deliveries table');
     return total;
   }
 
