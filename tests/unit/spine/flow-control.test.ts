@@ -39,6 +39,76 @@ describe('intake flow control', () => {
     await expect(held).resolves.toBeUndefined();
   });
 
+  describe('the line of held messages', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** a flow control on fake time whose counts the test sets; reads every 10 ms while holding */
+    function line(counts: Map<string, number>) {
+      vi.useFakeTimers();
+      const f = new FlowControl({ limit: 10, holdMs: 10_000, pollMs: 10, heldPollMs: 10, log, count: async () => new Map(counts) });
+      f.start();
+      const released: string[] = [];
+      const send = (name: string, recipients: string[]) => f.admit(recipients).then(() => void released.push(name));
+      return { f, released, send };
+    }
+
+    it('admits, between two reads, only as many messages as a recipient has room for', async () => {
+      const counts = new Map([['a', 8]]);
+      const { f, released, send } = line(counts);
+      await vi.advanceTimersByTimeAsync(1);
+      for (const n of ['m1', 'm2', 'm3', 'm4']) void send(n, ['a']);
+      await vi.advanceTimersByTimeAsync(0);
+      // 8 due: m1, m2 and m3 bring it to 11, over the limit of 10; m4 waits
+      expect(released).toEqual(['m1', 'm2', 'm3']);
+      expect(f.held).toBe(1);
+      counts.set('a', 10); // the next read finds room for one more
+      await vi.advanceTimersByTimeAsync(10);
+      expect(released).toEqual(['m1', 'm2', 'm3', 'm4']);
+      f.stop();
+    });
+
+    it('lets held messages go on in the order they came, as the backlog makes room', async () => {
+      const counts = new Map([['a', 11]]);
+      const { f, released, send } = line(counts);
+      await vi.advanceTimersByTimeAsync(1);
+      for (const n of ['m1', 'm2', 'm3']) void send(n, ['a']);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(released).toEqual([]);
+      counts.set('a', 9); // room for two
+      await vi.advanceTimersByTimeAsync(10);
+      expect(released).toEqual(['m1', 'm2']);
+      counts.set('a', 11);
+      await vi.advanceTimersByTimeAsync(10);
+      void send('m4', ['a']); // behind m3, though it came between two reads
+      counts.set('a', 10); // room for one: m3's, not m4's
+      await vi.advanceTimersByTimeAsync(10);
+      expect(released).toEqual(['m1', 'm2', 'm3']);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(released).toEqual(['m1', 'm2', 'm3', 'm4']);
+      expect(f.held).toBe(4);
+      f.stop();
+    });
+
+    it('holds a message behind the line for one of its recipients, and lets one for others go by', async () => {
+      const counts = new Map([['a', 11], ['b', 0]]);
+      const { f, released, send } = line(counts);
+      await vi.advanceTimersByTimeAsync(1);
+      void send('to-a', ['a']);
+      void send('to-b-and-a', ['b', 'a']);
+      void send('to-b', ['b']);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(released).toEqual(['to-b']);
+      counts.set('a', 10);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(released).toEqual(['to-b', 'to-a']); // a's one place goes to the first in its line
+      await vi.advanceTimersByTimeAsync(10);
+      expect(released).toEqual(['to-b', 'to-a', 'to-b-and-a']);
+      f.stop();
+    });
+  });
+
   describe('polling', () => {
     afterEach(() => {
       vi.useRealTimers();
@@ -104,9 +174,8 @@ describe('intake flow control', () => {
       await held;
       await vi.advanceTimersByTimeAsync(20);
       f.stop();
-      expect(polls.slice(0, 6)).toEqual([0, 40, 50, 60, 70, 80]);
-      // nobody held or behind any more: back to pollMs and slower
-      expect(polls[6]).toBeUndefined();
+      // nobody held or behind any more: the next read would come pollMs later, at 110
+      expect(polls).toEqual([0, 40, 50, 60, 70]);
     });
 
     it('keeps polling every pollMs while a recipient is behind, messages or not', async () => {
