@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { DEFAULT_HUB_KEY_TYPE } from './trust/pki-dir.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -74,7 +75,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
   { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
   { name: 'WASLA_PKI_DIR', default: '$WASLA_DATA_DIR/pki', meaning: 'the federation CA, the hub key and certificate, registered certificates and revocations; shared by every process of a hub' },
-  { name: 'WASLA_HUB_KEY_TYPE', default: 'ec-p256', meaning: 'ed25519, ec-p256 or rsa-2048: the type of a hub key made at first start (an existing hub.key.pem is kept; `wasla ca init --hub-key-type` names it too). P-256 signs and verifies fastest on Node\'s OpenSSL' },
+  { name: 'WASLA_HUB_KEY_TYPE', default: DEFAULT_HUB_KEY_TYPE, meaning: 'ed25519, ec-p256 or rsa-2048: the type of a hub key made at first start (an existing hub.key.pem is kept; `wasla ca init --hub-key-type` names it too). P-256 signs and verifies fastest on Node\'s OpenSSL' },
   { name: 'WASLA_SIGNATURE_MAX_AGE_S', default: '300', meaning: 'request signatures whose `created` is older are refused; replays are refused within this window' },
   { name: 'WASLA_IDEMPOTENCY_RETENTION_H', default: '24', meaning: 'an Idempotency-Key and its answer are kept at least this many hours' },
   { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: 'how far in the future a signature\'s `created` may lie' },
@@ -143,7 +144,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisUrl,
     dataDir,
     pkiDir: resolve(env.WASLA_PKI_DIR || `${dataDir}/pki`),
-    hubKeyType: oneOf(env, 'WASLA_HUB_KEY_TYPE', HUB_KEY_TYPES, 'ec-p256'),
+    hubKeyType: oneOf(env, 'WASLA_HUB_KEY_TYPE', HUB_KEY_TYPES, DEFAULT_HUB_KEY_TYPE),
     signatureMaxAgeSeconds: int(env, 'WASLA_SIGNATURE_MAX_AGE_S', 300, 5, 86_400),
     signatureSkewSeconds: int(env, 'WASLA_SIGNATURE_SKEW_S', 30, 0, 3600),
     idempotencyRetentionHours: int(env, 'WASLA_IDEMPOTENCY_RETENTION_H', 24, 1, 24 * 365),
