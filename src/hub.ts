@@ -211,7 +211,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     if (cfg.intakeBacklogLimit > 0) {
       flow = new FlowControl({
         limit: cfg.intakeBacklogLimit, holdMs: cfg.intakeHoldMs, log, onHeld: () => metrics.intakeHeld.inc(),
-        count: () => dueBacklog(db, cfg.intakeBacklogLimit * 8),
+        // one over the limit says "behind"; below it, the count is exact
+        count: () => dueBacklog(db, [...current().institutions.keys()], cfg.intakeBacklogLimit + 1),
       });
       flow.start();
     }

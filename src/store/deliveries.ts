@@ -212,17 +212,21 @@ export async function countOpenByState(db: Db): Promise<Record<OpenState, number
 }
 
 /**
- * Deliveries due and untaken, per recipient: the backlog intake's flow control watches. Counting
- * stops at `atMost` rows (through the due index), so a huge backlog costs a bounded scan; past
- * that the counts are lower bounds.
+ * Deliveries due and untaken for each of these recipients: the backlog intake's flow control
+ * watches. Each recipient's count stops at `cap` (deliveries_state_recipient_idx: state, recipient,
+ * next_attempt_at), so a read costs at most `cap` index entries a recipient, and one recipient's
+ * huge backlog neither makes the read slow nor hides another's (a cap over all recipients together
+ * did both). A recipient with nothing due is left out.
  */
-export async function dueBacklog(db: Db, atMost: number): Promise<Map<string, number>> {
+export async function dueBacklog(db: Db, recipients: readonly string[], cap: number): Promise<Map<string, number>> {
+  if (recipients.length === 0) return new Map();
   const result = await db.execute(sql`
-    select recipient, count(*)::int as n from (
-      select recipient from deliveries
-      where state in ('pending', 'retrying') and next_attempt_at <= now()
-      limit ${atMost}) due
-    group by recipient`);
+    select r.recipient, (
+      select count(*)::int from (
+        select 1 from deliveries d
+        where d.recipient = r.recipient and d.state in ('pending', 'retrying') and d.next_attempt_at <= now()
+        limit ${cap}) due) as n
+    from jsonb_array_elements_text(${JSON.stringify(recipients)}::jsonb) as r(recipient)`);
   const rows = resultRows<{ recipient: string; n: number }>(result);
-  return new Map(rows.map((r) => [r.recipient, Number(r.n)]));
+  return new Map(rows.filter((r) => Number(r.n) > 0).map((r) => [r.recipient, Number(r.n)]));
 }

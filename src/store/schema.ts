@@ -67,7 +67,11 @@ export const deliveries = pgTable('deliveries', {
   uniqueIndex('deliveries_message_recipient_uq').on(t.messageId, t.recipient),
   index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`state in ('pending', 'retrying')`),
   index('deliveries_lease_idx').on(t.leaseUntil).where(sql`state = 'in_flight'`),
-  index('deliveries_state_recipient_idx').on(t.state, t.recipient),
+  // next_attempt_at too: flow control counts each recipient's due deliveries, up to a cap, without
+  // reading other recipients' or those due later (a paused recipient's deferred deliveries). No
+  // extra index write: an update that changes next_attempt_at (indexed in deliveries_due_idx) is
+  // never HOT, so it wrote this index already
+  index('deliveries_state_recipient_idx').on(t.state, t.recipient, t.nextAttemptAt),
 ]);
 
 export const attempts = pgTable('attempts', {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { claimWithMessage, commitMessage, countOpenByState, openDatabase, recordAttempt, type Db } from '../../src/store/index.js';
+import { claimWithMessage, commitMessage, countOpenByState, dueBacklog, openDatabase, recordAttempt, type Db } from '../../src/store/index.js';
 import { Sweeper } from '../../src/workers/sweeper.js';
 import { claimStatement } from '../../src/store/deliveries.js';
 import { sealAll, verifyAudit } from '../../src/audit/log.js';
@@ -39,6 +39,15 @@ async function addBulkDeliveries(db: Db, n: number, pending: number) {
   await db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
     select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', case when row_number() over () <= ${pending} then 'pending' else 'delivered' end,
       case when row_number() over () <= ${pending} then now() end, now(), now() from messages where sender = 'bulk'`);
+}
+
+/** rows and index entries `deliveries` has given to scans so far (statistics flushed first) */
+async function entriesRead(db: Db): Promise<number> {
+  await db.execute(sql`select pg_stat_force_next_flush()`);
+  const r = (await db.execute(sql`select
+    (select coalesce(seq_tup_read, 0) from pg_stat_user_tables where relname = 'deliveries')
+    + (select coalesce(sum(idx_tup_read), 0) from pg_stat_user_indexes where relname = 'deliveries') as n`) as any).rows[0];
+  return Number(r.n);
 }
 
 describe('the hot statements on the PostgreSQL server', () => {
@@ -148,17 +157,9 @@ describe('the deliveries gauge on the PostgreSQL server', () => {
       expect(await deliverOne(database.db)).toBe('delivered');
       await addBulkDeliveries(database.db, 30_000, 5);
       await database.db.execute(sql`vacuum analyze deliveries`);
-      // rows and index entries the table has given to scans so far (flushed as the statement ends)
-      const read = async () => {
-        await database.db.execute(sql`select pg_stat_force_next_flush()`);
-        const r = (await database.db.execute(sql`select
-          (select coalesce(seq_tup_read, 0) from pg_stat_user_tables where relname = 'deliveries')
-          + (select coalesce(sum(idx_tup_read), 0) from pg_stat_user_indexes where relname = 'deliveries') as n`) as any).rows[0];
-        return Number(r.n);
-      };
-      const r0 = await read();
+      const r0 = await entriesRead(database.db);
       expect(await countOpenByState(database.db)).toEqual({ pending: 5, in_flight: 0, retrying: 0, dead: 0 });
-      const r1 = await read();
+      const r1 = await entriesRead(database.db);
       // the five open ones and the index pages around them, not the 30001 delivered
       expect(r1 - r0).toBeLessThan(100);
     } finally {
@@ -201,6 +202,33 @@ describe('sealing the audit log while another sealer holds the lock', () => {
       expect(await verifyAudit(database.db)).toMatchObject({ ok: true, unsealed: 0 });
     } finally {
       await holder.close();
+      await database.close();
+      await tdb.drop();
+    }
+  });
+});
+
+describe("flow control's backlog read on the PostgreSQL server", () => {
+  it('reads at most the cap of each recipient, not the deliveries due later nor the rest of a long backlog', async () => {
+    const tdb = await createTestDatabase();
+    // one connection: the statistics read below are the ones its statements leave
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
+    try {
+      // 'long': 3000 due and 20000 deferred an hour ahead (a paused recipient's); 'short': 5 due
+      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
+        select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 23005)`);
+      await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
+        select gen_random_uuid(), id, case when n <= 5 then 'short' else 'long' end, 'a', 'g', 1, '[]', '{}',
+          case when n <= 3005 then 'pending' else 'retrying' end,
+          case when n <= 3005 then now() - interval '1 second' else now() + interval '1 hour' end, now(), now()
+        from (select id, row_number() over () as n from messages) m`);
+      await database.db.execute(sql`vacuum analyze deliveries`);
+      const r0 = await entriesRead(database.db);
+      const backlog = await dueBacklog(database.db, ['long', 'short', 'idle'], 2001);
+      const r1 = await entriesRead(database.db);
+      expect(Object.fromEntries(backlog)).toEqual({ long: 2001, short: 5 });
+      expect(r1 - r0).toBeLessThanOrEqual(2001 + 5 + 10);
+    } finally {
       await database.close();
       await tdb.drop();
     }

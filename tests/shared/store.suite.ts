@@ -107,9 +107,23 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       later.deliveries[0].nextAttemptAt = new Date(Date.now() + 60_000);
       for (const m of [due, alsoDue, later]) await commitMessage(database.db, m);
       await claimWithMessage(database.db, due.deliveries[1].id, 5_000);
-      const backlog = await dueBacklog(database.db, 100_000);
+      const backlog = await dueBacklog(database.db, ['backlog.a', 'backlog.b', 'backlog.none'], 100_000);
       expect(backlog.get('backlog.a')).toBe(2);
       expect(backlog.get('backlog.b')).toBeUndefined();
+      expect(backlog.has('backlog.none')).toBe(false);
+    });
+
+    it('caps each recipient\'s count on its own, so that a long backlog hides no other', async () => {
+      // the long backlog is older, so a cap over all recipients together would be spent on it
+      const old = new Date(Date.now() - 60_000);
+      for (let i = 0; i < 6; i++) {
+        const m = newMessage(['capped.long']);
+        m.deliveries[0].nextAttemptAt = old;
+        await commitMessage(database.db, m);
+      }
+      for (let i = 0; i < 2; i++) await commitMessage(database.db, newMessage(['capped.short']));
+      const backlog = await dueBacklog(database.db, ['capped.long', 'capped.short'], 4);
+      expect(Object.fromEntries(backlog)).toEqual({ 'capped.long': 4, 'capped.short': 2 });
     });
 
     it('counts the deliveries not delivered, by state, and leaves the delivered uncounted', async () => {
