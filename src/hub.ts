@@ -17,6 +17,7 @@ import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
 import { Sweeper } from './workers/sweeper.js';
 import { RecipientGate } from './workers/recipient-gate.js';
+import { RedisRateLimit } from './workers/shared-rate-limit.js';
 import { createApp, createOperationsApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
 import { signatureAuthenticator } from './api/signature-auth.js';
 import { ConfigError } from './errors.js';
@@ -107,6 +108,32 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const runsApi = cfg.role !== 'worker';
   const runsWorker = cfg.role !== 'api';
 
+  // Redis shared by this hub's processes beyond the queue: the replay guard (api) and the
+  // recipients' rate-limit buckets (worker). No offline queue: while Redis is away a call fails at
+  // once, and each degrades to what this process knows on its own.
+  let sharedRedis: import('ioredis').Redis | undefined;
+  if (cfg.mode === 'server') {
+    const { Redis } = await import('ioredis');
+    sharedRedis = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    sharedRedis.on('error', () => {});
+    const r = sharedRedis;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000); // start anyway: both degrade until Redis is there
+      r.once('ready', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+  const warnEvery10s = (what: string) => {
+    let warnedAt = 0;
+    return (err: unknown) => {
+      if (Date.now() - warnedAt < 10_000) return;
+      warnedAt = Date.now();
+      log.warn({ err: (err as Error).message }, what);
+    };
+  };
+
   const gate = runsWorker ? new RecipientGate({
     maxInFlightPerRecipient: cfg.recipientConcurrency,
     // a hanging recipient holds at most twice its cap of the worker's slots; below that, jobs
@@ -115,6 +142,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     failureThreshold: cfg.breakerFailures,
     openMs: cfg.breakerOpenMs,
     maxOpenMs: 10 * cfg.breakerOpenMs,
+    // one bucket per recipient for all the worker processes, as the agreement means it
+    sharedRate: sharedRedis && new RedisRateLimit(sharedRedis, `${opts.queuePrefix ?? 'wasla'}:${cfg.queueName}:rate:`),
+    onSharedRateError: warnEvery10s('Redis unreachable: rate limits degraded to per worker process until it returns'),
   }) : undefined;
   // readiness and the gauges sampled at scrape time, the same in every process that serves them
   const checks: Record<string, () => Promise<void>> = cfg.mode === 'server'
@@ -165,6 +195,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         // nothing has been taken from the queue yet: close what is open and say why
         await sealer.stop();
         await dispatcher.close(0);
+        sharedRedis?.disconnect();
         await database.close();
         throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.host}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
       }
@@ -177,33 +208,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
   let server: ServerType | undefined;
   let url: string | undefined;
-  let replayRedis: import('ioredis').Redis | undefined;
   let flow: FlowControl | undefined;
   if (runsApi) {
     let replayGuard: ReplayGuard;
-    if (cfg.mode === 'server') {
-      const { Redis } = await import('ioredis');
-      // no offline queue: while Redis is away a replay check fails at once and degrades to local
-      replayRedis = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-      replayRedis.on('error', () => {});
-      const r = replayRedis;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 2000); // start anyway: the guard degrades until Redis is there
-        r.once('ready', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
+    if (sharedRedis) {
       // shared by every api process: a signature seen by one is refused by all
-      let warnedAt = 0;
       replayGuard = new LayeredReplayGuard(
         new MemoryReplayGuard({ maxEntries: 1_000_000 }),
-        new RedisReplayGuard(replayRedis, { prefix: `${opts.queuePrefix ?? 'wasla'}:replay:` }),
-        (err) => {
-          if (Date.now() - warnedAt < 10_000) return;
-          warnedAt = Date.now();
-          log.warn({ err: (err as Error).message }, 'Redis unreachable: replay guard degraded to this process until it returns');
-        },
+        new RedisReplayGuard(sharedRedis, { prefix: `${opts.queuePrefix ?? 'wasla'}:replay:` }),
+        warnEvery10s('Redis unreachable: replay guard degraded to this process until it returns'),
       );
     } else {
       replayGuard = new MemoryReplayGuard({ maxEntries: 1_000_000 });
@@ -303,7 +316,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         // 3. seal what was written, close connections
         await sealer.stop();
         reloadSub?.disconnect();
-        replayRedis?.disconnect();
+        sharedRedis?.disconnect();
         await database.close();
         log.info('stopped');
       })());

@@ -16,9 +16,12 @@
  * queue than it can deliver, rather than cycle them through it); a job for a recipient that has
  * stopped answering, or that waited its time, goes back on the queue, nothing written. A paused
  * recipient's deliveries are deferred in the database, which is not an attempt. State is per
- * worker process.
+ * worker process, except the rate limit's bucket when a shared one is given (`sharedRate`: every
+ * worker process then draws on one bucket per recipient; while it cannot be reached, each falls
+ * back to its own).
  */
 import type { RateLimit } from '../routing/types.js';
+import type { SharedRateLimit } from './shared-rate-limit.js';
 
 /** a recipient whose last attempt ended longer ago than this is not worth waiting for room for */
 const ANSWERING_WITHIN_MS = 1000;
@@ -37,6 +40,10 @@ export interface GateOptions {
   openMs: number;
   maxOpenMs: number;
   now?: () => number;
+  /** the rate limit's buckets, shared with the other worker processes (default: this process's own) */
+  sharedRate?: SharedRateLimit;
+  /** the shared buckets could not be reached: this attempt used the process's own */
+  onSharedRateError?: (err: unknown) => void;
 }
 
 export type Admission =
@@ -208,11 +215,18 @@ export class RecipientGate {
           woken = true;
         }
         leave();
-        const admission = this.admit(recipient, rateLimit);
+        const shared = rateLimit && this.o.sharedRate ? rateLimit : undefined;
+        const admission = this.admit(recipient, shared ? null : rateLimit);
         // Not taking the slot (paused, rate): pass the wake-up on, or the next waiter would wait
         // for a release that never comes.
         if (!admission.ok) s.waiters.shift()?.();
-        return admission;
+        if (!admission.ok || !shared) return admission;
+        // the shared bucket is asked with the slot held, so that no other delivery takes the slot
+        // meanwhile; refused, the slot goes back unused (and wakes the next waiter)
+        const refused = await this.takeShared(recipient, s, shared);
+        if (!refused) return admission;
+        admission.release();
+        return refused;
       },
       cancel: () => void leave(),
     };
@@ -232,16 +246,33 @@ export class RecipientGate {
     return undefined;
   }
 
-  private take(recipient: string, s: RecipientState, rateLimit?: RateLimit | null): Admission {
+  /** a token of this process's own bucket for the recipient, or the refusal */
+  private localToken(s: RecipientState, rateLimit: RateLimit): Extract<Admission, { ok: false }> | undefined {
     const now = this.now();
+    if (Number.isNaN(s.tokens)) s.tokens = rateLimit.burst;
+    s.tokens = Math.min(rateLimit.burst, s.tokens + ((now - s.refilledAt) / 1000) * rateLimit.perSecond);
+    s.refilledAt = now;
+    if (s.tokens < 1) return rateRefusal(Math.ceil(((1 - s.tokens) / rateLimit.perSecond) * 1000));
+    s.tokens -= 1;
+    return undefined;
+  }
+
+  /** a token of the shared bucket, or the refusal; this process's own bucket while it is unreachable */
+  private async takeShared(recipient: string, s: RecipientState, rateLimit: RateLimit): Promise<Extract<Admission, { ok: false }> | undefined> {
+    let waitMs: number;
+    try {
+      waitMs = await this.o.sharedRate!.take(recipient, rateLimit);
+    } catch (err) {
+      this.o.onSharedRateError?.(err);
+      return this.localToken(s, rateLimit);
+    }
+    return waitMs > 0 ? rateRefusal(waitMs) : undefined;
+  }
+
+  private take(recipient: string, s: RecipientState, rateLimit?: RateLimit | null): Admission {
     if (rateLimit) {
-      if (Number.isNaN(s.tokens)) s.tokens = rateLimit.burst;
-      s.tokens = Math.min(rateLimit.burst, s.tokens + ((now - s.refilledAt) / 1000) * rateLimit.perSecond);
-      s.refilledAt = now;
-      if (s.tokens < 1) {
-        return { ok: false, retryInMs: Math.ceil(((1 - s.tokens) / rateLimit.perSecond) * 1000) + jitter(50), reason: 'recipient rate limit', defer: true };
-      }
-      s.tokens -= 1;
+      const refused = this.localToken(s, rateLimit);
+      if (refused) return refused;
     }
     const probe = s.openFor > 0;
     s.inFlight += 1;
@@ -274,6 +305,10 @@ export class RecipientGate {
       },
     };
   }
+}
+
+function rateRefusal(waitMs: number): Extract<Admission, { ok: false }> {
+  return { ok: false, retryInMs: waitMs + jitter(50), reason: 'recipient rate limit', defer: true };
 }
 
 function jitter(ms: number): number {

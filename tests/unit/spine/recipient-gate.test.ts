@@ -229,3 +229,65 @@ describe('recipient gate: parked jobs', () => {
     for (const p of woken) expect(await p.enter()).toMatchObject({ ok: false, defer: true });
   });
 });
+
+describe('recipient gate: a rate limit shared with other worker processes', () => {
+  const rl = { perSecond: 2, burst: 1 };
+  /** a shared bucket that answers from a script of waits (0: taken), or fails */
+  function shared(waits: Array<number | Error>) {
+    const calls: string[] = [];
+    return {
+      calls,
+      take: async (recipient: string) => {
+        calls.push(recipient);
+        const w = waits.shift() ?? 0;
+        if (w instanceof Error) throw w;
+        return w;
+      },
+    };
+  }
+
+  it('draws on the shared bucket, not its own: admitted as often as the shared bucket allows', async () => {
+    const sharedRate = shared([0, 0, 0]);
+    const g = gate({ t: 0 }, { sharedRate });
+    const results = [];
+    for (let i = 0; i < 3; i++) {
+      const a = await g.enter('bank', rl);
+      results.push(a.ok);
+      if (a.ok) a.release(true);
+    }
+    // burst 1: its own bucket would have refused the second and the third
+    expect(results).toEqual([true, true, true]);
+    expect(sharedRate.calls).toEqual(['bank', 'bank', 'bank']);
+  });
+
+  it('defers when the shared bucket refuses, for at least its wait, and gives the slot back unused', async () => {
+    const g = gate({ t: 0 }, { sharedRate: shared([700]) });
+    const refused = await g.enter('bank', rl);
+    expect(refused).toMatchObject({ ok: false, defer: true, reason: 'recipient rate limit' });
+    expect(!refused.ok && refused.retryInMs).toBeGreaterThanOrEqual(700);
+    expect(g.recipients()).toEqual([{ recipient: 'bank', inFlight: 0, parked: 0, status: 'closed' }]);
+    // the slot is free again, and a refusal by rate says nothing about the recipient's health
+    const next = await g.enter('bank', rl);
+    expect(next.ok).toBe(true);
+    expect(g.status('bank')).toBe('closed');
+  });
+
+  it('asks the shared bucket only for deliveries under a rate limit', async () => {
+    const sharedRate = shared([]);
+    const g = gate({ t: 0 }, { sharedRate });
+    const a = await g.enter('court');
+    expect(a.ok).toBe(true);
+    expect(sharedRate.calls).toEqual([]);
+  });
+
+  it('falls back to its own bucket while the shared one cannot be reached, and says so', async () => {
+    const errors: unknown[] = [];
+    const g = gate({ t: 0 }, { sharedRate: shared([new Error('Redis away'), new Error('Redis away')]), onSharedRateError: (e: unknown) => errors.push(e) });
+    const first = await g.enter('bank', rl);
+    expect(first.ok).toBe(true);
+    if (first.ok) first.release(true);
+    // its own bucket (burst 1) is spent: refused, deferred
+    expect(await g.enter('bank', rl)).toMatchObject({ ok: false, defer: true, reason: 'recipient rate limit' });
+    expect(errors).toHaveLength(2);
+  });
+});
