@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
-import { claimWithMessage, commitMessage, countOpenByState, dueBacklog, openDatabase, recordAttempt, type Db } from '../../src/store/index.js';
+import { claimWithMessage, commitMessage, countOpenByState, dueBacklog, openDatabase, recordAttempt, type Database, type Db } from '../../src/store/index.js';
 import { Sweeper } from '../../src/workers/sweeper.js';
 import { claimStatement } from '../../src/store/deliveries.js';
 import { sealAll, verifyAudit } from '../../src/audit/log.js';
@@ -15,6 +15,24 @@ storeSuite('PostgreSQL server', async () => {
   const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 12 });
   return { database, cleanup: () => tdb.drop() };
 });
+
+/** a fresh database with `poolSize` connections for one test, closed and dropped after it */
+async function withFreshDatabase(poolSize: number, test: (database: Database) => Promise<void>): Promise<void> {
+  const tdb = await createTestDatabase();
+  const database = await openDatabase({ databaseUrl: tdb.url, poolSize });
+  try {
+    await test(database);
+  } finally {
+    await database.close();
+    await tdb.drop();
+  }
+}
+
+/** `n` bare messages from `sender`, in one statement */
+async function addBulkMessages(db: Db, n: number, sender: string) {
+  await db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
+    select gen_random_uuid(), ${sender}, 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, ${n})`);
+}
 
 /** one message with one delivery, through the three hot statements: commit, claim, record */
 async function deliverOne(db: Db) {
@@ -34,8 +52,7 @@ async function deliverOne(db: Db) {
 
 /** `n` messages with one delivery each, all delivered but the first `pending` (due now), in two statements */
 async function addBulkDeliveries(db: Db, n: number, pending: number) {
-  await db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
-    select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, ${n})`);
+  await addBulkMessages(db, n, 'bulk');
   await db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
     select gen_random_uuid(), id, 'r', 'a', 'g', 1, '[]', '{}', case when row_number() over () <= ${pending} then 'pending' else 'delivered' end,
       case when row_number() over () <= ${pending} then now() end, now(), now() from messages where sender = 'bulk'`);
@@ -52,10 +69,8 @@ async function entriesRead(db: Db): Promise<number> {
 
 describe('the hot statements on the PostgreSQL server', () => {
   it('are prepared once per connection and reused: intake commit, claim and attempt record', async () => {
-    const tdb = await createTestDatabase();
     // one connection, so that every statement below runs on the session whose statements we list
-    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
-    try {
+    await withFreshDatabase(1, async (database) => {
       const prepared = async () => {
         const r = await database.db.execute(sql`select name from pg_prepared_statements order by name`);
         return ((r as any).rows as Array<{ name: string }>).map((x) => x.name);
@@ -64,19 +79,13 @@ describe('the hot statements on the PostgreSQL server', () => {
       for (let i = 0; i < 3; i++) expect(await deliverOne(database.db)).toBe('delivered');
       // prepared once each, whatever the number of calls
       expect(await prepared()).toEqual(['wasla_claim_deliveries', 'wasla_commit_messages', 'wasla_record_attempts']);
-    } finally {
-      await database.close();
-      await tdb.drop();
-    }
+    });
   });
 
   it('claims by primary key alone, however many deliveries are due', async () => {
-    const tdb = await createTestDatabase();
-    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 2 });
-    try {
+    await withFreshDatabase(2, async (database) => {
       // a backlog: 6000 deliveries due to three recipients, 30000 already delivered
-      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
-        select gen_random_uuid(), 's', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 36000)`);
+      await addBulkMessages(database.db, 36_000, 's');
       await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
         select gen_random_uuid(), id, 'r' || (row_number() over () % 3), 'a', 'g', 1, '[]', '{}',
           case when row_number() over () <= 6000 then 'pending' else 'delivered' end,
@@ -92,17 +101,12 @@ describe('the hot statements on the PostgreSQL server', () => {
       // and it claims what it names
       const claimed = await Promise.all(ids.slice(0, 3).map((id) => claimWithMessage(database.db, id, 60_000)));
       expect(claimed.map((c) => c?.delivery.id)).toEqual(ids.slice(0, 3));
-    } finally {
-      await database.close();
-      await tdb.drop();
-    }
+    });
   });
 
   it('keep index plans on a young table: the sweeper analyzes it while it grows', async () => {
-    const tdb = await createTestDatabase();
     // one connection, so that the plans explained below are the ones the statements were prepared with
-    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
-    try {
+    await withFreshDatabase(1, async (database) => {
       // autovacuum would analyze the table in its own time; here only the sweeper may
       await database.db.execute(sql`alter table deliveries set (autovacuum_enabled = false)`);
       // more than five executions on a near-empty table: PostgreSQL settles on a generic plan
@@ -141,19 +145,14 @@ describe('the hot statements on the PostgreSQL server', () => {
       }
       // and the statements still do their work on the replanned path
       expect(await deliverOne(database.db)).toBe('delivered');
-    } finally {
-      await database.close();
-      await tdb.drop();
-    }
+    });
   });
 });
 
 describe('the deliveries gauge on the PostgreSQL server', () => {
   it('reads the open deliveries only, however many have been delivered', async () => {
-    const tdb = await createTestDatabase();
     // one connection: the statistics read below are the ones its statements leave
-    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
-    try {
+    await withFreshDatabase(1, async (database) => {
       expect(await deliverOne(database.db)).toBe('delivered');
       await addBulkDeliveries(database.db, 30_000, 5);
       await database.db.execute(sql`vacuum analyze deliveries`);
@@ -162,10 +161,7 @@ describe('the deliveries gauge on the PostgreSQL server', () => {
       const r1 = await entriesRead(database.db);
       // the five open ones and the index pages around them, not the 30001 delivered
       expect(r1 - r0).toBeLessThan(100);
-    } finally {
-      await database.close();
-      await tdb.drop();
-    }
+    });
   });
 });
 
@@ -210,13 +206,10 @@ describe('sealing the audit log while another sealer holds the lock', () => {
 
 describe("flow control's backlog read on the PostgreSQL server", () => {
   it('reads at most the cap of each recipient, not the deliveries due later nor the rest of a long backlog', async () => {
-    const tdb = await createTestDatabase();
     // one connection: the statistics read below are the ones its statements leave
-    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 1 });
-    try {
+    await withFreshDatabase(1, async (database) => {
       // 'long': 3000 due and 20000 deferred an hour ahead (a paused recipient's); 'short': 5 due
-      await database.db.execute(sql`insert into messages (id, sender, type, version, classification, envelope, routing, received_at)
-        select gen_random_uuid(), 'bulk', 't', '1.0', 'public', '{}'::json, '{}'::jsonb, now() from generate_series(1, 23005)`);
+      await addBulkMessages(database.db, 23_005, 'bulk');
       await database.db.execute(sql`insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, state, next_attempt_at, created_at, updated_at)
         select gen_random_uuid(), id, case when n <= 5 then 'short' else 'long' end, 'a', 'g', 1, '[]', '{}',
           case when n <= 3005 then 'pending' else 'retrying' end,
@@ -228,9 +221,6 @@ describe("flow control's backlog read on the PostgreSQL server", () => {
       const r1 = await entriesRead(database.db);
       expect(Object.fromEntries(backlog)).toEqual({ long: 2001, short: 5 });
       expect(r1 - r0).toBeLessThanOrEqual(2001 + 5 + 10);
-    } finally {
-      await database.close();
-      await tdb.drop();
-    }
+    });
   });
 });
