@@ -135,6 +135,23 @@ export async function sealAll(db: Db, maxRounds = 1000, opts: SealOptions = {}):
   return total;
 }
 
+/** a head printed by an earlier verification and kept outside the database: entry number and hash */
+export interface RecordedHead {
+  entry: number;
+  hash: string;
+}
+
+/** `<entry>:<hash>`, as `wasla audit verify` prints the head */
+export function formatHead(entry: number, hash: string): string {
+  return `${entry}:${hash}`;
+}
+
+export function parseHead(text: string): RecordedHead | undefined {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(text.trim());
+  if (!m || Number(m[1]) < 1) return undefined;
+  return { entry: Number(m[1]), hash: m[2] };
+}
+
 export interface VerifyResult {
   ok: boolean;
   entries: number;
@@ -155,8 +172,17 @@ type SealRow = {
  * Walk the chain: the legacy per-entry links first (entries sealed before migration 0005), then
  * every seal in order, recomputing each entry's hash from its stored content. Reports the first
  * entry (by seq) that was altered, removed from a sealed range, or slipped into one.
+ *
+ * With a `recordedHead` (kept outside the database), it also proves what the chain alone cannot:
+ * that the newest entries were not cut off (the chain must reach the recorded entry) and that the
+ * chain was not rewritten, hashes and all, up to there (the hash at that entry must be the one
+ * recorded).
  */
-export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResult> {
+export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead?: RecordedHead } = {}): Promise<VerifyResult> {
+  const recorded = opts.recordedHead;
+  /** the chain has just reached entry `expected - 1` with hash `prev`: is that the recorded head? */
+  const rewritten = () => recorded !== undefined && expected - 1 === recorded.entry && prev !== recorded.hash;
+  const rewrittenReason = () => `entry ${recorded!.entry} does not have the recorded head's hash: the chain was rewritten up to there`;
   let prev = GENESIS_HASH;
   let expected = 1;
   let count = 0;
@@ -177,6 +203,7 @@ export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResul
       prev = h;
       expected += 1;
       count += 1;
+      if (rewritten()) return broken(seq, rewrittenReason(), await stillUnsealed());
     }
   }
 
@@ -213,11 +240,15 @@ export async function verifyAudit(db: DbOrTx, batch = 1000): Promise<VerifyResul
         prev = h;
         expected += 1;
         count += 1;
+        if (rewritten()) return fail(seq, rewrittenReason());
       }
       if (s.head_hash !== prev) return fail(Number(s.first_seq), `seal ${nextSeal} was altered`);
       after = { tx: s.upto_tx, id: Number(s.upto_id) };
       nextSeal += 1;
     }
+  }
+  if (recorded && count < recorded.entry) {
+    return broken(count + 1, `the chain ends at entry ${count}, before the recorded head at entry ${recorded.entry}: sealed entries were removed`, await stillUnsealed());
   }
   return { ok: true, entries: count, unsealed: await stillUnsealed(), headHash: prev };
 }

@@ -16,15 +16,15 @@ auditSuite('PGlite', async () => {
 });
 
 describe('wasla audit verify', () => {
-  const verify = (dataDir: string) => {
+  const verify = (dataDir: string, ...args: string[]) => {
     const env: NodeJS.ProcessEnv = { ...process.env, WASLA_DATA_DIR: dataDir };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
-    return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify'], { env })
-      .then(({ stdout }) => ({ code: 0, out: stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }));
+    return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', ...args], { env })
+      .then(({ stdout, stderr }) => ({ code: 0, out: stdout, err: stderr }), (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout, err: err.stderr }));
   };
 
-  it('seals what is committed and reports the head; exits 1 naming the first altered entry', async () => {
+  it('seals what is committed and reports the head; checks a recorded head; exits 1 naming the first altered entry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {
       let database = await openDatabase({ dataDir: dir });
@@ -33,7 +33,21 @@ describe('wasla audit verify', () => {
 
       const intact = await verify(dir);
       expect(intact.code).toBe(0);
-      expect(intact.out).toMatch(/^audit log intact: 3 entries, head [0-9a-f]{64}\n$/);
+      expect(intact.out).toMatch(/^audit log intact: 3 entries, head 3:[0-9a-f]{64}\n$/);
+      // the head it printed, kept elsewhere, is checked on the next verification
+      const head = /head (3:[0-9a-f]{64})/.exec(intact.out)![1];
+      const again = await verify(dir, '--expect-head', head);
+      expect(again.code).toBe(0);
+      expect(again.out).toBe(`audit log intact: 3 entries, head ${head}; the recorded head ${head} is in it\n`);
+      const wrong = await verify(dir, '--expect-head', `3:${'0'.repeat(64)}`);
+      expect(wrong.code).toBe(1);
+      expect(wrong.out).toMatch(/^AUDIT LOG BROKEN at entry 3: entry 3 does not have the recorded head's hash/);
+      const beyond = await verify(dir, '--expect-head', head.replace(/^3:/, '4:'));
+      expect(beyond.code).toBe(1);
+      expect(beyond.out).toMatch(/^AUDIT LOG BROKEN at entry 4: the chain ends at entry 3, before the recorded head at entry 4/);
+      const malformed = await verify(dir, '--expect-head', 'abc');
+      expect(malformed.code).toBe(2);
+      expect(malformed.err).toMatch(/--expect-head: expected <entry>:<64 hex digits>/);
 
       database = await openDatabase({ dataDir: dir });
       await database.db.execute(sql`update audit_log set subject = 'x' where subject = 'b'`);

@@ -129,6 +129,34 @@ export function auditSuite(name: string, open: Open) {
       });
     });
 
+    it('with a head recorded outside the database, notices the newest entries cut off or the chain rewritten', async () => {
+      await withDatabase(async (database) => {
+        // one seal an entry, so that the newest can be cut off seal by seal
+        await append(database, 3);
+        for (let i = 0; i < 3; i++) await sealAudit(database.db, 1);
+        const at3 = await verifyAudit(database.db);
+        const recordedHead = { entry: 3, hash: at3.headHash };
+        await append(database, 2, 3);
+        for (let i = 0; i < 2; i++) await sealAudit(database.db, 1);
+        // the chain has grown past the recorded head, through it
+        expect(await verifyAudit(database.db, undefined, { recordedHead })).toMatchObject({ ok: true, entries: 5 });
+        // a hash that is not the chain's at entry 3: the chain (or the record) was rewritten
+        const otherHash = { entry: 3, hash: 'f'.repeat(64) };
+        expect(await verifyAudit(database.db, undefined, { recordedHead: otherHash })).toMatchObject({
+          ok: false, brokenAt: 3, reason: 'entry 3 does not have the recorded head\'s hash: the chain was rewritten up to there',
+        });
+        // the newest seals and their entries deleted: the rest of the chain is intact on its own...
+        const cut = (await chainIds(database)).slice(2);
+        await database.db.execute(sql`delete from audit_seals where ${sql.raw(`'{${cut.join(',')}}'::bigint[]`)} && entry_ids`);
+        await database.db.execute(sql`delete from audit_log where id = any(${sql.raw(`'{${cut.join(',')}}'::bigint[]`)})`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 2 });
+        // ...but it no longer reaches the recorded head
+        expect(await verifyAudit(database.db, undefined, { recordedHead })).toMatchObject({
+          ok: false, brokenAt: 3, reason: 'the chain ends at entry 2, before the recorded head at entry 3: sealed entries were removed',
+        });
+      });
+    });
+
     it('notices a removed or altered seal; a removed newest seal only unseals its entries, sealed again alike', async () => {
       await withDatabase(async (database) => {
         await append(database, 4);

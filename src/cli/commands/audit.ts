@@ -1,24 +1,33 @@
-/** `wasla audit verify`: walk the hash chain and report the first edit or gap. */
+/** `wasla audit verify`: walk the hash chain and report the first edit or gap (and, given a recorded head, a cut or a rewrite). */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../store/index.js';
-import { sealAll, verifyAudit } from '../../audit/log.js';
+import { formatHead, parseHead, sealAll, verifyAudit } from '../../audit/log.js';
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
     .description('check every entry links to the one before and was not altered; exit 1 on any break')
-    .action(async () => {
+    .option('--expect-head <entry:hash>', 'a head printed by an earlier verify and kept outside the database: exit 1 unless the chain still reaches that entry with that hash (nothing cut off, nothing rewritten)')
+    .action(async (opts: { expectHead?: string }) => {
+      const recordedHead = opts.expectHead === undefined ? undefined : parseHead(opts.expectHead);
+      if (opts.expectHead !== undefined && !recordedHead) {
+        process.stderr.write(`--expect-head: expected <entry>:<64 hex digits>, as verify prints the head, got "${opts.expectHead}"\n`);
+        process.exitCode = 2;
+        return;
+      }
       const config = loadConfig();
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         // entries committed since the last sealing are sealed first, as a running hub would (after
         // its sealer, should one be at work)
         await sealAll(database.db, undefined, { waitForLock: true });
-        const r = await verifyAudit(database.db);
-        if (r.ok) process.stdout.write(`audit log intact: ${r.entries} entries, head ${r.headHash}${r.unsealed ? ` (${r.unsealed} not sealed yet)` : ''}\n`);
-        else {
+        const r = await verifyAudit(database.db, undefined, { recordedHead });
+        if (r.ok) {
+          const checked = recordedHead ? `; the recorded head ${formatHead(recordedHead.entry, recordedHead.hash)} is in it` : '';
+          process.stdout.write(`audit log intact: ${r.entries} entries, head ${formatHead(r.entries, r.headHash)}${r.unsealed ? ` (${r.unsealed} not sealed yet)` : ''}${checked}\n`);
+        } else {
           process.stdout.write(`AUDIT LOG BROKEN at entry ${r.brokenAt}: ${r.reason} (${r.entries} entries verified before it)\n`);
           process.exitCode = 1;
         }
