@@ -8,6 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { poolTransaction } from './pg-transaction.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** a database or an open transaction: data-access functions accept either */
@@ -68,6 +69,8 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
   // PostgreSQL restart would crash the process. The query in progress fails and is answered 503.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema }) as unknown as Db;
+  // transactions that give their connection back even when BEGIN fails (see pg-transaction.ts)
+  db.transaction = poolTransaction(pool);
   return {
     kind: 'postgres',
     db,
