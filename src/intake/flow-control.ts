@@ -173,7 +173,7 @@ export class FlowControl {
     // are free of the line and have room
     let go!: () => void;
     const released = new Promise<void>((resolve) => (go = resolve));
-    const waiter: Waiter = { recipients, go: () => go() };
+    const waiter: Waiter = { recipients, go };
     this.line.push(waiter);
     this.releaseInOrder();
     if (!this.line.includes(waiter)) return;

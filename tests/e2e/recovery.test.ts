@@ -3,32 +3,26 @@
  * because the sweeper finds due deliveries in PostgreSQL. And two worker processes never attempt
  * one delivery at the same time, even when jobs are duplicated on purpose.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Hub } from '../../src/hub.js';
-import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, makeHubEnv, startTestHub } from '../helpers/hub.js';
 import { flushPrefix } from '../helpers/services.js';
-import { receiptHeaders, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { receiptHeaders, startReceiver } from '../helpers/receiver.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { post, waitForStates, warrant } from '../shared/spine.suite.js';
 
 describe('recovery in server mode', () => {
-  const hubs: Hub[] = [];
-  let henv: TestHubEnv | undefined;
-  let receiver: Receiver | undefined;
-  afterEach(async () => {
-    for (const h of hubs.splice(0)) await h.stop();
-    await receiver?.close();
-    await henv?.cleanup();
-  });
+  const later = cleanupAfterEach();
 
   it('delivers everything after its Redis keys are flushed mid-run', async () => {
-    henv = await makeHubEnv('server');
+    const henv = await makeHubEnv('server');
+    later(() => henv.cleanup());
     let failing = true;
-    receiver = await startReceiver(() => (failing ? { status: 503 } : { status: 200 }));
+    const receiver = await startReceiver(() => (failing ? { status: 503 } : { status: 200 }));
+    later(() => receiver.close());
     const dir = contractsWithRetry({ schedule: [2, 2, 2, 2, 2, 2], jitter: 0 });
     const hub = await startTestHub(henv, { WASLA_CONTRACTS_DIR: dir, WASLA_SWEEP_INTERVAL_MS: '300', WASLA_BREAKER_FAILURES: '1000' }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
-    hubs.push(hub);
+    later(() => hub.stop());
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await post(hub, warrant({ warrantNumber: `W-FLUSH-${i}` }));
@@ -47,11 +41,13 @@ describe('recovery in server mode', () => {
   });
 
   it('never lets two workers attempt one delivery at once', async () => {
-    henv = await makeHubEnv('server');
+    const henv = await makeHubEnv('server');
+    later(() => henv.cleanup());
     const inFlight = new Map<string, number>();
     let base = '';
     let overlaps = 0;
-    receiver = await startReceiver(() => ({ status: 200 }));
+    const receiver = await startReceiver(() => ({ status: 200 }));
+    later(() => receiver.close());
     const { default: http } = await import('node:http');
     // a slow receiver that notices two requests for one delivery overlapping
     const slow = http.createServer((req, res) => {
@@ -63,7 +59,7 @@ describe('recovery in server mode', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => setTimeout(async () => {
         inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
-        receiver!.applied.set(id, (receiver!.applied.get(id) ?? 0) + 1);
+        receiver.applied.set(id, (receiver.applied.get(id) ?? 0) + 1);
         const institution = (req.url ?? '').split('/').pop()!;
         const headers = await receiptHeaders(sharedFederation(), institution, { url: `${base}${req.url}`, method: 'POST', headers: req.headers, body: Buffer.concat(chunks) }, 200, '', {});
         res.writeHead(200, headers).end();
@@ -78,7 +74,9 @@ describe('recovery in server mode', () => {
       const api = await startTestHub(henv, { ...env, WASLA_ROLE: 'api' }, { contractsEnv });
       const w1 = await startTestHub(henv, { ...env, WASLA_ROLE: 'worker' }, { contractsEnv });
       const w2 = await startTestHub(henv, { ...env, WASLA_ROLE: 'worker' }, { contractsEnv });
-      hubs.push(api, w1, w2);
+      later(async () => {
+        for (const h of [api, w1, w2]) await h.stop();
+      });
       const deliveries: string[] = [];
       for (let i = 0; i < 30; i++) {
         const r = await post(api, warrant({ warrantNumber: `W-TWO-${i}` }));

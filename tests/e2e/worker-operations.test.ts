@@ -3,12 +3,11 @@
  * /healthz, /readyz and /metrics on a port of its own (WASLA_WORKER_PORT), so that each worker can be
  * scraped. An api process's /metrics has no attempts to count.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import net from 'node:net';
-import type { Hub } from '../../src/hub.js';
 import { ConfigError } from '../../src/errors.js';
-import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { cleanupAfterEach, makeHubEnv, startTestHub } from '../helpers/hub.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { endpointEnv } from '../helpers/contracts.js';
 import { post, waitForStates, warrant } from '../shared/spine.suite.js';
 
@@ -19,23 +18,22 @@ function sample(text: string, line: string): number | undefined {
 }
 
 describe('a worker-role process in server mode', () => {
-  const hubs: Hub[] = [];
-  let henv: TestHubEnv | undefined;
-  let receiver: Receiver | undefined;
-  afterEach(async () => {
-    for (const h of hubs.splice(0)) await h.stop();
-    await receiver?.close();
-    await henv?.cleanup();
-  });
+  const later = cleanupAfterEach();
+  const serverEnv = async () => {
+    const henv = await makeHubEnv('server');
+    later(() => henv.cleanup());
+    return henv;
+  };
 
   it('serves its health and its own metrics, with the attempts it made', async () => {
-    henv = await makeHubEnv('server');
-    receiver = await startReceiver(() => ({ status: 200 }));
+    const henv = await serverEnv();
+    const receiver = await startReceiver(() => ({ status: 200 }));
+    later(() => receiver.close());
     const contractsEnv = { ...process.env, ...endpointEnv(receiver.url) };
     const api = await startTestHub(henv, { WASLA_ROLE: 'api' }, { contractsEnv });
-    hubs.push(api);
+    later(() => api.stop());
     const worker = await startTestHub(henv, { WASLA_ROLE: 'worker' }, { contractsEnv });
-    hubs.push(worker);
+    later(() => worker.stop());
     expect(api.operationsUrl).toBeUndefined();
     expect(worker.url).toBeUndefined();
     expect(worker.operationsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -76,14 +74,14 @@ describe('a worker-role process in server mode', () => {
   });
 
   it('refuses to start on a port already taken, naming WASLA_WORKER_PORT', async () => {
-    henv = await makeHubEnv('server');
+    const henv = await serverEnv();
     const taken = net.createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
     const port = (taken.address() as net.AddressInfo).port;
     try {
       const err = await startTestHub(henv, { WASLA_ROLE: 'worker', WASLA_WORKER_PORT: String(port) }).then(
         (h) => {
-          hubs.push(h);
+          later(() => h.stop());
           return undefined;
         },
         (e: unknown) => e,
@@ -97,9 +95,8 @@ describe('a worker-role process in server mode', () => {
   });
 
   it('serves nothing with WASLA_WORKER_PORT=off', async () => {
-    henv = await makeHubEnv('server');
-    const worker = await startTestHub(henv, { WASLA_ROLE: 'worker', WASLA_WORKER_PORT: 'off' });
-    hubs.push(worker);
+    const worker = await startTestHub(await serverEnv(), { WASLA_ROLE: 'worker', WASLA_WORKER_PORT: 'off' });
+    later(() => worker.stop());
     expect(worker.operationsUrl).toBeUndefined();
   });
 });

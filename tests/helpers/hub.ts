@@ -1,5 +1,6 @@
 /** Starting a real hub for a test, in embedded or server mode, on a free port of 127.0.0.1. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -63,4 +64,17 @@ export function testConfig(henv: TestHubEnv, env: Record<string, string> = {}, o
 export async function startTestHub(henv: TestHubEnv, env: Record<string, string> = {}, opts: Partial<HubOptions> = {}, overrides: Partial<Config> = {}): Promise<Hub> {
   const config = testConfig(henv, env, overrides);
   return startHub({ config, log: createLogger(config.logLevel), queuePrefix: henv.prefix, ...opts });
+}
+
+/**
+ * Cleanups run after each test of the file, the last registered first: a test hands over what it
+ * starts (its hub environment, a receiver, hubs) as it starts it, so that hubs stop before their
+ * receiver closes and their database is dropped, whether the test passed or not.
+ */
+export function cleanupAfterEach(): (cleanup: () => unknown) => void {
+  const stack: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of stack.splice(0).reverse()) await cleanup();
+  });
+  return (cleanup) => void stack.push(cleanup);
 }
