@@ -88,7 +88,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
   { name: 'WASLA_RECIPIENT_CONCURRENCY', default: '16', meaning: 'attempts in flight to one recipient per worker process (as many more may wait for a slot), so a hanging recipient cannot hold up others' },
   { name: 'WASLA_BREAKER_FAILURES', default: '5', meaning: 'consecutive failed attempts that pause a recipient (circuit breaker)' },
-  { name: 'WASLA_INTAKE_BACKLOG_LIMIT', default: '2000', meaning: 'flow control: while more deliveries than this are due and untaken for a recipient, intake holds messages routed to it (0: off)' },
+  { name: 'WASLA_INTAKE_BACKLOG_LIMIT', default: '200', meaning: 'flow control: while more deliveries than this are due and untaken for a recipient, intake holds messages routed to it (0: off); at saturation a delivery waits about this many divided by the recipient\'s deliveries a second' },
   { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
 ];
@@ -166,7 +166,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     recipientConcurrency: int(env, 'WASLA_RECIPIENT_CONCURRENCY', 16, 1, 1024),
     breakerFailures: int(env, 'WASLA_BREAKER_FAILURES', 5, 1, 1000),
     breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
-    intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 2000, 0, 10_000_000),
+    intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 200, 0, 10_000_000),
     intakeHoldMs: int(env, 'WASLA_INTAKE_HOLD_MS', 2000, 0, 60_000),
     ...overrides,
   };
