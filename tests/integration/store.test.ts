@@ -205,7 +205,11 @@ describe('sealing the audit log while another sealer holds the lock', () => {
 });
 
 describe("flow control's backlog read on the PostgreSQL server", () => {
-  it('reads at most the cap of each recipient, not the deliveries due later nor the rest of a long backlog', async () => {
+  // 'vacuumed': every page all-visible, as after a quiet spell; 'live': analyzed only, as under
+  // load, where the pages of fresh deliveries are never all-visible. Left to the planner, the live
+  // table had the count walk the partial index of due deliveries over all recipients (8016 entries
+  // read here), or read a recipient's whole backlog by a bitmap scan (3005).
+  it.each(['vacuumed', 'live'])('reads at most the cap of each recipient, not the deliveries due later nor the rest of a long backlog (%s table)', async (table) => {
     // one connection: the statistics read below are the ones its statements leave
     await withFreshDatabase(1, async (database) => {
       // 'long': 3000 due and 20000 deferred an hour ahead (a paused recipient's); 'short': 5 due
@@ -215,7 +219,7 @@ describe("flow control's backlog read on the PostgreSQL server", () => {
           case when n <= 3005 then 'pending' else 'retrying' end,
           case when n <= 3005 then now() - interval '1 second' else now() + interval '1 hour' end, now(), now()
         from (select id, row_number() over () as n from messages) m`);
-      await database.db.execute(sql`vacuum analyze deliveries`);
+      await database.db.execute(table === 'vacuumed' ? sql`vacuum analyze deliveries` : sql`analyze deliveries`);
       const r0 = await entriesRead(database.db);
       const backlog = await dueBacklog(database.db, ['long', 'short', 'idle'], 2001);
       const r1 = await entriesRead(database.db);
