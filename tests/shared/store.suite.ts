@@ -126,6 +126,21 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       expect(Object.fromEntries(backlog)).toEqual({ 'capped.long': 4, 'capped.short': 2 });
     });
 
+    it('counts retries that are due again with the pending ones, capped over both', async () => {
+      // the read counts each state on its own (see dueBacklog): the sum is the backlog, and the cap
+      // still holds for the sum
+      const attempt = { startedAt: new Date(), durationMs: 1, worker: 'w' };
+      for (let i = 0; i < 3; i++) {
+        const m = newMessage(['states.mixed']);
+        await commitMessage(database.db, m);
+        // a retry due at once: retrying, and due
+        await recordAttempt(database.db, (await claimWithMessage(database.db, m.deliveries[0].id, 60_000))!, { ...attempt, outcome: 'retry', statusCode: 503, retryInMs: 0 });
+      }
+      for (let i = 0; i < 2; i++) await commitMessage(database.db, newMessage(['states.mixed']));
+      expect((await dueBacklog(database.db, ['states.mixed'], 100)).get('states.mixed')).toBe(5);
+      expect((await dueBacklog(database.db, ['states.mixed'], 4)).get('states.mixed')).toBe(4);
+    });
+
     it('counts the deliveries not delivered, by state, and leaves the delivered uncounted', async () => {
       const before = await countOpenByState(database.db);
       const m = newMessage(['count.pending', 'count.in-flight', 'count.retrying', 'count.dead', 'count.delivered']);
