@@ -107,7 +107,8 @@ export class UnavailableError extends WaslaError {
 
 /**
  * 503: deliveries to a recipient of this message are too far behind (flow control). Nothing was
- * stored; the client may send the same request again after `retryAfterSeconds`.
+ * stored; the client may send the message again after `retryAfterSeconds`, signed anew (the replay
+ * guard has seen the first signature).
  */
 export class BacklogError extends WaslaError {
   constructor(detail: string, readonly retryAfterSeconds: number, recipients: string[]) {

@@ -3,8 +3,9 @@
  * and every message then waits longer for its recipients. While more than `limit` deliveries are
  * due and untaken for a recipient, a message routed to it is held (its request waits, nothing is
  * stored yet) until the backlog shrinks, for at most `holdMs`, then refused with 503 and
- * Retry-After — nothing stored, so the same request can simply be sent again. A sender whose
- * requests wait for their answers is thereby slowed to the rate deliveries keep up with.
+ * Retry-After — nothing stored, so the message can simply be sent again (signed anew: the replay
+ * guard has seen the first signature). A sender whose requests wait for their answers is thereby
+ * slowed to the rate deliveries keep up with.
  *
  * Held messages wait in one line and go on in the order they came, as the backlog makes room: a
  * read of the backlog gives each recipient `limit - due` places, every message admitted takes one
@@ -190,7 +191,7 @@ export class FlowControl {
     this.refused += 1;
     const behind = this.behind(recipients);
     throw new BacklogError(
-      `deliveries to ${(behind.length > 0 ? behind : recipients).join(', ')} are more than ${this.o.limit} behind; nothing was stored, send the same request again after the Retry-After delay`,
+      `deliveries to ${(behind.length > 0 ? behind : recipients).join(', ')} are more than ${this.o.limit} behind; nothing was stored; sign the request again and send it after the Retry-After delay (a signature the hub has seen is refused as a replay)`,
       1, behind.length > 0 ? behind : [...recipients]);
   }
 }

@@ -3,11 +3,14 @@
  * stay due and untaken: a message to a recipient that far behind is held, then admitted when the
  * backlog shrinks, or refused with 503 delivery-backlog and nothing stored.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
-import { counts, post, warrant } from '../shared/spine.suite.js';
+import { sharedFederation } from '../helpers/federation.js';
+import { COURT, counts, post, warrant } from '../shared/spine.suite.js';
+import { REQUEST_COMPONENTS, signPlainRequest } from '../../src/trust/index.js';
 
 describe('intake flow control (embedded)', () => {
   let henv: TestHubEnv;
@@ -23,6 +26,15 @@ describe('intake flow control (embedded)', () => {
   });
 
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** the court's signed request for this body, as an institution's client would send it */
+  const signedWarrant = (body: string) => {
+    const k = sharedFederation().keys.get(COURT)!;
+    const url = `${hub.url}/v1/messages`;
+    const headers = signPlainRequest({ method: 'POST', url, headers: { 'content-type': 'application/cloudevents+json' }, body: Buffer.from(body) },
+      { key: k.key, keyid: k.serial, alg: 'ed25519', nonce: randomUUID(), components: [...REQUEST_COMPONENTS] }).headers;
+    return () => fetch(url, { method: 'POST', headers, body });
+  };
+  let refused: { body: string; send: () => Promise<Response> };
 
   it('refuses, after holding, a message to a recipient whose backlog is over the limit, storing nothing', async () => {
     expect((await post(hub, warrant({ warrantNumber: 'W-FLOW-1' }))).status).toBe(202);
@@ -30,11 +42,15 @@ describe('intake flow control (embedded)', () => {
     await wait(400); // the backlog is read every 250 ms
     const before = await counts(hub);
     const t0 = Date.now();
-    const r = await post(hub, warrant({ warrantNumber: 'W-FLOW-3' }));
+    const body = JSON.stringify(warrant({ warrantNumber: 'W-FLOW-3' }));
+    refused = { body, send: signedWarrant(body) };
+    const res = await refused.send();
+    const r = { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() as any, headers: res.headers };
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
     expect(r.status).toBe(503);
     expect(r.type).toContain('application/problem+json');
     expect(r.json.type).toBe('https://wasla.dev/problems/delivery-backlog');
+    expect(r.json.detail).toContain('sign the request again');
     expect(r.json.recipients).toEqual(['ps.police.judicial']);
     expect(r.headers.get('retry-after')).toBe('1');
     expect(await counts(hub)).toEqual(before);
@@ -50,5 +66,15 @@ describe('intake flow control (embedded)', () => {
     const r = await pending;
     expect(r.status).toBe(202);
     expect(r.json.deliveries.map((d: any) => d.recipient)).toEqual(['ps.police.judicial']);
+  });
+
+  it('accepts the refused message signed anew, and refuses the first signature as a replay, as the 503 says', async () => {
+    await hub.database.db.execute(sql`update deliveries set state = 'delivered', delivered_at = now(), next_attempt_at = null`);
+    await wait(300); // a read of the backlog sees it empty
+    const same = await refused.send();
+    expect(same.status).toBe(401);
+    expect(((await same.json()) as any).type).toBe('https://wasla.dev/problems/signature-replayed');
+    const again = await signedWarrant(refused.body)();
+    expect(again.status).toBe(202);
   });
 });
