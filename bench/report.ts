@@ -82,6 +82,8 @@ export function markdown(r: Report): string {
       row('rows inserted per message', h.perMessage.inserted, c?.perMessage?.inserted, 2),
       row('rows updated per message', h.perMessage.updated, c?.perMessage?.updated, 2),
       row('rows read by sequential scans per message', h.perMessage.seqRead, c?.perMessage?.seqRead, 1),
+      // a planner that walks an index it should only touch shows here first (the flow-control read did: 1,800 a message)
+      row('rows fetched by index scans per message', h.perMessage.fetched, c?.perMessage?.fetched, 1),
       row('Redis commands per message (whole server)', h.perMessage.redisCommands, c?.perMessage?.redisCommands, 1),
     ] : []),
     '',
