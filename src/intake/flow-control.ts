@@ -8,9 +8,10 @@
  * slowed to the rate deliveries keep up with.
  *
  * Held messages wait in one line and go on in the order they came, as the backlog makes room: a
- * read of the backlog gives each recipient `limit - due` places, every message admitted takes one
- * place of each of its recipients until the next read, and a message that came later never
- * overtakes an earlier one held for the same recipient. (Releasing every held message at the
+ * read of the backlog gives each recipient `limit - due + 1` places (holding starts once more
+ * than `limit` are due), every message admitted takes one place of each of its recipients until
+ * the next read, and a message that came later never overtakes an earlier one held for the same
+ * recipient. (Releasing every held message at the
  * first read within the limit, as before, let them all through at once, overshooting the limit, so
  * that the next ones waited for the whole overshoot to drain: in the closed-loop bench the intake
  * p99 was four to six times the median.)
