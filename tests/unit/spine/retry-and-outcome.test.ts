@@ -35,5 +35,6 @@ describe('HTTP outcome', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:01:00 GMT', now)).toBe(60_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter('-3')).toBeUndefined(); // not a date, though Date.parse reads it as the year -3
   });
 });
