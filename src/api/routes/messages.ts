@@ -30,7 +30,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       413: problem('Body too large'),
       415: problem('Unsupported media type'),
       422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
-      503: problem('Nothing stored, send again after Retry-After: the database is unreachable, or deliveries to a recipient of this message are too far behind (delivery-backlog; the request was held up to WASLA_INTAKE_HOLD_MS first)'),
+      503: problem('Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe'),
     },
   }, async (c: Context) => {
     // the body is read (within its limit) before anything else because the signature covers its digest

@@ -1,19 +1,38 @@
 /** `wasla send`, `wasla status`, `wasla deliveries list|replay`: the API, signed, from a shell. */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { addClientOptions, hubRequest, printAnswer, type HubClientOptions } from '../hub-client.js';
 
 type Opts = Partial<HubClientOptions>;
 
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number, 0 or more');
+  return Number(value);
+}
+
 export function register(program: Command): void {
   addClientOptions(program.command('send <envelopeFile>'))
-    .description('send a CloudEvents envelope (JSON file, or - for stdin) as your institution')
-    .option('--idempotency-key <key>', 'repeat-safe: the same key and body are answered the same')
-    .action(async (file: string, o: Opts & { idempotencyKey?: string }) => {
+    .description('send a CloudEvents envelope (JSON file, or - for stdin) as your institution; after a 503 or a failed connection it sends again, signed anew')
+    .option('--idempotency-key <key>', 'repeat-safe: the same key and body are answered the same (default: a new random key, so that a resend stores the message once)')
+    .option('--retries <n>', 'how many times to send again after a 503 or a failed connection, waiting as Retry-After says (0: never)', nonNegativeInt, 5)
+    .option('--max-wait <seconds>', 'the longest wait before one resend', nonNegativeInt, 60)
+    .action(async (file: string, o: Opts & { idempotencyKey?: string; retries: number; maxWait: number }) => {
       const body = readFileSync(file === '-' ? 0 : file, 'utf8');
-      const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json' };
-      if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
-      printAnswer(await hubRequest(o, 'POST', '/v1/messages', body, headers));
+      // A resend is safe only under an Idempotency-Key: a 503 for a database lost mid-commit, or a
+      // connection cut after the request went out, may follow a message that was stored.
+      const key = o.idempotencyKey ?? randomUUID();
+      const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json', 'idempotency-key': key };
+      const answer = await hubRequest(o, 'POST', '/v1/messages', body, headers, {
+        retries: o.retries,
+        maxWaitSeconds: o.maxWait,
+        onResend: ({ retry, retries, waitSeconds, reason }) =>
+          process.stderr.write(`wasla send: ${reason}; sending again in ${waitSeconds} s, signed anew (resend ${retry} of ${retries})\n`),
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}\nthe hub did not answer; to send again without storing the message twice: --idempotency-key ${key}`);
+      });
+      printAnswer(answer);
+      if (answer.status >= 500) process.stderr.write(`wasla send: to send again without storing the message twice: --idempotency-key ${key}\n`);
     });
 
   addClientOptions(program.command('status <messageId>'))
