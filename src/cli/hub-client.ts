@@ -36,6 +36,9 @@ export interface ResendPolicy {
 
 const NO_RESEND: ResendPolicy = { retries: 0, maxWaitSeconds: 0 };
 
+/** No answer from the hub: the connection failed (the request may or may not have reached it). */
+export class HubUnreachableError extends Error {}
+
 /**
  * Send a request to the hub, signed with the SDK. Each resend is signed anew: the hub's replay
  * guard refuses a signature it has already seen (401 signature-replayed), so the first request's
@@ -63,7 +66,7 @@ export async function hubRequest(o: Partial<HubClientOptions>, method: string, p
     }
     const again = retry <= resend.retries && (failure !== undefined || answer!.status === 503);
     if (!again) {
-      if (failure) throw new Error(`${method} ${url.href}: ${connectionFailure(failure)}`);
+      if (failure) throw new HubUnreachableError(`${method} ${url.href}: ${connectionFailure(failure)}`);
       return { status: answer!.status, text: answer!.text };
     }
     // no Retry-After on a failed connection: wait a second more each time

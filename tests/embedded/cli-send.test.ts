@@ -134,6 +134,17 @@ describe('wasla send (embedded hub)', () => {
     expect(run.err).toBe('');
   });
 
+  it('refuses to send without a key, or with a count of retries that is not a whole number', async () => {
+    const file = envelopeFile('nokey.json', 'W-CLI-NOKEY');
+    const unsigned = await wasla(['send', file, '--hub', hub.url!]);
+    expect(unsigned.code).toBe(1);
+    expect(unsigned.err).toBe('wasla: sign with --key <file> --cert <file> (or WASLA_KEY_FILE / WASLA_CERT_FILE): `wasla institution enroll` writes both\n');
+    const badCount = await wasla(['send', file, '--retries', '-1', ...keyArgs]);
+    expect(badCount.code).not.toBe(0);
+    expect(badCount.err).toContain("option '--retries <n>' argument '-1' is invalid. a whole number, 0 or more");
+    expect(await stored('W-CLI-NOKEY')).toBe(0);
+  });
+
   it('sends again after a failed connection, then gives up naming the key; exits 1', async () => {
     // a port that was free a moment ago: nothing listens there
     const port = await new Promise<number>((resolve) => {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { addClientOptions, hubRequest, printAnswer, type HubClientOptions } from '../hub-client.js';
+import { addClientOptions, hubRequest, HubUnreachableError, printAnswer, type HubClientOptions } from '../hub-client.js';
 
 type Opts = Partial<HubClientOptions>;
 
@@ -28,7 +28,8 @@ export function register(program: Command): void {
         maxWaitSeconds: o.maxWait,
         onResend: ({ retry, retries, waitSeconds, reason }) =>
           process.stderr.write(`wasla send: ${reason}; sending again in ${waitSeconds} s, signed anew (resend ${retry} of ${retries})\n`),
-      }).catch((err: Error) => {
+      }).catch((err: unknown) => {
+        if (!(err instanceof HubUnreachableError)) throw err;
         throw new Error(`${err.message}\nthe hub did not answer; to send again without storing the message twice: --idempotency-key ${key}`);
       });
       printAnswer(answer);
