@@ -59,17 +59,22 @@ interface ChainHead {
 
 /** Where the chain ends now: after the last seal, or after the legacy per-entry chain when there is none. */
 async function chainHead(tx: DbOrTx): Promise<ChainHead> {
-  const [last] = resultRows<{ seal: string | number; next_seq: string | number; head_hash: string; upto_tx: string; upto_id: string | number }>(await tx.execute(sql`
-    select seal, first_seq + cardinality(entry_ids) as next_seq, head_hash, upto_tx::text as upto_tx, upto_id
+  const [last] = resultRows<{ seal: string | number; next_seq: string | number; head_hash: string; upto_tx_text: string; upto_id: string | number }>(await tx.execute(sql`
+    select seal, first_seq + cardinality(entry_ids) as next_seq, head_hash, upto_tx::text as upto_tx_text, upto_id
     from audit_seals order by seal desc limit 1`));
-  if (last) return { seal: Number(last.seal) + 1, seq: Number(last.next_seq), hash: last.head_hash, tx: last.upto_tx, id: Number(last.upto_id) };
+  if (last) return { seal: Number(last.seal) + 1, seq: Number(last.next_seq), hash: last.head_hash, tx: last.upto_tx_text, id: Number(last.upto_id) };
   const [legacy] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.seq)).orderBy(desc(auditLog.seq)).limit(1);
   return { seal: 1, seq: legacy ? Number(legacy.seq) + 1 : 1, hash: legacy?.hash ?? GENESIS_HASH, ...START };
 }
 
-// `at` as epoch milliseconds: both drivers agree on a number, and the hub writes it to the millisecond
-const ENTRY_COLUMNS = sql`id, tx::text as tx, floor(extract(epoch from at) * 1000)::float8 as at_ms, actor, action, subject, data`;
-type EntryRow = { id: string | number; tx: string; at_ms: number; actor: string; action: string; subject: string | null; data: unknown };
+// `at` as epoch milliseconds: both drivers agree on a number, and the hub writes it to the millisecond.
+// The transaction id comes out as text (it may exceed 2^53) under a name of its own: an output
+// column named `tx` would be what `order by tx` sorts, as text, putting '1000' before '995' (issue
+// 20). Queries order by the qualified column `audit_log.tx`, which always means the xid8 itself.
+const ENTRY_COLUMNS = sql`audit_log.id, audit_log.tx::text as tx_text, floor(extract(epoch from audit_log.at) * 1000)::float8 as at_ms,
+  audit_log.actor, audit_log.action, audit_log.subject, audit_log.data`;
+const ENTRY_ORDER = sql`order by audit_log.tx, audit_log.id`;
+type EntryRow = { id: string | number; tx_text: string; at_ms: number; actor: string; action: string; subject: string | null; data: unknown };
 
 const asEntry = (seq: number, at: Date, r: Pick<EntryRow, 'actor' | 'action' | 'subject' | 'data'>): AuditEntry => ({
   seq, at, actor: r.actor, action: r.action, subject: r.subject,
@@ -94,7 +99,7 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
     const pending = resultRows<EntryRow>(await tx.execute(sql`
       select ${ENTRY_COLUMNS} from audit_log
       where (tx, id) > (${head.tx}::xid8, ${head.id}::bigint) and tx < pg_snapshot_xmin(pg_current_snapshot())
-      order by tx, id limit ${batch}`));
+      ${ENTRY_ORDER} limit ${batch}`));
     if (pending.length === 0) return 0;
     const hashes = Buffer.allocUnsafe(32 * pending.length);
     let prev = head.hash;
@@ -105,7 +110,7 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
     const last = pending[pending.length - 1];
     await tx.execute(sql`
       insert into audit_seals (seal, first_seq, after_tx, after_id, upto_tx, upto_id, entry_ids, hashes, prev_hash, head_hash)
-      values (${head.seal}, ${head.seq}, ${head.tx}::xid8, ${head.id}, ${last.tx}::xid8, ${Number(last.id)},
+      values (${head.seal}, ${head.seq}, ${head.tx}::xid8, ${head.id}, ${last.tx_text}::xid8, ${Number(last.id)},
         ${`{${pending.map((r) => r.id).join(',')}}`}::bigint[], decode(${hashes.toString('hex')}, 'hex'), ${head.hash}, ${prev})`);
     return pending.length;
   });
@@ -164,7 +169,7 @@ export interface VerifyResult {
 }
 
 type SealRow = {
-  seal: string | number; first_seq: string | number; after_tx: string; after_id: string | number; upto_tx: string; upto_id: string | number;
+  seal: string | number; first_seq: string | number; after_tx_text: string; after_id: string | number; upto_tx_text: string; upto_id: string | number;
   entry_ids: Array<string | number>; hashes: string; prev_hash: string; head_hash: string;
 };
 
@@ -210,14 +215,14 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
   // seals, a page at a time
   for (let nextSeal = 1; ;) {
     const seals = resultRows<SealRow>(await db.execute(sql`
-      select seal, first_seq, after_tx::text as after_tx, after_id, upto_tx::text as upto_tx, upto_id, entry_ids,
+      select seal, first_seq, after_tx::text as after_tx_text, after_id, upto_tx::text as upto_tx_text, upto_id, entry_ids,
         encode(hashes, 'hex') as hashes, prev_hash, head_hash
       from audit_seals where seal >= ${nextSeal} order by seal limit ${Math.max(1, Math.floor(batch / 100))}`));
     if (seals.length === 0) break;
     for (const s of seals) {
       const fail = async (at: number, reason: string) => broken(at, reason, await stillUnsealed());
       if (Number(s.seal) !== nextSeal) return fail(expected, `seal ${nextSeal} is missing`);
-      if (Number(s.first_seq) !== expected || s.after_tx !== after.tx || Number(s.after_id) !== after.id) {
+      if (Number(s.first_seq) !== expected || s.after_tx_text !== after.tx || Number(s.after_id) !== after.id) {
         return fail(expected, `seal ${nextSeal} does not continue from where the chain ended`);
       }
       if (s.prev_hash !== prev) return fail(expected, `seal ${nextSeal} does not link to entry ${expected - 1}`);
@@ -226,8 +231,8 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
       if (hashes.length !== 64 * ids.length) return fail(expected, `seal ${nextSeal} was altered`);
       const rows = resultRows<EntryRow>(await db.execute(sql`
         select ${ENTRY_COLUMNS} from audit_log
-        where (tx, id) > (${s.after_tx}::xid8, ${s.after_id}::bigint) and (tx, id) <= (${s.upto_tx}::xid8, ${s.upto_id}::bigint)
-        order by tx, id`));
+        where (tx, id) > (${s.after_tx_text}::xid8, ${s.after_id}::bigint) and (tx, id) <= (${s.upto_tx_text}::xid8, ${s.upto_id}::bigint)
+        ${ENTRY_ORDER}`));
       const sealedIds = new Set(ids);
       const intruder = rows.find((r) => !sealedIds.has(Number(r.id)));
       if (intruder) return fail(expected, `entry id ${intruder.id} was added to sealed range ${nextSeal} after sealing`);
@@ -243,7 +248,7 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
         if (rewritten()) return fail(seq, rewrittenReason());
       }
       if (s.head_hash !== prev) return fail(Number(s.first_seq), `seal ${nextSeal} was altered`);
-      after = { tx: s.upto_tx, id: Number(s.upto_id) };
+      after = { tx: s.upto_tx_text, id: Number(s.upto_id) };
       nextSeal += 1;
     }
   }

@@ -8,11 +8,27 @@ import { sql } from 'drizzle-orm';
 import { appendAudit } from '../../src/audit/log.js';
 import { openDatabase } from '../../src/store/index.js';
 import { auditSuite } from '../shared/audit.suite.js';
+import { spendTransactionIdsUntil } from '../helpers/xid.js';
 
 auditSuite('PGlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-'));
   const database = await openDatabase({ dataDir: dir });
   return { database, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+}, {
+  // a fresh PGlite starts below 1,000: its counter is moved by spending ids
+  boundaries: [1_000n, 10_000n, 100_000n],
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-xid-'));
+    const database = await openDatabase({ dataDir: dir });
+    return {
+      database,
+      moveCounterTo: async (next) => (await spendTransactionIdsUntil(database.db, next), database),
+      cleanup: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
 });
 
 describe('wasla audit verify', () => {

@@ -12,11 +12,37 @@ import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createTestDatabase } from '../helpers/services.js';
 import { auditSuite } from '../shared/audit.suite.js';
+import { startPrivatePostgres } from '../helpers/private-services.js';
 
 auditSuite('PostgreSQL server', async () => {
   const tdb = await createTestDatabase();
   const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
   return { database, cleanup: () => tdb.drop() };
+}, {
+  // The counter is server-wide: moving it on the shared server would mean spending millions of ids
+  // that every other database there shares. A private cluster is set to each number with pg_resetwal.
+  boundaries: [100_000n, 1_000_000n, 10_000_000n],
+  async open() {
+    const server = await startPrivatePostgres();
+    const url = await server.createDatabase('wasla_audit_xid');
+    const first = await openDatabase({ databaseUrl: url, poolSize: 4 });
+    let database: Database | undefined = first;
+    return {
+      database: first,
+      async moveCounterTo(next) {
+        const closing = database;
+        database = undefined;
+        await closing?.close();
+        await server.setNextXid(next);
+        database = await openDatabase({ databaseUrl: url, poolSize: 4, migrate: false });
+        return database;
+      },
+      cleanup: async () => {
+        await database?.close().catch(() => {});
+        await server.remove();
+      },
+    };
+  },
 });
 
 const entry = (database: Database, subject: string) =>

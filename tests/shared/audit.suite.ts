@@ -11,6 +11,17 @@ import { appendAudit, sealAll, sealAudit, verifyAudit } from '../../src/audit/lo
 
 type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
 
+/**
+ * A database whose server-wide transaction counter the test may move forward: `moveCounterTo(n)`
+ * makes `n` the next transaction id and returns the database to go on with (the server variant
+ * restarts a private cluster, so the handle changes).
+ */
+export interface MovableCounter {
+  open(): Promise<{ database: Database; moveCounterTo(next: bigint): Promise<Database>; /** closes the database too */ cleanup: () => Promise<void> }>;
+  /** the powers of ten to cross, in increasing order */
+  boundaries: bigint[];
+}
+
 const rows = async <T>(database: Database, q: ReturnType<typeof sql>): Promise<T[]> => {
   const r = await database.db.execute(q);
   return ((r as any).rows ?? r) as T[];
@@ -29,7 +40,7 @@ async function chainIds(database: Database): Promise<number[]> {
   return seals.flatMap((s) => s.entry_ids.map(Number));
 }
 
-export function auditSuite(name: string, open: Open) {
+export function auditSuite(name: string, open: Open, counter: MovableCounter) {
   describe(`audit chain: ${name}`, () => {
     let opened: Awaited<ReturnType<Open>>;
     beforeAll(async () => {
@@ -174,6 +185,45 @@ export function auditSuite(name: string, open: Open) {
         await database.db.execute(sql`delete from audit_seals where seal = 2`);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 2, reason: 'seal 2 is missing' });
       });
+    });
+    it('seals and verifies across powers of ten of the transaction counter, with several batches waiting across each', async () => {
+      // Transaction ids compared as text put 1000 before 995: the sealer took a batch out of
+      // order and the next one skipped or sealed again what lay between (issue 20).
+      const c = await counter.open();
+      let database = c.database;
+      try {
+        let written = 0;
+        const subjects: string[] = [];
+        for (const boundary of counter.boundaries) {
+          database = await c.moveCounterTo(boundary - 4n);
+          // eight entries in eight transactions: four below the boundary, four from it on
+          const txs: bigint[] = [];
+          for (let i = 0; i < 8; i++) {
+            const subject = `b${boundary}-${i}`;
+            await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+            subjects.push(subject);
+          }
+          for (const r of await rows<{ tx_text: string }>(database, sql`select tx::text as tx_text from audit_log order by id desc limit 8`)) txs.push(BigInt(r.tx_text));
+          expect(txs.some((t) => t < boundary) && txs.some((t) => t >= boundary), `the entries' transaction ids ${txs.join(', ')} straddle ${boundary}`).toBe(true);
+          // three batches of at most three wait across the boundary
+          const batches: number[] = [];
+          for (let i = 0; i < 10; i++) {
+            const n = await sealAudit(database.db, 3);
+            if (n === 0) break;
+            batches.push(n);
+          }
+          written += 8;
+          expect(batches, `sealing batches across ${boundary}`).toEqual([3, 3, 2]);
+          const v = await verifyAudit(database.db);
+          expect(v, `verification after crossing ${boundary}`).toMatchObject({ ok: true, entries: written, unsealed: 0 });
+        }
+        // the chain holds every entry once, in the order the transactions ran
+        const inChain = await rows<{ subject: string }>(database, sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
+          where a.id = u.id order by s.seal, u.n`);
+        expect(inChain.map((r) => r.subject)).toEqual(subjects);
+      } finally {
+        await c.cleanup();
+      }
     });
   });
 }
