@@ -75,4 +75,26 @@ describe('wasla audit verify', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('exits 1 for a row outside every seal, with or without a recorded head, naming the row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
+    try {
+      let database = await openDatabase({ dataDir: dir });
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+      await database.close();
+      const intact = await verify(dir);
+      expect(intact.code).toBe(0);
+      const head = /head (3:[0-9a-f]{64})/.exec(intact.out)![1];
+
+      database = await openDatabase({ dataDir: dir });
+      await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (77, '0', now(), 'forger', 'message.accepted', '{}')`);
+      await database.close();
+      for (const args of [[], ['--expect-head', head]]) {
+        const r = await verify(dir, ...args);
+        expect(r.code, r.out + r.err).toBe(1);
+        expect(r.out).toBe('AUDIT LOG BROKEN: the table holds 4 rows, the chain and the entries waiting for it account for 3: id 77 (tx 0) is outside every seal (3 entries verified in the chain)\n');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
