@@ -71,6 +71,8 @@ export interface PrivatePostgres {
   setNextXid(next: bigint): Promise<void>;
   /** answers a query now */
   ready(): Promise<boolean>;
+  /** start it if it does not answer (after a failed restart) */
+  ensureRunning(): Promise<void>;
   /** stop at once and delete everything */
   remove(): Promise<void>;
 }
@@ -177,6 +179,11 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
       await start();
     },
     setNextXid,
+    async ensureRunning() {
+      if (await ready()) return;
+      try { stop('immediate'); } catch { /* not running */ }
+      await start();
+    },
     async remove() {
       if (removed) return;
       removed = true;
