@@ -7,10 +7,31 @@
  * order: one sealer at a time (a transaction-scoped advisory lock, tried, not waited for) gives
  * each the next `seq` and hash = H(prev_hash, entry), and records the batch as one `audit_seals`
  * row. The entries are never updated: an update per entry cost PostgreSQL a new row version and
- * three index entries, and sealing in batches raised the hub's throughput by a sixth. An entry is
- * sealed within a sealing interval of its transaction's end (and of any transaction begun before
- * it, in any database of the server: transaction ids are server-wide); `verifyAudit` checks every
- * sealed entry and counts those still waiting.
+ * three index entries, and sealing in batches raised the hub's throughput by a sixth.
+ *
+ * The sealing horizon. An entry may be sealed only when no entry can later commit ahead of it in
+ * (tx, id) order, that is when every transaction with a lower id that could write to this
+ * database's audit_log has ended. Transaction ids are server-wide, and the snapshot's xmin is the
+ * oldest transaction running anywhere on the server: any client's long transaction in any other
+ * database would hold sealing back (issue 28: the tests failed on a server that other clients
+ * shared). So the horizon is computed from the current snapshot, in the same statement that reads
+ * the entries, as the lowest of
+ *   - the snapshot's xmax (every id at or above it is unassigned, or began after the snapshot), and
+ *   - each id the snapshot lists as running, except those that pg_stat_activity places in another
+ *     database: a backend is bound to one database for its life and a transaction id belongs to
+ *     one backend, so such a transaction cannot write to this audit_log. An id that cannot be
+ *     placed (a prepared transaction, which has no backend; a transaction that ended or began
+ *     between the two readings; a backend whose xid the role may not see; a process with no
+ *     database) is kept, so the horizon can only be lower than necessary, never higher.
+ * pg_stat_activity shows the 32-bit xid, the snapshot the 64-bit one: they are matched on the low
+ * 32 bits, which is unambiguous among transactions running at once (they span far fewer than
+ * 2^31 ids, or the server would have stopped for wraparound).
+ * Every other id below the horizon has ended (below xmin, or between xmin and xmax and not listed
+ * as running), and its entries are visible to the statement's snapshot. An entry is therefore
+ * sealed within a sealing interval of the end of its own transaction and of any transaction of
+ * this database begun before it.
+ *
+ * `verifyAudit` checks every sealed entry and accounts for every row of the table: see there.
  */
 import { asc, desc, gt, isNotNull, sql } from 'drizzle-orm';
 import { resultRows, type Db, type DbOrTx } from '../store/db.js';
@@ -59,22 +80,84 @@ interface ChainHead {
 
 /** Where the chain ends now: after the last seal, or after the legacy per-entry chain when there is none. */
 async function chainHead(tx: DbOrTx): Promise<ChainHead> {
-  const [last] = resultRows<{ seal: string | number; next_seq: string | number; head_hash: string; upto_tx: string; upto_id: string | number }>(await tx.execute(sql`
-    select seal, first_seq + cardinality(entry_ids) as next_seq, head_hash, upto_tx::text as upto_tx, upto_id
+  const [last] = resultRows<{ seal: string | number; next_seq: string | number; head_hash: string; upto_tx_text: string; upto_id: string | number }>(await tx.execute(sql`
+    select seal, first_seq + cardinality(entry_ids) as next_seq, head_hash, upto_tx::text as upto_tx_text, upto_id
     from audit_seals order by seal desc limit 1`));
-  if (last) return { seal: Number(last.seal) + 1, seq: Number(last.next_seq), hash: last.head_hash, tx: last.upto_tx, id: Number(last.upto_id) };
+  if (last) return { seal: Number(last.seal) + 1, seq: Number(last.next_seq), hash: last.head_hash, tx: last.upto_tx_text, id: Number(last.upto_id) };
   const [legacy] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.seq)).orderBy(desc(auditLog.seq)).limit(1);
   return { seal: 1, seq: legacy ? Number(legacy.seq) + 1 : 1, hash: legacy?.hash ?? GENESIS_HASH, ...START };
 }
 
-// `at` as epoch milliseconds: both drivers agree on a number, and the hub writes it to the millisecond
-const ENTRY_COLUMNS = sql`id, tx::text as tx, floor(extract(epoch from at) * 1000)::float8 as at_ms, actor, action, subject, data`;
-type EntryRow = { id: string | number; tx: string; at_ms: number; actor: string; action: string; subject: string | null; data: unknown };
+// `at` as epoch milliseconds: both drivers agree on a number, and the hub writes it to the millisecond.
+// The transaction id comes out as text (it may exceed 2^53) under a name of its own: an output
+// column named `tx` would be what `order by tx` sorts, as text, putting '1000' before '995' (issue
+// 20). Queries order by the qualified column `audit_log.tx`, which always means the xid8 itself.
+const ENTRY_COLUMNS = sql`audit_log.id, audit_log.tx::text as tx_text, floor(extract(epoch from audit_log.at) * 1000)::float8 as at_ms,
+  audit_log.actor, audit_log.action, audit_log.subject, audit_log.data`;
+const ENTRY_ORDER = sql`order by audit_log.tx, audit_log.id`;
+type EntryRow = { id: string | number; tx_text: string; at_ms: number; actor: string; action: string; subject: string | null; data: unknown };
 
 const asEntry = (seq: number, at: Date, r: Pick<EntryRow, 'actor' | 'action' | 'subject' | 'data'>): AuditEntry => ({
   seq, at, actor: r.actor, action: r.action, subject: r.subject,
   data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
 });
+
+/** the running transactions of the statement's snapshot that could still write to this database's audit_log */
+const HOLDING_XIDS = sql`(
+  select x from pg_snapshot_xip(pg_current_snapshot()) as x
+  where not exists (
+    select 1 from pg_stat_activity a
+    where a.backend_xid is not null and a.datid is not null
+      and a.datid <> (select oid from pg_database where datname = current_database())
+      and a.backend_xid::text::bigint = (x::text::numeric % 4294967296)::bigint))`;
+
+/** the sealing horizon (module header), as an xid8 expression for the current statement */
+const SEALING_HORIZON = sql`(select least(pg_snapshot_xmax(pg_current_snapshot()), (select min(h.x) from ${HOLDING_XIDS} as h(x))))`;
+
+export interface SealingHold {
+  /** the transaction that holds sealing back */
+  tx: string;
+  /** its backend, when pg_stat_activity shows it (a prepared transaction has none) */
+  pid?: number;
+  database?: string;
+  state?: string;
+  since?: Date;
+  /** the start of its current statement, at most 120 characters */
+  query?: string;
+  /** a prepared transaction's global id */
+  prepared?: string;
+}
+
+/**
+ * What holds sealing back now: the oldest running transaction that could still write to this
+ * database's audit_log, with what the server says about it; undefined when nothing does. For an
+ * operator (and a failing test) wondering why entries stay unsealed.
+ */
+export async function sealingHold(db: DbOrTx): Promise<SealingHold | undefined> {
+  const [r] = resultRows<{ tx_text: string; pid: number | null; datname: string | null; state: string | null; since: Date | string | null; query: string | null; gid: string | null }>(await db.execute(sql`
+    with hold as (select min(h.x) as x from ${HOLDING_XIDS} as h(x))
+    select hold.x::text as tx_text, a.pid, a.datname, a.state, a.xact_start as since, left(a.query, 120) as query, p.gid
+    from hold
+    left join pg_stat_activity a on a.backend_xid::text::bigint = (hold.x::text::numeric % 4294967296)::bigint
+    left join pg_prepared_xacts p on p.transaction::text::bigint = (hold.x::text::numeric % 4294967296)::bigint
+    where hold.x is not null limit 1`));
+  if (!r) return undefined;
+  return {
+    tx: r.tx_text,
+    ...(r.pid !== null ? { pid: Number(r.pid) } : {}),
+    ...(r.datname !== null ? { database: r.datname } : {}),
+    ...(r.state !== null ? { state: r.state } : {}),
+    ...(r.since !== null ? { since: new Date(r.since) } : {}),
+    ...(r.query !== null ? { query: r.query } : {}),
+    ...(r.gid !== null ? { prepared: r.gid } : {}),
+  };
+}
+
+export function describeHold(h: SealingHold): string {
+  if (h.prepared !== undefined) return `prepared transaction ${h.tx} ('${h.prepared}')`;
+  if (h.pid === undefined) return `transaction ${h.tx}`;
+  return `transaction ${h.tx} (pid ${h.pid}, database ${h.database ?? '?'}, ${h.state ?? '?'}${h.since ? ` since ${h.since.toISOString()}` : ''}${h.query ? `: ${h.query}` : ''})`;
+}
 
 /**
  * Seal the entries committed so far (up to `batch`) with one `audit_seals` row; returns how many,
@@ -89,12 +172,11 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
       if (!lock.ok) return 0;
     }
     const head = await chainHead(tx);
-    // Only entries of transactions that have all ended: any transaction still running, or not yet
-    // begun, has an id at or above the snapshot's xmin, so nothing can later appear below it.
+    // only entries below the horizon (module header): nothing can later commit ahead of them
     const pending = resultRows<EntryRow>(await tx.execute(sql`
       select ${ENTRY_COLUMNS} from audit_log
-      where (tx, id) > (${head.tx}::xid8, ${head.id}::bigint) and tx < pg_snapshot_xmin(pg_current_snapshot())
-      order by tx, id limit ${batch}`));
+      where (tx, id) > (${head.tx}::xid8, ${head.id}::bigint) and tx < ${SEALING_HORIZON}
+      ${ENTRY_ORDER} limit ${batch}`));
     if (pending.length === 0) return 0;
     const hashes = Buffer.allocUnsafe(32 * pending.length);
     let prev = head.hash;
@@ -105,7 +187,7 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
     const last = pending[pending.length - 1];
     await tx.execute(sql`
       insert into audit_seals (seal, first_seq, after_tx, after_id, upto_tx, upto_id, entry_ids, hashes, prev_hash, head_hash)
-      values (${head.seal}, ${head.seq}, ${head.tx}::xid8, ${head.id}, ${last.tx}::xid8, ${Number(last.id)},
+      values (${head.seal}, ${head.seq}, ${head.tx}::xid8, ${head.id}, ${last.tx_text}::xid8, ${Number(last.id)},
         ${`{${pending.map((r) => r.id).join(',')}}`}::bigint[], decode(${hashes.toString('hex')}, 'hex'), ${head.hash}, ${prev})`);
     return pending.length;
   });
@@ -154,17 +236,22 @@ export function parseHead(text: string): RecordedHead | undefined {
 
 export interface VerifyResult {
   ok: boolean;
+  /** entries verified in the chain */
   entries: number;
-  /** entries committed but not sealed yet */
+  /** entries committed but not sealed yet, each by a transaction that can still be ahead of the horizon */
   unsealed: number;
-  /** the first seq at which the chain breaks, and why */
+  /** the rows the table held, all of them accounted for when ok: entries + unsealed (counted in one statement) */
+  rows?: number;
+  /** the first seq at which the chain breaks (absent when the fault is rows outside the chain), and why */
   brokenAt?: number;
   reason?: string;
+  /** the rows that are neither in the chain nor legitimately waiting for it (at most ten named) */
+  outside?: Array<{ id: number; tx: string; seq: number | null }>;
   headHash: string;
 }
 
 type SealRow = {
-  seal: string | number; first_seq: string | number; after_tx: string; after_id: string | number; upto_tx: string; upto_id: string | number;
+  seal: string | number; first_seq: string | number; after_tx_text: string; after_id: string | number; upto_tx_text: string; upto_id: string | number;
   entry_ids: Array<string | number>; hashes: string; prev_hash: string; head_hash: string;
 };
 
@@ -186,6 +273,7 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
   let prev = GENESIS_HASH;
   let expected = 1;
   let count = 0;
+  let legacyCount = 0;
   let after = { ...START };
   const broken = (at: number, reason: string, unsealed: number): VerifyResult => ({ ok: false, entries: count, unsealed, brokenAt: at, reason, headHash: prev });
   const stillUnsealed = () => countAfter(db, after);
@@ -203,6 +291,7 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
       prev = h;
       expected += 1;
       count += 1;
+      legacyCount += 1;
       if (rewritten()) return broken(seq, rewrittenReason(), await stillUnsealed());
     }
   }
@@ -210,14 +299,14 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
   // seals, a page at a time
   for (let nextSeal = 1; ;) {
     const seals = resultRows<SealRow>(await db.execute(sql`
-      select seal, first_seq, after_tx::text as after_tx, after_id, upto_tx::text as upto_tx, upto_id, entry_ids,
+      select seal, first_seq, after_tx::text as after_tx_text, after_id, upto_tx::text as upto_tx_text, upto_id, entry_ids,
         encode(hashes, 'hex') as hashes, prev_hash, head_hash
       from audit_seals where seal >= ${nextSeal} order by seal limit ${Math.max(1, Math.floor(batch / 100))}`));
     if (seals.length === 0) break;
     for (const s of seals) {
       const fail = async (at: number, reason: string) => broken(at, reason, await stillUnsealed());
       if (Number(s.seal) !== nextSeal) return fail(expected, `seal ${nextSeal} is missing`);
-      if (Number(s.first_seq) !== expected || s.after_tx !== after.tx || Number(s.after_id) !== after.id) {
+      if (Number(s.first_seq) !== expected || s.after_tx_text !== after.tx || Number(s.after_id) !== after.id) {
         return fail(expected, `seal ${nextSeal} does not continue from where the chain ended`);
       }
       if (s.prev_hash !== prev) return fail(expected, `seal ${nextSeal} does not link to entry ${expected - 1}`);
@@ -226,8 +315,8 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
       if (hashes.length !== 64 * ids.length) return fail(expected, `seal ${nextSeal} was altered`);
       const rows = resultRows<EntryRow>(await db.execute(sql`
         select ${ENTRY_COLUMNS} from audit_log
-        where (tx, id) > (${s.after_tx}::xid8, ${s.after_id}::bigint) and (tx, id) <= (${s.upto_tx}::xid8, ${s.upto_id}::bigint)
-        order by tx, id`));
+        where (tx, id) > (${s.after_tx_text}::xid8, ${s.after_id}::bigint) and (tx, id) <= (${s.upto_tx_text}::xid8, ${s.upto_id}::bigint)
+        ${ENTRY_ORDER}`));
       const sealedIds = new Set(ids);
       const intruder = rows.find((r) => !sealedIds.has(Number(r.id)));
       if (intruder) return fail(expected, `entry id ${intruder.id} was added to sealed range ${nextSeal} after sealing`);
@@ -243,12 +332,70 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
         if (rewritten()) return fail(seq, rewrittenReason());
       }
       if (s.head_hash !== prev) return fail(Number(s.first_seq), `seal ${nextSeal} was altered`);
-      after = { tx: s.upto_tx, id: Number(s.upto_id) };
+      after = { tx: s.upto_tx_text, id: Number(s.upto_id) };
       nextSeal += 1;
     }
   }
   if (recorded && count < recorded.entry) {
     return broken(count + 1, `the chain ends at entry ${count}, before the recorded head at entry ${recorded.entry}: sealed entries were removed`, await stillUnsealed());
   }
-  return { ok: true, entries: count, unsealed: await stillUnsealed(), headHash: prev };
+  return accountForEveryRow(db, { entries: count, legacy: legacyCount, after, headHash: prev });
+}
+
+/** at most this many rows are named in a failure */
+const NAMED = 10;
+
+/**
+ * Every row of the table must be an entry the walk verified (a legacy entry, or one listed by its
+ * seal) or one waiting to be sealed (after the last seal, written by a transaction that really
+ * ran). Otherwise a row could sit outside every seal, invisible to the walk (issue 19.5): with
+ * tx 0 and no seq (below the first seal's range), with a seq but a transaction id of ours (counted
+ * twice or not at all), or with a transaction id the server has not reached (never sealed, waiting
+ * for ever). The rows are counted in one statement, together with those after the walk's end, so
+ * entries committed or sealed meanwhile by a running hub change nothing: they lie after `after`
+ * either way.
+ */
+async function accountForEveryRow(db: DbOrTx, walked: { entries: number; legacy: number; after: { tx: string; id: number }; headHash: string }): Promise<VerifyResult> {
+  const { entries, legacy, after, headHash } = walked;
+  const afterHead = sql`seq is null and (tx, id) > (${after.tx}::xid8, ${after.id}::bigint)`;
+  const [c] = resultRows<{ total: string | number; pending: string | number }>(await db.execute(sql`
+    select count(*) as total, count(*) filter (where ${afterHead}) as pending from audit_log`));
+  const rows = Number(c.total);
+  const unsealed = Number(c.pending);
+  const fail = (reason: string, outside: OutsideRow[]): VerifyResult => ({
+    ok: false, entries, unsealed, rows, reason, outside: outside.map((r) => ({ id: Number(r.id), tx: r.tx_text, seq: r.seq === null ? null : Number(r.seq) })), headHash,
+  });
+
+  // waiting rows that no transaction can have written: at or above the snapshot's xmax no id has
+  // been assigned to a transaction that ended before this statement, and 0 and 2 are never given
+  // to one (1 is the migration's mark for legacy entries still to be sealed, which come first)
+  const impossible = resultRows<OutsideRow>(await db.execute(sql`
+    select id, tx::text as tx_text, seq from audit_log
+    where ${afterHead} and (tx >= pg_snapshot_xmax(pg_current_snapshot()) or tx in ('0'::xid8, '2'::xid8))
+      -- a verification inside a transaction that wrote entries itself sees them, under its own id
+      and tx is distinct from pg_current_xact_id_if_assigned()
+    order by id limit ${NAMED}`));
+  if (impossible.length) {
+    const [next] = resultRows<{ xmax: string }>(await db.execute(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`));
+    return fail(`${describeRows(impossible)} ${impossible.length === 1 ? 'waits' : 'wait'} to be sealed with a transaction id no transaction has had `
+      + `(the server's next is ${next.xmax}): not written by the hub, and never to be sealed`, impossible);
+  }
+  if (rows === entries + unsealed) return { ok: true, entries, unsealed, rows, headHash };
+
+  // Which rows: without a seq below the first seal's range (tx 0), or with a seq the legacy walk
+  // did not reach or a transaction id that legacy entries never have.
+  const outside = resultRows<OutsideRow>(await db.execute(sql`
+    select id, tx::text as tx_text, seq from audit_log
+    where (seq is null and (tx, id) <= (${START.tx}::xid8, ${START.id}::bigint))
+       or (seq is not null and (tx <> '0'::xid8 or seq < 1 or seq > ${legacy}))
+    order by id limit ${NAMED}`));
+  const missing = rows - entries - unsealed;
+  return fail(`the table holds ${rows} rows, the chain and the entries waiting for it account for ${entries + unsealed}`
+    + `${outside.length ? `: ${describeRows(outside)} ${outside.length === 1 ? 'is' : 'are'} outside every seal` : missing < 0 ? ' (rows were counted twice)' : ''}`, outside);
+}
+
+type OutsideRow = { id: string | number; tx_text: string; seq: string | number | null };
+
+function describeRows(rs: OutsideRow[]): string {
+  return rs.map((r) => `id ${r.id} (tx ${r.tx_text}${r.seq === null ? '' : `, seq ${r.seq}`})`).join(', ') + (rs.length === NAMED ? ' and maybe more' : '');
 }

@@ -23,6 +23,11 @@ export interface ReceiverOptions {
   hang: number;
   /** how long a hanging request is held (more than the hub's attempt timeout) */
   hangMs: number;
+  /**
+   * receivers down for good: `error` answers 500 to everything, `hang` never answers (until the
+   * hub gives up on the request); neither applies anything
+   */
+  down?: { names: string[]; mode: 'error' | 'hang' };
   /** with it, each receiver verifies the hub's signature and signs its receipts (invariant 5) */
   trust?: {
     caCertPem: string;
@@ -111,6 +116,7 @@ function serveOne(name: string, o: ReceiverOptions): Promise<{ server: http.Serv
   const signingKey = own ? createPrivateKey(own.keyPem) : undefined;
   const resolveKey = o.trust ? hubKeyResolver(o.trust.hubCertPem, o.trust.caCertPem) : undefined;
   const note = (m: string) => { if (malformed.length < 100) malformed.push(m); };
+  const down = o.down?.names.includes(name) ? o.down.mode : undefined;
 
   /** a 200, signed as a receipt for `delivery` when this receiver has a key */
   const receipt = (delivery: { url: string; headers: Record<string, string>; body: Buffer }) => {
@@ -147,6 +153,12 @@ function serveOne(name: string, o: ReceiverOptions): Promise<{ server: http.Serv
       res.writeHead(400).end();
       return;
     }
+    if (down === 'error') {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('chaos: down for good');
+      return;
+    }
+    // down and silent: the request is held until the hub's attempt timeout closes it
+    if (down === 'hang') return;
     const r = Math.random();
     if (r < o.fail) {
       answered503 += 1;

@@ -1,7 +1,10 @@
 /**
- * `npm run chaos [-- --messages N] [--quick] [--flush queue|all|partial] [--no-pg-restart] [--deadline S] [--hub-ref REF] [--keep]`
+ * `npm run chaos [-- --messages N] [--quick] [--flush queue|all|partial] [--no-pg-restart] [--deadline S] [--hub-ref REF] [--keep]
+ *   [--kills N] [--flushes N] [--pg-restarts N] [--recipients N] [--down N] [--down-mode error|hang] [--xid-start N]
+ *   [--postgres URL [--pg-cluster VERSION/NAME]] [--redis URL]`
  *
- * Two api and two worker processes of the hub on real PostgreSQL and Redis, three flaky receivers,
+ * Two api and two worker processes of the hub on a PostgreSQL and a Redis of the run's own (or,
+ * only when named with --postgres and --redis, servers that exist), three or more flaky receivers,
  * a load generator that retries with the same Idempotency-Key, and a schedule of faults (SIGKILL of
  * api and worker processes, Redis flushes, PostgreSQL restarts). Then, with every fault stopped and
  * every process up, it waits for the hub to drain and checks the delivery invariants. It ends with
@@ -11,19 +14,19 @@
  * every child. Progress, evidence and the fault log go to stderr.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { prepareContracts, messageBody, RECIPIENTS, SENDER } from './contracts.js';
+import { prepareContracts, messageBody, recipients as recipientsOf, RECIPIENTS, SENDER } from './contracts.js';
 import { startReceivers, type Receivers } from './receivers.js';
 import { HubProcess, hubEnv, logPath, type Crash } from './processes.js';
 import { generateLoad, type LoadResult } from './loadgen.js';
 import { ensureRunning, runFaults, schedule, type FaultLogEntry } from './faults.js';
-import { createDatabase, databaseUrl, dropDatabase, ensureServicesUp, flushRedis, queueEvidence, REDIS_URL, type FlushMode } from './services.js';
+import { flushRedis, queueEvidence, startServices, type FlushMode, type Services } from './services.js';
+import { freePort } from '../helpers/private-services.js';
 import { deliveryEvidence, verify, type Verdict } from './verify.js';
 import { say } from './log.js';
 import { hubSource } from './hub-source.js';
@@ -43,14 +46,46 @@ const { values: args } = parseArgs({
     deadline: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'hub-ref': { type: 'string' },
+    kills: { type: 'string' },
+    flushes: { type: 'string' },
+    'pg-restarts': { type: 'string' },
+    recipients: { type: 'string' },
+    down: { type: 'string' },
+    'down-mode': { type: 'string', default: 'error' },
+    'xid-start': { type: 'string' },
+    postgres: { type: 'string' },
+    'pg-cluster': { type: 'string' },
+    redis: { type: 'string' },
   },
 });
+/** a count option: undefined when not given */
+function count(name: string, max: number): number | undefined {
+  const v = args[name as keyof typeof args];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`--${name}: an integer from 0 to ${max}`);
+  return n;
+}
 const quick = args.quick!;
 const messages = Number(args.messages ?? (quick ? 300 : 5000));
 if (!Number.isInteger(messages) || messages < 1 || messages > 1_000_000) throw new Error('--messages: a positive integer');
 const flushMode = args.flush as FlushMode;
 if (!['queue', 'all', 'partial'].includes(flushMode)) throw new Error('--flush: queue (this run\'s keys, atomically), all (FLUSHALL) or partial (SCAN + DEL while the hub runs)');
-const deadlineS = Number(args.deadline ?? (quick ? 240 : 900));
+const kills = count('kills', 1000);
+const flushes = count('flushes', 1000);
+const pgRestarts = count('pg-restarts', 100);
+const allRecipients = recipientsOf(count('recipients', 100) ?? RECIPIENTS.length);
+const downCount = count('down', allRecipients.length - 1) ?? 0;
+/** recipients down for good: the last ones */
+const downRecipients = allRecipients.slice(allRecipients.length - downCount);
+const downMode = args['down-mode'] as 'error' | 'hang';
+if (!['error', 'hang'].includes(downMode)) throw new Error('--down-mode: error (500 to everything) or hang (never answers)');
+if (args['pg-cluster'] && !args.postgres) throw new Error('--pg-cluster names the cluster of the server given with --postgres');
+/** a private cluster starts just below a power of ten, so every run crosses one (issue 20.1) */
+const xidStart = BigInt(args['xid-start'] ?? '999000');
+// more faults than the default schedule take longer: a gap each, plus the drain
+const faultCount = (kills ?? 0) + (flushes ?? 0) + (pgRestarts ?? 0);
+const deadlineS = Number(args.deadline ?? Math.max(quick ? 240 : 900, 180 + faultCount * (quick ? 4 : 6)));
 const startedAt = Date.now();
 const deadline = startedAt + deadlineS * 1000;
 /** load and faults stop this long before the deadline, leaving time to drain and verify */
@@ -69,17 +104,7 @@ const crashes: Crash[] = [];
 let receivers: Receivers | undefined;
 let pool: pg.Pool | undefined;
 let dbCreated = false;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+let services: Services | undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -96,7 +121,7 @@ async function evidence(id: string): Promise<string[]> {
   return [
     `  now ${new Date().toISOString()}: ${r ? `state=${r.state} attempts=${r.attempts} next_attempt_at=${r.next_attempt_at?.toISOString()} lease_until=${r.lease_until?.toISOString()} last_error=${r.last_error}` : 'no row'}`,
     ...(await deliveryEvidence(pool!, id).catch(() => [])),
-    ...(await queueEvidence(queueName, id)),
+    ...(await queueEvidence(services!.redisUrl, queueName, id)),
   ];
 }
 
@@ -138,6 +163,17 @@ async function drain(limitMs: number): Promise<number | undefined> {
   return undefined;
 }
 
+async function currentXid(): Promise<bigint | undefined> {
+  const r = await pool?.query<{ x: string }>('select pg_current_xact_id()::text as x').catch(() => undefined);
+  return r ? BigInt(r.rows[0].x) : undefined;
+}
+
+/** the power of ten (1,000 or more) in (from, to], if any */
+function crossedPowerOfTen(from: bigint, to: bigint): bigint | undefined {
+  for (let p = 1000n; p <= to; p *= 10n) if (p > from) return p;
+  return undefined;
+}
+
 let cleaning: Promise<void> | undefined;
 /** once, whoever asks first: the deadline, a signal, or the end of the run */
 function cleanup(): Promise<void> {
@@ -149,13 +185,19 @@ async function doCleanup(): Promise<void> {
   for (const p of procs.values()) p.close();
   receivers?.kill();
   await pool?.end().catch(() => {});
-  await ensureServicesUp();
-  if (args.keep) {
-    say(`kept ${workDir}, database ${dbName} and Redis keys wasla:${queueName}:* (drop them yourself)`);
+  if (!services) {
+    if (!args.keep) rmSync(workDir, { recursive: true, force: true });
     return;
   }
-  if (dbCreated) await dropDatabase(dbName).catch((e: Error) => say(`could not drop ${dbName}: ${e.message}`));
-  await flushRedis(queueName, 'queue').catch(() => {});
+  if (args.keep) {
+    // the private servers keep running, so that what is kept can be looked at
+    say(`kept ${workDir}, database ${dbName} and Redis keys wasla:${queueName}:* on ${services.describe} (stop and drop them yourself)`);
+    return;
+  }
+  await services.ensureUp();
+  if (dbCreated) await services.dropDatabase(dbName).catch((e: Error) => say(`could not drop ${dbName}: ${e.message}`));
+  await flushRedis(services.redisUrl, queueName, 'queue').catch(() => {});
+  await services.close();
   rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -169,7 +211,7 @@ function writeLine(text: string): void {
 
 function line(v: Partial<Verdict>, drainS: number | undefined, acknowledged?: number): string {
   const f = (n: number | undefined) => (n === undefined ? '?' : String(n));
-  return `chaos: acknowledged=${f(v.acknowledged ?? acknowledged)} delivered=${f(v.delivered)} lost=${f(v.lost)} applied_twice=${f(v.appliedTwice)} non_terminal=${f(v.nonTerminal)} duplicate_arrivals=${v.duplicateRate === undefined ? '?' : v.duplicateRate.toFixed(4)} drain_s=${drainS === undefined ? '?' : drainS.toFixed(1)}`;
+  return `chaos: acknowledged=${f(v.acknowledged ?? acknowledged)} delivered=${f(v.delivered)} lost=${f(v.lost)} applied_twice=${f(v.appliedTwice)} non_terminal=${f(v.nonTerminal)} duplicate_arrivals=${v.duplicateRate === undefined ? '?' : v.duplicateRate.toFixed(4)} drain_s=${drainS === undefined ? '?' : drainS.toFixed(1)}${downCount ? ` dead_down=${f(v.deadDown)}` : ''}`;
 }
 
 /** warnings and errors the hub logged, grouped by message, per process */
@@ -202,23 +244,31 @@ function grepLogs(id: string, max = 5): string[] {
 }
 
 async function main(): Promise<number> {
-  await ensureServicesUp();
+  services = await startServices({
+    // not under workDir: under root the cluster runs as postgres, who must be able to reach its directory
+    postgres: args.postgres, pgCluster: args['pg-cluster'], redis: args.redis, parent: tmpdir(),
+    nextXid: args.postgres || xidStart === 0n ? undefined : xidStart,
+  });
   say(`run ${runId}: ${messages} messages${quick ? ' (quick)' : ''}; database ${dbName}, queue ${queueName}, files in ${workDir}`);
+  say(`services: ${services.describe}`);
   const hub = hubSource(REPO, join(workDir, 'hub'), args['hub-ref']);
   say(`hub under test: ${hub.describe}`);
   const contractsDir = join(workDir, 'contracts');
-  prepareContracts(hub.dir, contractsDir);
-  const pki = createPki(join(workDir, 'pki'), [SENDER, ...RECIPIENTS]);
-  await createDatabase(dbName);
+  prepareContracts(hub.dir, contractsDir, allRecipients);
+  const pki = createPki(join(workDir, 'pki'), [SENDER, ...allRecipients]);
+  await services.createDatabase(dbName);
   dbCreated = true;
-  pool = new pg.Pool({ connectionString: databaseUrl(dbName), max: 2, connectionTimeoutMillis: 5_000 });
+  pool = new pg.Pool({ connectionString: services.databaseUrl(dbName), max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {});
+  const xidAtStart = await currentXid();
 
   receivers = await startReceivers({
-    names: RECIPIENTS, fail: 0.2, hang: 0.05, hangMs: ATTEMPT_TIMEOUT_MS + 1500,
+    names: allRecipients, fail: 0.2, hang: 0.05, hangMs: ATTEMPT_TIMEOUT_MS + 1500,
     trust: { caCertPem: pki.caCertPem, hubCertPem: pki.hubCertPem, keys: pki.keys },
+    ...(downCount ? { down: { names: downRecipients, mode: downMode } } : {}),
   });
-  const base = { databaseUrl: databaseUrl(dbName), redisUrl: REDIS_URL, queueName, contractsDir, pkiDir: pki.dir, endpoints: receivers.urls, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, leaseMs: LEASE_MS };
+  if (downCount) say(`down for good (${downMode}): ${downRecipients.join(', ')}`);
+  const base = { databaseUrl: services.databaseUrl(dbName), redisUrl: services.redisUrl, queueName, contractsDir, pkiDir: pki.dir, endpoints: receivers.urls, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, leaseMs: LEASE_MS };
   const ports = [await freePort(), await freePort()];
   procs.set('api-1', new HubProcess('api-1', 'api', hub.dir, hubEnv(base, ports[0]), logPath(workDir, 'api-1'), crashes));
   procs.set('api-2', new HubProcess('api-2', 'api', hub.dir, hubEnv(base, ports[1]), logPath(workDir, 'api-2'), crashes));
@@ -227,7 +277,10 @@ async function main(): Promise<number> {
   await Promise.all([...procs.values()].map((p) => p.start(60_000)));
   say(`hub up: api on ports ${ports.join(', ')}, two workers; receivers ${JSON.stringify(receivers.urls)}`);
 
-  const faults = schedule({ quick, pgRestart: !args['no-pg-restart'] });
+  const pgRestart = !args['no-pg-restart'] && services.canRestartPg;
+  if (!args['no-pg-restart'] && !services.canRestartPg) say('no PostgreSQL restarts: the server given with --postgres has no --pg-cluster to restart');
+  const faults = schedule({ quick, pgRestart, kills, flushes, pgRestarts });
+  say(`fault schedule: ${faults.length} faults (${faults.filter((f) => f.kind === 'kill').length} kills, ${faults.filter((f) => f.kind === 'flush-redis').length} Redis flushes, ${faults.filter((f) => f.kind === 'restart-pg').length} PostgreSQL restarts)`);
   const windowMs = quick ? 30_000 : 120_000;
   let loadDone = false;
   const loadP: Promise<LoadResult> = generateLoad({
@@ -243,7 +296,7 @@ async function main(): Promise<number> {
     deadline: deadline - reserveMs,
   }).finally(() => { loadDone = true; });
   const faultLog: FaultLogEntry[] = await runFaults(faults, procs, {
-    quick, pgRestart: !args['no-pg-restart'], flush: flushMode, queueName,
+    services, flush: flushMode, queueName,
     gapMs: quick ? 2500 : 4000, downMs: 1000,
   }, () => false, deadline - reserveMs);
   say(`faults done (${faultLog.length}); waiting for the load generator`);
@@ -255,7 +308,7 @@ async function main(): Promise<number> {
   const drainS = await drain(Math.min(drainLimitMs, deadline - Date.now() - 20_000));
   if (drainS === undefined) say('drain timed out');
   const reports = await receivers.report();
-  const v = await verify(pool, SENDER, RECIPIENTS, load, reports);
+  const v = await verify(pool, SENDER, allRecipients, load, reports, downRecipients);
   const audit = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify'], {
     cwd: hub.dir, env: hubEnv(base), timeout: 60_000,
   }).then((r) => ({ ok: true, out: r.stdout.trim() }), (e: { stdout?: string; message: string }) => ({ ok: false, out: (e.stdout ?? e.message).trim() }));
@@ -263,6 +316,11 @@ async function main(): Promise<number> {
   for (const f of faultLog) say(`fault log: ${f.at} ${f.fault} (${f.ms} ms)${f.error ? ` FAILED: ${f.error}` : ''}`);
   for (const d of v.details) say(d);
   say(`audit: ${audit.out}`);
+  const xidAtEnd = await currentXid();
+  if (xidAtStart !== undefined && xidAtEnd !== undefined) {
+    const crossed = crossedPowerOfTen(xidAtStart, xidAtEnd);
+    say(`transaction ids: ${xidAtStart} to ${xidAtEnd}${crossed ? `, across ${crossed.toLocaleString('en')}` : ''}`);
+  }
   const hubCrashes = crashes.filter((c) => c.code !== 0);
   for (const c of crashes) say(`${c.code === 0 ? 'STOPPED FROM OUTSIDE (graceful exit 0, not our SIGKILL)' : 'CRASH'}: ${c.name} pid ${c.pid} at ${c.at} (code ${c.code}, signal ${c.signal})`);
   for (const l of logSummary()) say(`hub log: ${l}`);
@@ -279,7 +337,7 @@ async function main(): Promise<number> {
   }
 
   const ok = problems.length === 0 && v.lost === 0 && v.appliedTwice === 0 && v.nonTerminal === 0 && v.dead === 0
-    && v.delivered === v.acknowledged && v.acknowledged === messages;
+    && v.delivered === v.acknowledged && v.acknowledged === messages && v.deadDown === (messages * downCount);
   say(`${ok ? 'PASS' : 'FAIL'} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   writeLine(line(v, drainS));
   return ok ? 0 : 1;

@@ -1,30 +1,64 @@
 /**
- * PostgreSQL and Redis as the run sees them: its own database (created, dropped), a restart of the
- * PostgreSQL cluster, flushing Redis (only this run's queue keys, or everything), and making sure
- * both servers are up when the run ends, whatever happened.
+ * PostgreSQL and Redis as the run sees them. By default both are the run's own: a PostgreSQL
+ * cluster and a redis-server started in a temp directory on free ports (tests/helpers/
+ * private-services.ts), restarted and flushed freely, and removed at the end, so a run never
+ * touches the machine's servers or anyone's data on them. Only with `--postgres URL` (and
+ * `--pg-cluster VERSION/NAME` to restart it) and `--redis URL` does it use servers that exist
+ * already, as earlier versions did on 127.0.0.1: then it creates and drops its own database,
+ * deletes its own queue keys, restarts the named cluster, and flushes everything only when
+ * asked to (`--flush all`); it never starts a server of its own there.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../helpers/private-services.js';
 import { say } from './log.js';
 
 const run = promisify(execFile);
 
-export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-export const REDIS_URL = 'redis://127.0.0.1:6379';
 /** BullMQ's key prefix as the hub sets it */
 export const QUEUE_PREFIX = 'wasla';
 
-export function databaseUrl(name: string): string {
-  const u = new URL(PG_ADMIN_URL);
+export type FlushMode = 'queue' | 'all' | 'partial';
+
+export interface Services {
+  /** one line for the log: where PostgreSQL and Redis are */
+  describe: string;
+  redisUrl: string;
+  /** can the run restart PostgreSQL */
+  canRestartPg: boolean;
+  databaseUrl(name: string): string;
+  createDatabase(name: string): Promise<void>;
+  dropDatabase(name: string): Promise<void>;
+  restartPg(): Promise<void>;
+  /** both answer, started again if the run took them down; never throws */
+  ensureUp(): Promise<void>;
+  /** stop and delete what the run started (nothing for servers it was given) */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** an existing PostgreSQL server's admin URL, instead of a private cluster */
+  postgres?: string;
+  /** with `postgres`: the cluster pg_ctlcluster restarts, as VERSION/NAME */
+  pgCluster?: string;
+  /** an existing Redis, instead of a private one */
+  redis?: string;
+  /** private cluster: its first transaction id (to cross a power of ten during the run) */
+  nextXid?: bigint;
+  /** private servers: their temp directories go here */
+  parent: string;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5_000 });
+async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   c.on('error', () => {});
   await c.connect();
   try {
@@ -34,63 +68,74 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createDatabase(name: string): Promise<void> {
-  await admin((c) => c.query(`create database ${name}`));
+async function answers(url: string): Promise<boolean> {
+  return admin(url, (c) => c.query('select 1')).then(() => true, () => false);
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  await admin((c) => c.query(`drop database if exists ${name} with (force)`));
-}
-
-function cluster(): string[] {
-  const version = readdirSync('/etc/postgresql').sort().at(-1);
-  if (!version) throw new Error('no PostgreSQL cluster under /etc/postgresql');
-  return ['--skip-systemctl-redirect', version, 'main'];
-}
-
-async function pgReady(): Promise<boolean> {
-  try {
-    await admin((c) => c.query('select 1'));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** wait until PostgreSQL answers, up to `timeoutMs` */
-export async function waitForPg(timeoutMs: number): Promise<boolean> {
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (await pgReady()) return true;
+    if (await check()) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
 }
 
-export async function restartPg(): Promise<void> {
-  await run('pg_ctlcluster', [...cluster(), 'restart'], { timeout: 60_000 });
-  if (!(await waitForPg(30_000))) throw new Error('PostgreSQL did not come back after the restart');
-}
-
-/** PostgreSQL and Redis running, started if need be; never throws */
-export async function ensureServicesUp(): Promise<void> {
-  if (!(await pgReady())) {
-    say('PostgreSQL is down: starting it');
-    await run('pg_ctlcluster', [...cluster(), 'start'], { timeout: 60_000 }).catch((e: Error) => say(`pg_ctlcluster start: ${e.message}`));
-    if (!(await waitForPg(30_000))) say('PostgreSQL still does not answer');
-  }
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function redisAnswers(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => {});
   const up = await r.connect().then(() => r.ping()).then(() => true, () => false);
   r.disconnect();
-  if (!up) {
-    say('Redis is down: starting it');
-    await run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no'], { timeout: 10_000 })
-      .catch((e: Error) => say(`redis-server: ${e.message}`));
-  }
+  return up;
 }
 
-export type FlushMode = 'queue' | 'all' | 'partial';
+export async function startServices(o: ServiceOptions): Promise<Services> {
+  let ownPg: PrivatePostgres | undefined;
+  let ownRedis: PrivateRedis | undefined;
+  try {
+    if (!o.postgres) ownPg = await startPrivatePostgres({ parent: o.parent, nextXid: o.nextXid });
+    if (!o.redis) ownRedis = await startPrivateRedis({ parent: o.parent });
+  } catch (err) {
+    await ownPg?.remove();
+    throw err;
+  }
+  const adminUrl = ownPg ? ownPg.url() : o.postgres!;
+  const redisUrl = ownRedis ? ownRedis.url : o.redis!;
+  if (!ownRedis && !(await redisAnswers(redisUrl))) throw new Error(`--redis ${redisUrl} does not answer (the run starts no server there)`);
+  const cluster = o.pgCluster?.split('/');
+  if (cluster && cluster.length !== 2) throw new Error('--pg-cluster: VERSION/NAME, as pg_lsclusters lists it (e.g. 15/main)');
+  const ctl = (action: string) => run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster![0], cluster![1], action], { timeout: 60_000 });
+
+  return {
+    describe: `PostgreSQL ${ownPg ? `of its own on port ${ownPg.port} (${ownPg.dir})` : `${adminUrl} (given${cluster ? `, cluster ${o.pgCluster}` : ', no restarts'})`}, `
+      + `Redis ${ownRedis ? `of its own on port ${ownRedis.port}` : `${redisUrl} (given)`}`,
+    redisUrl,
+    canRestartPg: !!ownPg || !!cluster,
+    databaseUrl: (name) => withDatabase(adminUrl, name),
+    createDatabase: (name) => admin(adminUrl, (c) => c.query(`create database ${name}`)).then(() => {}),
+    dropDatabase: (name) => admin(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => {}),
+    async restartPg() {
+      if (ownPg) await ownPg.restart();
+      else if (cluster) await ctl('restart');
+      else throw new Error('PostgreSQL restarts need a private cluster or --pg-cluster');
+      if (!(await waitFor(() => answers(adminUrl), 30_000))) throw new Error('PostgreSQL did not come back after the restart');
+    },
+    async ensureUp() {
+      if (!(await answers(adminUrl))) {
+        say('PostgreSQL does not answer: starting it');
+        if (ownPg) await ownPg.ensureRunning().catch((e: Error) => say(`private PostgreSQL: ${e.message}`));
+        else if (cluster) await ctl('start').catch((e: Error) => say(`pg_ctlcluster start: ${e.message}`));
+        if (!(await waitFor(() => answers(adminUrl), 30_000))) say('PostgreSQL still does not answer');
+      }
+      if (ownRedis) await ownRedis.ensureRunning().catch((e: Error) => say(`private Redis: ${e.message}`));
+      else if (!(await redisAnswers(redisUrl))) say(`Redis at ${redisUrl} does not answer (the run starts no server there)`);
+    },
+    async close() {
+      await ownPg?.remove().catch((e: Error) => say(`removing the private PostgreSQL: ${e.message}`));
+      await ownRedis?.remove().catch((e: Error) => say(`removing the private Redis: ${e.message}`));
+    },
+  };
+}
 
 const DELETE_MATCHING = `
 local n = 0
@@ -106,8 +151,8 @@ return n`;
  * in batches while the hub keeps writing, so some keys of one job survive and others do not.
  * Returns the keys deleted (-1 for FLUSHALL).
  */
-export async function flushRedis(queueName: string, mode: FlushMode): Promise<number> {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+export async function flushRedis(redisUrl: string, queueName: string, mode: FlushMode): Promise<number> {
+  const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   r.on('error', () => {});
   const match = `${QUEUE_PREFIX}:${queueName}:*`;
   try {
@@ -132,8 +177,8 @@ export async function flushRedis(queueName: string, mode: FlushMode): Promise<nu
 }
 
 /** What Redis holds about a delivery's jobs: each key, its fields, and which lists name it. */
-export async function queueEvidence(queueName: string, deliveryId: string): Promise<string[]> {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+export async function queueEvidence(redisUrl: string, queueName: string, deliveryId: string): Promise<string[]> {
+  const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   r.on('error', () => {});
   const q = `${QUEUE_PREFIX}:${queueName}`;
   const out: string[] = [];

@@ -1,8 +1,10 @@
 /**
  * The verdict, from the database and the receivers' records: every acknowledged message is stored
  * and reached each of its recipients (its delivery row delivered and that delivery id applied at
- * the receiver); no receiver applied anything twice; nothing is left non-terminal; nothing is dead.
- * Problems come back with evidence (ids, states, attempts) for the report.
+ * the receiver); no receiver applied anything twice; nothing is left non-terminal; nothing is dead
+ * — except deliveries to a recipient down for good (`--down`), which must each end dead, after
+ * their retry schedule, and never count as delivered. Problems come back with evidence (ids,
+ * states, attempts) for the report.
  */
 import type pg from 'pg';
 import type { LoadResult } from './loadgen.js';
@@ -16,7 +18,10 @@ export interface Verdict {
   lost: number;
   appliedTwice: number;
   nonTerminal: number;
+  /** dead deliveries to recipients that were up */
   dead: number;
+  /** dead deliveries to recipients down for good, as they should be */
+  deadDown: number;
   duplicateRate: number;
   /** everything else worth knowing, one line each */
   details: string[];
@@ -26,7 +31,7 @@ export interface Verdict {
 
 interface Row { id: string; message_id: string; recipient: string; state: string; attempts: number; last_error: string | null }
 
-export async function verify(db: pg.Pool, sender: string, recipients: readonly string[], load: LoadResult, receivers: ReceiverReport[]): Promise<Verdict> {
+export async function verify(db: pg.Pool, sender: string, recipients: readonly string[], load: LoadResult, receivers: ReceiverReport[], down: readonly string[] = []): Promise<Verdict> {
   const problems: string[] = [];
   const details: string[] = [];
   const rows = (await db.query<Row>('select id, message_id, recipient, state, attempts, last_error from deliveries')).rows;
@@ -95,6 +100,12 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
       if (!promised) faults.push(`the 202 named no delivery for ${recipient}`);
       if (!row) { faults.push(`no delivery row for ${recipient}`); continue; }
       if (promised && promised.id !== row.id) faults.push(`the 202 named delivery ${promised.id} for ${recipient}, the database has ${row.id}`);
+      if (down.includes(recipient)) {
+        // down for good: the delivery must end dead, and can never have been applied
+        if (row.state === 'delivered' || applied.has(row.id)) faults.push(`delivery ${row.id} to ${recipient}, which is down for good, is ${row.state}${applied.has(row.id) ? ' and was applied' : ''}`);
+        else if (row.state !== 'dead') pending = true;
+        continue;
+      }
       if (row.state === 'dead') faults.push(`delivery ${row.id} to ${recipient} is dead after ${row.attempts} attempts: ${row.last_error}`);
       else if (row.state !== 'delivered') pending = true;
       else if (!applied.has(row.id)) faults.push(`delivery ${row.id} to ${recipient} is delivered in the database but was never applied by the receiver`);
@@ -111,7 +122,10 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   const states: Record<string, number> = {};
   for (const r of rows) states[r.state] = (states[r.state] ?? 0) + 1;
   const nonTerminal = rows.filter((r) => r.state !== 'delivered' && r.state !== 'dead');
-  const dead = rows.filter((r) => r.state === 'dead');
+  const dead = rows.filter((r) => r.state === 'dead' && !down.includes(r.recipient));
+  const deadDown = rows.filter((r) => r.state === 'dead' && down.includes(r.recipient));
+  const stuckDown = nonTerminal.filter((r) => down.includes(r.recipient));
+  if (stuckDown.length) problems.push(`${stuckDown.length} deliveries to recipients down for good never ended dead (still ${[...new Set(stuckDown.map((r) => r.state))].join(', ')}): nothing should wait for ever`);
   for (const r of nonTerminal.slice(0, 10)) problems.push(`delivery ${r.id} (message ${r.message_id}, ${r.recipient}) still ${r.state} after ${r.attempts} attempts: ${r.last_error}`);
   for (const r of dead.slice(0, 10)) problems.push(`delivery ${r.id} (message ${r.message_id}, ${r.recipient}) dead after ${r.attempts} attempts: ${r.last_error}`);
   if (nonTerminal.length) problems.push(`${nonTerminal.length} deliveries not terminal`);
@@ -136,7 +150,7 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   details.push(`database: messages=${messageIds.size} (committed but never acknowledged: ${unacked.length}) idempotency_keys=${keys.length} deliveries=${JSON.stringify(states)}`);
   details.push(`attempts: ${outcomes.map((o) => `${o.outcome}=${o.n}`).join(' ')}`);
   details.push(`deliveries with more than one successful attempt: ${twiceDelivered.length}${twiceDelivered.length ? ' e.g. ' + twiceDelivered.slice(0, 3).map((t) => `${t.delivery_id}×${t.n}`).join(', ') : ''}`);
-  details.push(`duplicate arrivals: ${duplicates} (${dupAfterHang} after a receiver hang, ${duplicates - dupAfterHang} otherwise) over ${appliedCount} applied; dead=${dead.length}`);
+  details.push(`duplicate arrivals: ${duplicates} (${dupAfterHang} after a receiver hang, ${duplicates - dupAfterHang} otherwise) over ${appliedCount} applied; dead=${dead.length}${down.length ? ` dead_down=${deadDown.length} (of ${rows.filter((r) => down.includes(r.recipient)).length} to ${down.join(', ')})` : ''}`);
 
   return {
     acknowledged: load.acknowledged.size,
@@ -145,6 +159,7 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
     appliedTwice,
     nonTerminal: nonTerminal.length,
     dead: dead.length,
+    deadDown: deadDown.length,
     duplicateRate: appliedCount ? duplicates / appliedCount : 0,
     details,
     problems,

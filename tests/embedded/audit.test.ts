@@ -8,11 +8,27 @@ import { sql } from 'drizzle-orm';
 import { appendAudit } from '../../src/audit/log.js';
 import { openDatabase } from '../../src/store/index.js';
 import { auditSuite } from '../shared/audit.suite.js';
+import { spendTransactionIdsUntil } from '../helpers/xid.js';
 
 auditSuite('PGlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-'));
   const database = await openDatabase({ dataDir: dir });
   return { database, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+}, {
+  // a fresh PGlite starts below 1,000: its counter is moved by spending ids
+  boundaries: [1_000n, 10_000n, 100_000n],
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-xid-'));
+    const database = await openDatabase({ dataDir: dir });
+    return {
+      database,
+      moveCounterTo: async (next) => (await spendTransactionIdsUntil(database.db, next), database),
+      cleanup: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
 });
 
 describe('wasla audit verify', () => {
@@ -55,6 +71,28 @@ describe('wasla audit verify', () => {
       const broken = await verify(dir);
       expect(broken.code).toBe(1);
       expect(broken.out).toMatch(/^AUDIT LOG BROKEN at entry 2: entry 2 \(id \d+\) was altered \(1 entries verified before it\)\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('exits 1 for a row outside every seal, with or without a recorded head, naming the row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
+    try {
+      let database = await openDatabase({ dataDir: dir });
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+      await database.close();
+      const intact = await verify(dir);
+      expect(intact.code).toBe(0);
+      const head = /head (3:[0-9a-f]{64})/.exec(intact.out)![1];
+
+      database = await openDatabase({ dataDir: dir });
+      await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (77, '0', now(), 'forger', 'message.accepted', '{}')`);
+      await database.close();
+      for (const args of [[], ['--expect-head', head]]) {
+        const r = await verify(dir, ...args);
+        expect(r.code, r.out + r.err).toBe(1);
+        expect(r.out).toBe('AUDIT LOG BROKEN: the table holds 4 rows, the chain and the entries waiting for it account for 3: id 77 (tx 0) is outside every seal (3 entries verified in the chain)\n');
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

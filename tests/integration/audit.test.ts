@@ -7,16 +7,42 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { appendAudit, countUnsealed, sealAll, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, countUnsealed, describeHold, sealAll, sealingHold, verifyAudit } from '../../src/audit/log.js';
 import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createTestDatabase } from '../helpers/services.js';
 import { auditSuite } from '../shared/audit.suite.js';
+import { startPrivatePostgres } from '../helpers/private-services.js';
 
 auditSuite('PostgreSQL server', async () => {
   const tdb = await createTestDatabase();
   const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
   return { database, cleanup: () => tdb.drop() };
+}, {
+  // The counter is server-wide: moving it on the shared server would mean spending millions of ids
+  // that every other database there shares. A private cluster is set to each number with pg_resetwal.
+  boundaries: [100_000n, 1_000_000n, 10_000_000n],
+  async open() {
+    const server = await startPrivatePostgres();
+    const url = await server.createDatabase('wasla_audit_xid');
+    const first = await openDatabase({ databaseUrl: url, poolSize: 4 });
+    let database: Database | undefined = first;
+    return {
+      database: first,
+      async moveCounterTo(next) {
+        const closing = database;
+        database = undefined;
+        await closing?.close();
+        await server.setNextXid(next);
+        database = await openDatabase({ databaseUrl: url, poolSize: 4, migrate: false });
+        return database;
+      },
+      cleanup: async () => {
+        await database?.close().catch(() => {});
+        await server.remove();
+      },
+    };
+  },
 });
 
 const entry = (database: Database, subject: string) =>
@@ -57,6 +83,92 @@ describe('sealing around a transaction still running (PostgreSQL server)', () =>
       commit?.();
       await database.close();
       await tdb.drop();
+    }
+  });
+});
+
+/** a transaction begun on its own connection, holding a transaction id until `end()` */
+async function openTransaction(url: string): Promise<{ xid: string; end: () => Promise<void> }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('begin');
+  const { rows } = await c.query<{ x: string }>('select pg_current_xact_id()::text as x');
+  return { xid: rows[0].x, end: async () => { await c.query('rollback').catch(() => {}); await c.end(); } };
+}
+
+describe('the sealing horizon on a server that other databases share (issue 28)', () => {
+  it('a transaction in another database holds nothing back; one in this database holds back the entries after it', async () => {
+    const tdb = await createTestDatabase();
+    const other = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
+    let elsewhere: Awaited<ReturnType<typeof openTransaction>> | undefined;
+    let commit: (() => void) | undefined;
+    try {
+      await entry(database, 'before');
+      // another client's long transaction in another database, begun before everything below
+      elsewhere = await openTransaction(other.url);
+      await entry(database, 'while-elsewhere-runs');
+      const sealed = await sealAll(database.db);
+      const hold = await sealingHold(database.db);
+      expect(sealed, `sealed with transaction ${elsewhere.xid} open in another database; held by ${hold ? describeHold(hold) : 'nothing'}`).toBe(2);
+      expect(hold).toBeUndefined();
+
+      // a transaction in this database that has written an entry and not committed
+      let written!: () => void;
+      const isWritten = new Promise<void>((r) => (written = r));
+      const slow = database.db.transaction(async (tx) => {
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'slow' }]);
+        written();
+        await new Promise<void>((r) => (commit = r));
+      });
+      await isWritten;
+      await entry(database, 'after-slow');
+      expect(await sealAll(database.db), 'sealed while an earlier transaction of this database is open').toBe(0);
+      const held = await sealingHold(database.db);
+      expect(held, 'what holds sealing back').toMatchObject({ database: tdb.name, state: 'idle in transaction' });
+      commit!();
+      await slow;
+      expect(await sealAll(database.db)).toBe(2);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 4, unsealed: 0 });
+      const r = await database.db.execute(sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
+        where a.id = u.id order by s.seal, u.n`);
+      expect((r as any).rows.map((x: { subject: string }) => x.subject)).toEqual(['before', 'while-elsewhere-runs', 'slow', 'after-slow']);
+    } finally {
+      commit?.();
+      await elsewhere?.end();
+      await database.close();
+      await tdb.drop();
+      await other.drop();
+    }
+  });
+
+  it('keeps what it cannot place: a prepared transaction, even in another database, holds sealing back', async () => {
+    // PREPARE TRANSACTION needs max_prepared_transactions > 0, which the shared server need not have
+    const server = await startPrivatePostgres();
+    let database: Database | undefined;
+    const admin = new pg.Client({ connectionString: server.url('wasla_other') });
+    try {
+      const url = await server.createDatabase('wasla_audit_prepared');
+      await server.createDatabase('wasla_other');
+      database = await openDatabase({ databaseUrl: url, poolSize: 2 });
+      await entry(database, 'before');
+      const c = new pg.Client({ connectionString: server.url('wasla_other') });
+      await c.connect();
+      await c.query('begin');
+      const { rows } = await c.query<{ x: string }>('select pg_current_xact_id()::text as x');
+      await c.query(`prepare transaction 'held-elsewhere'`);
+      await c.end();
+      await entry(database, 'after-prepared');
+      expect(await sealAll(database.db)).toBe(1);
+      expect(await sealingHold(database.db)).toMatchObject({ tx: rows[0].x, prepared: 'held-elsewhere' });
+      await admin.connect();
+      await admin.query(`rollback prepared 'held-elsewhere'`);
+      expect(await sealAll(database.db)).toBe(1);
+      expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 2, unsealed: 0 });
+    } finally {
+      await admin.end().catch(() => {});
+      await database?.close();
+      await server.remove();
     }
   });
 });

@@ -7,9 +7,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
-import { appendAudit, sealAll, sealAudit, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, countUnsealed, describeHold, sealAll, sealAudit, sealingHold, verifyAudit } from '../../src/audit/log.js';
 
 type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
+
+/**
+ * A database whose server-wide transaction counter the test may move forward: `moveCounterTo(n)`
+ * makes `n` the next transaction id and returns the database to go on with (the server variant
+ * restarts a private cluster, so the handle changes).
+ */
+export interface MovableCounter {
+  open(): Promise<{ database: Database; moveCounterTo(next: bigint): Promise<Database>; /** closes the database too */ cleanup: () => Promise<void> }>;
+  /** the powers of ten to cross, in increasing order */
+  boundaries: bigint[];
+}
 
 const rows = async <T>(database: Database, q: ReturnType<typeof sql>): Promise<T[]> => {
   const r = await database.db.execute(q);
@@ -23,13 +34,26 @@ async function append(database: Database, n: number, from = 0): Promise<void> {
   }
 }
 
-/** the ids of the entries in chain order (seq 1, 2, ...) */
-async function chainIds(database: Database): Promise<number[]> {
-  const seals = await rows<{ entry_ids: Array<string | number> }>(database, sql`select entry_ids from audit_seals order by seal`);
-  return seals.flatMap((s) => s.entry_ids.map(Number));
+/**
+ * Why entries are still waiting, for the message of a failing assertion: a test that finds fewer
+ * sealed than it expects says what held sealing back (on a server other clients share, this was
+ * the cause of issue 28's failures).
+ */
+async function why(database: Database): Promise<string> {
+  const hold = await sealingHold(database.db);
+  return `${await countUnsealed(database.db)} entries not sealed; ${hold ? `sealing is held back by ${describeHold(hold)}` : 'nothing holds sealing back now'}`;
 }
 
-export function auditSuite(name: string, open: Open) {
+/** the ids of the entries in chain order (seq 1, 2, ...); asserts there are `expected` of them */
+async function chainIds(database: Database, expected: number): Promise<number[]> {
+  const seals = await rows<{ entry_ids: Array<string | number> }>(database, sql`select entry_ids from audit_seals order by seal`);
+  const ids = seals.flatMap((s) => s.entry_ids.map(Number));
+  // a short chain would make ids[i] undefined below, and the SQL `where id = ` with nothing after it
+  expect(ids.length, `entries in the chain: ${await why(database)}`).toBe(expected);
+  return ids;
+}
+
+export function auditSuite(name: string, open: Open, counter: MovableCounter) {
   describe(`audit chain: ${name}`, () => {
     let opened: Awaited<ReturnType<Open>>;
     beforeAll(async () => {
@@ -48,10 +72,10 @@ export function auditSuite(name: string, open: Open) {
       await withDatabase(async (database) => {
         await append(database, 5);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 0, unsealed: 5 });
-        expect(await sealAudit(database.db, 3)).toBe(3);
+        expect(await sealAudit(database.db, 3), await why(database)).toBe(3);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 3, unsealed: 2 });
         await append(database, 2, 5);
-        expect(await sealAll(database.db)).toBe(4);
+        expect(await sealAll(database.db), await why(database)).toBe(4);
         const r = await verifyAudit(database.db);
         expect(r).toMatchObject({ ok: true, entries: 7, unsealed: 0 });
         expect(r.headHash).toMatch(/^[0-9a-f]{64}$/);
@@ -86,8 +110,7 @@ export function auditSuite(name: string, open: Open) {
         const [, sealedMeanwhile] = await Promise.all([writers, sealers]);
         await sealAll(database.db);
         expect(sealedMeanwhile.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-        const ids = await chainIds(database);
-        expect(ids.length).toBe(34);
+        const ids = await chainIds(database, 34);
         expect(new Set(ids).size).toBe(34);
         const seals = await rows<{ first_seq: string | number; n: number }>(database, sql`select first_seq, cardinality(entry_ids) as n from audit_seals order by seal`);
         let next = 1;
@@ -103,7 +126,7 @@ export function auditSuite(name: string, open: Open) {
       await withDatabase(async (database) => {
         await append(database, 6);
         await sealAll(database.db);
-        const ids = await chainIds(database);
+        const ids = await chainIds(database, 6);
         await database.db.execute(sql`update audit_log set data = '{"i": 99}' where id = ${ids[3]}`);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 4, reason: `entry 4 (id ${ids[3]}) was altered`, entries: 3 });
       });
@@ -113,7 +136,7 @@ export function auditSuite(name: string, open: Open) {
       await withDatabase(async (database) => {
         await append(database, 6);
         await sealAll(database.db);
-        const ids = await chainIds(database);
+        const ids = await chainIds(database, 6);
         await database.db.execute(sql`delete from audit_log where id = ${ids[4]}`);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 5, reason: `entry 5 (id ${ids[4]}) is missing` });
       });
@@ -123,6 +146,7 @@ export function auditSuite(name: string, open: Open) {
       await withDatabase(async (database) => {
         await append(database, 4);
         await sealAll(database.db);
+        await chainIds(database, 4);
         // a forged entry whose (tx, id) falls inside the sealed range
         await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (-1, '3', now(), 'forger', 'message.accepted', '{}')`);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 1, reason: 'entry id -1 was added to sealed range 1 after sealing' });
@@ -134,6 +158,7 @@ export function auditSuite(name: string, open: Open) {
         // one seal an entry, so that the newest can be cut off seal by seal
         await append(database, 3);
         for (let i = 0; i < 3; i++) await sealAudit(database.db, 1);
+        await chainIds(database, 3);
         const at3 = await verifyAudit(database.db);
         const recordedHead = { entry: 3, hash: at3.headHash };
         await append(database, 2, 3);
@@ -146,7 +171,7 @@ export function auditSuite(name: string, open: Open) {
           ok: false, brokenAt: 3, reason: 'entry 3 does not have the recorded head\'s hash: the chain was rewritten up to there',
         });
         // the newest seals and their entries deleted: the rest of the chain is intact on its own...
-        const cut = (await chainIds(database)).slice(2);
+        const cut = (await chainIds(database, 5)).slice(2);
         await database.db.execute(sql`delete from audit_seals where ${sql.raw(`'{${cut.join(',')}}'::bigint[]`)} && entry_ids`);
         await database.db.execute(sql`delete from audit_log where id = any(${sql.raw(`'{${cut.join(',')}}'::bigint[]`)})`);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 2 });
@@ -161,6 +186,7 @@ export function auditSuite(name: string, open: Open) {
       await withDatabase(async (database) => {
         await append(database, 4);
         for (let i = 0; i < 4; i++) await sealAudit(database.db, 1);
+        await chainIds(database, 4);
         const intact = await verifyAudit(database.db);
         expect(intact).toMatchObject({ ok: true, entries: 4, unsealed: 0 });
         // the newest seal gone: its entry waits again, and the next pass seals it to the same head
@@ -174,6 +200,91 @@ export function auditSuite(name: string, open: Open) {
         await database.db.execute(sql`delete from audit_seals where seal = 2`);
         expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 2, reason: 'seal 2 is missing' });
       });
+    });
+    it('accounts for every row: one outside every seal, or waiting with a transaction id no transaction has had, breaks verification (issue 19.5)', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 3);
+        await sealAll(database.db);
+        await chainIds(database, 3);
+        const intact = await verifyAudit(database.db);
+        expect(intact).toMatchObject({ ok: true, entries: 3, unsealed: 0, rows: 3 });
+        const recordedHead = { entry: 3, hash: intact.headHash };
+        const count = async () => Number((await rows<{ n: string | number }>(database, sql`select count(*) as n from audit_log`))[0].n);
+
+        // tx 0 and no seq: below the first seal's range, and not a legacy entry either
+        await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (1000, '0', now(), 'forger', 'message.accepted', '{}')`);
+        for (const head of [undefined, recordedHead]) {
+          const r = await verifyAudit(database.db, undefined, { recordedHead: head });
+          expect(r).toMatchObject({ ok: false, entries: 3, rows: 4, outside: [{ id: 1000, tx: '0', seq: null }] });
+          expect(r.brokenAt).toBeUndefined();
+          expect(r.reason).toBe('the table holds 4 rows, the chain and the entries waiting for it account for 3: id 1000 (tx 0) is outside every seal');
+        }
+        await database.db.execute(sql`delete from audit_log where id = 1000`);
+
+        // a seq outside the legacy chain: never walked, never pending
+        await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data, seq, prev_hash, hash) values (1001, '0', now(), 'forger', 'x', '{}', 0, 'a', 'b')`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, outside: [{ id: 1001, tx: '0', seq: 0 }] });
+        await database.db.execute(sql`delete from audit_log where id = 1001`);
+
+        // a transaction id the server has not reached: it would wait "not sealed yet" for ever
+        await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (1002, '900000000000', now(), 'forger', 'message.accepted', '{}')`);
+        const future = await verifyAudit(database.db, undefined, { recordedHead });
+        expect(future).toMatchObject({ ok: false, entries: 3, outside: [{ id: 1002, tx: '900000000000', seq: null }] });
+        expect(future.reason).toMatch(/^id 1002 \(tx 900000000000\) waits to be sealed with a transaction id no transaction has had \(the server's next is \d+\): not written by the hub, and never to be sealed$/);
+        expect(await sealAll(database.db)).toBe(0);
+        await database.db.execute(sql`delete from audit_log where id = 1002`);
+
+        // 2 (the frozen id) is never a writer's
+        await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (1003, '2', now(), 'forger', 'x', '{}')`);
+        // (2, id) sorts inside the first seal's range: an entry slipped in after sealing
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false });
+        await database.db.execute(sql`delete from audit_log where id = 1003`);
+
+        // untouched again, and every row accounted for; one honest entry waits, counted
+        await append(database, 1, 3);
+        expect(await verifyAudit(database.db, undefined, { recordedHead })).toMatchObject({ ok: true, entries: 3, unsealed: 1, rows: 4 });
+        expect(await count()).toBe(4);
+      });
+    });
+
+    it('seals and verifies across powers of ten of the transaction counter, with several batches waiting across each', async () => {
+      // Transaction ids compared as text put 1000 before 995: the sealer took a batch out of
+      // order and the next one skipped or sealed again what lay between (issue 20).
+      const c = await counter.open();
+      let database = c.database;
+      try {
+        let written = 0;
+        const subjects: string[] = [];
+        for (const boundary of counter.boundaries) {
+          database = await c.moveCounterTo(boundary - 4n);
+          // eight entries in eight transactions: four below the boundary, four from it on
+          const txs: bigint[] = [];
+          for (let i = 0; i < 8; i++) {
+            const subject = `b${boundary}-${i}`;
+            await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+            subjects.push(subject);
+          }
+          for (const r of await rows<{ tx_text: string }>(database, sql`select tx::text as tx_text from audit_log order by id desc limit 8`)) txs.push(BigInt(r.tx_text));
+          expect(txs.some((t) => t < boundary) && txs.some((t) => t >= boundary), `the entries' transaction ids ${txs.join(', ')} straddle ${boundary}`).toBe(true);
+          // three batches of at most three wait across the boundary
+          const batches: number[] = [];
+          for (let i = 0; i < 10; i++) {
+            const n = await sealAudit(database.db, 3);
+            if (n === 0) break;
+            batches.push(n);
+          }
+          written += 8;
+          expect(batches, `sealing batches across ${boundary}`).toEqual([3, 3, 2]);
+          const v = await verifyAudit(database.db);
+          expect(v, `verification after crossing ${boundary}`).toMatchObject({ ok: true, entries: written, unsealed: 0 });
+        }
+        // the chain holds every entry once, in the order the transactions ran
+        const inChain = await rows<{ subject: string }>(database, sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
+          where a.id = u.id order by s.seal, u.n`);
+        expect(inChain.map((r) => r.subject)).toEqual(subjects);
+      } finally {
+        await c.cleanup();
+      }
     });
   });
 }

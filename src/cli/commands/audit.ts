@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { openDatabase } from '../../store/index.js';
-import { formatHead, parseHead, sealAll, verifyAudit } from '../../audit/log.js';
+import { describeHold, formatHead, parseHead, sealAll, sealingHold, verifyAudit } from '../../audit/log.js';
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
-    .description('check every entry links to the one before and was not altered; exit 1 on any break')
+    .description('check every entry links to the one before and was not altered, and that every row of the log is in the chain or waiting for it; exit 1 on any break')
     .option('--expect-head <entry:hash>', 'a head printed by an earlier verify and kept outside the database: exit 1 unless the chain still reaches that entry with that hash (nothing cut off, nothing rewritten)')
     .action(async (opts: { expectHead?: string }) => {
       const recordedHead = opts.expectHead === undefined ? undefined : parseHead(opts.expectHead);
@@ -26,9 +26,16 @@ export function register(program: Command): void {
         const r = await verifyAudit(database.db, undefined, { recordedHead });
         if (r.ok) {
           const checked = recordedHead ? `; the recorded head ${formatHead(recordedHead.entry, recordedHead.hash)} is in it` : '';
-          process.stdout.write(`audit log intact: ${r.entries} entries, head ${formatHead(r.entries, r.headHash)}${r.unsealed ? ` (${r.unsealed} not sealed yet)` : ''}${checked}\n`);
-        } else {
+          // entries left unsealed after sealing wait for a transaction still open: say which
+          const hold = r.unsealed ? await sealingHold(database.db) : undefined;
+          const waiting = r.unsealed ? ` (${r.unsealed} not sealed yet${hold ? `, held back by ${describeHold(hold)}` : ''})` : '';
+          process.stdout.write(`audit log intact: ${r.entries} entries, head ${formatHead(r.entries, r.headHash)}${waiting}${checked}\n`);
+        } else if (r.brokenAt !== undefined) {
           process.stdout.write(`AUDIT LOG BROKEN at entry ${r.brokenAt}: ${r.reason} (${r.entries} entries verified before it)\n`);
+          process.exitCode = 1;
+        } else {
+          // the chain itself holds, but the table has rows it cannot account for
+          process.stdout.write(`AUDIT LOG BROKEN: ${r.reason} (${r.entries} entries verified in the chain)\n`);
           process.exitCode = 1;
         }
       } finally {
