@@ -14,6 +14,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
 import { NotFoundError } from '../errors.js';
+import { queryTextGuard } from './request-text.js';
 
 export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
 
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
     c.header('x-request-id', id);
     await next();
   });
+  app.use('*', queryTextGuard());
 
   let doc: Record<string, unknown> | undefined;
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));

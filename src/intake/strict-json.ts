@@ -44,6 +44,13 @@ interface Frame {
   expectName: boolean;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** true when `s` holds a surrogate that is not half of a pair: not Unicode text, no UTF-8 form */
+export function hasLoneSurrogate(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
+
 const escapeToken = (t: string) => t.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function pointerOf(stack: readonly Frame[]): string {

@@ -54,6 +54,13 @@ export function readFilter(q: Record<string, unknown>, where: string): DeliveryF
   return f;
 }
 
+/** an operator's reason for a replay, written to the audit log: a string of at most 500 characters */
+function readReason(v: unknown, pointer: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length > 500) throw new BadRequestError('invalid-filter', 'reason must be a string of at most 500 characters', [{ pointer, detail: 'at most 500 characters' }]);
+  return v;
+}
+
 function isOperator(deps: ApiDeps, p: Principal): boolean {
   return deps.contracts().institution(p.institution)?.kind === 'hub';
 }
@@ -105,7 +112,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (d.state !== 'dead') {
       throw new RequestRefusedError({ code: 'delivery-not-dead', status: 409, title: 'Only dead deliveries are replayed', detail: `delivery ${id} is ${d.state}` });
     }
-    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, c.req.query('reason'));
+    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, readReason(c.req.query('reason'), '/query/reason'));
     await dispatchReplayed(deps, r.replayed);
     return c.json(r);
   });
@@ -130,7 +137,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
     const q = parsed as Record<string, unknown>;
     const f = readFilter({ ...q, limit: q.limit === undefined ? undefined : String(q.limit), state: undefined }, '');
-    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, typeof q.reason === 'string' ? q.reason : undefined);
+    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, readReason(q.reason, '/reason'));
     await dispatchReplayed(deps, r.replayed);
     return c.json(r);
   });
