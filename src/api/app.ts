@@ -13,7 +13,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
 export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
@@ -48,7 +48,10 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
     const known = toWaslaError(err);
     if (known) {
       deps.metrics.messagesRefused.inc({ reason: known.code });
-      if (known.status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
+      if (known instanceof ResourceExhaustedError) {
+        deps.metrics.resourceExhausted.inc({ resource: known.resource });
+        deps.log.error({ code: known.code, resource: known.resource, err: (err as Error).message, path: c.req.path }, `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`);
+      } else if (known.status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
       return problemResponse(c, known);
     }
     deps.log.error({ err, path: c.req.path }, 'unhandled error');
