@@ -16,7 +16,7 @@ export type { LoadOptions } from './load.js';
 export { loadContractSet } from './load.js';
 export { route, grantsFor, asLoaded } from './route.js';
 export { project } from './project.js';
-export { authorizeQuery } from './queries.js';
+export { agreementsGranting, authorizeQuery } from './queries.js';
 export { routingTable, formatCondition, type RouteRow } from './table.js';
 export { endpointEnvVar } from './endpoints.js';
 export { matches as matchesPattern } from './pattern.js';

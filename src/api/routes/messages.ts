@@ -55,13 +55,13 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add('get', '/v1/messages/:id', {
     operationId: 'getMessage',
     summary: 'A message, its routing decision, each delivery and every attempt',
-    description: 'The sender sees everything. A recipient whose agreement grants the `message-status` query sees the message metadata and its own delivery only; anyone else gets 404. Each read is written to the audit log.',
+    description: 'The sender sees everything. A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
     tags: ['messages'],
     parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
     responses: {
       200: json('The message with its deliveries', { type: 'object' }),
       401: problem('Not authenticated'),
-      403: problem('A recipient without the message-status query'),
+      403: problem('A recipient whom the agreement that carried the message does not grant the message-status query'),
       404: problem('No such message'),
     },
   }, async (c: Context) => {
@@ -71,13 +71,14 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     const view = await getMessageView(deps.db, id);
     if (!view) throw new NotFoundError('message-not-found', `no message ${id}`);
     if (view.message.sender !== principal.institution) {
-      // A recipient whose agreement grants the `message-status` query sees the message's metadata
-      // and its own delivery, nothing of others (need to know). Anyone else cannot tell the message
-      // exists.
+      // A recipient sees the message's metadata and its own delivery, nothing of others (need to
+      // know), when the agreement that carried the message to it grants it the `message-status`
+      // query — another agreement it holds does not count (issue 19.9). Anyone else cannot tell
+      // the message exists.
       const own = view.deliveries.find((d) => d.recipient === principal.institution);
       if (!own) throw new NotFoundError('message-not-found', `no message ${id}`);
-      if (!authorizeQuery(deps.contracts(), principal.institution, 'message-status')) {
-        throw new ForbiddenError('query-not-granted', 'no agreement grants you the message-status query');
+      if (!authorizeQuery(deps.contracts(), principal.institution, 'message-status', { agreement: own.agreement })) {
+        throw new ForbiddenError('query-not-granted', `the agreement that carried this message to you (${own.agreement}) does not grant you the message-status query`);
       }
       await deps.audit({ actor: principal.institution, action: 'message.status-queried', subject: id, data: { credential: principal.credential } });
       const m = view.message;
