@@ -18,6 +18,12 @@ export interface Config {
   contractsDir: string;
   host: string;
   port: number;
+  /**
+   * the URLs institutions reach the API at, the canonical one first (WASLA_PUBLIC_URL); request
+   * signatures must cover one of them. Empty: the URL the API listens on (and, on loopback, its
+   * other loopback names)
+   */
+  publicUrls: string[];
   role: Role;
   /** a process in the worker role serves /healthz, /readyz and /metrics here (null: not at all) */
   workerPort: number | null;
@@ -69,6 +75,7 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_CONTRACTS_DIR', default: './contracts', meaning: 'the contract set: messages, institutions, agreements' },
   { name: 'WASLA_HOST', default: '127.0.0.1', meaning: 'address the API listens on' },
   { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
+  { name: 'WASLA_PUBLIC_URL', default: '(unset: the URL the API listens on)', meaning: 'the URL institutions call this hub at (e.g. https://wasla.hjc.example, a base path allowed; several, comma-separated, canonical first): a request signature must cover this URL with the request\'s path, whatever the Host header says, so a request signed for another hub is refused (401 signature-wrong-authority). Required when WASLA_HOST listens on every address (0.0.0.0, ::). On loopback, localhost, 127.0.0.1 and [::1] at the port are all accepted' },
   { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
   { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_HOST (0 picks a free one; off: none); give each worker on one host its own' },
   { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
@@ -123,6 +130,25 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/** WASLA_PUBLIC_URL: http(s) URLs, comma-separated, without query, fragment or credentials */
+function publicUrls(env: Env): string[] {
+  const raw = env.WASLA_PUBLIC_URL;
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError('WASLA_PUBLIC_URL', `"${s}" is not a valid URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('WASLA_PUBLIC_URL', `expected an http or https URL, got ${u.protocol}`);
+    if (u.search || u.hash || u.username || u.password) throw new ConfigError('WASLA_PUBLIC_URL', `"${s}": give scheme, host, port and base path only (no query, fragment or credentials)`);
+    return s;
+  });
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -151,6 +177,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     contractsDir: resolve(env.WASLA_CONTRACTS_DIR || './contracts'),
     host: env.WASLA_HOST || '127.0.0.1',
     port: int(env, 'WASLA_PORT', 8080, 0, 65535),
+    publicUrls: publicUrls(env),
     role: oneOf(env, 'WASLA_ROLE', ['api', 'worker', 'all'] as const, 'all'),
     workerPort: env.WASLA_WORKER_PORT === 'off' ? null : int(env, 'WASLA_WORKER_PORT', 9464, 0, 65535),
     logLevel: oneOf(env, 'WASLA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -172,6 +199,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {
     throw new ConfigError('WASLA_ROLE', 'embedded mode runs api and worker in one process; use role "all" or set DATABASE_URL and REDIS_URL');
+  }
+  if (cfg.role !== 'worker' && !cfg.insecureAllowUnsigned && cfg.publicUrls.length === 0 && WILDCARD_HOSTS.has(cfg.host)) {
+    throw new ConfigError('WASLA_PUBLIC_URL', `the API listens on every address (WASLA_HOST=${cfg.host}), so it cannot tell the URL institutions sign; set WASLA_PUBLIC_URL to it (e.g. https://wasla.example)`);
   }
   if (cfg.leaseMs <= cfg.attemptTimeoutMs) {
     throw new ConfigError('WASLA_LEASE_MS', `must exceed WASLA_ATTEMPT_TIMEOUT_MS (${cfg.attemptTimeoutMs}) so a live attempt never loses its lease`);

@@ -20,6 +20,7 @@ import { RecipientGate } from './workers/recipient-gate.js';
 import { RedisRateLimit } from './workers/shared-rate-limit.js';
 import { createApp, createOperationsApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
 import { signatureAuthenticator } from './api/signature-auth.js';
+import { defaultPublicUrls } from './api/public-url.js';
 import { ConfigError } from './errors.js';
 import { checkReceipt, deliverySigner } from './workers/delivery-signing.js';
 import {
@@ -209,6 +210,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let server: ServerType | undefined;
   let url: string | undefined;
   let flow: FlowControl | undefined;
+  // what request signatures must cover (issue 19.10): WASLA_PUBLIC_URL, else known once listening
+  let publicUrls: readonly string[] = cfg.publicUrls;
   if (runsApi) {
     let replayGuard: ReplayGuard;
     if (sharedRedis) {
@@ -233,6 +236,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       ? unsignedAuthenticator(current, 'unsigned-insecure')
       : signatureAuthenticator({
         resolver, replayGuard, contracts: current, maxAgeSeconds: cfg.signatureMaxAgeSeconds, clockSkewSeconds: cfg.signatureSkewSeconds,
+        publicUrls: () => publicUrls,
       }));
     const { app } = createApp({
       version: VERSION,
@@ -251,6 +255,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       trust: () => ({ caCertPem: ca.certPem, hubCertPems: certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)) }),
     }, opts.extraRoutes);
     ({ server, url } = await listen(app.fetch, cfg.host, cfg.port));
+    if (publicUrls.length === 0) publicUrls = defaultPublicUrls(url, isLoopbackHost(cfg.host));
     if (cfg.insecureAllowUnsigned) {
       log.warn({ variable: 'WASLA_INSECURE_ALLOW_UNSIGNED', loopback: isLoopbackHost(cfg.host) }, 'UNSIGNED INTAKE IS ON: anyone who can reach this port can send as any institution');
     }
