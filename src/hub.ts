@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { openDatabase, countOpenByState, dueBacklog, recordCertificates, type Database } from './store/index.js';
+import { openDatabase, countOpenByState, dueBacklog, recordCertificates, DatabaseReplayGuard, type Database } from './store/index.js';
 import { FlowControl } from './intake/flow-control.js';
 import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
@@ -222,7 +222,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         warnEvery10s('Redis unreachable: replay guard degraded to this process until it returns'),
       );
     } else {
-      replayGuard = new MemoryReplayGuard({ maxEntries: 1_000_000 });
+      // embedded: the database keeps what memory forgets at a restart (issue 19.4); memory in
+      // front answers a replay to this process without a statement
+      replayGuard = new LayeredReplayGuard(
+        new MemoryReplayGuard({ maxEntries: 1_000_000 }),
+        new DatabaseReplayGuard(db, { onPurgeError: warnEvery10s('could not purge expired replay signatures; will try again') }),
+        warnEvery10s('the database replay guard failed: replay guard degraded to this process'),
+      );
     }
     if (cfg.intakeBacklogLimit > 0) {
       flow = new FlowControl({
