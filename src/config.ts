@@ -64,6 +64,9 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/** the BullMQ queue name when WASLA_QUEUE_NAME is unset */
+export const DEFAULT_QUEUE_NAME = 'wasla-deliveries';
+
 /** the key types the federation certifies (trust's EnrollKeyType), for WASLA_HUB_KEY_TYPE and `wasla ca init` */
 export const HUB_KEY_TYPES = ['ed25519', 'ec-p256', 'rsa-2048'] as const;
 export type HubKeyType = (typeof HUB_KEY_TYPES)[number];
@@ -188,7 +191,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     attemptTimeoutMs: int(env, 'WASLA_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
     sweepIntervalMs: int(env, 'WASLA_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
     shutdownGraceMs: int(env, 'WASLA_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
-    queueName: env.WASLA_QUEUE_NAME || 'wasla-deliveries',
+    queueName: env.WASLA_QUEUE_NAME || DEFAULT_QUEUE_NAME,
     dbPoolSize: int(env, 'WASLA_DB_POOL_SIZE', 10, 1, 200),
     recipientConcurrency: int(env, 'WASLA_RECIPIENT_CONCURRENCY', 16, 1, 1024),
     breakerFailures: int(env, 'WASLA_BREAKER_FAILURES', 5, 1, 1000),

@@ -33,9 +33,15 @@ import { appendAudit, countUnsealed, type AuditRecord } from './audit/log.js';
 import { AuditSealer } from './audit/sealer.js';
 import { VERSION } from './version.js';
 
-/** the Redis channel on which operators ask every hub process to reload its contracts */
-export function reloadChannel(prefix = 'wasla'): string {
-  return `${prefix}:contracts:reload`;
+/**
+ * The Redis channel on which operators ask every process of one hub to reload its contracts. Redis
+ * pub/sub ignores the database index and the hub's key prefix, so the channel names the hub the way
+ * its queue does — key prefix, queue name and database index — and one hub's reload never reloads
+ * another hub on the same Redis (issue 19.6).
+ */
+export function reloadChannel(opts: { prefix?: string; queueName: string; redisUrl: string }): string {
+  const db = Number(new URL(opts.redisUrl).pathname.slice(1) || 0);
+  return `${opts.prefix ?? 'wasla'}:${opts.queueName}:db${Number.isInteger(db) ? db : 0}:contracts:reload`;
 }
 
 export interface HubOptions {
@@ -87,9 +93,6 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   }
   const ca = loadCa(cfg.pkiDir);
   const certStore = new FileCertificateStore(cfg.pkiDir);
-  // records are re-read every second, so a revocation made by the CLI holds within a second in
-  // every process; `wasla cert revoke` also asks running hubs to drop their caches at once
-  const resolver = new CertificateKeyResolver({ store: certStore, caCertPems: [ca.certPem], recordTtlMs: 1000 });
 
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
   const db = database.db;
@@ -100,6 +103,16 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     if (n) log.info({ entries: n }, 'certificate changes written to the audit log');
   };
   await syncCertificates();
+  // records are re-read every second, so a revocation made by the CLI holds within a second in
+  // every process; `wasla cert revoke` also asks running hubs to drop their caches at once. A
+  // certificate enrolled while the hub runs goes on the audit log before its first use (issue 19.6)
+  const resolver = new CertificateKeyResolver({
+    store: certStore, caCertPems: [ca.certPem], recordTtlMs: 1000,
+    onRecord: async (record) => {
+      const n = await recordCertificates(db, [record]);
+      if (n) log.info({ serial: record.serial, institution: record.institutionId, entries: n }, 'certificate written to the audit log before its first use');
+    },
+  });
   const sealer = new AuditSealer(db, log);
   sealer.start();
   const dispatcher: Dispatcher = cfg.mode === 'server'
@@ -274,7 +287,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const { Redis } = await import('ioredis');
     reloadSub = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: null });
     reloadSub.on('error', () => {});
-    const channel = reloadChannel(opts.queuePrefix);
+    const channel = reloadChannel({ prefix: opts.queuePrefix, queueName: cfg.queueName, redisUrl: cfg.redisUrl! });
     await reloadSub.subscribe(channel).catch((err) => log.warn({ err: (err as Error).message }, 'cannot subscribe to contract reloads'));
     reloadSub.on('message', (ch, actor) => {
       if (ch !== channel) return;
