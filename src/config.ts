@@ -27,6 +27,12 @@ export interface Config {
   role: Role;
   /** a process in the worker role serves /healthz, /readyz and /metrics here (null: not at all) */
   workerPort: number | null;
+  /** the address the operations listeners (WASLA_METRICS_PORT, WASLA_WORKER_PORT) bind to */
+  metricsHost: string;
+  /** an api process serves /healthz, /readyz and /metrics here instead of /metrics on the API port (null: on the API port) */
+  metricsPort: number | null;
+  /** when set, /metrics answers only `Authorization: Bearer <token>` */
+  metricsToken?: string;
   logLevel: string;
   maxBodyBytes: number;
   /** Accept unsigned requests naming their sender in Wasla-Sender. Never in production. */
@@ -80,7 +86,10 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
   { name: 'WASLA_PUBLIC_URL', default: '(unset: the URL the API listens on)', meaning: 'the URL institutions call this hub at (e.g. https://wasla.hjc.example, a base path allowed; several, comma-separated, canonical first): a request signature must cover this URL with the request\'s path, whatever the Host header says, so a request signed for another hub is refused (401 signature-wrong-authority). Required when WASLA_HOST listens on every address (0.0.0.0, ::). On loopback, localhost, 127.0.0.1 and [::1] at the port are all accepted' },
   { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
-  { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_HOST (0 picks a free one; off: none); give each worker on one host its own' },
+  { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_METRICS_HOST (0 picks a free one; off: none); give each worker on one host its own' },
+  { name: 'WASLA_METRICS_HOST', default: '$WASLA_HOST', meaning: 'the address the operations listeners bind to: WASLA_METRICS_PORT, and a worker\'s WASLA_WORKER_PORT (e.g. an internal interface, so that only the monitoring network reaches them)' },
+  { name: 'WASLA_METRICS_PORT', default: 'off', meaning: 'a port of WASLA_METRICS_HOST on which an api process serves /healthz, /readyz and /metrics; /metrics then leaves the API port (off: /metrics is served on the API port, to anyone who reaches it; 0 picks a free port)' },
+  { name: 'WASLA_METRICS_TOKEN', default: '(unset: no token)', meaning: 'when set (16 characters or more), /metrics answers only requests with `Authorization: Bearer <token>`, wherever it is served; /healthz and /readyz stay open' },
   { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
   { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
@@ -130,6 +139,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
     throw new ConfigError(name, 'not a valid URL');
   }
   if (!protocols.includes(u.protocol)) throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got ${u.protocol}`);
+  return raw;
+}
+
+/** WASLA_METRICS_TOKEN: unset, or a bearer token long enough not to be guessed */
+function metricsToken(env: Env): string | undefined {
+  const raw = env.WASLA_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\x21-\x7e]{16,}$/.test(raw)) throw new ConfigError('WASLA_METRICS_TOKEN', 'expected at least 16 visible ASCII characters (e.g. `openssl rand -hex 32`)');
   return raw;
 }
 
@@ -183,6 +200,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicUrls: publicUrls(env),
     role: oneOf(env, 'WASLA_ROLE', ['api', 'worker', 'all'] as const, 'all'),
     workerPort: env.WASLA_WORKER_PORT === 'off' ? null : int(env, 'WASLA_WORKER_PORT', 9464, 0, 65535),
+    metricsHost: env.WASLA_METRICS_HOST || env.WASLA_HOST || '127.0.0.1',
+    metricsPort: env.WASLA_METRICS_PORT === undefined || env.WASLA_METRICS_PORT === '' || env.WASLA_METRICS_PORT === 'off' ? null : int(env, 'WASLA_METRICS_PORT', 0, 0, 65535),
+    metricsToken: metricsToken(env),
     logLevel: oneOf(env, 'WASLA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: int(env, 'WASLA_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     insecureAllowUnsigned: bool(env, 'WASLA_INSECURE_ALLOW_UNSIGNED', false),

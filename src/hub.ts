@@ -67,7 +67,7 @@ export interface Hub {
   workerId: string;
   /** base URL when the api role runs */
   url?: string;
-  /** a worker-only process: where it serves /healthz, /readyz and /metrics (WASLA_WORKER_PORT) */
+  /** where /healthz, /readyz and /metrics are served apart from the API: a worker-only process (WASLA_WORKER_PORT), or WASLA_METRICS_PORT */
   operationsUrl?: string;
   contracts(): Contracts;
   /** load the contract set again; on a fault the old one stays in force and the error is thrown */
@@ -202,16 +202,16 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       gate: gate!,
     });
     if (!runsApi && cfg.workerPort !== null) {
-      const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log });
+      const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log, metricsToken: cfg.metricsToken });
       try {
-        ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.host, cfg.workerPort));
+        ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.metricsHost, cfg.workerPort));
       } catch (err) {
         // nothing has been taken from the queue yet: close what is open and say why
         await sealer.stop();
         await dispatcher.close(0);
         sharedRedis?.disconnect();
         await database.close();
-        throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.host}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
+        throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.metricsHost}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
       }
     }
     await dispatcher.start(handler, cfg.workerConcurrency);
@@ -271,8 +271,25 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       checks,
       sample,
       accepting: () => accepting,
+      metricsToken: cfg.metricsToken,
       trust: () => ({ caCertPem: ca.certPem, hubCertPems: certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)) }),
-    }, opts.extraRoutes);
+    }, opts.extraRoutes, { metrics: cfg.metricsPort === null });
+    if (cfg.metricsPort !== null) {
+      // health and metrics on a listener of their own (WASLA_METRICS_HOST:WASLA_METRICS_PORT), bound
+      // before the API so that a port already taken stops the start with nothing served
+      const ops = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log, metricsToken: cfg.metricsToken });
+      try {
+        ({ server: operationsServer, url: operationsUrl } = await listen(ops.fetch, cfg.metricsHost, cfg.metricsPort));
+      } catch (err) {
+        flow?.stop();
+        await sweeper?.stop();
+        await dispatcher.close(0);
+        await sealer.stop();
+        sharedRedis?.disconnect();
+        await database.close();
+        throw new ConfigError('WASLA_METRICS_PORT', `cannot serve health and metrics on ${cfg.metricsHost}:${cfg.metricsPort} (${(err as Error).message})`);
+      }
+    }
     ({ server, url } = await listen(app.fetch, cfg.host, cfg.port));
     if (publicUrls.length === 0) publicUrls = defaultPublicUrls(url, isLoopbackHost(cfg.host));
     if (cfg.insecureAllowUnsigned) {

@@ -23,7 +23,12 @@ export interface App {
   openapi: () => Record<string, unknown>;
 }
 
-export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): App {
+export interface AppOptions {
+  /** serve /metrics on this app (default true); false when WASLA_METRICS_PORT gives it a listener of its own */
+  metrics?: boolean;
+}
+
+export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opts: AppOptions = {}): App {
   const app = new Hono();
   const book = new RouteBook(app);
 
@@ -41,7 +46,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
-  operationsRoutes(book, deps, openapi);
+  operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 
   app.notFound((c) => problemResponse(c, new NotFoundError('route-not-found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
