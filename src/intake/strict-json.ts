@@ -110,7 +110,8 @@ export function checkJsonText(s: string, maxDepth = DEFAULT_MAX_DEPTH): void {
     switch (c) {
       case 0x7b: // {
       case 0x5b: // [
-        if (stack.length >= maxDepth) throw fault('too-deeply-nested', pointerOf(stack), `the body nests deeper than ${maxDepth} levels`);
+        // the root pointer, as before: the path to the 65th level says nothing a reader needs
+        if (stack.length >= maxDepth) throw fault('too-deeply-nested', '', `the body nests deeper than ${maxDepth} levels`);
         stack.push({ names: c === 0x7b ? new Set() : null, name: '', index: 0, expectName: c === 0x7b });
         break;
       case 0x7d: // }
