@@ -16,11 +16,12 @@ export type { LoadOptions } from './load.js';
 export { loadContractSet } from './load.js';
 export { route, grantsFor, asLoaded } from './route.js';
 export { project } from './project.js';
-export { agreementsGranting, authorizeQuery } from './queries.js';
+export { authorizeQuery } from './queries.js';
 export { routingTable, formatCondition, type RouteRow } from './table.js';
 export { endpointEnvVar } from './endpoints.js';
 export { matches as matchesPattern } from './pattern.js';
 export { payloadIsJuvenile } from './classification.js';
+export { agreementsGranting } from './queries.js';
 
 /**
  * Load the whole contract set in `dir`: the catalogue from `dir/messages`, then institutions and
