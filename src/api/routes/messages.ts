@@ -24,13 +24,13 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     requestBody: { required: true, content: { 'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } }, 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } } },
     responses: {
       202: json('Accepted: durable and routed', { $ref: '#/components/schemas/Accepted' }),
-      400: problem('Malformed JSON or envelope'),
+      400: problem('The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), or the envelope or Idempotency-Key is malformed'),
       401: problem('Not authenticated'),
       403: problem('No agreement allows this sender to send this'),
       413: problem('Body too large'),
       415: problem('Unsupported media type'),
       422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
-      503: problem('Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe'),
+      503: problem('Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe. resource-exhausted: the database is out of disk space, memory or connections (`resource` says which); nothing was stored'),
     },
   }, async (c: Context) => {
     // the body is read (within its limit) before anything else because the signature covers its digest
