@@ -18,9 +18,21 @@ export interface Config {
   contractsDir: string;
   host: string;
   port: number;
+  /**
+   * the URLs institutions reach the API at, the canonical one first (WASLA_PUBLIC_URL); request
+   * signatures must cover one of them. Empty: the URL the API listens on (and, on loopback, its
+   * other loopback names)
+   */
+  publicUrls: string[];
   role: Role;
   /** a process in the worker role serves /healthz, /readyz and /metrics here (null: not at all) */
   workerPort: number | null;
+  /** the address the operations listeners (WASLA_METRICS_PORT, WASLA_WORKER_PORT) bind to */
+  metricsHost: string;
+  /** an api process serves /healthz, /readyz and /metrics here instead of /metrics on the API port (null: on the API port) */
+  metricsPort: number | null;
+  /** when set, /metrics answers only `Authorization: Bearer <token>` */
+  metricsToken?: string;
   logLevel: string;
   maxBodyBytes: number;
   /** Accept unsigned requests naming their sender in Wasla-Sender. Never in production. */
@@ -58,6 +70,9 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/** the BullMQ queue name when WASLA_QUEUE_NAME is unset */
+export const DEFAULT_QUEUE_NAME = 'wasla-deliveries';
+
 /** the key types the federation certifies (trust's EnrollKeyType), for WASLA_HUB_KEY_TYPE and `wasla ca init` */
 export const HUB_KEY_TYPES = ['ed25519', 'ec-p256', 'rsa-2048'] as const;
 export type HubKeyType = (typeof HUB_KEY_TYPES)[number];
@@ -69,8 +84,12 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_CONTRACTS_DIR', default: './contracts', meaning: 'the contract set: messages, institutions, agreements' },
   { name: 'WASLA_HOST', default: '127.0.0.1', meaning: 'address the API listens on' },
   { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
+  { name: 'WASLA_PUBLIC_URL', default: '(unset: the URL the API listens on)', meaning: 'the URL institutions call this hub at (e.g. https://wasla.hjc.example, a base path allowed; several, comma-separated, canonical first): a request signature must cover this URL with the request\'s path, whatever the Host header says, so a request signed for another hub is refused (401 signature-wrong-authority). Required when WASLA_HOST listens on every address (0.0.0.0, ::). On loopback, localhost, 127.0.0.1 and [::1] at the port are all accepted' },
   { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
-  { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_HOST (0 picks a free one; off: none); give each worker on one host its own' },
+  { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_METRICS_HOST (0 picks a free one; off: none); give each worker on one host its own' },
+  { name: 'WASLA_METRICS_HOST', default: '$WASLA_HOST', meaning: 'the address the operations listeners bind to: WASLA_METRICS_PORT, and a worker\'s WASLA_WORKER_PORT (e.g. an internal interface, so that only the monitoring network reaches them)' },
+  { name: 'WASLA_METRICS_PORT', default: 'off', meaning: 'a port of WASLA_METRICS_HOST on which an api process serves /healthz, /readyz and /metrics; /metrics then leaves the API port (off: /metrics is served on the API port, to anyone who reaches it; 0 picks a free port)' },
+  { name: 'WASLA_METRICS_TOKEN', default: '(unset: no token)', meaning: 'when set (16 characters or more), /metrics answers only requests with `Authorization: Bearer <token>`, wherever it is served; /healthz and /readyz stay open' },
   { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
   { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
@@ -123,6 +142,33 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+/** WASLA_METRICS_TOKEN: unset, or a bearer token long enough not to be guessed */
+function metricsToken(env: Env): string | undefined {
+  const raw = env.WASLA_METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\x21-\x7e]{16,}$/.test(raw)) throw new ConfigError('WASLA_METRICS_TOKEN', 'expected at least 16 visible ASCII characters (e.g. `openssl rand -hex 32`)');
+  return raw;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/** WASLA_PUBLIC_URL: http(s) URLs, comma-separated, without query, fragment or credentials */
+function publicUrls(env: Env): string[] {
+  const raw = env.WASLA_PUBLIC_URL;
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      throw new ConfigError('WASLA_PUBLIC_URL', `"${s}" is not a valid URL`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('WASLA_PUBLIC_URL', `expected an http or https URL, got ${u.protocol}`);
+    if (u.search || u.hash || u.username || u.password) throw new ConfigError('WASLA_PUBLIC_URL', `"${s}": give scheme, host, port and base path only (no query, fragment or credentials)`);
+    return s;
+  });
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -151,8 +197,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     contractsDir: resolve(env.WASLA_CONTRACTS_DIR || './contracts'),
     host: env.WASLA_HOST || '127.0.0.1',
     port: int(env, 'WASLA_PORT', 8080, 0, 65535),
+    publicUrls: publicUrls(env),
     role: oneOf(env, 'WASLA_ROLE', ['api', 'worker', 'all'] as const, 'all'),
     workerPort: env.WASLA_WORKER_PORT === 'off' ? null : int(env, 'WASLA_WORKER_PORT', 9464, 0, 65535),
+    metricsHost: env.WASLA_METRICS_HOST || env.WASLA_HOST || '127.0.0.1',
+    metricsPort: env.WASLA_METRICS_PORT === undefined || env.WASLA_METRICS_PORT === '' || env.WASLA_METRICS_PORT === 'off' ? null : int(env, 'WASLA_METRICS_PORT', 0, 0, 65535),
+    metricsToken: metricsToken(env),
     logLevel: oneOf(env, 'WASLA_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     maxBodyBytes: int(env, 'WASLA_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     insecureAllowUnsigned: bool(env, 'WASLA_INSECURE_ALLOW_UNSIGNED', false),
@@ -161,7 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     attemptTimeoutMs: int(env, 'WASLA_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
     sweepIntervalMs: int(env, 'WASLA_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
     shutdownGraceMs: int(env, 'WASLA_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
-    queueName: env.WASLA_QUEUE_NAME || 'wasla-deliveries',
+    queueName: env.WASLA_QUEUE_NAME || DEFAULT_QUEUE_NAME,
     dbPoolSize: int(env, 'WASLA_DB_POOL_SIZE', 10, 1, 200),
     recipientConcurrency: int(env, 'WASLA_RECIPIENT_CONCURRENCY', 16, 1, 1024),
     breakerFailures: int(env, 'WASLA_BREAKER_FAILURES', 5, 1, 1000),
@@ -172,6 +222,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {
     throw new ConfigError('WASLA_ROLE', 'embedded mode runs api and worker in one process; use role "all" or set DATABASE_URL and REDIS_URL');
+  }
+  if (cfg.role !== 'worker' && !cfg.insecureAllowUnsigned && cfg.publicUrls.length === 0 && WILDCARD_HOSTS.has(cfg.host)) {
+    throw new ConfigError('WASLA_PUBLIC_URL', `the API listens on every address (WASLA_HOST=${cfg.host}), so it cannot tell the URL institutions sign; set WASLA_PUBLIC_URL to it (e.g. https://wasla.example)`);
   }
   if (cfg.leaseMs <= cfg.attemptTimeoutMs) {
     throw new ConfigError('WASLA_LEASE_MS', `must exceed WASLA_ATTEMPT_TIMEOUT_MS (${cfg.attemptTimeoutMs}) so a live attempt never loses its lease`);

@@ -105,6 +105,25 @@ export class UnavailableError extends WaslaError {
   }
 }
 
+/** what ran out, for a ResourceExhaustedError */
+export type ExhaustedResource = 'disk' | 'memory' | 'connections' | 'resources';
+
+/**
+ * 503: the database has run out of something — disk space, memory, connections (PostgreSQL's class
+ * 53, or ENOSPC from PGlite's files). Transient: nothing was stored, and the same request can
+ * succeed once the operator (or the load) frees it; `retryAfterSeconds` says when to try.
+ */
+export class ResourceExhaustedError extends WaslaError {
+  constructor(readonly resource: ExhaustedResource, readonly retryAfterSeconds: number, cause?: unknown) {
+    const what = { disk: 'out of disk space', memory: 'out of memory', connections: 'out of connections', resources: 'out of resources' }[resource];
+    super({
+      code: 'resource-exhausted', status: 503, title: 'The hub is temporarily out of resources; try again shortly', retryable: true, cause,
+      detail: `the database is ${what}; nothing was stored, send again after Retry-After (under the same Idempotency-Key)`,
+      extra: { resource },
+    });
+  }
+}
+
 /**
  * 503: deliveries to a recipient of this message are too far behind (flow control). Nothing was
  * stored; the client may send the message again after `retryAfterSeconds`, signed anew (the replay

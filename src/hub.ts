@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { openDatabase, countOpenByState, dueBacklog, recordCertificates, type Database } from './store/index.js';
+import { openDatabase, countOpenByState, dueBacklog, recordCertificates, DatabaseReplayGuard, type Database } from './store/index.js';
 import { FlowControl } from './intake/flow-control.js';
 import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
@@ -20,6 +20,7 @@ import { RecipientGate } from './workers/recipient-gate.js';
 import { RedisRateLimit } from './workers/shared-rate-limit.js';
 import { createApp, createOperationsApp, isLoopbackHost, unsignedAuthenticator, type Authenticator, type RouteRegistrar } from './api/index.js';
 import { signatureAuthenticator } from './api/signature-auth.js';
+import { defaultPublicUrls } from './api/public-url.js';
 import { ConfigError } from './errors.js';
 import { checkReceipt, deliverySigner } from './workers/delivery-signing.js';
 import {
@@ -32,9 +33,15 @@ import { appendAudit, countUnsealed, type AuditRecord } from './audit/log.js';
 import { AuditSealer } from './audit/sealer.js';
 import { VERSION } from './version.js';
 
-/** the Redis channel on which operators ask every hub process to reload its contracts */
-export function reloadChannel(prefix = 'wasla'): string {
-  return `${prefix}:contracts:reload`;
+/**
+ * The Redis channel on which operators ask every process of one hub to reload its contracts. Redis
+ * pub/sub ignores the database index and the hub's key prefix, so the channel names the hub the way
+ * its queue does — key prefix, queue name and database index — and one hub's reload never reloads
+ * another hub on the same Redis (issue 19.6).
+ */
+export function reloadChannel(opts: { prefix?: string; queueName: string; redisUrl: string }): string {
+  const db = Number(new URL(opts.redisUrl).pathname.slice(1) || 0);
+  return `${opts.prefix ?? 'wasla'}:${opts.queueName}:db${Number.isInteger(db) ? db : 0}:contracts:reload`;
 }
 
 export interface HubOptions {
@@ -60,7 +67,7 @@ export interface Hub {
   workerId: string;
   /** base URL when the api role runs */
   url?: string;
-  /** a worker-only process: where it serves /healthz, /readyz and /metrics (WASLA_WORKER_PORT) */
+  /** where /healthz, /readyz and /metrics are served apart from the API: a worker-only process (WASLA_WORKER_PORT), or WASLA_METRICS_PORT */
   operationsUrl?: string;
   contracts(): Contracts;
   /** load the contract set again; on a fault the old one stays in force and the error is thrown */
@@ -86,9 +93,6 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   }
   const ca = loadCa(cfg.pkiDir);
   const certStore = new FileCertificateStore(cfg.pkiDir);
-  // records are re-read every second, so a revocation made by the CLI holds within a second in
-  // every process; `wasla cert revoke` also asks running hubs to drop their caches at once
-  const resolver = new CertificateKeyResolver({ store: certStore, caCertPems: [ca.certPem], recordTtlMs: 1000 });
 
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
   const db = database.db;
@@ -99,6 +103,16 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     if (n) log.info({ entries: n }, 'certificate changes written to the audit log');
   };
   await syncCertificates();
+  // records are re-read every second, so a revocation made by the CLI holds within a second in
+  // every process; `wasla cert revoke` also asks running hubs to drop their caches at once. A
+  // certificate enrolled while the hub runs goes on the audit log before its first use (issue 19.6)
+  const resolver = new CertificateKeyResolver({
+    store: certStore, caCertPems: [ca.certPem], recordTtlMs: 1000,
+    onRecord: async (record) => {
+      const n = await recordCertificates(db, [record]);
+      if (n) log.info({ serial: record.serial, institution: record.institutionId, entries: n }, 'certificate written to the audit log before its first use');
+    },
+  });
   const sealer = new AuditSealer(db, log);
   sealer.start();
   const dispatcher: Dispatcher = cfg.mode === 'server'
@@ -188,16 +202,16 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       gate: gate!,
     });
     if (!runsApi && cfg.workerPort !== null) {
-      const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log });
+      const app = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log, metricsToken: cfg.metricsToken });
       try {
-        ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.host, cfg.workerPort));
+        ({ server: operationsServer, url: operationsUrl } = await listen(app.fetch, cfg.metricsHost, cfg.workerPort));
       } catch (err) {
         // nothing has been taken from the queue yet: close what is open and say why
         await sealer.stop();
         await dispatcher.close(0);
         sharedRedis?.disconnect();
         await database.close();
-        throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.host}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
+        throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.metricsHost}:${cfg.workerPort} (${(err as Error).message}); give each worker on one host its own port, 0 for any free one, or off`);
       }
     }
     await dispatcher.start(handler, cfg.workerConcurrency);
@@ -209,6 +223,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let server: ServerType | undefined;
   let url: string | undefined;
   let flow: FlowControl | undefined;
+  // what request signatures must cover (issue 19.10): WASLA_PUBLIC_URL, else known once listening
+  let publicUrls: readonly string[] = cfg.publicUrls;
   if (runsApi) {
     let replayGuard: ReplayGuard;
     if (sharedRedis) {
@@ -219,7 +235,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
         warnEvery10s('Redis unreachable: replay guard degraded to this process until it returns'),
       );
     } else {
-      replayGuard = new MemoryReplayGuard({ maxEntries: 1_000_000 });
+      // embedded: the database keeps what memory forgets at a restart (issue 19.4); memory in
+      // front answers a replay to this process without a statement
+      replayGuard = new LayeredReplayGuard(
+        new MemoryReplayGuard({ maxEntries: 1_000_000 }),
+        new DatabaseReplayGuard(db, { onPurgeError: warnEvery10s('could not purge expired replay signatures; will try again') }),
+        warnEvery10s('the database replay guard failed: replay guard degraded to this process'),
+      );
     }
     if (cfg.intakeBacklogLimit > 0) {
       flow = new FlowControl({
@@ -233,6 +255,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       ? unsignedAuthenticator(current, 'unsigned-insecure')
       : signatureAuthenticator({
         resolver, replayGuard, contracts: current, maxAgeSeconds: cfg.signatureMaxAgeSeconds, clockSkewSeconds: cfg.signatureSkewSeconds,
+        publicUrls: () => publicUrls,
       }));
     const { app } = createApp({
       version: VERSION,
@@ -248,9 +271,27 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       checks,
       sample,
       accepting: () => accepting,
+      metricsToken: cfg.metricsToken,
       trust: () => ({ caCertPem: ca.certPem, hubCertPems: certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)) }),
-    }, opts.extraRoutes);
+    }, opts.extraRoutes, { metrics: cfg.metricsPort === null });
+    if (cfg.metricsPort !== null) {
+      // health and metrics on a listener of their own (WASLA_METRICS_HOST:WASLA_METRICS_PORT), bound
+      // before the API so that a port already taken stops the start with nothing served
+      const ops = createOperationsApp({ mode: cfg.mode, checks, accepting: () => accepting, metrics, sample, log, metricsToken: cfg.metricsToken });
+      try {
+        ({ server: operationsServer, url: operationsUrl } = await listen(ops.fetch, cfg.metricsHost, cfg.metricsPort));
+      } catch (err) {
+        flow?.stop();
+        await sweeper?.stop();
+        await dispatcher.close(0);
+        await sealer.stop();
+        sharedRedis?.disconnect();
+        await database.close();
+        throw new ConfigError('WASLA_METRICS_PORT', `cannot serve health and metrics on ${cfg.metricsHost}:${cfg.metricsPort} (${(err as Error).message})`);
+      }
+    }
     ({ server, url } = await listen(app.fetch, cfg.host, cfg.port));
+    if (publicUrls.length === 0) publicUrls = defaultPublicUrls(url, isLoopbackHost(cfg.host));
     if (cfg.insecureAllowUnsigned) {
       log.warn({ variable: 'WASLA_INSECURE_ALLOW_UNSIGNED', loopback: isLoopbackHost(cfg.host) }, 'UNSIGNED INTAKE IS ON: anyone who can reach this port can send as any institution');
     }
@@ -263,7 +304,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const { Redis } = await import('ioredis');
     reloadSub = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: null });
     reloadSub.on('error', () => {});
-    const channel = reloadChannel(opts.queuePrefix);
+    const channel = reloadChannel({ prefix: opts.queuePrefix, queueName: cfg.queueName, redisUrl: cfg.redisUrl! });
     await reloadSub.subscribe(channel).catch((err) => log.warn({ err: (err as Error).message }, 'cannot subscribe to contract reloads'));
     reloadSub.on('message', (ch, actor) => {
       if (ch !== channel) return;

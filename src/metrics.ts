@@ -11,6 +11,7 @@ export interface Metrics {
   queueDepth: Gauge;
   auditUnsealed: Gauge;
   intakeHeld: Counter;
+  resourceExhausted: Counter<'resource'>;
   recipientInFlight: Gauge<'recipient'>;
   recipientParked: Gauge<'recipient'>;
   recipientPaused: Gauge<'recipient'>;
@@ -47,6 +48,10 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     recipientPaused: new Gauge({
       name: 'wasla_recipient_paused', labelNames: ['recipient'], registers: [registry],
       help: 'Whether this worker\'s breaker has paused the recipient: 0 closed, 1 open, 0.5 half-open (probing)',
+    }),
+    resourceExhausted: new Counter({
+      name: 'wasla_resource_exhausted_total', labelNames: ['resource'], registers: [registry],
+      help: 'Requests answered 503 because the database ran out of disk, memory or connections (resource-exhausted)',
     }),
     intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
   };

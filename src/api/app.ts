@@ -13,7 +13,8 @@ import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ResourceExhaustedError } from '../errors.js';
+import { queryTextGuard } from './request-text.js';
 
 export type RouteRegistrar = (book: RouteBook, deps: ApiDeps) => void;
 
@@ -22,7 +23,12 @@ export interface App {
   openapi: () => Record<string, unknown>;
 }
 
-export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): App {
+export interface AppOptions {
+  /** serve /metrics on this app (default true); false when WASLA_METRICS_PORT gives it a listener of its own */
+  metrics?: boolean;
+}
+
+export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opts: AppOptions = {}): App {
   const app = new Hono();
   const book = new RouteBook(app);
 
@@ -31,6 +37,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
     c.header('x-request-id', id);
     await next();
   });
+  app.use('*', queryTextGuard());
 
   let doc: Record<string, unknown> | undefined;
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
@@ -39,14 +46,17 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = []): Ap
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
-  operationsRoutes(book, deps, openapi);
+  operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 
   app.notFound((c) => problemResponse(c, new NotFoundError('route-not-found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
     const known = toWaslaError(err);
     if (known) {
       deps.metrics.messagesRefused.inc({ reason: known.code });
-      if (known.status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
+      if (known instanceof ResourceExhaustedError) {
+        deps.metrics.resourceExhausted.inc({ resource: known.resource });
+        deps.log.error({ code: known.code, resource: known.resource, err: (err as Error).message, path: c.req.path }, `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`);
+      } else if (known.status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
       return problemResponse(c, known);
     }
     deps.log.error({ err, path: c.req.path }, 'unhandled error');

@@ -25,6 +25,8 @@ export interface ApiDeps {
   sample: () => Promise<void>;
   /** false once shutdown began: /readyz answers 503 so load balancers drain us */
   accepting: () => boolean;
+  /** when set, /metrics answers only `Authorization: Bearer <token>` */
+  metricsToken?: string;
   /** the trust anchors institutions verify deliveries with */
   trust: () => { caCertPem: string; hubCertPems: Promise<string[]> };
 }

@@ -1,10 +1,11 @@
 /**
  * RFC 9457 problem details. Every refusal leaves through here with `application/problem+json`;
- * a lost database connection becomes 503 (the client may retry); anything unexpected is a 500
- * whose details stay in the log, never in the answer.
+ * a lost database connection becomes 503 `unavailable`, a database out of disk, memory or
+ * connections 503 `resource-exhausted` (the client may retry either, after Retry-After); anything
+ * unexpected is a 500 whose details stay in the log, never in the answer.
  */
 import type { Context } from 'hono';
-import { BacklogError, UnavailableError, WaslaError } from '../errors.js';
+import { BacklogError, ResourceExhaustedError, UnavailableError, WaslaError, type ExhaustedResource } from '../errors.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
@@ -19,8 +20,32 @@ export function isUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * PostgreSQL's class 53 (insufficient resources, Appendix A) and the errno a full disk gives PGlite's
+ * files. 53400 (configuration_limit_exceeded) is left out: a limit in the configuration is not
+ * freed by waiting. Retry-After: a full disk waits for an operator, the others for the load to pass.
+ */
+const EXHAUSTED: Record<string, [ExhaustedResource, number]> = {
+  53000: ['resources', 10], 53100: ['disk', 30], 53200: ['memory', 10], 53300: ['connections', 5],
+  ENOSPC: ['disk', 30], EDQUOT: ['disk', 30],
+};
+
+/** what the database ran out of, when that is what the error means (looked for along its causes) */
+export function exhaustedResource(err: unknown): ResourceExhaustedError | undefined {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    const hit = typeof code === 'string' ? EXHAUSTED[code] : undefined;
+    if (hit) return new ResourceExhaustedError(hit[0], hit[1], err);
+    // PGlite may report a failed write only in its message
+    if (/no space left on device|disk quota exceeded/i.test(String((e as Error).message ?? ''))) return new ResourceExhaustedError('disk', 30, err);
+  }
+  return undefined;
+}
+
 export function toWaslaError(err: unknown): WaslaError | undefined {
   if (err instanceof WaslaError) return err;
+  const exhausted = exhaustedResource(err);
+  if (exhausted) return exhausted;
   if (isUnavailable(err)) return new UnavailableError('the database is unreachable; nothing was stored, try again shortly', err);
   return undefined;
 }
@@ -28,7 +53,7 @@ export function toWaslaError(err: unknown): WaslaError | undefined {
 export function problemResponse(c: Context, err: WaslaError): Response {
   const body = JSON.stringify(err.toProblem(c.req.path));
   const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (err.status === 503) headers['retry-after'] = String(err instanceof BacklogError ? err.retryAfterSeconds : 5);
+  if (err.status === 503) headers['retry-after'] = String(err instanceof BacklogError || err instanceof ResourceExhaustedError ? err.retryAfterSeconds : 5);
   return new Response(body, { status: err.status, headers });
 }
 

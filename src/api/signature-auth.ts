@@ -1,6 +1,7 @@
 /**
  * Authentication by HTTP Message Signature (RFC 9421, invariant 5): the request's Content-Digest
- * must match its body, its signature must cover method, target URI, digest (and content type when
+ * must match its body, its signature must cover method, target URI — this hub's public URL with the
+ * request's path and query, never what the Host header claims (public-url.ts) —, digest (and content type when
  * there is a body) with `created`, `keyid` and `alg`, be fresh and never seen before (the replay
  * guard is shared by every api process), and be made with a key whose certificate chains to the
  * federation CA and is neither expired nor revoked. The sender is the institution the certificate
@@ -8,8 +9,9 @@
  */
 import { AuthenticationError } from '../errors.js';
 import type { Contracts } from '../routing/types.js';
-import { HUB_INSTITUTION_ID, REQUEST_COMPONENTS, verifyPlainRequest, type CertificateKeyResolver, type ReplayGuard } from '../trust/index.js';
+import { HUB_INSTITUTION_ID, REQUEST_COMPONENTS, TrustError, isTrustError, verifyPlainRequest, type CertificateKeyResolver, type ReplayGuard } from '../trust/index.js';
 import type { Authenticator } from './auth.js';
+import { boundTarget, publicBase, type PublicBase } from './public-url.js';
 
 export interface SignatureAuthOptions {
   resolver: CertificateKeyResolver;
@@ -17,24 +19,44 @@ export interface SignatureAuthOptions {
   contracts: () => Contracts;
   maxAgeSeconds: number;
   clockSkewSeconds: number;
+  /** the URLs institutions reach this hub at, the canonical one first (read at each request: known once the hub listens) */
+  publicUrls: () => readonly string[];
 }
 
 const BODYLESS_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
 
 export function signatureAuthenticator(o: SignatureAuthOptions): Authenticator {
+  let bases: { of: readonly string[]; parsed: PublicBase[] } | undefined;
+  const publicBases = () => {
+    const urls = o.publicUrls();
+    if (bases?.of !== urls) bases = { of: urls, parsed: urls.map(publicBase) };
+    return bases.parsed;
+  };
   return async (req) => {
     const headers: Record<string, string> = {};
     req.headers.forEach((v, k) => {
       headers[k] = v;
     });
     const hasBody = req.body.length > 0 || headers['content-type'] !== undefined;
-    const r = await verifyPlainRequest({ method: req.method, url: req.url, headers, body: req.body }, {
-      resolveKey: o.resolver.resolveKey,
-      replayGuard: o.replayGuard,
-      maxAgeSeconds: o.maxAgeSeconds,
-      clockSkewSeconds: o.clockSkewSeconds,
-      requiredComponents: hasBody ? REQUEST_COMPONENTS : BODYLESS_COMPONENTS,
-    });
+    const here = publicBases();
+    const { target, authority, named } = boundTarget(req.url, here);
+    let r;
+    try {
+      r = await verifyPlainRequest({ method: req.method, url: target, headers, body: req.body }, {
+        resolveKey: o.resolver.resolveKey,
+        replayGuard: o.replayGuard,
+        maxAgeSeconds: o.maxAgeSeconds,
+        clockSkewSeconds: o.clockSkewSeconds,
+        requiredComponents: hasBody ? REQUEST_COMPONENTS : BODYLESS_COMPONENTS,
+      });
+    } catch (err) {
+      // Host named another hub and the signature does not hold for this one: most likely a request
+      // signed for that hub (same federation CA), relayed here. Say so rather than "invalid".
+      if (!named && isTrustError(err, 'signature-invalid')) {
+        throw new TrustError('signature-wrong-authority', `the request is addressed to ${authority}, and its signature does not cover this hub's target ${target}; sign the URL of this hub (${here.map((b) => b.prefix).join(', ')})`);
+      }
+      throw err;
+    }
     const id = r.resolved.institutionId;
     if (id === HUB_INSTITUTION_ID || !o.contracts().institution(id)) {
       throw new AuthenticationError('sender-unknown', `the certificate names "${id}", which is not an institution of this federation`);

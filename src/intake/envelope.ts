@@ -5,9 +5,10 @@
  */
 import { BadRequestError, type Fault } from '../errors.js';
 import type { Classification } from '../routing/types.js';
+import { DEFAULT_MAX_DEPTH, parseStrictJson } from './strict-json.js';
 
 export const CLASSIFICATIONS: readonly Classification[] = ['public', 'restricted', 'juvenile', 'gbv'];
-export const MAX_DEPTH = 64;
+export const MAX_DEPTH = DEFAULT_MAX_DEPTH;
 
 const SCHEMA_URI = /^https:\/\/wasla\.dev\/contracts\/messages\/([a-z0-9-]+(?:\.[a-z0-9-]+)+)\/(\d+\.\d+)\.schema\.json$/;
 
@@ -29,31 +30,12 @@ const KNOWN = new Set([
   'classification', 'casereference', 'correlationid', 'causationid',
 ]);
 
-/** Depth of a parsed JSON value, iteratively (a recursive walk is what deep nesting attacks). */
-export function jsonDepth(value: unknown, limit: number): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (d > max) max = d;
-    if (max > limit) return max;
-    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
-  }
-  return max;
-}
-
+/**
+ * A request body as JSON, refused unless it is strict JSON (well-formed UTF-8, no lone surrogate,
+ * no U+0000, no duplicate member name, at most MAX_DEPTH deep): see strict-json.ts.
+ */
 export function parseJsonBody(raw: Buffer): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError('malformed-json', `the body is not valid JSON: ${(err as Error).message}`, [{ pointer: '', detail: 'not valid JSON' }]);
-  }
-  if (jsonDepth(value, MAX_DEPTH) > MAX_DEPTH) {
-    throw new BadRequestError('too-deeply-nested', `the body nests deeper than ${MAX_DEPTH} levels`, [{ pointer: '', detail: `nesting over ${MAX_DEPTH}` }]);
-  }
-  return value;
+  return parseStrictJson(raw, MAX_DEPTH);
 }
 
 const str = (v: unknown) => typeof v === 'string';

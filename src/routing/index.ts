@@ -21,6 +21,7 @@ export { routingTable, formatCondition, type RouteRow } from './table.js';
 export { endpointEnvVar } from './endpoints.js';
 export { matches as matchesPattern } from './pattern.js';
 export { payloadIsJuvenile } from './classification.js';
+export { agreementsGranting } from './queries.js';
 
 /**
  * Load the whole contract set in `dir`: the catalogue from `dir/messages`, then institutions and

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { ContractError } from '../errors.js';
 import type { Catalogue } from '../schemas/types.js';
-import type { Classification, Institution, RateLimit } from './types.js';
+import type { Classification, Institution, QueryGrantsOf, RateLimit } from './types.js';
 import type { Agreement, Condition, Grant, LoadedContracts, QueryGrant } from './model.js';
 import { DEFAULT_RETRY } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
@@ -183,17 +183,25 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     grants,
     institution: (id) => institutions.get(id),
     queriesFor: (id) => (institutions.has(id) ? queriesFor(sortedAgreements, id, new Date()) : []),
+    queryGrants: (id) => (institutions.has(id) ? queryGrants(sortedAgreements, id, new Date()) : []),
     typeClassification: (t) => classes.get(t),
   };
   return Object.freeze(contracts);
 }
 
-/** The query names an institution may run now, sorted. */
+/** The query names an institution may run now under any agreement, sorted. */
 export function queriesFor(agreements: ReadonlyMap<string, Agreement>, id: string, now: Date): string[] {
-  const names = new Set<string>();
+  return [...new Set(queryGrants(agreements, id, now).flatMap((g) => g.queries))].sort();
+}
+
+/** The query names each agreement in force grants an institution now (agreements without any left out). */
+export function queryGrants(agreements: ReadonlyMap<string, Agreement>, id: string, now: Date): QueryGrantsOf[] {
+  const out: QueryGrantsOf[] = [];
   for (const a of agreements.values()) {
     if (!isActive(a, now)) continue;
+    const names = new Set<string>();
     for (const q of a.queries) if (matches(q.institution, id)) for (const n of q.queries) names.add(n);
+    if (names.size) out.push({ agreement: a.id, queries: [...names].sort() });
   }
-  return [...names].sort();
+  return out;
 }

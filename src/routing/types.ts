@@ -71,11 +71,22 @@ export interface RoutingDecision {
   requiredClearances?: Array<'juvenile' | 'gbv'>;
 }
 
+/** the queries one agreement grants one institution */
+export interface QueryGrantsOf {
+  agreement: string;
+  queries: string[];
+}
+
 export interface Contracts {
   dir: string;
   catalogue: Catalogue;
   institutions: ReadonlyMap<string, Institution>;
   institution(id: string): Institution | undefined;
-  /** queries an institution may run (issue 4, read APIs) */
+  /** queries an institution may run under any agreement in force (issue 4, read APIs) */
   queriesFor(id: string): string[];
+  /**
+   * the queries each agreement in force grants an institution, agreement by agreement: a query is
+   * answered about a message only under the agreement that carried it (issue 19.9)
+   */
+  queryGrants(id: string): QueryGrantsOf[];
 }

@@ -18,6 +18,8 @@ export interface DeliveryFilter {
   until?: Date;
   /** only deliveries of messages this institution sent, or addressed to it */
   visibleTo?: string;
+  /** only deliveries carried under one of these agreements ([] matches none) */
+  agreements?: string[];
   /** keyset cursor: ids greater than this (UUIDv7 sorts by creation) */
   after?: string;
   limit?: number;
@@ -32,6 +34,7 @@ function where(f: DeliveryFilter): SQL | undefined {
   if (f.until) c.push(lte(deliveries.createdAt, f.until));
   if (f.after) c.push(gt(deliveries.id, f.after));
   if (f.visibleTo) c.push(or(eq(messages.sender, f.visibleTo), eq(deliveries.recipient, f.visibleTo)));
+  if (f.agreements) c.push(f.agreements.length ? inArray(deliveries.agreement, f.agreements) : sql`false`);
   return c.length ? and(...c) : undefined;
 }
 

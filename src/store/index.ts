@@ -12,3 +12,4 @@ export { analyzeIfYoung } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';
+export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-signatures.js';

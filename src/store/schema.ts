@@ -164,3 +164,14 @@ export const certificates = pgTable('certificates', {
   revokedAt: ts('revoked_at'),
   createdAt: ts('created_at').notNull(),
 }, (t) => [index('certificates_institution_idx').on(t.institutionId)]);
+
+/**
+ * Request signatures the replay guard has accepted, in the database (issue 19.4): the embedded
+ * hub's guard, so that a signed request captured before a restart is still refused after it.
+ * Kept until `expires_at` (the signature's validity window), then purged.
+ */
+export const replaySignatures = pgTable('replay_signatures', {
+  /** signatureFingerprint: sha-256 hex of the signature bytes (ECDSA normalised to low-s) */
+  hash: text('hash').primaryKey(),
+  expiresAt: ts('expires_at').notNull(),
+}, (t) => [index('replay_signatures_expires_idx').on(t.expiresAt)]);

@@ -19,6 +19,7 @@ export const TRUST_ERROR_CODES = [
   'signature-key-unknown', // resolveKey found no key for keyid
   'signature-alg-mismatch', // alg parameter, key type and key's registered alg disagree
   'signature-replayed', // the replay guard has seen this signature before
+  'signature-wrong-authority', // the request names another hub and its signature does not hold for this one
   // RFC 9530 digests
   'digest-missing', // no Content-Digest although the body must be checked
   'digest-mismatch', // a known algorithm's digest differs from the body's

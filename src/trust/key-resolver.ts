@@ -11,6 +11,13 @@
  *   `clear()` drop it at once in this process (call them when revoking; broadcast to other
  *   processes if 30 s is too long, or set recordTtlMs to 0).
  * Several valid certificates of one institution (key rotation) each resolve under their own serial.
+ *
+ * With `onRecord`, no certificate resolves before it is on the record (issue 19.6): the first time
+ * this process reads a certificate's record from the store — and again when its revocation first
+ * shows there — `onRecord` is called and awaited before the record is used, so a certificate
+ * enrolled while the hub runs is on the audit log before any request is accepted under it. A
+ * failed `onRecord` fails the resolution (the request is refused, 503 when the database is away);
+ * the next one tries again. Concurrent first uses share one call.
  */
 import type { KeyObject } from 'node:crypto';
 import { TrustError } from './errors.js';
@@ -46,6 +53,8 @@ export interface KeyResolverOptions {
   maxEntries?: number;
   /** monotonic-enough clock for the record TTL, for tests */
   clock?: () => number;
+  /** puts a record on the record (the hub: the certificate ledger and audit log) before it is first used */
+  onRecord?: (record: CertificateRecord) => Promise<void>;
 }
 
 interface Entry {
@@ -63,6 +72,9 @@ export class CertificateKeyResolver {
   private readonly clock: () => number;
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<CertificateRecord | null>>();
+  private readonly onRecord?: (record: CertificateRecord) => Promise<void>;
+  /** serial -> the revocation time (ms, or null) last put on the record by onRecord */
+  private readonly recorded = new Map<string, number | null>();
 
   constructor(opts: KeyResolverOptions) {
     this.store = opts.store;
@@ -70,6 +82,7 @@ export class CertificateKeyResolver {
     this.recordTtlMs = opts.recordTtlMs ?? 30_000;
     this.maxEntries = opts.maxEntries ?? 10_000;
     this.clock = opts.clock ?? Date.now;
+    this.onRecord = opts.onRecord;
   }
 
   /** Drops what is cached for `serial` (call it when that certificate is revoked or replaced). */
@@ -133,13 +146,27 @@ export class CertificateKeyResolver {
     return entry;
   }
 
-  // one store query per serial at a time, however many requests arrive together
+  // one store query per serial at a time, however many requests arrive together; a record not yet
+  // on the record (or whose revocation is new) is put there before anyone uses it
   private fetch(serial: string): Promise<CertificateRecord | null> {
     let p = this.inflight.get(serial);
     if (!p) {
-      p = this.store.get(serial).finally(() => this.inflight.delete(serial));
+      p = this.store.get(serial).then(async (record) => {
+        if (record && this.onRecord) await this.putOnRecord(serial, record);
+        return record;
+      }).finally(() => this.inflight.delete(serial));
       this.inflight.set(serial, p);
     }
     return p;
+  }
+
+  private async putOnRecord(serial: string, record: CertificateRecord): Promise<void> {
+    const revoked = record.revokedAt === null ? null : record.revokedAt.getTime();
+    if (this.recorded.has(serial) && this.recorded.get(serial) === revoked) return;
+    await this.onRecord!(record);
+    this.recorded.delete(serial);
+    this.recorded.set(serial, revoked);
+    // bounded like the cache: a serial forgotten here is merely put on the record again (idempotent)
+    if (this.recorded.size > this.maxEntries) this.recorded.delete(this.recorded.keys().next().value as string);
   }
 }

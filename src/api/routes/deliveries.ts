@@ -1,7 +1,8 @@
 /**
  * Deliveries: list them (dead letters above all) and replay dead ones, one by one or in bulk.
  * Operators (institutions of kind "hub") see and replay everything; an institution sees the
- * deliveries of messages it sent or addressed to it, and may replay those of messages it sent.
+ * deliveries of messages it sent or addressed to it, under the agreements that grant it the
+ * delivery-status query, and may replay those of messages it sent.
  */
 import type { Context } from 'hono';
 import { BadRequestError, ForbiddenError, NotFoundError, RequestRefusedError, type Fault } from '../../errors.js';
@@ -13,6 +14,7 @@ import type { ApiDeps } from '../deps.js';
 import type { Principal } from '../auth.js';
 import { readBody } from '../body.js';
 import { parseJsonBody } from '../../intake/envelope.js';
+import { agreementsGranting } from '../../routing/index.js';
 
 const filterParams = [
   { name: 'state', in: 'query', schema: { enum: [...DELIVERY_STATES] } },
@@ -54,6 +56,13 @@ export function readFilter(q: Record<string, unknown>, where: string): DeliveryF
   return f;
 }
 
+/** an operator's reason for a replay, written to the audit log: a string of at most 500 characters */
+function readReason(v: unknown, pointer: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length > 500) throw new BadRequestError('invalid-filter', 'reason must be a string of at most 500 characters', [{ pointer, detail: 'at most 500 characters' }]);
+  return v;
+}
+
 function isOperator(deps: ApiDeps, p: Principal): boolean {
   return deps.contracts().institution(p.institution)?.kind === 'hub';
 }
@@ -64,7 +73,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add('get', '/v1/deliveries', {
     operationId: 'listDeliveries',
     summary: 'List deliveries, e.g. dead letters: ?state=dead&recipient=…&type=…&since=…',
-    description: 'Operators see every delivery; an institution sees those of messages it sent or addressed to it. Ordered by id (creation); page with ?after=<last id>.',
+    description: 'Operators see every delivery. An institution sees the deliveries of messages it sent or addressed to it that were carried under an agreement granting it the `delivery-status` query; without such a grant it gets 403. Ordered by id (creation); page with ?after=<last id>.',
     tags: ['deliveries'],
     parameters: [...filterParams,
       { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last id of the previous page' },
@@ -73,11 +82,19 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
       200: json('A page of deliveries', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } }, next: { type: ['string', 'null'] } } }),
       400: problem('Bad filter'),
       401: problem('Not authenticated'),
+      403: problem('No agreement grants you the delivery-status query'),
     },
   }, async (c: Context) => {
     const p = await auth(c);
     const f = readFilter(c.req.query(), '/query');
-    if (!isOperator(deps, p)) f.visibleTo = p.institution;
+    if (!isOperator(deps, p)) {
+      // deny by default: only deliveries carried under an agreement that grants this institution
+      // the delivery-status query, of messages it sent or addressed to it (issue 19.9)
+      const agreements = agreementsGranting(deps.contracts(), p.institution, 'delivery-status');
+      if (agreements.length === 0) throw new ForbiddenError('query-not-granted', 'no agreement grants you the delivery-status query');
+      f.visibleTo = p.institution;
+      f.agreements = agreements;
+    }
     const items = await listDeliveries(deps.db, f);
     await deps.audit({ actor: p.institution, action: 'deliveries.listed', subject: null, data: { filter: { ...f, since: f.since?.toISOString(), until: f.until?.toISOString() }, count: items.length } });
     const limit = f.limit ?? 100;
@@ -105,7 +122,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (d.state !== 'dead') {
       throw new RequestRefusedError({ code: 'delivery-not-dead', status: 409, title: 'Only dead deliveries are replayed', detail: `delivery ${id} is ${d.state}` });
     }
-    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, c.req.query('reason'));
+    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, readReason(c.req.query('reason'), '/query/reason'));
     await dispatchReplayed(deps, r.replayed);
     return c.json(r);
   });
@@ -130,7 +147,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
     const q = parsed as Record<string, unknown>;
     const f = readFilter({ ...q, limit: q.limit === undefined ? undefined : String(q.limit), state: undefined }, '');
-    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, typeof q.reason === 'string' ? q.reason : undefined);
+    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, readReason(q.reason, '/reason'));
     await dispatchReplayed(deps, r.replayed);
     return c.json(r);
   });

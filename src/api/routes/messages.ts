@@ -24,13 +24,13 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     requestBody: { required: true, content: { 'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } }, 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } } },
     responses: {
       202: json('Accepted: durable and routed', { $ref: '#/components/schemas/Accepted' }),
-      400: problem('Malformed JSON or envelope'),
+      400: problem('The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), or the envelope or Idempotency-Key is malformed'),
       401: problem('Not authenticated'),
       403: problem('No agreement allows this sender to send this'),
       413: problem('Body too large'),
       415: problem('Unsupported media type'),
       422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
-      503: problem('Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe'),
+      503: problem('Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe. resource-exhausted: the database is out of disk space, memory or connections (`resource` says which); nothing was stored'),
     },
   }, async (c: Context) => {
     // the body is read (within its limit) before anything else because the signature covers its digest
@@ -55,13 +55,13 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add('get', '/v1/messages/:id', {
     operationId: 'getMessage',
     summary: 'A message, its routing decision, each delivery and every attempt',
-    description: 'The sender sees everything. A recipient whose agreement grants the `message-status` query sees the message metadata and its own delivery only; anyone else gets 404. Each read is written to the audit log.',
+    description: 'The sender sees everything. A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
     tags: ['messages'],
     parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
     responses: {
       200: json('The message with its deliveries', { type: 'object' }),
       401: problem('Not authenticated'),
-      403: problem('A recipient without the message-status query'),
+      403: problem('A recipient whom the agreement that carried the message does not grant the message-status query'),
       404: problem('No such message'),
     },
   }, async (c: Context) => {
@@ -71,13 +71,14 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     const view = await getMessageView(deps.db, id);
     if (!view) throw new NotFoundError('message-not-found', `no message ${id}`);
     if (view.message.sender !== principal.institution) {
-      // A recipient whose agreement grants the `message-status` query sees the message's metadata
-      // and its own delivery, nothing of others (need to know). Anyone else cannot tell the message
-      // exists.
+      // A recipient sees the message's metadata and its own delivery, nothing of others (need to
+      // know), when the agreement that carried the message to it grants it the `message-status`
+      // query — another agreement it holds does not count (issue 19.9). Anyone else cannot tell
+      // the message exists.
       const own = view.deliveries.find((d) => d.recipient === principal.institution);
       if (!own) throw new NotFoundError('message-not-found', `no message ${id}`);
-      if (!authorizeQuery(deps.contracts(), principal.institution, 'message-status')) {
-        throw new ForbiddenError('query-not-granted', 'no agreement grants you the message-status query');
+      if (!authorizeQuery(deps.contracts(), principal.institution, 'message-status', { agreement: own.agreement })) {
+        throw new ForbiddenError('query-not-granted', `the agreement that carried this message to you (${own.agreement}) does not grant you the message-status query`);
       }
       await deps.audit({ actor: principal.institution, action: 'message.status-queried', subject: id, data: { credential: principal.credential } });
       const m = view.message;

@@ -1,4 +1,10 @@
-/** Liveness, readiness, metrics, the OpenAPI document and its rendered reference page. */
+/**
+ * Liveness, readiness, metrics, the OpenAPI document and its rendered reference page. /metrics
+ * tells anyone who reaches it the hub's recipients and their backlogs: with WASLA_METRICS_TOKEN it
+ * answers only the bearer of that token (compared in constant time), and with WASLA_METRICS_PORT it
+ * leaves the API port for a listener of its own (see ../operations-app.ts).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
@@ -6,15 +12,24 @@ import type { ApiDeps } from '../deps.js';
 import { renderReference } from '../reference-page.js';
 
 /** what liveness, readiness and metrics need: all a worker-role process serves (see ../operations-app.ts) */
-export type HealthDeps = Pick<ApiDeps, 'mode' | 'checks' | 'accepting' | 'metrics' | 'sample' | 'log'>;
+export type HealthDeps = Pick<ApiDeps, 'mode' | 'checks' | 'accepting' | 'metrics' | 'sample' | 'log' | 'metricsToken'>;
 
-export function operationsRoutes(book: RouteBook, deps: ApiDeps, openapi: () => Record<string, unknown>): void {
-  healthRoutes(book, deps);
+export function operationsRoutes(book: RouteBook, deps: ApiDeps, openapi: () => Record<string, unknown>, opts: { metrics?: boolean } = {}): void {
+  healthRoutes(book, deps, opts);
   documentRoutes(book, openapi);
 }
 
-/** /healthz, /readyz and /metrics */
-export function healthRoutes(book: RouteBook, deps: HealthDeps): void {
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** true when the request bears the token (or none is set); compared in constant time */
+function bearsToken(c: Context, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
+  return m !== null && timingSafeEqual(digest(m[1]), digest(token));
+}
+
+/** /healthz, /readyz and (unless `metrics: false`: served on a port of its own) /metrics */
+export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?: boolean } = {}): void {
   book.add('get', '/healthz', {
     operationId: 'health', summary: 'Liveness: the process answers', tags: ['operations'],
     responses: { 200: json('Alive', { type: 'object' }) },
@@ -44,10 +59,21 @@ export function healthRoutes(book: RouteBook, deps: HealthDeps): void {
     }), 503, { 'content-type': 'application/problem+json' });
   });
 
+  if (opts.metrics === false) return;
   book.add('get', '/metrics', {
     operationId: 'metrics', summary: 'Prometheus metrics', tags: ['operations'],
-    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    description: 'With WASLA_METRICS_TOKEN set, only for `Authorization: Bearer <token>`; with WASLA_METRICS_PORT set, served there and not on the API port.',
+    responses: {
+      200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+      401: problem('WASLA_METRICS_TOKEN is set and the request does not bear it'),
+    },
   }, async (c: Context) => {
+    if (!bearsToken(c, deps.metricsToken)) {
+      return c.body(JSON.stringify({
+        type: 'https://wasla.dev/problems/metrics-token-required', title: 'A bearer token is required', status: 401,
+        detail: 'this hub serves its metrics only to `Authorization: Bearer <WASLA_METRICS_TOKEN>`', instance: c.req.path,
+      }), 401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer realm="wasla-metrics"' });
+    }
     await deps.sample().catch((err) => deps.log.warn({ err: (err as Error).message }, 'metrics sampling failed'));
     return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
   });

@@ -8,15 +8,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../config.js';
+import { DEFAULT_QUEUE_NAME, loadConfig } from '../../config.js';
 import { loadContracts } from '../../routing/index.js';
 import { reloadChannel } from '../../hub.js';
 
-export async function requestReload(opts: { redisUrl?: string; dataDir: string; prefix?: string; actor: string }): Promise<string> {
+export async function requestReload(opts: { redisUrl?: string; dataDir: string; prefix?: string; queueName?: string; actor: string }): Promise<string> {
   if (opts.redisUrl) {
     const r = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
     try {
-      const n = await r.publish(reloadChannel(opts.prefix), opts.actor);
+      // only this hub's processes: those on its queue (see reloadChannel)
+      const n = await r.publish(reloadChannel({ prefix: opts.prefix, queueName: opts.queueName ?? DEFAULT_QUEUE_NAME, redisUrl: opts.redisUrl }), opts.actor);
       return `reload requested from ${n} hub process(es)`;
     } finally {
       r.disconnect();
@@ -42,6 +43,6 @@ export function register(program: Command): void {
       // refuse here too, so the operator sees the faults at once
       loadContracts(cfg.contractsDir);
       const actor = `operator:${process.env.USER ?? 'cli'}`;
-      process.stdout.write(`${await requestReload({ redisUrl: cfg.redisUrl, dataDir: cfg.dataDir, actor })}\n`);
+      process.stdout.write(`${await requestReload({ redisUrl: cfg.redisUrl, dataDir: cfg.dataDir, queueName: cfg.queueName, actor })}\n`);
     });
 }

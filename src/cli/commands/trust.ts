@@ -97,7 +97,7 @@ export function register(program: Command): void {
       if (!r) throw new Error(`no certificate with serial ${serial}`);
       out(`revoked ${r.serial} (${r.institutionId}) at ${r.revokedAt!.toISOString()}`);
       try {
-        out(await requestReload({ redisUrl: cfg.redisUrl, dataDir: cfg.dataDir, actor: `operator:${process.env.USER ?? 'cli'}` }));
+        out(await requestReload({ redisUrl: cfg.redisUrl, dataDir: cfg.dataDir, queueName: cfg.queueName, actor: `operator:${process.env.USER ?? 'cli'}` }));
       } catch (err) {
         out(`(no running hub told: ${(err as Error).message}; hubs re-read revocations within a second)`);
       }

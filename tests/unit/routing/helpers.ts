@@ -11,7 +11,7 @@ import { expect } from 'vitest';
 import { ContractError } from '../../../src/errors.js';
 import type { Catalogue, SchemaRef } from '../../../src/schemas/types.js';
 import { loadContractSet } from '../../../src/routing/load.js';
-import { queriesFor } from '../../../src/routing/load.js';
+import { queriesFor, queryGrants } from '../../../src/routing/load.js';
 import type { Agreement, ContractFault, Grant, LoadedContracts } from '../../../src/routing/model.js';
 import type { Classification, Institution } from '../../../src/routing/types.js';
 
@@ -127,6 +127,7 @@ export function inMemory(institutions: Institution[], grants: Grant[], typeClass
     grants: [...agreements.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).flatMap((a) => a.grants),
     institution: (id) => insts.get(id),
     queriesFor: (id) => queriesFor(agreements, id, new Date()),
+    queryGrants: (id) => queryGrants(agreements, id, new Date()),
     typeClassification: (t) => typeClasses[t],
   };
 }

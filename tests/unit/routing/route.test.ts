@@ -73,7 +73,7 @@ describe('deny by default', () => {
   });
 
   it('route needs contracts from loadContracts', () => {
-    const bare: Contracts = { dir: '', catalogue: contracts.catalogue, institutions: new Map(), institution: () => undefined, queriesFor: () => [] };
+    const bare: Contracts = { dir: '', catalogue: contracts.catalogue, institutions: new Map(), institution: () => undefined, queriesFor: () => [], queryGrants: () => [] };
     expect(() => route(bare, input('t.police', 'traffic-fine.issued', {}))).toThrow(TypeError);
   });
 });

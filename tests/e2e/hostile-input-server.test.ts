@@ -1,0 +1,3 @@
+import { hostileInputSuite } from '../shared/hostile-input.suite.js';
+
+hostileInputSuite('server');
