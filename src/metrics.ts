@@ -14,6 +14,8 @@ export interface Metrics {
   recipientInFlight: Gauge<'recipient'>;
   recipientParked: Gauge<'recipient'>;
   recipientPaused: Gauge<'recipient'>;
+  waitingByRecipient: Gauge<'recipient'>;
+  oldestWaitingSeconds: Gauge<'recipient'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -47,6 +49,15 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     recipientPaused: new Gauge({
       name: 'wasla_recipient_paused', labelNames: ['recipient'], registers: [registry],
       help: 'Whether this worker\'s breaker has paused the recipient: 0 closed, 1 open, 0.5 half-open (probing)',
+    }),
+    // from PostgreSQL at scrape, the same in every process: nothing waits unseen (issue 20)
+    waitingByRecipient: new Gauge({
+      name: 'wasla_deliveries_waiting', labelNames: ['recipient'], registers: [registry],
+      help: 'Deliveries neither delivered nor dead (pending, in_flight, retrying), per recipient (sampled from PostgreSQL at scrape)',
+    }),
+    oldestWaitingSeconds: new Gauge({
+      name: 'wasla_delivery_oldest_waiting_seconds', labelNames: ['recipient'], registers: [registry],
+      help: 'Age of the oldest delivery neither delivered nor dead, per recipient: grows while a recipient is down, under store and forward without bound (sampled at scrape)',
     }),
     intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
   };

@@ -14,7 +14,7 @@ export type { Agreement, Condition, ConditionOp, ContractFault, Grant, GrantTarg
 export { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, defaultEnvelopeAttributes, type EnvelopeAttribute } from './model.js';
 export type { LoadOptions } from './load.js';
 export { loadContractSet } from './load.js';
-export { route, grantsFor, asLoaded, entitlement, type EntitlementDecision } from './route.js';
+export { route, grantsFor, asLoaded, entitlement, entitlementOfStored, type EntitlementDecision, type StoredMessage } from './route.js';
 export { project, projectEnvelope } from './project.js';
 export { authorizeQuery } from './queries.js';
 export { routingTable, formatCondition, type RouteRow } from './table.js';

@@ -20,12 +20,12 @@
  * what a recipient may receive later is never more than what intake would give it now.
  */
 import { ForbiddenError, type Fault } from '../errors.js';
-import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
+import type { Classification, Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
 import { defaultEnvelopeAttributes, type Condition, type Grant, type GrantTarget, type LoadedContracts } from './model.js';
 import { failing } from './conditions.js';
 import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
 import { isPattern, matches, specificity } from './pattern.js';
-import { getAt } from './pointer.js';
+import { getAt, isPlainObject } from './pointer.js';
 import { isActive } from './validity.js';
 
 interface Reach {
@@ -231,6 +231,22 @@ export function entitlement(contractsIn: Contracts, input: RoutingInput, recipie
     return { entitled: false, reason: `${recipient} is not cleared for ${missing.join(' and ')}` };
   }
   return { entitled: true, delivery: planned(recipient, ents) };
+}
+
+/** A message as the hub stored it: its sender, type, version and envelope (effective classification, data as sent). */
+export interface StoredMessage {
+  sender: string;
+  type: string;
+  version: string;
+  envelope: unknown;
+}
+
+/** `entitlement` for a stored message (a claimed delivery's, a dead one's about to be replayed). */
+export function entitlementOfStored(contracts: Contracts, message: StoredMessage, recipient: string, now: Date = new Date()): EntitlementDecision {
+  const envelope = (isPlainObject(message.envelope) ? message.envelope : {}) as { classification?: unknown; data?: unknown };
+  // the classification the hub stored is the effective one: at least the sender's, raised by routing
+  const classification = (typeof envelope.classification === 'string' ? envelope.classification : 'restricted') as Classification;
+  return entitlement(contracts, { sender: message.sender, type: message.type, version: message.version, classification, data: envelope.data }, recipient, now);
 }
 
 function unionAttributes(lists: ReadonlyArray<readonly string[]>): string[] {
