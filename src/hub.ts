@@ -12,7 +12,7 @@ import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { openDatabase, countOpenByState, dueBacklog, recordCertificates, waitingByRecipient, type Database } from './store/index.js';
 import { FlowControl } from './intake/flow-control.js';
-import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
+import { FailoverDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
 import { Sweeper } from './workers/sweeper.js';
@@ -101,8 +101,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   await syncCertificates();
   const sealer = new AuditSealer(db, log);
   sealer.start();
+  // server mode: BullMQ, and this process's own queue fed from PostgreSQL while Redis is away
   const dispatcher: Dispatcher = cfg.mode === 'server'
-    ? new BullMqDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix })
+    ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix }, log)
     : new InProcessDispatcher();
   const metrics = createMetrics({ defaults: true });
   const runsApi = cfg.role !== 'worker';
