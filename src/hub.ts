@@ -10,9 +10,9 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { openDatabase, countOpenByState, dueBacklog, recordCertificates, DatabaseReplayGuard, type Database } from './store/index.js';
+import { openDatabase, countOpenByState, dueBacklog, recordCertificates, DatabaseReplayGuard, waitingByRecipient, type Database } from './store/index.js';
 import { FlowControl } from './intake/flow-control.js';
-import { BullMqDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
+import { FailoverDispatcher, InProcessDispatcher, type Dispatcher } from './queue/index.js';
 import { HttpTransport } from './adapters/index.js';
 import { createDeliveryHandler, type OutboundSigner } from './workers/delivery.js';
 import { Sweeper } from './workers/sweeper.js';
@@ -115,8 +115,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   });
   const sealer = new AuditSealer(db, log);
   sealer.start();
+  // server mode: BullMQ, and this process's own queue fed from PostgreSQL while Redis is away
   const dispatcher: Dispatcher = cfg.mode === 'server'
-    ? new BullMqDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix })
+    ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: opts.queuePrefix }, log)
     : new InProcessDispatcher();
   const metrics = createMetrics({ defaults: true });
   const runsApi = cfg.role !== 'worker';
@@ -169,6 +170,13 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
     metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
     metrics.auditUnsealed.set(await countUnsealed(db));
+    metrics.waitingByRecipient.reset();
+    metrics.oldestWaitingSeconds.reset();
+    const now = Date.now();
+    for (const w of await waitingByRecipient(db)) {
+      metrics.waitingByRecipient.set({ recipient: w.recipient }, w.waiting);
+      metrics.oldestWaitingSeconds.set({ recipient: w.recipient }, Math.max(0, (now - w.oldestCreatedAt.getTime()) / 1000));
+    }
     if (gate) {
       for (const g of [metrics.recipientInFlight, metrics.recipientParked, metrics.recipientPaused]) g.reset();
       for (const r of gate.recipients()) {

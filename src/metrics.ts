@@ -15,6 +15,8 @@ export interface Metrics {
   recipientInFlight: Gauge<'recipient'>;
   recipientParked: Gauge<'recipient'>;
   recipientPaused: Gauge<'recipient'>;
+  waitingByRecipient: Gauge<'recipient'>;
+  oldestWaitingSeconds: Gauge<'recipient'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -52,6 +54,15 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     resourceExhausted: new Counter({
       name: 'wasla_resource_exhausted_total', labelNames: ['resource'], registers: [registry],
       help: 'Requests answered 503 because the database ran out of disk, memory or connections (resource-exhausted)',
+    }),
+    // from PostgreSQL at scrape, the same in every process: nothing waits unseen (issue 20)
+    waitingByRecipient: new Gauge({
+      name: 'wasla_deliveries_waiting', labelNames: ['recipient'], registers: [registry],
+      help: 'Deliveries neither delivered nor dead (pending, in_flight, retrying), per recipient (sampled from PostgreSQL at scrape)',
+    }),
+    oldestWaitingSeconds: new Gauge({
+      name: 'wasla_delivery_oldest_waiting_seconds', labelNames: ['recipient'], registers: [registry],
+      help: 'Age of the oldest delivery neither delivered nor dead, per recipient: grows while a recipient is down, under store and forward without bound (sampled at scrape)',
     }),
     intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
   };

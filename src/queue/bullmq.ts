@@ -1,7 +1,9 @@
 /**
  * The BullMQ dispatcher (server mode). Job ids derive from (delivery id, attempt), so a job cannot
  * be queued twice; completed jobs are removed so the sweeper can queue the same attempt again
- * after Redis lost it. Redis must run with `maxmemory-policy noeviction`.
+ * after Redis lost it. A job the sweeper sends again (`swept`) whose id Redis still holds, but in
+ * none of its lists — a partial loss — is removed and queued anew at once (issue 20), instead of
+ * being taken for a duplicate. Redis must run with `maxmemory-policy noeviction`.
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,6 +13,33 @@ import { Semaphore } from '../semaphore.js';
 
 /** fresh deliveries carried by one queue job */
 const FRESH_PER_JOB = 64;
+
+/**
+ * The ids (ARGV[2..]) whose job hash exists (under the prefix ARGV[1]) while the job is in none of
+ * the lists and sets a job waits, runs or is held in: BullMQ would take a new job under such an id
+ * for a duplicate, and the delivery would wait for the sweeper's stuck-job fallback. KEYS: wait,
+ * paused, active, delayed, prioritized, waiting-children. The lists are read once, and only when
+ * some id is in none of the sets.
+ */
+const ORPHANS = `
+local candidates = {}
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('EXISTS', ARGV[1] .. id) == 1 and not redis.call('ZSCORE', KEYS[4], id)
+    and not redis.call('ZSCORE', KEYS[5], id) and not redis.call('ZSCORE', KEYS[6], id) then
+    candidates[#candidates + 1] = id
+  end
+end
+if #candidates == 0 then return {} end
+local listed = {}
+for k = 1, 3 do
+  for _, id in ipairs(redis.call('LRANGE', KEYS[k], 0, -1)) do listed[id] = true end
+end
+local out = {}
+for _, id in ipairs(candidates) do
+  if not listed[id] then out[#out + 1] = id end
+end
+return out`;
 
 export interface BullMqOptions {
   redisUrl: string;
@@ -44,6 +73,11 @@ export class BullMqDispatcher implements Dispatcher {
       defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 1 },
     });
     this.queue.on('error', () => {});
+  }
+
+  /** whether Redis answers now (the producer connection is ready) */
+  reachable(): boolean {
+    return this.producer.status === 'ready';
   }
 
   /** wait briefly for the producer connection; with no offline queue, commands need it ready */
@@ -86,6 +120,7 @@ export class BullMqDispatcher implements Dispatcher {
     try {
       await this.ready();
       const all = batch.flatMap((b) => b.jobs);
+      await this.dropOrphans(all.filter((j) => j.swept));
       const fresh = all.filter((j) => j.fresh && !j.delayMs);
       const rest = all.filter((j) => !(j.fresh && !j.delayMs));
       // Fresh deliveries travel FRESH_PER_JOB to a queue job: a BullMQ job costs ~10 Redis
@@ -108,6 +143,14 @@ export class BullMqDispatcher implements Dispatcher {
     } catch (err) {
       for (const b of batch) b.reject(err);
     }
+  }
+
+  /** Remove the jobs Redis holds under these jobs' ids in none of its lists, so that they can be queued again. */
+  private async dropOrphans(jobs: DispatchJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const keys = ['wait', 'paused', 'active', 'delayed', 'prioritized', 'waiting-children'].map((k) => this.queue.toKey(k));
+    const orphans = await this.producer.eval(ORPHANS, keys.length, ...keys, this.queue.toKey(''), ...jobs.map(jobId)) as string[];
+    for (const id of orphans) await this.queue.remove(id).catch(() => 0);
   }
 
   async start(handler: DeliveryHandler, concurrency: number): Promise<void> {
@@ -175,15 +218,18 @@ export class BullMqDispatcher implements Dispatcher {
   async close(graceMs = 10_000): Promise<void> {
     this.closing = true;
     await this.flush().catch(() => {});
+    const within = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, ms).unref())]);
     if (this.worker) {
       const w = this.worker;
-      // close() waits for running jobs; past the grace, force it (leases cover the rest)
-      await Promise.race([w.close(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-      await w.close(true).catch(() => {});
+      // close() waits for running jobs; past the grace, force it (leases cover the rest). A worker
+      // whose connection is still coming back from a Redis outage may never finish closing, even
+      // forced: it gets a second, and then its connection is cut below.
+      await within(w.close(), graceMs);
+      await within(w.close(true), 1000);
     }
     // items of grouped jobs still running
-    if (this.running.size > 0) await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    await this.queue.close().catch(() => {});
+    if (this.running.size > 0) await within(Promise.allSettled([...this.running]), graceMs);
+    await within(this.queue.close(), 1000);
     // BullMQ never closes connections it was handed
     this.producer.disconnect();
     this.workerConn?.disconnect();

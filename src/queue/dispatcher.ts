@@ -20,6 +20,11 @@ export interface DispatchJob {
    * keep deduplicating them.
    */
   fresh?: boolean;
+  /**
+   * Sent again by the sweeper: the delivery is due and no job took it within the grace period. A
+   * dispatcher that holds a job under this id in none of its lists (a partial loss) replaces it.
+   */
+  swept?: boolean;
 }
 
 /** What a dispatcher offers the handler it runs. */
@@ -45,6 +50,12 @@ export interface Dispatcher {
   /** jobs waiting or delayed (for metrics) */
   depth(): Promise<number>;
   ping(): Promise<void>;
+  /**
+   * True while the dispatcher cannot schedule through its store (Redis unreachable) and runs what
+   * it is given in this process: the sweeper then takes due deliveries from PostgreSQL as soon as
+   * they are due, and often (see workers/sweeper.ts). Absent: never.
+   */
+  degraded?(): boolean;
 }
 
 export function jobId(job: DispatchJob): string {

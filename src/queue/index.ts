@@ -2,3 +2,4 @@ export type { Dispatcher, DispatchJob, DeliveryHandler, HandlerContext } from '.
 export { jobId } from './dispatcher.js';
 export { InProcessDispatcher } from './in-process.js';
 export { BullMqDispatcher, type BullMqOptions } from './bullmq.js';
+export { FailoverDispatcher } from './failover.js';

@@ -11,11 +11,11 @@ import { type LoadOptions, loadContractSet } from './load.js';
 
 export type * from './types.js';
 export type { Agreement, Condition, ConditionOp, ContractFault, Grant, GrantTarget, LoadedContracts, QueryGrant } from './model.js';
-export { DEFAULT_RETRY } from './model.js';
+export { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, defaultEnvelopeAttributes, type EnvelopeAttribute } from './model.js';
 export type { LoadOptions } from './load.js';
 export { loadContractSet } from './load.js';
-export { route, grantsFor, asLoaded } from './route.js';
-export { project } from './project.js';
+export { route, grantsFor, asLoaded, entitlement, entitlementOfStored, type EntitlementDecision, type StoredMessage } from './route.js';
+export { project, projectEnvelope } from './project.js';
 export { authorizeQuery } from './queries.js';
 export { routingTable, formatCondition, type RouteRow } from './table.js';
 export { endpointEnvVar } from './endpoints.js';

@@ -11,7 +11,7 @@ import { ContractError } from '../errors.js';
 import type { Catalogue } from '../schemas/types.js';
 import type { Classification, Institution, QueryGrantsOf, RateLimit } from './types.js';
 import type { Agreement, Condition, Grant, LoadedContracts, QueryGrant } from './model.js';
-import { DEFAULT_RETRY } from './model.js';
+import { DEFAULT_RETRY, defaultEnvelopeAttributes, type EnvelopeAttribute } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
 import { checkAgreement } from './check.js';
 import { type Env, resolveEndpoint } from './endpoints.js';
@@ -62,11 +62,11 @@ interface RawGrant {
   id: string;
   senders: string[];
   types: string[];
-  to: Array<{ recipient: string; fields: string[]; major: number; conditions?: Condition[] }>;
+  to: Array<{ recipient: string; fields: string[]; major: number; conditions?: Condition[]; envelope?: EnvelopeAttribute[] }>;
   conditions?: Condition[];
   recipientFrom?: string;
   classification?: Classification;
-  retry?: { schedule?: number[]; jitter?: number };
+  retry?: { schedule?: number[]; jitter?: number; storeAndForward?: boolean };
   rateLimit?: RateLimit;
   acceptUnsignedReceipt?: boolean;
 }
@@ -88,11 +88,17 @@ function toAgreement(f: ContractFile): Agreement {
     agreement: raw.id,
     senders: [...g.senders],
     types: [...g.types],
-    to: g.to.map((t) => ({ recipient: t.recipient, fields: [...t.fields], major: t.major, conditions: [...(t.conditions ?? [])] })),
+    to: g.to.map((t) => ({
+      recipient: t.recipient, fields: [...t.fields], major: t.major, conditions: [...(t.conditions ?? [])],
+      envelope: [...(t.envelope ?? defaultEnvelopeAttributes(t.fields))],
+    })),
     conditions: [...(g.conditions ?? [])],
     ...(g.recipientFrom !== undefined ? { recipientFrom: g.recipientFrom } : {}),
     ...(g.classification !== undefined ? { classification: g.classification } : {}),
-    retry: { schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)], jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter },
+    retry: {
+      schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)], jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter,
+      ...(g.retry?.storeAndForward && { storeAndForward: true }),
+    },
     ...(g.rateLimit !== undefined ? { rateLimit: { ...g.rateLimit } } : {}),
     acceptUnsignedReceipt: g.acceptUnsignedReceipt ?? false,
   }));

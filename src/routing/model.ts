@@ -17,11 +17,30 @@ export interface Condition {
   value?: unknown;
 }
 
+/**
+ * The envelope attributes that carry what a sender wrote (issue 19): a recipient receives those its
+ * grant gives it. The others — specversion, id, source, type, dataschema, time, datacontenttype,
+ * classification — say what the message is and always go.
+ */
+export const ENVELOPE_ATTRIBUTES = ['subject', 'casereference', 'correlationid', 'causationid', 'sourceeventid'] as const;
+export type EnvelopeAttribute = (typeof ENVELOPE_ATTRIBUTES)[number];
+
+/**
+ * The envelope attributes a target receives when its agreement does not list them: all of them
+ * when it sees the whole payload (`fields: ["*"]`), none when its fields are projected — a party's
+ * name in `subject` must not reach a recipient whose fields leave party names out.
+ */
+export function defaultEnvelopeAttributes(fields: readonly string[]): EnvelopeAttribute[] {
+  return fields.some((f) => f === '*' || f === '') ? [...ENVELOPE_ATTRIBUTES] : [];
+}
+
 /** One recipient (or pattern of recipients) a grant delivers to, with what it sees. */
 export interface GrantTarget {
   recipient: string;
   /** JSON pointers into the payload of the pinned major; ['*'] = everything */
   fields: string[];
+  /** the envelope attributes it receives (the agreement's `envelope`; absent: the default above) */
+  envelope?: EnvelopeAttribute[];
   major: number;
   conditions: Condition[];
 }

@@ -1,5 +1,5 @@
 /**
- * Field projection: what a recipient sees of a payload. `project(data, fields)` keeps exactly the
+ * Field projection: what a recipient sees of a payload, and of the envelope around it. `project(data, fields)` keeps exactly the
  * values at the listed JSON pointers, inside the minimal structure of their ancestors, and nothing
  * else — no sibling members, no empty ancestors of a pointer that did not resolve.
  *
@@ -12,6 +12,7 @@
  * The result shares nothing with the input (values are deep-copied).
  */
 import { hasOwn, isPlainObject, parsePointer } from './pointer.js';
+import { ENVELOPE_ATTRIBUTES } from './model.js';
 
 interface Trie {
   all: boolean;
@@ -94,4 +95,23 @@ export function project(data: unknown, fields: readonly string[]): unknown {
   const p = pick(data, buildTrie(fields));
   if (p !== NOTHING) return p;
   return Array.isArray(data) ? [] : isPlainObject(data) ? {} : undefined;
+}
+
+/** The envelope attributes that always go: they say what the message is, not what it is about. */
+const STRUCTURAL = new Set(['specversion', 'id', 'source', 'type', 'dataschema', 'time', 'datacontenttype', 'classification', 'data']);
+const NAMEABLE = new Set<string>(ENVELOPE_ATTRIBUTES);
+
+/**
+ * The envelope as a recipient may see it: the structural attributes, and of the attributes that
+ * carry what the sender wrote (subject, casereference, ...; see ENVELOPE_ATTRIBUTES) only those in
+ * `attributes`. Anything else an envelope might carry is left out, so an attribute added later is
+ * withheld until agreements can name it.
+ */
+export function projectEnvelope<E extends object>(envelope: E, attributes: readonly string[]): Partial<E> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(envelope)) {
+    if (v === undefined) continue;
+    if (STRUCTURAL.has(k) || (NAMEABLE.has(k) && attributes.includes(k))) define(out, k, v);
+  }
+  return out as Partial<E>;
 }

@@ -1,6 +1,6 @@
 /**
- * Routing: who receives a message. Pure — the same contracts, input and time give the same decision;
- * no I/O. Deny by default:
+ * Routing: who receives a message, and whether a recipient may still receive it now. Pure — the
+ * same contracts, input and time give the same decision; no I/O. Deny by default:
  * - no active grant lets this sender send this type           -> 403 `no-agreement`
  * - grants exist, but their conditions fail or name no one    -> 403 `no-recipient` (faults name
  *   the condition pointers that failed)
@@ -12,17 +12,23 @@
  * grant allows; major, retry, rate limit and acceptUnsignedReceipt come from the most specific grant
  * (exact recipient id over pattern, then more literal pattern segments; then the same for the sender;
  * then more conditions; then agreement id and grant order). `entitledBy` lists every grant.
+ * Likewise the envelope attributes a recipient receives are the union of what each grant gives it.
+ *
+ * `entitlement` is the one owner of "may this recipient get this message now" after intake: the
+ * worker asks it before every attempt and the API before every replay (issue 19), with the contracts
+ * in force then. It plans exactly as `route` does — the same grants, conditions and clearances — so
+ * what a recipient may receive later is never more than what intake would give it now.
  */
 import { ForbiddenError, type Fault } from '../errors.js';
-import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
-import type { Condition, Grant, GrantTarget, LoadedContracts } from './model.js';
+import type { Classification, Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
+import { defaultEnvelopeAttributes, type Condition, type Grant, type GrantTarget, type LoadedContracts } from './model.js';
 import { failing } from './conditions.js';
 import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
 import { isPattern, matches, specificity } from './pattern.js';
-import { getAt } from './pointer.js';
+import { getAt, isPlainObject } from './pointer.js';
 import { isActive } from './validity.js';
 
-interface Entitlement {
+interface Reach {
   grant: Grant;
   target: GrantTarget;
   rank: number[];
@@ -75,22 +81,25 @@ function unionFields(lists: string[][]): string[] {
   return out;
 }
 
-function compareRank(a: Entitlement, b: Entitlement): number {
+function compareRank(a: Reach, b: Reach): number {
   for (let i = 0; i < a.rank.length; i++) if (a.rank[i] !== b.rank[i]) return b.rank[i] - a.rank[i];
   return a.order - b.order;
 }
 
-export function route(contractsIn: Contracts, input: RoutingInput, now: Date = new Date()): RoutingDecision {
-  const contracts = asLoaded(contractsIn);
+/** Who the grants in force reach with this message, and which clearances it needs; nothing thrown. */
+interface Plan {
+  grants: Grant[];
+  byRecipient: Map<string, Reach[]>;
+  required: Set<Clearance>;
+  restricted: boolean;
+  faults: Fault[];
+}
+
+function plan(contracts: LoadedContracts, input: RoutingInput, now: Date): Plan {
   const { sender, type, data } = input;
   const grants = grantsFor(contracts, sender, type, now);
-  if (grants.length === 0) {
-    const why = contracts.institutions.has(sender) ? '' : ` (${sender} is not a member institution)`;
-    throw new ForbiddenError('no-agreement', `no agreement lets ${sender} send ${type}${why}`);
-  }
-
   const faults: Fault[] = [];
-  const byRecipient = new Map<string, Entitlement[]>();
+  const byRecipient = new Map<string, Reach[]>();
   const required = new Set<Clearance>();
   let restricted = input.classification === 'restricted';
   if (isClearance(input.classification)) required.add(input.classification);
@@ -118,7 +127,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
       }
       for (const r of recipientsOf(contracts, g, t, data)) {
         if (r === sender) continue;
-        const e: Entitlement = { grant: g, target: t, rank: [specificity(t.recipient), senderRank, g.conditions.length + t.conditions.length], order: order++ };
+        const e: Reach = { grant: g, target: t, rank: [specificity(t.recipient), senderRank, g.conditions.length + t.conditions.length], order: order++ };
         const list = byRecipient.get(r);
         if (list) list.push(e);
         else byRecipient.set(r, [e]);
@@ -128,6 +137,36 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
     if (reached === 0 && g.recipientFrom !== undefined) {
       faults.push({ pointer: g.recipientFrom, detail: `${g.agreement}/${g.id}: names no recipient this grant allows` });
     }
+  }
+  return { grants, byRecipient, required, restricted, faults };
+}
+
+/** One recipient's delivery from the grants that reach it. */
+function planned(recipient: string, ents: Reach[]): PlannedDelivery {
+  ents.sort(compareRank);
+  const win = ents[0];
+  const d: PlannedDelivery = {
+    recipient,
+    agreement: win.grant.agreement,
+    grant: win.grant.id,
+    major: win.target.major,
+    fields: unionFields(ents.map((e) => e.target.fields)),
+    envelope: unionAttributes(ents.map((e) => e.target.envelope ?? defaultEnvelopeAttributes(e.target.fields))),
+    retry: { schedule: [...win.grant.retry.schedule], jitter: win.grant.retry.jitter, ...(win.grant.retry.storeAndForward && { storeAndForward: true }) },
+    acceptUnsignedReceipt: win.grant.acceptUnsignedReceipt,
+    entitledBy: dedupeVia(ents),
+  };
+  if (win.grant.rateLimit) d.rateLimit = { ...win.grant.rateLimit };
+  return d;
+}
+
+export function route(contractsIn: Contracts, input: RoutingInput, now: Date = new Date()): RoutingDecision {
+  const contracts = asLoaded(contractsIn);
+  const { sender, type } = input;
+  const { grants, byRecipient, required, restricted, faults } = plan(contracts, input, now);
+  if (grants.length === 0) {
+    const why = contracts.institutions.has(sender) ? '' : ` (${sender} is not a member institution)`;
+    throw new ForbiddenError('no-agreement', `no agreement lets ${sender} send ${type}${why}`);
   }
 
   if (byRecipient.size === 0) {
@@ -142,20 +181,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
       dropped.push(recipient);
       continue;
     }
-    ents.sort(compareRank);
-    const win = ents[0];
-    const d: PlannedDelivery = {
-      recipient,
-      agreement: win.grant.agreement,
-      grant: win.grant.id,
-      major: win.target.major,
-      fields: unionFields(ents.map((e) => e.target.fields)),
-      retry: { schedule: [...win.grant.retry.schedule], jitter: win.grant.retry.jitter },
-      acceptUnsignedReceipt: win.grant.acceptUnsignedReceipt,
-      entitledBy: dedupeVia(ents),
-    };
-    if (win.grant.rateLimit) d.rateLimit = { ...win.grant.rateLimit };
-    deliveries.push(d);
+    deliveries.push(planned(recipient, ents));
   }
 
   const classes = [...required].sort() as Clearance[];
@@ -176,7 +202,60 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
   };
 }
 
-function dedupeVia(ents: Entitlement[]): Array<{ agreement: string; grant: string }> {
+/** Whether a recipient may receive a message now, and if so as what (see the module header). */
+export type EntitlementDecision =
+  | { entitled: true; delivery: PlannedDelivery }
+  | { entitled: false; reason: string };
+
+/**
+ * Whether `recipient` may receive this message under the contracts in force at `now`: an agreement
+ * in force lets the sender send the type, a grant whose conditions hold reaches the recipient, and
+ * the recipient is cleared for every class the message needs (`input.classification` is the
+ * message's effective one). If so, the delivery as the grants in force give it now: major, fields,
+ * envelope attributes, retry policy — never more than they allow today.
+ */
+export function entitlement(contractsIn: Contracts, input: RoutingInput, recipient: string, now: Date = new Date()): EntitlementDecision {
+  const contracts = asLoaded(contractsIn);
+  const { sender, type } = input;
+  const inst = contracts.institutions.get(recipient);
+  if (!inst) return { entitled: false, reason: `${recipient} is no longer a member of the federation` };
+  const { grants, byRecipient, required } = plan(contracts, input, now);
+  if (grants.length === 0) {
+    const why = contracts.institutions.has(sender) ? '' : ` (${sender} is no longer a member)`;
+    return { entitled: false, reason: `no agreement in force lets ${sender} send ${type}${why}` };
+  }
+  const ents = byRecipient.get(recipient);
+  if (!ents) return { entitled: false, reason: `no grant in force gives ${recipient} this ${type} from ${sender}` };
+  if (!isCleared(inst, required)) {
+    const missing = [...required].filter((c) => !inst.clearances.includes(c)).sort();
+    return { entitled: false, reason: `${recipient} is not cleared for ${missing.join(' and ')}` };
+  }
+  return { entitled: true, delivery: planned(recipient, ents) };
+}
+
+/** A message as the hub stored it: its sender, type, version and envelope (effective classification, data as sent). */
+export interface StoredMessage {
+  sender: string;
+  type: string;
+  version: string;
+  envelope: unknown;
+}
+
+/** `entitlement` for a stored message (a claimed delivery's, a dead one's about to be replayed). */
+export function entitlementOfStored(contracts: Contracts, message: StoredMessage, recipient: string, now: Date = new Date()): EntitlementDecision {
+  const envelope = (isPlainObject(message.envelope) ? message.envelope : {}) as { classification?: unknown; data?: unknown };
+  // the classification the hub stored is the effective one: at least the sender's, raised by routing
+  const classification = (typeof envelope.classification === 'string' ? envelope.classification : 'restricted') as Classification;
+  return entitlement(contracts, { sender: message.sender, type: message.type, version: message.version, classification, data: envelope.data }, recipient, now);
+}
+
+function unionAttributes(lists: ReadonlyArray<readonly string[]>): string[] {
+  const out = new Set<string>();
+  for (const l of lists) for (const a of l) out.add(a);
+  return [...out].sort();
+}
+
+function dedupeVia(ents: Reach[]): Array<{ agreement: string; grant: string }> {
   const out: Array<{ agreement: string; grant: string }> = [];
   for (const e of ents) {
     if (!out.some((o) => o.agreement === e.grant.agreement && o.grant === e.grant.id)) out.push({ agreement: e.grant.agreement, grant: e.grant.id });

@@ -2,7 +2,7 @@
  * The routing table as data: one row per (grant, message type, recipient entry), for
  * `wasla contracts routes` and for operators reading what the agreements actually allow.
  */
-import type { Condition, LoadedContracts } from './model.js';
+import { defaultEnvelopeAttributes, type Condition, type LoadedContracts } from './model.js';
 import { isPattern, matches } from './pattern.js';
 
 export interface RouteRow {
@@ -16,9 +16,13 @@ export interface RouteRow {
   reaches: string[];
   major: number;
   fields: string[];
+  /** the envelope attributes carrying sender-written data it receives (subject, casereference, ...) */
+  envelope: string[];
   conditions: Condition[];
   recipientFrom?: string;
   classification?: string;
+  /** deliveries wait for the recipient however long it takes (see workers/retry-policy.ts) */
+  storeAndForward?: true;
 }
 
 export function routingTable(contracts: LoadedContracts): RouteRow[] {
@@ -36,9 +40,11 @@ export function routingTable(contracts: LoadedContracts): RouteRow[] {
           reaches: isPattern(t.recipient) ? ids.filter((id) => matches(t.recipient, id)) : [t.recipient],
           major: t.major,
           fields: t.fields,
+          envelope: t.envelope ?? defaultEnvelopeAttributes(t.fields),
           conditions: [...g.conditions, ...t.conditions],
           ...(g.recipientFrom !== undefined ? { recipientFrom: g.recipientFrom } : {}),
           ...(g.classification !== undefined ? { classification: g.classification } : {}),
+          ...(g.retry.storeAndForward ? { storeAndForward: true as const } : {}),
         });
       }
     }

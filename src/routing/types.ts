@@ -24,6 +24,12 @@ export interface RetryPolicy {
   schedule: number[];
   /** 0..1: each delay is multiplied by a random factor in [1 - jitter, 1 + jitter] */
   jitter: number;
+  /**
+   * Store and forward: the delivery is never given up for time or attempts; once the schedule is
+   * used up it is retried at the schedule's last delay until the recipient takes it. Without it the
+   * schedule is a bound in time too (see workers/retry-policy.ts).
+   */
+  storeAndForward?: boolean;
 }
 
 export interface RateLimit {
@@ -41,6 +47,8 @@ export interface PlannedDelivery {
   major: number;
   /** JSON pointers into the payload that the recipient may see; ['*'] or [''] means everything */
   fields: string[];
+  /** the envelope attributes carrying sender-written data it receives (subject, casereference, ...; see routing/model.ts) */
+  envelope: string[];
   retry: RetryPolicy;
   rateLimit?: RateLimit;
   /** whether an unsigned 2xx from the recipient counts as delivered (issue 3) */

@@ -2,11 +2,16 @@
  * Delivery state transitions. PostgreSQL holds the truth (invariant 2); every transition is one
  * conditional UPDATE so that two workers can never both hold an attempt on one delivery
  * (the claim is atomic) and a worker whose lease has lapsed cannot overwrite a newer state.
+ * Every attempt started is on the record (attempt row and audit entry, written with the state
+ * change): reported by its worker, or — its lease lapsed — as abandoned by the sweeper. What a
+ * recipient answered is untrusted: each text is bounded and made storable here, and each number
+ * clamped to its column, so that no answer can make the statement fail (see untrusted.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
 import { attempts, deliveries, type DeliveryState } from './schema.js';
+import { boundedJson, boundedText, clampInt, INT32_MAX } from '../untrusted.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -17,13 +22,13 @@ export interface Claim {
 }
 
 export interface ClaimWithMessage extends Claim {
-  message: { type: string; version: string; envelope: unknown };
+  message: { sender: string; type: string; version: string; envelope: unknown };
 }
 
 const row = (r: Record<string, any>): DeliveryRow => ({
   id: r.id, messageId: r.message_id, recipient: r.recipient, agreement: r.agreement, grant: r.grant_id, major: r.major,
   fields: r.fields, retry: r.retry, acceptUnsignedReceipt: r.accept_unsigned_receipt, rateLimit: r.rate_limit,
-  scheduleOffset: r.schedule_offset, state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+  scheduleOffset: r.schedule_offset, givesUpAt: r.gives_up_at === null || r.gives_up_at === undefined ? null : new Date(r.gives_up_at), state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
   leaseToken: r.lease_token, leaseUntil: r.lease_until, lastError: r.last_error, deliveredAt: r.delivered_at,
   createdAt: r.created_at, updatedAt: r.updated_at,
 });
@@ -32,21 +37,23 @@ const row = (r: Record<string, any>): DeliveryRow => ({
  * Claim deliveries — each only if it is due (allowing `earlyMs` of scheduler clock skew) and not
  * held — together with the message each delivers, in one statement for the whole batch: the
  * worker's hot path groups concurrent claims so that one commit serves many. A delivery named
- * twice is claimed once; the caller whose lease token came back holds it.
+ * twice is claimed once; the caller whose lease token came back holds it. A delivery's first claim
+ * (and the first after a replay) sets when it is given up: the longest its retry schedule can take
+ * with attempts that time out after `attemptTimeoutMs` (wasla_gives_up_at, migration 0008).
  */
-export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs = 1000): Promise<Array<ClaimWithMessage | undefined>> {
+export async function claimMany(db: Db, ids: string[], leaseMs: number, attemptTimeoutMs = 10_000, earlyMs = 1000): Promise<Array<ClaimWithMessage | undefined>> {
   if (ids.length === 0) return [];
   const tokens = ids.map(() => randomUUID());
   // id -> token; a delivery named twice keeps the last token, and only that caller holds it
   const input = JSON.stringify(Object.fromEntries(ids.map((id, i) => [id, tokens[i]])));
-  const result = await executePrepared(db, 'wasla_claim_deliveries', claimStatement(input, leaseMs, earlyMs));
+  const result = await executePrepared(db, 'wasla_claim_deliveries', claimStatement(input, leaseMs, earlyMs, attemptTimeoutMs));
   const rows = resultRows<Record<string, any>>(result);
   const byToken = new Map(rows.map((r) => [String(r.lease_token), r]));
   return tokens.map((t) => {
     const r = byToken.get(t);
     if (!r) return undefined;
     const envelope = typeof r.m_envelope === 'string' ? JSON.parse(r.m_envelope) : r.m_envelope;
-    return { delivery: row(r), leaseToken: t, message: { type: r.m_type, version: r.m_version, envelope } };
+    return { delivery: row(r), leaseToken: t, message: { sender: r.m_sender, type: r.m_type, version: r.m_version, envelope } };
   });
 }
 
@@ -58,22 +65,23 @@ export async function claimMany(db: Db, ids: string[], leaseMs: number, earlyMs 
  * recipient (~2 ms a claim with a backlog of 4k, against 0.3 ms). With only the primary key
  * usable, the statement can also be prepared: its generic plan is the same.
  */
-export function claimStatement(input: string, leaseMs: number, earlyMs: number): SQL {
+export function claimStatement(input: string, leaseMs: number, earlyMs: number, attemptTimeoutMs = 10_000): SQL {
   return sql`
     with c as (
       update deliveries d set state = 'in_flight', attempts = d.attempts + 1, lease_token = (${input}::jsonb ->> d.id::text)::uuid,
-        lease_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+        lease_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now(),
+        gives_up_at = coalesce(d.gives_up_at, wasla_gives_up_at(d.retry, ${attemptTimeoutMs}))
       where d.id = any(array(select jsonb_object_keys(${input}::jsonb)::uuid))
         and (d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond') is true
       returning d.*
     )
-    select c.*, m.type as m_type, m.version as m_version, m.envelope as m_envelope
+    select c.*, m.sender as m_sender, m.type as m_type, m.version as m_version, m.envelope as m_envelope
     from c join messages m on m.id = c.message_id`;
 }
 
 /** One delivery's claim (see claimMany). */
-export async function claimWithMessage(db: Db, id: string, leaseMs: number, earlyMs = 1000): Promise<ClaimWithMessage | undefined> {
-  return (await claimMany(db, [id], leaseMs, earlyMs))[0];
+export async function claimWithMessage(db: Db, id: string, leaseMs: number, attemptTimeoutMs = 10_000): Promise<ClaimWithMessage | undefined> {
+  return (await claimMany(db, [id], leaseMs, attemptTimeoutMs))[0];
 }
 
 export interface AttemptOutcome {
@@ -88,32 +96,45 @@ export interface AttemptOutcome {
   worker: string;
 }
 
+/** an attempt's error (and the delivery's last error) is cut to this many characters */
+export const MAX_ERROR_CHARS = 2000;
+const RECEIPT_BOUNDS = { maxString: 4096, maxDepth: 8, maxNodes: 200 };
+
+/** One attempt as the record statement takes it: every text bounded and storable, every number in its column's range. */
+function attemptInput(claim: Claim, o: AttemptOutcome) {
+  const d = claim.delivery;
+  const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
+  const status = o.statusCode === undefined || o.statusCode === null ? null : clampInt(o.statusCode, 0, 999);
+  const error = o.error === undefined || o.error === null ? null : boundedText(o.error, MAX_ERROR_CHARS);
+  const worker = boundedText(o.worker, 200);
+  return {
+    id: d.id, token: claim.leaseToken, next, retry_ms: clampInt(o.retryInMs ?? 0, 0, INT32_MAX),
+    last_error: o.outcome === 'delivered' ? null : error ?? `HTTP ${status}`,
+    number: clampInt(d.attempts, 0, INT32_MAX), started_at: o.startedAt, duration_ms: clampInt(o.durationMs, 0, INT32_MAX), status_code: status,
+    outcome: o.outcome, error, receipt: o.receipt === undefined ? null : boundedJson(o.receipt, RECEIPT_BOUNDS), worker,
+    audit: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status, error },
+  };
+}
+
 /**
  * Record attempts and move their deliveries on — state change, attempt row and audit entry for each
  * — in one statement for the whole batch (atomic, one commit). Each result is the delivery's new
  * state, or undefined when its lease was lost and only the attempt itself was recorded. A success
  * is written over a lapsed lease too (the receipt proves delivery), and "delivered" only once.
+ * What the recipient answered cannot make the statement fail (see attemptInput); should it fail
+ * for another reason, the caller records the batch's attempts one by one (workers/attempt-recorder.ts).
  */
 export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcome: AttemptOutcome }>): Promise<Array<DeliveryState | undefined>> {
   if (items.length === 0) return [];
-  const input = JSON.stringify(items.map(({ claim, outcome: o }) => {
-    const d = claim.delivery;
-    const next: DeliveryState = o.outcome === 'delivered' ? 'delivered' : o.outcome === 'dead' ? 'dead' : 'retrying';
-    return {
-      id: d.id, token: claim.leaseToken, next, retry_ms: o.retryInMs ?? 0,
-      last_error: o.outcome === 'delivered' ? null : o.error ?? `HTTP ${o.statusCode}`,
-      number: d.attempts, started_at: o.startedAt, duration_ms: Math.round(o.durationMs), status_code: o.statusCode ?? null,
-      outcome: o.outcome, error: o.error ?? null, receipt: o.receipt ?? null, worker: o.worker,
-      audit: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status: o.statusCode ?? null, error: o.error ?? null },
-    };
-  }));
+  const input = JSON.stringify(items.map(({ claim, outcome }) => attemptInput(claim, outcome)));
   const result = await executePrepared(db, 'wasla_record_attempts', sql`
     with v as (
       select * from jsonb_to_recordset(${input}::jsonb) as x(id uuid, token uuid, next text, retry_ms int, last_error text, number int,
         started_at timestamptz, duration_ms int, status_code int, outcome text, error text, receipt jsonb, worker text, audit jsonb)),
     u as (
       update deliveries d set state = v.next, lease_token = null, lease_until = null, updated_at = now(), last_error = v.last_error,
-        next_attempt_at = case when v.next = 'retrying' then now() + v.retry_ms * interval '1 millisecond' else null end,
+        -- never past the deadline, wherever the worker's clock stood (least() passes over a null)
+        next_attempt_at = case when v.next = 'retrying' then least(now() + v.retry_ms * interval '1 millisecond', d.gives_up_at) else null end,
         delivered_at = case when v.next = 'delivered' then now() else null end
       from v
       where d.id = any(array(select id from v)) and d.id = v.id and (d.lease_token = v.token or (v.next = 'delivered' and d.state in ('pending', 'retrying')))
@@ -152,8 +173,8 @@ export async function deferDelivery(db: Db, claim: Claim, delayMs: number, reaso
       attempts: sql`${deliveries.attempts} - 1`,
       leaseToken: null,
       leaseUntil: null,
-      nextAttemptAt: sql`now() + ${Math.max(0, Math.round(delayMs))} * interval '1 millisecond'`,
-      lastError: reason,
+      nextAttemptAt: sql`least(now() + ${clampInt(delayMs, 0, INT32_MAX)} * interval '1 millisecond', ${deliveries.givesUpAt})`,
+      lastError: boundedText(reason, MAX_ERROR_CHARS),
       updatedAt: sql`now()`,
     })
     .where(and(eq(deliveries.id, claim.delivery.id), eq(deliveries.leaseToken, claim.leaseToken)))
@@ -161,14 +182,61 @@ export async function deferDelivery(db: Db, claim: Claim, delayMs: number, reaso
   return rows.length > 0;
 }
 
-/** Return deliveries whose lease lapsed (worker killed mid-attempt) to due. */
-export async function releaseExpiredLeases(db: Db): Promise<string[]> {
-  const rows = await db
-    .update(deliveries)
-    .set({ state: 'retrying', leaseToken: null, leaseUntil: null, nextAttemptAt: sql`now()`, lastError: 'lease expired: the attempt did not report back', updatedAt: sql`now()` })
-    .where(and(eq(deliveries.state, 'in_flight'), lt(deliveries.leaseUntil, sql`now()`)))
-    .returning({ id: deliveries.id });
-  return rows.map((r) => r.id);
+/**
+ * End a claimed delivery without an attempt — nothing was sent: it is dead with `reason`, its
+ * attempt count given back, and the audit entry `action` written in the same statement. False
+ * when the lease was lost meanwhile (then nothing is written).
+ */
+export async function endUnattempted(db: Db, claim: Claim, reason: string, action: string, actor: string): Promise<boolean> {
+  const why = boundedText(reason, MAX_ERROR_CHARS);
+  const result = await db.execute(sql`
+    with u as (
+      update deliveries set state = 'dead', attempts = attempts - 1, lease_token = null, lease_until = null, next_attempt_at = null,
+        last_error = ${why}, updated_at = now()
+      where id = ${claim.delivery.id} and lease_token = ${claim.leaseToken}
+      returning id, message_id, recipient, attempts),
+    a as (
+      insert into audit_log (at, actor, action, subject, data)
+      select date_trunc('milliseconds', now()), ${actor}, ${action}, u.id::text,
+        jsonb_build_object('messageId', u.message_id, 'recipient', u.recipient, 'attempts', u.attempts, 'reason', ${why}::text)
+      from u)
+    select id from u`);
+  return resultRows(result).length > 0;
+}
+
+/** what an abandoned attempt's record says */
+export const LEASE_LAPSED = 'lease lapsed: the attempt did not report back';
+
+/**
+ * Return deliveries whose lease lapsed (a worker killed or stalled mid-attempt) to due, and put the
+ * attempt each had started on the record — an attempt row with outcome `abandoned` and its audit
+ * entry — in the same statement, so that the attempts a delivery counts are the attempts it has
+ * rows for. Rows another sweeper is returning at the same moment are skipped, not recorded twice.
+ */
+export async function releaseExpiredLeases(db: Db, actor = 'sweeper'): Promise<string[]> {
+  const result = await db.execute(sql`
+    with lapsed as (
+      select id, message_id, recipient, attempts, updated_at as claimed_at from deliveries
+      where state = 'in_flight' and lease_until < now()
+      for update skip locked),
+    u as (
+      update deliveries d set state = 'retrying', lease_token = null, lease_until = null, next_attempt_at = now(),
+        last_error = ${LEASE_LAPSED}, updated_at = now()
+      from lapsed where d.id = lapsed.id
+      returning d.id),
+    t as (
+      insert into attempts (delivery_id, number, started_at, duration_ms, status_code, outcome, error, receipt, worker)
+      select l.id, l.attempts, l.claimed_at, least(${INT32_MAX}, greatest(0, extract(epoch from now() - l.claimed_at) * 1000))::int,
+        null, 'abandoned', ${LEASE_LAPSED}, null, ${actor}
+      from lapsed l),
+    a as (
+      insert into audit_log (at, actor, action, subject, data)
+      select date_trunc('milliseconds', now()), ${actor}, 'delivery.attempt', l.id::text,
+        jsonb_build_object('messageId', l.message_id, 'recipient', l.recipient, 'attempt', l.attempts, 'outcome', 'abandoned',
+          'status', null, 'error', ${LEASE_LAPSED}::text, 'leaseLost', true)
+      from lapsed l)
+    select id from u`);
+  return resultRows<{ id: string }>(result).map((r) => String(r.id));
 }
 
 export interface DueDelivery {
@@ -190,6 +258,25 @@ export async function findDue(db: Db, graceMs: number, limit: number): Promise<D
     .where(and(inArray(deliveries.state, ['pending', 'retrying']), lte(deliveries.nextAttemptAt, sql`now() - ${graceMs} * interval '1 millisecond'`)))
     .orderBy(asc(deliveries.nextAttemptAt))
     .limit(limit);
+}
+
+export interface WaitingDeliveries {
+  recipient: string;
+  /** pending, in flight or retrying */
+  waiting: number;
+  /** the oldest of them: when it was created */
+  oldestCreatedAt: Date;
+}
+
+/**
+ * Per recipient, the deliveries not yet delivered nor dead, and the age of the oldest: what lets
+ * operators see a recipient whose deliveries wait (store and forward, a breaker open) however long.
+ * It reads the open deliveries only, through the (state, recipient) index and their rows.
+ */
+export async function waitingByRecipient(db: Db): Promise<WaitingDeliveries[]> {
+  const rows = await db.select({ recipient: deliveries.recipient, waiting: sql<number>`count(*)::int`, oldest: sql<unknown>`min(${deliveries.createdAt})` })
+    .from(deliveries).where(inArray(deliveries.state, ['pending', 'in_flight', 'retrying'])).groupBy(deliveries.recipient);
+  return rows.map((r) => ({ recipient: r.recipient, waiting: Number(r.waiting), oldestCreatedAt: new Date(r.oldest as string | Date) }));
 }
 
 /** the states a delivery can still leave (dead ones by an operator's replay) */

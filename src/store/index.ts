@@ -5,11 +5,12 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimMany, claimWithMessage, deferDelivery, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countOpenByState, dueBacklog,
-  type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery, type OpenState,
+  claimMany, claimWithMessage, deferDelivery, endUnattempted, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countOpenByState, dueBacklog,
+  waitingByRecipient, LEASE_LAPSED, MAX_ERROR_CHARS,
+  type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery, type OpenState, type WaitingDeliveries,
 } from './deliveries.js';
 export { analyzeIfYoung } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';
-export { listDeliveries, replayDeliveries, getDelivery, type DeliveryFilter, type ReplayResult } from './delivery-admin.js';
+export { listDeliveries, replayDeliveries, getDelivery, WAITING_STATES, type DeliveryFilter, type ReplayCandidate, type ReplayCheck, type ReplayResult, type StateFilter } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';
 export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-signatures.js';

@@ -52,6 +52,12 @@ export const deliveries = pgTable('deliveries', {
   rateLimit: jsonb('rate_limit'),
   /** attempts made before the last replay: the retry schedule restarts from here */
   scheduleOffset: integer('schedule_offset').notNull().default(0),
+  /**
+   * when the delivery is given up (issue 20): set by its first claim (and the first after a replay)
+   * to the longest its retry schedule can take — every delay at its longest with jitter, plus an
+   * attempt timeout for each attempt. Null before that, and always under store and forward.
+   */
+  givesUpAt: ts('gives_up_at'),
   state: text('state').$type<DeliveryState>().notNull(),
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: ts('next_attempt_at'),

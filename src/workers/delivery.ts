@@ -1,20 +1,30 @@
 /**
  * The delivery worker: take a place in the recipient's line (or, while the line is full, wait in
  * memory for one without holding a worker slot), claim one due delivery (with its message, in one
- * round trip), wait for the recipient's slot, build what its recipient may see (translated to the
- * pinned major, projected to the granted fields), encode it with the recipient's adapter, sign it,
- * send it, check the receipt and record the attempt. Guarantees: one attempt at a time per delivery (the claim is an atomic
- * conditional UPDATE with a lease); message id and delivery id never change across retries.
+ * round trip), ask the contracts in force whether the recipient may still receive it, wait for the
+ * recipient's slot, build what its recipient may see (translated to the pinned major, projected to
+ * the granted fields and envelope attributes), encode it with the recipient's adapter, sign it,
+ * send it, check the receipt and record the attempt.
+ *
+ * Guarantees: one attempt at a time per delivery (the claim is an atomic conditional UPDATE with a
+ * lease); message id and delivery id never change across retries. Need to know holds at every
+ * attempt (issue 19): a recipient the contracts no longer entitle gets nothing — the delivery ends
+ * dead as `no-longer-entitled: <why>`, on the audit log — and what it gets is derived from the
+ * grants in force now, never from what intake planned. The retry schedule bounds a delivery in time
+ * as well as in attempts, deferrals by the breaker and the rate limit included, unless its agreement
+ * says store and forward (retry-policy.ts); one that runs out of time without an attempt ends dead
+ * (`delivery.expired` on the audit log).
  */
 import type { Logger } from 'pino';
 import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome, type TransportResponse } from '../adapters/index.js';
-import type { Contracts, RateLimit, RetryPolicy } from '../routing/types.js';
-import { project } from '../routing/index.js';
-import { claimMany, deferDelivery, recordAttempts, type AttemptOutcome, type Claim, type ClaimWithMessage, type Db, type DeliveryState } from '../store/index.js';
+import type { Contracts, PlannedDelivery, RateLimit, RetryPolicy } from '../routing/types.js';
+import { entitlementOfStored, project, projectEnvelope, type EntitlementDecision } from '../routing/index.js';
+import { claimMany, deferDelivery, endUnattempted, type AttemptOutcome, type Claim, type ClaimWithMessage, type Db, type DeliveryRow, type DeliveryState } from '../store/index.js';
 import { Batcher } from '../batcher.js';
 import type { Dispatcher, DispatchJob, HandlerContext } from '../queue/index.js';
 import type { Metrics } from '../metrics.js';
-import { nextDelayMs } from './retry-policy.js';
+import { afterFailure, deferral } from './retry-policy.js';
+import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
 import { schemaUri } from '../envelope.js';
 import type { Admission, RecipientGate } from './recipient-gate.js';
 import type { ReceiptCheck } from './delivery-signing.js';
@@ -41,11 +51,27 @@ export interface DeliveryWorkerDeps {
 /** A delivery that can never succeed as configured (unknown recipient or adapter). */
 export class PermanentDeliveryError extends Error {}
 
+/** The reason a delivery ends with when the contracts in force no longer entitle its recipient. */
+export const NO_LONGER_ENTITLED = 'no-longer-entitled';
+
+/** Whether the contracts in force entitle the claimed delivery's recipient to its message now. */
+export function entitlementOf(contracts: Contracts, claim: ClaimWithMessage, now = new Date()): EntitlementDecision {
+  return entitlementOfStored(contracts, claim.message, claim.delivery.recipient, now);
+}
+
 export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
   // Group commit: concurrent handlers share one claim statement and one record statement.
-  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => claimMany(deps.db, ids, deps.leaseMs), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
-  const records = new Batcher<{ claim: Claim; outcome: AttemptOutcome }, DeliveryState | undefined>((items) => recordAttempts(deps.db, items), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
-  const wdeps = { ...deps, record: (claim: Claim, outcome: AttemptOutcome) => records.submit({ claim, outcome }) };
+  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => claimMany(deps.db, ids, deps.leaseMs, deps.attemptTimeoutMs), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
+  // one attempt whose record fails never fails the others recorded with it (attempt-recorder.ts)
+  const wdeps = { ...deps, record: attemptRecorder(deps.db, deps.log) };
+
+  /** end a claimed delivery without an attempt (nothing is sent), on the audit log */
+  async function end(claim: Claim, reason: string, action: string, outcome: string, log: Logger): Promise<void> {
+    if (await endUnattempted(deps.db, claim, reason, action, `worker:${deps.workerId}`)) {
+      deps.metrics.attempts.inc({ outcome });
+      log.warn({ reason }, 'delivery ended without an attempt');
+    }
+  }
   const requeue = (job: DispatchJob, delayMs: number) =>
     deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
 
@@ -80,20 +106,37 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
     if (!claim) return; // not due, held by another worker, or finished: nothing to do
     const claimedAt = Date.now();
     const d = claim.delivery;
+    const log = deps.log.child({ messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts });
+    // Need to know at every attempt: the contracts in force now, not those of intake, decide.
+    const entitled = entitlementOf(deps.contracts(), claim);
+    if (!entitled.entitled) {
+      if (place?.ok) place.reservation.cancel();
+      await end(claim, `${NO_LONGER_ENTITLED}: ${entitled.reason}`, 'delivery.withdrawn', 'withdrawn', log);
+      return;
+    }
     if (place?.ok && d.recipient !== job.recipient) {
       place.reservation.cancel(); // a job naming the wrong recipient: queue for the right one
       place = undefined;
     }
     place ??= deps.gate.reserve(d.recipient);
     const admission: Admission = place.ok ? await place.reservation.enter(d.rateLimit as RateLimit | null) : place;
-    const log = deps.log.child({ messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts });
     // A delivery that waited so long for its slot that the attempt could outlive the lease is
     // handed back due now, rather than risk a second worker claiming it mid-attempt.
     const lateForLease = admission.ok && Date.now() - claimedAt + deps.attemptTimeoutMs > deps.leaseMs * 0.9;
     if (!admission.ok || lateForLease) {
       if (admission.ok) admission.release();
-      const delayMs = admission.ok ? 0 : admission.retryInMs;
       const reason = admission.ok ? 'waited past its lease for a slot' : admission.reason;
+      // The schedule's time runs on while the recipient cannot be tried (breaker, rate limit, its
+      // line full): past it the delivery ends, unless store and forward; before it, it is looked at
+      // again by the deadline at the latest. One that only waited for a slot goes again at once.
+      const later = admission.ok
+        ? { retry: true as const, inMs: 0 }
+        : deferral(d.givesUpAt, admission.retryInMs);
+      if (!later.retry) {
+        await end(claim, `${reason}; ${later.why}`, 'delivery.expired', 'expired', log);
+        return;
+      }
+      const delayMs = later.inMs;
       // paused recipient (breaker, rate) or busy: hand it back without an attempt, due again later
       if (await deferDelivery(deps.db, claim, delayMs, reason)) {
         deps.metrics.attempts.inc({ outcome: 'deferred' });
@@ -102,13 +145,13 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       }
       return;
     }
-    await attempt(wdeps, claim, admission, log);
+    await attempt(wdeps, claim, admission, entitled.delivery, log);
   }
 
   return deliver;
 }
 
-async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: AttemptOutcome) => Promise<DeliveryState | undefined> }, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, log: Logger): Promise<void> {
+async function attempt(deps: DeliveryWorkerDeps & { record: RecordAttempt }, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, planned: PlannedDelivery, log: Logger): Promise<void> {
   const d = claim.delivery;
   const startedAt = new Date();
   const t0 = performance.now();
@@ -116,7 +159,7 @@ async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: Attemp
   let statusCode: number | undefined;
   let receipt: unknown;
   try {
-    const { req, decode } = buildRequest(deps, claim);
+    const { req, decode } = buildRequest(deps, claim, planned);
     const res = await deps.transport.send(req, deps.attemptTimeoutMs);
     statusCode = res.status;
     outcome = decode(res);
@@ -143,14 +186,16 @@ async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: Attemp
   // timeouts and 5xx do
   admission.release(outcome.kind !== 'retry');
 
-  let retryInMs: number | undefined;
-  let kind: 'delivered' | 'retry' | 'dead' = outcome.kind;
-  if (outcome.kind === 'retry') {
-    retryInMs = nextDelayMs(d.retry as RetryPolicy, d.attempts - d.scheduleOffset, outcome.retryAfterMs);
-    if (retryInMs === undefined) kind = 'dead';
+  const record = attemptRecord(d, outcome, { startedAt, durationMs, statusCode, receipt, worker: deps.workerId });
+  const { outcome: kind, retryInMs, error: reason } = record;
+  let state: DeliveryState | undefined;
+  try {
+    state = await deps.record(claim, record);
+  } catch (err) {
+    // logged by the recorder; the lease lapses and the sweeper records the attempt as abandoned
+    log.error({ err: (err as Error).message }, 'the attempt could not be recorded');
+    return;
   }
-  const reason = outcome.kind === 'delivered' ? undefined : outcome.reason + (kind === 'dead' && outcome.kind === 'retry' ? ' (retries exhausted)' : '');
-  const state = await deps.record(claim, { outcome: kind, startedAt, durationMs, statusCode, error: reason, receipt, retryInMs, worker: deps.workerId });
   deps.metrics.attempts.inc({ outcome: kind });
   deps.metrics.attemptSeconds.observe({ outcome: kind }, durationMs / 1000);
   log.info({ outcome: kind, status: statusCode, ms: Math.round(durationMs), error: reason, state: state ?? 'lease-lost' }, 'delivery attempt');
@@ -162,7 +207,25 @@ async function attempt(deps: DeliveryWorkerDeps & { record: (c: Claim, o: Attemp
   }
 }
 
-function buildRequest(deps: DeliveryWorkerDeps, claim: ClaimWithMessage): { req: OutboundRequest; decode: (res: TransportResponse) => Outcome } {
+/**
+ * What an exchange's outcome makes of the delivery: delivered, retried after a delay (the
+ * recipient's Retry-After honoured up to the schedule's deadline, never past it) or dead — with why.
+ */
+export function attemptRecord(
+  d: Pick<DeliveryRow, 'retry' | 'attempts' | 'scheduleOffset' | 'givesUpAt'>, outcome: Outcome,
+  exchange: { startedAt: Date; durationMs: number; statusCode?: number; receipt?: unknown; worker: string }, now = Date.now(),
+): AttemptOutcome {
+  if (outcome.kind !== 'retry') return { ...exchange, outcome: outcome.kind, error: outcome.kind === 'dead' ? outcome.reason : undefined };
+  const next = afterFailure(d.retry as RetryPolicy, {
+    attemptsMade: d.attempts - d.scheduleOffset, deadline: d.givesUpAt, retryAfterMs: outcome.retryAfterMs, now,
+  });
+  return next.retry
+    ? { ...exchange, outcome: 'retry', error: outcome.reason, retryInMs: next.inMs }
+    : { ...exchange, outcome: 'dead', error: `${outcome.reason} (${next.why})` };
+}
+
+/** What the recipient may see, as the grants in force give it (`planned`): major, fields, envelope attributes. */
+function buildRequest(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, planned: PlannedDelivery): { req: OutboundRequest; decode: (res: TransportResponse) => Outcome } {
   const d = claim.delivery;
   const contracts = deps.contracts();
   const recipient = contracts.institution(d.recipient);
@@ -171,9 +234,9 @@ function buildRequest(deps: DeliveryWorkerDeps, claim: ClaimWithMessage): { req:
   if (!adapter) throw new PermanentDeliveryError(`no adapter "${recipient.adapter}" for ${d.recipient}`);
   const m = claim.message;
   const stored = m.envelope as Envelope;
-  const translated = contracts.catalogue.translate(m.type, m.version, d.major, stored.data);
-  const data = project(translated.data, d.fields as string[]);
-  const envelope: Envelope = { ...stored, dataschema: schemaUri(m.type, translated.version), data };
+  const translated = contracts.catalogue.translate(m.type, m.version, planned.major, stored.data);
+  const data = project(translated.data, planned.fields);
+  const envelope = { ...projectEnvelope(stored, planned.envelope), dataschema: schemaUri(m.type, translated.version), data } as Envelope;
   const req = adapter.encode({ envelope, deliveryId: d.id, attempt: d.attempts }, recipient);
   return { req: deps.sign ? deps.sign(req) : req, decode: (res) => adapter.decode(res) };
 }

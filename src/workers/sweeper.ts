@@ -1,14 +1,24 @@
 /**
  * The sweeper closes the gap between "committed" and "scheduled": it returns deliveries whose lease
- * lapsed (a worker died mid-attempt) to due, and re-dispatches every due delivery that no job took
- * within a grace period — after a Redis flush, a crash between commit and enqueue, or a restart of
- * the embedded hub. Job ids dedupe, so sweeping what is already queued costs nothing.
+ * lapsed (a worker died mid-attempt) to due, recording the abandoned attempt, and re-dispatches
+ * every due delivery that no job took within a grace period — after a Redis flush, a crash between
+ * commit and enqueue, or a restart of the embedded hub. Job ids dedupe, so sweeping what is already
+ * queued costs nothing; a job Redis lost from every list is replaced at once (`swept`).
+ *
+ * While the dispatcher is degraded (Redis unreachable, see queue/failover.ts) the sweeper is how
+ * deliveries are scheduled: it looks five times as often (at least every second) and takes each
+ * delivery as soon as it is due, for this process's worker to run.
  */
 import type { Logger } from 'pino';
 import { analyzeIfYoung, findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 
 const STUCK_MS = 300_000;
+
+/** how often the sweeper looks while the dispatcher is degraded: five times as often, at least every second */
+export function degradedInterval(intervalMs: number): number {
+  return Math.max(50, Math.min(1000, Math.round(intervalMs / 5)));
+}
 
 export interface SweeperOptions {
   db: Db;
@@ -39,7 +49,7 @@ export class Sweeper {
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) {
-            this.timer = setTimeout(loop, this.o.intervalMs);
+            this.timer = setTimeout(loop, this.degraded() ? degradedInterval(this.o.intervalMs) : this.o.intervalMs);
             this.timer.unref();
           }
         });
@@ -47,20 +57,24 @@ export class Sweeper {
     loop();
   }
 
+  private degraded(): boolean {
+    return this.o.dispatcher.degraded?.() ?? false;
+  }
+
   /** one pass; returns how many deliveries it dispatched */
   async sweep(): Promise<number> {
     const released = await releaseExpiredLeases(this.o.db);
-    if (released.length) this.o.log.warn({ count: released.length }, 'returned deliveries with lapsed leases to due');
+    if (released.length) this.o.log.warn({ count: released.length }, 'returned deliveries with lapsed leases to due, their attempts recorded as abandoned');
     // One batch a pass: rows stay due until a worker claims them, so a second query now would
-    // only find the same ones.
-    const due = await findDue(this.o.db, this.o.graceMs, this.o.batch ?? 1000);
+    // only find the same ones. Degraded, no job will take them: every due one is this pass's.
+    const due = await findDue(this.o.db, this.degraded() ? 0 : this.o.graceMs, this.o.batch ?? 1000);
     // A delivery long overdue may sit behind a job Redis still holds under its plain id (a killed
     // worker's locked job, a job whose data was lost): re-dispatch it under an id that changes
     // every STUCK_MS, so at most one extra job a delivery per period, and never a blocked one.
     const epoch = Math.floor(Date.now() / STUCK_MS);
     if (due.length) {
       await this.o.dispatcher.dispatch(due.map((d) => ({
-        deliveryId: d.id, attempt: d.attempts, recipient: d.recipient,
+        deliveryId: d.id, attempt: d.attempts, recipient: d.recipient, swept: true,
         ...(Number(d.overdueMs) > STUCK_MS && { tag: `s${epoch}` }),
       })));
     }

@@ -1,7 +1,8 @@
 /**
  * Faults in the services the hub depends on, each behind its own TCP proxy: while PostgreSQL is
  * down the hub answers 503 problem+json, stores nothing partial and recovers by itself; while
- * Redis is down intake still works and deliveries resume when it returns.
+ * Redis is down intake still works and everything is delivered (during the outage itself: see
+ * redis-outage.test.ts), and the hub stops cleanly just after Redis returns.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/hub.js';

@@ -19,7 +19,8 @@ export interface Arrival {
   institution: string;
 }
 
-export type Behaviour = (arrival: Arrival, n: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'drop';
+/** an answer's body: text (sent as UTF-8), or bytes sent as they are (a hostile receiver's) */
+export type Behaviour = (arrival: Arrival, n: number) => { status: number; headers?: Record<string, string>; body?: string | Buffer; delayMs?: number } | 'hang' | 'drop';
 
 export interface Receiver {
   url: string;
@@ -50,11 +51,11 @@ export async function verifyWithSdk(fed: TestFederation, url: string, method: st
 }
 
 /** The receipt headers an institution's answer carries: a signature bound to the delivery request. */
-export async function receiptHeaders(fed: TestFederation, institution: string, req: { url: string; method: string; headers: http.IncomingHttpHeaders; body: Buffer }, status: number, body: string, headers: Record<string, string>): Promise<Record<string, string>> {
+export async function receiptHeaders(fed: TestFederation, institution: string, req: { url: string; method: string; headers: http.IncomingHttpHeaders; body: Buffer }, status: number, body: string | Buffer, headers: Record<string, string>): Promise<Record<string, string>> {
   const k = fed.keys.get(institution);
   if (!k) return headers;
   const request = new Request(req.url, { method: req.method, headers: fetchHeaders(req.headers), body: new Uint8Array(req.body) });
-  const signed = await signReceipt(new Response(status === 204 ? null : body, { status, headers }), k.key, { keyid: k.serial, alg: 'ed25519', request });
+  const signed = await signReceipt(new Response(status === 204 ? null : typeof body === 'string' ? body : new Uint8Array(body), { status, headers }), k.key, { keyid: k.serial, alg: 'ed25519', request });
   const out: Record<string, string> = {};
   signed.headers.forEach((v, name) => {
     out[name] = v;

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { BullMqDispatcher } from '../../src/queue/index.js';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { BullMqDispatcher, FailoverDispatcher, jobId } from '../../src/queue/index.js';
+import { commitMessage, openDatabase } from '../../src/store/index.js';
+import { Sweeper } from '../../src/workers/sweeper.js';
 import { uuidv7 } from '../../src/ids.js';
 import { dispatcherSuite } from '../shared/dispatcher.suite.js';
-import { flushPrefix, REDIS_URL, uniquePrefix } from '../helpers/services.js';
+import { createTestDatabase, flushPrefix, REDIS_URL, uniquePrefix } from '../helpers/services.js';
+import { startProxy } from '../helpers/proxy.js';
 
 dispatcherSuite('BullMQ', async () => {
   const prefix = uniquePrefix();
@@ -25,6 +30,126 @@ describe('BullMQ dispatcher: fresh deliveries', () => {
     } finally {
       await queue.close();
       await dispatcher.close(1000);
+      await flushPrefix(prefix);
+    }
+  });
+});
+
+dispatcherSuite('BullMQ behind the failover dispatcher', async () => {
+  const prefix = uniquePrefix();
+  return { dispatcher: new FailoverDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix }), cleanup: () => flushPrefix(prefix) };
+});
+
+describe('a job Redis lost from every list (issue 20)', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+    const end = Date.now() + timeoutMs;
+    while (!(await cond())) {
+      if (Date.now() > end) throw new Error(`timed out: ${what}`);
+      await wait(20);
+    }
+  }
+
+  it('is queued anew when the sweeper sends it again, and a job still waiting is not duplicated', async () => {
+    const prefix = uniquePrefix();
+    const dispatcher = new BullMqDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix });
+    const queue = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const seen: string[] = [];
+      await dispatcher.start(async (job) => void seen.push(job.deliveryId), 2);
+      const lost = { deliveryId: uuidv7(), attempt: 3 };
+      const waiting = { deliveryId: uuidv7(), attempt: 1 };
+      await dispatcher.dispatch([{ ...lost, delayMs: 3_600_000 }, { ...waiting, delayMs: 3_600_000 }]);
+      // a partial loss: the job's hash is kept, its entry in the delayed set is gone
+      expect(await redis.zrem(queue.toKey('delayed'), jobId(lost))).toBe(1);
+      expect(await queue.getJobState(jobId(lost))).toBe('unknown');
+      // dispatched again as before: BullMQ takes it for a duplicate, and nothing runs it
+      await dispatcher.dispatch([lost]);
+      expect(await queue.getJobState(jobId(lost))).toBe('unknown');
+      // sent again by the sweeper: replaced, and run
+      await dispatcher.dispatch([{ ...lost, swept: true }, { ...waiting, swept: true, delayMs: 3_600_000 }]);
+      await until('the lost job runs', () => seen.includes(lost.deliveryId));
+      expect(await queue.getJobState(jobId(waiting))).toBe('delayed');
+      expect(seen).not.toContain(waiting.deliveryId);
+    } finally {
+      redis.disconnect();
+      await queue.close();
+      await dispatcher.close(1000);
+      await flushPrefix(prefix);
+    }
+  });
+
+  it('is found by the next sweep, not after the five-minute stuck-job fallback', async () => {
+    const prefix = uniquePrefix();
+    const tdb = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 2 });
+    const dispatcher = new BullMqDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix });
+    const queue = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix });
+    const redis = new Redis(REDIS_URL);
+    try {
+      // a delivery due in PostgreSQL whose retry job (attempt 1) Redis lost from its delayed set
+      const id = uuidv7();
+      const deliveryId = uuidv7();
+      const now = new Date();
+      await commitMessage(database.db, {
+        message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
+        deliveries: [{ id: deliveryId, messageId: id, recipient: 'r', agreement: 'a', grant: 'g', major: 1, fields: ['*'], retry: { schedule: [1], jitter: 0 },
+          state: 'retrying', attempts: 1, nextAttemptAt: new Date(now.getTime() - 60_000), createdAt: now, updatedAt: now }],
+        response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
+      });
+      const job = { deliveryId, attempt: 1 };
+      await dispatcher.dispatch([{ ...job, delayMs: 3_600_000 }]);
+      await redis.zrem(queue.toKey('delayed'), jobId(job));
+      const seen: string[] = [];
+      await dispatcher.start(async (j) => void seen.push(j.deliveryId), 2);
+      const sweeper = new Sweeper({ db: database.db, dispatcher, log: pino({ level: 'silent' }), intervalMs: 1000, graceMs: 1000, idempotencyRetentionMs: 3_600_000 });
+      expect(await sweeper.sweep()).toBe(1);
+      await until('the delivery is handed to the worker', () => seen.includes(deliveryId));
+    } finally {
+      redis.disconnect();
+      await queue.close();
+      await dispatcher.close(1000);
+      await flushPrefix(prefix);
+      await database.close();
+      await tdb.drop();
+    }
+  });
+});
+
+describe('the failover dispatcher while Redis is away (issue 20)', () => {
+  it('runs what it is given in this process while Redis is unreachable, and goes back to BullMQ when it returns', async () => {
+    const prefix = uniquePrefix();
+    const proxy = await startProxy('127.0.0.1', Number(new URL(REDIS_URL).port || 6379));
+    const dispatcher = new FailoverDispatcher({ redisUrl: proxy.url(REDIS_URL), queueName: 'deliveries', prefix });
+    const queue = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix });
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const until = async (what: string, cond: () => boolean | Promise<boolean>) => {
+      const end = Date.now() + 20_000;
+      while (!(await cond())) {
+        if (Date.now() > end) throw new Error(`timed out: ${what}`);
+        await wait(20);
+      }
+    };
+    try {
+      const seen: string[] = [];
+      await dispatcher.start(async (job) => void seen.push(job.deliveryId), 2);
+      await until('Redis is reachable', () => !dispatcher.degraded());
+      proxy.down();
+      await until('the outage is noticed', () => dispatcher.degraded());
+      const during = [uuidv7(), uuidv7()];
+      await dispatcher.dispatch([{ deliveryId: during[0], attempt: 0, fresh: true }, { deliveryId: during[1], attempt: 1, delayMs: 50 }]);
+      await until('both ran in this process', () => during.every((d) => seen.includes(d)));
+      proxy.up();
+      await until('Redis is back', () => !dispatcher.degraded());
+      const after = { deliveryId: uuidv7(), attempt: 2, delayMs: 3_600_000 };
+      await dispatcher.dispatch([after]);
+      // through BullMQ again: Redis holds the job
+      expect(await queue.getJobState(jobId(after))).toBe('delayed');
+    } finally {
+      await queue.close();
+      await dispatcher.close(1000);
+      await proxy.close();
       await flushPrefix(prefix);
     }
   });

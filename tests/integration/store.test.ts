@@ -120,7 +120,7 @@ describe('the hot statements on the PostgreSQL server', () => {
         const explain = async (statement: string) => ((await database.db.execute(sql.raw(`explain execute ${statement}`))) as any).rows
           .map((x: Record<string, string>) => x['QUERY PLAN']).join('\n');
         return {
-          claim: await explain(`wasla_claim_deliveries('${ids}', 60000, '${ids}', 1000)`),
+          claim: await explain(`wasla_claim_deliveries('${ids}', 60000, 10000, '${ids}', 1000)`),
           record: await explain(`wasla_record_attempts('${record}')`),
         };
       };

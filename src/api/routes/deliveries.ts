@@ -1,12 +1,15 @@
 /**
- * Deliveries: list them (dead letters above all) and replay dead ones, one by one or in bulk.
- * Operators (institutions of kind "hub") see and replay everything; an institution sees the
- * deliveries of messages it sent or addressed to it, under the agreements that grant it the
- * delivery-status query, and may replay those of messages it sent.
+ * Deliveries: list them (dead letters above all, and those still waiting) and replay dead ones,
+ * one by one or in bulk. Operators (institutions of kind "hub") see and replay everything; an
+ * institution sees the deliveries of messages it sent or addressed to it, under the agreements that
+ * grant it the delivery-status query, and may replay those of messages it sent. A replay happens
+ * only if the contracts in force still entitle the recipient to the message (routing's entitlement,
+ * issue 19); otherwise it is refused (403 `no-longer-entitled`) and the refusal is on the audit log.
  */
 import type { Context } from 'hono';
 import { BadRequestError, ForbiddenError, NotFoundError, RequestRefusedError, type Fault } from '../../errors.js';
-import { DELIVERY_STATES, getDelivery, listDeliveries, replayDeliveries, type DeliveryFilter, type DeliveryState } from '../../store/index.js';
+import { DELIVERY_STATES, getDelivery, listDeliveries, replayDeliveries, type DeliveryFilter, type DeliveryState, type ReplayCheck, type ReplayResult } from '../../store/index.js';
+import { entitlementOfStored } from '../../routing/index.js';
 import { UUID_RE } from '../../ids.js';
 import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
@@ -17,7 +20,7 @@ import { parseJsonBody } from '../../intake/envelope.js';
 import { agreementsGranting } from '../../routing/index.js';
 
 const filterParams = [
-  { name: 'state', in: 'query', schema: { enum: [...DELIVERY_STATES] } },
+  { name: 'state', in: 'query', schema: { enum: [...DELIVERY_STATES, 'waiting'] }, description: 'waiting: pending, in_flight or retrying (neither delivered nor dead yet)' },
   { name: 'recipient', in: 'query', schema: { type: 'string' } },
   { name: 'type', in: 'query', schema: { type: 'string' }, description: 'message type' },
   { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'created at or after' },
@@ -30,8 +33,8 @@ export function readFilter(q: Record<string, unknown>, where: string): DeliveryF
   const str = (k: string) => (q[k] === undefined || q[k] === null || q[k] === '' ? undefined : String(q[k]));
   const state = str('state');
   if (state !== undefined) {
-    if (!DELIVERY_STATES.includes(state as DeliveryState)) faults.push({ pointer: `${where}/state`, detail: `must be one of ${DELIVERY_STATES.join(', ')}` });
-    else f.state = state as DeliveryState;
+    if (!DELIVERY_STATES.includes(state as DeliveryState) && state !== 'waiting') faults.push({ pointer: `${where}/state`, detail: `must be one of ${DELIVERY_STATES.join(', ')}, waiting` });
+    else f.state = state as DeliveryState | 'waiting';
   }
   f.recipient = str('recipient');
   f.type = str('type');
@@ -65,6 +68,23 @@ function readReason(v: unknown, pointer: string): string | undefined {
 
 function isOperator(deps: ApiDeps, p: Principal): boolean {
   return deps.contracts().institution(p.institution)?.kind === 'hub';
+}
+
+/** need to know at replay: the contracts in force now must still entitle the recipient to the message */
+function entitledNow(deps: ApiDeps): ReplayCheck {
+  const contracts = deps.contracts();
+  const now = new Date();
+  return (c) => {
+    const e = entitlementOfStored(contracts, c.message, c.recipient, now);
+    return e.entitled ? undefined : e.reason;
+  };
+}
+
+function notEntitled(refused: ReplayResult['refused'], detail: string): RequestRefusedError {
+  return new RequestRefusedError({
+    code: 'no-longer-entitled', status: 403, title: 'The contracts in force no longer entitle the recipient to this message',
+    detail, extra: { refused },
+  });
 }
 
 export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
@@ -109,7 +129,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     responses: {
       200: json('Replayed', { type: 'object' }),
       401: problem('Not authenticated'),
-      403: problem('Neither an operator nor the sender'),
+      403: problem('Neither an operator nor the sender (not-your-delivery), or the contracts in force no longer entitle the recipient to the message (no-longer-entitled; the refusal is on the audit log)'),
       404: problem('No such delivery'),
       409: problem('The delivery is not dead'),
     },
@@ -122,7 +142,8 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (d.state !== 'dead') {
       throw new RequestRefusedError({ code: 'delivery-not-dead', status: 409, title: 'Only dead deliveries are replayed', detail: `delivery ${id} is ${d.state}` });
     }
-    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, readReason(c.req.query('reason'), '/query/reason'));
+    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, readReason(c.req.query('reason'), '/query/reason'), entitledNow(deps));
+    if (r.refused.length > 0) throw notEntitled(r.refused, `delivery ${id} is not replayed: ${r.refused[0].reason}`);
     await dispatchReplayed(deps, r.replayed);
     return c.json(r);
   });
@@ -130,14 +151,14 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add('post', '/v1/deliveries/replay', {
     operationId: 'replayDeliveries',
     summary: 'Replay dead deliveries in bulk, by filter (recipient, type, time)',
-    description: 'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only.',
+    description: 'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only. Deliveries whose recipient the contracts in force no longer entitle stay dead and are listed in `refused`, each with why (and on the audit log); when every one is refused the answer is 403 no-longer-entitled.',
     tags: ['deliveries'],
     requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { recipient: { type: 'string' }, type: { type: 'string' }, since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' }, limit: { type: 'integer' }, reason: { type: 'string' } } } } } },
     responses: {
       200: json('The replayed deliveries', { type: 'object' }),
       400: problem('Bad filter'),
       401: problem('Not authenticated'),
-      403: problem('Not an operator'),
+      403: problem('Not an operator (operator-only), or every matching delivery\'s recipient is no longer entitled to its message (no-longer-entitled)'),
     },
   }, async (c: Context) => {
     const body = await readBody(c, deps.maxBodyBytes);
@@ -147,7 +168,8 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
     const q = parsed as Record<string, unknown>;
     const f = readFilter({ ...q, limit: q.limit === undefined ? undefined : String(q.limit), state: undefined }, '');
-    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, readReason(q.reason, '/reason'));
+    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, readReason(q.reason, '/reason'), entitledNow(deps));
+    if (r.replayed.length === 0 && r.refused.length > 0) throw notEntitled(r.refused, `none of the ${r.refused.length} matching dead deliveries is replayed: the contracts in force no longer entitle their recipients`);
     await dispatchReplayed(deps, r.replayed);
     return c.json(r);
   });

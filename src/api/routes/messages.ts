@@ -108,6 +108,9 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
         state: d.state,
         attempts: d.attempts,
         nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+        // when it is given up if not delivered by then (null: not attempted yet, or store and forward)
+        givesUpAt: d.givesUpAt?.toISOString() ?? null,
+        storeAndForward: (d.retry as { storeAndForward?: boolean } | null)?.storeAndForward === true,
         lastError: d.lastError,
         deliveredAt: d.deliveredAt?.toISOString() ?? null,
         attemptLog: d.attemptLog.map((a) => ({

@@ -60,10 +60,11 @@ export function formatRoutes(rows: RouteRow[]): string {
       type = r.type;
     }
     const reaches = r.reaches.length === 1 && r.reaches[0] === r.recipient ? '' : ` (${r.reaches.join(', ')})`;
-    lines.push(`    -> ${r.recipient}${reaches}  major ${r.major}  fields ${r.fields.join(' ')}`);
+    lines.push(`    -> ${r.recipient}${reaches}  major ${r.major}  fields ${r.fields.join(' ')}  envelope ${r.envelope.join(' ') || '(none)'}`);
     const notes: string[] = [`${r.agreement}/${r.grant}`];
     if (r.recipientFrom) notes.push(`recipient from ${r.recipientFrom}`);
     if (r.classification) notes.push(`classified ${r.classification}`);
+    if (r.storeAndForward) notes.push('store and forward');
     if (r.conditions.length) notes.push(`if ${r.conditions.map(formatCondition).join(' and ')}`);
     lines.push(`       ${notes.join('; ')}`);
   }

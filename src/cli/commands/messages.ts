@@ -1,4 +1,8 @@
-/** `wasla send`, `wasla status`, `wasla deliveries list|replay`: the API, signed, from a shell. */
+/**
+ * `wasla send`, `wasla status`, `wasla deliveries list|replay`: the API, signed, from a shell. A
+ * replay the contracts in force no longer allow is refused by the hub (403 no-longer-entitled),
+ * printed as the problem it answered.
+ */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -42,8 +46,8 @@ export function register(program: Command): void {
 
   const deliveries = program.command('deliveries').description('dead letters and replays (operators: sign with an institution of kind hub)');
   addClientOptions(deliveries.command('list'))
-    .description('list deliveries, e.g. --state dead --recipient ps.police.judicial')
-    .option('--state <state>').option('--recipient <id>').option('--type <type>').option('--since <time>').option('--until <time>')
+    .description('list deliveries, e.g. --state dead --recipient ps.police.judicial, or --state waiting: those neither delivered nor dead, oldest first, each with when it is given up (givesUpAt; null under store and forward)')
+    .option('--state <state>', 'pending, in_flight, retrying, delivered, dead, or waiting (pending, in_flight or retrying)').option('--recipient <id>').option('--type <type>').option('--since <time>').option('--until <time>')
     .option('--after <id>').option('--limit <n>')
     .action(async (o: Opts & Record<string, string | undefined>) => {
       const q = new URLSearchParams();

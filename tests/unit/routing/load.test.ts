@@ -33,6 +33,36 @@ describe('the base fixture', () => {
   });
 });
 
+describe('envelope attributes and store and forward (issue 19, issue 20)', () => {
+  it('gives a projected target no envelope attribute by default, a whole-payload one all, and an explicit list as written', () => {
+    const dir = tempSet();
+    edit(dir, W, (d) => void (d.grants[0].to[0].envelope = ['casereference', 'causationid']));
+    const c = loadSet(dir);
+    const targets = c.grants.flatMap((g) => g.to);
+    expect(targets.find((t) => t.envelope?.join() === 'casereference,causationid')).toBeDefined();
+    for (const t of loadSet(BASE).grants.flatMap((g) => g.to)) {
+      expect(t.envelope).toEqual(t.fields.includes('*') ? ['subject', 'casereference', 'correlationid', 'causationid', 'sourceeventid'] : []);
+    }
+  });
+
+  it('refuses an envelope attribute agreements cannot name, and store and forward with an empty schedule', () => {
+    const dir = tempSet();
+    edit(dir, F, (d) => {
+      d.grants[0].to[0].envelope = ['subject', 'data'];
+      d.grants[0].retry = { schedule: [], storeAndForward: true };
+    });
+    const faults = faultsOf(dir);
+    expectFault(faults, F, '/grants/0/to/0/envelope/1', /must be one of/);
+    expectFault(faults, F, '/grants/0/retry/schedule', /must NOT have fewer than 1 item/);
+  });
+
+  it('keeps store and forward on the grant', () => {
+    const dir = tempSet();
+    edit(dir, F, (d) => void (d.grants[0].retry = { schedule: [1, 60], storeAndForward: true }));
+    expect(loadSet(dir).grants.find((g) => g.agreement === 'fines')!.retry).toEqual({ schedule: [1, 60], jitter: 0.2, storeAndForward: true });
+  });
+});
+
 describe('endpoints from the environment', () => {
   it('WASLA_ENDPOINT_<ID> overrides a delivery endpoint; others keep their default', () => {
     const c = loadSet(BASE, { WASLA_ENDPOINT_T_POLICE_JUVENILE: 'http://127.0.0.1:40001/in' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { project } from '../../../src/routing/project.js';
+import { project, projectEnvelope } from '../../../src/routing/project.js';
 import { formatPointer, parsePointer } from '../../../src/routing/pointer.js';
 
 const warrant = {
@@ -134,5 +134,27 @@ describe('project (property)', () => {
         expect(JSON.stringify(project(data, ['*']))).toBe(JSON.stringify(data));
       }),
     );
+  });
+});
+
+describe('projectEnvelope', () => {
+  const envelope = {
+    specversion: '1.0', id: 'm1', source: 'ps.court', type: 'warrant.issued', dataschema: 'https://x/1.0', time: 't', datacontenttype: 'application/json',
+    classification: 'restricted', subject: 'warrant against Ahmad Khalil', casereference: '1234/2026', correlationid: 'c', causationid: 'm0',
+    sourceeventid: 'e1', data: { n: 1 },
+  };
+
+  it('keeps the structural attributes and only the listed ones of those carrying sender-written data', () => {
+    expect(projectEnvelope(envelope, [])).toEqual({
+      specversion: '1.0', id: 'm1', source: 'ps.court', type: 'warrant.issued', dataschema: 'https://x/1.0', time: 't', datacontenttype: 'application/json',
+      classification: 'restricted', data: { n: 1 },
+    });
+    expect(projectEnvelope(envelope, ['casereference'])).toMatchObject({ casereference: '1234/2026' });
+    expect(projectEnvelope(envelope, ['casereference'])).not.toHaveProperty('subject');
+    expect(projectEnvelope(envelope, ['subject', 'casereference', 'correlationid', 'causationid', 'sourceeventid'])).toEqual(envelope);
+  });
+
+  it('withholds an attribute it does not know, whatever is listed', () => {
+    expect(projectEnvelope({ ...envelope, partyname: 'x' } as Record<string, unknown>, ['partyname', 'subject'])).not.toHaveProperty('partyname');
   });
 });

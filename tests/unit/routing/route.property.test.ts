@@ -4,16 +4,19 @@
  *   pattern, recipientFrom all hold), nor to the sender itself;
  * - a delivery's fields never exceed what its entitling grants list;
  * - nothing juvenile or gbv reaches an institution not cleared for it;
- * - a refusal is always one of the three 403s.
+ * - a refusal is always one of the three 403s;
+ * - the envelope attributes carrying sender-written data (subject, ...) reach a recipient only when
+ *   an entitling grant lists them, or gives it the whole payload;
+ * - entitlement() — asked at every attempt and replay — agrees with route() for every institution.
  * The oracle below is written independently of route()'s own bookkeeping.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ForbiddenError } from '../../../src/errors.js';
-import { route } from '../../../src/routing/route.js';
+import { entitlement, route } from '../../../src/routing/route.js';
 import { holds } from '../../../src/routing/conditions.js';
 import { matches } from '../../../src/routing/pattern.js';
-import { DEFAULT_RETRY, type Condition, type Grant } from '../../../src/routing/model.js';
+import { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, type Condition, type EnvelopeAttribute, type Grant } from '../../../src/routing/model.js';
 import type { Classification, Institution, RoutingDecision } from '../../../src/routing/types.js';
 import { inMemory } from './helpers.js';
 
@@ -43,6 +46,10 @@ const grant = (agreement: string, id: string): fc.Arbitrary<Grant> =>
         fields: fc.array(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 3 }),
         major: fc.integer({ min: 1, max: 3 }),
         conditions: fc.oneof({ weight: 3, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 1 }) }),
+        envelope: fc.option(fc.subarray([...ENVELOPE_ATTRIBUTES]) as fc.Arbitrary<EnvelopeAttribute[]>, { nil: undefined }),
+      }).map((t) => {
+        if (t.envelope === undefined) delete t.envelope;
+        return t;
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -71,7 +78,7 @@ const envelopeClass = fc.constantFrom('public', 'restricted', 'public', 'restric
 
 /** Which (grant, target) pairs entitle `recipient`, judged from the agreements alone. */
 function entitling(gs: Grant[], sender: string, type: string, data: unknown, recipient: string) {
-  const out: Array<{ grant: Grant; fields: string[] }> = [];
+  const out: Array<{ grant: Grant; fields: string[]; envelope?: string[] }> = [];
   for (const g of gs) {
     if (!g.types.includes(type) || !g.senders.some((s) => matches(s, sender))) continue;
     if (!g.conditions.every((c) => holds(c, data))) continue;
@@ -82,7 +89,7 @@ function entitling(gs: Grant[], sender: string, type: string, data: unknown, rec
         const named = Array.isArray(v) ? v : [v];
         if (!named.includes(recipient)) continue;
       }
-      out.push({ grant: g, fields: t.fields });
+      out.push({ grant: g, fields: t.fields, envelope: t.envelope });
     }
   }
   return out;
@@ -119,6 +126,9 @@ describe('route (properties)', () => {
           // fields: never more than the union of what the entitling grants list
           const granted = new Set(ents.flatMap((e) => e.fields));
           if (!granted.has('*')) for (const f of del.fields) expect(granted.has(f)).toBe(true);
+          // envelope attributes: each one listed by an entitling grant, or a default of one that gives everything
+          const attributes = new Set(ents.flatMap((e) => e.envelope ?? (e.fields.includes('*') ? [...ENVELOPE_ATTRIBUTES] : [])));
+          for (const a of del.envelope) expect(attributes.has(a)).toBe(true);
           // clearances
           const need = new Set<string>();
           if (cls === 'juvenile' || cls === 'gbv') need.add(cls);
@@ -136,6 +146,35 @@ describe('route (properties)', () => {
     );
     // the generators must actually produce deliveries, or the property says nothing
     expect(delivered).toBeGreaterThan(800);
+  });
+
+  it('entitlement() agrees with route() for every institution: entitled exactly when delivered to, with the same delivery', () => {
+    let entitled = 0;
+    fc.assert(
+      fc.property(institutions, grants, fc.constantFrom(...IDS), fc.constantFrom(...TYPES), payload, envelopeClass, (insts, gs, sender, type, data, cls) => {
+        const contracts = inMemory(insts, gs);
+        const input = { sender, type, version: '1.0', classification: cls, data };
+        let planned: RoutingDecision['deliveries'] = [];
+        try {
+          planned = route(contracts, input).deliveries;
+        } catch {
+          // refused: nobody is entitled
+        }
+        for (const id of [...IDS, 'z.nobody']) {
+          const e = entitlement(contracts, input, id);
+          const p = planned.find((d) => d.recipient === id);
+          if (p) {
+            entitled++;
+            expect(e).toEqual({ entitled: true, delivery: p });
+          } else {
+            expect(e.entitled).toBe(false);
+            if (!e.entitled) expect(e.reason).toMatch(/no agreement in force|no grant in force|not cleared|no longer a member/);
+          }
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    expect(entitled).toBeGreaterThan(300);
   });
 
   it('with no grant naming the sender, every message is refused with no-agreement', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../../src/errors.js';
-import { authorizeQuery, route } from '../../../src/routing/index.js';
+import { authorizeQuery, entitlement, route } from '../../../src/routing/index.js';
 import { DEFAULT_RETRY, type Grant, type GrantTarget } from '../../../src/routing/model.js';
 import type { Classification, Contracts, Institution, RoutingInput } from '../../../src/routing/types.js';
 import { base, inMemory } from './helpers.js';
@@ -88,6 +88,8 @@ describe('recipients', () => {
         grant: 'adult-warrants',
         major: 1,
         fields: ['/warrantNumber', '/kind', '/subject', '/offence'],
+        // projected fields: no envelope attribute carrying sender-written data, unless listed
+        envelope: [],
         retry: DEFAULT_RETRY,
         acceptUnsignedReceipt: false,
         entitledBy: [{ agreement: 'warrants', grant: 'adult-warrants' }],
@@ -229,6 +231,38 @@ describe('classification', () => {
     const e = refused(() => route(contracts, input('t.court.a', 'decision.issued', child)));
     expect(e.code).toBe('no-recipient');
     expect(e.faults.map((f) => f.pointer)).toEqual(['/parties/*/role']);
+  });
+});
+
+describe('entitlement now (at every attempt and replay)', () => {
+  const inst = (id: string, clearances: Institution['clearances'] = []): Institution => ({ id, kind: 'ministry', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances });
+  const g = (to: GrantTarget[], extra: Partial<Grant> = {}): Grant => ({ id: 'g', agreement: 'a', senders: ['s'], types: ['x.y'], conditions: [], retry: DEFAULT_RETRY, acceptUnsignedReceipt: false, to, ...extra });
+  const msg = (classification: Classification = 'restricted', data: unknown = {}) => input('s', 'x.y', data, classification);
+
+  it('says why a recipient is no longer entitled: no agreement, no grant, no clearance, no membership', () => {
+    const c = inMemory([inst('s'), inst('r', ['juvenile']), inst('other')], [g([{ recipient: 'r', fields: ['/a'], major: 1, conditions: [] }])]);
+    expect(entitlement(c, msg('juvenile'), 'r')).toMatchObject({ entitled: true, delivery: { recipient: 'r', fields: ['/a'], envelope: [] } });
+    expect(entitlement(c, input('other', 'x.y', {}), 'r')).toEqual({ entitled: false, reason: 'no agreement in force lets other send x.y' });
+    expect(entitlement(c, msg(), 'other')).toEqual({ entitled: false, reason: 'no grant in force gives other this x.y from s' });
+    expect(entitlement(c, msg(), 'gone')).toEqual({ entitled: false, reason: 'gone is no longer a member of the federation' });
+    const declared = inMemory([inst('s'), inst('r')], [g([{ recipient: 'r', fields: ['/a'], major: 1, conditions: [] }])]);
+    expect(entitlement(declared, msg('juvenile'), 'r')).toEqual({ entitled: false, reason: 'r is not cleared for juvenile' });
+    expect(entitlement(declared, msg('public', { subject: { juvenile: true } }), 'r')).toEqual({ entitled: false, reason: 'r is not cleared for juvenile' });
+  });
+
+  it('gives the fields and envelope attributes of the grants in force now, never those of intake', () => {
+    const wide = inMemory([inst('s'), inst('r')], [g([{ recipient: 'r', fields: ['*'], major: 1, conditions: [] }])]);
+    const narrow = inMemory([inst('s'), inst('r')], [g([{ recipient: 'r', fields: ['/a'], major: 2, conditions: [], envelope: ['casereference'] }])]);
+    expect(entitlement(wide, msg(), 'r')).toMatchObject({ entitled: true, delivery: { fields: ['*'], major: 1, envelope: ['causationid', 'casereference', 'correlationid', 'sourceeventid', 'subject'].sort() } });
+    expect(entitlement(narrow, msg(), 'r')).toMatchObject({ entitled: true, delivery: { fields: ['/a'], major: 2, envelope: ['casereference'] } });
+  });
+
+  it('ends with the agreement: an expired one entitles no one', () => {
+    const fine = { fineNumber: 'F1', amount: { value: '150.00', currency: 'ILS' } };
+    expect(entitlement(contracts, input('t.police', 'traffic-fine.issued', fine), 't.mof', new Date('2050-01-01')).entitled).toBe(true);
+    expect(entitlement(contracts, input('t.police', 'traffic-fine.issued', fine), 't.mof', new Date('2100-01-01T00:00:00Z'))).toEqual({
+      entitled: false, reason: 'no agreement in force lets t.police send traffic-fine.issued',
+    });
   });
 });
 

@@ -1,0 +1,3 @@
+import { needToKnowSuite } from '../shared/need-to-know.suite.js';
+
+needToKnowSuite('server');

@@ -1,0 +1,3 @@
+import { recipientDownSuite } from '../shared/recipient-down.suite.js';
+
+recipientDownSuite('server');

@@ -1,0 +1,3 @@
+import { hostileRecipientSuite } from '../shared/hostile-recipient.suite.js';
+
+hostileRecipientSuite('embedded');
