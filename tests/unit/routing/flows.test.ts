@@ -87,7 +87,8 @@ describe('final decisions to the institutions that enforce them', () => {
     expect(centre.parties[1]).toEqual({ role: 'victim', name: dec.parties[1].name, nationalId: dec.parties[1].nationalId });
     const mof = delivered(d, 'ps.mof', dec);
     expect(mof.operativePart).toBeUndefined();
-    expect(mof.penalties).toEqual(dec.penalties);
+    // finance sees each penalty's kind, party and amount, not the prison term
+    expect(mof.penalties).toEqual([{ kind: 'imprisonment', party: 0 }, { kind: 'fine', party: 0, amount: { value: '500.000', currency: 'JOD' } }]);
   });
 
   it('a 1.0 prison sentence reaches the one enforcing authority it names (it was refused with no-recipient before)', () => {
@@ -268,6 +269,14 @@ describe('warrants: a person identified only in part, and where an arrested pers
     expect(to(p)).toEqual(['ps.police.judicial']);
     expect(del(p, 'ps.police.judicial')).toMatchObject({ grant: 'partly-identified-warrants-to-police', major: 3 });
     expect(delivered(p, 'ps.police.judicial', partial)).toEqual(partial);
+    // the two grants never match the same warrant
+    expect(del(d, 'ps.police.judicial').entitledBy).toEqual([{ agreement: 'warrants-courts-police', grant: 'warrants-to-police' }]);
+    // a national id without the date of birth the registry gives with it: no grant, no translation that could fail
+    const incomplete = example('warrant.issued', '3.0', 0);
+    delete incomplete.subject.dateOfBirth;
+    expect(refusal(() => send('ps.hjc.court.ramallah', 'warrant.issued', '3.0', incomplete))).toMatchObject({
+      code: 'no-recipient', pointers: expect.arrayContaining(['/subject/dateOfBirth', '/subject/nationalId']),
+    });
   });
 
   it('the contract set is refused when a recipient is pinned to a major that cannot carry a warrant without a national id', () => {
