@@ -179,7 +179,7 @@ export function demoFlows(contractsDir: string): Flow[] {
       title: 'Fine contested: magistrate court -> finance and transport', sender: NABLUS_MAGISTRATE, type: 'traffic-fine.contested', version: '1.1', expect: [MOF, MOT],
     }),
     msg(FINES, {
-      title: 'Fine paid: finance -> transport and the traffic police', sender: MOF, type: 'traffic-fine.paid', version: '1.0', expect: [MOT, TRAFFIC_POLICE],
+      title: 'Fine paid: finance -> transport and the traffic police', sender: MOF, type: 'traffic-fine.paid', version: '1.1', expect: [MOT, TRAFFIC_POLICE],
     }),
     msg(FINES, {
       title: 'Judgment with a fine, not yet final: magistrate court -> finance', sender: MAGISTRATE, type: 'decision.issued', version: '1.1', index: 1,
@@ -187,9 +187,9 @@ export function demoFlows(contractsDir: string): Flow[] {
     }),
 
     msg(FAMILY, { title: 'Maintenance order: family court -> alimony fund', sender: FAMILY_COURT, type: 'alimony.order', version: '1.1', expect: [FUND] }),
-    msg(FAMILY, { title: 'Payout instruction: alimony fund -> bank', sender: FUND, type: 'alimony.payout-instruction', version: '1.0', expect: [BANK] }),
+    msg(FAMILY, { title: 'Payout instruction: alimony fund -> bank', sender: FUND, type: 'alimony.payout-instruction', version: '1.1', expect: [BANK] }),
     msg(FAMILY, {
-      title: 'Payment record: bank -> alimony fund and family court', sender: BANK, type: 'alimony.payment-record', version: '1.0',
+      title: 'Payment record: bank -> alimony fund and family court', sender: BANK, type: 'alimony.payment-record', version: '1.1',
       note: 'the fund gets the whole record, the family court five fields', expect: [FUND, FAMILY_COURT],
     }),
     msg(FAMILY, {

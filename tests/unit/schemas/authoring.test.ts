@@ -102,6 +102,23 @@ describe('authoring rules', () => {
     expect(exempt).toHaveLength(LEGACY_SCHEMAS.size);
   });
 
+  it('leave no schema, legacy ones included, with money or anything else as a binary float', () => {
+    for (const ref of catalogue.list()) {
+      const faults = authoringFaults(catalogue.get(ref.type, ref.version) as Record<string, any>)
+        .filter((f) => /binary float|amount's/.test(f.detail));
+      expect(faults, `${ref.type}@${ref.version}`).toEqual([]);
+    }
+  });
+
+  it('name, in the latest minor of every major of every type, the public references it follows', () => {
+    for (const type of new Set(catalogue.list().map((r) => r.type))) {
+      for (const m of catalogue.majors(type)) {
+        const doc = catalogue.get(type, catalogue.latest(type, m)!.version)!;
+        expect(doc.description, `${type} major ${m}`).toMatch(/References?: \S/);
+      }
+    }
+  });
+
   it('make wasla schemas check refuse a new schema that breaks one', () => {
     const dir = copyCatalogue();
     dirs.push(dir);

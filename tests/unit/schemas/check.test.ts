@@ -129,9 +129,9 @@ describe('checkCatalogue', () => {
 
     it('refuses a locked file that was deleted', () => {
       const dir = tmpCatalogue();
-      fs.rmSync(path.join(dir, 'traffic-fine.paid'), { recursive: true });
+      fs.rmSync(path.join(dir, 'notification.requested'), { recursive: true });
       const faults = checkCatalogue(dir);
-      expect(faults).toEqual([{ file: path.join(dir, 'traffic-fine.paid', '1.0.schema.json'), pointer: '', detail: expect.stringMatching(/missing/) }]);
+      expect(faults).toEqual([{ file: path.join(dir, 'notification.requested', '1.0.schema.json'), pointer: '', detail: expect.stringMatching(/missing/) }]);
     });
 
     it('ignores line-ending changes (CRLF checkouts)', () => {
@@ -322,9 +322,9 @@ describe('loadCatalogue', () => {
   it('throws a ContractError naming the file and listing every fault', () => {
     const dir = tmpCatalogue();
     // a type with a single version: an edit to warrant.cancelled 1.0 would also make 1.1 look incompatible
-    const file = path.join(dir, 'traffic-fine.paid/1.0.schema.json');
+    const file = path.join(dir, 'notification.requested/1.0.schema.json');
     const doc = readJson(file);
-    doc.properties.channel.enum.pop();
+    doc.properties.document.properties.kind.enum.pop();
     writeJson(file, doc);
     try {
       loadCatalogue(dir);

@@ -30,6 +30,9 @@ export const VERSIONS: Record<string, string[]> = {
   'traffic-fine.issued': ['1.0', '1.1'],
   'traffic-fine.contested': ['1.0', '1.1'],
   'alimony.order': ['1.0', '1.1'],
+  'alimony.payout-instruction': ['1.0', '1.1'],
+  'alimony.payment-record': ['1.0', '1.1'],
+  'traffic-fine.paid': ['1.0', '1.1'],
   'notification.served': ['1.0', '1.1'],
   'detention.alert': ['1.0', '1.1'],
 };
