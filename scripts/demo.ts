@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { startHub, type Hub } from '../src/hub.js';
 import { endpointEnvVar } from '../src/routing/endpoints.js';
-import { demoFlows, type MessageFlow, type RefusalFlow } from './demo/flows.js';
+import { demoFlows, type Cleared, type MessageFlow, type RefusalFlow } from './demo/flows.js';
 import { createOut, pad, wrap, type Out } from './demo/print.js';
 import { createDemoFederation } from './demo/federation.js';
 import { startReceivers, type Arrival, type DemoReceiver } from './demo/receivers.js';
@@ -75,7 +75,7 @@ export interface MessageResult {
   missing: string[];
   /** institutions that got it without being expected */
   unexpected: string[];
-  /** institutions not cleared for juvenile cases that received it (juvenile flows) */
+  /** institutions not cleared for the flow's class (juvenile or gbv) that received it */
   leaks: string[];
 }
 
@@ -207,7 +207,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const url = hub.url!;
     const client = createHubClient(url, { keys: federation.keys });
     const contracts = hub.contracts();
-    const cleared = (id: string) => contracts.institution(id)?.clearances.includes('juvenile') ?? false;
+    const cleared = (id: string, c: Cleared) => contracts.institution(id)?.clearances.includes(c) ?? false;
 
     printHeader(out, url, contractsDir, receivers, contracts);
 
@@ -215,7 +215,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const refusals: RefusalResult[] = [];
     const failures: string[] = [];
     const flows = demoFlows(contractsDir);
+    let part = '';
     for (const [i, flow] of flows.entries()) {
+      if (flow.part !== part) {
+        part = flow.part;
+        out.line();
+        out.line(out.bold(`== ${part}`));
+      }
       out.line();
       out.line(out.bold(`${String(i + 1).padStart(2)}  ${flow.title}`));
       if (flow.note) out.line(out.dim(`    ${flow.note}`));
@@ -243,11 +249,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       }
     }
 
-    // Across the whole run: no juvenile message ever reached an uncleared institution's receiver.
+    // Across the whole run: no juvenile or gbv message ever reached an uncleared institution's receiver.
     for (const [id, r] of receivers) {
-      if (cleared(id)) continue;
       for (const a of r.arrivals) {
-        if (a.envelope?.classification === 'juvenile') failures.push(`${id} is not cleared for juvenile cases but received message ${a.messageId}`);
+        const c = a.envelope?.classification;
+        if ((c === 'juvenile' || c === 'gbv') && !cleared(id, c)) failures.push(`${id} is not cleared for ${c} cases but received message ${a.messageId}`);
       }
     }
 
@@ -275,7 +281,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
 async function deliverFlow(
   client: HubClient, flow: MessageFlow, answer: Awaited<ReturnType<HubClient['request']>>,
-  receivers: Map<string, DemoReceiver>, cleared: (id: string) => boolean, timeoutMs: number,
+  receivers: Map<string, DemoReceiver>, cleared: (id: string, c: Cleared) => boolean, timeoutMs: number,
 ): Promise<MessageResult> {
   const result: MessageResult = { flow, status: answer.status, deliveries: [], missing: [], unexpected: [], leaks: [] };
   if (answer.status !== 202) {
@@ -329,7 +335,8 @@ async function deliverFlow(
   const reached = new Set([...receivers].filter(([, r]) => r.arrivals.some((a) => a.messageId === id)).map(([inst]) => inst));
   for (const d of result.deliveries) reached.add(d.recipient);
   result.unexpected = [...reached].filter((r) => !flow.expect.includes(r)).sort();
-  if (flow.juvenile) result.leaks = [...reached].filter((r) => !cleared(r)).sort();
+  const c = flow.classification;
+  if (c) result.leaks = [...reached].filter((r) => !cleared(r, c)).sort();
   return result;
 }
 
@@ -355,8 +362,8 @@ function checkMessage(r: MessageResult): string[] {
     f.push(`${what}: ${m} did not get its delivery (${d ? `state ${d.state}${d.lastError ? `: ${d.lastError}` : ''}` : 'not routed to it'})`);
   }
   for (const u of r.unexpected) f.push(`${what}: ${u} received it but no agreement of the demo should entitle it`);
-  for (const l of r.leaks) f.push(`${what}: ${l} is not cleared for juvenile cases but received it`);
-  if (r.flow.juvenile && r.status === 202 && r.classification !== 'juvenile') f.push(`${what}: classified ${r.classification}, expected juvenile`);
+  for (const l of r.leaks) f.push(`${what}: ${l} is not cleared for ${r.flow.classification} cases but received it`);
+  if (r.flow.classification && r.status === 202 && r.classification !== r.flow.classification) f.push(`${what}: classified ${r.classification}, expected ${r.flow.classification}`);
   for (const d of r.deliveries) {
     if (d.arrival?.verified === false) f.push(`${what}: ${d.recipient} could not verify the hub's signature on its delivery`);
     if (d.arrival && d.arrival.deliveryIdSeen !== d.deliveryId) f.push(`${what}: ${d.recipient} saw Wasla-Delivery-Id ${d.arrival.deliveryIdSeen}, the hub says ${d.deliveryId}`);
@@ -390,7 +397,7 @@ function printHeader(out: Out, url: string, contractsDir: string, receivers: Map
   out.line(`  the hub signs every delivery, and each receiver verifies it and answers with a signed receipt`);
 }
 
-function printMessage(out: Out, r: MessageResult, cleared: (id: string) => boolean, all: string[]): void {
+function printMessage(out: Out, r: MessageResult, cleared: (id: string, c: Cleared) => boolean, all: string[]): void {
   if (r.status !== 202) {
     out.line(out.bad(`    hub: ${r.status} ${r.problem?.type ?? ''} ${r.problem?.title ?? ''}${r.problem?.detail ? ` — ${r.problem.detail}` : ''}`));
     return;
@@ -434,14 +441,15 @@ function printMessage(out: Out, r: MessageResult, cleared: (id: string) => boole
       if (withheld.length) for (const l of wrap(withheld, `${indent}withheld: `, `${indent}  `, WIDTH)) out.line(out.dim(l));
     }
   }
-  if (r.flow.juvenile) {
-    const uncleared = all.filter((id) => !cleared(id));
+  const c = r.flow.classification;
+  if (c) {
+    const uncleared = all.filter((id) => !cleared(id, c));
     const line = r.leaks.length
-      ? out.bad(`    LEAK: received by ${r.leaks.join(', ')}, not cleared for juvenile cases`)
-      : `    not received by any of the ${uncleared.length} institutions without juvenile clearance (their receivers got nothing)`;
+      ? out.bad(`    LEAK: received by ${r.leaks.join(', ')}, not cleared for ${c} cases`)
+      : `    not received by any of the ${uncleared.length} institutions without ${c} clearance (their receivers got nothing)`;
     out.line(line);
   }
-  if (r.unexpected.length && !r.flow.juvenile) out.line(out.bad(`    also received by ${r.unexpected.join(', ')}, which the demo did not expect`));
+  if (r.unexpected.length && !c) out.line(out.bad(`    also received by ${r.unexpected.join(', ')}, which the demo did not expect`));
 }
 
 function printRefusal(out: Out, r: RefusalResult): void {
@@ -456,15 +464,16 @@ function printRefusal(out: Out, r: RefusalResult): void {
 
 function printSummary(out: Out, r: DemoResult, elapsedMs: number): void {
   const firstTry = r.messages.every((m) => m.deliveries.every((d) => d.attempts <= 1));
-  const juvenile = r.messages.filter((m) => m.flow.juvenile);
   out.line();
   out.line(out.bold(`Summary (${(elapsedMs / 1000).toFixed(1)} s)`));
   out.line(`  messages sent    ${r.messages.length + r.refusals.length}: ${r.messages.filter((m) => m.status === 202).length} accepted, ${r.refusals.length} refused`);
   out.line(`  deliveries made  ${r.deliveriesMade} of ${r.deliveriesExpected} expected${r.deliveriesMade === r.deliveriesExpected && firstTry ? ', each on its first attempt' : ''}`);
   out.line(`  refusals         ${r.refusals.map((x) => `${x.status} ${x.code}${x.errors.length ? ` (${x.errors.map((e) => e.pointer).join(', ')})` : ''}`).join(', ')}`);
-  if (juvenile.length) {
-    const leaks = juvenile.flatMap((m) => m.leaks);
-    out.line(`  juvenile         ${juvenile.length} messages, ${leaks.length ? out.bad(`LEAKED to ${[...new Set(leaks)].join(', ')}`) : 'received only by cleared institutions'}`);
+  for (const c of ['juvenile', 'gbv'] as const) {
+    const classified = r.messages.filter((m) => m.flow.classification === c);
+    if (!classified.length) continue;
+    const leaks = classified.flatMap((m) => m.leaks);
+    out.line(`  ${c.padEnd(17)}${classified.length} message${classified.length === 1 ? '' : 's'}, ${leaks.length ? out.bad(`LEAKED to ${[...new Set(leaks)].join(', ')}`) : 'received only by cleared institutions'}`);
   }
   if (r.ok) out.line(out.good('  every expected delivery arrived; every check held'));
   else for (const f of r.failures) out.line(out.bad(`  FAILED: ${f}`));

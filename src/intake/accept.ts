@@ -137,6 +137,28 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
   return { answer, replayed: false };
 }
 
+/**
+ * Every recipient pinned to another major must be able to read the message in it. A translation can
+ * refuse a document the other major cannot carry (a translator's `requires`, a name in the wrong
+ * script): refused here, with the pointers and the recipients, the sender can correct it; accepted,
+ * it would only fail at every delivery attempt. The contract set already keeps `requires` out of
+ * every grant (routing/check.ts); this also covers what no agreement condition can express.
+ */
+function refuseUntranslatable(contracts: Contracts, type: string, version: string, data: unknown, decision: RoutingDecision): void {
+  const sentMajor = Number(version.split('.')[0]);
+  for (const major of new Set(decision.deliveries.map((d) => d.major))) {
+    if (major === sentMajor) continue;
+    try {
+      contracts.catalogue.translate(type, version, major, data);
+    } catch (err) {
+      if (!(err instanceof ValidationError) || err.code !== 'not-translatable') throw err;
+      const who = decision.deliveries.filter((d) => d.major === major).map((d) => d.recipient).join(', ');
+      throw new ValidationError('not-translatable', `${who} read ${type} major ${major}, which cannot carry this message: ${err.message}`,
+        err.faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })));
+    }
+  }
+}
+
 /** Parse, validate and route; build the rows to commit. Throws the refusal; stores nothing. */
 function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
   const env = readEnvelope(parseJsonBody(input.body), input.sender);
@@ -157,6 +179,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
   const decision: RoutingDecision = route(contracts, {
     sender: input.sender, type: env.type, version: env.version, classification: env.classification, data: env.data,
   });
+  refuseUntranslatable(contracts, env.type, env.version, env.data, decision);
 
   const id = uuidv7();
   const receivedAt = new Date();

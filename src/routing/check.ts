@@ -132,8 +132,31 @@ function checkGrant(ctx: CheckContext, faults: FaultList, file: string, g: Grant
         }
       });
     }
+    checkTranslatable(ctx, faults, file, t.recipient, t.major, tat, [...g.conditions, ...t.conditions], knownTypes);
     checkClassification(ctx, faults, file, g, t.recipient, tat, [...g.conditions, ...t.conditions], knownTypes);
   });
+}
+
+/** Ops that fail on a missing value: a condition with one of them guarantees its pointer exists. */
+const PRESENCE_OPS = new Set(['exists', 'equals', 'in', 'lt', 'lte', 'gt', 'gte']);
+
+/**
+ * A recipient pinned to a major that some documents cannot be written in (a translator on the way
+ * `requires` a value the sender's major may leave out) may only be reached under conditions that
+ * guarantee those values — else such a message would be accepted and then fail at every delivery.
+ */
+function checkTranslatable(ctx: CheckContext, faults: FaultList, file: string, recipient: string, major: number, at: string, conds: Condition[], types: string[]): void {
+  for (const type of types) {
+    if (!ctx.catalogue.majors(type).includes(major)) continue; // reported above
+    for (const pointer of ctx.catalogue.translationRequires?.(type, major) ?? []) {
+      if (conds.some((c) => c.pointer === pointer && PRESENCE_OPS.has(c.op))) continue;
+      faults.add(
+        file,
+        `${at}/major`,
+        `${recipient} is pinned to ${type} major ${major}, which cannot carry a document without ${pointer} (sent in another major): add the condition {"pointer":"${pointer}","op":"exists"} or pin a major that carries it`,
+      );
+    }
+  }
 }
 
 /**

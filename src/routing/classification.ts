@@ -1,7 +1,7 @@
 /**
  * Classification: which clearances a message needs, and whether an institution holds them.
  *
- * The rule (invariant 6, written out in the README, "Classification"):
+ * The rule (invariant 6, written out in docs/contracts.md, "Classification"):
  * - A message needs clearance `juvenile` when its envelope says `juvenile`, when its payload marks a
  *   juvenile (`/juvenile`, `/subject/juvenile` or `/detainee/juvenile` is true, or an element of `/parties` has
  *   role "juvenile"), when its type declares `"x-wasla-classification": "juvenile"` in its schema, or

@@ -4,7 +4,7 @@
  */
 import type { Catalogue } from '../schemas/types.js';
 
-export type InstitutionKind = 'court' | 'prosecution' | 'police' | 'ministry' | 'bank' | 'fund' | 'counsellor' | 'hub';
+export type InstitutionKind = 'court' | 'prosecution' | 'police' | 'facility' | 'ministry' | 'bank' | 'fund' | 'counsellor' | 'hub';
 export type Classification = 'public' | 'restricted' | 'juvenile' | 'gbv';
 export type AdapterName = 'json-http' | 'xml-http' | 'iso20022';
 

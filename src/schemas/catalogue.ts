@@ -65,6 +65,17 @@ export function loadCatalogue(dir: string, opts: CheckOptions = {}): LoadedCatal
       if (!c) throw new ValidationError('unknown-message-version', `the catalogue has no ${type}@${version}`);
       return run(c, data);
     },
+    translationRequires(type, toMajor) {
+      const majors = majorsByType.get(type) ?? [];
+      const out = new Set<string>();
+      for (const from of majors) {
+        const step = toMajor > from ? 1 : -1;
+        for (let m = from; m !== toMajor && majors.includes(m + step); m += step) {
+          for (const p of inspection.translators.find(type, m, m + step)?.requires ?? []) out.add(p);
+        }
+      }
+      return [...out].sort();
+    },
     translate(type, fromVersion, toMajor, data) {
       return translateChain(
         {

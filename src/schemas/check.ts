@@ -4,13 +4,16 @@
  * (lint.ts), has the `$id` its path implies, compiles with ajv (strict), and its examples validate;
  * each minor is backward compatible with the minor before it (compat.ts); each major N > 1 ships
  * translators both ways with N-1, and they turn every example into valid data; no published file
- * (one listed in the lock) was changed or removed. Each schema is compiled exactly once, and the
- * result is reused by the Catalogue built on top of this.
+ * (one listed in the lock) was changed or removed; every schema but those published before the
+ * authoring rules meets them (authoring.ts: script of names, money as decimal strings, references
+ * named). Each schema is compiled exactly once, and the result is reused by the Catalogue built on
+ * top of this.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Fault } from '../errors.js';
+import { ValidationError, type Fault } from '../errors.js';
 import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type SchemaFault, type ValidateFunction } from './ajv.js';
+import { LEGACY_SCHEMAS, publishFaults } from './authoring.js';
 import { compareMinors } from './compat.js';
 import { isObject, type JsonObject } from './json.js';
 import { lintSchema } from './lint.js';
@@ -114,6 +117,20 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
     });
   }
 
+  // (d) every schema meets the authoring rules, but the legacy ones and what a minor inherits from
+  // the minor before it (neither can change any more). A legacy file that was edited is exempt too:
+  // the lock already refuses the edit, which is the fault to fix.
+  const lockFile = opts.lockFile ?? path.join(dir, LOCK_FILE);
+  const { lock, faults: lockFaults } = readLock(lockFile);
+  for (const sf of files) {
+    const doc = linted.get(key(sf.type, sf.version));
+    if (!doc || LEGACY_SCHEMAS.has(hashSchema(sf.content)) || LEGACY_SCHEMAS.has(lock?.[sf.rel] ?? '')) continue;
+    const previous = files
+      .filter((o) => o.type === sf.type && o.major === sf.major && o.minor < sf.minor)
+      .sort((a, b) => b.minor - a.minor)[0];
+    add(sf.file, publishFaults(doc, previous && linted.get(key(previous.type, previous.version))), '', 'authoring rule: ');
+  }
+
   // 2. versions of each type
   const byType = new Map<string, SchemaFile[]>();
   for (const sf of files) byType.set(sf.type, [...(byType.get(sf.type) ?? []), sf]);
@@ -148,10 +165,16 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
       const downT = registry.find(type, major, major - 1);
       if (!upT) add(first.file, [{ pointer: '', detail: `major ${major} needs a translator from major ${major - 1} (src/schemas/translators)` }]);
       if (!downT) add(first.file, [{ pointer: '', detail: `major ${major} needs a translator to major ${major - 1} (src/schemas/translators)` }]);
-      // and they must turn every example of either side into valid data of the other
+      // and they must turn every example of either side into valid data of the other, or refuse it
+      // as not-translatable (a document the other major cannot carry: a translator's `requires`);
+      // at least one example of each side must make it across, so the line is exercised both ways
       const exercise = (from: number, to: number) => {
+        let crossed = 0;
+        let refused = 0;
+        let first: SchemaFile | undefined;
         for (const c of compiled.values()) {
           if (c.ref.type !== type || c.ref.major !== from) continue;
+          first ??= c.source;
           (c.doc.examples as unknown[]).forEach((example, i) => {
             if (!c.validate(example)) return; // already reported as an invalid example
             try {
@@ -169,12 +192,20 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
                 },
                 type, c.ref.version, to, example,
               );
+              crossed++;
             } catch (err) {
+              if (err instanceof ValidationError && err.code === 'not-translatable') {
+                refused++;
+                return;
+              }
               const e = err as Error & { faults?: Fault[] };
               const why = e.faults?.length ? e.faults.map((f) => `${f.pointer}: ${f.detail}`).join('; ') : e.message;
               add(c.source.file, [{ pointer: `/examples/${i}`, detail: `translating example ${i} to major ${to} fails: ${why}` }]);
             }
           });
+        }
+        if (first && crossed === 0 && refused > 0) {
+          add(first.file, [{ pointer: '/examples', detail: `no example of major ${from} can be translated to major ${to}: add one the translator can carry` }]);
         }
       };
       if (upT && downT) {
@@ -185,8 +216,6 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
   }
 
   // (b) published files are immutable
-  const lockFile = opts.lockFile ?? path.join(dir, LOCK_FILE);
-  const { lock, faults: lockFaults } = readLock(lockFile);
   add(lockFile, lockFaults);
   if (lock) {
     const byRel = new Map(files.map((f) => [f.rel, f]));

@@ -27,3 +27,21 @@ export function deepFreeze<T>(v: T): T {
   }
   return v;
 }
+
+/** The value at an RFC 6901 pointer (own members and array indices only), or undefined. */
+export function valueAt(doc: unknown, pointer: string): unknown {
+  if (pointer === '') return doc;
+  let cur: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= cur.length) return undefined;
+      cur = cur[Number(token)];
+    } else if (isObject(cur) && Object.prototype.hasOwnProperty.call(cur, token)) {
+      cur = cur[token];
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}

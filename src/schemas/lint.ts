@@ -8,6 +8,12 @@
  * patternProperties, dependent*, prefixItems, unevaluated*, remote refs and boolean subschemas are
  * refused here rather than compared unsoundly later. Every object is closed
  * (`additionalProperties: false`), which is what makes "adding an optional property" safe.
+ *
+ * One routing annotation is admitted at the root: `x-wasla-classification` ("juvenile", "gbv" or
+ * "restricted"), for a type whose every message is of that class (a protection order in a
+ * gender-based-violence case, a child's social inquiry report). Routing raises every message of the
+ * type to it; compat.ts compares it like an assertion, so a later minor can neither add, change nor
+ * drop it.
  */
 import { DRAFT_2020_12, escapePointerToken } from './ajv.js';
 import type { Fault } from '../errors.js';
@@ -22,7 +28,9 @@ const ASSERTIONS = new Set([
   'minItems', 'maxItems', 'uniqueItems',
 ]);
 const STRUCTURE = new Set(['properties', 'required', 'additionalProperties', 'items', '$ref']);
-const ROOT_ONLY = new Set(['$schema', '$id', '$defs']);
+const ROOT_ONLY = new Set(['$schema', '$id', '$defs', 'x-wasla-classification']);
+export const CLASSIFICATION_KEYWORD = 'x-wasla-classification';
+const CLASSES = ['juvenile', 'gbv', 'restricted'];
 const LOCAL_REF = /^#\/\$defs\/([^/~]+)$/;
 
 /** Faults (pointers into the schema document) for everything the catalogue does not allow. */
@@ -38,6 +46,9 @@ export function lintSchema(doc: JsonObject): Fault[] {
     fault('/examples', 'a catalogue schema needs at least one complete, realistic example');
   }
   if (doc.type !== 'object') fault('/type', 'a message payload must be an object ("type": "object")');
+  if (CLASSIFICATION_KEYWORD in doc && !CLASSES.includes(doc[CLASSIFICATION_KEYWORD] as string)) {
+    fault(`/${CLASSIFICATION_KEYWORD}`, `must be one of ${CLASSES.map((c) => JSON.stringify(c)).join(', ')}`);
+  }
 
   const defs = isObject(doc.$defs) ? doc.$defs : {};
   if (doc.$defs !== undefined && !isObject(doc.$defs)) fault('/$defs', '$defs must be an object');

@@ -4,10 +4,13 @@
  * within one major nothing is translated and the data is returned as given; every step's output is
  * checked against the latest minor of that step's major, and the result is reported as that latest
  * minor. A translator producing invalid data is a defect of the hub, raised as a ContractError.
+ * A document lacking a value the next major requires (a translator's `requires`) is refused with
+ * ValidationError `not-translatable`, naming the pointers, before that translator runs.
  */
 import { ContractError, ValidationError } from '../errors.js';
 import type { SchemaRef } from './types.js';
 import type { SchemaFault } from './ajv.js';
+import { valueAt } from './json.js';
 import type { TranslatorRegistry } from './translators/types.js';
 
 export interface TranslateDeps {
@@ -54,6 +57,14 @@ export function translateChain(
     const target = deps.latest(type, next);
     if (!translator || !target) {
       throw new ContractError(`no translator for ${type} from major ${major} to ${next}`);
+    }
+    const missing = (translator.requires ?? []).filter((p) => valueAt(current, p) === undefined);
+    if (missing.length > 0) {
+      throw new ValidationError(
+        'not-translatable',
+        `${type}@${version} cannot be written in major ${next}: it requires ${missing.join(', ')}, which this document does not carry`,
+        missing.map((pointer) => ({ pointer, detail: `required by ${type} major ${next}, absent here` })),
+      );
     }
     current = translator.translate(current);
     const faults = deps.validate(type, target.version, current) ?? [];

@@ -30,4 +30,11 @@ export interface Catalogue {
    * one major at a time. Same major: data unchanged, version = fromVersion.
    */
   translate(type: string, fromVersion: string, toMajor: number, data: unknown): { version: string; data: unknown };
+  /**
+   * The pointers a document of any other major must carry to be translated to `toMajor` (the
+   * `requires` of every translator on the way), sorted; [] when every translation is total.
+   * Routing refuses an agreement that pins a recipient to `toMajor` without conditions that make
+   * these pointers exist. Optional so that a hand-made Catalogue (tests) can leave it out.
+   */
+  translationRequires?(type: string, toMajor: number): string[];
 }

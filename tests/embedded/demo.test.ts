@@ -8,13 +8,22 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../scripts/demo.js';
+import { demoFlows } from '../../scripts/demo/flows.js';
 
 const CONTRACTS = resolve('contracts');
 
-function clearedForJuvenile(): Set<string> {
+function clearedFor(c: 'juvenile' | 'gbv'): Set<string> {
   const dir = join(CONTRACTS, 'institutions');
   const ids = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; clearances: string[] });
-  return new Set(ids.filter((i) => i.clearances.includes('juvenile')).map((i) => i.id));
+  return new Set(ids.filter((i) => i.clearances.includes(c)).map((i) => i.id));
+}
+
+/** the type of every grant of every agreement: the demo must show each of them */
+function grantedTypes(): Set<string> {
+  const dir = join(CONTRACTS, 'agreements');
+  const types = readdirSync(dir).filter((f) => f.endsWith('.json'))
+    .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { grants: Array<{ types: string[] }> }).grants.flatMap((g) => g.types));
+  return new Set(types);
 }
 
 describe('npm run demo -- --exit', () => {
@@ -53,8 +62,13 @@ describe('npm run demo -- --exit', () => {
     expect(text).not.toContain('still running');
   });
 
+  it('shows every flow of the federation: a message of every type an agreement grants, each accepted', () => {
+    const flows = demoFlows(CONTRACTS);
+    expect(result.messages).toHaveLength(flows.filter((f) => f.kind === 'message').length);
+    expect(new Set(result.messages.map((m) => m.flow.type))).toEqual(grantedTypes());
+  });
+
   it('delivers every expected message to every expected recipient, once, with the ids the hub gave', () => {
-    expect(result.messages).toHaveLength(10);
     expect(result.deliveriesMade).toBe(result.deliveriesExpected);
     for (const m of result.messages) {
       expect(m.status).toBe(202);
@@ -71,66 +85,84 @@ describe('npm run demo -- --exit', () => {
     expect(result.arrivals.map((a) => `${a.institution} ${a.deliveryId}`).sort()).toEqual(expected);
   });
 
-  it('translates the warrant: sent as 2.0, the judicial police get major 1', () => {
-    expect(message('warrant.issued', 'ps.hjc.court.ramallah').flow.version).toBe('2.0');
+  it('translates the warrant: sent as 3.0, the judicial police get major 1 with every offence; identified in part, major 3', () => {
+    const m = message('warrant.issued', 'ps.hjc.court.ramallah');
+    expect(m.flow.version).toBe('3.0');
     const d = delivery('warrant.issued', 'ps.hjc.court.ramallah', 'ps.police.judicial');
     expect(d.major).toBe(1);
     expect(d.arrival!.version).toMatch(/^1\.\d+$/);
     expect(d.arrival!.dataschema).toMatch(/\/warrant\.issued\/1\.\d+\.schema\.json$/);
     expect(d.arrival!.fields).toContain('offence');
     expect(d.arrival!.fields).not.toContain('offences');
+    expect([d.arrival!.data.offence, ...(d.arrival!.data.additionalOffences as unknown[])]).toEqual(m.flow.data.offences);
+    const partial = delivery('warrant.issued', 'ps.hjc.magistrate-court.ramallah', 'ps.police.judicial');
+    expect(partial.major).toBe(3);
+    expect(partial.arrival!.version).toBe('3.0');
+    expect((partial.arrival!.data.subject as Record<string, unknown>).nationalId).toBeUndefined();
   });
 
   it('projects: the ministry of finance gets only the fields its agreement lists', () => {
-    const decision = delivery('decision.issued', 'ps.hjc.court.ramallah', 'ps.mof').arrival!;
-    expect(decision.fields.sort()).toEqual(['caseNumber', 'court', 'decidedOn', 'decisionNumber', 'final', 'parties', 'sentence']);
-    expect(decision.data.court).toEqual({ id: 'ps.hjc.court.ramallah' });
+    const decision = delivery('decision.issued', 'ps.hjc.magistrate-court.ramallah', 'ps.mof').arrival!;
+    expect(decision.fields.sort()).toEqual(['appeal', 'caseNumber', 'court', 'decidedOn', 'decisionNumber', 'final', 'parties', 'penalties', 'sentence']);
+    expect(decision.data.court).toEqual({ id: 'ps.hjc.magistrate-court.ramallah' });
     for (const hidden of ['judges', 'operativePart', 'kind', 'juvenile', 'enforcement']) expect(decision.data).not.toHaveProperty(hidden);
 
-    const fine = delivery('traffic-fine.issued', 'ps.police.judicial', 'ps.mof').arrival!;
-    expect(fine.fields.sort()).toEqual(['amount', 'dueBy', 'fineNumber', 'issuedBy', 'offence', 'vehicle']);
+    const centre = delivery('decision.issued', 'ps.hjc.appeal-court.ramallah', 'ps.police.crc.jneid').arrival!;
+    for (const hidden of ['judges', 'operativePart', 'appeal', 'prosecutionCaseNumber']) expect(centre.data).not.toHaveProperty(hidden);
+    expect(centre.fields).toContain('penalties');
+
+    const fine = delivery('traffic-fine.issued', 'ps.police.traffic', 'ps.mof').arrival!;
+    expect(fine.fields.sort()).toEqual(['amount', 'driver', 'dueBy', 'fineNumber', 'issuedBy', 'offence', 'vehicle']);
     expect(Object.keys(fine.data.offence as object)).toEqual(['code']);
     expect(Object.keys(fine.data.vehicle as object)).toEqual(['plate']);
-    for (const hidden of ['place', 'occurredAt', 'evidence']) expect(fine.data).not.toHaveProperty(hidden);
+    expect(Object.keys(fine.data.driver as object)).toEqual(['nationalId']);
+    for (const hidden of ['place', 'occurredAt', 'evidence', 'speed']) expect(fine.data).not.toHaveProperty(hidden);
 
     const family = delivery('alimony.payment-record', 'ps.bank.palestine', 'ps.sjd.family-court.ramallah').arrival!;
     expect(family.fields.sort()).toEqual(['amount', 'bookedOn', 'orderNumber', 'status', 'valueDate']);
   });
 
-  it('keeps juvenile messages to cleared institutions', () => {
-    const cleared = clearedForJuvenile();
-    const juvenile = result.messages.filter((m) => m.flow.juvenile);
-    expect(juvenile.map((m) => `${m.flow.type} from ${m.flow.sender}`)).toEqual([
-      'decision.issued from ps.hjc.juvenile-court.ramallah',
-      'detention.alert from ps.ago.prosecution',
-    ]);
-    for (const m of juvenile) {
-      expect(m.classification).toBe('juvenile');
-      expect(m.leaks).toEqual([]);
-      expect(m.deliveries.length).toBeGreaterThan(0);
-      for (const d of m.deliveries) expect(cleared.has(d.recipient), d.recipient).toBe(true);
-      expect(m.deliveries.map((d) => d.recipient)).toContain('ps.mosd.child-protection');
-    }
-    // across the whole run, at the receivers themselves
-    const juvenileArrivals = result.arrivals.filter((a) => a.envelope?.classification === 'juvenile');
-    expect(juvenileArrivals.length).toBe(4);
-    for (const a of juvenileArrivals) expect(cleared.has(a.institution), a.institution).toBe(true);
+  for (const c of ['juvenile', 'gbv'] as const) {
+    it(`keeps ${c} messages to institutions cleared for ${c} cases`, () => {
+      const cleared = clearedFor(c);
+      const classified = result.messages.filter((m) => m.flow.classification === c);
+      expect(classified.length).toBeGreaterThan(0);
+      for (const m of classified) {
+        expect(m.classification).toBe(c);
+        expect(m.leaks).toEqual([]);
+        expect(m.deliveries.length).toBeGreaterThan(0);
+        for (const d of m.deliveries) expect(cleared.has(d.recipient), d.recipient).toBe(true);
+      }
+      // across the whole run, at the receivers themselves
+      const arrivals = result.arrivals.filter((a) => a.envelope?.classification === c);
+      expect(arrivals.length).toBe(classified.reduce((n, m) => n + m.deliveries.length, 0));
+      for (const a of arrivals) expect(cleared.has(a.institution), a.institution).toBe(true);
+    });
+  }
+
+  it('tells the child protection counsellor of every detention of a child, and keeps adult alerts from the juvenile side', () => {
+    const childDetention = result.messages.filter((m) => m.flow.type === 'detention.ordered' && m.flow.classification === 'juvenile');
+    expect(childDetention).toHaveLength(1);
+    expect(childDetention[0].deliveries.map((d) => d.recipient)).toContain('ps.mosd.child-protection');
+    expect(childDetention[0].deliveries.map((d) => d.recipient)).not.toContain('ps.police.crc.jneid');
     // the adult alert of the same type went to the adult courts only
-    const adult = result.messages.filter((m) => m.flow.type === 'detention.alert' && !m.flow.juvenile)[0];
+    const adult = result.messages.filter((m) => m.flow.type === 'detention.alert' && !m.flow.classification)[0];
     expect(adult.deliveries.map((d) => d.recipient).sort()).toEqual(['ps.hjc.court.nablus', 'ps.hjc.court.ramallah']);
   });
 
-  it('refuses a sender without an agreement (403) and an invalid payload (422 with its pointer), as problem+json', () => {
-    expect(result.refusals.map((r) => [r.status, r.code])).toEqual([[403, 'no-agreement'], [422, 'schema-violation']]);
+  it('refuses, as problem+json: no agreement (403), a failure without its reason (403), an invalid payload and a name its recipients\' major cannot carry (422, with pointers)', () => {
+    expect(result.refusals.map((r) => [r.status, r.code])).toEqual([[403, 'no-agreement'], [403, 'no-recipient'], [422, 'schema-violation'], [422, 'not-translatable']]);
     for (const r of result.refusals) expect(r.contentType).toContain('application/problem+json');
-    expect(result.refusals[1].errors.map((e) => e.pointer)).toContain('/data/subject/nationalId');
+    expect(result.refusals[2].errors.map((e) => e.pointer)).toContain('/data/subject/nationalId');
+    expect(result.refusals[3].errors.map((e) => e.pointer)).toEqual(['/data/subject/name/ar']);
     expect(text).toContain('/data/subject/nationalId');
   });
 
   it('prints plain text for a non-terminal and cleans up after itself', () => {
     expect(text).not.toMatch(/\x1b\[/);
     expect(text).toContain(result.url);
-    expect(text).toMatch(/deliveries made\s+18 of 18 expected/);
+    expect(text).toMatch(new RegExp(`deliveries made\\s+${result.deliveriesExpected} of ${result.deliveriesExpected} expected`));
+    expect(result.deliveriesExpected).toBe(result.messages.reduce((n, m) => n + m.flow.expect.length, 0));
     expect(existsSync(result.dataDir)).toBe(false);
   });
 });

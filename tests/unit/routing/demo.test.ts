@@ -109,7 +109,7 @@ describe('warrants: courts -> judicial police (2.0 translated to 1.x) and back',
   });
 });
 
-describe('traffic fines: police and transport -> court and finance', () => {
+describe('traffic fines: traffic police and transport -> the magistrate court and finance', () => {
   const fine = (locality: string, issuedBy: string) => {
     const f = example('traffic-fine.issued', '1.0', 0);
     f.place.locality = locality;
@@ -118,13 +118,13 @@ describe('traffic fines: police and transport -> court and finance', () => {
     return f;
   };
 
-  it('a police fine in Ramallah reaches the Ramallah court, finance (projected) and transport', () => {
-    const f = fine('Ramallah', 'ps.police.judicial');
-    const d = send('ps.police.judicial', 'traffic-fine.issued', '1.0', f);
-    expect(to(d)).toEqual(['ps.hjc.court.ramallah', 'ps.mof', 'ps.mot']);
+  it('a traffic police fine in Ramallah reaches the Ramallah magistrate court, finance (projected) and transport', () => {
+    const f = fine('Ramallah', 'ps.police.traffic');
+    const d = send('ps.police.traffic', 'traffic-fine.issued', '1.0', f);
+    expect(to(d)).toEqual(['ps.hjc.magistrate-court.ramallah', 'ps.mof', 'ps.mot']);
     expect(delivered(d, 'ps.mof', f)).toEqual({
       fineNumber: f.fineNumber,
-      issuedBy: 'ps.police.judicial',
+      issuedBy: 'ps.police.traffic',
       offence: { code: f.offence.code },
       amount: f.amount,
       dueBy: f.dueBy,
@@ -133,14 +133,16 @@ describe('traffic fines: police and transport -> court and finance', () => {
     });
   });
 
-  it('a camera fine from transport in Nablus reaches the Nablus court and finance, not transport itself', () => {
-    expect(to(send('ps.mot', 'traffic-fine.issued', '1.0', fine('Nablus', 'ps.mot')))).toEqual(['ps.hjc.court.nablus', 'ps.mof']);
+  it('a camera fine from transport in Nablus reaches the Nablus magistrate court and finance, not transport itself', () => {
+    expect(to(send('ps.mot', 'traffic-fine.issued', '1.0', fine('Nablus', 'ps.mot')))).toEqual(['ps.hjc.magistrate-court.nablus', 'ps.mof']);
   });
 
-  it('paid and contested fines', () => {
-    expect(to(send('ps.mof', 'traffic-fine.paid', '1.0', example('traffic-fine.paid', '1.0')))).toEqual(['ps.mot', 'ps.police.judicial']);
+  it('paid and contested fines; only the traffic police and transport issue fines', () => {
+    expect(to(send('ps.mof', 'traffic-fine.paid', '1.0', example('traffic-fine.paid', '1.0')))).toEqual(['ps.mot', 'ps.police.traffic']);
     expect(to(send('ps.hjc.court.nablus', 'traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0')))).toEqual(['ps.mof', 'ps.mot']);
+    expect(to(send('ps.hjc.magistrate-court.nablus', 'traffic-fine.contested', '1.1', example('traffic-fine.contested', '1.1')))).toEqual(['ps.mof', 'ps.mot']);
     expect(refusal(() => send('ps.mof', 'traffic-fine.issued', '1.0', fine('Ramallah', 'ps.mof')))).toBe('no-agreement');
+    expect(refusal(() => send('ps.police.judicial', 'traffic-fine.issued', '1.0', fine('Ramallah', 'ps.police.judicial')))).toBe('no-agreement');
   });
 });
 

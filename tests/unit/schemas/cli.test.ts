@@ -9,6 +9,9 @@ import { CATALOGUE_DIR, copyCatalogue, readJson, writeJson } from './helpers.js'
 let out = '';
 let err = '';
 const dirs: string[] = [];
+/** what the catalogue publishes: every schema its lock records, in one folder per type */
+const published = Object.keys(readJson(path.join(CATALOGUE_DIR, 'catalogue.lock.json'))).length;
+const types = fs.readdirSync(CATALOGUE_DIR, { withFileTypes: true }).filter((e) => e.isDirectory()).length;
 
 beforeEach(() => {
   out = '';
@@ -34,7 +37,7 @@ async function wasla(...args: string[]): Promise<number> {
 describe('wasla schemas', () => {
   it('check: prints a summary and exits 0 on a sound catalogue', async () => {
     expect(await wasla('schemas', 'check', CATALOGUE_DIR)).toBe(0);
-    expect(out).toBe('catalogue ok: 15 schemas, 13 types\n');
+    expect(out).toBe(`catalogue ok: ${published} schemas, ${types} types\n`);
     expect(err).toBe('');
   });
 
@@ -73,7 +76,7 @@ describe('wasla schemas', () => {
     fs.rmSync(path.join(dir, 'catalogue.lock.json'));
     expect(await wasla('schemas', 'lock', dir)).toBe(0);
     expect(out).toContain('locked warrant.issued/2.0.schema.json\n');
-    expect(out).toContain(': 15 schemas added\n');
+    expect(out).toContain(`: ${published} schemas added\n`);
     out = '';
     expect(await wasla('schemas', 'lock', dir)).toBe(0);
     expect(out).toMatch(/: 0 schemas added\n$/);
@@ -92,12 +95,14 @@ describe('wasla schemas', () => {
   it('list: one line per published version, or JSON', async () => {
     expect(await wasla('schemas', 'list', CATALOGUE_DIR)).toBe(0);
     const lines = out.trim().split('\n');
-    expect(lines).toHaveLength(16);
+    expect(lines).toHaveLength(published + 1);
     expect(lines[0]).toMatch(/^type\s+version\s+title$/);
     expect(lines).toContainEqual(expect.stringMatching(/^warrant\.issued\s+2\.0\s+Warrant issued \(2\.0\)$/));
     out = '';
     await wasla('schemas', 'list', CATALOGUE_DIR, '--json');
     const rows = JSON.parse(out);
-    expect(rows[0]).toEqual({ type: 'alimony.order', version: '1.0', major: 1, minor: 0, title: 'Alimony order (1.0)' });
+    expect(rows).toHaveLength(published);
+    expect(rows.find((r: { type: string; version: string }) => r.type === 'alimony.order' && r.version === '1.0'))
+      .toEqual({ type: 'alimony.order', version: '1.0', major: 1, minor: 0, title: 'Alimony order (1.0)' });
   });
 });

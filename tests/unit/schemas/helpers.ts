@@ -14,7 +14,28 @@ export const TYPES = [
   'traffic-fine.issued', 'traffic-fine.paid', 'traffic-fine.contested',
   'alimony.order', 'alimony.payout-instruction', 'alimony.payment-record',
   'notification.served', 'detention.alert',
+  // issue 27: the flows the region runs
+  'notification.requested', 'case.referred', 'case.referral-acknowledged', 'detention.ordered',
+  'alimony.imprisonment-ordered', 'alimony.payment-notice', 'social-inquiry.report',
+  'alternative-measure.ordered', 'alternative-measure.report', 'protection-order.issued',
 ];
+
+/** Every published version of every type, as the catalogue should list them. */
+export const VERSIONS: Record<string, string[]> = {
+  'warrant.issued': ['1.0', '1.1', '1.2', '2.0', '2.1', '3.0'],
+  'warrant.executed': ['1.0', '1.1'],
+  'warrant.cancelled': ['1.0', '1.1'],
+  'decision.issued': ['1.0', '1.1'],
+  'decision.enforcement-status': ['1.0', '1.1'],
+  'traffic-fine.issued': ['1.0', '1.1'],
+  'traffic-fine.contested': ['1.0', '1.1'],
+  'alimony.order': ['1.0', '1.1'],
+  'alimony.payout-instruction': ['1.0', '1.1'],
+  'alimony.payment-record': ['1.0', '1.1'],
+  'traffic-fine.paid': ['1.0', '1.1'],
+  'notification.served': ['1.0', '1.1'],
+  'detention.alert': ['1.0', '1.1'],
+};
 
 const unescape = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
 
