@@ -57,7 +57,17 @@ if (!(pgUp && redisUp)) console.warn('\nnpm test: reminder — tests/integration
 // one plain closing line that any CI can read
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  // a file whose setup fails counts none of its tests as failed (they are reported skipped): name it
+  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && f.assertionResults.every((a) => a.status !== 'failed'));
+  for (const f of brokenFiles) console.log(`FAILED outside any test (setup or teardown; its tests show as skipped): ${f.name}`);
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles.length} failed, ${skipped} skipped`);
+  // in CI every service is there, so nothing may skip: a skipped test would only look green
+  if (ci && skipped > 0) {
+    console.error(`npm test: ${skipped} test(s) skipped under CI=true; nothing may skip here`);
+    process.exit(1);
+  }
+  if (brokenFiles.length > 0 && status === 0) process.exit(1);
 } catch {
   console.log(`0 passed, 1 failed`);
 }

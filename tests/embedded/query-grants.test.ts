@@ -30,6 +30,8 @@ function fineSentence() {
   d.final = true;
   d.juvenile = false;
   d.sentence = { kind: 'fine', fine: { value: '150.000', currency: 'ILS' } };
+  // a fine is collected by the ministry of finance, not committed by the police
+  d.enforcement = { ...d.enforcement, authority: MOF, instructions: 'Collect the fine.' };
   d.parties = (d.parties ?? []).map((p: any) => ({ ...p, role: p.role === 'juvenile' ? 'accused' : p.role }));
   return envelope('decision.issued', '1.0', d);
 }

@@ -15,13 +15,12 @@ import {
   type SignatureParams,
   type SignableMessage,
 } from '../../../src/trust/index.js';
-import { RFC_DATA_AVAILABLE, RFC_SKIP_REASON, loadAppendixB, parseHttpMessage, type AppendixB, type RawMessage } from './rfc-data.js';
+import { loadAppendixB, parseHttpMessage, type AppendixB, type RawMessage } from './rfc-data.js';
 
-const title = `RFC 9421 Appendix B.2${RFC_DATA_AVAILABLE ? '' : ` — ${RFC_SKIP_REASON}`}`;
 
-describe.skipIf(!RFC_DATA_AVAILABLE)(title, () => {
-  const data: AppendixB = RFC_DATA_AVAILABLE ? loadAppendixB() : { keys: {}, messages: {}, test_cases: [] };
-  const request = RFC_DATA_AVAILABLE ? parseHttpMessage(data.messages['test-request']) : undefined;
+describe('RFC 9421 Appendix B.2', () => {
+  const data: AppendixB = loadAppendixB();
+  const request = parseHttpMessage(data.messages['test-request']);
 
   function message(name: string): RawMessage {
     return name === 'test-request' ? request! : parseHttpMessage(data.messages[name], request);
