@@ -226,7 +226,9 @@ function parse(text: string, lim: XmlReadLimits): XmlDocument {
   parser.onclosetag = () => {
     const f = stack.pop();
     if (!f) return;
-    const el: XmlElement = { name: f.name, prefix: f.prefix, local: f.local, uri: f.uri, namespaces: f.namespaces, attributes: f.attributes, children: f.children, text: f.text };
+    // whitespace between child elements is layout, not data (tree.ts)
+    const text = f.children.length > 0 && f.text.trim() === '' ? '' : f.text;
+    const el: XmlElement = { name: f.name, prefix: f.prefix, local: f.local, uri: f.uri, namespaces: f.namespaces, attributes: f.attributes, children: f.children, text };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
     else root = el;

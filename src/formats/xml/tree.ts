@@ -4,9 +4,10 @@
  *
  * What it keeps: each element's qualified name as written, its prefix, local name and namespace URI,
  * the namespace declarations made on it, its attributes in document order, its child elements in
- * document order, and its character data. What it drops: comments, the XML declaration, and where
- * character data sat between child elements (all direct character data of an element is
- * concatenated into `text`; for an element with children that is usually indentation).
+ * document order, and its character data. What it drops: comments, the XML declaration, the
+ * whitespace-only character data of an element that has child elements (layout, not data), and
+ * where character data sat between child elements (all direct character data of an element is
+ * concatenated into `text`). A leaf's text is kept exactly, whitespace included.
  */
 
 export interface XmlAttribute {
@@ -33,7 +34,8 @@ export interface XmlElement {
   readonly attributes: readonly XmlAttribute[];
   /** child elements in document order */
   readonly children: readonly XmlElement[];
-  /** all character data directly inside this element (CDATA included), concatenated */
+  /** all character data directly inside this element (CDATA included), concatenated; '' when it
+   * has child elements and that data is only whitespace */
   readonly text: string;
 }
 
