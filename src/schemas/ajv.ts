@@ -23,8 +23,8 @@ export interface SchemaFault extends Fault {
 export function createAjv(): Ajv {
   const ajv = new Ajv2020Mod.default({ allErrors: true, strict: true });
   addFormatsMod.default(ajv);
-  // the one routing annotation the catalogue admits (lint.ts): known to ajv, asserts nothing
-  ajv.addVocabulary(['x-wasla-classification']);
+  // the annotations the catalogue admits at a schema's root (lint.ts): known to ajv, assert nothing
+  ajv.addVocabulary(['x-wasla-classification', 'x-wasla-index']);
   return ajv;
 }
 

@@ -6,7 +6,8 @@
  * translators both ways with N-1, and they turn every example into valid data; no published file
  * (one listed in the lock) was changed or removed; every schema but those published before the
  * authoring rules meets them (authoring.ts: script of names, money as decimal strings, references
- * named). Each schema is compiled exactly once, and the result is reused by the Catalogue built on
+ * named); each minor keeps the case index annotations of the minor before it (index-annotations.ts).
+ * Each schema is compiled exactly once, and the result is reused by the Catalogue built on
  * top of this.
  */
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { ValidationError, type Fault } from '../errors.js';
 import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type SchemaFault, type ValidateFunction } from './ajv.js';
 import { LEGACY_SCHEMAS, publishFaults } from './authoring.js';
 import { compareMinors } from './compat.js';
+import { compareIndexAnnotations } from './index-annotations.js';
 import { isObject, type JsonObject } from './json.js';
 import { lintSchema } from './lint.js';
 import { hashSchema, LOCK_FILE, readLock, writeLock } from './lock.js';
@@ -153,6 +155,7 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
         const newer = linted.get(key(type, minors[i].version));
         if (!older || !newer) continue; // their own faults are already reported
         add(minors[i].file, compareMinors(older, newer), '', `not backward compatible with ${minors[i - 1].version}: `);
+        add(minors[i].file, compareIndexAnnotations(older, newer, minors[i - 1].version));
       }
       if (major === 1) continue;
       const first = minors[0];

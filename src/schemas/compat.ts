@@ -11,14 +11,16 @@
  * properties on objects that were closed" implies every document valid under the old minor is
  * valid under the new one, and consumers of the old minor still find every field they relied on.
  * Local `$ref`s are followed on both sides, so moving a definition into `$defs` is not a change.
- * Fault pointers point into the NEW schema document.
+ * Fault pointers point into the NEW schema document. The case index declaration (`x-wasla-index`)
+ * asserts nothing and has its own rule (index-annotations.ts: a minor only adds to it).
  */
 import type { Fault } from '../errors.js';
 import { escapePointerToken } from './ajv.js';
+import { INDEX_KEYWORD } from './index-annotations.js';
 import { ANNOTATIONS } from './lint.js';
 import { isObject, jsonEqual, type JsonObject } from './json.js';
 
-const NOT_ASSERTIONS = new Set([...ANNOTATIONS, 'properties', 'required', 'additionalProperties', 'items', '$ref', '$defs', '$schema', '$id']);
+const NOT_ASSERTIONS = new Set([...ANNOTATIONS, 'properties', 'required', 'additionalProperties', 'items', '$ref', '$defs', '$schema', '$id', INDEX_KEYWORD]);
 
 function resolve(root: JsonObject, node: unknown, ptr: string): { node: JsonObject; ptr: string } {
   let cur = node;

@@ -13,10 +13,12 @@
  * "restricted"), for a type whose every message is of that class (a protection order in a
  * gender-based-violence case, a child's social inquiry report). Routing raises every message of the
  * type to it; compat.ts compares it like an assertion, so a later minor can neither add, change nor
- * drop it.
+ * drop it. The case index declaration `x-wasla-index` is admitted at the root too, and checked by
+ * index-annotations.ts.
  */
 import { DRAFT_2020_12, escapePointerToken } from './ajv.js';
 import type { Fault } from '../errors.js';
+import { indexAnnotationFaults, INDEX_KEYWORD } from './index-annotations.js';
 import { isObject, type JsonObject } from './json.js';
 
 export const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
@@ -28,7 +30,7 @@ const ASSERTIONS = new Set([
   'minItems', 'maxItems', 'uniqueItems',
 ]);
 const STRUCTURE = new Set(['properties', 'required', 'additionalProperties', 'items', '$ref']);
-const ROOT_ONLY = new Set(['$schema', '$id', '$defs', 'x-wasla-classification']);
+const ROOT_ONLY = new Set(['$schema', '$id', '$defs', 'x-wasla-classification', INDEX_KEYWORD]);
 export const CLASSIFICATION_KEYWORD = 'x-wasla-classification';
 const CLASSES = ['juvenile', 'gbv', 'restricted'];
 const LOCAL_REF = /^#\/\$defs\/([^/~]+)$/;
@@ -49,6 +51,7 @@ export function lintSchema(doc: JsonObject): Fault[] {
   if (CLASSIFICATION_KEYWORD in doc && !CLASSES.includes(doc[CLASSIFICATION_KEYWORD] as string)) {
     fault(`/${CLASSIFICATION_KEYWORD}`, `must be one of ${CLASSES.map((c) => JSON.stringify(c)).join(', ')}`);
   }
+  faults.push(...indexAnnotationFaults(doc));
 
   const defs = isObject(doc.$defs) ? doc.$defs : {};
   if (doc.$defs !== undefined && !isObject(doc.$defs)) fault('/$defs', '$defs must be an object');
