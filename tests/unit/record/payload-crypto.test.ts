@@ -3,7 +3,7 @@
  * authenticated, bound to the message id, rotation by rewrapping only the small part, and nothing
  * secret in any error.
  */
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -107,6 +107,55 @@ describe('encryptPayload / decryptPayload', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the format, read by an independent implementation of the documented layout', () => {
+  const kek = Buffer.from(entryA.slice(entryA.indexOf(':') + 1), 'base64');
+  const gcm = (decrypt: boolean, key: Buffer, iv: Buffer, aad: Buffer, data: Buffer, tag?: Buffer) => {
+    if (!decrypt) {
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      c.setAAD(aad);
+      const ct = Buffer.concat([c.update(data), c.final()]);
+      return { out: ct, tag: c.getAuthTag() };
+    }
+    const d = createDecipheriv('aes-256-gcm', key, iv);
+    d.setAAD(aad);
+    d.setAuthTag(tag!);
+    return { out: Buffer.concat([d.update(data), d.final()]), tag: tag! };
+  };
+  const keyAad = (header: Buffer, id: string) => Buffer.concat([Buffer.from('wasla payload data key v1\0'), header, Buffer.from([0]), Buffer.from(id)]);
+  const bodyAad = (header: Buffer, id: string) => Buffer.concat([Buffer.from('wasla payload v1\0'), header, Buffer.from([0]), Buffer.from(id)]);
+
+  it('opens as docs/record.md describes it', () => {
+    const id = randomUUID();
+    const enc = encryptPayload(plaintext, id, ringA);
+    const w = enc.wrappedKey;
+    expect([w.subarray(0, 2).toString(), w[2], w[3], w.subarray(5, 5 + w[4]).toString()]).toEqual(['WK', 1, 1, '2026-01']);
+    const off = 5 + w[4];
+    const dek = gcm(true, kek, w.subarray(off, off + 12), keyAad(w.subarray(0, off), id), w.subarray(off + 28), w.subarray(off + 12, off + 28)).out;
+    const c = enc.ciphertext;
+    expect([c.subarray(0, 2).toString(), c[2], c[3]]).toEqual(['WP', 1, 1]);
+    expect(gcm(true, dek, c.subarray(4, 16), bodyAad(c.subarray(0, 4), id), c.subarray(32), c.subarray(16, 32)).out.equals(plaintext)).toBe(true);
+  });
+
+  it('binds the ciphertext itself to its message: its data key rewrapped for another message does not open it there', () => {
+    const id = randomUUID();
+    const other = randomUUID();
+    const enc = encryptPayload(plaintext, id, ringA);
+    const w = enc.wrappedKey;
+    const off = 5 + w[4];
+    const dek = gcm(true, kek, w.subarray(off, off + 12), keyAad(w.subarray(0, off), id), w.subarray(off + 28), w.subarray(off + 12, off + 28)).out;
+    // someone holding the KEK wraps the same data key for another message
+    const iv = randomBytes(12);
+    const header = w.subarray(0, off);
+    const rewrapped = gcm(false, kek, iv, keyAad(header, other), dek);
+    const moved = Buffer.concat([header, iv, rewrapped.tag, rewrapped.out]);
+    expect(codeOf(() => decryptPayload({ wrappedKey: moved, ciphertext: enc.ciphertext }, other, ringA))).toBe('payload-authentication-failed');
+    // the forged key itself is sound: it opens a ciphertext made for that message with that key
+    const bodyIv = randomBytes(12);
+    const made = gcm(false, dek, bodyIv, bodyAad(enc.ciphertext.subarray(0, 4), other), plaintext);
+    expect(decryptPayload({ wrappedKey: moved, ciphertext: Buffer.concat([enc.ciphertext.subarray(0, 4), bodyIv, made.tag, made.out]) }, other, ringA).equals(plaintext)).toBe(true);
   });
 });
 
