@@ -9,6 +9,7 @@ import Ajv2020Mod from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsMod from 'ajv-formats';
 import type { Fault } from '../errors.js';
+import { UNLOCKED_ANNOTATIONS } from './annotations.js';
 
 export type Ajv = InstanceType<typeof Ajv2020Mod.default>;
 export type { ValidateFunction };
@@ -24,7 +25,7 @@ export function createAjv(): Ajv {
   const ajv = new Ajv2020Mod.default({ allErrors: true, strict: true });
   addFormatsMod.default(ajv);
   // the annotations the catalogue admits at a schema's root (lint.ts): known to ajv, assert nothing
-  ajv.addVocabulary(['x-wasla-classification', 'x-wasla-index']);
+  ajv.addVocabulary(['x-wasla-classification', ...UNLOCKED_ANNOTATIONS]);
   return ajv;
 }
 

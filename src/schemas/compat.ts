@@ -16,11 +16,11 @@
  */
 import type { Fault } from '../errors.js';
 import { escapePointerToken } from './ajv.js';
-import { INDEX_KEYWORD } from './index-annotations.js';
+import { UNLOCKED_ANNOTATIONS } from './annotations.js';
 import { ANNOTATIONS } from './lint.js';
 import { isObject, jsonEqual, type JsonObject } from './json.js';
 
-const NOT_ASSERTIONS = new Set([...ANNOTATIONS, 'properties', 'required', 'additionalProperties', 'items', '$ref', '$defs', '$schema', '$id', INDEX_KEYWORD]);
+const NOT_ASSERTIONS = new Set([...ANNOTATIONS, 'properties', 'required', 'additionalProperties', 'items', '$ref', '$defs', '$schema', '$id', ...UNLOCKED_ANNOTATIONS]);
 
 function resolve(root: JsonObject, node: unknown, ptr: string): { node: JsonObject; ptr: string } {
   let cur = node;

@@ -25,7 +25,9 @@ import type { Fault } from '../errors.js';
 import { escapePointerToken } from './ajv.js';
 import { isObject, type JsonObject } from './json.js';
 
-export const INDEX_KEYWORD = 'x-wasla-index';
+import { INDEX_KEYWORD } from './annotations.js';
+
+export { INDEX_KEYWORD };
 
 /**
  * What an index key identifies. Numbers given by an institution carry that institution as issuer

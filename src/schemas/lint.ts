@@ -18,7 +18,8 @@
  */
 import { DRAFT_2020_12, escapePointerToken } from './ajv.js';
 import type { Fault } from '../errors.js';
-import { indexAnnotationFaults, INDEX_KEYWORD } from './index-annotations.js';
+import { indexAnnotationFaults } from './index-annotations.js';
+import { UNLOCKED_ANNOTATIONS } from './annotations.js';
 import { isObject, type JsonObject } from './json.js';
 
 export const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
@@ -30,7 +31,7 @@ const ASSERTIONS = new Set([
   'minItems', 'maxItems', 'uniqueItems',
 ]);
 const STRUCTURE = new Set(['properties', 'required', 'additionalProperties', 'items', '$ref']);
-const ROOT_ONLY = new Set(['$schema', '$id', '$defs', 'x-wasla-classification', INDEX_KEYWORD]);
+const ROOT_ONLY = new Set<string>(['$schema', '$id', '$defs', 'x-wasla-classification', ...UNLOCKED_ANNOTATIONS]);
 export const CLASSIFICATION_KEYWORD = 'x-wasla-classification';
 const CLASSES = ['juvenile', 'gbv', 'restricted'];
 const LOCAL_REF = /^#\/\$defs\/([^/~]+)$/;

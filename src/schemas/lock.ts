@@ -3,14 +3,16 @@
  * to the catalogue directory, `/`-separated) to the sha-256 of its content. A published schema is
  * immutable: once listed, a different hash or a missing file is refused. Hashes are taken over the
  * content with CRLF normalised to LF, so a Windows checkout with autocrlf does not look edited, and
- * without the root member `x-wasla-index` (the case index declaration, index-annotations.ts): that
- * annotation validates nothing, so declaring what a published schema's fields identify is not an
- * edit of what the schema accepts. Everything else in the file stays under the hash, byte for byte.
+ * without the root members that annotate what the hub derives from a message (annotations.ts: the
+ * case index, the classification rules, the issuer fields): they validate nothing, so declaring
+ * them on a published schema is not an edit of what the schema accepts. Everything else in the file
+ * stays under the hash, byte for byte.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Fault } from '../errors.js';
 import { isObject } from './json.js';
+import { UNLOCKED_ANNOTATIONS } from './annotations.js';
 
 export const LOCK_FILE = 'catalogue.lock.json';
 const SCHEMA_PATH = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+\/(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.schema\.json$/;
@@ -19,25 +21,25 @@ export type Lock = Record<string, string>;
 
 export function hashSchema(content: Buffer | string): string {
   const text = (typeof content === 'string' ? content : content.toString('utf8')).replace(/\r\n/g, '\n');
-  return createHash('sha256').update(withoutIndexAnnotation(text), 'utf8').digest('hex');
+  return createHash('sha256').update(withoutUnlockedAnnotations(text), 'utf8').digest('hex');
 }
 
-const INDEX_MEMBER = 'x-wasla-index';
-
 /**
- * The text with the root object's `"x-wasla-index"` member cut out together with one comma that
+ * The text with the root object's unlocked annotation members cut out, each together with one comma that
  * separates it from its neighbours: the comma before it (and the whitespace up to it), or, when it is
  * the first member, the comma after it and the whitespace that follows. A member written on its own
  * lines in the file's indentation therefore leaves exactly the text the file had without it. Text
  * that is not a JSON object, or has no such member, is returned unchanged.
  */
-export function withoutIndexAnnotation(text: string): string {
+export function withoutUnlockedAnnotations(text: string): string {
   let out = text;
-  // a duplicated member is cut too (JSON.parse would read the last one); bounded by the text's size
-  for (let guard = 0; guard < 16 && out.includes(`"${INDEX_MEMBER}"`); guard++) {
-    const cut = rootMemberSpan(out, INDEX_MEMBER);
-    if (!cut) break;
-    out = out.slice(0, cut.from) + out.slice(cut.to);
+  for (const member of UNLOCKED_ANNOTATIONS) {
+    // a duplicated member is cut too (JSON.parse would read the last one); bounded by the text's size
+    for (let guard = 0; guard < 16 && out.includes(`"${member}"`); guard++) {
+      const cut = rootMemberSpan(out, member);
+      if (!cut) break;
+      out = out.slice(0, cut.from) + out.slice(cut.to);
+    }
   }
   return out;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkCatalogue, hashSchema, loadCatalogue, schemaId, type CatalogueFault } from '../../../src/schemas/index.js';
 import { INDEX_KINDS, readIndexAnnotations } from '../../../src/schemas/index-annotations.js';
-import { readLock, withoutIndexAnnotation } from '../../../src/schemas/lock.js';
+import { readLock, withoutUnlockedAnnotations } from '../../../src/schemas/lock.js';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const CATALOGUE_DIR = path.join(REPO, 'contracts/messages');
@@ -72,15 +72,15 @@ describe('the lock hashes a schema without its index annotation', () => {
     const last = plain.replace('[1, 2]\n}', `[1, 2],\n  ${member}\n}`);
     for (const text of [first, middle, last]) {
       expect(JSON.parse(text)['x-wasla-index']).toBeDefined();
-      expect(withoutIndexAnnotation(text)).toBe(plain);
+      expect(withoutUnlockedAnnotations(text)).toBe(plain);
       expect(hashSchema(text)).toBe(hashSchema(plain));
     }
   });
 
   it('leaves a nested member of the same name, a string that mentions it, and non-objects alone', () => {
     const nested = '{\n  "a": { "x-wasla-index": [] },\n  "b": "\\"x-wasla-index\\": 1"\n}\n';
-    expect(withoutIndexAnnotation(nested)).toBe(nested);
-    expect(withoutIndexAnnotation('["x-wasla-index", 1]')).toBe('["x-wasla-index", 1]');
+    expect(withoutUnlockedAnnotations(nested)).toBe(nested);
+    expect(withoutUnlockedAnnotations('["x-wasla-index", 1]')).toBe('["x-wasla-index", 1]');
     expect(hashSchema(nested)).not.toBe(hashSchema('{\n  "a": {},\n  "b": "\\"x-wasla-index\\": 1"\n}\n'));
   });
 
