@@ -17,7 +17,7 @@ export function register(program: Command): void {
       if (o.port) env.WASLA_PORT = o.port;
       const config = loadConfig(env);
       const log = createLogger(config.logLevel);
-      const hub = await startHub({ config, log });
+      const hub = await startHub({ config, log, reloadOnSighup: true });
       const where = hub.url ? `listening on ${hub.url}`
         : hub.operationsUrl ? `no API; health and metrics on ${hub.operationsUrl}` : 'no HTTP listener (worker role)';
       const store = config.mode === 'embedded' ? `PGlite in ${config.dataDir}` : 'PostgreSQL + BullMQ on Redis';
@@ -36,9 +36,6 @@ export function register(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGHUP', () => {
-        hub.reloadContracts('operator:SIGHUP').catch((err) => log.error({ err: (err as Error).message }, 'contracts reload refused; the previous set stays in force'));
-      });
     });
 
   program
