@@ -4,7 +4,7 @@ import type { IntakeDeps } from '../intake/accept.js';
 import type { Metrics } from '../metrics.js';
 import type { Db } from '../store/index.js';
 import type { Contracts } from '../routing/types.js';
-import type { AuditRecord } from '../audit/log.js';
+import type { AuditWriter } from '../audit/writer.js';
 
 /** What the HTTP layer needs from the rest of the hub; the composition root supplies it. */
 export interface ApiDeps {
@@ -17,8 +17,8 @@ export interface ApiDeps {
   metrics: Metrics;
   log: Logger;
   authenticate: Authenticator;
-  /** append one audit entry in its own transaction */
-  audit: (record: AuditRecord) => Promise<void>;
+  /** append audit entries in a statement of their own */
+  audit: AuditWriter;
   /** readiness of each dependency: throws when unreachable */
   checks: Record<string, () => Promise<void>>;
   /** sampled at scrape time */

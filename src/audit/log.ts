@@ -1,9 +1,6 @@
 /**
- * Appending to, sealing and verifying the audit log (invariant 7).
- *
- * `appendAudit` runs inside the caller's transaction, so an entry commits with the change it
- * records, or not at all; it takes no lock, so intake and delivery transactions never queue
- * behind one another for the log. `sealAudit` then chains the committed entries in (tx, id)
+ * Sealing and verifying the audit log (invariant 7). Entries are written by the audit writer
+ * (writer.ts), each committed with the change it records. `sealAudit` chains the committed entries in (tx, id)
  * order: one sealer at a time (a transaction-scoped advisory lock, tried, not waited for) gives
  * each the next `seq` and hash = H(prev_hash, entry), and records the batch as one `audit_seals`
  * row. The entries are never updated: an update per entry cost PostgreSQL a new row version and
@@ -39,20 +36,6 @@ import { auditLog } from '../store/schema.js';
 import { entryHash, GENESIS_HASH, type AuditEntry } from './chain.js';
 
 const AUDIT_LOCK = 72_617_002;
-
-export interface AuditRecord {
-  actor: string;
-  action: string;
-  subject?: string | null;
-  data?: unknown;
-}
-
-export async function appendAudit(tx: DbOrTx, records: AuditRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  // timestamps are kept to the millisecond, which both the database and Date hold exactly
-  const at = new Date();
-  await tx.insert(auditLog).values(records.map((r) => ({ at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: (r.data ?? {}) as object })));
-}
 
 export interface SealOptions {
   /**

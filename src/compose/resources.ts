@@ -11,7 +11,7 @@ import { openDatabase, recordCertificates, type Database, type Db } from '../sto
 import { FailoverDispatcher, InProcessDispatcher, type Dispatcher } from '../queue/index.js';
 import { CertificateKeyResolver, FileCertificateStore, hasCa, initCa, loadCa } from '../trust/index.js';
 import { AuditSealer } from '../audit/sealer.js';
-import { appendAudit, type AuditRecord } from '../audit/log.js';
+import { auditWriter, type AuditWriter } from '../audit/writer.js';
 import type { Configuration } from './configuration.js';
 import { createOperations, type Operations } from './operations.js';
 import { once, type Lifecycle } from './lifecycle.js';
@@ -25,8 +25,8 @@ export interface Resources {
   resolver: CertificateKeyResolver;
   /** put certificates registered or revoked in the PKI directory since the last look on the audit log */
   syncCertificates: () => Promise<void>;
-  /** append one audit entry in a transaction of its own */
-  audit: (record: AuditRecord) => Promise<void>;
+  /** append audit entries in a statement of their own (reads, operator actions) */
+  audit: AuditWriter;
   /** server mode: Redis shared by this hub's processes beyond the queue (replay guard, rate limits) */
   sharedRedis?: Redis;
   dispatcher: Dispatcher;
@@ -87,7 +87,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   const metrics = createMetrics({ defaults: true });
   return {
     database, db, caCertPem: ca.certPem, certStore, resolver, syncCertificates,
-    audit: (r) => db.transaction((tx) => appendAudit(tx, [r])),
+    audit: auditWriter(db),
     sharedRedis, dispatcher, closeDispatcher, metrics,
     operations: createOperations({ mode: cfg.mode, database, dispatcher, metrics }),
   };

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { certificates } from './schema.js';
-import { appendAudit, type AuditRecord } from '../audit/log.js';
+import { appendAudit, type AuditRecord } from '../audit/writer.js';
 import type { CertificateRecord } from '../trust/index.js';
 
 export async function recordCertificates(db: Db, records: CertificateRecord[]): Promise<number> {

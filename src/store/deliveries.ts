@@ -12,6 +12,7 @@ import { and, asc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
 import { attempts, deliveries, type DeliveryState } from './schema.js';
 import { boundedJson, boundedText, clampInt, INT32_MAX } from '../untrusted.js';
+import { auditInsert, type AuditAction } from '../audit/writer.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -145,11 +146,11 @@ export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcom
         case when exists (select 1 from u where u.id = v.id) then v.outcome else v.outcome || ' (lease lost)' end,
         v.error, case when v.receipt = 'null'::jsonb then null else v.receipt end, v.worker
       from v),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), 'worker:' || v.worker, 'delivery.attempt', v.id::text,
-        v.audit || jsonb_build_object('leaseLost', not exists (select 1 from u where u.id = v.id))
-      from v)
+    a as (${auditInsert({
+      actor: sql`'worker:' || v.worker`, action: 'delivery.attempt', subject: sql`v.id::text`,
+      data: sql`v.audit || jsonb_build_object('leaseLost', not exists (select 1 from u where u.id = v.id))`,
+      from: sql`from v`,
+    })})
     select id, state from u`);
   const rows = resultRows<{ id: string; state: DeliveryState }>(result);
   const states = new Map(rows.map((r) => [String(r.id), r.state]));
@@ -187,7 +188,7 @@ export async function deferDelivery(db: Db, claim: Claim, delayMs: number, reaso
  * attempt count given back, and the audit entry `action` written in the same statement. False
  * when the lease was lost meanwhile (then nothing is written).
  */
-export async function endUnattempted(db: Db, claim: Claim, reason: string, action: string, actor: string): Promise<boolean> {
+export async function endUnattempted(db: Db, claim: Claim, reason: string, action: AuditAction, actor: string): Promise<boolean> {
   const why = boundedText(reason, MAX_ERROR_CHARS);
   const result = await db.execute(sql`
     with u as (
@@ -195,11 +196,11 @@ export async function endUnattempted(db: Db, claim: Claim, reason: string, actio
         last_error = ${why}, updated_at = now()
       where id = ${claim.delivery.id} and lease_token = ${claim.leaseToken}
       returning id, message_id, recipient, attempts),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), ${actor}, ${action}, u.id::text,
-        jsonb_build_object('messageId', u.message_id, 'recipient', u.recipient, 'attempts', u.attempts, 'reason', ${why}::text)
-      from u)
+    a as (${auditInsert({
+      actor: sql`${actor}::text`, action, subject: sql`u.id::text`,
+      data: sql`jsonb_build_object('messageId', u.message_id, 'recipient', u.recipient, 'attempts', u.attempts, 'reason', ${why}::text)`,
+      from: sql`from u`,
+    })})
     select id from u`);
   return resultRows(result).length > 0;
 }
@@ -229,12 +230,12 @@ export async function releaseExpiredLeases(db: Db, actor = 'sweeper'): Promise<s
       select l.id, l.attempts, l.claimed_at, least(${INT32_MAX}, greatest(0, extract(epoch from now() - l.claimed_at) * 1000))::int,
         null, 'abandoned', ${LEASE_LAPSED}, null, ${actor}
       from lapsed l),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), ${actor}, 'delivery.attempt', l.id::text,
-        jsonb_build_object('messageId', l.message_id, 'recipient', l.recipient, 'attempt', l.attempts, 'outcome', 'abandoned',
-          'status', null, 'error', ${LEASE_LAPSED}::text, 'leaseLost', true)
-      from lapsed l)
+    a as (${auditInsert({
+      actor: sql`${actor}::text`, action: 'delivery.attempt', subject: sql`l.id::text`,
+      data: sql`jsonb_build_object('messageId', l.message_id, 'recipient', l.recipient, 'attempt', l.attempts, 'outcome', 'abandoned',
+        'status', null, 'error', ${LEASE_LAPSED}::text, 'leaseLost', true)`,
+      from: sql`from lapsed l`,
+    })})
     select id from u`);
   return resultRows<{ id: string }>(result).map((r) => String(r.id));
 }

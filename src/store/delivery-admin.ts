@@ -8,7 +8,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { deliveries, messages, type DeliveryState } from './schema.js';
-import { appendAudit } from '../audit/log.js';
+import { appendAudit } from '../audit/writer.js';
 
 /** `waiting`: pending, in flight or retrying — neither delivered nor dead yet */
 export type StateFilter = DeliveryState | 'waiting';
@@ -108,11 +108,11 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
     const messageOf = new Map(candidates.map((c) => [c.id, c.messageId]));
     await appendAudit(tx, [
       ...replayed.map((r) => ({
-        actor, action: 'delivery.replayed', subject: r.id,
+        actor, action: 'delivery.replayed' as const, subject: r.id,
         data: { messageId: r.messageId, recipient: r.recipient, attemptsBefore: r.attempts, reason: reason ?? null },
       })),
       ...refused.map((r) => ({
-        actor, action: 'delivery.replay-refused', subject: r.id,
+        actor, action: 'delivery.replay-refused' as const, subject: r.id,
         data: { messageId: messageOf.get(r.id), recipient: r.recipient, refused: r.reason, reason: reason ?? null },
       })),
     ]);

@@ -28,6 +28,7 @@ import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
 import { schemaUri } from '../envelope.js';
 import type { Admission, RecipientGate } from './recipient-gate.js';
 import type { ReceiptCheck } from './delivery-signing.js';
+import type { AuditAction } from '../audit/writer.js';
 
 /** Signs an outbound request (the hub key); tests may replace it. */
 export type OutboundSigner = (req: OutboundRequest) => OutboundRequest;
@@ -66,7 +67,7 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
   const wdeps = { ...deps, record: attemptRecorder(deps.db, deps.log) };
 
   /** end a claimed delivery without an attempt (nothing is sent), on the audit log */
-  async function end(claim: Claim, reason: string, action: string, outcome: string, log: Logger): Promise<void> {
+  async function end(claim: Claim, reason: string, action: AuditAction, outcome: string, log: Logger): Promise<void> {
     if (await endUnattempted(deps.db, claim, reason, action, `worker:${deps.workerId}`)) {
       deps.metrics.attempts.inc({ outcome });
       log.warn({ reason }, 'delivery ended without an attempt');

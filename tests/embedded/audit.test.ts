@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { appendAudit } from '../../src/audit/log.js';
+import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 import { openDatabase } from '../../src/store/index.js';
 import { auditSuite } from '../shared/audit.suite.js';
 import { spendTransactionIdsUntil } from '../helpers/xid.js';
@@ -44,7 +44,7 @@ describe('wasla audit verify', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {
       let database = await openDatabase({ dataDir: dir });
-      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
       await database.close();
 
       const intact = await verify(dir);
@@ -79,7 +79,7 @@ describe('wasla audit verify', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {
       let database = await openDatabase({ dataDir: dir });
-      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
       await database.close();
       const intact = await verify(dir);
       expect(intact.code).toBe(0);

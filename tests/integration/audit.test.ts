@@ -7,7 +7,8 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { appendAudit, countUnsealed, describeHold, sealAll, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { countUnsealed, describeHold, sealAll, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createTestDatabase } from '../helpers/services.js';
@@ -46,7 +47,7 @@ auditSuite('PostgreSQL server', async () => {
 });
 
 const entry = (database: Database, subject: string) =>
-  database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+  database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
 
 describe('sealing around a transaction still running (PostgreSQL server)', () => {
   it('seals nothing of a later transaction while an earlier one is open, then all of them in transaction order', async () => {
@@ -59,7 +60,7 @@ describe('sealing around a transaction still running (PostgreSQL server)', () =>
       let written!: () => void;
       const isWritten = new Promise<void>((r) => (written = r));
       const slow = database.db.transaction(async (tx) => {
-        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'slow' }]);
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: 'slow' }]);
         written();
         await new Promise<void>((r) => (commit = r));
       });
@@ -117,7 +118,7 @@ describe('the sealing horizon on a server that other databases share (issue 28)'
       let written!: () => void;
       const isWritten = new Promise<void>((r) => (written = r));
       const slow = database.db.transaction(async (tx) => {
-        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'slow' }]);
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: 'slow' }]);
         written();
         await new Promise<void>((r) => (commit = r));
       });
@@ -230,7 +231,7 @@ describe('a transaction left idle on the PostgreSQL server', () => {
       const isWritten = new Promise<void>((r) => (written = r));
       // a process frozen mid-transaction: it wrote an entry and then went quiet
       const stuck = database.db.transaction(async (tx) => {
-        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'stuck' }]);
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: 'stuck' }]);
         written();
         await new Promise((r) => setTimeout(r, 2500));
         await tx.execute(sql`select 1`);

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
-import { appendAudit, countUnsealed, describeHold, sealAll, sealAudit, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { countUnsealed, describeHold, sealAll, sealAudit, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 
 type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
 
@@ -30,7 +31,7 @@ const rows = async <T>(database: Database, q: ReturnType<typeof sql>): Promise<T
 /** `n` entries, each in its own transaction (as intake and delivery write them) */
 async function append(database: Database, n: number, from = 0): Promise<void> {
   for (let i = from; i < from + n; i++) {
-    await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: `e${i}`, data: { i, nested: { b: 2, a: 1 } } }]));
+    await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: `e${i}`, data: { i, nested: { b: 2, a: 1 } } }]));
   }
 }
 
@@ -101,7 +102,7 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
         await append(database, 4);
         // 30 writers in their own transactions and three sealers, all at once
         const writers = Promise.all(Array.from({ length: 30 }, (_, i) =>
-          database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: `w${i}`, data: { i } }]))));
+          database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: `w${i}`, data: { i } }]))));
         const sealers = Promise.all(Array.from({ length: 3 }, async () => {
           let n = 0;
           for (let k = 0; k < 10; k++) n += await sealAudit(database.db, 4);
@@ -261,7 +262,7 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
           const txs: bigint[] = [];
           for (let i = 0; i < 8; i++) {
             const subject = `b${boundary}-${i}`;
-            await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+            await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
             subjects.push(subject);
           }
           for (const r of await rows<{ tx_text: string }>(database, sql`select tx::text as tx_text from audit_log order by id desc limit 8`)) txs.push(BigInt(r.tx_text));

@@ -38,7 +38,7 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
         })),
         idempotency: opts.key ? { sender: 'ps.hjc.court.ramallah', key: opts.key, requestHash: opts.hash ?? 'h' } : undefined,
         response: { id },
-        audit: [{ actor: 'ps.hjc.court.ramallah', action: 'message.accepted', subject: id, data: { recipients } }],
+        audit: [{ actor: 'ps.hjc.court.ramallah', action: 'message.accepted' as const, subject: id, data: { recipients } }],
       };
     }
 
