@@ -1,5 +1,7 @@
 /** The OpenAPI 3.1 document, built from the registered routes. */
 import type { RouteDoc } from './route-docs.js';
+import { CLASSIFICATIONS, schemaUri } from '../federation/index.js';
+import { DELIVERY_STATES } from '../store/index.js';
 
 export function toOpenApiPath(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
@@ -45,11 +47,11 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
             id: { type: 'string', description: 'your own event id; kept as sourceeventid' },
             source: { type: 'string', description: 'your institution id' },
             type: { type: 'string', examples: ['warrant.issued'] },
-            dataschema: { type: 'string', format: 'uri', examples: ['https://wasla.dev/contracts/messages/warrant.issued/2.0.schema.json'] },
+            dataschema: { type: 'string', format: 'uri', examples: [schemaUri('warrant.issued', '2.0')] },
             time: { type: 'string', format: 'date-time' },
             subject: { type: 'string' },
             datacontenttype: { const: 'application/json' },
-            classification: { enum: ['public', 'restricted', 'juvenile', 'gbv'] },
+            classification: { enum: [...CLASSIFICATIONS] },
             casereference: { type: 'string' },
             correlationid: { type: 'string' },
             causationid: { type: 'string' },
@@ -84,7 +86,7 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
             agreement: { type: 'string' },
             grant: { type: 'string' },
             major: { type: 'integer' },
-            state: { enum: ['pending', 'in_flight', 'delivered', 'retrying', 'dead'] },
+            state: { enum: [...DELIVERY_STATES] },
             attempts: { type: 'integer' },
             nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
             givesUpAt: { type: ['string', 'null'], format: 'date-time', description: 'when it is given up (dead) if not delivered by then; null before its first attempt and under store and forward' },

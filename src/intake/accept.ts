@@ -13,7 +13,7 @@ import { uuidv7 } from '../ids.js';
 import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDelivery } from '../store/index.js';
 import { Batcher, type BatcherOptions } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
-import { schemaUri, type Envelope } from '../envelope.js';
+import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope } from './envelope.js';
 import type { FlowControl } from './flow-control.js';
 

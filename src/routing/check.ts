@@ -6,8 +6,7 @@
  * schema never has, or plan a juvenile/gbv delivery its agreement did not think about.
  */
 import type { Catalogue } from '../schemas/types.js';
-import type { Institution } from './types.js';
-import type { Agreement, Condition, Grant } from './model.js';
+import type { Agreement, Condition, Grant, Institution } from '../federation/index.js';
 import { JUVENILE_FLAGS, PARTIES_POINTER, PARTY_ROLE_POINTER } from './model.js';
 import type { FaultList } from './contract-files.js';
 import { isPattern, matches } from './pattern.js';

@@ -5,6 +5,7 @@
  * Compiled validators are cached; nothing else is kept between calls.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { escapePointerToken } from '../json/index.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020Mod from 'ajv/dist/2020.js';
@@ -76,7 +77,7 @@ function describe(e: ErrorObject): { pointer: string; detail: string } {
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'additionalProperties') {
     const prop = String(p.additionalProperty);
-    return { pointer: `${e.instancePath}/${prop.replace(/~/g, '~0').replace(/\//g, '~1')}`, detail: `unknown property "${prop}"` };
+    return { pointer: `${e.instancePath}/${escapePointerToken(prop)}`, detail: `unknown property "${prop}"` };
   }
   if (e.keyword === 'required') {
     return { pointer: e.instancePath, detail: `missing required property "${String(p.missingProperty)}"` };

@@ -20,12 +20,13 @@
  * what a recipient may receive later is never more than what intake would give it now.
  */
 import { ForbiddenError, type Fault } from '../errors.js';
-import type { Classification, Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
-import { defaultEnvelopeAttributes, type Condition, type Grant, type GrantTarget, type LoadedContracts } from './model.js';
+import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
+import type { Classification, Condition, Grant, GrantTarget } from '../federation/index.js';
+import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { failing } from './conditions.js';
 import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
 import { isPattern, matches, specificity } from './pattern.js';
-import { getAt, isPlainObject } from './pointer.js';
+import { valueAt, isPlainObject } from '../json/index.js';
 import { isActive } from './validity.js';
 
 interface Reach {
@@ -62,7 +63,7 @@ export function grantsFor(contractsIn: Contracts, sender: string, type: string, 
 
 function recipientsOf(contracts: LoadedContracts, g: Grant, t: GrantTarget, data: unknown): string[] {
   if (g.recipientFrom !== undefined) {
-    const v = getAt(data, g.recipientFrom);
+    const v = valueAt(data, g.recipientFrom);
     const named = Array.isArray(v) ? v : [v];
     return named.filter((n): n is string => typeof n === 'string' && contracts.institutions.has(n) && matches(t.recipient, n));
   }

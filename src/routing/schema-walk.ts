@@ -6,7 +6,7 @@
  * allowed through `additionalProperties` or `patternProperties` does not count, because an agreement
  * that projects or tests a field the schema never names is almost always a typo.
  */
-import { parsePointer } from './pointer.js';
+import { parsePointer } from '../json/index.js';
 
 type Schema = Record<string, unknown>;
 

@@ -7,7 +7,7 @@
 import { ContractError, ValidationError } from '../errors.js';
 import { toFaults, type SchemaFault } from './ajv.js';
 import { inspectCatalogue, type CheckOptions, type CompiledSchema } from './check.js';
-import { deepFreeze } from './json.js';
+import { deepFreeze } from '../json/index.js';
 import { translateChain } from './translate.js';
 import type { Catalogue, SchemaRef } from './types.js';
 

@@ -12,10 +12,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError, type Fault } from '../errors.js';
+import { schemaUri } from '../federation/index.js';
 import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type SchemaFault, type ValidateFunction } from './ajv.js';
 import { LEGACY_SCHEMAS, publishFaults } from './authoring.js';
 import { compareMinors } from './compat.js';
-import { isObject, type JsonObject } from './json.js';
+import { isPlainObject, type JsonObject } from '../json/index.js';
 import { lintSchema } from './lint.js';
 import { hashSchema, LOCK_FILE, readLock, writeLock } from './lock.js';
 import { scanCatalogue, type SchemaFile } from './scan.js';
@@ -36,11 +37,6 @@ export interface CheckOptions {
   translators?: TranslatorRegistry;
 }
 
-export const SCHEMA_ID_BASE = 'https://wasla.dev/contracts/messages/';
-
-export function schemaId(type: string, version: string): string {
-  return `${SCHEMA_ID_BASE}${type}/${version}.schema.json`;
-}
 
 export interface CompiledSchema {
   ref: SchemaRef;
@@ -81,12 +77,12 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
       add(sf.file, [{ pointer: '', detail: `not valid JSON: ${(err as Error).message}` }]);
       continue;
     }
-    if (!isObject(doc)) {
+    if (!isPlainObject(doc)) {
       add(sf.file, [{ pointer: '', detail: 'a schema file must hold a JSON object' }]);
       continue;
     }
     const before = faults.length;
-    const expectedId = schemaId(sf.type, sf.version);
+    const expectedId = schemaUri(sf.type, sf.version);
     if (doc.$id !== expectedId) {
       add(sf.file, [{ pointer: '/$id', detail: `the file name says ${sf.type}@${sf.version}, so $id must be "${expectedId}" (it is ${JSON.stringify(doc.$id)})` }]);
     }

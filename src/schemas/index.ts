@@ -10,8 +10,6 @@ export { loadCatalogue, type LoadedCatalogue } from './catalogue.js';
 export {
   checkCatalogue,
   lockCatalogue,
-  schemaId,
-  SCHEMA_ID_BASE,
   type CatalogueFault,
   type CheckOptions,
   type LockResult,

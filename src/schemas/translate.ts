@@ -10,7 +10,7 @@
 import { ContractError, ValidationError } from '../errors.js';
 import type { SchemaRef } from './types.js';
 import type { SchemaFault } from './ajv.js';
-import { valueAt } from './json.js';
+import { valueAt } from '../json/index.js';
 import type { TranslatorRegistry } from './translators/types.js';
 
 export interface TranslateDeps {

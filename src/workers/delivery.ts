@@ -17,7 +17,8 @@
  */
 import type { Logger } from 'pino';
 import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome, type TransportResponse } from '../adapters/index.js';
-import type { Contracts, PlannedDelivery, RateLimit, RetryPolicy } from '../routing/types.js';
+import type { Contracts, PlannedDelivery } from '../routing/types.js';
+import type { RateLimit, RetryPolicy } from '../federation/index.js';
 import { entitlementOfStored, project, projectEnvelope, type EntitlementDecision } from '../routing/index.js';
 import { claimMany, deferDelivery, endUnattempted, type AttemptOutcome, type Claim, type ClaimWithMessage, type Db, type DeliveryRow, type DeliveryState } from '../store/index.js';
 import { Batcher } from '../batcher.js';
@@ -25,7 +26,7 @@ import type { Dispatcher, DispatchJob, HandlerContext } from '../queue/index.js'
 import type { Metrics } from '../metrics.js';
 import { afterFailure, deferral } from './retry-policy.js';
 import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
-import { schemaUri } from '../envelope.js';
+import { schemaUri } from '../federation/index.js';
 import type { Admission, RecipientGate } from './recipient-gate.js';
 import type { ReceiptCheck } from './delivery-signing.js';
 import type { AuditAction } from '../audit/writer.js';

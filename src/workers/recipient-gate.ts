@@ -20,7 +20,7 @@
  * worker process then draws on one bucket per recipient; while it cannot be reached, each falls
  * back to its own).
  */
-import type { RateLimit } from '../routing/types.js';
+import type { RateLimit } from '../federation/index.js';
 import type { SharedRateLimit } from './shared-rate-limit.js';
 
 /** a recipient whose last attempt ended longer ago than this is not worth waiting for room for */

@@ -9,7 +9,7 @@
  * throws and the caller falls back to its own bucket (see RecipientGate).
  */
 import type { Redis } from 'ioredis';
-import type { RateLimit } from '../routing/types.js';
+import type { RateLimit } from '../federation/index.js';
 
 export interface SharedRateLimit {
   /** Take a token of the recipient's bucket: 0 when taken, otherwise the ms until one is due. */

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { endpointEnvVar } from '../../src/routing/index.js';
-import type { RetryPolicy } from '../../src/routing/types.js';
+import type { RetryPolicy } from '../../src/federation/index.js';
 
 export const CONTRACTS = resolve('contracts');
 

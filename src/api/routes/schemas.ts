@@ -4,7 +4,7 @@ import { NotFoundError } from '../../errors.js';
 import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
-import { schemaUri } from '../../envelope.js';
+import { schemaUri } from '../../federation/index.js';
 
 export function schemaRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add('get', '/v1/schemas', {

@@ -20,7 +20,7 @@
  */
 import { ValidationError, type Fault } from '../../errors.js';
 import { ARABIC_NAME_PATTERN, LATIN_NAME_PATTERN } from '../authoring.js';
-import { escapePointerToken } from '../ajv.js';
+import { escapePointerToken } from '../../json/index.js';
 import type { Translator } from './types.js';
 
 interface BilingualName { ar: string; latin?: string }

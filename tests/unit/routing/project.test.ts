@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { project, projectEnvelope } from '../../../src/routing/project.js';
-import { formatPointer, parsePointer } from '../../../src/routing/pointer.js';
+import { formatPointer, parsePointer } from '../../../src/json/index.js';
 
 const warrant = {
   warrantNumber: 'RAM-W-1',

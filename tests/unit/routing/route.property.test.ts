@@ -16,7 +16,7 @@ import { ForbiddenError } from '../../../src/errors.js';
 import { entitlement, route } from '../../../src/routing/route.js';
 import { holds } from '../../../src/routing/conditions.js';
 import { matches } from '../../../src/routing/pattern.js';
-import { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, type Condition, type EnvelopeAttribute, type Grant } from '../../../src/routing/model.js';
+import { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, type Condition, type EnvelopeAttribute, type Grant } from '../../../src/federation/index.js';
 import type { Classification, Institution, RoutingDecision } from '../../../src/routing/types.js';
 import { inMemory } from './helpers.js';
 

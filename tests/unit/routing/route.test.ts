@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../../src/errors.js';
 import { authorizeQuery, entitlement, route } from '../../../src/routing/index.js';
-import { DEFAULT_RETRY, type Grant, type GrantTarget } from '../../../src/routing/model.js';
+import { DEFAULT_RETRY, type Grant, type GrantTarget } from '../../../src/federation/index.js';
 import type { Classification, Contracts, Institution, RoutingInput } from '../../../src/routing/types.js';
 import { base, inMemory } from './helpers.js';
 

@@ -4,10 +4,11 @@
  * type-level classification a schema may declare.
  */
 import fs from 'node:fs';
+import { schemaUri } from '../../../src/federation/index.js';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ARABIC_NAME_PATTERN, authoringFaults, LATIN_NAME_PATTERN, LEGACY_SCHEMAS, publishFaults } from '../../../src/schemas/authoring.js';
-import { checkCatalogue, hashSchema, loadCatalogue, schemaId } from '../../../src/schemas/index.js';
+import { checkCatalogue, hashSchema, loadCatalogue } from '../../../src/schemas/index.js';
 import { lintSchema } from '../../../src/schemas/lint.js';
 import { CATALOGUE_DIR, copyCatalogue, readJson, writeJson } from './helpers.js';
 
@@ -21,7 +22,7 @@ afterEach(() => {
 function newType(edit: (d: Record<string, any>) => void = () => {}): Record<string, any> {
   const doc: Record<string, any> = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: schemaId('bail.posted', '1.0'),
+    $id: schemaUri('bail.posted', '1.0'),
     title: 'Bail posted (1.0)',
     description: 'Bail was posted for an accused. References: NIEM j:BailType.',
     type: 'object',
@@ -160,7 +161,7 @@ describe('x-wasla-classification', () => {
     const dir = copyCatalogue();
     dirs.push(dir);
     const doc = readJson(path.join(dir, 'protection-order.issued/1.0.schema.json'));
-    doc.$id = schemaId('protection-order.issued', '1.1');
+    doc.$id = schemaUri('protection-order.issued', '1.1');
     delete doc['x-wasla-classification'];
     const file = path.join(dir, 'protection-order.issued/1.1.schema.json');
     writeJson(file, doc);

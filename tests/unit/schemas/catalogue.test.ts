@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue, schemaId } from '../../../src/schemas/index.js';
+import { loadCatalogue } from '../../../src/schemas/index.js';
+import { schemaUri } from '../../../src/federation/index.js';
 import { ValidationError } from '../../../src/errors.js';
 import { CATALOGUE_DIR, TYPES, VERSIONS } from './helpers.js';
 
@@ -37,7 +38,7 @@ describe('the published catalogue', () => {
 
   it('returns the published document, frozen, with the $id its path implies', () => {
     const doc = catalogue.get('detention.alert', '1.0')!;
-    expect(doc.$id).toBe(schemaId('detention.alert', '1.0'));
+    expect(doc.$id).toBe(schemaUri('detention.alert', '1.0'));
     expect(Object.isFrozen(doc)).toBe(true);
     expect(Object.isFrozen(doc.properties)).toBe(true);
     expect(catalogue.get('detention.alert', '9.9')).toBeUndefined();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { schemaUri } from '../../../src/federation/index.js';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +8,6 @@ import {
   hashSchema,
   loadCatalogue,
   lockCatalogue,
-  schemaId,
   translators,
   type CatalogueFault,
 } from '../../../src/schemas/index.js';
@@ -27,7 +27,7 @@ afterEach(() => {
 /** warrant.issued 1.3: a copy of 1.2 (the latest published minor of major 1) with its own $id, changed by `edit`. */
 function addMinor(dir: string, edit: (doc: Record<string, any>) => void, version = '1.3'): string {
   const doc = readJson(path.join(dir, 'warrant.issued/1.2.schema.json'));
-  doc.$id = schemaId('warrant.issued', version);
+  doc.$id = schemaUri('warrant.issued', version);
   doc.title = `Warrant issued (${version})`;
   edit(doc);
   const file = path.join(dir, `warrant.issued/${version}.schema.json`);
@@ -39,7 +39,7 @@ function addMinor(dir: string, edit: (doc: Record<string, any>) => void, version
 function simple(type: string, version: string, properties: Record<string, unknown>, examples: unknown[]): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: schemaId(type, version),
+    $id: schemaUri(type, version),
     title: `${type} ${version}`,
     description: 'A test type. References: none, it is made up for a test.',
     type: 'object',

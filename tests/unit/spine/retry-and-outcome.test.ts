@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { afterFailure, DEFAULT_RETRY, deferral, MAX_DELAY_MS, nextDelayMs } from '../../../src/workers/retry-policy.js';
+import { afterFailure, deferral, nextDelayMs } from '../../../src/workers/retry-policy.js';
+import { DEFAULT_RETRY, MAX_DELAY_MS } from '../../../src/federation/index.js';
 import { httpOutcome, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../../src/adapters/outcome.js';
 
 const res = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: Buffer.from('x') });
