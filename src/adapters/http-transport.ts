@@ -5,17 +5,19 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { OutboundRequest, TransportResponse } from './types.js';
+import { WaslaError } from '../errors.js';
+import type { OutboundRequest, Transport, TransportResponse } from './types.js';
 
-export class TransportError extends Error {
+/** The recipient did not answer (in time): trying again can help. */
+export class TransportError extends WaslaError {
   constructor(message: string, public readonly kind: 'timeout' | 'connection') {
-    super(message);
+    super(kind === 'timeout' ? 'recipient-timeout' : 'recipient-unreachable', message, { retryable: true });
   }
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-export class HttpTransport {
+export class HttpTransport implements Transport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 

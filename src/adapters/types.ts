@@ -26,6 +26,11 @@ export interface TransportResponse {
   body: Buffer;
 }
 
+/** Sends one request and brings back the answer; throws a TransportError (retryable) when there is none in time. */
+export interface Transport {
+  send(req: OutboundRequest, timeoutMs: number): Promise<TransportResponse>;
+}
+
 export type Outcome =
   | { kind: 'delivered' }
   | { kind: 'retry'; reason: string; retryAfterMs?: number }

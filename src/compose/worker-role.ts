@@ -10,6 +10,7 @@ import { createOperationsApp } from '../api/index.js';
 import { ensureHubCertificate } from '../trust/index.js';
 import { createDeliveryHandler, type OutboundSigner } from '../workers/delivery.js';
 import { checkReceipt, deliverySigner } from '../workers/delivery-signing.js';
+import { databaseDeliveryStore } from '../workers/delivery-store.js';
 import { RecipientGate } from '../workers/recipient-gate.js';
 import { RedisRateLimit } from '../workers/shared-rate-limit.js';
 import { Sweeper } from '../workers/sweeper.js';
@@ -54,7 +55,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, transport, metrics: res.metrics, log, workerId: c.workerId,
+    store: databaseDeliveryStore(res.db, log), contracts: c.contracts, dispatcher: res.dispatcher, transport, metrics: res.metrics, log, workerId: c.workerId,
     leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs,
     sign: o.sign ?? deliverySigner({ keyPem: hubKey.keyPem, serial: hubKey.serial }),
     checkReceipt: (recipient, req, answer) => checkReceipt(res.resolver, recipient, req, answer),

@@ -86,10 +86,8 @@ export interface AcceptResult {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 function keyReused(): RequestRefusedError {
-  return new RequestRefusedError({
-    code: 'idempotency-key-reused', status: 422, title: 'Idempotency-Key reused with a different body',
-    detail: 'this Idempotency-Key was already used by your institution for a different request body; use a new key for a new message',
-  });
+  return new RequestRefusedError('idempotency-key-reused',
+    'this Idempotency-Key was already used by your institution for a different request body; use a new key for a new message');
 }
 
 /** The earlier answer to this sender's key, when there is one (a repeat), else undefined. */
@@ -104,7 +102,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
   const requestHash = createHash('sha256').update(input.body).digest('hex');
   const key = input.idempotencyKey;
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new RequestRefusedError({ code: 'invalid-idempotency-key', status: 400, title: 'Invalid Idempotency-Key', detail: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+    throw new RequestRefusedError('invalid-idempotency-key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
   }
   // A repeat is recognised without a lookup first: a new message (the common case) goes straight
   // to the commit, which stores nothing under a key already taken and says so. Only a refusal or

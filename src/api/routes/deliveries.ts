@@ -80,11 +80,8 @@ function entitledNow(deps: ApiDeps): ReplayCheck {
   };
 }
 
-function notEntitled(refused: ReplayResult['refused'], detail: string): RequestRefusedError {
-  return new RequestRefusedError({
-    code: 'no-longer-entitled', status: 403, title: 'The contracts in force no longer entitle the recipient to this message',
-    detail, extra: { refused },
-  });
+function notEntitled(refused: ReplayResult['refused'], detail: string): ForbiddenError {
+  return new ForbiddenError('no-longer-entitled', detail, [], { refused });
 }
 
 export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
@@ -140,7 +137,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
     if (!d) throw new NotFoundError('delivery-not-found', `no delivery ${id}`);
     if (!isOperator(deps, p) && d.sender !== p.institution) throw new ForbiddenError('not-your-delivery', 'only an operator or the sender of the message may replay a delivery');
     if (d.state !== 'dead') {
-      throw new RequestRefusedError({ code: 'delivery-not-dead', status: 409, title: 'Only dead deliveries are replayed', detail: `delivery ${id} is ${d.state}` });
+      throw new RequestRefusedError('delivery-not-dead', `delivery ${id} is ${d.state}`);
     }
     const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, readReason(c.req.query('reason'), '/query/reason'), entitledNow(deps));
     if (r.refused.length > 0) throw notEntitled(r.refused, `delivery ${id} is not replayed: ${r.refused[0].reason}`);

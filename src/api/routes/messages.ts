@@ -38,7 +38,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
     const ct = c.req.header('content-type') ?? '';
     if (!MEDIA.test(ct)) {
-      throw new RequestRefusedError({ code: 'unsupported-media-type', status: 415, title: 'Unsupported media type', detail: 'send application/cloudevents+json or application/json' });
+      throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json or application/json');
     }
     const { answer, replayed } = await acceptMessage(deps.intake, {
       sender: principal.institution,

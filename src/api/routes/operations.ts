@@ -10,6 +10,7 @@ import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { renderReference } from '../reference-page.js';
+import { PROBLEM_MEDIA_TYPE, problemBody } from '../problems.js';
 
 /** what liveness, readiness and metrics need: all a worker-role process serves (see ../operations-app.ts) */
 export type HealthDeps = Pick<ApiDeps, 'mode' | 'checks' | 'accepting' | 'metrics' | 'sample' | 'log' | 'metricsToken'>;
@@ -52,11 +53,8 @@ export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?
       }
     }));
     if (ok) return c.json({ status: 'ready', mode: deps.mode, checks: results });
-    return c.body(JSON.stringify({
-      type: 'https://wasla.dev/problems/not-ready', title: 'Not ready', status: 503,
-      detail: Object.entries(results).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`).join('; '),
-      checks: results,
-    }), 503, { 'content-type': 'application/problem+json' });
+    const detail = Object.entries(results).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`).join('; ');
+    return c.body(JSON.stringify(problemBody('not-ready', detail, { extra: { checks: results } })), 503, { 'content-type': PROBLEM_MEDIA_TYPE });
   });
 
   if (opts.metrics === false) return;
@@ -69,10 +67,8 @@ export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?
     },
   }, async (c: Context) => {
     if (!bearsToken(c, deps.metricsToken)) {
-      return c.body(JSON.stringify({
-        type: 'https://wasla.dev/problems/metrics-token-required', title: 'A bearer token is required', status: 401,
-        detail: 'this hub serves its metrics only to `Authorization: Bearer <WASLA_METRICS_TOKEN>`', instance: c.req.path,
-      }), 401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer realm="wasla-metrics"' });
+      const body = problemBody('metrics-token-required', 'this hub serves its metrics only to `Authorization: Bearer <WASLA_METRICS_TOKEN>`', { instance: c.req.path });
+      return c.body(JSON.stringify(body), 401, { 'content-type': PROBLEM_MEDIA_TYPE, 'www-authenticate': 'Bearer realm="wasla-metrics"' });
     }
     await deps.sample().catch((err) => deps.log.warn({ err: (err as Error).message }, 'metrics sampling failed'));
     return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });

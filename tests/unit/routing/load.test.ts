@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../../src/errors.js';
 import { BASE, edit, expectFault, faultsOf, loadSet, tempSet, writeJson } from './helpers.js';
+import { problemOfError } from '../../../src/api/problems.js';
 
 const W = 'agreements/warrants.json';
 const F = 'agreements/fines.json';
@@ -303,7 +304,7 @@ describe('the ContractError', () => {
       expect(e.faults.length).toBe(2);
       expect(e.file).toBe(F);
       expect(e.message).toMatch(/2 faults in agreements\/fines.json, agreements\/warrants.json; first: agreements\/fines.json: \/grants\/0\/types\/1/);
-      expect(e.toProblem().errors).toEqual(e.faults);
+      expect(problemOfError(e).errors).toEqual(e.faults);
     }
   });
 });

@@ -4,6 +4,7 @@ import { authorizeQuery, entitlement, route } from '../../../src/routing/index.j
 import { DEFAULT_RETRY, type Grant, type GrantTarget } from '../../../src/federation/index.js';
 import type { Classification, Contracts, Institution, RoutingInput } from '../../../src/routing/types.js';
 import { base, inMemory } from './helpers.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 const contracts = base();
 
@@ -16,7 +17,7 @@ function refused(fn: () => unknown): ForbiddenError {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ForbiddenError);
-    expect((err as ForbiddenError).status).toBe(403);
+    expect(problemOf(err as ForbiddenError).status).toBe(403);
     return err as ForbiddenError;
   }
   throw new Error('expected a refusal');

@@ -13,6 +13,7 @@ import {
 } from '../../../src/schemas/index.js';
 import { ContractError } from '../../../src/errors.js';
 import { CATALOGUE_DIR, copyCatalogue, readJson, writeJson } from './helpers.js';
+import { problemOfError } from '../../../src/api/problems.js';
 
 const dirs: string[] = [];
 function tmpCatalogue(): string {
@@ -335,7 +336,7 @@ describe('loadCatalogue', () => {
       expect(e.file).toBe(file);
       expect(e.message).toContain(file);
       expect(e.faults.length).toBeGreaterThan(0);
-      expect(e.toProblem().type).toBe('https://wasla.dev/problems/contract-invalid');
+      expect(problemOfError(e).type).toBe('https://wasla.dev/problems/contract-invalid');
     }
   });
 

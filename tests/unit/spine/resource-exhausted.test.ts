@@ -13,6 +13,7 @@ import type { ApiDeps } from '../../../src/api/deps.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { loadContracts } from '../../../src/routing/index.js';
 import { example, envelope } from '../../helpers/contracts.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });
 const wrapped = (cause: unknown) => new Error('Failed query: with mi as (…)', { cause });
@@ -33,7 +34,7 @@ describe('a database out of resources', () => {
   it.each(CASES)('maps %s to 503 resource-exhausted', (_what, err, resource, retryAfter) => {
     const e = toWaslaError(err);
     expect(e?.code).toBe('resource-exhausted');
-    expect(e?.status).toBe(503);
+    expect(e && problemOf(e).status).toBe(503);
     expect(e?.retryable).toBe(true);
     expect(e?.extra).toEqual({ resource });
     expect(exhaustedResource(err)?.retryAfterSeconds).toBe(retryAfter);

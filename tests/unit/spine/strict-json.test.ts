@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
 import { checkJsonText, hasLoneSurrogate, parseStrictJson } from '../../../src/intake/strict-json.js';
 import { WaslaError } from '../../../src/errors.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -19,7 +20,7 @@ function refusal(body: string | Uint8Array): { code: string; pointer: string } {
   } catch (err) {
     expect(err).toBeInstanceOf(WaslaError);
     const e = err as WaslaError;
-    expect(e.status).toBe(400);
+    expect(problemOf(e).status).toBe(400);
     return { code: e.code, pointer: e.faults[0]?.pointer ?? '(none)' };
   }
   throw new Error('expected a refusal');
