@@ -11,6 +11,7 @@ import { defaultPublicUrls } from '../api/public-url.js';
 import { FlowControl } from '../intake/flow-control.js';
 import { DatabaseReplayGuard, dueBacklog } from '../store/index.js';
 import { HUB_INSTITUTION_ID, LayeredReplayGuard, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../trust/index.js';
+import { createServices } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -58,13 +59,11 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
     version: VERSION,
     mode: cfg.mode,
     maxBodyBytes: cfg.maxBodyBytes,
-    db: res.db,
+    services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow }),
     contracts: c.contracts,
-    intake: { db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, log, flow },
     metrics: res.metrics,
     log,
     authenticate,
-    audit: res.audit,
     checks: ops.checks,
     sample: ops.sample,
     accepting: ops.accepting,

@@ -1,9 +1,7 @@
-/** POST /v1/messages (intake) and GET /v1/messages/{id} (status, deliveries, attempts). */
+/** POST /v1/messages (intake) and GET /v1/messages/{id} (status, deliveries, attempts): parse, call the service, map its answer. */
 import type { Context } from 'hono';
-import { ForbiddenError, NotFoundError, RequestRefusedError } from '../../errors.js';
-import { acceptMessage } from '../../intake/accept.js';
-import { getMessageView } from '../../store/index.js';
-import { authorizeQuery } from '../../routing/index.js';
+import { NotFoundError, RequestRefusedError } from '../../errors.js';
+import type { MessageReading } from '../../services/index.js';
 import { UUID_RE } from '../../ids.js';
 import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
@@ -36,11 +34,10 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     // the body is read (within its limit) before anything else because the signature covers its digest
     const body = await readBody(c, deps.maxBodyBytes);
     const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
-    const ct = c.req.header('content-type') ?? '';
-    if (!MEDIA.test(ct)) {
+    if (!MEDIA.test(c.req.header('content-type') ?? '')) {
       throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json or application/json');
     }
-    const { answer, replayed } = await acceptMessage(deps.intake, {
+    const { answer, replayed } = await deps.services.intake.accept({
       sender: principal.institution,
       credential: principal.credential,
       body,
@@ -68,62 +65,54 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
     const id = c.req.param('id') ?? '';
     const principal = await deps.authenticate({ method: 'GET', url: c.req.url, headers: c.req.raw.headers, body: Buffer.alloc(0) });
     if (!UUID_RE.test(id)) throw new NotFoundError('message-not-found', `no message ${id}`);
-    const view = await getMessageView(deps.db, id);
-    if (!view) throw new NotFoundError('message-not-found', `no message ${id}`);
-    if (view.message.sender !== principal.institution) {
-      // A recipient sees the message's metadata and its own delivery, nothing of others (need to
-      // know), when the agreement that carried the message to it grants it the `message-status`
-      // query — another agreement it holds does not count (issue 19.9). Anyone else cannot tell
-      // the message exists.
-      const own = view.deliveries.find((d) => d.recipient === principal.institution);
-      if (!own) throw new NotFoundError('message-not-found', `no message ${id}`);
-      if (!authorizeQuery(deps.contracts(), principal.institution, 'message-status', { agreement: own.agreement })) {
-        throw new ForbiddenError('query-not-granted', `the agreement that carried this message to you (${own.agreement}) does not grant you the message-status query`);
-      }
-      await deps.audit({ actor: principal.institution, action: 'message.status-queried', subject: id, data: { credential: principal.credential } });
-      const m = view.message;
-      return c.json({
-        id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, receivedAt: m.receivedAt.toISOString(),
-        deliveries: [{ id: own.id, recipient: own.recipient, state: own.state, attempts: own.attempts, deliveredAt: own.deliveredAt?.toISOString() ?? null }],
-      });
-    }
-    await deps.audit({ actor: principal.institution, action: 'message.read', subject: id, data: { credential: principal.credential } });
-    const m = view.message;
-    return c.json({
-      id: m.id,
-      sender: m.sender,
-      type: m.type,
-      version: m.version,
-      classification: m.classification,
-      receivedAt: m.receivedAt.toISOString(),
-      envelope: m.envelope,
-      routing: m.routing,
-      deliveries: view.deliveries.map((d) => ({
-        id: d.id,
-        recipient: d.recipient,
-        agreement: d.agreement,
-        grant: d.grant,
-        major: d.major,
-        fields: d.fields,
-        state: d.state,
-        attempts: d.attempts,
-        nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
-        // when it is given up if not delivered by then (null: not attempted yet, or store and forward)
-        givesUpAt: d.givesUpAt?.toISOString() ?? null,
-        storeAndForward: (d.retry as { storeAndForward?: boolean } | null)?.storeAndForward === true,
-        lastError: d.lastError,
-        deliveredAt: d.deliveredAt?.toISOString() ?? null,
-        attemptLog: d.attemptLog.map((a) => ({
-          number: a.number,
-          startedAt: a.startedAt.toISOString(),
-          durationMs: a.durationMs,
-          statusCode: a.statusCode,
-          outcome: a.outcome,
-          error: a.error,
-          receipt: a.receipt,
-          worker: a.worker,
-        })),
-      })),
-    });
+    return c.json(messageJson(await deps.services.messages.read(principal, id)));
   });
+}
+
+const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
+
+/** The answer to GET /v1/messages/{id}: everything for the sender; metadata and its own delivery for a recipient. */
+export function messageJson(r: MessageReading): Record<string, unknown> {
+  const m = r.message;
+  const head = { id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, receivedAt: m.receivedAt.toISOString() };
+  if (r.as === 'recipient') {
+    const own = r.delivery;
+    return { ...head, deliveries: [{ id: own.id, recipient: own.recipient, state: own.state, attempts: own.attempts, deliveredAt: iso(own.deliveredAt) }] };
+  }
+  return {
+    id: m.id,
+    sender: m.sender,
+    type: m.type,
+    version: m.version,
+    classification: m.classification,
+    receivedAt: m.receivedAt.toISOString(),
+    envelope: m.envelope,
+    routing: m.routing,
+    deliveries: r.deliveries.map((d) => ({
+      id: d.id,
+      recipient: d.recipient,
+      agreement: d.agreement,
+      grant: d.grant,
+      major: d.major,
+      fields: d.fields,
+      state: d.state,
+      attempts: d.attempts,
+      nextAttemptAt: iso(d.nextAttemptAt),
+      // when it is given up if not delivered by then (null: not attempted yet, or store and forward)
+      givesUpAt: iso(d.givesUpAt),
+      storeAndForward: (d.retry as { storeAndForward?: boolean } | null)?.storeAndForward === true,
+      lastError: d.lastError,
+      deliveredAt: iso(d.deliveredAt),
+      attemptLog: d.attemptLog.map((a) => ({
+        number: a.number,
+        startedAt: a.startedAt.toISOString(),
+        durationMs: a.durationMs,
+        statusCode: a.statusCode,
+        outcome: a.outcome,
+        error: a.error,
+        receipt: a.receipt,
+        worker: a.worker,
+      })),
+    })),
+  };
 }

@@ -14,6 +14,7 @@ import { createMetrics } from '../../../src/metrics.js';
 import { loadContracts } from '../../../src/routing/index.js';
 import { example, envelope } from '../../helpers/contracts.js';
 import { problemOf } from '../../../src/api/problems.js';
+import { acceptMessage, type AcceptInput } from '../../../src/intake/accept.js';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });
 const wrapped = (cause: unknown) => new Error('Failed query: with mi as (…)', { cause });
@@ -57,7 +58,7 @@ describe('a database out of resources', () => {
         version: 'test', mode: 'embedded', maxBodyBytes: 256 * 1024, metrics, log,
         contracts: () => contracts,
         authenticate: async () => ({ institution: 'ps.hjc.court.ramallah', credential: 'test' }),
-        intake: { db: undefined as never, contracts: () => contracts, dispatcher: undefined as never, log, commit: async () => { throw commitError; } },
+        services: { intake: { accept: (input: AcceptInput) => acceptMessage({ db: undefined as never, contracts: () => contracts, dispatcher: undefined as never, log, commit: async () => { throw commitError; } }, input) } },
       } as unknown as ApiDeps;
       return { app: createApp(deps).app, lines, metrics };
     }
