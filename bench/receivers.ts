@@ -48,7 +48,7 @@ function listen(a: StartArgs, k: StartArgs['keys'][number] | undefined): Promise
       const at = wallMs();
       const body = Buffer.concat(chunks);
       const deliveryId = String(req.headers['wasla-delivery-id'] ?? '');
-      if (req.headers['signature'] !== undefined) signed++;
+      if (req.headers.signature !== undefined) signed++;
       if (mode.verify) {
         try {
           await verifyDelivery({ method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: req.headers, body }, a.hubCertPem!,

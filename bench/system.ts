@@ -117,7 +117,7 @@ export async function startCeilingSystem(c: CeilingStart): Promise<System> {
   // the api creates the tables; the worker starts after it
   const suffix = c.audit ? '-audit' : '';
   const api = await startServer({ name: `ceiling${suffix}-api`, args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/, onUnexpectedExit: c.onUnexpectedExit });
-  let worker;
+  let worker: Awaited<ReturnType<typeof startServer>>;
   try {
     worker = await startServer({ name: `ceiling${suffix}-worker`, args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/, onUnexpectedExit: c.onUnexpectedExit });
   } catch (err) {

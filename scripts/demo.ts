@@ -299,7 +299,7 @@ async function deliverFlow(
   for (;;) {
     const r = await client.request(flow.sender, 'GET', `/v1/messages/${id}`);
     if (r.status === 200) view = r.json;
-    const done = view && view.deliveries.every((d: any) => d.state === 'delivered' || d.state === 'dead');
+    const done = view?.deliveries.every((d: any) => d.state === 'delivered' || d.state === 'dead');
     if (done || Date.now() > end) break;
     await sleep(100);
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-checks, then runs every suite this machine can run. Integration and end-to-end
+ * `npm test`: type-checks, lints, checks the dependency rules, then runs every suite this machine can run. Integration and end-to-end
  * suites need PostgreSQL (DATABASE_URL, default the local server) and Redis (REDIS_URL, default the
  * local one). Without them it runs the unit and embedded-mode suites and says loudly which suites
  * it skipped and how to run them. Under CI=true an unreachable service fails the run.
@@ -31,6 +31,19 @@ const extra = process.argv.slice(2);
 
 if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('npm test: type check failed');
+  process.exit(1);
+}
+// lint (biome.jsonc): `npm run lint:fix` fixes what it can
+if (run('npx', ['biome', 'lint', '.']) !== 0) {
+  console.error('npm test: lint failed (`npm run lint` says where)');
+  process.exit(1);
+}
+// the dependency rules (.dependency-cruiser.cjs; docs/design.md). dependency-cruiser runs on Node 22
+// or later, as the project does; on an older Node (this machine's own) it is run on Node 22 from npx
+const depcheck = ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'];
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if ((nodeMajor >= 22 ? run('npx', depcheck) : run('npx', ['-y', '-p', 'node@22', '--', 'npx', ...depcheck])) !== 0) {
+  console.error('npm test: a dependency rule is broken (see above, and docs/design.md)');
   process.exit(1);
 }
 

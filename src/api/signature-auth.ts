@@ -9,7 +9,7 @@
  */
 import { AuthenticationError } from '../errors.js';
 import type { Contracts } from '../routing/types.js';
-import { HUB_INSTITUTION_ID, REQUEST_COMPONENTS, TrustError, isTrustError, verifyPlainRequest, type CertificateKeyResolver, type ReplayGuard } from '../trust/index.js';
+import { HUB_INSTITUTION_ID, REQUEST_COMPONENTS, TrustError, isTrustError, verifyPlainRequest, type CertificateKeyResolver, type InstitutionKey, type ReplayGuard, type VerifyResult } from '../trust/index.js';
 import type { Authenticator } from './auth.js';
 import { boundTarget, publicBase, type PublicBase } from './public-url.js';
 
@@ -40,7 +40,7 @@ export function signatureAuthenticator(o: SignatureAuthOptions): Authenticator {
     const hasBody = req.body.length > 0 || headers['content-type'] !== undefined;
     const here = publicBases();
     const { target, authority, named } = boundTarget(req.url, here);
-    let r;
+    let r: VerifyResult<InstitutionKey>;
     try {
       r = await verifyPlainRequest({ method: req.method, url: target, headers, body: req.body }, {
         resolveKey: o.resolver.resolveKey,

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError, type Fault } from '../errors.js';
 import { schemaUri } from '../federation/index.js';
-import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type SchemaFault, type ValidateFunction } from './ajv.js';
+import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type ValidateFunction } from './ajv.js';
 import { LEGACY_SCHEMAS, publishFaults } from './authoring.js';
 import { compareMinors } from './compat.js';
 import { isPlainObject, type JsonObject } from '../json/index.js';
@@ -23,12 +23,7 @@ import { scanCatalogue, type SchemaFile } from './scan.js';
 import { translateChain } from './translate.js';
 import { translators as builtInTranslators } from './translators/index.js';
 import type { TranslatorRegistry } from './translators/types.js';
-import type { SchemaRef } from './types.js';
-
-/** A fault in the catalogue: the file it is in, and the JSON pointer inside that file. */
-export interface CatalogueFault extends Fault {
-  file: string;
-}
+import type { CatalogueFault, SchemaRef } from './types.js';
 
 export interface CheckOptions {
   /** default `<dir>/catalogue.lock.json`; when the file does not exist nothing is locked yet */

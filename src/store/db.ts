@@ -5,14 +5,12 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
+import type { Db } from './db-types.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { poolTransaction } from './pg-transaction.js';
 
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-/** a database or an open transaction: data-access functions accept either */
-export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute' | 'transaction'>;
+export type { Db, DbOrTx } from './db-types.js';
 
 export interface Database {
   kind: 'postgres' | 'pglite';

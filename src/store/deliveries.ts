@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
-import { attempts, deliveries, type DeliveryState } from './schema.js';
+import { type attempts, deliveries, type DeliveryState } from './schema.js';
 import { boundedJson, boundedText, clampInt, INT32_MAX } from '../untrusted.js';
 import { auditInsert, type AuditAction } from '../audit/writer.js';
 

@@ -5,7 +5,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
-import { deliveries, idempotencyKeys, messages } from './schema.js';
+import { type deliveries, idempotencyKeys, type messages } from './schema.js';
 import { auditInsert, type AuditRecord } from '../audit/writer.js';
 
 export type NewMessage = typeof messages.$inferInsert;

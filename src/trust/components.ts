@@ -76,7 +76,7 @@ const parsedSpecs = new Map<string, ComponentId>();
 
 function parseSpec(spec: string): ComponentId {
   if (spec.startsWith('"')) {
-    let it;
+    let it: ReturnType<typeof parseItem>;
     try {
       it = parseItem(spec);
     } catch (e) {
@@ -166,7 +166,7 @@ function fieldValue(msg: SignableMessage, c: ComponentId, id: string): string {
   const value = cleanLine(combined);
   if (typeof key === 'string') {
     // §2.1.2: the named dictionary member, re-serialized
-    let dict;
+    let dict: ReturnType<typeof parseDictionary>;
     try {
       dict = parseDictionary(value);
     } catch (e) {

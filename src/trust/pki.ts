@@ -216,7 +216,7 @@ export function issueCertificate(opts: IssueOptions): IssuedCertificate {
   if (!ca.keyPem) throw new BadRequestError('ca-key-missing', 'issuing needs the CA private key');
   let publicKey: KeyObject;
   if (opts.csrPem !== undefined) {
-    let csr;
+    let csr: ReturnType<typeof readCsr>;
     try {
       const der = forge.pem.decode(opts.csrPem).find((m) => m.type === 'CERTIFICATE REQUEST' || m.type === 'NEW CERTIFICATE REQUEST');
       if (!der) throw new Error('no CERTIFICATE REQUEST block');

@@ -68,9 +68,9 @@ function signPlain(message: { method?: string; url?: string; status?: number; he
   };
   const signature = signMessage(signable, { ...opts, components: opts.components ?? defaults, label: opts.label ?? defaultLabel });
   added['signature-input'] = appendSignatureMember(headers['signature-input'], signature.signatureInput);
-  added.signature = appendSignatureMember(headers['signature'], signature.signature);
+  added.signature = appendSignatureMember(headers.signature, signature.signature);
   headers['signature-input'] = added['signature-input'];
-  headers['signature'] = added.signature;
+  headers.signature = added.signature;
   return { headers, added, signature };
 }
 

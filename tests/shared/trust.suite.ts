@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey } from 'node:crypto';
 import type { Hub } from '../../src/hub.js';
-import { createCa, enroll, FileCertificateStore, loadCa, registerCertificate, REQUEST_COMPONENTS, signPlainRequest } from '../../src/trust/index.js';
+import { createCa, enroll, FileCertificateStore, loadCa, registerCertificate, signPlainRequest } from '../../src/trust/index.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation, type TestKey } from '../helpers/federation.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';

@@ -79,7 +79,7 @@ describe('GET /v1/messages/{id}', () => {
   };
 
   it('answers the sender with everything, times as RFC 3339', async () => {
-    const a = app({ messages: { read: async (p, id) => ({ as: 'sender', message, deliveries: [delivery] }) as unknown as MessageReading } });
+    const a = app({ messages: { read: async (_p, _id) => ({ as: 'sender', message, deliveries: [delivery] }) as unknown as MessageReading } });
     const res = await a.request(`/v1/messages/${ID}`);
     expect(res.status).toBe(200);
     const body = await res.json() as Record<string, any>;
@@ -110,7 +110,7 @@ describe('GET /v1/messages/{id}', () => {
 describe('deliveries', () => {
   it('reads the filter from the query and answers the page the service returns', async () => {
     const filters: DeliveryFilter[] = [];
-    const a = app({ deliveries: { list: async (p, f) => { filters.push(f); return { items: [], next: null }; } } });
+    const a = app({ deliveries: { list: async (_p, f) => { filters.push(f); return { items: [], next: null }; } } });
     const res = await a.request('/v1/deliveries?state=waiting&recipient=ps.mof&since=2026-01-01T00:00:00Z&limit=5');
     expect(await res.json()).toEqual({ items: [], next: null });
     expect(filters).toEqual([{ state: 'waiting', recipient: 'ps.mof', type: undefined, since: new Date('2026-01-01T00:00:00Z'), limit: 5 }]);
@@ -132,14 +132,14 @@ describe('deliveries', () => {
 
   it('reads the bulk replay body only once the service asks for it', async () => {
     const read: unknown[] = [];
-    const a = app({ deliveries: { replayMatching: async (p, request) => { read.push(request()); return { replayed: [], refused: [] }; } } });
+    const a = app({ deliveries: { replayMatching: async (_p, request) => { read.push(request()); return { replayed: [], refused: [] }; } } });
     const res = await a.request('/v1/deliveries/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"recipient":"ps.mof","limit":10,"reason":"outage over"}' });
     expect(res.status).toBe(200);
     expect(read).toEqual([{ filter: { recipient: 'ps.mof', type: undefined, limit: 10 }, reason: 'outage over' }]);
 
     const refusing = app({ deliveries: { replayMatching: async () => { throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators'); } } });
     expect((await problem(await refusing.request('/v1/deliveries/replay', { method: 'POST', body: '[not json' }))).body).toMatchObject({ type: 'https://wasla.dev/problems/operator-only' });
-    const malformed = app({ deliveries: { replayMatching: async (p, request) => { request(); return { replayed: [], refused: [] }; } } });
+    const malformed = app({ deliveries: { replayMatching: async (_p, request) => { request(); return { replayed: [], refused: [] }; } } });
     expect((await problem(await malformed.request('/v1/deliveries/replay', { method: 'POST', body: '[1]' }))).body).toMatchObject({ type: 'https://wasla.dev/problems/invalid-filter', status: 400 });
   });
 });

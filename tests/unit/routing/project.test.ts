@@ -97,7 +97,7 @@ function inputValues(v: unknown, path: string[], outerShape: boolean[]): unknown
     const next: unknown[] = [];
     for (const f of frontier) {
       if (outerShape[i] && Array.isArray(f)) next.push(...f);
-      else if (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.prototype.hasOwnProperty.call(f, seg)) next.push((f as Record<string, unknown>)[seg]);
+      else if (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.hasOwn(f, seg)) next.push((f as Record<string, unknown>)[seg]);
     }
     frontier = next;
   });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unescapePointerToken } from '../../../src/json/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
@@ -37,19 +38,17 @@ export const VERSIONS: Record<string, string[]> = {
   'detention.alert': ['1.0', '1.1'],
 };
 
-const unescape = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
-
 /** RFC 6901: the value at `pointer`, or { found: false }. */
 export function resolvePointer(doc: unknown, pointer: string): { found: boolean; value?: unknown } {
   if (pointer === '') return { found: true, value: doc };
   if (!pointer.startsWith('/')) return { found: false };
   let cur: unknown = doc;
   for (const raw of pointer.slice(1).split('/')) {
-    const token = unescape(raw);
+    const token = unescapePointerToken(raw);
     if (Array.isArray(cur)) {
       if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= cur.length) return { found: false };
       cur = cur[Number(token)];
-    } else if (typeof cur === 'object' && cur !== null && Object.prototype.hasOwnProperty.call(cur, token)) {
+    } else if (typeof cur === 'object' && cur !== null && Object.hasOwn(cur, token)) {
       cur = (cur as Record<string, unknown>)[token];
     } else {
       return { found: false };

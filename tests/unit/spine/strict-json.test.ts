@@ -109,7 +109,7 @@ describe('strict JSON bodies', () => {
     fc.assert(fc.property(fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), (v) => {
       const text = JSON.stringify(v); // escapes lone surrogates as \udXXX (well-formed JSON.stringify)
       const strings: string[] = [];
-      JSON.parse(text, function (k, x) {
+      JSON.parse(text, (k, x) => {
         strings.push(k);
         if (typeof x === 'string') strings.push(x);
         return x;

@@ -76,7 +76,7 @@ describe('RFC 9421 sign and verify round trips', () => {
 
   it('ECDSA signatures are raw 64-byte r||s', () => {
     const req = signed('ecdsa-p256-sha256');
-    const sig = String(req.headers['signature']).match(/:([^:]+):/)![1];
+    const sig = String(req.headers.signature).match(/:([^:]+):/)![1];
     expect(Buffer.from(sig, 'base64')).toHaveLength(64);
   });
 });
@@ -235,7 +235,7 @@ describe('several signatures and equivalent targets', () => {
 
   it('one ECDSA signature and its high-s twin have the same replay fingerprint', async () => {
     const r = signed('ecdsa-p256-sha256');
-    const sig = Buffer.from(String(r.headers['signature']).match(/:([^:]+):/)![1], 'base64');
+    const sig = Buffer.from(String(r.headers.signature).match(/:([^:]+):/)![1], 'base64');
     const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
     const s = BigInt('0x' + sig.subarray(32).toString('hex'));
     const twin = Buffer.concat([sig.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]);
