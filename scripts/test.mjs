@@ -17,7 +17,10 @@ function reachable(url, defaultPort) {
   const u = new URL(url);
   return new Promise((resolve) => {
     const s = net.connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) });
-    const done = (ok) => { s.destroy(); resolve(ok); };
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(2000, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
@@ -57,7 +60,9 @@ if (pgUp && redisUp) {
     process.exit(1);
   }
   const bar = '!'.repeat(78);
-  console.warn(`\n${bar}\n  SKIPPING tests/integration and tests/e2e: ${missing} cannot be reached.\n  Running only the unit and embedded-mode suites.\n  To run everything, start PostgreSQL and Redis, or point DATABASE_URL and REDIS_URL at them:\n    DATABASE_URL=postgres://user@host:5432/db REDIS_URL=redis://host:6379 npm test\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n  SKIPPING tests/integration and tests/e2e: ${missing} cannot be reached.\n  Running only the unit and embedded-mode suites.\n  To run everything, start PostgreSQL and Redis, or point DATABASE_URL and REDIS_URL at them:\n    DATABASE_URL=postgres://user@host:5432/db REDIS_URL=redis://host:6379 npm test\n${bar}\n`,
+  );
 }
 
 const report = '.tmp/vitest-report.json';

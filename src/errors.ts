@@ -10,10 +10,20 @@
 /** The refusals an institution can get from the API (docs/api.md lists them with their status). */
 export const REQUEST_ERROR_CODES = [
   // the request cannot be read
-  'malformed-json', 'invalid-utf8', 'nul-character', 'duplicate-member', 'too-deeply-nested',
-  'invalid-envelope', 'invalid-filter', 'invalid-idempotency-key', 'body-too-large', 'unsupported-media-type',
+  'malformed-json',
+  'invalid-utf8',
+  'nul-character',
+  'duplicate-member',
+  'too-deeply-nested',
+  'invalid-envelope',
+  'invalid-filter',
+  'invalid-idempotency-key',
+  'body-too-large',
+  'unsupported-media-type',
   // who is calling
-  'sender-missing', 'sender-unknown', 'metrics-token-required',
+  'sender-missing',
+  'sender-unknown',
+  'metrics-token-required',
   // RFC 9421 signatures
   'signature-missing', // no Signature / Signature-Input, or not the label asked for
   'signature-input-malformed', // a field is not valid RFC 8941, or a component / parameter is invalid
@@ -32,27 +42,58 @@ export const REQUEST_ERROR_CODES = [
   'digest-unsupported', // Content-Digest names only algorithms we do not accept (e.g. md5)
   'digest-malformed', // Content-Digest is not a dictionary of byte sequences
   // X.509
-  'certificate-expired', 'certificate-not-yet-valid', 'certificate-revoked',
+  'certificate-expired',
+  'certificate-not-yet-valid',
+  'certificate-revoked',
   'certificate-untrusted', // not issued by (or not verifiable against) a configured CA
   // what the agreements allow
-  'no-agreement', 'no-recipient', 'no-cleared-recipient', 'query-not-granted', 'not-your-delivery', 'operator-only', 'no-longer-entitled',
+  'no-agreement',
+  'no-recipient',
+  'no-cleared-recipient',
+  'query-not-granted',
+  'not-your-delivery',
+  'operator-only',
+  'no-longer-entitled',
   // what does not exist
-  'message-not-found', 'delivery-not-found', 'schema-not-found', 'route-not-found',
+  'message-not-found',
+  'delivery-not-found',
+  'schema-not-found',
+  'route-not-found',
   // the message against the catalogue
-  'unknown-type', 'unknown-version', 'unknown-message-version', 'schema-violation', 'message-invalid', 'not-translatable',
+  'unknown-type',
+  'unknown-version',
+  'unknown-message-version',
+  'schema-violation',
+  'message-invalid',
+  'not-translatable',
   // state
-  'idempotency-key-reused', 'delivery-not-dead',
+  'idempotency-key-reused',
+  'delivery-not-dead',
   // try again later
-  'unavailable', 'resource-exhausted', 'delivery-backlog', 'not-ready',
+  'unavailable',
+  'resource-exhausted',
+  'delivery-backlog',
+  'not-ready',
   'internal',
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */
 export const OPERATOR_ERROR_CODES = [
-  'config-invalid', 'contract-invalid',
-  'ca-exists', 'ca-key-mismatch', 'ca-key-missing', 'ca-key-unsupported',
-  'certificate-duplicate', 'certificate-malformed', 'certificate-not-ca', 'certificate-key-missing', 'certificate-key-unsupported', 'certificate-validity-invalid',
-  'csr-invalid', 'csr-subject-mismatch', 'institution-id-invalid',
+  'config-invalid',
+  'contract-invalid',
+  'ca-exists',
+  'ca-key-mismatch',
+  'ca-key-missing',
+  'ca-key-unsupported',
+  'certificate-duplicate',
+  'certificate-malformed',
+  'certificate-not-ca',
+  'certificate-key-missing',
+  'certificate-key-unsupported',
+  'certificate-validity-invalid',
+  'csr-invalid',
+  'csr-subject-mismatch',
+  'institution-id-invalid',
 ] as const;
 
 /** Why a delivery attempt failed on the hub's side of the exchange; never answered over HTTP. */
@@ -148,10 +189,16 @@ export type ExhaustedResource = 'disk' | 'memory' | 'connections' | 'resources';
  * once the operator (or the load) frees it; `retryAfterSeconds` says when to try.
  */
 export class ResourceExhaustedError extends WaslaError {
-  constructor(readonly resource: ExhaustedResource, readonly retryAfterSeconds: number, cause?: unknown) {
+  constructor(
+    readonly resource: ExhaustedResource,
+    readonly retryAfterSeconds: number,
+    cause?: unknown,
+  ) {
     const what = { disk: 'out of disk space', memory: 'out of memory', connections: 'out of connections', resources: 'out of resources' }[resource];
     super('resource-exhausted', `the database is ${what}; nothing was stored, send again after Retry-After (under the same Idempotency-Key)`, {
-      retryable: true, cause, extra: { resource },
+      retryable: true,
+      cause,
+      extra: { resource },
     });
   }
 }
@@ -162,21 +209,32 @@ export class ResourceExhaustedError extends WaslaError {
  * has seen the first signature).
  */
 export class BacklogError extends WaslaError {
-  constructor(detail: string, readonly retryAfterSeconds: number, recipients: string[]) {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+    recipients: string[],
+  ) {
     super('delivery-backlog', detail, { retryable: true, extra: { recipients } });
   }
 }
 
 /** A contract set (messages, institutions, agreements) that does not hold; stops the start. */
 export class ContractError extends WaslaError {
-  constructor(detail: string, faults: Fault[] = [], public readonly file?: string) {
+  constructor(
+    detail: string,
+    faults: Fault[] = [],
+    public readonly file?: string,
+  ) {
     super('contract-invalid', detail, { faults });
   }
 }
 
 /** A configuration variable with a wrong value; stops the start, naming the variable. */
 export class ConfigError extends WaslaError {
-  constructor(public readonly variable: string, detail: string) {
+  constructor(
+    public readonly variable: string,
+    detail: string,
+  ) {
     super('config-invalid', `${variable}: ${detail}`);
   }
 }

@@ -30,7 +30,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 
 function snippet(body: Buffer): string {
   // a few bytes more than the excerpt: a character cut at the end becomes one U+FFFD, then is cut off
-  const s = boundedText(body.subarray(0, EXCERPT_CHARS * 4).toString('utf8').replace(/\s+/g, ' ').trim(), EXCERPT_CHARS);
+  const s = boundedText(
+    body
+      .subarray(0, EXCERPT_CHARS * 4)
+      .toString('utf8')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    EXCERPT_CHARS,
+  );
   return s ? `: ${s}` : '';
 }
 

@@ -31,10 +31,7 @@ export interface Transport {
   send(req: OutboundRequest, timeoutMs: number): Promise<TransportResponse>;
 }
 
-export type Outcome =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  | { kind: 'dead'; reason: string };
+export type Outcome = { kind: 'delivered' } | { kind: 'retry'; reason: string; retryAfterMs?: number } | { kind: 'dead'; reason: string };
 
 export interface Adapter {
   readonly name: string;

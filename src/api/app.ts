@@ -56,7 +56,10 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
       deps.metrics.messagesRefused.inc({ reason: known.code });
       if (known instanceof ResourceExhaustedError) {
         deps.metrics.resourceExhausted.inc({ resource: known.resource });
-        deps.log.error({ code: known.code, resource: known.resource, err: (err as Error).message, path: c.req.path }, `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`);
+        deps.log.error(
+          { code: known.code, resource: known.resource, err: (err as Error).message, path: c.req.path },
+          `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`,
+        );
       } else if (problemOf(known).status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
       return problemResponse(c, known);
     }

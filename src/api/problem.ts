@@ -28,8 +28,12 @@ export function isUnavailable(err: unknown): boolean {
  * freed by waiting. Retry-After: a full disk waits for an operator, the others for the load to pass.
  */
 const EXHAUSTED: Record<string, [ExhaustedResource, number]> = {
-  53000: ['resources', 10], 53100: ['disk', 30], 53200: ['memory', 10], 53300: ['connections', 5],
-  ENOSPC: ['disk', 30], EDQUOT: ['disk', 30],
+  53000: ['resources', 10],
+  53100: ['disk', 30],
+  53200: ['memory', 10],
+  53300: ['connections', 5],
+  ENOSPC: ['disk', 30],
+  EDQUOT: ['disk', 30],
 };
 
 /** what the database ran out of, when that is what the error means (looked for along its causes) */

@@ -84,9 +84,9 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'not-translatable': INVALID,
   'idempotency-key-reused': { status: 422, title: 'Idempotency-Key reused with a different body' },
   // 500
-  'internal': { status: 500, title: 'Internal error' },
+  internal: { status: 500, title: 'Internal error' },
   // 503: the client may send again after Retry-After
-  'unavailable': UNAVAILABLE,
+  unavailable: UNAVAILABLE,
   'resource-exhausted': { status: 503, title: 'The hub is temporarily out of resources; try again shortly' },
   'delivery-backlog': { status: 503, title: 'The hub is behind on deliveries; try again shortly' },
   'not-ready': { status: 503, title: 'Not ready' },

@@ -81,10 +81,15 @@ export function auditInsert(rows: AuditRows): SQL {
 export async function appendAudit(tx: SqlRunner, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
   const input = JSON.stringify(records.map((r) => ({ actor: r.actor, action: r.action, subject: r.subject ?? null, data: r.data ?? {} })));
-  await tx.execute(auditInsert({
-    actor: sql`x.actor`, action: sql`x.action`, subject: sql`x.subject`, data: sql`x.data`,
-    from: sql`from jsonb_to_recordset(${input}::jsonb) as x(actor text, action text, subject text, data jsonb)`,
-  }));
+  await tx.execute(
+    auditInsert({
+      actor: sql`x.actor`,
+      action: sql`x.action`,
+      subject: sql`x.subject`,
+      data: sql`x.data`,
+      from: sql`from jsonb_to_recordset(${input}::jsonb) as x(actor text, action text, subject text, data jsonb)`,
+    }),
+  );
 }
 
 /** Appends entries in a statement of their own: for a read or an operator action that changes nothing else. */

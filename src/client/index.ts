@@ -20,12 +20,7 @@ import { requestMessage, responseMessage, type RequestLike, type ResponseLike } 
  * The RFC 9421 §2.5 signature base of a message, for debugging a signature that does not verify:
  * compare it with the base the other side computed. Pass `request` for a response with `;req` components.
  */
-export function signatureBase(
-  message: RequestLike | ResponseLike,
-  components: readonly (string | ComponentId)[],
-  params: SignatureParams | Parameters,
-  request?: RequestLike,
-): string {
+export function signatureBase(message: RequestLike | ResponseLike, components: readonly (string | ComponentId)[], params: SignatureParams | Parameters, request?: RequestLike): string {
   const isResponse = message instanceof Response || (!(message instanceof Request) && message.status !== undefined);
   const m = isResponse ? responseMessage(message, request) : requestMessage(message as RequestLike);
   return buildSignatureBase(m, components, params).base;

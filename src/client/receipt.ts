@@ -63,12 +63,7 @@ export interface VerifiedReceipt<K extends ResolvedKey> {
  * Verifies a receipt against the delivery request it answers. `signature.resolved` says whose key
  * signed it: the caller must check that it is the delivery's recipient.
  */
-export async function verifyReceipt<K extends ResolvedKey>(
-  response: ResponseLike,
-  request: RequestLike,
-  resolveKey: ResolveKey<K>,
-  opts: VerifyReceiptOptions<K> = {},
-): Promise<VerifiedReceipt<K>> {
+export async function verifyReceipt<K extends ResolvedKey>(response: ResponseLike, request: RequestLike, resolveKey: ResolveKey<K>, opts: VerifyReceiptOptions<K> = {}): Promise<VerifiedReceipt<K>> {
   const body = await readBody(response);
   const message = responseMessage(response, request);
   const signature = await verifyMessage(message, {

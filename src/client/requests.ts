@@ -67,11 +67,7 @@ export interface VerifiedRequest<K extends ResolvedKey> extends VerifyResult<K> 
 }
 
 /** Verifies a signed request (default required components: REQUEST_COMPONENTS). */
-export async function verifyRequest<K extends ResolvedKey>(
-  request: RequestLike,
-  resolveKey: ResolveKey<K>,
-  opts: VerifyRequestOptions<K> = {},
-): Promise<VerifiedRequest<K>> {
+export async function verifyRequest<K extends ResolvedKey>(request: RequestLike, resolveKey: ResolveKey<K>, opts: VerifyRequestOptions<K> = {}): Promise<VerifiedRequest<K>> {
   const body = await readBody(request);
   const result = await verifyMessage(requestMessage(request), {
     ...opts,

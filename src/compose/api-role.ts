@@ -33,13 +33,17 @@ export interface ApiRole {
 
 export async function startApiRole(c: Configuration, res: Resources, life: Lifecycle, o: ApiRoleOptions = {}): Promise<ApiRole> {
   const { cfg, log } = c;
-  const flow = cfg.intakeBacklogLimit > 0
-    ? new FlowControl({
-      limit: cfg.intakeBacklogLimit, holdMs: cfg.intakeHoldMs, log, onHeld: () => res.metrics.intakeHeld.inc(),
-      // one over the limit says "behind"; below it, the count is exact
-      count: () => dueBacklog(res.db, [...c.contracts().institutions.keys()], cfg.intakeBacklogLimit + 1),
-    })
-    : undefined;
+  const flow =
+    cfg.intakeBacklogLimit > 0
+      ? new FlowControl({
+          limit: cfg.intakeBacklogLimit,
+          holdMs: cfg.intakeHoldMs,
+          log,
+          onHeld: () => res.metrics.intakeHeld.inc(),
+          // one over the limit says "behind"; below it, the count is exact
+          count: () => dueBacklog(res.db, [...c.contracts().institutions.keys()], cfg.intakeBacklogLimit + 1),
+        })
+      : undefined;
   if (flow) {
     flow.start();
     life.onStop('flow control', () => flow.stop());
@@ -47,32 +51,41 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
 
   // what request signatures must cover (issue 19.10): WASLA_PUBLIC_URL, else known once listening
   let publicUrls: readonly string[] = cfg.publicUrls;
-  const authenticate: Authenticator = o.authenticate ?? (cfg.insecureAllowUnsigned
-    ? unsignedAuthenticator(c.contracts, 'unsigned-insecure')
-    : signatureAuthenticator({
-      resolver: res.resolver, replayGuard: replayGuard(c, res), contracts: c.contracts,
-      maxAgeSeconds: cfg.signatureMaxAgeSeconds, clockSkewSeconds: cfg.signatureSkewSeconds,
-      publicUrls: () => publicUrls,
-    }));
+  const authenticate: Authenticator =
+    o.authenticate ??
+    (cfg.insecureAllowUnsigned
+      ? unsignedAuthenticator(c.contracts, 'unsigned-insecure')
+      : signatureAuthenticator({
+          resolver: res.resolver,
+          replayGuard: replayGuard(c, res),
+          contracts: c.contracts,
+          maxAgeSeconds: cfg.signatureMaxAgeSeconds,
+          clockSkewSeconds: cfg.signatureSkewSeconds,
+          publicUrls: () => publicUrls,
+        }));
   const ops = res.operations;
-  const { app } = createApp({
-    version: VERSION,
-    mode: cfg.mode,
-    maxBodyBytes: cfg.maxBodyBytes,
-    services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow }),
-    contracts: c.contracts,
-    metrics: res.metrics,
-    log,
-    authenticate,
-    checks: ops.checks,
-    sample: ops.sample,
-    accepting: ops.accepting,
-    metricsToken: cfg.metricsToken,
-    trust: () => ({
-      caCertPem: res.caCertPem,
-      hubCertPems: res.certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)),
-    }),
-  }, o.extraRoutes, { metrics: cfg.metricsPort === null });
+  const { app } = createApp(
+    {
+      version: VERSION,
+      mode: cfg.mode,
+      maxBodyBytes: cfg.maxBodyBytes,
+      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow }),
+      contracts: c.contracts,
+      metrics: res.metrics,
+      log,
+      authenticate,
+      checks: ops.checks,
+      sample: ops.sample,
+      accepting: ops.accepting,
+      metricsToken: cfg.metricsToken,
+      trust: () => ({
+        caCertPem: res.caCertPem,
+        hubCertPems: res.certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)),
+      }),
+    },
+    o.extraRoutes,
+    { metrics: cfg.metricsPort === null },
+  );
 
   // health and metrics on a listener of their own (WASLA_METRICS_HOST:WASLA_METRICS_PORT)
   let operationsUrl: string | undefined;
@@ -105,10 +118,15 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
 function replayGuard(c: Configuration, res: Resources): ReplayGuard {
   const memory = new MemoryReplayGuard({ maxEntries: 1_000_000 });
   if (res.sharedRedis) {
-    return new LayeredReplayGuard(memory, new RedisReplayGuard(res.sharedRedis, { prefix: `${c.prefix}:replay:` }),
-      warnEvery10s(c.log, 'Redis unreachable: replay guard degraded to this process until it returns'));
+    return new LayeredReplayGuard(
+      memory,
+      new RedisReplayGuard(res.sharedRedis, { prefix: `${c.prefix}:replay:` }),
+      warnEvery10s(c.log, 'Redis unreachable: replay guard degraded to this process until it returns'),
+    );
   }
-  return new LayeredReplayGuard(memory,
+  return new LayeredReplayGuard(
+    memory,
     new DatabaseReplayGuard(res.db, { onPurgeError: warnEvery10s(c.log, 'could not purge expired replay signatures; will try again') }),
-    warnEvery10s(c.log, 'the database replay guard failed: replay guard degraded to this process'));
+    warnEvery10s(c.log, 'the database replay guard failed: replay guard degraded to this process'),
+  );
 }

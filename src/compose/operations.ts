@@ -28,9 +28,7 @@ export function createOperations(o: { mode: 'embedded' | 'server'; database: Dat
   const db = database.db;
   let accepting = true;
   let gate: RecipientGate | undefined;
-  const checks: Record<string, () => Promise<void>> = o.mode === 'server'
-    ? { database: () => database.ping(), redis: () => dispatcher.ping() }
-    : { database: () => database.ping() };
+  const checks: Record<string, () => Promise<void>> = o.mode === 'server' ? { database: () => database.ping(), redis: () => dispatcher.ping() } : { database: () => database.ping() };
   const sample = async () => {
     const counts = await countOpenByState(db);
     for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);

@@ -62,7 +62,9 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   // every process; `wasla cert revoke` also asks running hubs to drop their caches at once. A
   // certificate enrolled while the hub runs goes on the audit log before its first use (issue 19.6)
   const resolver = new CertificateKeyResolver({
-    store: certStore, caCertPems: [ca.certPem], recordTtlMs: 1000,
+    store: certStore,
+    caCertPems: [ca.certPem],
+    recordTtlMs: 1000,
     onRecord: async (record) => {
       const n = await recordCertificates(db, [record]);
       if (n) log.info({ serial: record.serial, institution: record.institutionId, entries: n }, 'certificate written to the audit log before its first use');
@@ -78,17 +80,23 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   if (sharedRedis) life.onStop('shared redis', () => sharedRedis.disconnect());
 
   // server mode: BullMQ, and this process's own queue fed from PostgreSQL while Redis is away
-  const dispatcher: Dispatcher = cfg.mode === 'server'
-    ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: c.prefix }, log)
-    : new InProcessDispatcher();
+  const dispatcher: Dispatcher = cfg.mode === 'server' ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: c.prefix }, log) : new InProcessDispatcher();
   const closeDispatcher = once(() => dispatcher.close(cfg.shutdownGraceMs));
   life.onStop('dispatcher', closeDispatcher);
 
   const metrics = createMetrics({ defaults: true });
   return {
-    database, db, caCertPem: ca.certPem, certStore, resolver, syncCertificates,
+    database,
+    db,
+    caCertPem: ca.certPem,
+    certStore,
+    resolver,
+    syncCertificates,
     audit: auditWriter(db),
-    sharedRedis, dispatcher, closeDispatcher, metrics,
+    sharedRedis,
+    dispatcher,
+    closeDispatcher,
+    metrics,
     operations: createOperations({ mode: cfg.mode, database, dispatcher, metrics }),
   };
 }

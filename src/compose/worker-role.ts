@@ -55,8 +55,15 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    store: databaseDeliveryStore(res.db, log), contracts: c.contracts, dispatcher: res.dispatcher, transport, metrics: res.metrics, log, workerId: c.workerId,
-    leaseMs: cfg.leaseMs, attemptTimeoutMs: cfg.attemptTimeoutMs,
+    store: databaseDeliveryStore(res.db, log),
+    contracts: c.contracts,
+    dispatcher: res.dispatcher,
+    transport,
+    metrics: res.metrics,
+    log,
+    workerId: c.workerId,
+    leaseMs: cfg.leaseMs,
+    attemptTimeoutMs: cfg.attemptTimeoutMs,
     sign: o.sign ?? deliverySigner({ keyPem: hubKey.keyPem, serial: hubKey.serial }),
     checkReceipt: (recipient, req, answer) => checkReceipt(res.resolver, recipient, req, answer),
     gate,
@@ -68,7 +75,10 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   if (!c.runsApi && cfg.workerPort !== null) {
     const app = createOperationsApp({ mode: cfg.mode, ...res.operations, metrics: res.metrics, log, metricsToken: cfg.metricsToken });
     const ops = await listen(app.fetch, cfg.metricsHost, cfg.workerPort).catch((err: Error) => {
-      throw new ConfigError('WASLA_WORKER_PORT', `cannot serve the worker's health and metrics on ${cfg.metricsHost}:${cfg.workerPort} (${err.message}); give each worker on one host its own port, 0 for any free one, or off`);
+      throw new ConfigError(
+        'WASLA_WORKER_PORT',
+        `cannot serve the worker's health and metrics on ${cfg.metricsHost}:${cfg.workerPort} (${err.message}); give each worker on one host its own port, 0 for any free one, or off`,
+      );
     });
     life.onStop('worker operations listener', () => closeListener(ops, cfg.shutdownGraceMs));
     operationsUrl = ops.url;
@@ -76,8 +86,13 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
 
   await res.dispatcher.start(handler, cfg.workerConcurrency);
   const sweeper = new Sweeper({
-    db: res.db, dispatcher: res.dispatcher, log, intervalMs: cfg.sweepIntervalMs, graceMs: cfg.sweepIntervalMs,
-    idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000, analyzeYoungTables: res.database.kind === 'postgres',
+    db: res.db,
+    dispatcher: res.dispatcher,
+    log,
+    intervalMs: cfg.sweepIntervalMs,
+    graceMs: cfg.sweepIntervalMs,
+    idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
+    analyzeYoungTables: res.database.kind === 'postgres',
   });
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());

@@ -22,10 +22,7 @@ export interface IncomingEnvelope {
   sourceeventid?: string;
 }
 
-const KNOWN = new Set([
-  'specversion', 'id', 'source', 'type', 'dataschema', 'time', 'subject', 'datacontenttype', 'data',
-  'classification', 'casereference', 'correlationid', 'causationid',
-]);
+const KNOWN = new Set(['specversion', 'id', 'source', 'type', 'dataschema', 'time', 'subject', 'datacontenttype', 'data', 'classification', 'casereference', 'correlationid', 'causationid']);
 
 /**
  * A request body as JSON, refused unless it is strict JSON (well-formed UTF-8, no lone surrogate,
@@ -52,7 +49,8 @@ export function readEnvelope(body: unknown, sender: string): IncomingEnvelope {
 
   for (const k of Object.keys(e)) if (!KNOWN.has(k)) fault(`/${k}`, `unknown attribute "${k}"`);
   if (e.specversion !== '1.0') fault('/specversion', 'must be "1.0"');
-  if (e.id !== undefined && (!str(e.id) || (e.id as string).length === 0 || (e.id as string).length > 200)) fault('/id', 'must be a non-empty string of at most 200 characters (the hub assigns its own id and keeps yours as sourceeventid)');
+  if (e.id !== undefined && (!str(e.id) || (e.id as string).length === 0 || (e.id as string).length > 200))
+    fault('/id', 'must be a non-empty string of at most 200 characters (the hub assigns its own id and keeps yours as sourceeventid)');
   if (e.source !== undefined && e.source !== sender) fault('/source', `must be your institution id "${sender}" or absent`);
   if (!str(e.type) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(e.type as string)) fault('/type', 'must be a message type such as "warrant.issued"');
   let version = '';

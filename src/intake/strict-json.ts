@@ -52,7 +52,6 @@ export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
 }
 
-
 function pointerOf(stack: readonly Frame[]): string {
   let p = '';
   for (const f of stack) p += '/' + (f.names ? escapePointerToken(f.name) : String(f.index));
@@ -122,7 +121,8 @@ export function checkJsonText(s: string, maxDepth = DEFAULT_MAX_DEPTH): void {
         if (top.names) top.expectName = true;
         else top.index++;
         break;
-      case 0x22: { // "
+      case 0x22: {
+        // "
         const scan = scanString(s, i);
         const isName = top !== undefined && top.names !== null && top.expectName;
         if (!isName) {

@@ -7,7 +7,7 @@ export function isPlainObject(v: unknown): v is JsonObject {
 }
 
 export function hasOwn(o: object, key: string): boolean {
-  return  Object.hasOwn(o, key);
+  return Object.hasOwn(o, key);
 }
 
 /** Structural equality of JSON values: object member order ignored, own members only. */

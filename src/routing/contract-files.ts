@@ -105,8 +105,7 @@ export function validateFile(kind: ContractKind, f: ContractFile, faults: FaultL
   // an anyOf reports each branch and then itself: say it once, as "one or the other"
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
   // ajv lists the branches' errors (at the same instance path) just before the anyOf's own
-  const branchOf = (e: ErrorObject) =>
-    anyOfs.find((a) => a !== e && a.instancePath === e.instancePath && errors.indexOf(e) < errors.indexOf(a));
+  const branchOf = (e: ErrorObject) => anyOfs.find((a) => a !== e && a.instancePath === e.instancePath && errors.indexOf(e) < errors.indexOf(a));
   const seen = new Set<string>();
   for (const e of errors) {
     // `if` failures only say which branch to look at; the branch's own errors carry the reason

@@ -10,7 +10,19 @@ import { resolve } from 'node:path';
 import { ContractError } from '../errors.js';
 import type { Catalogue } from '../schemas/types.js';
 import type { QueryGrantsOf } from './types.js';
-import { CLASSIFICATION_RANK, DEFAULT_RETRY, isClassification, type Agreement, type Classification, type Condition, type EnvelopeAttribute, type Grant, type Institution, type QueryGrant, type RateLimit } from '../federation/index.js';
+import {
+  CLASSIFICATION_RANK,
+  DEFAULT_RETRY,
+  isClassification,
+  type Agreement,
+  type Classification,
+  type Condition,
+  type EnvelopeAttribute,
+  type Grant,
+  type Institution,
+  type QueryGrant,
+  type RateLimit,
+} from '../federation/index.js';
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
 import { checkAgreement } from './check.js';
@@ -89,14 +101,18 @@ function toAgreement(f: ContractFile): Agreement {
     senders: [...g.senders],
     types: [...g.types],
     to: g.to.map((t) => ({
-      recipient: t.recipient, fields: [...t.fields], major: t.major, conditions: [...(t.conditions ?? [])],
+      recipient: t.recipient,
+      fields: [...t.fields],
+      major: t.major,
+      conditions: [...(t.conditions ?? [])],
       envelope: [...(t.envelope ?? defaultEnvelopeAttributes(t.fields))],
     })),
     conditions: [...(g.conditions ?? [])],
     ...(g.recipientFrom !== undefined ? { recipientFrom: g.recipientFrom } : {}),
     ...(g.classification !== undefined ? { classification: g.classification } : {}),
     retry: {
-      schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)], jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter,
+      schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)],
+      jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter,
       ...(g.retry?.storeAndForward && { storeAndForward: true }),
     },
     ...(g.rateLimit !== undefined ? { rateLimit: { ...g.rateLimit } } : {}),

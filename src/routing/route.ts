@@ -56,9 +56,7 @@ export function asLoaded(contracts: Contracts): LoadedContracts {
 export function grantsFor(contractsIn: Contracts, sender: string, type: string, now: Date = new Date()): Grant[] {
   const contracts = asLoaded(contractsIn);
   if (!contracts.institutions.has(sender)) return [];
-  return contracts.grants.filter(
-    (g) => g.types.includes(type) && g.senders.some((p) => matches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now),
-  );
+  return contracts.grants.filter((g) => g.types.includes(type) && g.senders.some((p) => matches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now));
 }
 
 function recipientsOf(contracts: LoadedContracts, g: Grant, t: GrantTarget, data: unknown): string[] {
@@ -187,10 +185,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
 
   const classes = [...required].sort() as Clearance[];
   if (deliveries.length === 0) {
-    throw new ForbiddenError(
-      'no-cleared-recipient',
-      `this ${type} is classified ${classes.join(' and ')}; none of its recipients (${dropped.sort().join(', ')}) is cleared for it`,
-    );
+    throw new ForbiddenError('no-cleared-recipient', `this ${type} is classified ${classes.join(' and ')}; none of its recipients (${dropped.sort().join(', ')}) is cleared for it`);
   }
   deliveries.sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
   return {
@@ -204,9 +199,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
 }
 
 /** Whether a recipient may receive a message now, and if so as what (see the module header). */
-export type EntitlementDecision =
-  | { entitled: true; delivery: PlannedDelivery }
-  | { entitled: false; reason: string };
+export type EntitlementDecision = { entitled: true; delivery: PlannedDelivery } | { entitled: false; reason: string };
 
 /**
  * Whether `recipient` may receive this message under the contracts in force at `now`: an agreement

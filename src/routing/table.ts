@@ -50,9 +50,7 @@ export function routingTable(contracts: LoadedContracts): RouteRow[] {
       }
     }
   }
-  return rows.sort((a, b) =>
-    a.senders.join(',').localeCompare(b.senders.join(',')) || a.type.localeCompare(b.type) || a.recipient.localeCompare(b.recipient),
-  );
+  return rows.sort((a, b) => a.senders.join(',').localeCompare(b.senders.join(',')) || a.type.localeCompare(b.type) || a.recipient.localeCompare(b.recipient));
 }
 
 export function formatCondition(c: Condition): string {

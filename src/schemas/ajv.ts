@@ -29,7 +29,6 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
-
 function quote(v: unknown): string {
   return JSON.stringify(v);
 }

@@ -32,7 +32,6 @@ export interface CheckOptions {
   translators?: TranslatorRegistry;
 }
 
-
 export interface CompiledSchema {
   ref: SchemaRef;
   source: SchemaFile;
@@ -95,7 +94,11 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
     try {
       validate = ajv.compile(doc);
     } catch (err) {
-      try { ajv.removeSchema(expectedId); } catch { /* not added */ }
+      try {
+        ajv.removeSchema(expectedId);
+      } catch {
+        /* not added */
+      }
       add(sf.file, [{ pointer: '', detail: `does not compile: ${(err as Error).message}` }]);
       continue;
     }
@@ -116,9 +119,7 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
   for (const sf of files) {
     const doc = linted.get(key(sf.type, sf.version));
     if (!doc || LEGACY_SCHEMAS.has(hashSchema(sf.content)) || LEGACY_SCHEMAS.has(lock?.[sf.rel] ?? '')) continue;
-    const previous = files
-      .filter((o) => o.type === sf.type && o.major === sf.major && o.minor < sf.minor)
-      .sort((a, b) => b.minor - a.minor)[0];
+    const previous = files.filter((o) => o.type === sf.type && o.major === sf.major && o.minor < sf.minor).sort((a, b) => b.minor - a.minor)[0];
     add(sf.file, publishFaults(doc, previous && linted.get(key(previous.type, previous.version))), '', 'authoring rule: ');
   }
 
@@ -181,7 +182,10 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
                     return toFaults(s.validate.errors);
                   },
                 },
-                type, c.ref.version, to, example,
+                type,
+                c.ref.version,
+                to,
+                example,
               );
               crossed++;
             } catch (err) {
@@ -213,7 +217,9 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
     for (const [rel, hash] of Object.entries(lock)) {
       const sf = byRel.get(rel);
       if (!sf) {
-        add(path.join(dir, ...rel.split('/')), [{ pointer: '', detail: `published schema is missing (listed in ${path.basename(lockFile)}); published schemas are immutable and cannot be withdrawn` }]);
+        add(path.join(dir, ...rel.split('/')), [
+          { pointer: '', detail: `published schema is missing (listed in ${path.basename(lockFile)}); published schemas are immutable and cannot be withdrawn` },
+        ]);
       } else if (hashSchema(sf.content) !== hash) {
         add(sf.file, [{ pointer: '', detail: `published schemas are immutable; publish a new minor instead (its sha-256 differs from the one in ${path.basename(lockFile)})` }]);
       }

@@ -24,10 +24,21 @@ import { isPlainObject, type JsonObject } from '../json/index.js';
 export const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
 const TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
 const ASSERTIONS = new Set([
-  'type', 'enum', 'const',
-  'pattern', 'format', 'minLength', 'maxLength',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
-  'minItems', 'maxItems', 'uniqueItems',
+  'type',
+  'enum',
+  'const',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
 ]);
 const STRUCTURE = new Set(['properties', 'required', 'additionalProperties', 'items', '$ref']);
 const ROOT_ONLY = new Set(['$schema', '$id', '$defs', 'x-wasla-classification']);

@@ -21,13 +21,7 @@ export interface TranslateDeps {
   has(type: string, version: string): boolean;
 }
 
-export function translateChain(
-  deps: TranslateDeps,
-  type: string,
-  fromVersion: string,
-  toMajor: number,
-  data: unknown,
-): { version: string; data: unknown } {
+export function translateChain(deps: TranslateDeps, type: string, fromVersion: string, toMajor: number, data: unknown): { version: string; data: unknown } {
   const fromMajor = Number(fromVersion.split('.')[0]);
   if (!Number.isInteger(toMajor) || deps.latest(type, toMajor) === undefined) {
     throw new ValidationError('unknown-message-version', `the catalogue has no major ${toMajor} of ${type}`);

@@ -71,7 +71,12 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
         f.agreements = agreements;
       }
       const items = await listDeliveries(deps.db, f);
-      await deps.audit({ actor: p.institution, action: 'deliveries.listed', subject: null, data: { filter: { ...f, since: f.since?.toISOString(), until: f.until?.toISOString() }, count: items.length } });
+      await deps.audit({
+        actor: p.institution,
+        action: 'deliveries.listed',
+        subject: null,
+        data: { filter: { ...f, since: f.since?.toISOString(), until: f.until?.toISOString() }, count: items.length },
+      });
       return { items, next: items.length === (f.limit ?? DEFAULT_PAGE) ? items[items.length - 1].id : null };
     },
 

@@ -15,9 +15,7 @@ import type { Principal } from './principal.js';
 type View = NonNullable<Awaited<ReturnType<typeof getMessageView>>>;
 
 /** What a reader may see: everything (the sender), or the message's metadata and its own delivery (a recipient). */
-export type MessageReading =
-  | { as: 'sender'; message: View['message']; deliveries: View['deliveries'] }
-  | { as: 'recipient'; message: View['message']; delivery: View['deliveries'][number] };
+export type MessageReading = { as: 'sender'; message: View['message']; deliveries: View['deliveries'] } | { as: 'recipient'; message: View['message']; delivery: View['deliveries'][number] };
 
 export interface MessageService {
   read(principal: Principal, id: string): Promise<MessageReading>;

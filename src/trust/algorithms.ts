@@ -7,26 +7,9 @@
  * the classic algorithm-confusion hole RFC 9421 §7.3.6 warns about; HMAC comparison is constant
  * time; ECDSA signatures are the raw 64-byte r||s of §3.3.4, not DER.
  */
-import {
-  constants,
-  createHash,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  createSecretKey,
-  sign as cryptoSign,
-  timingSafeEqual,
-  verify as cryptoVerify,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
-export const SIGNATURE_ALGORITHMS = [
-  'ed25519',
-  'ecdsa-p256-sha256',
-  'rsa-pss-sha512',
-  'rsa-v1_5-sha256',
-  'hmac-sha256',
-] as const;
+export const SIGNATURE_ALGORITHMS = ['ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'hmac-sha256'] as const;
 
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
 

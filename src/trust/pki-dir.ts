@@ -150,7 +150,10 @@ export class FileCertificateStore implements CertificateStore {
     const revoked = readRevoked(this.dir);
     const dir = paths(this.dir).certs;
     if (!existsSync(dir)) return [];
-    return readdirSync(dir).filter((f) => f.endsWith('.pem')).map((f) => this.record(f.slice(0, -4), revoked)!).filter(Boolean);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.pem'))
+      .map((f) => this.record(f.slice(0, -4), revoked)!)
+      .filter(Boolean);
   }
 
   async get(serial: string): Promise<CertificateRecord | null> {

@@ -52,7 +52,13 @@ function flatten(record: HeaderRecord): Record<string, string> {
   return out;
 }
 
-function signPlain(message: { method?: string; url?: string; status?: number; headers: HeaderRecord; body?: Body }, opts: PlainSignOptions, defaults: readonly string[], defaultLabel: string, request?: SignableMessage): PlainSigned {
+function signPlain(
+  message: { method?: string; url?: string; status?: number; headers: HeaderRecord; body?: Body },
+  opts: PlainSignOptions,
+  defaults: readonly string[],
+  defaultLabel: string,
+  request?: SignableMessage,
+): PlainSigned {
   const headers = flatten(message.headers);
   const added: PlainSigned['added'] = { 'signature-input': '', signature: '' };
   if (opts.digestAlg !== false) {

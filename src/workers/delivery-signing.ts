@@ -25,9 +25,7 @@ export function deliverySigner(hub: HubSigningKey): (req: OutboundRequest) => Ou
   };
 }
 
-export type ReceiptCheck =
-  | { ok: true; receipt: { keyid: string; institution: string; created: number | undefined; signatureInput: string; signature: string } }
-  | { ok: false; reason: string };
+export type ReceiptCheck = { ok: true; receipt: { keyid: string; institution: string; created: number | undefined; signatureInput: string; signature: string } } | { ok: false; reason: string };
 
 export async function checkReceipt(resolver: CertificateKeyResolver, recipient: string, req: OutboundRequest, res: TransportResponse): Promise<ReceiptCheck> {
   if (res.headers.signature === undefined) return { ok: false, reason: 'the receipt is not signed' };

@@ -75,8 +75,7 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       log.warn({ reason }, 'delivery ended without an attempt');
     }
   }
-  const requeue = (job: DispatchJob, delayMs: number) =>
-    deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
+  const requeue = (job: DispatchJob, delayMs: number) => deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
 
   type Place = ReturnType<RecipientGate['reserve']>;
 
@@ -89,9 +88,11 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       // job again when the gate hands it one; see the gate for when it waits for room to park);
       // where that cannot be, back on the queue. Nothing is written either way.
       const recipient = job.recipient!;
-      const parked = ctx !== undefined && await deps.gate.park(recipient, (reservation) => {
-        if (!ctx.later(() => proceed(job, { ok: true, reservation }))) reservation.cancel();
-      });
+      const parked =
+        ctx !== undefined &&
+        (await deps.gate.park(recipient, (reservation) => {
+          if (!ctx.later(() => proceed(job, { ok: true, reservation }))) reservation.cancel();
+        }));
       if (!parked) await requeue(job, place.retryInMs);
       return;
     }
@@ -132,9 +133,7 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       // The schedule's time runs on while the recipient cannot be tried (breaker, rate limit, its
       // line full): past it the delivery ends, unless store and forward; before it, it is looked at
       // again by the deadline at the latest. One that only waited for a slot goes again at once.
-      const later = admission.ok
-        ? { retry: true as const, inMs: 0 }
-        : deferral(d.givesUpAt, admission.retryInMs);
+      const later = admission.ok ? { retry: true as const, inMs: 0 } : deferral(d.givesUpAt, admission.retryInMs);
       if (!later.retry) {
         await end(claim, `${reason}; ${later.why}`, 'delivery.expired', 'expired', log);
         return;
@@ -229,16 +228,19 @@ export function failureOutcome(err: unknown): Outcome {
  * recipient's Retry-After honoured up to the schedule's deadline, never past it) or dead — with why.
  */
 export function attemptRecord(
-  d: Pick<DeliveryRow, 'retry' | 'attempts' | 'scheduleOffset' | 'givesUpAt'>, outcome: Outcome,
-  exchange: { startedAt: Date; durationMs: number; statusCode?: number; receipt?: unknown; worker: string }, now = Date.now(),
+  d: Pick<DeliveryRow, 'retry' | 'attempts' | 'scheduleOffset' | 'givesUpAt'>,
+  outcome: Outcome,
+  exchange: { startedAt: Date; durationMs: number; statusCode?: number; receipt?: unknown; worker: string },
+  now = Date.now(),
 ): AttemptOutcome {
   if (outcome.kind !== 'retry') return { ...exchange, outcome: outcome.kind, error: outcome.kind === 'dead' ? outcome.reason : undefined };
   const next = afterFailure(d.retry as RetryPolicy, {
-    attemptsMade: d.attempts - d.scheduleOffset, deadline: d.givesUpAt, retryAfterMs: outcome.retryAfterMs, now,
+    attemptsMade: d.attempts - d.scheduleOffset,
+    deadline: d.givesUpAt,
+    retryAfterMs: outcome.retryAfterMs,
+    now,
   });
-  return next.retry
-    ? { ...exchange, outcome: 'retry', error: outcome.reason, retryInMs: next.inMs }
-    : { ...exchange, outcome: 'dead', error: `${outcome.reason} (${next.why})` };
+  return next.retry ? { ...exchange, outcome: 'retry', error: outcome.reason, retryInMs: next.inMs } : { ...exchange, outcome: 'dead', error: `${outcome.reason} (${next.why})` };
 }
 
 /** What the recipient may see, as the grants in force give it (`planned`): major, fields, envelope attributes. */

@@ -47,7 +47,10 @@ export class RedisRateLimit implements SharedRateLimit {
   private readonly redis: WithTake;
 
   /** `prefix` names this hub's buckets, so that hubs (and tests) can share a Redis */
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
     // EVALSHA, with the script sent again should Redis have forgotten it
     if (!('waslaRateTake' in redis)) redis.defineCommand('waslaRateTake', { numberOfKeys: 1, lua: TAKE });
     this.redis = redis as WithTake;

@@ -12,7 +12,9 @@ import type { RetryPolicy } from '../../src/federation/index.js';
 export const CONTRACTS = resolve('contracts');
 
 export function institutionIds(dir = CONTRACTS): string[] {
-  return readdirSync(join(dir, 'institutions')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'institutions', f), 'utf8')).id);
+  return readdirSync(join(dir, 'institutions'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, 'institutions', f), 'utf8')).id);
 }
 
 /**

@@ -64,67 +64,106 @@ function readReason(v: unknown, pointer: string): string | undefined {
 export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
   const auth = (c: Context, body: Buffer = Buffer.alloc(0)) => deps.authenticate({ method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body });
 
-  book.add('get', '/v1/deliveries', {
-    operationId: 'listDeliveries',
-    summary: 'List deliveries, e.g. dead letters: ?state=dead&recipient=…&type=…&since=…',
-    description: 'Operators see every delivery. An institution sees the deliveries of messages it sent or addressed to it that were carried under an agreement granting it the `delivery-status` query; without such a grant it gets 403. Ordered by id (creation); page with ?after=<last id>.',
-    tags: ['deliveries'],
-    parameters: [...filterParams,
-      { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last id of the previous page' },
-      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
-    responses: {
-      200: json('A page of deliveries', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } }, next: { type: ['string', 'null'] } } }),
-      400: problem('Bad filter'),
-      401: problem('Not authenticated'),
-      403: problem('No agreement grants you the delivery-status query'),
+  book.add(
+    'get',
+    '/v1/deliveries',
+    {
+      operationId: 'listDeliveries',
+      summary: 'List deliveries, e.g. dead letters: ?state=dead&recipient=…&type=…&since=…',
+      description:
+        'Operators see every delivery. An institution sees the deliveries of messages it sent or addressed to it that were carried under an agreement granting it the `delivery-status` query; without such a grant it gets 403. Ordered by id (creation); page with ?after=<last id>.',
+      tags: ['deliveries'],
+      parameters: [
+        ...filterParams,
+        { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last id of the previous page' },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      responses: {
+        200: json('A page of deliveries', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } }, next: { type: ['string', 'null'] } } }),
+        400: problem('Bad filter'),
+        401: problem('Not authenticated'),
+        403: problem('No agreement grants you the delivery-status query'),
+      },
     },
-  }, async (c: Context) => {
-    const p = await auth(c);
-    return c.json(await deps.services.deliveries.list(p, readFilter(c.req.query(), '/query')));
-  });
+    async (c: Context) => {
+      const p = await auth(c);
+      return c.json(await deps.services.deliveries.list(p, readFilter(c.req.query(), '/query')));
+    },
+  );
 
-  book.add('post', '/v1/deliveries/:id/replay', {
-    operationId: 'replayDelivery',
-    summary: 'Replay one dead delivery (same message id and delivery id, retry schedule restarted)',
-    tags: ['deliveries'],
-    parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-    responses: {
-      200: json('Replayed', { type: 'object' }),
-      401: problem('Not authenticated'),
-      403: problem('Neither an operator nor the sender (not-your-delivery), or the contracts in force no longer entitle the recipient to the message (no-longer-entitled; the refusal is on the audit log)'),
-      404: problem('No such delivery'),
-      409: problem('The delivery is not dead'),
+  book.add(
+    'post',
+    '/v1/deliveries/:id/replay',
+    {
+      operationId: 'replayDelivery',
+      summary: 'Replay one dead delivery (same message id and delivery id, retry schedule restarted)',
+      tags: ['deliveries'],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      responses: {
+        200: json('Replayed', { type: 'object' }),
+        401: problem('Not authenticated'),
+        403: problem(
+          'Neither an operator nor the sender (not-your-delivery), or the contracts in force no longer entitle the recipient to the message (no-longer-entitled; the refusal is on the audit log)',
+        ),
+        404: problem('No such delivery'),
+        409: problem('The delivery is not dead'),
+      },
     },
-  }, async (c: Context) => {
-    const p = await auth(c);
-    const id = c.req.param('id') ?? '';
-    if (!UUID_RE.test(id)) throw new NotFoundError('delivery-not-found', `no delivery ${id}`);
-    return c.json(await deps.services.deliveries.replay(p, id, readReason(c.req.query('reason'), '/query/reason')));
-  });
+    async (c: Context) => {
+      const p = await auth(c);
+      const id = c.req.param('id') ?? '';
+      if (!UUID_RE.test(id)) throw new NotFoundError('delivery-not-found', `no delivery ${id}`);
+      return c.json(await deps.services.deliveries.replay(p, id, readReason(c.req.query('reason'), '/query/reason')));
+    },
+  );
 
-  book.add('post', '/v1/deliveries/replay', {
-    operationId: 'replayDeliveries',
-    summary: 'Replay dead deliveries in bulk, by filter (recipient, type, time)',
-    description: 'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only. Deliveries whose recipient the contracts in force no longer entitle stay dead and are listed in `refused`, each with why (and on the audit log); when every one is refused the answer is 403 no-longer-entitled.',
-    tags: ['deliveries'],
-    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { recipient: { type: 'string' }, type: { type: 'string' }, since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' }, limit: { type: 'integer' }, reason: { type: 'string' } } } } } },
-    responses: {
-      200: json('The replayed deliveries', { type: 'object' }),
-      400: problem('Bad filter'),
-      401: problem('Not authenticated'),
-      403: problem('Not an operator (operator-only), or every matching delivery\'s recipient is no longer entitled to its message (no-longer-entitled)'),
+  book.add(
+    'post',
+    '/v1/deliveries/replay',
+    {
+      operationId: 'replayDeliveries',
+      summary: 'Replay dead deliveries in bulk, by filter (recipient, type, time)',
+      description:
+        'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only. Deliveries whose recipient the contracts in force no longer entitle stay dead and are listed in `refused`, each with why (and on the audit log); when every one is refused the answer is 403 no-longer-entitled.',
+      tags: ['deliveries'],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                recipient: { type: 'string' },
+                type: { type: 'string' },
+                since: { type: 'string', format: 'date-time' },
+                until: { type: 'string', format: 'date-time' },
+                limit: { type: 'integer' },
+                reason: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        200: json('The replayed deliveries', { type: 'object' }),
+        400: problem('Bad filter'),
+        401: problem('Not authenticated'),
+        403: problem("Not an operator (operator-only), or every matching delivery's recipient is no longer entitled to its message (no-longer-entitled)"),
+      },
     },
-  }, async (c: Context) => {
-    const body = await readBody(c, deps.maxBodyBytes);
-    const p = await auth(c, body);
-    return c.json(await deps.services.deliveries.replayMatching(p, () => readReplayBody(body)));
-  });
+    async (c: Context) => {
+      const body = await readBody(c, deps.maxBodyBytes);
+      const p = await auth(c, body);
+      return c.json(await deps.services.deliveries.replayMatching(p, () => readReplayBody(body)));
+    },
+  );
 }
 
 /** the bulk replay's body: {"recipient"?, "type"?, "since"?, "until"?, "limit"?, "reason"?} */
 function readReplayBody(body: Buffer): { filter: DeliveryFilter; reason?: string } {
   const parsed = body.length ? parseJsonBody(body) : {};
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
   const q = parsed as Record<string, unknown>;
   const filter = readFilter({ ...q, limit: q.limit === undefined ? undefined : String(q.limit), state: undefined }, '');
   return { filter, reason: readReason(q.reason, '/reason') };

@@ -26,8 +26,13 @@ describe('the registry of problems', () => {
   it('builds the RFC 9457 object: type, title, status, detail, the faults as errors, further members', () => {
     const err = new WaslaError('no-longer-entitled', 'not replayed', { faults: [{ pointer: '/x', detail: 'y' }], extra: { refused: [] } });
     expect(problemOfError(err, '/v1/deliveries/replay')).toEqual({
-      type: 'https://wasla.dev/problems/no-longer-entitled', title: PROBLEMS['no-longer-entitled'].title, status: 403,
-      detail: 'not replayed', refused: [], instance: '/v1/deliveries/replay', errors: [{ pointer: '/x', detail: 'y' }],
+      type: 'https://wasla.dev/problems/no-longer-entitled',
+      title: PROBLEMS['no-longer-entitled'].title,
+      status: 403,
+      detail: 'not replayed',
+      refused: [],
+      instance: '/v1/deliveries/replay',
+      errors: [{ pointer: '/x', detail: 'y' }],
     });
   });
 });

@@ -24,15 +24,21 @@ const unused = () => {
 
 function app(services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']> }) {
   const deps: ApiDeps = {
-    version: 'test', mode: 'embedded', maxBodyBytes: 4096,
+    version: 'test',
+    mode: 'embedded',
+    maxBodyBytes: 4096,
     services: {
       intake: { accept: unused, ...services.intake },
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
     },
-    contracts: () => contracts, metrics: createMetrics(), log: createLogger('silent'),
+    contracts: () => contracts,
+    metrics: createMetrics(),
+    log: createLogger('silent'),
     authenticate: async () => COURT,
-    checks: {}, sample: async () => {}, accepting: () => true,
+    checks: {},
+    sample: async () => {},
+    accepting: () => true,
     trust: () => ({ caCertPem: 'CA PEM', hubCertPems: Promise.resolve(['HUB PEM']) }),
   };
   return createApp(deps).app;
@@ -73,8 +79,19 @@ describe('POST /v1/messages', () => {
 describe('GET /v1/messages/{id}', () => {
   const message = { id: ID, sender: COURT.institution, type: 't.x', version: '1.0', classification: 'public', receivedAt: at, envelope: { data: {} }, routing: { deliveries: [] } };
   const delivery = {
-    id: 'd1', recipient: 'ps.police.judicial', agreement: 'a', grant: 'g', major: 1, fields: ['*'], state: 'delivered', attempts: 1,
-    nextAttemptAt: null, givesUpAt: at, retry: { storeAndForward: true }, lastError: null, deliveredAt: at,
+    id: 'd1',
+    recipient: 'ps.police.judicial',
+    agreement: 'a',
+    grant: 'g',
+    major: 1,
+    fields: ['*'],
+    state: 'delivered',
+    attempts: 1,
+    nextAttemptAt: null,
+    givesUpAt: at,
+    retry: { storeAndForward: true },
+    lastError: null,
+    deliveredAt: at,
     attemptLog: [{ number: 1, startedAt: at, durationMs: 12, statusCode: 200, outcome: 'delivered', error: null, receipt: null, worker: 'w' }],
   };
 
@@ -82,7 +99,7 @@ describe('GET /v1/messages/{id}', () => {
     const a = app({ messages: { read: async (_p, _id) => ({ as: 'sender', message, deliveries: [delivery] }) as unknown as MessageReading } });
     const res = await a.request(`/v1/messages/${ID}`);
     expect(res.status).toBe(200);
-    const body = await res.json() as Record<string, any>;
+    const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({ id: ID, receivedAt: at.toISOString(), envelope: { data: {} }, routing: { deliveries: [] } });
     expect(body.deliveries[0]).toMatchObject({ id: 'd1', storeAndForward: true, givesUpAt: at.toISOString(), nextAttemptAt: null, deliveredAt: at.toISOString() });
     expect(body.deliveries[0].attemptLog).toEqual([{ number: 1, startedAt: at.toISOString(), durationMs: 12, statusCode: 200, outcome: 'delivered', error: null, receipt: null, worker: 'w' }]);
@@ -90,9 +107,14 @@ describe('GET /v1/messages/{id}', () => {
 
   it('answers a recipient with the metadata and its own delivery, nothing else', async () => {
     const a = app({ messages: { read: async () => ({ as: 'recipient', message, delivery }) as unknown as MessageReading } });
-    const body = await (await a.request(`/v1/messages/${ID}`)).json() as Record<string, any>;
+    const body = (await (await a.request(`/v1/messages/${ID}`)).json()) as Record<string, any>;
     expect(body).toEqual({
-      id: ID, sender: COURT.institution, type: 't.x', version: '1.0', classification: 'public', receivedAt: at.toISOString(),
+      id: ID,
+      sender: COURT.institution,
+      type: 't.x',
+      version: '1.0',
+      classification: 'public',
+      receivedAt: at.toISOString(),
       deliveries: [{ id: 'd1', recipient: 'ps.police.judicial', state: 'delivered', attempts: 1, deliveredAt: at.toISOString() }],
     });
   });
@@ -102,15 +124,33 @@ describe('GET /v1/messages/{id}', () => {
   });
 
   it("maps the service's refusal to its problem", async () => {
-    const a = app({ messages: { read: async () => { throw new ForbiddenError('query-not-granted', 'not granted'); } } });
-    expect((await problem(await a.request(`/v1/messages/${ID}`))).body).toMatchObject({ type: 'https://wasla.dev/problems/query-not-granted', status: 403, detail: 'not granted', instance: `/v1/messages/${ID}` });
+    const a = app({
+      messages: {
+        read: async () => {
+          throw new ForbiddenError('query-not-granted', 'not granted');
+        },
+      },
+    });
+    expect((await problem(await a.request(`/v1/messages/${ID}`))).body).toMatchObject({
+      type: 'https://wasla.dev/problems/query-not-granted',
+      status: 403,
+      detail: 'not granted',
+      instance: `/v1/messages/${ID}`,
+    });
   });
 });
 
 describe('deliveries', () => {
   it('reads the filter from the query and answers the page the service returns', async () => {
     const filters: DeliveryFilter[] = [];
-    const a = app({ deliveries: { list: async (_p, f) => { filters.push(f); return { items: [], next: null }; } } });
+    const a = app({
+      deliveries: {
+        list: async (_p, f) => {
+          filters.push(f);
+          return { items: [], next: null };
+        },
+      },
+    });
     const res = await a.request('/v1/deliveries?state=waiting&recipient=ps.mof&since=2026-01-01T00:00:00Z&limit=5');
     expect(await res.json()).toEqual({ items: [], next: null });
     expect(filters).toEqual([{ state: 'waiting', recipient: 'ps.mof', type: undefined, since: new Date('2026-01-01T00:00:00Z'), limit: 5 }]);
@@ -124,7 +164,14 @@ describe('deliveries', () => {
 
   it('replays one delivery with the reason given', async () => {
     const calls: unknown[] = [];
-    const a = app({ deliveries: { replay: async (p, id, reason) => { calls.push([p.institution, id, reason]); return { replayed: [], refused: [] }; } } });
+    const a = app({
+      deliveries: {
+        replay: async (p, id, reason) => {
+          calls.push([p.institution, id, reason]);
+          return { replayed: [], refused: [] };
+        },
+      },
+    });
     const res = await a.request(`/v1/deliveries/${ID}/replay?reason=fixed`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(calls).toEqual([[COURT.institution, ID, 'fixed']]);
@@ -132,14 +179,34 @@ describe('deliveries', () => {
 
   it('reads the bulk replay body only once the service asks for it', async () => {
     const read: unknown[] = [];
-    const a = app({ deliveries: { replayMatching: async (_p, request) => { read.push(request()); return { replayed: [], refused: [] }; } } });
+    const a = app({
+      deliveries: {
+        replayMatching: async (_p, request) => {
+          read.push(request());
+          return { replayed: [], refused: [] };
+        },
+      },
+    });
     const res = await a.request('/v1/deliveries/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"recipient":"ps.mof","limit":10,"reason":"outage over"}' });
     expect(res.status).toBe(200);
     expect(read).toEqual([{ filter: { recipient: 'ps.mof', type: undefined, limit: 10 }, reason: 'outage over' }]);
 
-    const refusing = app({ deliveries: { replayMatching: async () => { throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators'); } } });
+    const refusing = app({
+      deliveries: {
+        replayMatching: async () => {
+          throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators');
+        },
+      },
+    });
     expect((await problem(await refusing.request('/v1/deliveries/replay', { method: 'POST', body: '[not json' }))).body).toMatchObject({ type: 'https://wasla.dev/problems/operator-only' });
-    const malformed = app({ deliveries: { replayMatching: async (_p, request) => { request(); return { replayed: [], refused: [] }; } } });
+    const malformed = app({
+      deliveries: {
+        replayMatching: async (_p, request) => {
+          request();
+          return { replayed: [], refused: [] };
+        },
+      },
+    });
     expect((await problem(await malformed.request('/v1/deliveries/replay', { method: 'POST', body: '[1]' }))).body).toMatchObject({ type: 'https://wasla.dev/problems/invalid-filter', status: 400 });
   });
 });

@@ -12,7 +12,7 @@ describe('the audit writer', () => {
     await appendAudit({ execute: async (q) => void statements.push(render(q).sql) }, [{ actor: 'a', action: 'message.read', subject: 'x' }]);
     const inline = render(auditInsert({ actor: sql`v.actor`, action: 'delivery.attempt', subject: sql`v.id`, data: sql`v.data`, from: sql`from v` })).sql;
     for (const text of [...statements, inline]) {
-      expect(text).toContain("insert into audit_log (at, actor, action, subject, data)");
+      expect(text).toContain('insert into audit_log (at, actor, action, subject, data)');
       expect(text).toContain("date_trunc('milliseconds', now())");
     }
   });

@@ -34,20 +34,27 @@ afterAll(() => server.close());
 describe('the CLI hub client', () => {
   it('signs each request as the institution, and signs a resend anew after a 503', async () => {
     const seen: Array<{ institution: string; signature: string | null; body: string }> = [];
-    server.use(http.post(`${HUB}/v1/messages`, async ({ request }) => {
-      const body = await request.clone().text();
-      const verified = await verifyRequest(request, resolver.resolveKey);
-      seen.push({ institution: verified.resolved.institutionId, signature: request.headers.get('signature'), body });
-      if (seen.length === 1) {
-        return HttpResponse.json({ type: 'https://wasla.dev/problems/delivery-backlog', title: 'The hub is behind on deliveries; try again shortly', status: 503 },
-          { status: 503, headers: { 'retry-after': '0', 'content-type': 'application/problem+json' } });
-      }
-      return HttpResponse.json({ id: 'm-1' }, { status: 202 });
-    }));
+    server.use(
+      http.post(`${HUB}/v1/messages`, async ({ request }) => {
+        const body = await request.clone().text();
+        const verified = await verifyRequest(request, resolver.resolveKey);
+        seen.push({ institution: verified.resolved.institutionId, signature: request.headers.get('signature'), body });
+        if (seen.length === 1) {
+          return HttpResponse.json(
+            { type: 'https://wasla.dev/problems/delivery-backlog', title: 'The hub is behind on deliveries; try again shortly', status: 503 },
+            { status: 503, headers: { 'retry-after': '0', 'content-type': 'application/problem+json' } },
+          );
+        }
+        return HttpResponse.json({ id: 'm-1' }, { status: 202 });
+      }),
+    );
     const resends: string[] = [];
     const r = await hubRequest(files, 'POST', '/v1/messages', '{"a":1}', { 'idempotency-key': 'k' }, { retries: 2, maxWaitSeconds: 1, onResend: (i) => resends.push(i.reason) });
     expect(r).toEqual({ status: 202, text: '{"id":"m-1"}' });
-    expect(seen.map((s) => [s.institution, s.body])).toEqual([[COURT, '{"a":1}'], [COURT, '{"a":1}']]);
+    expect(seen.map((s) => [s.institution, s.body])).toEqual([
+      [COURT, '{"a":1}'],
+      [COURT, '{"a":1}'],
+    ]);
     expect(seen[0].signature).not.toBe(seen[1].signature);
     expect(resends).toEqual(['HTTP 503 delivery-backlog (The hub is behind on deliveries; try again shortly)']);
   });

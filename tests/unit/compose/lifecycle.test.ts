@@ -17,11 +17,13 @@ describe('the hub lifecycle', () => {
     const life = new Lifecycle();
     const order: string[] = [];
     const failure = new Error('port taken');
-    await expect(life.start(async () => {
-      life.onStop('database', () => void order.push('database'));
-      life.onStop('sealer', async () => void order.push('sealer'));
-      throw failure;
-    }, log)).rejects.toBe(failure);
+    await expect(
+      life.start(async () => {
+        life.onStop('database', () => void order.push('database'));
+        life.onStop('sealer', async () => void order.push('sealer'));
+        throw failure;
+      }, log),
+    ).rejects.toBe(failure);
     expect(order).toEqual(['sealer', 'database']);
   });
 

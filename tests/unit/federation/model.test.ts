@@ -31,8 +31,10 @@ describe('JSON pointers', () => {
   it('escapes and unescapes every reference token (RFC 6901)', () => {
     expect(escapePointerToken('a/b~c')).toBe('a~1b~0c');
     expect(unescapePointerToken('~01')).toBe('~1');
-    fc.assert(fc.property(fc.array(fc.string()), (tokens) => {
-      expect(parsePointer(formatPointer(tokens))).toEqual(tokens);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.string()), (tokens) => {
+        expect(parsePointer(formatPointer(tokens))).toEqual(tokens);
+      }),
+    );
   });
 });

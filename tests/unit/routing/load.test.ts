@@ -125,7 +125,11 @@ describe('agreement files', () => {
   it('does not validate against agreement.schema.json', () => {
     const dir = tempSet();
     edit(dir, F, (d) => {
-      d.grants[0].conditions = [{ pointer: 'amount', op: 'like', value: 1 }, { pointer: '/a', op: 'equals' }, { pointer: '/b', op: 'exists', value: 1 }];
+      d.grants[0].conditions = [
+        { pointer: 'amount', op: 'like', value: 1 },
+        { pointer: '/a', op: 'equals' },
+        { pointer: '/b', op: 'exists', value: 1 },
+      ];
       d.grants[0].to[0].major = 0;
       d.grants[0].senders = ['T.Police'];
       d.grants[0].retry = { schedule: [-1], jitter: 2 };
@@ -240,7 +244,12 @@ describe('agreement files', () => {
     edit(dir, D, (d) => void (d.grants[0].conditions = [{ pointer: '/detainee/juvenile', op: 'equals', value: true }]));
     edit(dir, DEC, (d) => void d.grants[0].conditions.pop());
     const faults = faultsOf(dir);
-    expectFault(faults, W, '/grants/0/to/0', /t.police not cleared for juvenile, and warrant.issued can carry \/subject\/juvenile: add the condition \{"pointer":"\/subject\/juvenile","op":"equals","value":false\}/);
+    expectFault(
+      faults,
+      W,
+      '/grants/0/to/0',
+      /t.police not cleared for juvenile, and warrant.issued can carry \/subject\/juvenile: add the condition \{"pointer":"\/subject\/juvenile","op":"equals","value":false\}/,
+    );
     expectFault(faults, D, '/grants/0/to/0', /t.court.a, t.court.b not cleared for juvenile, and detention.alert can carry \/detainee\/juvenile/);
     expectFault(faults, DEC, '/grants/0/to/0', /can carry \/parties\/\*\/role: add the condition \{"pointer":"\/parties\/\*\/role","op":"not-equals","value":"juvenile"\}/);
     // the cleared recipient of the same grant is fine

@@ -139,15 +139,33 @@ describe('project (property)', () => {
 
 describe('projectEnvelope', () => {
   const envelope = {
-    specversion: '1.0', id: 'm1', source: 'ps.court', type: 'warrant.issued', dataschema: 'https://x/1.0', time: 't', datacontenttype: 'application/json',
-    classification: 'restricted', subject: 'warrant against Ahmad Khalil', casereference: '1234/2026', correlationid: 'c', causationid: 'm0',
-    sourceeventid: 'e1', data: { n: 1 },
+    specversion: '1.0',
+    id: 'm1',
+    source: 'ps.court',
+    type: 'warrant.issued',
+    dataschema: 'https://x/1.0',
+    time: 't',
+    datacontenttype: 'application/json',
+    classification: 'restricted',
+    subject: 'warrant against Ahmad Khalil',
+    casereference: '1234/2026',
+    correlationid: 'c',
+    causationid: 'm0',
+    sourceeventid: 'e1',
+    data: { n: 1 },
   };
 
   it('keeps the structural attributes and only the listed ones of those carrying sender-written data', () => {
     expect(projectEnvelope(envelope, [])).toEqual({
-      specversion: '1.0', id: 'm1', source: 'ps.court', type: 'warrant.issued', dataschema: 'https://x/1.0', time: 't', datacontenttype: 'application/json',
-      classification: 'restricted', data: { n: 1 },
+      specversion: '1.0',
+      id: 'm1',
+      source: 'ps.court',
+      type: 'warrant.issued',
+      dataschema: 'https://x/1.0',
+      time: 't',
+      datacontenttype: 'application/json',
+      classification: 'restricted',
+      data: { n: 1 },
     });
     expect(projectEnvelope(envelope, ['casereference'])).toMatchObject({ casereference: '1234/2026' });
     expect(projectEnvelope(envelope, ['casereference'])).not.toHaveProperty('subject');

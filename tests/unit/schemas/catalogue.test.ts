@@ -11,7 +11,10 @@ describe('the published catalogue', () => {
     const refs = catalogue.list();
     expect(new Set(refs.map((r) => r.type))).toEqual(new Set(TYPES));
     for (const t of TYPES) {
-      expect(refs.filter((r) => r.type === t).map((r) => r.version), t).toEqual(VERSIONS[t] ?? ['1.0']);
+      expect(
+        refs.filter((r) => r.type === t).map((r) => r.version),
+        t,
+      ).toEqual(VERSIONS[t] ?? ['1.0']);
     }
   });
 
@@ -82,9 +85,7 @@ describe('the published catalogue', () => {
   it('escapes property names in pointers (RFC 6901)', () => {
     const ex = structuredClone((catalogue.get('warrant.cancelled', '1.0')!.examples as any[])[0]);
     ex['a/b~c'] = 1;
-    expect(catalogue.validate('warrant.cancelled', '1.0', ex)).toEqual([
-      { pointer: '/a~1b~0c', detail: 'property "a/b~c" is not allowed here', keyword: 'additionalProperties' },
-    ]);
+    expect(catalogue.validate('warrant.cancelled', '1.0', ex)).toEqual([{ pointer: '/a~1b~0c', detail: 'property "a/b~c" is not allowed here', keyword: 'additionalProperties' }]);
   });
 
   it('does not change the data it validates', () => {

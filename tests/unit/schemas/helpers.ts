@@ -10,15 +10,30 @@ export const CATALOGUE_DIR = path.join(REPO, 'contracts/messages');
 export const FIXTURES_DIR = path.join(REPO, 'tests/fixtures/messages');
 
 export const TYPES = [
-  'warrant.issued', 'warrant.executed', 'warrant.cancelled',
-  'decision.issued', 'decision.enforcement-status',
-  'traffic-fine.issued', 'traffic-fine.paid', 'traffic-fine.contested',
-  'alimony.order', 'alimony.payout-instruction', 'alimony.payment-record',
-  'notification.served', 'detention.alert',
+  'warrant.issued',
+  'warrant.executed',
+  'warrant.cancelled',
+  'decision.issued',
+  'decision.enforcement-status',
+  'traffic-fine.issued',
+  'traffic-fine.paid',
+  'traffic-fine.contested',
+  'alimony.order',
+  'alimony.payout-instruction',
+  'alimony.payment-record',
+  'notification.served',
+  'detention.alert',
   // issue 27: the flows the region runs
-  'notification.requested', 'case.referred', 'case.referral-acknowledged', 'detention.ordered',
-  'alimony.imprisonment-ordered', 'alimony.payment-notice', 'social-inquiry.report',
-  'alternative-measure.ordered', 'alternative-measure.report', 'protection-order.issued',
+  'notification.requested',
+  'case.referred',
+  'case.referral-acknowledged',
+  'detention.ordered',
+  'alimony.imprisonment-ordered',
+  'alimony.payment-notice',
+  'social-inquiry.report',
+  'alternative-measure.ordered',
+  'alternative-measure.report',
+  'protection-order.issued',
 ];
 
 /** Every published version of every type, as the catalogue should list them. */

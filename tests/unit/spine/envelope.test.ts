@@ -68,12 +68,15 @@ describe('envelope', () => {
   });
 
   it('never throws anything but a WaslaError on arbitrary input', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => {
-      try {
-        readEnvelope(v, SENDER);
-      } catch (err) {
-        expect(err).toBeInstanceOf(WaslaError);
-      }
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        try {
+          readEnvelope(v, SENDER);
+        } catch (err) {
+          expect(err).toBeInstanceOf(WaslaError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

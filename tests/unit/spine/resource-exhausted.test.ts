@@ -51,14 +51,42 @@ describe('a database out of resources', () => {
   describe('at the HTTP edge', () => {
     function app(commitError: unknown) {
       const lines: string[] = [];
-      const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+      const log = pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk, _enc, cb) {
+            lines.push(String(chunk));
+            cb();
+          },
+        }),
+      );
       const metrics = createMetrics();
       const contracts = loadContracts('contracts');
       const deps = {
-        version: 'test', mode: 'embedded', maxBodyBytes: 256 * 1024, metrics, log,
+        version: 'test',
+        mode: 'embedded',
+        maxBodyBytes: 256 * 1024,
+        metrics,
+        log,
         contracts: () => contracts,
         authenticate: async () => ({ institution: 'ps.hjc.court.ramallah', credential: 'test' }),
-        services: { intake: { accept: (input: AcceptInput) => acceptMessage({ db: undefined as never, contracts: () => contracts, dispatcher: undefined as never, log, commit: async () => { throw commitError; } }, input) } },
+        services: {
+          intake: {
+            accept: (input: AcceptInput) =>
+              acceptMessage(
+                {
+                  db: undefined as never,
+                  contracts: () => contracts,
+                  dispatcher: undefined as never,
+                  log,
+                  commit: async () => {
+                    throw commitError;
+                  },
+                },
+                input,
+              ),
+          },
+        },
       } as unknown as ApiDeps;
       return { app: createApp(deps).app, lines, metrics };
     }
@@ -75,7 +103,7 @@ describe('a database out of resources', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.headers.get('retry-after')).toBe(String(retryAfter));
-      const p = await res.json() as Record<string, unknown>;
+      const p = (await res.json()) as Record<string, unknown>;
       expect(p).toMatchObject({ type: 'https://wasla.dev/problems/resource-exhausted', status: 503, resource });
       expect(await metrics.registry.getSingleMetricAsString('wasla_resource_exhausted_total')).toContain(`wasla_resource_exhausted_total{resource="${resource}"} 1`);
       const logged = lines.map((l) => JSON.parse(l)).find((l) => l.code === 'resource-exhausted');

@@ -127,7 +127,10 @@ describe.skipIf(!reachable)(`RedisReplayGuard (${REDIS_URL})${reachable ? '' : '
   it('fails closed with a 503 when Redis cannot answer', async () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     try {
-      const unavailable = await new RedisReplayGuard(dead).seen('x', 10).then(() => undefined, (e: unknown) => e);
+      const unavailable = await new RedisReplayGuard(dead).seen('x', 10).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(unavailable).toMatchObject({ code: 'unavailable', retryable: true });
       expect(problemOf(unavailable as { code: 'unavailable' }).status).toBe(503);
     } finally {

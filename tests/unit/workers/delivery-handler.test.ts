@@ -108,21 +108,48 @@ describe('the delivery handler (fake ports)', () => {
     const id = randomUUID();
     const now = new Date();
     store.messages.set(messageId, {
-      sender: COURT, type: 'warrant.issued', version: '2.0',
+      sender: COURT,
+      type: 'warrant.issued',
+      version: '2.0',
       envelope: { specversion: '1.0', id: messageId, source: COURT, type: 'warrant.issued', dataschema: 'x', time: now.toISOString(), classification: decision.classification, data },
     });
     store.rows.set(id, {
-      id, messageId, recipient: POLICE, agreement: planned.agreement, grant: planned.grant, major: planned.major, fields: planned.fields,
-      retry: { schedule: [1, 1, 1], jitter: 0 }, acceptUnsignedReceipt: true, rateLimit: null, scheduleOffset: 0, givesUpAt: null,
-      state: 'pending', attempts: 0, nextAttemptAt: now, leaseToken: null, leaseUntil: null, lastError: null, deliveredAt: null, createdAt: now, updatedAt: now,
+      id,
+      messageId,
+      recipient: POLICE,
+      agreement: planned.agreement,
+      grant: planned.grant,
+      major: planned.major,
+      fields: planned.fields,
+      retry: { schedule: [1, 1, 1], jitter: 0 },
+      acceptUnsignedReceipt: true,
+      rateLimit: null,
+      scheduleOffset: 0,
+      givesUpAt: null,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      leaseToken: null,
+      leaseUntil: null,
+      lastError: null,
+      deliveredAt: null,
+      createdAt: now,
+      updatedAt: now,
     });
     return id;
   }
 
   function handler(contracts: LoadedContracts, transport: Transport) {
     return createDeliveryHandler({
-      store, contracts: () => contracts, dispatcher, transport, metrics: createMetrics(), log: createLogger('silent'), workerId: 'test',
-      leaseMs: 60_000, attemptTimeoutMs: 1000,
+      store,
+      contracts: () => contracts,
+      dispatcher,
+      transport,
+      metrics: createMetrics(),
+      log: createLogger('silent'),
+      workerId: 'test',
+      leaseMs: 60_000,
+      attemptTimeoutMs: 1000,
       gate: new RecipientGate({ maxInFlightPerRecipient: 4, failureThreshold: 100, openMs: 1000, maxOpenMs: 10_000 }),
     });
   }
