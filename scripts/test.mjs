@@ -36,9 +36,9 @@ if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('npm test: type check failed');
   process.exit(1);
 }
-// lint (biome.jsonc): `npm run lint:fix` fixes what it can
-if (run('npx', ['biome', 'lint', '.']) !== 0) {
-  console.error('npm test: lint failed (`npm run lint` says where)');
+// lint and format (biome.jsonc): `npm run lint:fix` and `npm run format` fix what they can
+if (run('npx', ['biome', 'check', '.']) !== 0) {
+  console.error('npm test: lint or format check failed (`npm run lint`, `npm run format`)');
   process.exit(1);
 }
 // the dependency rules (.dependency-cruiser.cjs; docs/design.md). dependency-cruiser runs on Node 22
