@@ -1,7 +1,7 @@
 /**
  * Configuration: environment variables, parsed and validated once at start-up. A wrong value stops
  * the start with a ConfigError naming the variable. Every variable is listed in CONFIG_DOCS, which
- * the README's configuration table mirrors.
+ * the configuration table of docs/operating.md mirrors.
  */
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';

@@ -1,6 +1,6 @@
 /**
  * The RFC 9421 §3.3 signature algorithms, on node:crypto (the hot path; node-forge is ~80x slower
- * for RSA, see the README, "Trust").
+ * for RSA, see docs/trust.md).
  *
  * Guarantees: each algorithm is used only with a key of the matching type (an RSA key never
  * verifies an `ed25519` signature, a secret never verifies a public-key algorithm) — mixing is

@@ -165,7 +165,7 @@ function fieldValue(msg: SignableMessage, c: ComponentId, id: string): string {
     } catch (e) {
       return missing(`${id}: ${c.name} is not a valid structured field (${(e as Error).message})`);
     }
-    // unknown type: the first reading that parses (dictionary, list, item) — documented in the README, "Trust"
+    // unknown type: the first reading that parses (dictionary, list, item) — documented in docs/trust.md
     for (const attempt of [() => serializeDictionary(parseDictionary(value)), () => serializeList(parseList(value)), () => serializeItem(parseItem(value))]) {
       try {
         return attempt();
