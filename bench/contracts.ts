@@ -16,7 +16,10 @@ export const RECIPIENTS = ['bench.recipient-1', 'bench.recipient-2', 'bench.reci
 function institution(id: string, kind: string, name: string): object {
   return {
     $schema: '../contract-schemas/institution.schema.json',
-    id, kind, name: { en: name }, adapter: 'json-http',
+    id,
+    kind,
+    name: { en: name },
+    adapter: 'json-http',
     endpoints: { deliveries: 'http://127.0.0.1:9/bench-endpoint-not-set' },
     clearances: [],
   };
@@ -34,12 +37,14 @@ export function writeBenchContracts(repoContracts: string, dir: string, fanout: 
     id: 'bench-fanout',
     title: `Bench: ${MESSAGE_TYPE} from the bench sender to ${fanout} recipient(s)`,
     parties: [SENDER, ...RECIPIENTS.slice(0, fanout)],
-    grants: [{
-      id: 'fanout',
-      senders: [SENDER],
-      types: [MESSAGE_TYPE],
-      to: RECIPIENTS.slice(0, fanout).map((recipient) => ({ recipient, major: 1, fields: ['*'] })),
-    }],
+    grants: [
+      {
+        id: 'fanout',
+        senders: [SENDER],
+        types: [MESSAGE_TYPE],
+        to: RECIPIENTS.slice(0, fanout).map((recipient) => ({ recipient, major: 1, fields: ['*'] })),
+      },
+    ],
   });
   return out;
 }

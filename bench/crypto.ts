@@ -11,16 +11,7 @@
 import { constants, createHmac, createSecretKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { cpus } from 'node:os';
 import forge from 'node-forge';
-import {
-  CertificateKeyResolver,
-  MemoryCertificateStore,
-  createCa,
-  enroll,
-  recordFromPem,
-  signPlainRequest,
-  verifyPlainRequest,
-  type PlainRequest,
-} from '../src/trust/index.js';
+import { CertificateKeyResolver, MemoryCertificateStore, createCa, enroll, recordFromPem, signPlainRequest, verifyPlainRequest, type PlainRequest } from '../src/trust/index.js';
 
 const BUDGET_MS = Number(process.argv[2] ?? 1000);
 const MAX_OPS = 20_000;
@@ -77,9 +68,7 @@ const sampleReq: PlainRequest = {
   headers: { 'content-type': 'application/cloudevents+json' },
   body: Buffer.from(JSON.stringify({ specversion: '1.0', type: 'warrant.issued', data: { case: '2026/17', court: 'ps.hjc.court.ramallah' } })),
 };
-const BASE = Buffer.from(
-  signPlainRequest(sampleReq, { key: sampleKey.privateKey, alg: 'ed25519', keyid: '5f3c2a1b0e9d8c7b6a5f4e3d2c1b0a99' }).signature.base,
-);
+const BASE = Buffer.from(signPlainRequest(sampleReq, { key: sampleKey.privateKey, alg: 'ed25519', keyid: '5f3c2a1b0e9d8c7b6a5f4e3d2c1b0a99' }).signature.base);
 const BASE_BIN = BASE.toString('binary');
 
 console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}; base ${BASE.length} bytes; ${BUDGET_MS} ms per row\n`);

@@ -6,8 +6,16 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-interface Reply { id: number; ok: boolean; value?: unknown; error?: string }
-interface Event { event: string; data: unknown }
+interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+}
+interface Event {
+  event: string;
+  data: unknown;
+}
 
 export class Child {
   private nextId = 1;
@@ -15,7 +23,10 @@ export class Child {
   private readonly listeners = new Map<string, (data: unknown) => void>();
   readonly exited: Promise<number | null>;
 
-  private constructor(readonly name: string, readonly proc: ChildProcess) {
+  private constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+  ) {
     proc.on('message', (m: Reply | Event) => {
       if ('event' in m) return this.listeners.get(m.event)?.(m.data);
       const p = this.pending.get(m.id);
@@ -25,14 +36,16 @@ export class Child {
       if (m.ok) p.resolve(m.value);
       else p.reject(new Error(`${name}: ${m.error}`));
     });
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => {
-      for (const p of this.pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new Error(`${name} exited (code ${code}) during a call`));
-      }
-      this.pending.clear();
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      proc.once('exit', (code) => {
+        for (const p of this.pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(new Error(`${name} exited (code ${code}) during a call`));
+        }
+        this.pending.clear();
+        resolve(code);
+      }),
+    );
   }
 
   /** `node --import tsx bench/<script>` with an IPC channel */

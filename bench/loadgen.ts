@@ -57,8 +57,20 @@ const REQUEST_TIMEOUT_MS = 30_000;
 function runPhase(phase: string, maxMessages: number, durationMs: number, emit: (e: string, d: unknown) => void): Promise<PhaseResult> {
   const url = new URL('/v1/messages', cfg.baseUrl);
   const r: PhaseResult = {
-    phase, sent: 0, accepted: 0, failed: 0, statuses: {}, errors: {}, elapsedMs: 0, startedAt: wallMs(), endedAt: 0,
-    intakeMs: new Float64Array(0), ids: [], acceptedAt: new Float64Array(0), deliveriesExpected: 0, lateSends: 0,
+    phase,
+    sent: 0,
+    accepted: 0,
+    failed: 0,
+    statuses: {},
+    errors: {},
+    elapsedMs: 0,
+    startedAt: wallMs(),
+    endedAt: 0,
+    intakeMs: new Float64Array(0),
+    ids: [],
+    acceptedAt: new Float64Array(0),
+    deliveriesExpected: 0,
+    lateSends: 0,
     bodyBytes: makeBody(0).length,
   };
   const lat: number[] = [];
@@ -129,9 +141,11 @@ function runPhase(phase: string, maxMessages: number, durationMs: number, emit: 
   let running: Promise<unknown>;
   if (cfg.rate === undefined) {
     // closed loop: C senders, each waits for its answer before sending again
-    running = Promise.all(Array.from({ length: cfg.concurrency }, async () => {
-      while (more()) await send(performance.now());
-    }));
+    running = Promise.all(
+      Array.from({ length: cfg.concurrency }, async () => {
+        while (more()) await send(performance.now());
+      }),
+    );
   } else {
     // open loop: request i is due at start + i/R; sent at once if a slot is free, else when one frees
     const interval = 1000 / cfg.rate;
@@ -156,10 +170,13 @@ function runPhase(phase: string, maxMessages: number, durationMs: number, emit: 
         }
         // one timer at a time; a completion also pumps when every slot was taken
         if (inflight < cfg.concurrency && timer === undefined) {
-          timer = setTimeout(() => {
-            timer = undefined;
-            pump();
-          }, Math.max(0, Math.min(next - now, 5)));
+          timer = setTimeout(
+            () => {
+              timer = undefined;
+              pump();
+            },
+            Math.max(0, Math.min(next - now, 5)),
+          );
         }
       };
       pump();

@@ -7,7 +7,11 @@
 import pg from 'pg';
 import { PG_ADMIN_URL } from './services.js';
 
-export interface WaitShare { what: string; share: number; avgSessions: number }
+export interface WaitShare {
+  what: string;
+  share: number;
+  avgSessions: number;
+}
 
 export class PgWaitSampler {
   private readonly counts = new Map<string, number>();
@@ -16,7 +20,10 @@ export class PgWaitSampler {
   private client?: pg.Client;
   private busy = false;
 
-  constructor(private readonly database: string, private readonly everyMs = 500) {}
+  constructor(
+    private readonly database: string,
+    private readonly everyMs = 500,
+  ) {}
 
   async start(): Promise<void> {
     this.client = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -32,7 +39,9 @@ export class PgWaitSampler {
     try {
       const r = await this.client.query<{ what: string; n: string }>(
         `select state || coalesce(' ' || wait_event_type || ':' || wait_event, '') as what, count(*) as n
-           from pg_stat_activity where datname = $1 and state <> 'idle' and pid <> pg_backend_pid() group by 1`, [this.database]);
+           from pg_stat_activity where datname = $1 and state <> 'idle' and pid <> pg_backend_pid() group by 1`,
+        [this.database],
+      );
       this.samples++;
       for (const row of r.rows) this.counts.set(row.what, (this.counts.get(row.what) ?? 0) + Number(row.n));
     } catch {
@@ -47,7 +56,9 @@ export class PgWaitSampler {
     clearInterval(this.timer);
     await this.client?.end().catch(() => {});
     const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
-    return [...this.counts].sort((a, b) => b[1] - a[1]).slice(0, 10)
+    return [...this.counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
       .map(([what, n]) => ({ what, share: total ? n / total : 0, avgSessions: this.samples ? n / this.samples : 0 }));
   }
 }

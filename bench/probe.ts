@@ -22,8 +22,12 @@ export function probeSignatureCheck(baseUrl: string): Promise<string> {
       res.on('end', () => {
         let type = '';
         try {
-          type = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: string }).type ?? '').split('/').pop()!;
-        } catch { /* not problem+json */ }
+          type = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: string }).type ?? '')
+            .split('/')
+            .pop()!;
+        } catch {
+          /* not problem+json */
+        }
         if (/^(signature|digest|certificate)-/.test(type)) resolve(`yes (a forged signature is refused: ${type})`);
         else if (type === 'sender-missing') resolve('no (unsigned intake naming its sender in Wasla-Sender is accepted)');
         else resolve(`unknown (HTTP ${res.statusCode} ${type})`);

@@ -53,7 +53,11 @@ export function startServer(o: StartOptions): Promise<{ proc: ServerProc; match:
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', ...o.args], { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc: ServerProc = {
-    name: o.name, pid: child.pid!, child, logFile, stopping: false,
+    name: o.name,
+    pid: child.pid!,
+    child,
+    logFile,
+    stopping: false,
     exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null)))),
   };
   running.add(proc);

@@ -7,11 +7,29 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
-export interface Cost { name: string; selfMs: number; pct: number }
+export interface Cost {
+  name: string;
+  selfMs: number;
+  pct: number;
+}
 export interface ProfileSummary {
   file: string;
   /** when only part of the profile was summarised: its length in ms */
@@ -51,14 +69,20 @@ function packageOf(file: string): string {
 }
 
 function top(map: Map<string, number>, busy: number, n: number): Cost[] {
-  return [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, selfMs: us / 1000, pct: (100 * us) / busy }));
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, us]) => ({ name, selfMs: us / 1000, pct: (100 * us) / busy }));
 }
 
 /**
  * A window, in µs before the profile's end (its process's exit): only samples taken inside it
  * count, e.g. the measured phase without start-up and shutdown.
  */
-export interface Window { fromEndUs: number; toEndUs: number }
+export interface Window {
+  fromEndUs: number;
+  toEndUs: number;
+}
 
 export function summarizeProfile(file: string, n = 25, window?: Window): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -107,21 +131,30 @@ export function summarizeProfile(file: string, n = 25, window?: Window): Profile
   }
   const busy = total - idle;
   return {
-    file, wallMs: (Math.min(to, p.endTime) - Math.max(from, p.startTime)) / 1000, ...(window ? { windowMs: (window.fromEndUs - window.toEndUs) / 1000 } : {}), busyMs: busy / 1000, idleMs: idle / 1000, gcMs: gc / 1000,
-    functions: top(fns, busy, n), files: top(files, busy, n), packages: top(pkgs, busy, n), packagesCharged: top(charged, busy, n),
+    file,
+    wallMs: (Math.min(to, p.endTime) - Math.max(from, p.startTime)) / 1000,
+    ...(window ? { windowMs: (window.fromEndUs - window.toEndUs) / 1000 } : {}),
+    busyMs: busy / 1000,
+    idleMs: idle / 1000,
+    gcMs: gc / 1000,
+    functions: top(fns, busy, n),
+    files: top(files, busy, n),
+    packages: top(pkgs, busy, n),
+    packagesCharged: top(charged, busy, n),
   };
 }
 
 /** the busiest profile in a directory: the main thread's (tsx's loader thread writes one too) */
 export function mainThreadProfile(dir: string, n = 25, window?: Window): ProfileSummary | undefined {
   if (!existsSync(dir)) return undefined;
-  const all = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => summarizeProfile(join(dir, f), n, window));
+  const all = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => summarizeProfile(join(dir, f), n, window));
   return all.sort((a, b) => b.busyMs - a.busyMs)[0];
 }
 
 export function formatSummary(s: ProfileSummary, n = 15): string {
-  const rows = (title: string, list: Cost[]) =>
-    [`  ${title}`, ...list.slice(0, n).map((c) => `    ${c.pct.toFixed(1).padStart(5)}%  ${c.selfMs.toFixed(0).padStart(7)} ms  ${c.name}`)].join('\n');
+  const rows = (title: string, list: Cost[]) => [`  ${title}`, ...list.slice(0, n).map((c) => `    ${c.pct.toFixed(1).padStart(5)}%  ${c.selfMs.toFixed(0).padStart(7)} ms  ${c.name}`)].join('\n');
   return [
     `${s.file}: busy ${s.busyMs.toFixed(0)} ms of ${s.wallMs.toFixed(0)} ms wall${s.windowMs ? ' (the measured phase and its drain only)' : ''} (GC ${s.gcMs.toFixed(0)} ms)`,
     rows('self time by package / src folder, native and node: time charged to the calling package', s.packagesCharged),

@@ -12,9 +12,17 @@ import { signPlainReceipt, verifyDelivery, type SignatureAlgorithm } from '../sr
 import { serveIpc } from './ipc.js';
 import { wallMs } from './stats.js';
 
-interface StartArgs { count: number; hubCertPem?: string; caCertPem?: string; keys: Array<{ keyPem: string; serial: string; alg: SignatureAlgorithm }> }
+interface StartArgs {
+  count: number;
+  hubCertPem?: string;
+  caCertPem?: string;
+  keys: Array<{ keyPem: string; serial: string; alg: SignatureAlgorithm }>;
+}
 /** per scenario: the hub signs and checks receipts, the ceiling does neither */
-interface Mode { verify: boolean; signReceipts: boolean }
+interface Mode {
+  verify: boolean;
+  signReceipts: boolean;
+}
 let mode: Mode = { verify: false, signReceipts: false };
 
 const servers: http.Server[] = [];
@@ -48,11 +56,10 @@ function listen(a: StartArgs, k: StartArgs['keys'][number] | undefined): Promise
       const at = wallMs();
       const body = Buffer.concat(chunks);
       const deliveryId = String(req.headers['wasla-delivery-id'] ?? '');
-      if (req.headers['signature'] !== undefined) signed++;
+      if (req.headers.signature !== undefined) signed++;
       if (mode.verify) {
         try {
-          await verifyDelivery({ method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: req.headers, body }, a.hubCertPem!,
-            a.caCertPem ? { caCertPems: a.caCertPem } : {});
+          await verifyDelivery({ method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: req.headers, body }, a.hubCertPem!, a.caCertPem ? { caCertPems: a.caCertPem } : {});
           verified++;
         } catch (err) {
           refused++;
@@ -65,9 +72,7 @@ function listen(a: StartArgs, k: StartArgs['keys'][number] | undefined): Promise
       const receipt = Buffer.from(JSON.stringify({ status: 'received', deliveryId, receivedAt: new Date(at).toISOString() }));
       let headers: Record<string, string> = { 'content-type': 'application/json' };
       if (key && mode.signReceipts) {
-        headers = signPlainReceipt({ status: 200, headers, body: receipt },
-          { method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: req.headers, body },
-          key).headers;
+        headers = signPlainReceipt({ status: 200, headers, body: receipt }, { method: req.method!, url: `http://${req.headers.host}${req.url}`, headers: req.headers, body }, key).headers;
         receiptsSigned++;
       }
       res.writeHead(200, headers).end(receipt);

@@ -30,14 +30,27 @@ for (let i = 0; i < n; i++) {
   payouts.push({ endToEndId: `AF-${i}`, amount: money(units, 'ILS'), creditorIban: acct, requestedExecutionDate: day });
   const byE2E = i % 2 === 0;
   entries.push({
-    index: i + 1, amount: money(units, 'ILS'), creditDebit: 'DBIT', status: 'BOOK', reversal: false,
-    bookingDate: day, valueDate: day, accountServicerReference: `BANK-${i}`, path: '',
+    index: i + 1,
+    amount: money(units, 'ILS'),
+    creditDebit: 'DBIT',
+    status: 'BOOK',
+    reversal: false,
+    bookingDate: day,
+    valueDate: day,
+    accountServicerReference: `BANK-${i}`,
+    path: '',
     transactions: [{ ...(byE2E ? { endToEndId: `AF-${i}` } : {}), creditorAccount: acct, remittance: [] }],
   });
 }
 const statement: CamtStatement = {
-  kind: 'camt.053', version: '08', messageId: 'M', statementId: 'S', account: { iban: iban(999_999) },
-  balances: [], declared: {}, entries,
+  kind: 'camt.053',
+  version: '08',
+  messageId: 'M',
+  statementId: 'S',
+  account: { iban: iban(999_999) },
+  balances: [],
+  declared: {},
+  entries,
 };
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -55,9 +68,21 @@ const byState: Record<string, number> = {};
 for (const p of result.payouts) byState[p.state] = (byState[p.state] ?? 0) + 1;
 const byHow: Record<string, number> = {};
 for (const p of result.payouts) for (const m of p.matches) byHow[m.how] = (byHow[m.how] ?? 0) + 1;
-console.log(JSON.stringify({
-  payouts: n, entries: entries.length,
-  ms: Math.round(t1 - t0), msStatementTwice: Math.round(t3 - t2),
-  heapDeltaMiB: Number(((heapAfter - heapBefore) / 1048576).toFixed(1)), rssMiB: Math.round(process.memoryUsage().rss / 1048576),
-  states: byState, matchedBy: byHow, unmatchedEntries: result.unmatched.length, duplicatesWhenTwice: twice.duplicates.length,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      payouts: n,
+      entries: entries.length,
+      ms: Math.round(t1 - t0),
+      msStatementTwice: Math.round(t3 - t2),
+      heapDeltaMiB: Number(((heapAfter - heapBefore) / 1048576).toFixed(1)),
+      rssMiB: Math.round(process.memoryUsage().rss / 1048576),
+      states: byState,
+      matchedBy: byHow,
+      unmatchedEntries: result.unmatched.length,
+      duplicatesWhenTwice: twice.duplicates.length,
+    },
+    null,
+    2,
+  ),
+);

@@ -45,15 +45,17 @@ export function targets(h: ScenarioResult, c: ScenarioResult | undefined, fanout
 export function markdown(r: Report): string {
   const h = r.hub;
   const c = r.ceiling;
-  const row = (name: string, hv: number, cv: number | undefined, d = 1, unit = '') =>
-    `| ${name} | ${f(hv, d)}${unit} | ${cv === undefined ? '' : f(cv, d) + unit} | ${ratio(hv, cv)} |`;
+  const row = (name: string, hv: number, cv: number | undefined, d = 1, unit = '') => `| ${name} | ${f(hv, d)}${unit} | ${cv === undefined ? '' : f(cv, d) + unit} | ${ratio(hv, cv)} |`;
   const lines = [
     `# Wasla bench — ${r.startedAt}`,
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}. ` +
       `Hub: ${r.hubSource}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}.`,
     ...(r.machine.loadavgAtStart[0] > 0.5 * r.machine.cpus
-      ? ['', `**The machine was busy when the run started** (load average ${r.machine.loadavgAtStart[0].toFixed(2)} on ${r.machine.cpus} cores): other work shared the cores, so every figure is lower than on a quiet machine.`]
+      ? [
+          '',
+          `**The machine was busy when the run started** (load average ${r.machine.loadavgAtStart[0].toFixed(2)} on ${r.machine.cpus} cores): other work shared the cores, so every figure is lower than on a quiet machine.`,
+        ]
       : []),
     '',
     `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
@@ -77,15 +79,17 @@ export function markdown(r: Report): string {
     row('drain after the load (s)', h.drainS, c?.drainS, 1),
     row('CPU ms per message (its own processes)', h.cpuMsPerMessage, c?.cpuMsPerMessage, 2),
     row('CPU ms per message (+ PostgreSQL, Redis)', h.cpuMsPerMessageWithServices, c?.cpuMsPerMessageWithServices, 2),
-    ...(h.perMessage ? [
-      row('PostgreSQL commits per message', h.perMessage.commits, c?.perMessage?.commits, 2),
-      row('rows inserted per message', h.perMessage.inserted, c?.perMessage?.inserted, 2),
-      row('rows updated per message', h.perMessage.updated, c?.perMessage?.updated, 2),
-      row('rows read by sequential scans per message', h.perMessage.seqRead, c?.perMessage?.seqRead, 1),
-      // a planner that walks an index it should only touch shows here first (the flow-control read did: 1,800 a message)
-      row('rows fetched by index scans per message', h.perMessage.fetched, c?.perMessage?.fetched, 1),
-      row('Redis commands per message (whole server)', h.perMessage.redisCommands, c?.perMessage?.redisCommands, 1),
-    ] : []),
+    ...(h.perMessage
+      ? [
+          row('PostgreSQL commits per message', h.perMessage.commits, c?.perMessage?.commits, 2),
+          row('rows inserted per message', h.perMessage.inserted, c?.perMessage?.inserted, 2),
+          row('rows updated per message', h.perMessage.updated, c?.perMessage?.updated, 2),
+          row('rows read by sequential scans per message', h.perMessage.seqRead, c?.perMessage?.seqRead, 1),
+          // a planner that walks an index it should only touch shows here first (the flow-control read did: 1,800 a message)
+          row('rows fetched by index scans per message', h.perMessage.fetched, c?.perMessage?.fetched, 1),
+          row('Redis commands per message (whole server)', h.perMessage.redisCommands, c?.perMessage?.redisCommands, 1),
+        ]
+      : []),
     '',
     '| process | hub: CPU s | ms/msg | peak RSS MiB | ceiling: CPU s | ms/msg | peak RSS MiB |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -110,23 +114,41 @@ export function markdown(r: Report): string {
   }
   const e = r.ceilingAudit;
   if (e && c) {
-    lines.push('', 'Experiment (`--ceiling-audit`): the ceiling with the hub\'s audit-chain append (advisory lock, read head, insert) in its intake transaction and its delivered update.', '',
-      '| figure | ceiling | ceiling + audit chain | ratio |', '|---|---:|---:|---:|',
-      ...([['accepted messages/s', 'acceptedPerS', 0], ['deliveries/s (during the load)', 'deliveriesPerS', 0]] as const)
-        .map(([name, k, d]) => `| ${name} | ${f(c[k], d)} | ${f(e[k], d)} | ${ratio(e[k], c[k])} |`),
+    lines.push(
+      '',
+      "Experiment (`--ceiling-audit`): the ceiling with the hub's audit-chain append (advisory lock, read head, insert) in its intake transaction and its delivered update.",
+      '',
+      '| figure | ceiling | ceiling + audit chain | ratio |',
+      '|---|---:|---:|---:|',
+      ...(
+        [
+          ['accepted messages/s', 'acceptedPerS', 0],
+          ['deliveries/s (during the load)', 'deliveriesPerS', 0],
+        ] as const
+      ).map(([name, k, d]) => `| ${name} | ${f(c[k], d)} | ${f(e[k], d)} | ${ratio(e[k], c[k])} |`),
       `| intake latency p99 (ms) | ${f(c.intakeMs.p99, 2)} | ${f(e.intakeMs.p99, 2)} | ${ratio(e.intakeMs.p99, c.intakeMs.p99)} |`,
       `| end-to-end latency p99 (ms) | ${f(c.e2eMs.p99)} | ${f(e.e2eMs.p99)} | ${ratio(e.e2eMs.p99, c.e2eMs.p99)} |`,
       `| delivered / expected | ${c.delivered}/${c.expected} | ${e.delivered}/${e.expected} | |`,
-      `| top PostgreSQL wait | ${c.pgWaits?.[0]?.what ?? ''} | ${e.pgWaits?.[0] ? `${e.pgWaits[0].what} (${f(100 * e.pgWaits[0].share, 0)}%)` : ''} | |`);
+      `| top PostgreSQL wait | ${c.pgWaits?.[0]?.what ?? ''} | ${e.pgWaits?.[0] ? `${e.pgWaits[0].what} (${f(100 * e.pgWaits[0].share, 0)}%)` : ''} | |`,
+    );
   }
   lines.push('', '| target (DESIGN issue) | met | value |', '|---|---|---|', ...r.targets.map((t) => `| ${t.target} | ${t.met ? 'yes' : 'no'} | ${t.value} |`));
   for (const c of r.crashes) lines.push('', `**A process under test exited during the run:** ${c}`);
   if (h.firstFailure) lines.push('', `First hub failure: \`${h.firstFailure.replace(/`/g, "'")}\``);
   if (r.profiles?.length) {
     for (const p of r.profiles) {
-      lines.push('', `## Profile ${p.file.split('/').slice(-2).join('/')} — busy ${f(p.busyMs / 1000)} s of ${f(p.wallMs / 1000)} s (GC ${f(p.gcMs / 1000)} s)`, '',
-        '| self % | ms | package / src folder (native time charged to its caller) |', '|---:|---:|---|', ...(p.packagesCharged ?? []).slice(0, 12).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | ${x.name} |`),
-        '', '| self % | ms | function |', '|---:|---:|---|', ...p.functions.slice(0, 20).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | \`${x.name}\` |`));
+      lines.push(
+        '',
+        `## Profile ${p.file.split('/').slice(-2).join('/')} — busy ${f(p.busyMs / 1000)} s of ${f(p.wallMs / 1000)} s (GC ${f(p.gcMs / 1000)} s)`,
+        '',
+        '| self % | ms | package / src folder (native time charged to its caller) |',
+        '|---:|---:|---|',
+        ...(p.packagesCharged ?? []).slice(0, 12).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | ${x.name} |`),
+        '',
+        '| self % | ms | function |',
+        '|---:|---:|---|',
+        ...p.functions.slice(0, 20).map((x) => `| ${f(x.pct)} | ${f(x.selfMs, 0)} | \`${x.name}\` |`),
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -135,8 +157,10 @@ export function markdown(r: Report): string {
 export function summaryLine(r: Report): string {
   const h = r.hub;
   const c = r.ceiling;
-  return `bench: accepted_per_s=${f(h.acceptedPerS, 0)} intake_p99_ms=${f(h.intakeMs.p99, 2)} e2e_p99_ms=${f(h.e2eMs.p99, 1)} ` +
-    `delivered=${h.delivered}/${h.expected} ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`;
+  return (
+    `bench: accepted_per_s=${f(h.acceptedPerS, 0)} intake_p99_ms=${f(h.intakeMs.p99, 2)} e2e_p99_ms=${f(h.e2eMs.p99, 1)} ` +
+    `delivered=${h.delivered}/${h.expected} ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`
+  );
 }
 
 /** writes <ISO>.json and latest.md under `dir`; returns the JSON path */

@@ -77,8 +77,10 @@ process.on('exit', killAll);
 
 async function main(): Promise<number> {
   const fanout = opts.fanout;
-  log(`run ${runId}: ${opts.smoke ? 'smoke, ' : ''}${opts.embedded ? 'embedded' : 'server'} mode, fan-out ${fanout}, ${opts.rate ? `${opts.rate}/s open loop` : `closed loop ×${opts.concurrency}`}, ` +
-    `${opts.durationS} s (≤ ${opts.messages} messages), alg ${opts.alg}; watchdog ${budgetS} s; temp ${tmp}`);
+  log(
+    `run ${runId}: ${opts.smoke ? 'smoke, ' : ''}${opts.embedded ? 'embedded' : 'server'} mode, fan-out ${fanout}, ${opts.rate ? `${opts.rate}/s open loop` : `closed loop ×${opts.concurrency}`}, ` +
+      `${opts.durationS} s (≤ ${opts.messages} messages), alg ${opts.alg}; watchdog ${budgetS} s; temp ${tmp}`,
+  );
   const loadavgAtStart = loadavg();
   if (loadavgAtStart[0] > 0.5 * cpus().length) log(`the machine is busy (load average ${loadavgAtStart[0].toFixed(2)} on ${cpus().length} cores): figures will be lower than on a quiet machine`);
   const trust = setupTrust(tmp, opts.alg, SENDER, RECIPIENTS.slice(0, fanout));
@@ -96,18 +98,39 @@ async function main(): Promise<number> {
   }
 
   const hubStart = {
-    repo: source.dir, tmp, embedded: opts.embedded, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue, contractsDir,
-    pkiDir: trust.pkiDir, allowUnsigned: opts.alg === 'none', receiverUrls, profileDir: opts.profileDir, onUnexpectedExit,
+    repo: source.dir,
+    tmp,
+    embedded: opts.embedded,
+    databaseUrl: databaseUrl(database),
+    database,
+    redisUrl: REDIS_URL,
+    queue,
+    contractsDir,
+    pkiDir: trust.pkiDir,
+    allowUnsigned: opts.alg === 'none',
+    receiverUrls,
+    profileDir: opts.profileDir,
+    onUnexpectedExit,
   };
   const cfg = hubConfig(hubStart);
   const scenario = (name: string, system: System): ScenarioInput => ({
-    name, system, receivers: receivers!,
+    name,
+    system,
+    receivers: receivers!,
     receiverMode: system.kind === 'hub' ? { verify, signReceipts: trust.recipients.length > 0 } : { verify: false, signReceipts: false },
     load: {
-      concurrency: opts.concurrency, rate: opts.rate, payloadBytes: opts.payloadBytes, tag: runId,
+      concurrency: opts.concurrency,
+      rate: opts.rate,
+      payloadBytes: opts.payloadBytes,
+      tag: runId,
       signer: { alg: opts.alg, sender: SENDER, keyPem: trust.sender?.keyPem, keyid: trust.sender?.serial },
     },
-    fanout, messages: opts.messages, durationS: opts.durationS, warmupS: opts.warmupS, drainTimeoutS: opts.drainTimeoutS, progress: log,
+    fanout,
+    messages: opts.messages,
+    durationS: opts.durationS,
+    warmupS: opts.warmupS,
+    drainTimeoutS: opts.drainTimeoutS,
+    progress: log,
   });
 
   const roles = opts.embedded ? ['all'] : ['api', 'worker'];
@@ -135,8 +158,18 @@ async function main(): Promise<number> {
   const runCeiling = async (audit: boolean) => {
     log(`starting the ceiling${audit ? ' with the audit-chain experiment' : ''} (api + worker)`);
     const ceiling = await startCeilingSystem({
-      repo, tmp, databaseUrl: databaseUrl(database), database, redisUrl: REDIS_URL, queue: audit ? `${queue}-audit` : queue, prefix: CEILING_PREFIX,
-      receiverUrls, poolSize: cfg.dbPoolSize, workerConcurrency: cfg.workerConcurrency, audit, onUnexpectedExit,
+      repo,
+      tmp,
+      databaseUrl: databaseUrl(database),
+      database,
+      redisUrl: REDIS_URL,
+      queue: audit ? `${queue}-audit` : queue,
+      prefix: CEILING_PREFIX,
+      receiverUrls,
+      poolSize: cfg.dbPoolSize,
+      workerConcurrency: cfg.workerConcurrency,
+      audit,
+      onUnexpectedExit,
     });
     systems.push(ceiling);
     const result = await runScenario(scenario(audit ? 'ceiling+audit' : 'ceiling', ceiling));
@@ -148,16 +181,26 @@ async function main(): Promise<number> {
   const ceilingAudit = opts.ceiling && opts.ceilingAudit ? await runCeiling(true) : undefined;
 
   const report: Report = {
-    startedAt, finishedAt: new Date().toISOString(), hubSource: source.describe,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    hubSource: source.describe,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, loadavgAtStart },
     options: { ...opts },
     hubConfig: {
-      mode: cfg.mode, workerConcurrency: cfg.workerConcurrency, recipientConcurrency: cfg.recipientConcurrency, dbPoolSize: cfg.dbPoolSize,
-      sweepIntervalMs: cfg.sweepIntervalMs, maxBodyBytes: cfg.maxBodyBytes,
+      mode: cfg.mode,
+      workerConcurrency: cfg.workerConcurrency,
+      recipientConcurrency: cfg.recipientConcurrency,
+      dbPoolSize: cfg.dbPoolSize,
+      sweepIntervalMs: cfg.sweepIntervalMs,
+      maxBodyBytes: cfg.maxBodyBytes,
     },
     postgres: await pgSettings(),
     trust: { alg: opts.alg, hubChecksSignatures, receiversVerify: verify, receiptsSigned: trust.recipients.length > 0 },
-    hub: hubResult, ceiling: ceilingResult, ceilingAudit, profiles, crashes,
+    hub: hubResult,
+    ceiling: ceilingResult,
+    ceilingAudit,
+    profiles,
+    crashes,
     targets: targets(hubResult, ceilingResult, fanout, opts.durationS),
   };
   const file = writeReport(resolve(repo, opts.outDir), report);
@@ -171,12 +214,15 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then((code) => {
-  clearTimeout(watchdog);
-  process.exitCode = code;
-}, async (err) => {
-  failed = true;
-  log(`failed: ${(err as Error).stack ?? err}`);
-  await cleanup();
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    clearTimeout(watchdog);
+    process.exitCode = code;
+  },
+  async (err) => {
+    failed = true;
+    log(`failed: ${(err as Error).stack ?? err}`);
+    await cleanup();
+    process.exitCode = 1;
+  },
+);

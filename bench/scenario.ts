@@ -13,9 +13,21 @@ import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, type Db
 import { summarize, wallMs, type Summary } from './stats.js';
 import type { System } from './system.js';
 
-export interface ReceiverCounts { distinct: number; duplicates: number; signed: number; verified: number; refused: number; lastRefusal: string; receiptsSigned: number }
+export interface ReceiverCounts {
+  distinct: number;
+  duplicates: number;
+  signed: number;
+  verified: number;
+  refused: number;
+  lastRefusal: string;
+  receiptsSigned: number;
+}
 
-export interface ProcessFigures { cpuS: number; cpuMsPerMessage: number; peakRssMiB: number | null }
+export interface ProcessFigures {
+  cpuS: number;
+  cpuMsPerMessage: number;
+  peakRssMiB: number | null;
+}
 
 export interface ScenarioResult {
   name: string;
@@ -94,11 +106,16 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     await loadgen.call('configure', { ...s.load, baseUrl: system.url });
     let lastCounts: ReceiverCounts | undefined;
     loadgen.on('progress', (p: { phase: string; elapsedMs: number; sent: number; accepted: number; failed: number; inflight: number }) => {
-      receivers.call<ReceiverCounts>('counts', {}, 2000).then((c) => {
-        const delta = lastCounts ? c.distinct - lastCounts.distinct : c.distinct;
-        lastCounts = c;
-        s.progress(`${s.name} ${p.phase} ${(p.elapsedMs / 1000).toFixed(0)}s: accepted ${p.accepted} (${(p.accepted / (p.elapsedMs / 1000)).toFixed(0)}/s), failed ${p.failed}, in flight ${p.inflight}, delivered ${c.distinct} (+${delta}/s)`);
-      }, () => {});
+      receivers.call<ReceiverCounts>('counts', {}, 2000).then(
+        (c) => {
+          const delta = lastCounts ? c.distinct - lastCounts.distinct : c.distinct;
+          lastCounts = c;
+          s.progress(
+            `${s.name} ${p.phase} ${(p.elapsedMs / 1000).toFixed(0)}s: accepted ${p.accepted} (${(p.accepted / (p.elapsedMs / 1000)).toFixed(0)}/s), failed ${p.failed}, in flight ${p.inflight}, delivered ${c.distinct} (+${delta}/s)`,
+          );
+        },
+        () => {},
+      );
     });
 
     // warm-up, then let its deliveries arrive so the measured phase starts from a quiet system
@@ -106,8 +123,9 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     let warmDelivered = true;
     if (s.warmupS > 0) {
       warm = await loadgen.call<PhaseResult>('run', { phase: 'warm-up', messages: s.messages, durationMs: s.warmupS * 1000 }, s.warmupS * 1000 + 60_000);
-      const c = await waitForDeliveries(receivers, warm.deliveriesExpected, Math.min(s.drainTimeoutS, 10) * 1000,
-        (c) => s.progress(`${s.name} warm-up drain: delivered ${c.distinct}/${warm!.deliveriesExpected}`));
+      const c = await waitForDeliveries(receivers, warm.deliveriesExpected, Math.min(s.drainTimeoutS, 10) * 1000, (c) =>
+        s.progress(`${s.name} warm-up drain: delivered ${c.distinct}/${warm!.deliveriesExpected}`),
+      );
       warmDelivered = c.distinct >= warm.deliveriesExpected;
     }
     if (system.database) await checkpoint();
@@ -130,8 +148,9 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
     const pgWaits = await waits?.stop();
     const expectedTotal = (warm?.deliveriesExpected ?? 0) + m.deliveriesExpected;
-    const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000,
-      (c, waited) => s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`));
+    const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000, (c, waited) =>
+      s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`),
+    );
 
     const drainedAt = wallMs();
     clearInterval(sampler);
@@ -177,26 +196,48 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     fig('load generator', one(loadgen.pid), loadgen.pid);
     fig('receivers', one(receivers.pid), receivers.pid);
 
-    const perMessage = db0 && db1 ? {
-      commits: (db1.commits - db0.commits) / accepted, rollbacks: (db1.rollbacks - db0.rollbacks) / accepted,
-      inserted: (db1.inserted - db0.inserted) / accepted, updated: (db1.updated - db0.updated) / accepted,
-      fetched: (db1.fetched - db0.fetched) / accepted, seqRead: (db1.seqRead - db0.seqRead) / accepted,
-      redisCommands: (cmd1 - cmd0) / accepted,
-    } : undefined;
+    const perMessage =
+      db0 && db1
+        ? {
+            commits: (db1.commits - db0.commits) / accepted,
+            rollbacks: (db1.rollbacks - db0.rollbacks) / accepted,
+            inserted: (db1.inserted - db0.inserted) / accepted,
+            updated: (db1.updated - db0.updated) / accepted,
+            fetched: (db1.fetched - db0.fetched) / accepted,
+            seqRead: (db1.seqRead - db0.seqRead) / accepted,
+            redisCommands: (cmd1 - cmd0) / accepted,
+          }
+        : undefined;
     const measuredS = m.elapsedMs / 1000;
     return {
-      name: s.name, kind: system.kind, mode: system.mode,
-      sent: m.sent, accepted: m.accepted, failed: m.failed, statuses: m.statuses, errors: m.errors, firstFailure: m.firstFailure,
-      measuredS, window: { startedAt: m.startedAt, endedAt: m.endedAt, drainedAt }, acceptedPerS: m.accepted / measuredS,
-      intakeMs: summarize(m.intakeMs), e2eMs: summarize(e2e),
+      name: s.name,
+      kind: system.kind,
+      mode: system.mode,
+      sent: m.sent,
+      accepted: m.accepted,
+      failed: m.failed,
+      statuses: m.statuses,
+      errors: m.errors,
+      firstFailure: m.firstFailure,
+      measuredS,
+      window: { startedAt: m.startedAt, endedAt: m.endedAt, drainedAt },
+      acceptedPerS: m.accepted / measuredS,
+      intakeMs: summarize(m.intakeMs),
+      e2eMs: summarize(e2e),
       deliveriesPerS: inWindow / ((m.endedAt - m.startedAt) / 1000),
       sustainedPerS: Math.min(m.accepted / measuredS, inWindow / ((m.endedAt - m.startedAt) / 1000) / s.fanout),
-      delivered: e2e.length, expected: m.deliveriesExpected, duplicates: counts.duplicates,
+      delivered: e2e.length,
+      expected: m.deliveriesExpected,
+      duplicates: counts.duplicates,
       drainS: Math.max(0, (lastArrival - m.endedAt) / 1000),
-      lateSends: m.lateSends, bodyBytes: m.bodyBytes,
+      lateSends: m.lateSends,
+      bodyBytes: m.bodyBytes,
       cpuMsPerMessage: own / accepted,
       cpuMsPerMessageWithServices: (own + pgMs + redisMs) / accepted,
-      processes, perMessage, pgWaits, receivers: counts,
+      processes,
+      perMessage,
+      pgWaits,
+      receivers: counts,
       warmup: { accepted: warm?.accepted ?? 0, delivered: warmDelivered },
     };
   } finally {

@@ -43,7 +43,14 @@ export function backendPids(database: string): Promise<number[]> {
   return admin(async (c) => (await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database])).rows.map((r) => r.pid));
 }
 
-export interface DbCounters { commits: number; rollbacks: number; inserted: number; updated: number; fetched: number; seqRead: number }
+export interface DbCounters {
+  commits: number;
+  rollbacks: number;
+  inserted: number;
+  updated: number;
+  fetched: number;
+  seqRead: number;
+}
 
 /**
  * The bench database's activity counters (PostgreSQL flushes them within about a second), with the
@@ -54,8 +61,11 @@ export async function dbCounters(database: string): Promise<DbCounters> {
     const r = await c.query('select xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched from pg_stat_database where datname = $1', [database]);
     const x = r.rows[0] ?? {};
     return {
-      commits: Number(x.xact_commit ?? 0), rollbacks: Number(x.xact_rollback ?? 0), inserted: Number(x.tup_inserted ?? 0),
-      updated: Number(x.tup_updated ?? 0), fetched: Number(x.tup_fetched ?? 0),
+      commits: Number(x.xact_commit ?? 0),
+      rollbacks: Number(x.xact_rollback ?? 0),
+      inserted: Number(x.tup_inserted ?? 0),
+      updated: Number(x.tup_updated ?? 0),
+      fetched: Number(x.tup_fetched ?? 0),
     };
   });
   // per-table counters are read in the database itself
@@ -72,7 +82,8 @@ export async function dbCounters(database: string): Promise<DbCounters> {
 export async function pgSettings(): Promise<Record<string, string>> {
   return admin(async (c) => {
     const r = await c.query<{ name: string; setting: string }>(
-      "select name, setting from pg_settings where name in ('synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers', 'server_version')");
+      "select name, setting from pg_settings where name in ('synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers', 'server_version')",
+    );
     return Object.fromEntries(r.rows.map((x) => [x.name, x.setting]));
   });
 }

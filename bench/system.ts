@@ -67,18 +67,30 @@ export function hubConfig(h: HubStart): Config {
 export async function startHubSystem(h: HubStart): Promise<System> {
   const env = hubEnv(h);
   const roles = h.embedded ? ['all'] : ['api', 'worker'];
-  const started = await Promise.all(roles.map((role) => startServer({
-    name: `hub-${role}`,
-    // one file per thread (tsx's loader hooks run in a thread of their own): a directory per role
-    nodeFlags: h.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(h.profileDir, `hub-${role}`)}`] : [],
-    args: ['src/cli/main.ts', 'start', '--role', role],
-    env, cwd: h.repo, logDir: h.tmp, ready: READY, timeoutMs: 60_000, onUnexpectedExit: h.onUnexpectedExit,
-  })));
+  const started = await Promise.all(
+    roles.map((role) =>
+      startServer({
+        name: `hub-${role}`,
+        // one file per thread (tsx's loader hooks run in a thread of their own): a directory per role
+        nodeFlags: h.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(h.profileDir, `hub-${role}`)}`] : [],
+        args: ['src/cli/main.ts', 'start', '--role', role],
+        env,
+        cwd: h.repo,
+        logDir: h.tmp,
+        ready: READY,
+        timeoutMs: 60_000,
+        onUnexpectedExit: h.onUnexpectedExit,
+      }),
+    ),
+  );
   const api = started.find((s) => s.match[2]);
   if (!api) throw new Error('no hub process reported an HTTP listener');
   const procs = started.map((s) => s.proc);
   return {
-    kind: 'hub', mode: h.embedded ? 'embedded' : 'server', url: api.match[2], procs,
+    kind: 'hub',
+    mode: h.embedded ? 'embedded' : 'server',
+    url: api.match[2],
+    procs,
     database: h.embedded ? undefined : h.database,
     async stop() {
       await Promise.all(procs.map((p) => stopServer(p)));
@@ -116,17 +128,37 @@ export async function startCeilingSystem(c: CeilingStart): Promise<System> {
   };
   // the api creates the tables; the worker starts after it
   const suffix = c.audit ? '-audit' : '';
-  const api = await startServer({ name: `ceiling${suffix}-api`, args: ['bench/ceiling/api.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling api listening on (http:\/\/\S+)/, onUnexpectedExit: c.onUnexpectedExit });
-  let worker;
+  const api = await startServer({
+    name: `ceiling${suffix}-api`,
+    args: ['bench/ceiling/api.ts'],
+    env,
+    cwd: c.repo,
+    logDir: c.tmp,
+    ready: /ceiling api listening on (http:\/\/\S+)/,
+    onUnexpectedExit: c.onUnexpectedExit,
+  });
+  let worker: Awaited<ReturnType<typeof startServer>>;
   try {
-    worker = await startServer({ name: `ceiling${suffix}-worker`, args: ['bench/ceiling/worker.ts'], env, cwd: c.repo, logDir: c.tmp, ready: /ceiling worker ready/, onUnexpectedExit: c.onUnexpectedExit });
+    worker = await startServer({
+      name: `ceiling${suffix}-worker`,
+      args: ['bench/ceiling/worker.ts'],
+      env,
+      cwd: c.repo,
+      logDir: c.tmp,
+      ready: /ceiling worker ready/,
+      onUnexpectedExit: c.onUnexpectedExit,
+    });
   } catch (err) {
     await stopServer(api.proc);
     throw err;
   }
   const procs = [api.proc, worker.proc];
   return {
-    kind: 'ceiling', mode: 'server', url: api.match[1], procs, database: c.database,
+    kind: 'ceiling',
+    mode: 'server',
+    url: api.match[1],
+    procs,
+    database: c.database,
     async stop() {
       await Promise.all(procs.map((p) => stopServer(p)));
     },

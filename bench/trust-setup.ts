@@ -18,7 +18,11 @@ import type { Alg } from './options.js';
 
 type SignatureAlgorithm = Exclude<Alg, 'none'>;
 
-export interface Key { keyPem: string; serial: string; alg: SignatureAlgorithm }
+export interface Key {
+  keyPem: string;
+  serial: string;
+  alg: SignatureAlgorithm;
+}
 
 export interface BenchTrust {
   /** the hub reads WASLA_PKI_DIR (signed intake, signed deliveries, receipts) */
@@ -32,7 +36,10 @@ export interface BenchTrust {
 
 type KeyType = 'ed25519' | 'ec-p256' | 'rsa-2048';
 const KEY_TYPE: Record<SignatureAlgorithm, KeyType> = {
-  ed25519: 'ed25519', 'ecdsa-p256-sha256': 'ec-p256', 'rsa-pss-sha512': 'rsa-2048', 'rsa-v1_5-sha256': 'rsa-2048',
+  ed25519: 'ed25519',
+  'ecdsa-p256-sha256': 'ec-p256',
+  'rsa-pss-sha512': 'rsa-2048',
+  'rsa-v1_5-sha256': 'rsa-2048',
 };
 /** the hub's and the recipients' algorithm when intake is unsigned: the hub's default key type */
 export const UNSIGNED_FEDERATION_ALG: SignatureAlgorithm = 'ecdsa-p256-sha256';

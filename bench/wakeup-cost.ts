@@ -42,12 +42,14 @@ async function run(rate: number, seconds: number): Promise<void> {
   let n = 0;
   if (rate === 0) {
     const end = t0 + seconds * 1000;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (performance.now() < end) {
-        await request();
-        n++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (performance.now() < end) {
+          await request();
+          n++;
+        }
+      }),
+    );
   } else {
     const sent: Array<Promise<void>> = [];
     for (let i = 0; i < rate * seconds; i++) {

@@ -56,8 +56,13 @@ export interface DeliveryResult {
   attempt?: { number: number; statusCode: number | null; durationMs: number; outcome: string; error: string | null; receipt: unknown };
   /** what the recipient's receiver saw */
   arrival?: {
-    deliveryIdSeen: string; messageIdSeen: string; dataschema: string; version: string; classification: string;
-    fields: string[]; data: Record<string, unknown>;
+    deliveryIdSeen: string;
+    messageIdSeen: string;
+    dataschema: string;
+    version: string;
+    classification: string;
+    fields: string[];
+    data: Record<string, unknown>;
     /** the receiver verified the hub's signature on the delivery */
     verified?: boolean;
   };
@@ -119,7 +124,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function institutionIds(contractsDir: string): string[] {
   const dir = join(contractsDir, 'institutions');
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
     .map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string }).id);
 }
 
@@ -156,8 +163,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const onArrival = (a: Arrival) => {
     if (!live) return;
     const version = a.envelope?.dataschema ? versionOf(a.envelope.dataschema) : '?';
-    out.line(`${out.dim(a.at.toISOString().slice(11, 19))}  ${a.institution} received ${a.envelope?.type ?? '?'}@${version} from ${a.envelope?.source ?? '?'}` +
-      ` (message ${a.messageId}, Wasla-Delivery-Id ${a.deliveryId}${a.repeat ? ', a repeat it dropped' : ''})`);
+    out.line(
+      `${out.dim(a.at.toISOString().slice(11, 19))}  ${a.institution} received ${a.envelope?.type ?? '?'}@${version} from ${a.envelope?.source ?? '?'}` +
+        ` (message ${a.messageId}, Wasla-Delivery-Id ${a.deliveryId}${a.repeat ? ', a repeat it dropped' : ''})`,
+    );
   };
 
   const ids = institutionIds(contractsDir);
@@ -167,16 +176,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   let receivers = new Map<string, DemoReceiver>();
   let hub: Hub | undefined;
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
-    live = false;
-    try {
-      if (hub) await withTimeout(hub.stop(), 20_000, 'stopping the hub').catch((err) => out.line(`(${(err as Error).message})`));
-    } finally {
-      await Promise.all([...receivers.values()].map((r) => withTimeout(r.close(), 5_000, 'closing a receiver').catch(() => {})));
-      removeDataDir();
-      process.removeListener('exit', removeDataDir);
-    }
-  })());
+  const stop = () =>
+    (stopping ??= (async () => {
+      live = false;
+      try {
+        if (hub) await withTimeout(hub.stop(), 20_000, 'stopping the hub').catch((err) => out.line(`(${(err as Error).message})`));
+      } finally {
+        await Promise.all([...receivers.values()].map((r) => withTimeout(r.close(), 5_000, 'closing a receiver').catch(() => {})));
+        removeDataDir();
+        process.removeListener('exit', removeDataDir);
+      }
+    })());
 
   try {
     // the hub requires RFC 9421 signatures: a fresh federation CA, hub certificate and one key per
@@ -202,8 +212,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       WASLA_LOG_LEVEL: opts.logLevel ?? 'warn',
       WASLA_SHUTDOWN_GRACE_MS: '3000',
     });
-    hub = await step(`starting the hub on its embedded defaults (PGlite in ${dataDir})`,
-      () => withTimeout(startHub({ config, contractsEnv }), opts.startTimeoutMs ?? 60_000, 'starting the hub'));
+    hub = await step(`starting the hub on its embedded defaults (PGlite in ${dataDir})`, () => withTimeout(startHub({ config, contractsEnv }), opts.startTimeoutMs ?? 60_000, 'starting the hub'));
     const url = hub.url!;
     const client = createHubClient(url, { keys: federation.keys });
     const contracts = hub.contracts();
@@ -280,8 +289,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 }
 
 async function deliverFlow(
-  client: HubClient, flow: MessageFlow, answer: Awaited<ReturnType<HubClient['request']>>,
-  receivers: Map<string, DemoReceiver>, cleared: (id: string, c: Cleared) => boolean, timeoutMs: number,
+  client: HubClient,
+  flow: MessageFlow,
+  answer: Awaited<ReturnType<HubClient['request']>>,
+  receivers: Map<string, DemoReceiver>,
+  cleared: (id: string, c: Cleared) => boolean,
+  timeoutMs: number,
 ): Promise<MessageResult> {
   const result: MessageResult = { flow, status: answer.status, deliveries: [], missing: [], unexpected: [], leaks: [] };
   if (answer.status !== 202) {
@@ -299,7 +312,7 @@ async function deliverFlow(
   for (;;) {
     const r = await client.request(flow.sender, 'GET', `/v1/messages/${id}`);
     if (r.status === 200) view = r.json;
-    const done = view && view.deliveries.every((d: any) => d.state === 'delivered' || d.state === 'dead');
+    const done = view?.deliveries.every((d: any) => d.state === 'delivered' || d.state === 'dead');
     if (done || Date.now() > end) break;
     await sleep(100);
   }
@@ -422,8 +435,10 @@ function printMessage(out: Out, r: MessageResult, cleared: (id: string, c: Clear
     const at = d.attempt;
     const sig = a.verified === undefined ? '' : a.verified ? '; hub signature verified' : out.bad('; hub signature REFUSED');
     const rc = at?.receipt as { institution?: string; keyid?: string; unsigned?: boolean } | null | undefined;
-    const receipt = !rc ? 'no receipt recorded'
-      : rc.unsigned ? 'unsigned receipt, accepted by the agreement'
+    const receipt = !rc
+      ? 'no receipt recorded'
+      : rc.unsigned
+        ? 'unsigned receipt, accepted by the agreement'
         : `signed receipt${rc.institution === d.recipient ? '' : ` from ${rc.institution}`}, key ${String(rc.keyid ?? '?').slice(0, 8)}`;
     const outcome = at
       ? `attempt ${at.number}: ${at.statusCode !== null ? `HTTP ${at.statusCode}` : 'no answer'} in ${Math.round(at.durationMs)} ms -> ${d.state}${sig}; ${receipt}`
@@ -473,7 +488,9 @@ function printSummary(out: Out, r: DemoResult, elapsedMs: number): void {
     const classified = r.messages.filter((m) => m.flow.classification === c);
     if (!classified.length) continue;
     const leaks = classified.flatMap((m) => m.leaks);
-    out.line(`  ${c.padEnd(17)}${classified.length} message${classified.length === 1 ? '' : 's'}, ${leaks.length ? out.bad(`LEAKED to ${[...new Set(leaks)].join(', ')}`) : 'received only by cleared institutions'}`);
+    out.line(
+      `  ${c.padEnd(17)}${classified.length} message${classified.length === 1 ? '' : 's'}, ${leaks.length ? out.bad(`LEAKED to ${[...new Set(leaks)].join(', ')}`) : 'received only by cleared institutions'}`,
+    );
   }
   if (r.ok) out.line(out.good('  every expected delivery arrived; every check held'));
   else for (const f of r.failures) out.line(out.bad(`  FAILED: ${f}`));
@@ -502,10 +519,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\n${signal}: stopping the hub and the receivers…\n`);
     const done = (code: number) => process.exit(code);
     // before the result exists, runDemo's own cleanup runs when its promise settles
-    (result ? result.stop() : Promise.resolve()).then(() => {
-      process.stdout.write('stopped.\n');
-      done(result && !exit ? 0 : 130);
-    }, () => done(1));
+    (result ? result.stop() : Promise.resolve()).then(
+      () => {
+        process.stdout.write('stopped.\n');
+        done(result && !exit ? 0 : 130);
+      },
+      () => done(1),
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

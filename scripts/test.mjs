@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-checks, then runs every suite this machine can run. Integration and end-to-end
+ * `npm test`: type-checks, lints, checks the dependency rules, then runs every suite this machine can run. Integration and end-to-end
  * suites need PostgreSQL (DATABASE_URL, default the local server) and Redis (REDIS_URL, default the
  * local one). Without them it runs the unit and embedded-mode suites and says loudly which suites
  * it skipped and how to run them. Under CI=true an unreachable service fails the run.
@@ -17,7 +17,10 @@ function reachable(url, defaultPort) {
   const u = new URL(url);
   return new Promise((resolve) => {
     const s = net.connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) });
-    const done = (ok) => { s.destroy(); resolve(ok); };
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(2000, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
@@ -33,6 +36,19 @@ if (run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']) !== 0) {
   console.error('npm test: type check failed');
   process.exit(1);
 }
+// lint and format (biome.jsonc): `npm run lint:fix` and `npm run format` fix what they can
+if (run('npx', ['biome', 'check', '.']) !== 0) {
+  console.error('npm test: lint or format check failed (`npm run lint`, `npm run format`)');
+  process.exit(1);
+}
+// the dependency rules (.dependency-cruiser.cjs; docs/design.md). dependency-cruiser runs on Node 22
+// or later, as the project does; on an older Node (this machine's own) it is run on Node 22 from npx
+const depcheck = ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'];
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if ((nodeMajor >= 22 ? run('npx', depcheck) : run('npx', ['-y', '-p', 'node@22', '--', 'npx', ...depcheck])) !== 0) {
+  console.error('npm test: a dependency rule is broken (see above, and docs/design.md)');
+  process.exit(1);
+}
 
 let suites = ['tests/unit', 'tests/embedded', 'src'];
 if (pgUp && redisUp) {
@@ -44,7 +60,9 @@ if (pgUp && redisUp) {
     process.exit(1);
   }
   const bar = '!'.repeat(78);
-  console.warn(`\n${bar}\n  SKIPPING tests/integration and tests/e2e: ${missing} cannot be reached.\n  Running only the unit and embedded-mode suites.\n  To run everything, start PostgreSQL and Redis, or point DATABASE_URL and REDIS_URL at them:\n    DATABASE_URL=postgres://user@host:5432/db REDIS_URL=redis://host:6379 npm test\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n  SKIPPING tests/integration and tests/e2e: ${missing} cannot be reached.\n  Running only the unit and embedded-mode suites.\n  To run everything, start PostgreSQL and Redis, or point DATABASE_URL and REDIS_URL at them:\n    DATABASE_URL=postgres://user@host:5432/db REDIS_URL=redis://host:6379 npm test\n${bar}\n`,
+  );
 }
 
 const report = '.tmp/vitest-report.json';

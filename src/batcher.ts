@@ -22,7 +22,10 @@ export class Batcher<I, O> {
   private immediate?: NodeJS.Immediate;
   private running = 0;
 
-  constructor(private readonly run: (inputs: I[]) => Promise<O[]>, private readonly o: BatcherOptions) {}
+  constructor(
+    private readonly run: (inputs: I[]) => Promise<O[]>,
+    private readonly o: BatcherOptions,
+  ) {}
 
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {

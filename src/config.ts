@@ -1,7 +1,7 @@
 /**
  * Configuration: environment variables, parsed and validated once at start-up. A wrong value stops
  * the start with a ConfigError naming the variable. Every variable is listed in CONFIG_DOCS, which
- * the README's configuration table mirrors.
+ * the configuration table of docs/operating.md mirrors.
  */
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
@@ -84,30 +84,74 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_CONTRACTS_DIR', default: './contracts', meaning: 'the contract set: messages, institutions, agreements' },
   { name: 'WASLA_HOST', default: '127.0.0.1', meaning: 'address the API listens on' },
   { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
-  { name: 'WASLA_PUBLIC_URL', default: '(unset: the URL the API listens on)', meaning: 'the URL institutions call this hub at (e.g. https://wasla.hjc.example, a base path allowed; several, comma-separated, canonical first): a request signature must cover this URL with the request\'s path, whatever the Host header says, so a request signed for another hub is refused (401 signature-wrong-authority). Required when WASLA_HOST listens on every address (0.0.0.0, ::). On loopback, localhost, 127.0.0.1 and [::1] at the port are all accepted' },
+  {
+    name: 'WASLA_PUBLIC_URL',
+    default: '(unset: the URL the API listens on)',
+    meaning:
+      "the URL institutions call this hub at (e.g. https://wasla.hjc.example, a base path allowed; several, comma-separated, canonical first): a request signature must cover this URL with the request's path, whatever the Host header says, so a request signed for another hub is refused (401 signature-wrong-authority). Required when WASLA_HOST listens on every address (0.0.0.0, ::). On loopback, localhost, 127.0.0.1 and [::1] at the port are all accepted",
+  },
   { name: 'WASLA_ROLE', default: 'all', meaning: 'api, worker or all (overridden by `wasla start --role`)' },
-  { name: 'WASLA_WORKER_PORT', default: '9464', meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_METRICS_HOST (0 picks a free one; off: none); give each worker on one host its own' },
-  { name: 'WASLA_METRICS_HOST', default: '$WASLA_HOST', meaning: 'the address the operations listeners bind to: WASLA_METRICS_PORT, and a worker\'s WASLA_WORKER_PORT (e.g. an internal interface, so that only the monitoring network reaches them)' },
-  { name: 'WASLA_METRICS_PORT', default: 'off', meaning: 'a port of WASLA_METRICS_HOST on which an api process serves /healthz, /readyz and /metrics; /metrics then leaves the API port (off: /metrics is served on the API port, to anyone who reaches it; 0 picks a free port)' },
-  { name: 'WASLA_METRICS_TOKEN', default: '(unset: no token)', meaning: 'when set (16 characters or more), /metrics answers only requests with `Authorization: Bearer <token>`, wherever it is served; /healthz and /readyz stay open' },
+  {
+    name: 'WASLA_WORKER_PORT',
+    default: '9464',
+    meaning: 'a process in the worker role serves /healthz, /readyz and /metrics on this port of WASLA_METRICS_HOST (0 picks a free one; off: none); give each worker on one host its own',
+  },
+  {
+    name: 'WASLA_METRICS_HOST',
+    default: '$WASLA_HOST',
+    meaning: "the address the operations listeners bind to: WASLA_METRICS_PORT, and a worker's WASLA_WORKER_PORT (e.g. an internal interface, so that only the monitoring network reaches them)",
+  },
+  {
+    name: 'WASLA_METRICS_PORT',
+    default: 'off',
+    meaning:
+      'a port of WASLA_METRICS_HOST on which an api process serves /healthz, /readyz and /metrics; /metrics then leaves the API port (off: /metrics is served on the API port, to anyone who reaches it; 0 picks a free port)',
+  },
+  {
+    name: 'WASLA_METRICS_TOKEN',
+    default: '(unset: no token)',
+    meaning: 'when set (16 characters or more), /metrics answers only requests with `Authorization: Bearer <token>`, wherever it is served; /healthz and /readyz stay open',
+  },
   { name: 'WASLA_LOG_LEVEL', default: 'info', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent' },
   { name: 'WASLA_MAX_BODY_BYTES', default: '262144', meaning: 'requests with larger bodies are refused (413) before parsing' },
   { name: 'WASLA_INSECURE_ALLOW_UNSIGNED', default: 'false', meaning: 'INSECURE: accept unsigned requests that name their sender in `Wasla-Sender`; for isolated experiments only, logged loudly' },
   { name: 'WASLA_PKI_DIR', default: '$WASLA_DATA_DIR/pki', meaning: 'the federation CA, the hub key and certificate, registered certificates and revocations; shared by every process of a hub' },
-  { name: 'WASLA_HUB_KEY_TYPE', default: DEFAULT_HUB_KEY_TYPE, meaning: 'ed25519, ec-p256 or rsa-2048: the type of a hub key made at first start (an existing hub.key.pem is kept; `wasla ca init --hub-key-type` names it too). P-256 signs and verifies fastest on Node\'s OpenSSL' },
+  {
+    name: 'WASLA_HUB_KEY_TYPE',
+    default: DEFAULT_HUB_KEY_TYPE,
+    meaning:
+      "ed25519, ec-p256 or rsa-2048: the type of a hub key made at first start (an existing hub.key.pem is kept; `wasla ca init --hub-key-type` names it too). P-256 signs and verifies fastest on Node's OpenSSL",
+  },
   { name: 'WASLA_SIGNATURE_MAX_AGE_S', default: '300', meaning: 'request signatures whose `created` is older are refused; replays are refused within this window' },
   { name: 'WASLA_IDEMPOTENCY_RETENTION_H', default: '24', meaning: 'an Idempotency-Key and its answer are kept at least this many hours' },
-  { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: 'how far in the future a signature\'s `created` may lie' },
-  { name: 'WASLA_WORKER_CONCURRENCY', default: '64', meaning: 'deliveries a worker process works on at once: being attempted, or claimed and waiting for their recipient\'s slot (deliveries parked while their recipient\'s line is full hold none)' },
+  { name: 'WASLA_SIGNATURE_SKEW_S', default: '30', meaning: "how far in the future a signature's `created` may lie" },
+  {
+    name: 'WASLA_WORKER_CONCURRENCY',
+    default: '64',
+    meaning: "deliveries a worker process works on at once: being attempted, or claimed and waiting for their recipient's slot (deliveries parked while their recipient's line is full hold none)",
+  },
   { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper, its attempt recorded as abandoned' },
-  { name: 'WASLA_ATTEMPT_TIMEOUT_MS', default: '10000', meaning: 'an attempt whose receiver has not answered by then is a timeout (retried); each attempt of a schedule counts this long in its time bound' },
+  {
+    name: 'WASLA_ATTEMPT_TIMEOUT_MS',
+    default: '10000',
+    meaning: 'an attempt whose receiver has not answered by then is a timeout (retried); each attempt of a schedule counts this long in its time bound',
+  },
   { name: 'WASLA_SWEEP_INTERVAL_MS', default: '5000', meaning: 'how often the sweeper looks for due deliveries no job holds (while Redis is unreachable: five times as often, at least every second)' },
   { name: 'WASLA_SHUTDOWN_GRACE_MS', default: '15000', meaning: 'on SIGTERM, how long in-flight attempts may take to finish' },
   { name: 'WASLA_QUEUE_NAME', default: 'wasla-deliveries', meaning: 'BullMQ queue name (server mode)' },
   { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
-  { name: 'WASLA_RECIPIENT_CONCURRENCY', default: '16', meaning: 'attempts in flight to one recipient per worker process (as many more may wait for a slot), so a hanging recipient cannot hold up others' },
+  {
+    name: 'WASLA_RECIPIENT_CONCURRENCY',
+    default: '16',
+    meaning: 'attempts in flight to one recipient per worker process (as many more may wait for a slot), so a hanging recipient cannot hold up others',
+  },
   { name: 'WASLA_BREAKER_FAILURES', default: '5', meaning: 'consecutive failed attempts that pause a recipient (circuit breaker)' },
-  { name: 'WASLA_INTAKE_BACKLOG_LIMIT', default: '200', meaning: 'flow control: while more deliveries than this are due and untaken for a recipient, intake holds messages routed to it (0: off); at saturation a delivery waits about this many divided by the recipient\'s deliveries a second' },
+  {
+    name: 'WASLA_INTAKE_BACKLOG_LIMIT',
+    default: '200',
+    meaning:
+      "flow control: while more deliveries than this are due and untaken for a recipient, intake holds messages routed to it (0: off); at saturation a delivery waits about this many divided by the recipient's deliveries a second",
+  },
   { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
 ];
@@ -156,17 +200,21 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
 function publicUrls(env: Env): string[] {
   const raw = env.WASLA_PUBLIC_URL;
   if (raw === undefined || raw.trim() === '') return [];
-  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      throw new ConfigError('WASLA_PUBLIC_URL', `"${s}" is not a valid URL`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('WASLA_PUBLIC_URL', `expected an http or https URL, got ${u.protocol}`);
-    if (u.search || u.hash || u.username || u.password) throw new ConfigError('WASLA_PUBLIC_URL', `"${s}": give scheme, host, port and base path only (no query, fragment or credentials)`);
-    return s;
-  });
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      let u: URL;
+      try {
+        u = new URL(s);
+      } catch {
+        throw new ConfigError('WASLA_PUBLIC_URL', `"${s}" is not a valid URL`);
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('WASLA_PUBLIC_URL', `expected an http or https URL, got ${u.protocol}`);
+      if (u.search || u.hash || u.username || u.password) throw new ConfigError('WASLA_PUBLIC_URL', `"${s}": give scheme, host, port and base path only (no query, fragment or credentials)`);
+      return s;
+    });
 }
 
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
@@ -180,8 +228,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   if (Boolean(databaseUrl) !== Boolean(redisUrl)) {
-    throw new ConfigError(databaseUrl ? 'REDIS_URL' : 'DATABASE_URL',
-      'server mode needs both DATABASE_URL and REDIS_URL; embedded mode needs neither');
+    throw new ConfigError(databaseUrl ? 'REDIS_URL' : 'DATABASE_URL', 'server mode needs both DATABASE_URL and REDIS_URL; embedded mode needs neither');
   }
   const dataDir = resolve(env.WASLA_DATA_DIR || './.wasla');
   const cfg: Config = {
@@ -224,7 +271,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     throw new ConfigError('WASLA_ROLE', 'embedded mode runs api and worker in one process; use role "all" or set DATABASE_URL and REDIS_URL');
   }
   if (cfg.role !== 'worker' && !cfg.insecureAllowUnsigned && cfg.publicUrls.length === 0 && WILDCARD_HOSTS.has(cfg.host)) {
-    throw new ConfigError('WASLA_PUBLIC_URL', `the API listens on every address (WASLA_HOST=${cfg.host}), so it cannot tell the URL institutions sign; set WASLA_PUBLIC_URL to it (e.g. https://wasla.example)`);
+    throw new ConfigError(
+      'WASLA_PUBLIC_URL',
+      `the API listens on every address (WASLA_HOST=${cfg.host}), so it cannot tell the URL institutions sign; set WASLA_PUBLIC_URL to it (e.g. https://wasla.example)`,
+    );
   }
   if (cfg.leaseMs <= cfg.attemptTimeoutMs) {
     throw new ConfigError('WASLA_LEASE_MS', `must exceed WASLA_ATTEMPT_TIMEOUT_MS (${cfg.attemptTimeoutMs}) so a live attempt never loses its lease`);

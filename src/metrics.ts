@@ -28,42 +28,62 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     messagesRefused: new Counter({ name: 'wasla_messages_refused_total', help: 'Requests refused, by problem type', labelNames: ['reason'], registers: [registry] }),
     attempts: new Counter({ name: 'wasla_delivery_attempts_total', help: 'Delivery attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
     attemptSeconds: new Histogram({
-      name: 'wasla_delivery_attempt_seconds', help: 'Delivery attempt latency', labelNames: ['outcome'], registers: [registry],
+      name: 'wasla_delivery_attempt_seconds',
+      help: 'Delivery attempt latency',
+      labelNames: ['outcome'],
+      registers: [registry],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
     deliveriesByState: new Gauge({
-      name: 'wasla_deliveries', labelNames: ['state'], registers: [registry],
+      name: 'wasla_deliveries',
+      labelNames: ['state'],
+      registers: [registry],
       // delivered ones are not counted: see countOpenByState; wasla_delivery_attempts_total{outcome="delivered"} counts them as they go
       help: 'Deliveries not delivered, by state: pending, in_flight, retrying, dead (sampled from PostgreSQL at scrape)',
     }),
     queueDepth: new Gauge({ name: 'wasla_queue_depth', help: 'Jobs waiting or delayed in the dispatcher', registers: [registry] }),
     auditUnsealed: new Gauge({
-      name: 'wasla_audit_unsealed', registers: [registry],
+      name: 'wasla_audit_unsealed',
+      registers: [registry],
       help: 'Audit entries committed but not sealed yet (sampled at scrape); grows while a transaction left open on the PostgreSQL server (in any database) holds sealing back',
     }),
     // per worker process, from its recipient gate (sampled at scrape)
     recipientInFlight: new Gauge({ name: 'wasla_recipient_in_flight', help: 'Attempts this worker has in flight to each recipient', labelNames: ['recipient'], registers: [registry] }),
     recipientParked: new Gauge({
-      name: 'wasla_recipient_parked', labelNames: ['recipient'], registers: [registry],
-      help: 'Deliveries this worker holds in memory while the recipient\'s line is full (still due in PostgreSQL)',
+      name: 'wasla_recipient_parked',
+      labelNames: ['recipient'],
+      registers: [registry],
+      help: "Deliveries this worker holds in memory while the recipient's line is full (still due in PostgreSQL)",
     }),
     recipientPaused: new Gauge({
-      name: 'wasla_recipient_paused', labelNames: ['recipient'], registers: [registry],
-      help: 'Whether this worker\'s breaker has paused the recipient: 0 closed, 1 open, 0.5 half-open (probing)',
+      name: 'wasla_recipient_paused',
+      labelNames: ['recipient'],
+      registers: [registry],
+      help: "Whether this worker's breaker has paused the recipient: 0 closed, 1 open, 0.5 half-open (probing)",
     }),
     resourceExhausted: new Counter({
-      name: 'wasla_resource_exhausted_total', labelNames: ['resource'], registers: [registry],
+      name: 'wasla_resource_exhausted_total',
+      labelNames: ['resource'],
+      registers: [registry],
       help: 'Requests answered 503 because the database ran out of disk, memory or connections (resource-exhausted)',
     }),
     // from PostgreSQL at scrape, the same in every process: nothing waits unseen (issue 20)
     waitingByRecipient: new Gauge({
-      name: 'wasla_deliveries_waiting', labelNames: ['recipient'], registers: [registry],
+      name: 'wasla_deliveries_waiting',
+      labelNames: ['recipient'],
+      registers: [registry],
       help: 'Deliveries neither delivered nor dead (pending, in_flight, retrying), per recipient (sampled from PostgreSQL at scrape)',
     }),
     oldestWaitingSeconds: new Gauge({
-      name: 'wasla_delivery_oldest_waiting_seconds', labelNames: ['recipient'], registers: [registry],
+      name: 'wasla_delivery_oldest_waiting_seconds',
+      labelNames: ['recipient'],
+      registers: [registry],
       help: 'Age of the oldest delivery neither delivered nor dead, per recipient: grows while a recipient is down, under store and forward without bound (sampled at scrape)',
     }),
-    intakeHeld: new Counter({ name: 'wasla_intake_held_total', help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)', registers: [registry] }),
+    intakeHeld: new Counter({
+      name: 'wasla_intake_held_total',
+      help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)',
+      registers: [registry],
+    }),
   };
 }

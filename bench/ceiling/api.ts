@@ -39,9 +39,13 @@ app.post('/v1/messages', async (c) => {
   try {
     await client.query('begin');
     await client.query('insert into ceiling_messages (id, sender, type, envelope, received_at) values ($1, $2, $3, $4, $5)', [id, sender, incoming.type, envelope, now]);
-    const values = deliveries.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, 'pending', $${deliveries.length * 4 + 1}, $${deliveries.length * 4 + 1}, $${deliveries.length * 4 + 1})`);
-    await client.query(`insert into ceiling_deliveries (id, message_id, recipient, url, state, next_attempt_at, created_at, updated_at) values ${values.join(', ')}`,
-      [...deliveries.flatMap((d) => [d.id, id, d.recipient, d.url]), now]);
+    const values = deliveries.map(
+      (_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}, 'pending', $${deliveries.length * 4 + 1}, $${deliveries.length * 4 + 1}, $${deliveries.length * 4 + 1})`,
+    );
+    await client.query(`insert into ceiling_deliveries (id, message_id, recipient, url, state, next_attempt_at, created_at, updated_at) values ${values.join(', ')}`, [
+      ...deliveries.flatMap((d) => [d.id, id, d.recipient, d.url]),
+      now,
+    ]);
     if (cfg.audit) await appendChained(client, sender, 'message.accepted', id, { type: incoming.type, deliveries: deliveries.map((d) => d.id) });
     await client.query('commit');
   } catch (err) {

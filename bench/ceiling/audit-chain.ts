@@ -19,12 +19,22 @@ export async function createAuditTable(pool: pg.Pool): Promise<void> {
 
 export async function appendChained(client: pg.PoolClient, actor: string, action: string, subject: string, data: object): Promise<void> {
   await client.query('select pg_advisory_xact_lock($1)', [LOCK]);
-  const { rows: [last] } = await client.query<{ seq: string; hash: string }>('select seq, hash from ceiling_audit order by seq desc limit 1');
+  const {
+    rows: [last],
+  } = await client.query<{ seq: string; hash: string }>('select seq, hash from ceiling_audit order by seq desc limit 1');
   const seq = last ? Number(last.seq) + 1 : 1;
   const prev = last?.hash ?? '0'.repeat(64);
   const at = new Date();
   const body = JSON.stringify({ seq, at: at.toISOString(), actor, action, subject, data });
   const hash = createHash('sha256').update(prev).update('\n').update(body).digest('hex');
-  await client.query('insert into ceiling_audit (seq, at, actor, action, subject, data, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [seq, at, actor, action, subject, JSON.stringify(data), prev, hash]);
+  await client.query('insert into ceiling_audit (seq, at, actor, action, subject, data, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8)', [
+    seq,
+    at,
+    actor,
+    action,
+    subject,
+    JSON.stringify(data),
+    prev,
+    hash,
+  ]);
 }

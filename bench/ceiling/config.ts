@@ -3,7 +3,7 @@
  * its two tables (in the bench database, beside the hub's): the same message row and one delivery
  * row per recipient that the hub commits, without the audit log or the idempotency record.
  */
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface CeilingConfig {
   databaseUrl: string;

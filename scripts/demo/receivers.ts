@@ -91,7 +91,9 @@ export async function startReceiver(institution: string, trust?: ReceiverTrust, 
     const answer = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ received: deliveryId, duplicate: arrival.repeat }) };
     if (!trust?.key) return answer;
     const signed = await signReceipt(new Response(answer.body, { status: answer.status, headers: answer.headers }), trust.key.key, {
-      keyid: trust.key.serial, alg: 'ed25519', request,
+      keyid: trust.key.serial,
+      alg: 'ed25519',
+      request,
     });
     const headers: Record<string, string> = {};
     signed.headers.forEach((v, k) => {
@@ -127,17 +129,16 @@ export async function startReceiver(institution: string, trust?: ReceiverTrust, 
     institution,
     url: `http://127.0.0.1:${port}/deliveries`,
     arrivals,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
   };
 }
 
 /** A receiver for each institution; all or none (a failed start closes those already started). */
-export async function startReceivers(
-  institutions: string[], trustFor?: (institution: string) => ReceiverTrust | undefined, onArrival?: (a: Arrival) => void,
-): Promise<Map<string, DemoReceiver>> {
+export async function startReceivers(institutions: string[], trustFor?: (institution: string) => ReceiverTrust | undefined, onArrival?: (a: Arrival) => void): Promise<Map<string, DemoReceiver>> {
   const started = await Promise.allSettled(institutions.map((id) => startReceiver(id, trustFor?.(id), onArrival)));
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

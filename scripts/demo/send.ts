@@ -5,7 +5,7 @@
  * the SDK in src/client) — the hub learns who is calling from the certificate, never from the body.
  *
  * An institution without a key here is sent unsigned, naming itself in `Wasla-Sender`: the hub
- * accepts that only when started with WASLA_INSECURE_ALLOW_UNSIGNED (README, Configuration).
+ * accepts that only when started with WASLA_INSECURE_ALLOW_UNSIGNED (docs/operating.md, Configuration).
  */
 import { randomUUID } from 'node:crypto';
 import { signRequest } from '../../src/client/index.js';

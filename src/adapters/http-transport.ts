@@ -5,17 +5,22 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { OutboundRequest, TransportResponse } from './types.js';
+import { WaslaError } from '../errors.js';
+import type { OutboundRequest, Transport, TransportResponse } from './types.js';
 
-export class TransportError extends Error {
-  constructor(message: string, public readonly kind: 'timeout' | 'connection') {
-    super(message);
+/** The recipient did not answer (in time): trying again can help. */
+export class TransportError extends WaslaError {
+  constructor(
+    message: string,
+    public readonly kind: 'timeout' | 'connection',
+  ) {
+    super(kind === 'timeout' ? 'recipient-timeout' : 'recipient-unreachable', message, { retryable: true });
   }
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-export class HttpTransport {
+export class HttpTransport implements Transport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -31,20 +36,24 @@ export class HttpTransport {
         clearTimeout(timer);
         fn();
       };
-      const r = lib.request(url, {
-        method: req.method,
-        headers: { ...req.headers, 'content-length': String(req.body.length) },
-        agent: isHttps ? this.httpsAgent : this.httpAgent,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
-        });
-        res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
-        res.on('error', (e) => done(() => reject(new TransportError(`response failed: ${e.message}`, 'connection'))));
-      });
+      const r = lib.request(
+        url,
+        {
+          method: req.method,
+          headers: { ...req.headers, 'content-length': String(req.body.length) },
+          agent: isHttps ? this.httpsAgent : this.httpAgent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
+          });
+          res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+          res.on('error', (e) => done(() => reject(new TransportError(`response failed: ${e.message}`, 'connection'))));
+        },
+      );
       // one timer covers connect, send and the whole response: a hanging receiver costs one slot
       // for timeoutMs, never more
       const timer = setTimeout(() => {

@@ -1,7 +1,7 @@
 import type { Adapter } from './types.js';
 import { jsonHttpAdapter } from './json-http/index.js';
 
-export type { Adapter, Envelope, OutboundMessage, OutboundRequest, TransportResponse, Outcome } from './types.js';
+export type { Adapter, Envelope, OutboundMessage, OutboundRequest, Transport, TransportResponse, Outcome } from './types.js';
 export { HttpTransport, TransportError } from './http-transport.js';
 export { httpOutcome, parseRetryAfter } from './outcome.js';
 

@@ -9,9 +9,10 @@
  */
 import type { Outcome, TransportResponse } from './types.js';
 import { boundedText } from '../untrusted.js';
+import { MAX_DELAY_MS } from '../federation/index.js';
 
-/** the longest wait a recipient's Retry-After can ask for: a week, the longest step a schedule may have */
-export const MAX_RETRY_AFTER_MS = 7 * 24 * 3600 * 1000;
+/** the longest wait a recipient's Retry-After can ask for: the longest step a schedule may have */
+export const MAX_RETRY_AFTER_MS = MAX_DELAY_MS;
 /** characters of a refusal's body kept in the reason */
 const EXCERPT_CHARS = 200;
 
@@ -29,7 +30,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 
 function snippet(body: Buffer): string {
   // a few bytes more than the excerpt: a character cut at the end becomes one U+FFFD, then is cut off
-  const s = boundedText(body.subarray(0, EXCERPT_CHARS * 4).toString('utf8').replace(/\s+/g, ' ').trim(), EXCERPT_CHARS);
+  const s = boundedText(
+    body
+      .subarray(0, EXCERPT_CHARS * 4)
+      .toString('utf8')
+      .replace(/\s+/g, ' ')
+      .trim(),
+    EXCERPT_CHARS,
+  );
   return s ? `: ${s}` : '';
 }
 

@@ -2,10 +2,9 @@
  * The adapter port: one recipient format and transport. Adapters turn a canonical message into a
  * request and a response into an outcome; they know nothing of routes, queues or the database.
  */
-import type { Institution } from '../routing/types.js';
-import type { Envelope } from '../envelope.js';
+import type { Envelope, Institution } from '../federation/index.js';
 
-export type { Envelope } from '../envelope.js';
+export type { Envelope } from '../federation/index.js';
 
 export interface OutboundMessage {
   /** the envelope as this recipient may see it: data translated and projected */
@@ -27,10 +26,12 @@ export interface TransportResponse {
   body: Buffer;
 }
 
-export type Outcome =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  | { kind: 'dead'; reason: string };
+/** Sends one request and brings back the answer; throws a TransportError (retryable) when there is none in time. */
+export interface Transport {
+  send(req: OutboundRequest, timeoutMs: number): Promise<TransportResponse>;
+}
+
+export type Outcome = { kind: 'delivered' } | { kind: 'retry'; reason: string; retryAfterMs?: number } | { kind: 'dead'; reason: string };
 
 export interface Adapter {
   readonly name: string;

@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { RouteBook } from './route-docs.js';
 import { buildOpenApi } from './openapi.js';
 import { internalErrorResponse, problemResponse, toWaslaError } from './problem.js';
+import { isProblemCode, problemOf } from './problems.js';
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -51,12 +52,15 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   app.notFound((c) => problemResponse(c, new NotFoundError('route-not-found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {
     const known = toWaslaError(err);
-    if (known) {
+    if (known && isProblemCode(known.code)) {
       deps.metrics.messagesRefused.inc({ reason: known.code });
       if (known instanceof ResourceExhaustedError) {
         deps.metrics.resourceExhausted.inc({ resource: known.resource });
-        deps.log.error({ code: known.code, resource: known.resource, err: (err as Error).message, path: c.req.path }, `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`);
-      } else if (known.status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
+        deps.log.error(
+          { code: known.code, resource: known.resource, err: (err as Error).message, path: c.req.path },
+          `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`,
+        );
+      } else if (problemOf(known).status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
       return problemResponse(c, known);
     }
     deps.log.error({ err, path: c.req.path }, 'unhandled error');

@@ -6,12 +6,9 @@
  */
 import { AuthenticationError } from '../errors.js';
 import type { Contracts } from '../routing/types.js';
+import type { Principal } from '../services/index.js';
 
-export interface Principal {
-  institution: string;
-  /** how it was proven, for the audit log: "unsigned-insecure", or "cert:<serial>" */
-  credential: string;
-}
+export type { Principal };
 
 export interface RequestFacts {
   method: string;

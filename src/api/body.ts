@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { RequestRefusedError } from '../errors.js';
 
 function tooLarge(max: number): RequestRefusedError {
-  return new RequestRefusedError({ code: 'body-too-large', status: 413, title: 'Body too large', detail: `the body exceeds ${max} bytes` });
+  return new RequestRefusedError('body-too-large', `the body exceeds ${max} bytes`);
 }
 
 /** On @hono/node-server the Node request is read directly: a web stream over it costs far more CPU. */

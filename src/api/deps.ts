@@ -1,24 +1,21 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth.js';
-import type { IntakeDeps } from '../intake/accept.js';
 import type { Metrics } from '../metrics.js';
-import type { Db } from '../store/index.js';
 import type { Contracts } from '../routing/types.js';
-import type { AuditRecord } from '../audit/log.js';
+import type { Services } from '../services/index.js';
 
 /** What the HTTP layer needs from the rest of the hub; the composition root supplies it. */
 export interface ApiDeps {
   version: string;
   mode: 'embedded' | 'server';
   maxBodyBytes: number;
-  db: Db;
+  /** the use cases the routes call: each authorizes, does the work and writes the audit log */
+  services: Services;
+  /** the contract set in force (the catalogue the schema routes publish) */
   contracts: () => Contracts;
-  intake: IntakeDeps;
   metrics: Metrics;
   log: Logger;
   authenticate: Authenticator;
-  /** append one audit entry in its own transaction */
-  audit: (record: AuditRecord) => Promise<void>;
   /** readiness of each dependency: throws when unreachable */
   checks: Record<string, () => Promise<void>>;
   /** sampled at scrape time */

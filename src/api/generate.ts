@@ -7,7 +7,14 @@ import type { ApiDeps } from './deps.js';
 import { VERSION } from '../version.js';
 
 export function generateOpenApi(): Record<string, unknown> {
-  const unused = new Proxy({}, { get: () => { throw new Error('not available while generating the OpenAPI document'); } });
+  const unused = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('not available while generating the OpenAPI document');
+      },
+    },
+  );
   const deps = new Proxy({ version: VERSION } as ApiDeps, {
     get: (target, prop) => (prop in target ? (target as any)[prop] : unused),
   });

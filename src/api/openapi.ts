@@ -1,5 +1,7 @@
 /** The OpenAPI 3.1 document, built from the registered routes. */
 import type { RouteDoc } from './route-docs.js';
+import { CLASSIFICATIONS, schemaUri } from '../federation/index.js';
+import { DELIVERY_STATES } from '../store/index.js';
 
 export function toOpenApiPath(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
@@ -16,7 +18,8 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
     info: {
       title: 'Wasla integration hub API',
       version,
-      description: 'Institutions push signed CloudEvents messages; Wasla validates, authorizes, routes, translates and delivers them with an audit trail. Every refusal is application/problem+json (RFC 9457).',
+      description:
+        'Institutions push signed CloudEvents messages; Wasla validates, authorizes, routes, translates and delivers them with an audit trail. Every refusal is application/problem+json (RFC 9457).',
     },
     paths,
     components: {
@@ -45,11 +48,11 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
             id: { type: 'string', description: 'your own event id; kept as sourceeventid' },
             source: { type: 'string', description: 'your institution id' },
             type: { type: 'string', examples: ['warrant.issued'] },
-            dataschema: { type: 'string', format: 'uri', examples: ['https://wasla.dev/contracts/messages/warrant.issued/2.0.schema.json'] },
+            dataschema: { type: 'string', format: 'uri', examples: [schemaUri('warrant.issued', '2.0')] },
             time: { type: 'string', format: 'date-time' },
             subject: { type: 'string' },
             datacontenttype: { const: 'application/json' },
-            classification: { enum: ['public', 'restricted', 'juvenile', 'gbv'] },
+            classification: { enum: [...CLASSIFICATIONS] },
             casereference: { type: 'string' },
             correlationid: { type: 'string' },
             causationid: { type: 'string' },
@@ -70,7 +73,14 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
               type: 'array',
               items: {
                 type: 'object',
-                properties: { id: { type: 'string', format: 'uuid' }, recipient: { type: 'string' }, agreement: { type: 'string' }, grant: { type: 'string' }, major: { type: 'integer' }, state: { type: 'string' } },
+                properties: {
+                  id: { type: 'string', format: 'uuid' },
+                  recipient: { type: 'string' },
+                  agreement: { type: 'string' },
+                  grant: { type: 'string' },
+                  major: { type: 'integer' },
+                  state: { type: 'string' },
+                },
               },
             },
           },
@@ -84,12 +94,15 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
             agreement: { type: 'string' },
             grant: { type: 'string' },
             major: { type: 'integer' },
-            state: { enum: ['pending', 'in_flight', 'delivered', 'retrying', 'dead'] },
+            state: { enum: [...DELIVERY_STATES] },
             attempts: { type: 'integer' },
             nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
             givesUpAt: { type: ['string', 'null'], format: 'date-time', description: 'when it is given up (dead) if not delivered by then; null before its first attempt and under store and forward' },
             storeAndForward: { type: 'boolean', description: 'its agreement says: wait for the recipient however long it takes' },
-            lastError: { type: ['string', 'null'], description: 'why it is not delivered yet, or why it is dead (no-longer-entitled: <why> when the contracts in force no longer entitle its recipient)' },
+            lastError: {
+              type: ['string', 'null'],
+              description: 'why it is not delivered yet, or why it is dead (no-longer-entitled: <why> when the contracts in force no longer entitle its recipient)',
+            },
             deliveredAt: { type: ['string', 'null'], format: 'date-time' },
             attemptLog: { type: 'array', items: { type: 'object' } },
           },

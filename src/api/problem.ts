@@ -1,11 +1,13 @@
 /**
- * RFC 9457 problem details. Every refusal leaves through here with `application/problem+json`;
- * a lost database connection becomes 503 `unavailable`, a database out of disk, memory or
- * connections 503 `resource-exhausted` (the client may retry either, after Retry-After); anything
- * unexpected is a 500 whose details stay in the log, never in the answer.
+ * Answering what was thrown. Every refusal leaves through here as `application/problem+json`
+ * (its status and title from the registry, problems.ts); a lost database connection becomes 503
+ * `unavailable`, a database out of disk, memory or connections 503 `resource-exhausted` (the client
+ * may retry either, after Retry-After); anything unexpected is a 500 whose details stay in the log,
+ * never in the answer.
  */
 import type { Context } from 'hono';
 import { BacklogError, ResourceExhaustedError, UnavailableError, WaslaError, type ExhaustedResource } from '../errors.js';
+import { INTERNAL_DETAIL, PROBLEM_MEDIA_TYPE, problemBody, problemOf, problemOfError } from './problems.js';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
@@ -26,8 +28,12 @@ export function isUnavailable(err: unknown): boolean {
  * freed by waiting. Retry-After: a full disk waits for an operator, the others for the load to pass.
  */
 const EXHAUSTED: Record<string, [ExhaustedResource, number]> = {
-  53000: ['resources', 10], 53100: ['disk', 30], 53200: ['memory', 10], 53300: ['connections', 5],
-  ENOSPC: ['disk', 30], EDQUOT: ['disk', 30],
+  53000: ['resources', 10],
+  53100: ['disk', 30],
+  53200: ['memory', 10],
+  53300: ['connections', 5],
+  ENOSPC: ['disk', 30],
+  EDQUOT: ['disk', 30],
 };
 
 /** what the database ran out of, when that is what the error means (looked for along its causes) */
@@ -51,18 +57,13 @@ export function toWaslaError(err: unknown): WaslaError | undefined {
 }
 
 export function problemResponse(c: Context, err: WaslaError): Response {
-  const body = JSON.stringify(err.toProblem(c.req.path));
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (err.status === 503) headers['retry-after'] = String(err instanceof BacklogError || err instanceof ResourceExhaustedError ? err.retryAfterSeconds : 5);
-  return new Response(body, { status: err.status, headers });
+  const { status } = problemOf(err);
+  const headers: Record<string, string> = { 'content-type': PROBLEM_MEDIA_TYPE };
+  // a refusal that a retry can cure says when to try
+  if (err.retryable) headers['retry-after'] = String(err instanceof BacklogError || err instanceof ResourceExhaustedError ? err.retryAfterSeconds : 5);
+  return new Response(JSON.stringify(problemOfError(err, c.req.path)), { status, headers });
 }
 
 export function internalErrorResponse(c: Context): Response {
-  return new Response(JSON.stringify({
-    type: 'https://wasla.dev/problems/internal',
-    title: 'Internal error',
-    status: 500,
-    detail: 'the hub failed to handle this request; it has been logged',
-    instance: c.req.path,
-  }), { status: 500, headers: { 'content-type': 'application/problem+json' } });
+  return new Response(JSON.stringify(problemBody('internal', INTERNAL_DETAIL, { instance: c.req.path })), { status: 500, headers: { 'content-type': PROBLEM_MEDIA_TYPE } });
 }

@@ -9,15 +9,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { BadRequestError } from '../errors.js';
 import { hasLoneSurrogate } from '../intake/strict-json.js';
-
-const escapeToken = (t: string) => t.replace(/~/g, '~0').replace(/\//g, '~1');
+import { formatPointer } from '../json/index.js';
 
 /** Throws the problem for the first query parameter (name or value) that is not storable text. */
 export function checkQueryText(queries: Record<string, string[]>): void {
   for (const [name, values] of Object.entries(queries)) {
-    const pointer = `/query/${escapeToken(name)}`;
+    const pointer = formatPointer(['query', name]);
     for (const v of [name, ...values]) {
-      if (v.includes('\u0000')) throw new BadRequestError('nul-character', `the query parameter ${JSON.stringify(name)} holds U+0000, which the hub can neither store nor forward`, [{ pointer, detail: 'holds U+0000' }]);
+      if (v.includes('\u0000'))
+        throw new BadRequestError('nul-character', `the query parameter ${JSON.stringify(name)} holds U+0000, which the hub can neither store nor forward`, [{ pointer, detail: 'holds U+0000' }]);
       if (hasLoneSurrogate(v)) throw new BadRequestError('invalid-utf8', `the query parameter ${JSON.stringify(name)} is not Unicode text`, [{ pointer, detail: 'holds a lone surrogate' }]);
     }
   }

@@ -9,7 +9,17 @@
  */
 import { AuthenticationError } from '../errors.js';
 import type { Contracts } from '../routing/types.js';
-import { HUB_INSTITUTION_ID, REQUEST_COMPONENTS, TrustError, isTrustError, verifyPlainRequest, type CertificateKeyResolver, type ReplayGuard } from '../trust/index.js';
+import {
+  HUB_INSTITUTION_ID,
+  REQUEST_COMPONENTS,
+  TrustError,
+  isTrustError,
+  verifyPlainRequest,
+  type CertificateKeyResolver,
+  type InstitutionKey,
+  type ReplayGuard,
+  type VerifyResult,
+} from '../trust/index.js';
 import type { Authenticator } from './auth.js';
 import { boundTarget, publicBase, type PublicBase } from './public-url.js';
 
@@ -40,20 +50,26 @@ export function signatureAuthenticator(o: SignatureAuthOptions): Authenticator {
     const hasBody = req.body.length > 0 || headers['content-type'] !== undefined;
     const here = publicBases();
     const { target, authority, named } = boundTarget(req.url, here);
-    let r;
+    let r: VerifyResult<InstitutionKey>;
     try {
-      r = await verifyPlainRequest({ method: req.method, url: target, headers, body: req.body }, {
-        resolveKey: o.resolver.resolveKey,
-        replayGuard: o.replayGuard,
-        maxAgeSeconds: o.maxAgeSeconds,
-        clockSkewSeconds: o.clockSkewSeconds,
-        requiredComponents: hasBody ? REQUEST_COMPONENTS : BODYLESS_COMPONENTS,
-      });
+      r = await verifyPlainRequest(
+        { method: req.method, url: target, headers, body: req.body },
+        {
+          resolveKey: o.resolver.resolveKey,
+          replayGuard: o.replayGuard,
+          maxAgeSeconds: o.maxAgeSeconds,
+          clockSkewSeconds: o.clockSkewSeconds,
+          requiredComponents: hasBody ? REQUEST_COMPONENTS : BODYLESS_COMPONENTS,
+        },
+      );
     } catch (err) {
       // Host named another hub and the signature does not hold for this one: most likely a request
       // signed for that hub (same federation CA), relayed here. Say so rather than "invalid".
       if (!named && isTrustError(err, 'signature-invalid')) {
-        throw new TrustError('signature-wrong-authority', `the request is addressed to ${authority}, and its signature does not cover this hub's target ${target}; sign the URL of this hub (${here.map((b) => b.prefix).join(', ')})`);
+        throw new TrustError(
+          'signature-wrong-authority',
+          `the request is addressed to ${authority}, and its signature does not cover this hub's target ${target}; sign the URL of this hub (${here.map((b) => b.prefix).join(', ')})`,
+        );
       }
       throw err;
     }

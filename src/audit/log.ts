@@ -1,9 +1,6 @@
 /**
- * Appending to, sealing and verifying the audit log (invariant 7).
- *
- * `appendAudit` runs inside the caller's transaction, so an entry commits with the change it
- * records, or not at all; it takes no lock, so intake and delivery transactions never queue
- * behind one another for the log. `sealAudit` then chains the committed entries in (tx, id)
+ * Sealing and verifying the audit log (invariant 7). Entries are written by the audit writer
+ * (writer.ts), each committed with the change it records. `sealAudit` chains the committed entries in (tx, id)
  * order: one sealer at a time (a transaction-scoped advisory lock, tried, not waited for) gives
  * each the next `seq` and hash = H(prev_hash, entry), and records the batch as one `audit_seals`
  * row. The entries are never updated: an update per entry cost PostgreSQL a new row version and
@@ -40,20 +37,6 @@ import { entryHash, GENESIS_HASH, type AuditEntry } from './chain.js';
 
 const AUDIT_LOCK = 72_617_002;
 
-export interface AuditRecord {
-  actor: string;
-  action: string;
-  subject?: string | null;
-  data?: unknown;
-}
-
-export async function appendAudit(tx: DbOrTx, records: AuditRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  // timestamps are kept to the millisecond, which both the database and Date hold exactly
-  const at = new Date();
-  await tx.insert(auditLog).values(records.map((r) => ({ at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: (r.data ?? {}) as object })));
-}
-
 export interface SealOptions {
   /**
    * Wait for another sealer to finish instead of returning 0 at once. The hub's own sealers do not
@@ -80,9 +63,11 @@ interface ChainHead {
 
 /** Where the chain ends now: after the last seal, or after the legacy per-entry chain when there is none. */
 async function chainHead(tx: DbOrTx): Promise<ChainHead> {
-  const [last] = resultRows<{ seal: string | number; next_seq: string | number; head_hash: string; upto_tx_text: string; upto_id: string | number }>(await tx.execute(sql`
+  const [last] = resultRows<{ seal: string | number; next_seq: string | number; head_hash: string; upto_tx_text: string; upto_id: string | number }>(
+    await tx.execute(sql`
     select seal, first_seq + cardinality(entry_ids) as next_seq, head_hash, upto_tx::text as upto_tx_text, upto_id
-    from audit_seals order by seal desc limit 1`));
+    from audit_seals order by seal desc limit 1`),
+  );
   if (last) return { seal: Number(last.seal) + 1, seq: Number(last.next_seq), hash: last.head_hash, tx: last.upto_tx_text, id: Number(last.upto_id) };
   const [legacy] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).where(isNotNull(auditLog.seq)).orderBy(desc(auditLog.seq)).limit(1);
   return { seal: 1, seq: legacy ? Number(legacy.seq) + 1 : 1, hash: legacy?.hash ?? GENESIS_HASH, ...START };
@@ -98,7 +83,11 @@ const ENTRY_ORDER = sql`order by audit_log.tx, audit_log.id`;
 type EntryRow = { id: string | number; tx_text: string; at_ms: number; actor: string; action: string; subject: string | null; data: unknown };
 
 const asEntry = (seq: number, at: Date, r: Pick<EntryRow, 'actor' | 'action' | 'subject' | 'data'>): AuditEntry => ({
-  seq, at, actor: r.actor, action: r.action, subject: r.subject,
+  seq,
+  at,
+  actor: r.actor,
+  action: r.action,
+  subject: r.subject,
   data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
 });
 
@@ -134,13 +123,15 @@ export interface SealingHold {
  * operator (and a failing test) wondering why entries stay unsealed.
  */
 export async function sealingHold(db: DbOrTx): Promise<SealingHold | undefined> {
-  const [r] = resultRows<{ tx_text: string; pid: number | null; datname: string | null; state: string | null; since: Date | string | null; query: string | null; gid: string | null }>(await db.execute(sql`
+  const [r] = resultRows<{ tx_text: string; pid: number | null; datname: string | null; state: string | null; since: Date | string | null; query: string | null; gid: string | null }>(
+    await db.execute(sql`
     with hold as (select min(h.x) as x from ${HOLDING_XIDS} as h(x))
     select hold.x::text as tx_text, a.pid, a.datname, a.state, a.xact_start as since, left(a.query, 120) as query, p.gid
     from hold
     left join pg_stat_activity a on a.backend_xid::text::bigint = (hold.x::text::numeric % 4294967296)::bigint
     left join pg_prepared_xacts p on p.transaction::text::bigint = (hold.x::text::numeric % 4294967296)::bigint
-    where hold.x is not null limit 1`));
+    where hold.x is not null limit 1`),
+  );
   if (!r) return undefined;
   return {
     tx: r.tx_text,
@@ -173,10 +164,12 @@ export async function sealAudit(db: Db, batch = 5000, opts: SealOptions = {}): P
     }
     const head = await chainHead(tx);
     // only entries below the horizon (module header): nothing can later commit ahead of them
-    const pending = resultRows<EntryRow>(await tx.execute(sql`
+    const pending = resultRows<EntryRow>(
+      await tx.execute(sql`
       select ${ENTRY_COLUMNS} from audit_log
       where (tx, id) > (${head.tx}::xid8, ${head.id}::bigint) and tx < ${SEALING_HORIZON}
-      ${ENTRY_ORDER} limit ${batch}`));
+      ${ENTRY_ORDER} limit ${batch}`),
+    );
     if (pending.length === 0) return 0;
     const hashes = Buffer.allocUnsafe(32 * pending.length);
     let prev = head.hash;
@@ -251,8 +244,16 @@ export interface VerifyResult {
 }
 
 type SealRow = {
-  seal: string | number; first_seq: string | number; after_tx_text: string; after_id: string | number; upto_tx_text: string; upto_id: string | number;
-  entry_ids: Array<string | number>; hashes: string; prev_hash: string; head_hash: string;
+  seal: string | number;
+  first_seq: string | number;
+  after_tx_text: string;
+  after_id: string | number;
+  upto_tx_text: string;
+  upto_id: string | number;
+  entry_ids: Array<string | number>;
+  hashes: string;
+  prev_hash: string;
+  head_hash: string;
 };
 
 /**
@@ -280,7 +281,12 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
 
   // legacy: each entry carries its own seq and link
   for (;;) {
-    const rows = await db.select().from(auditLog).where(gt(auditLog.seq, expected - 1)).orderBy(asc(auditLog.seq)).limit(batch);
+    const rows = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.seq, expected - 1))
+      .orderBy(asc(auditLog.seq))
+      .limit(batch);
     if (rows.length === 0) break;
     for (const r of rows) {
       const seq = Number(r.seq);
@@ -297,11 +303,13 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
   }
 
   // seals, a page at a time
-  for (let nextSeal = 1; ;) {
-    const seals = resultRows<SealRow>(await db.execute(sql`
+  for (let nextSeal = 1; ; ) {
+    const seals = resultRows<SealRow>(
+      await db.execute(sql`
       select seal, first_seq, after_tx::text as after_tx_text, after_id, upto_tx::text as upto_tx_text, upto_id, entry_ids,
         encode(hashes, 'hex') as hashes, prev_hash, head_hash
-      from audit_seals where seal >= ${nextSeal} order by seal limit ${Math.max(1, Math.floor(batch / 100))}`));
+      from audit_seals where seal >= ${nextSeal} order by seal limit ${Math.max(1, Math.floor(batch / 100))}`),
+    );
     if (seals.length === 0) break;
     for (const s of seals) {
       const fail = async (at: number, reason: string) => broken(at, reason, await stillUnsealed());
@@ -313,10 +321,12 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
       const ids = s.entry_ids.map(Number);
       const hashes = s.hashes;
       if (hashes.length !== 64 * ids.length) return fail(expected, `seal ${nextSeal} was altered`);
-      const rows = resultRows<EntryRow>(await db.execute(sql`
+      const rows = resultRows<EntryRow>(
+        await db.execute(sql`
         select ${ENTRY_COLUMNS} from audit_log
         where (tx, id) > (${s.after_tx_text}::xid8, ${s.after_id}::bigint) and (tx, id) <= (${s.upto_tx_text}::xid8, ${s.upto_id}::bigint)
-        ${ENTRY_ORDER}`));
+        ${ENTRY_ORDER}`),
+      );
       const sealedIds = new Set(ids);
       const intruder = rows.find((r) => !sealedIds.has(Number(r.id)));
       if (intruder) return fail(expected, `entry id ${intruder.id} was added to sealed range ${nextSeal} after sealing`);
@@ -358,40 +368,58 @@ const NAMED = 10;
 async function accountForEveryRow(db: DbOrTx, walked: { entries: number; legacy: number; after: { tx: string; id: number }; headHash: string }): Promise<VerifyResult> {
   const { entries, legacy, after, headHash } = walked;
   const afterHead = sql`seq is null and (tx, id) > (${after.tx}::xid8, ${after.id}::bigint)`;
-  const [c] = resultRows<{ total: string | number; pending: string | number }>(await db.execute(sql`
-    select count(*) as total, count(*) filter (where ${afterHead}) as pending from audit_log`));
+  const [c] = resultRows<{ total: string | number; pending: string | number }>(
+    await db.execute(sql`
+    select count(*) as total, count(*) filter (where ${afterHead}) as pending from audit_log`),
+  );
   const rows = Number(c.total);
   const unsealed = Number(c.pending);
   const fail = (reason: string, outside: OutsideRow[]): VerifyResult => ({
-    ok: false, entries, unsealed, rows, reason, outside: outside.map((r) => ({ id: Number(r.id), tx: r.tx_text, seq: r.seq === null ? null : Number(r.seq) })), headHash,
+    ok: false,
+    entries,
+    unsealed,
+    rows,
+    reason,
+    outside: outside.map((r) => ({ id: Number(r.id), tx: r.tx_text, seq: r.seq === null ? null : Number(r.seq) })),
+    headHash,
   });
 
   // waiting rows that no transaction can have written: at or above the snapshot's xmax no id has
   // been assigned to a transaction that ended before this statement, and 0 and 2 are never given
   // to one (1 is the migration's mark for legacy entries still to be sealed, which come first)
-  const impossible = resultRows<OutsideRow>(await db.execute(sql`
+  const impossible = resultRows<OutsideRow>(
+    await db.execute(sql`
     select id, tx::text as tx_text, seq from audit_log
     where ${afterHead} and (tx >= pg_snapshot_xmax(pg_current_snapshot()) or tx in ('0'::xid8, '2'::xid8))
       -- a verification inside a transaction that wrote entries itself sees them, under its own id
       and tx is distinct from pg_current_xact_id_if_assigned()
-    order by id limit ${NAMED}`));
+    order by id limit ${NAMED}`),
+  );
   if (impossible.length) {
     const [next] = resultRows<{ xmax: string }>(await db.execute(sql`select pg_snapshot_xmax(pg_current_snapshot())::text as xmax`));
-    return fail(`${describeRows(impossible)} ${impossible.length === 1 ? 'waits' : 'wait'} to be sealed with a transaction id no transaction has had `
-      + `(the server's next is ${next.xmax}): not written by the hub, and never to be sealed`, impossible);
+    return fail(
+      `${describeRows(impossible)} ${impossible.length === 1 ? 'waits' : 'wait'} to be sealed with a transaction id no transaction has had ` +
+        `(the server's next is ${next.xmax}): not written by the hub, and never to be sealed`,
+      impossible,
+    );
   }
   if (rows === entries + unsealed) return { ok: true, entries, unsealed, rows, headHash };
 
   // Which rows: without a seq below the first seal's range (tx 0), or with a seq the legacy walk
   // did not reach or a transaction id that legacy entries never have.
-  const outside = resultRows<OutsideRow>(await db.execute(sql`
+  const outside = resultRows<OutsideRow>(
+    await db.execute(sql`
     select id, tx::text as tx_text, seq from audit_log
     where (seq is null and (tx, id) <= (${START.tx}::xid8, ${START.id}::bigint))
        or (seq is not null and (tx <> '0'::xid8 or seq < 1 or seq > ${legacy}))
-    order by id limit ${NAMED}`));
+    order by id limit ${NAMED}`),
+  );
   const missing = rows - entries - unsealed;
-  return fail(`the table holds ${rows} rows, the chain and the entries waiting for it account for ${entries + unsealed}`
-    + `${outside.length ? `: ${describeRows(outside)} ${outside.length === 1 ? 'is' : 'are'} outside every seal` : missing < 0 ? ' (rows were counted twice)' : ''}`, outside);
+  return fail(
+    `the table holds ${rows} rows, the chain and the entries waiting for it account for ${entries + unsealed}` +
+      `${outside.length ? `: ${describeRows(outside)} ${outside.length === 1 ? 'is' : 'are'} outside every seal` : missing < 0 ? ' (rows were counted twice)' : ''}`,
+    outside,
+  );
 }
 
 type OutsideRow = { id: string | number; tx_text: string; seq: string | number | null };

@@ -29,7 +29,11 @@ export class AuditSealer {
   private readonly seal: (db: Db, rounds: number) => Promise<number>;
   private waitMs: number;
 
-  constructor(private readonly db: Db, private readonly log: Logger, opts: SealerOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    opts: SealerOptions = {},
+  ) {
     this.intervalMs = opts.intervalMs ?? 200;
     this.idleMaxMs = Math.max(this.intervalMs, opts.idleMaxMs ?? 1000);
     this.seal = opts.seal ?? ((db, rounds) => sealAll(db, rounds));

@@ -44,7 +44,14 @@ export class HubUnreachableError extends Error {}
  * guard refuses a signature it has already seen (401 signature-replayed), so the first request's
  * signature cannot be sent twice.
  */
-export async function hubRequest(o: Partial<HubClientOptions>, method: string, path: string, body?: string, headers: Record<string, string> = {}, resend: ResendPolicy = NO_RESEND): Promise<{ status: number; text: string }> {
+export async function hubRequest(
+  o: Partial<HubClientOptions>,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+  resend: ResendPolicy = NO_RESEND,
+): Promise<{ status: number; text: string }> {
   const hub = o.hub ?? process.env.WASLA_HUB_URL ?? 'http://127.0.0.1:8080';
   const keyFile = o.key ?? process.env.WASLA_KEY_FILE;
   const certFile = o.cert ?? process.env.WASLA_CERT_FILE;

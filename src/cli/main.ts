@@ -7,10 +7,7 @@ import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
 
 const program = new Command();
-program
-  .name('wasla')
-  .description('Wasla, the justice-sector integration hub: run it, migrate it, manage its contracts and trust')
-  .showHelpAfterError();
+program.name('wasla').description('Wasla, the justice-sector integration hub: run it, migrate it, manage its contracts and trust').showHelpAfterError();
 registerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

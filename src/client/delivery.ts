@@ -7,16 +7,10 @@
  * hub-keys.ts). The ids returned are the signed ones: dedupe on `deliveryId` (the hub retries with
  * the same ids, DESIGN invariant 3).
  */
-import {
-  DELIVERY_COMPONENTS,
-  DELIVERY_ID_HEADER,
-  MESSAGE_ID_HEADER,
-  REQUIRED_PARAMS,
-  verifyMessage,
-  type TrustAnchors,
-  type VerifyOptions,
-  type VerifyResult,
-} from '../trust/index.js';
+import type { VerifyOptions, VerifyResult } from '../trust/http-signatures.js';
+import { verifyMessage } from '../trust/http-signatures.js';
+import type { TrustAnchors } from '../trust/pki.js';
+import { DELIVERY_COMPONENTS, DELIVERY_ID_HEADER, MESSAGE_ID_HEADER, REQUIRED_PARAMS } from '../trust/profiles.js';
 import { readBody, requestMessage, type RequestLike } from './fetch-message.js';
 import { hubKeyResolver, type HubKey, type HubResolvedKey } from './hub-keys.js';
 

@@ -6,7 +6,9 @@
  * lookups go through Fetch `Headers`, which combine repeated fields with ", " as RFC 9421 §2.1
  * expects.
  */
-import { headersFromFetch, toSignable, type Body, type HeaderRecord, type SignableMessage } from '../trust/index.js';
+import type { Body } from '../trust/content-digest.js';
+import { headersFromFetch, type HeaderRecord, type SignableMessage } from '../trust/message.js';
+import { toSignable } from '../trust/plain-messages.js';
 
 export interface PlainMessage {
   method?: string;

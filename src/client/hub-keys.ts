@@ -7,18 +7,9 @@
  * given, chains to it); a bare public key resolves whatever the keyid (you trust the key itself).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  TrustError,
-  checkStatus,
-  findIssuer,
-  normalizeSerial,
-  parseCertificate,
-  toAnchors,
-  type ParsedCertificate,
-  type ResolveKey,
-  type ResolvedKey,
-  type TrustAnchors,
-} from '../trust/index.js';
+import { TrustError } from '../trust/errors.js';
+import type { ResolveKey, ResolvedKey } from '../trust/http-signatures.js';
+import { checkStatus, findIssuer, normalizeSerial, parseCertificate, toAnchors, type ParsedCertificate, type TrustAnchors } from '../trust/pki.js';
 
 export type HubKey = string | KeyObject;
 

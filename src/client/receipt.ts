@@ -7,25 +7,12 @@
  * is read from the REQUEST being answered, so a receipt cannot be replayed as the receipt of
  * another delivery. verifyReceipt checks those components, the digest and the signature.
  */
-import {
-  DELIVERY_ID_HEADER,
-  LABELS,
-  RECEIPT_COMPONENTS,
-  REQUIRED_PARAMS,
-  appendSignatureMember,
-  createContentDigest,
-  headersFromFetch,
-  signMessage,
-  verifyMessage,
-  type ComponentId,
-  type DigestAlgorithm,
-  type KeyInput,
-  type ResolveKey,
-  type ResolvedKey,
-  type SignatureAlgorithm,
-  type VerifyOptions,
-  type VerifyResult,
-} from '../trust/index.js';
+import type { KeyInput, SignatureAlgorithm } from '../trust/algorithms.js';
+import type { ComponentId } from '../trust/components.js';
+import { createContentDigest, type DigestAlgorithm } from '../trust/content-digest.js';
+import { appendSignatureMember, signMessage, verifyMessage, type ResolveKey, type ResolvedKey, type VerifyOptions, type VerifyResult } from '../trust/http-signatures.js';
+import { headersFromFetch } from '../trust/message.js';
+import { DELIVERY_ID_HEADER, LABELS, RECEIPT_COMPONENTS, REQUIRED_PARAMS } from '../trust/profiles.js';
 import { headersOf, readBody, requestMessage, responseMessage, type RequestLike, type ResponseLike } from './fetch-message.js';
 
 export interface SignReceiptOptions {
@@ -76,12 +63,7 @@ export interface VerifiedReceipt<K extends ResolvedKey> {
  * Verifies a receipt against the delivery request it answers. `signature.resolved` says whose key
  * signed it: the caller must check that it is the delivery's recipient.
  */
-export async function verifyReceipt<K extends ResolvedKey>(
-  response: ResponseLike,
-  request: RequestLike,
-  resolveKey: ResolveKey<K>,
-  opts: VerifyReceiptOptions<K> = {},
-): Promise<VerifiedReceipt<K>> {
+export async function verifyReceipt<K extends ResolvedKey>(response: ResponseLike, request: RequestLike, resolveKey: ResolveKey<K>, opts: VerifyReceiptOptions<K> = {}): Promise<VerifiedReceipt<K>> {
   const body = await readBody(response);
   const message = responseMessage(response, request);
   const signature = await verifyMessage(message, {

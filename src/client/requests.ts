@@ -8,24 +8,12 @@
  * body and the signature as in src/trust/http-signatures.ts, and returns the body it checked.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  LABELS,
-  REQUEST_COMPONENTS,
-  REQUIRED_PARAMS,
-  appendSignatureMember,
-  createContentDigest,
-  headersFromFetch,
-  signMessage,
-  verifyMessage,
-  type ComponentId,
-  type DigestAlgorithm,
-  type KeyInput,
-  type ResolveKey,
-  type ResolvedKey,
-  type SignatureAlgorithm,
-  type VerifyOptions,
-  type VerifyResult,
-} from '../trust/index.js';
+import type { KeyInput, SignatureAlgorithm } from '../trust/algorithms.js';
+import type { ComponentId } from '../trust/components.js';
+import { createContentDigest, type DigestAlgorithm } from '../trust/content-digest.js';
+import { appendSignatureMember, signMessage, verifyMessage, type ResolveKey, type ResolvedKey, type VerifyOptions, type VerifyResult } from '../trust/http-signatures.js';
+import { headersFromFetch } from '../trust/message.js';
+import { LABELS, REQUEST_COMPONENTS, REQUIRED_PARAMS } from '../trust/profiles.js';
 import { readBody, requestMessage, type RequestLike } from './fetch-message.js';
 
 export interface SignRequestOptions {
@@ -79,11 +67,7 @@ export interface VerifiedRequest<K extends ResolvedKey> extends VerifyResult<K> 
 }
 
 /** Verifies a signed request (default required components: REQUEST_COMPONENTS). */
-export async function verifyRequest<K extends ResolvedKey>(
-  request: RequestLike,
-  resolveKey: ResolveKey<K>,
-  opts: VerifyRequestOptions<K> = {},
-): Promise<VerifiedRequest<K>> {
+export async function verifyRequest<K extends ResolvedKey>(request: RequestLike, resolveKey: ResolveKey<K>, opts: VerifyRequestOptions<K> = {}): Promise<VerifiedRequest<K>> {
   const body = await readBody(request);
   const result = await verifyMessage(requestMessage(request), {
     ...opts,

@@ -13,7 +13,7 @@ import { uuidv7 } from '../ids.js';
 import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDelivery } from '../store/index.js';
 import { Batcher, type BatcherOptions } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
-import { schemaUri, type Envelope } from '../envelope.js';
+import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope } from './envelope.js';
 import type { FlowControl } from './flow-control.js';
 
@@ -42,7 +42,14 @@ export function groupCommitter(db: Db, opts: BatcherOptions = { maxItems: 32, ma
       return await commitMessages(db, inputs);
     } catch (err) {
       if (inputs.length === 1) return [{ error: err }];
-      return Promise.all(inputs.map((i) => commitMessages(db, [i]).then((r) => r[0], (error) => ({ error }))));
+      return Promise.all(
+        inputs.map((i) =>
+          commitMessages(db, [i]).then(
+            (r) => r[0],
+            (error) => ({ error }),
+          ),
+        ),
+      );
     }
   }, opts);
   return async (input) => {
@@ -86,10 +93,7 @@ export interface AcceptResult {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 function keyReused(): RequestRefusedError {
-  return new RequestRefusedError({
-    code: 'idempotency-key-reused', status: 422, title: 'Idempotency-Key reused with a different body',
-    detail: 'this Idempotency-Key was already used by your institution for a different request body; use a new key for a new message',
-  });
+  return new RequestRefusedError('idempotency-key-reused', 'this Idempotency-Key was already used by your institution for a different request body; use a new key for a new message');
 }
 
 /** The earlier answer to this sender's key, when there is one (a repeat), else undefined. */
@@ -104,7 +108,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
   const requestHash = createHash('sha256').update(input.body).digest('hex');
   const key = input.idempotencyKey;
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new RequestRefusedError({ code: 'invalid-idempotency-key', status: 400, title: 'Invalid Idempotency-Key', detail: 'Idempotency-Key must be 1 to 200 visible ASCII characters' });
+    throw new RequestRefusedError('invalid-idempotency-key', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
   }
   // A repeat is recognised without a lookup first: a new message (the common case) goes straight
   // to the commit, which stores nothing under a key already taken and says so. Only a refusal or
@@ -152,9 +156,15 @@ function refuseUntranslatable(contracts: Contracts, type: string, version: strin
       contracts.catalogue.translate(type, version, major, data);
     } catch (err) {
       if (!(err instanceof ValidationError) || err.code !== 'not-translatable') throw err;
-      const who = decision.deliveries.filter((d) => d.major === major).map((d) => d.recipient).join(', ');
-      throw new ValidationError('not-translatable', `${who} read ${type} major ${major}, which cannot carry this message: ${err.message}`,
-        err.faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })));
+      const who = decision.deliveries
+        .filter((d) => d.major === major)
+        .map((d) => d.recipient)
+        .join(', ');
+      throw new ValidationError(
+        'not-translatable',
+        `${who} read ${type} major ${major}, which cannot carry this message: ${err.message}`,
+        err.faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })),
+      );
     }
   }
 }
@@ -168,16 +178,27 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
     throw new ValidationError('unknown-type', `no message type "${env.type}" in the catalogue`, [{ pointer: '/type', detail: 'unknown message type' }]);
   }
   if (!catalogue.has(env.type, env.version)) {
-    const known = catalogue.list().filter((s) => s.type === env.type).map((s) => s.version).join(', ');
+    const known = catalogue
+      .list()
+      .filter((s) => s.type === env.type)
+      .map((s) => s.version)
+      .join(', ');
     throw new ValidationError('unknown-version', `"${env.type}" has no version ${env.version}; published: ${known}`, [{ pointer: '/dataschema', detail: 'unknown version' }]);
   }
   const faults = catalogue.validate(env.type, env.version, env.data);
   if (faults.length) {
-    throw new ValidationError('schema-violation', `the data does not match ${env.type}@${env.version} (${faults.length} fault(s))`,
-      faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })));
+    throw new ValidationError(
+      'schema-violation',
+      `the data does not match ${env.type}@${env.version} (${faults.length} fault(s))`,
+      faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })),
+    );
   }
   const decision: RoutingDecision = route(contracts, {
-    sender: input.sender, type: env.type, version: env.version, classification: env.classification, data: env.data,
+    sender: input.sender,
+    type: env.type,
+    version: env.version,
+    classification: env.classification,
+    data: env.data,
   });
   refuseUntranslatable(contracts, env.type, env.version, env.data, decision);
 
@@ -227,24 +248,38 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
 
   const commit: CommitInput = {
     message: {
-      id, sender: input.sender, type: env.type, version: env.version, classification: decision.classification,
-      subject: env.subject ?? null, caseRef: env.casereference ?? null, correlationId: env.correlationid ?? null,
-      causationId: env.causationid ?? null, envelope, routing: decision, receivedAt,
+      id,
+      sender: input.sender,
+      type: env.type,
+      version: env.version,
+      classification: decision.classification,
+      subject: env.subject ?? null,
+      caseRef: env.casereference ?? null,
+      correlationId: env.correlationid ?? null,
+      causationId: env.causationid ?? null,
+      envelope,
+      routing: decision,
+      receivedAt,
     },
     deliveries: rows,
     idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
     response: answer,
-    audit: [{
-      actor: input.sender,
-      action: 'message.accepted',
-      subject: id,
-      data: {
-        type: env.type, version: env.version, classification: decision.classification, credential: input.credential,
-        bodySha256: requestHash,
-        routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
-        deliveries: rows.map((r) => r.id),
+    audit: [
+      {
+        actor: input.sender,
+        action: 'message.accepted',
+        subject: id,
+        data: {
+          type: env.type,
+          version: env.version,
+          classification: decision.classification,
+          credential: input.credential,
+          bodySha256: requestHash,
+          routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
+          deliveries: rows.map((r) => r.id),
+        },
       },
-    }],
+    ],
   };
   return { commit, answer, rows, env };
 }

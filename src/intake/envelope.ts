@@ -4,13 +4,10 @@
  * typo (`clasification`) cannot silently downgrade a message's protection.
  */
 import { BadRequestError, type Fault } from '../errors.js';
-import type { Classification } from '../routing/types.js';
+import { CLASSIFICATIONS, isClassification, parseSchemaUri, SCHEMA_URI_FORM, type Classification } from '../federation/index.js';
 import { DEFAULT_MAX_DEPTH, parseStrictJson } from './strict-json.js';
 
-export const CLASSIFICATIONS: readonly Classification[] = ['public', 'restricted', 'juvenile', 'gbv'];
 export const MAX_DEPTH = DEFAULT_MAX_DEPTH;
-
-const SCHEMA_URI = /^https:\/\/wasla\.dev\/contracts\/messages\/([a-z0-9-]+(?:\.[a-z0-9-]+)+)\/(\d+\.\d+)\.schema\.json$/;
 
 export interface IncomingEnvelope {
   type: string;
@@ -25,10 +22,7 @@ export interface IncomingEnvelope {
   sourceeventid?: string;
 }
 
-const KNOWN = new Set([
-  'specversion', 'id', 'source', 'type', 'dataschema', 'time', 'subject', 'datacontenttype', 'data',
-  'classification', 'casereference', 'correlationid', 'causationid',
-]);
+const KNOWN = new Set(['specversion', 'id', 'source', 'type', 'dataschema', 'time', 'subject', 'datacontenttype', 'data', 'classification', 'casereference', 'correlationid', 'causationid']);
 
 /**
  * A request body as JSON, refused unless it is strict JSON (well-formed UTF-8, no lone surrogate,
@@ -55,20 +49,21 @@ export function readEnvelope(body: unknown, sender: string): IncomingEnvelope {
 
   for (const k of Object.keys(e)) if (!KNOWN.has(k)) fault(`/${k}`, `unknown attribute "${k}"`);
   if (e.specversion !== '1.0') fault('/specversion', 'must be "1.0"');
-  if (e.id !== undefined && (!str(e.id) || (e.id as string).length === 0 || (e.id as string).length > 200)) fault('/id', 'must be a non-empty string of at most 200 characters (the hub assigns its own id and keeps yours as sourceeventid)');
+  if (e.id !== undefined && (!str(e.id) || (e.id as string).length === 0 || (e.id as string).length > 200))
+    fault('/id', 'must be a non-empty string of at most 200 characters (the hub assigns its own id and keeps yours as sourceeventid)');
   if (e.source !== undefined && e.source !== sender) fault('/source', `must be your institution id "${sender}" or absent`);
   if (!str(e.type) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(e.type as string)) fault('/type', 'must be a message type such as "warrant.issued"');
   let version = '';
-  if (!str(e.dataschema)) fault('/dataschema', 'must name the schema: https://wasla.dev/contracts/messages/<type>/<major>.<minor>.schema.json');
+  if (!str(e.dataschema)) fault('/dataschema', `must name the schema: ${SCHEMA_URI_FORM}`);
   else {
-    const m = SCHEMA_URI.exec(e.dataschema as string);
-    if (!m) fault('/dataschema', 'must be https://wasla.dev/contracts/messages/<type>/<major>.<minor>.schema.json');
-    else if (m[1] !== e.type) fault('/dataschema', `names type "${m[1]}" but the envelope's type is "${String(e.type)}"`);
-    else version = m[2];
+    const named = parseSchemaUri(e.dataschema as string);
+    if (!named) fault('/dataschema', `must be ${SCHEMA_URI_FORM}`);
+    else if (named.type !== e.type) fault('/dataschema', `names type "${named.type}" but the envelope's type is "${String(e.type)}"`);
+    else version = named.version;
   }
   if (e.time !== undefined && (!str(e.time) || !RFC3339.test(e.time as string) || Number.isNaN(Date.parse(e.time as string)))) fault('/time', 'must be an RFC 3339 timestamp');
   if (e.datacontenttype !== undefined && !/^application\/json(;.*)?$/.test(String(e.datacontenttype))) fault('/datacontenttype', 'must be application/json');
-  if (e.classification !== undefined && !CLASSIFICATIONS.includes(e.classification as Classification)) fault('/classification', `must be one of ${CLASSIFICATIONS.join(', ')}`);
+  if (e.classification !== undefined && !isClassification(e.classification)) fault('/classification', `must be one of ${CLASSIFICATIONS.join(', ')}`);
   for (const k of ['subject', 'casereference', 'correlationid', 'causationid'] as const) {
     if (e[k] !== undefined && (!str(e[k]) || (e[k] as string).length > 200)) fault(`/${k}`, 'must be a string of at most 200 characters');
   }

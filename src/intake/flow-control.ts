@@ -193,6 +193,8 @@ export class FlowControl {
     const behind = this.behind(recipients);
     throw new BacklogError(
       `deliveries to ${(behind.length > 0 ? behind : recipients).join(', ')} are more than ${this.o.limit} behind; nothing was stored; sign the request again and send it after the Retry-After delay (a signature the hub has seen is refused as a replay)`,
-      1, behind.length > 0 ? behind : [...recipients]);
+      1,
+      behind.length > 0 ? behind : [...recipients],
+    );
   }
 }

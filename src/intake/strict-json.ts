@@ -26,6 +26,7 @@
  * would still need this file's bookkeeping; neither refuses lone surrogate escapes.
  */
 import { BadRequestError } from '../errors.js';
+import { escapePointerToken } from '../json/index.js';
 
 export const DEFAULT_MAX_DEPTH = 64;
 
@@ -51,11 +52,9 @@ export function hasLoneSurrogate(s: string): boolean {
   return LONE_SURROGATE.test(s);
 }
 
-const escapeToken = (t: string) => t.replace(/~/g, '~0').replace(/\//g, '~1');
-
 function pointerOf(stack: readonly Frame[]): string {
   let p = '';
-  for (const f of stack) p += '/' + (f.names ? escapeToken(f.name) : String(f.index));
+  for (const f of stack) p += '/' + (f.names ? escapePointerToken(f.name) : String(f.index));
   return p;
 }
 
@@ -122,7 +121,8 @@ export function checkJsonText(s: string, maxDepth = DEFAULT_MAX_DEPTH): void {
         if (top.names) top.expectName = true;
         else top.index++;
         break;
-      case 0x22: { // "
+      case 0x22: {
+        // "
         const scan = scanString(s, i);
         const isName = top !== undefined && top.names !== null && top.expectName;
         if (!isName) {

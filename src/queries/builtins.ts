@@ -17,7 +17,7 @@ export interface BuiltinQuery {
 export const BUILTIN_QUERIES: Readonly<Record<string, BuiltinQuery>> = Object.freeze({
   'message-status': {
     name: 'message-status',
-    description: 'A message the caller received: its metadata and the caller\'s own delivery, when the agreement that carried it grants message-status.',
+    description: "A message the caller received: its metadata and the caller's own delivery, when the agreement that carried it grants message-status.",
     route: 'GET /v1/messages/{id}',
   },
   'delivery-status': {
@@ -28,5 +28,5 @@ export const BUILTIN_QUERIES: Readonly<Record<string, BuiltinQuery>> = Object.fr
 });
 
 export function isBuiltinQuery(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(BUILTIN_QUERIES, name);
+  return Object.hasOwn(BUILTIN_QUERIES, name);
 }

@@ -35,7 +35,9 @@ function bindingDigest(b: CursorBinding): Buffer {
     .filter((k) => k !== 'cursor' && k !== 'limit' && b.params[k] !== undefined)
     .sort()
     .map((k) => [k, b.params[k]]);
-  return createHash('sha256').update(JSON.stringify([b.query, b.caller, params])).digest();
+  return createHash('sha256')
+    .update(JSON.stringify([b.query, b.caller, params]))
+    .digest();
 }
 
 function mac(secret: Uint8Array, payload: string, binding: CursorBinding): Buffer {

@@ -77,7 +77,10 @@ export function parseTime(s: unknown): number | undefined {
 }
 
 function tokens(pointer: string): string[] {
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Every value a pointer with `*` reaches (own members only). */
@@ -88,7 +91,7 @@ export function valuesAt(data: unknown, pointer: string): unknown[] {
     for (const v of frontier) {
       if (t === '*') {
         if (Array.isArray(v)) next.push(...v);
-      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, t)) {
+      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, t)) {
         next.push((v as Record<string, unknown>)[t]);
       }
     }
@@ -113,7 +116,10 @@ export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }
@@ -190,9 +196,7 @@ export function countMessages(query: Pick<QueryContract, 'status'>, messages: re
     const counted = { message, rank: rule ? (ranks.get(rule.state) ?? 0) : -1, time, at, content: canonicalJson(message.data) };
     withContent.push(rule ? { ...counted, state: rule.state } : counted);
   }
-  withContent.sort((a, b) =>
-    compareCandidates({ ...a, state: a.state ?? '', deadline: false }, { ...b, state: b.state ?? '', deadline: false }),
-  );
+  withContent.sort((a, b) => compareCandidates({ ...a, state: a.state ?? '', deadline: false }, { ...b, state: b.state ?? '', deadline: false }));
   return withContent.map(({ content: _content, ...c }) => c);
 }
 

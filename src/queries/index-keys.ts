@@ -79,7 +79,10 @@ export function indexValue(kind: IndexKind, raw: string, secret: Uint8Array): st
 }
 
 function tokens(pointer: string): string[] {
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Every value a pointer with `*` segments reaches in untrusted JSON (own members only). */
@@ -90,7 +93,7 @@ function valuesAt(data: unknown, pointer: string): unknown[] {
     for (const v of frontier) {
       if (t === '*') {
         if (Array.isArray(v)) next.push(...v);
-      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, t)) {
+      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, t)) {
         next.push((v as Record<string, unknown>)[t]);
       }
     }

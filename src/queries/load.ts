@@ -51,7 +51,12 @@ interface RawQuery {
   description: string;
   parameters: Array<Omit<QueryParameter, 'required'> & { required?: boolean }>;
   reads: QueryContract['reads'];
-  record: { key: QueryContract['record']['key']; issuer?: 'caller'; link?: QueryContract['record']['link']; having?: Array<{ type: string; when?: QueryContract['record']['having'][number]['when'] }> };
+  record: {
+    key: QueryContract['record']['key'];
+    issuer?: 'caller';
+    link?: QueryContract['record']['link'];
+    having?: Array<{ type: string; when?: QueryContract['record']['having'][number]['when'] }>;
+  };
   status: {
     states: QueryContract['status']['states'];
     rules: Array<Omit<QueryContract['status']['rules'][number], 'when'> & { when?: QueryContract['status']['rules'][number]['when'] }>;
@@ -199,7 +204,10 @@ export function loadQueries(dir: string, catalogue: Catalogue): LoadedQueries {
         const validate = validators?.get(p.name);
         if (validate && !validate(v)) {
           const e = validate.errors?.[0];
-          faults.push({ pointer: `/${p.name}`, detail: e?.keyword === 'pattern' ? `does not have the form ${String((e.params as { pattern: string }).pattern)}` : e?.message ?? 'does not validate' });
+          faults.push({
+            pointer: `/${p.name}`,
+            detail: e?.keyword === 'pattern' ? `does not have the form ${String((e.params as { pattern: string }).pattern)}` : (e?.message ?? 'does not validate'),
+          });
         }
       }
       return faults;

@@ -15,7 +15,10 @@ export class MemoryIndex implements IndexPort {
   private readonly messages = new Map<string, StoredMessage>();
   private readonly rows: IndexHit[] = [];
 
-  constructor(private readonly catalogue: Catalogue, private readonly secret: Uint8Array) {}
+  constructor(
+    private readonly catalogue: Catalogue,
+    private readonly secret: Uint8Array,
+  ) {}
 
   /** Store a message and its index rows (what intake does in one transaction). */
   add(message: StoredMessage): IndexRow[] {

@@ -89,9 +89,7 @@ export function auditParameters(queries: LoadedQueries, queryName: string, param
 export async function runQuery(deps: QueryDeps, req: QueryRequest): Promise<{ answer: QueryAnswer; audit: QueryAuditEntry }> {
   const query = deps.queries.get(req.query);
   if (!query) {
-    const detail = isBuiltinQuery(req.query)
-      ? `${req.query} is answered by ${BUILTIN_QUERIES[req.query].route}`
-      : `no query "${req.query}"`;
+    const detail = isBuiltinQuery(req.query) ? `${req.query} is answered by ${BUILTIN_QUERIES[req.query].route}` : `no query "${req.query}"`;
     throw new QueryError('unknown-query', detail);
   }
   const grant = grantFor(deps.agreements, req.caller, query.name, req.now);
@@ -128,9 +126,7 @@ export async function runQuery(deps: QueryDeps, req: QueryRequest): Promise<{ an
 
   const binding: CursorBinding = { query: query.name, caller: req.caller.id, params: req.params };
   const cursor = single(req.params, 'cursor');
-  const after = cursor === undefined
-    ? undefined
-    : decodeCursor(deps.cursorSecret, cursor, binding, { now: req.now, maxAgeSeconds: deps.cursorMaxAgeSeconds ?? 3600 });
+  const after = cursor === undefined ? undefined : decodeCursor(deps.cursorSecret, cursor, binding, { now: req.now, maxAgeSeconds: deps.cursorMaxAgeSeconds ?? 3600 });
 
   const page = await resolveRecords(deps.port, {
     query,

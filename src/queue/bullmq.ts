@@ -134,11 +134,14 @@ export class BullMqDispatcher implements Dispatcher {
           opts: { jobId: `m-${jobId(part[0])}-n${part.length}` },
         });
       }
-      await this.queue.addBulk([...groups, ...rest.map((j) => ({
-        name: 'deliver',
-        data: { deliveryId: j.deliveryId, attempt: j.attempt, recipient: j.recipient },
-        opts: { jobId: jobId(j), delay: Math.max(0, Math.round(j.delayMs ?? 0)) },
-      }))]);
+      await this.queue.addBulk([
+        ...groups,
+        ...rest.map((j) => ({
+          name: 'deliver',
+          data: { deliveryId: j.deliveryId, attempt: j.attempt, recipient: j.recipient },
+          opts: { jobId: jobId(j), delay: Math.max(0, Math.round(j.delayMs ?? 0)) },
+        })),
+      ]);
       for (const b of batch) b.resolve();
     } catch (err) {
       for (const b of batch) b.reject(err);
@@ -149,7 +152,7 @@ export class BullMqDispatcher implements Dispatcher {
   private async dropOrphans(jobs: DispatchJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const keys = ['wait', 'paused', 'active', 'delayed', 'prioritized', 'waiting-children'].map((k) => this.queue.toKey(k));
-    const orphans = await this.producer.eval(ORPHANS, keys.length, ...keys, this.queue.toKey(''), ...jobs.map(jobId)) as string[];
+    const orphans = (await this.producer.eval(ORPHANS, keys.length, ...keys, this.queue.toKey(''), ...jobs.map(jobId))) as string[];
     for (const id of orphans) await this.queue.remove(id).catch(() => 0);
   }
 
@@ -183,35 +186,39 @@ export class BullMqDispatcher implements Dispatcher {
       }
     };
     const run = (job: DispatchJob) => guarded(() => handler(job, ctx));
-    this.worker = new Worker(this.opts.queueName, async (job) => {
-      if (job.name === 'deliver-many') {
-        // A grouped job is done once each of its deliveries has a slot and has started, so that a
-        // recipient holding its slots for an attempt timeout holds no queue job. Should this
-        // process die before an item claims its delivery, the delivery is still due in PostgreSQL
-        // and the sweeper dispatches it after its grace period; a claimed one has its lease.
-        const items = Array.isArray(job.data?.jobs) ? job.data.jobs as Array<{ deliveryId?: unknown; recipient?: unknown }> : [];
-        for (const item of items) {
-          if (typeof item.deliveryId !== 'string' || !UUID_RE.test(item.deliveryId)) continue;
-          await slots.acquire();
-          track(run({ deliveryId: item.deliveryId, attempt: 0, recipient: typeof item.recipient === 'string' ? item.recipient : undefined }));
+    this.worker = new Worker(
+      this.opts.queueName,
+      async (job) => {
+        if (job.name === 'deliver-many') {
+          // A grouped job is done once each of its deliveries has a slot and has started, so that a
+          // recipient holding its slots for an attempt timeout holds no queue job. Should this
+          // process die before an item claims its delivery, the delivery is still due in PostgreSQL
+          // and the sweeper dispatches it after its grace period; a claimed one has its lease.
+          const items = Array.isArray(job.data?.jobs) ? (job.data.jobs as Array<{ deliveryId?: unknown; recipient?: unknown }>) : [];
+          for (const item of items) {
+            if (typeof item.deliveryId !== 'string' || !UUID_RE.test(item.deliveryId)) continue;
+            await slots.acquire();
+            track(run({ deliveryId: item.deliveryId, attempt: 0, recipient: typeof item.recipient === 'string' ? item.recipient : undefined }));
+          }
+          return;
         }
-        return;
-      }
-      // A job whose data Redis lost (a partial loss) still names its delivery in its id.
-      const fromId = typeof job.id === 'string' ? job.id.slice(0, 36) : '';
-      const deliveryId = typeof job.data?.deliveryId === 'string' ? job.data.deliveryId : fromId;
-      if (!UUID_RE.test(deliveryId)) return; // not ours to act on; the sweeper covers PostgreSQL
-      await slots.acquire();
-      await run({ deliveryId, attempt: Number(job.data?.attempt ?? 0), recipient: job.data?.recipient });
-    }, {
-      connection: this.workerConn,
-      prefix: this.opts.prefix ?? 'wasla',
-      concurrency,
-      // The lock is renewed while a worker lives; a killed worker's job is found stalled within
-      // seconds (not a minute), and the delivery row's own lease covers the attempt itself.
-      lockDuration: 15_000,
-      stalledInterval: 5_000,
-    });
+        // A job whose data Redis lost (a partial loss) still names its delivery in its id.
+        const fromId = typeof job.id === 'string' ? job.id.slice(0, 36) : '';
+        const deliveryId = typeof job.data?.deliveryId === 'string' ? job.data.deliveryId : fromId;
+        if (!UUID_RE.test(deliveryId)) return; // not ours to act on; the sweeper covers PostgreSQL
+        await slots.acquire();
+        await run({ deliveryId, attempt: Number(job.data?.attempt ?? 0), recipient: job.data?.recipient });
+      },
+      {
+        connection: this.workerConn,
+        prefix: this.opts.prefix ?? 'wasla',
+        concurrency,
+        // The lock is renewed while a worker lives; a killed worker's job is found stalled within
+        // seconds (not a minute), and the delivery row's own lease covers the attempt itself.
+        lockDuration: 15_000,
+        stalledInterval: 5_000,
+      },
+    );
     this.worker.on('error', () => {});
   }
 

@@ -23,7 +23,10 @@ export class FailoverDispatcher implements Dispatcher {
   private running = false;
   private wasDegraded = false;
 
-  constructor(opts: BullMqOptions, private readonly log?: Logger) {
+  constructor(
+    opts: BullMqOptions,
+    private readonly log?: Logger,
+  ) {
     this.primary = new BullMqDispatcher(opts);
   }
 

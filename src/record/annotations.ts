@@ -24,9 +24,7 @@
  * `inspectDeclarations` checks a schema's declarations against the schema itself: each pointer must
  * reach a field of the right kind through `properties`, `items` and local `$ref`s.
  */
-import { escapePointerToken } from '../schemas/ajv.js';
-import { isObject, type JsonObject } from '../schemas/json.js';
-import { parsePointer } from '../routing/pointer.js';
+import { escapePointerToken, isPlainObject, parsePointer, type JsonObject } from '../json/index.js';
 import { DeclarationError } from './errors.js';
 import { GBV_WHEN_KEYWORD, ISSUER_KEYWORD, JUVENILE_WHEN_KEYWORD } from '../schemas/annotations.js';
 
@@ -97,11 +95,11 @@ type LeafKind = 'date' | 'date-or-date-time' | 'string';
 
 function deref(doc: JsonObject, node: unknown): JsonObject | undefined {
   let cur = node;
-  for (let i = 0; i < 32 && isObject(cur) && typeof cur.$ref === 'string'; i++) {
+  for (let i = 0; i < 32 && isPlainObject(cur) && typeof cur.$ref === 'string'; i++) {
     const m = /^#\/\$defs\/([^/~]+)$/.exec(cur.$ref);
-    cur = m && isObject(doc.$defs) ? doc.$defs[m[1]] : undefined;
+    cur = m && isPlainObject(doc.$defs) ? doc.$defs[m[1]] : undefined;
   }
-  return isObject(cur) ? cur : undefined;
+  return isPlainObject(cur) ? cur : undefined;
 }
 
 /** The subschema a data pointer leads to (`*` through an array's items), or a reason it leads nowhere. */
@@ -113,8 +111,8 @@ function schemaAt(doc: JsonObject, pointer: string): { node: JsonObject } | { er
       if (node.type !== 'array') return { error: `"*" stands for array elements, but the schema has no array there` };
       node = deref(doc, node.items);
     } else {
-      const props = node.type === 'object' && isObject(node.properties) ? node.properties : undefined;
-      if (!props || !Object.prototype.hasOwnProperty.call(props, seg)) return { error: `no property "${seg}" in the schema there` };
+      const props = node.type === 'object' && isPlainObject(node.properties) ? node.properties : undefined;
+      if (!props || !Object.hasOwn(props, seg)) return { error: `no property "${seg}" in the schema there` };
       node = deref(doc, props[seg]);
     }
   }
@@ -187,7 +185,7 @@ function rulesOf(c: Collector, doc: JsonObject, keyword: string): JsonObject[] {
   }
   const out: JsonObject[] = [];
   v.forEach((r, i) => {
-    if (isObject(r)) out.push(r);
+    if (isPlainObject(r)) out.push(r);
     else c.add(`${ptr}/${i}`, 'a rule must be an object');
   });
   return out.length === v.length ? out : [];
@@ -214,7 +212,7 @@ function juvenileRules(c: Collector, doc: JsonObject): JuvenileRule[] {
     }
     let where: JuvenileRule['where'];
     if (r.where !== undefined) {
-      if (!isObject(r.where)) c.add(`${ptr}/where`, 'must be an object {"pointer", "in"}');
+      if (!isPlainObject(r.where)) c.add(`${ptr}/where`, 'must be an object {"pointer", "in"}');
       else {
         keysOnly(c, `${ptr}/where`, r.where, ['pointer', 'in']);
         const wp = r.where.pointer;

@@ -321,15 +321,30 @@ interface Signers {
 
 function checkSignature(p: Problems, where: string, signers: Signers, sig: SignatureValue, bytes: Buffer, at: Date): void {
   const cert = signers.bySerial.get(sig.keyid);
-  if (!cert) return p.add(where, 'signature-key-unknown', `no hub certificate of the bundle has serial ${sig.keyid}`);
+  if (!cert) {
+    p.add(where, 'signature-key-unknown', `no hub certificate of the bundle has serial ${sig.keyid}`);
+    return;
+  }
   const value = Buffer.from(sig.value, 'base64');
-  if (!keyFitsAlgorithm(cert.publicKey, sig.alg)) return p.add(where, 'signature-invalid', `the key of certificate ${sig.keyid} cannot make ${sig.alg} signatures`);
-  if (isHighS(sig.alg, value)) return p.add(where, 'signature-invalid', 'an ECDSA signature must be in low-s form');
-  if (!verifyBytes(sig.alg, cert.publicKey, bytes, value)) return p.add(where, 'signature-invalid', `the signature does not verify with certificate ${sig.keyid}`);
+  if (!keyFitsAlgorithm(cert.publicKey, sig.alg)) {
+    p.add(where, 'signature-invalid', `the key of certificate ${sig.keyid} cannot make ${sig.alg} signatures`);
+    return;
+  }
+  if (isHighS(sig.alg, value)) {
+    p.add(where, 'signature-invalid', 'an ECDSA signature must be in low-s form');
+    return;
+  }
+  if (!verifyBytes(sig.alg, cert.publicKey, bytes, value)) {
+    p.add(where, 'signature-invalid', `the signature does not verify with certificate ${sig.keyid}`);
+    return;
+  }
   try {
     checkStatus(cert, findIssuer(cert, signers.anchors), { now: at, isRevoked: (s) => signers.revoked(s, at) });
   } catch (e) {
-    if (isTrustError(e)) return p.add(where, 'signature-certificate-invalid', `${e.message} (at ${at.toISOString()}, when it signed)`);
+    if (isTrustError(e)) {
+      p.add(where, 'signature-certificate-invalid', `${e.message} (at ${at.toISOString()}, when it signed)`);
+      return;
+    }
     throw e;
   }
 }
@@ -480,10 +495,22 @@ export async function verifyAuditBundle(input: string | Uint8Array, opts: Verify
   b.seals.forEach((s, i) => {
     const where = `seals/${i}`;
     if (!exactKeys(p, where, s, ['seal', 'firstSeq', 'prevHash', 'headHash', 'sealedAt', 'entries', 'signature'])) return;
-    if (!Number.isSafeInteger(s.seal) || s.seal < 1 || !Number.isSafeInteger(s.firstSeq) || s.firstSeq < 1) return p.add(where, 'bundle-malformed', 'seal and firstSeq must be positive integers');
-    if (!HEX64.test(String(s.prevHash)) || !HEX64.test(String(s.headHash))) return p.add(where, 'bundle-malformed', 'prevHash and headHash must be lowercase hex SHA-256');
-    if (!isIsoInstant(s.sealedAt)) return p.add(where, 'bundle-malformed', 'sealedAt must be an ISO 8601 UTC instant with milliseconds');
-    if (!Array.isArray(s.entries) || s.entries.length === 0) return p.add(where, 'bundle-malformed', 'a seal holds at least one entry');
+    if (!Number.isSafeInteger(s.seal) || s.seal < 1 || !Number.isSafeInteger(s.firstSeq) || s.firstSeq < 1) {
+      p.add(where, 'bundle-malformed', 'seal and firstSeq must be positive integers');
+      return;
+    }
+    if (!HEX64.test(String(s.prevHash)) || !HEX64.test(String(s.headHash))) {
+      p.add(where, 'bundle-malformed', 'prevHash and headHash must be lowercase hex SHA-256');
+      return;
+    }
+    if (!isIsoInstant(s.sealedAt)) {
+      p.add(where, 'bundle-malformed', 'sealedAt must be an ISO 8601 UTC instant with milliseconds');
+      return;
+    }
+    if (!Array.isArray(s.entries) || s.entries.length === 0) {
+      p.add(where, 'bundle-malformed', 'a seal holds at least one entry');
+      return;
+    }
     if (!signatureShape(p, `${where}/signature`, s.signature)) return;
     if (prev) {
       if (s.seal !== prev.seal + 1) p.add(where, 'seal-discontinuous', `seal ${s.seal} follows seal ${prev.seal}`);

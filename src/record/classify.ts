@@ -121,12 +121,7 @@ export function computeClassification(
 
   const has = (c: Classification) => reasons.some((r) => r.class === c);
   const clearances: Clearance[] = (['juvenile', 'gbv'] as const).filter(has);
-  const classification: Classification =
-    claim === 'juvenile' || claim === 'gbv' ? claim
-      : has('juvenile') ? 'juvenile'
-        : has('gbv') ? 'gbv'
-          : has('restricted') ? 'restricted'
-            : 'public';
+  const classification: Classification = claim === 'juvenile' || claim === 'gbv' ? claim : has('juvenile') ? 'juvenile' : has('gbv') ? 'gbv' : has('restricted') ? 'restricted' : 'public';
   const raised = classification !== claim || clearances.some((c) => c !== claim);
   return { classification, clearances, raised, reasons };
 }

@@ -35,14 +35,20 @@ export type PayloadErrorCode = 'payload-malformed' | 'payload-key-unknown' | 'pa
 
 /** A configuration variable with a wrong value; names the variable, never echoes its value. */
 export class KeyConfigError extends RecordError {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super('config-invalid', `${variable}: ${detail}`);
   }
 }
 
 /** A schema annotation of src/record (classification, issuer) that cannot be used; `pointer` is into the schema. */
 export class DeclarationError extends RecordError {
-  constructor(readonly pointer: string, detail: string) {
+  constructor(
+    readonly pointer: string,
+    detail: string,
+  ) {
     super('declaration-invalid', `${pointer || '(root)'}: ${detail}`);
   }
 }

@@ -57,7 +57,7 @@ const SAN_OID = asn1.oidToDer(OID.subjectAltName).getBytes();
 function extensionsOf(tbs: Asn1): Asn1[] {
   const ext = (tbs.value as Asn1[]).find((n) => n.tagClass === C && n.type === 3);
   if (!ext) throw new RoleError('operator-certificate-invalid', 'the certificate has no extensions');
-  return ((ext.value as Asn1[])[0].value as Asn1[]);
+  return (ext.value as Asn1[])[0].value as Asn1[];
 }
 
 function octets(bytes: string): Asn1 {
@@ -126,7 +126,7 @@ export function readOperator(certPem: string): OperatorIdentity | null {
   const roles: Array<{ critical: boolean; value: string }> = [];
   const tbs = (fromDer(x.raw).value as Asn1[])[0];
   const ext = (tbs.value as Asn1[]).find((n) => n.tagClass === C && n.type === 3);
-  for (const e of ext ? (((ext.value as Asn1[])[0].value as Asn1[])) : []) {
+  for (const e of ext ? ((ext.value as Asn1[])[0].value as Asn1[]) : []) {
     const parts = e.value as Asn1[];
     if (parts[0].value !== ROLE_OID) continue;
     const critical = parts.length === 3 && parts[1].type === T.BOOLEAN && parts[1].value !== '\x00';

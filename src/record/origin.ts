@@ -212,7 +212,7 @@ export async function verifyOrigin(evidence: unknown, certificatePem: string, op
     throw err;
   }
 
-  let result;
+  let result: Awaited<ReturnType<typeof verifyMessage>>;
   try {
     result = await verifyMessage(asMessage(e), {
       resolveKey: (keyid) => (keyid !== undefined && normalizeSerial(keyid) === cert.serial ? { key: cert.publicKey } : null),

@@ -136,7 +136,8 @@ function wrapDek(dek: Buffer, kekId: string, kek: KeyObject, messageId: Buffer):
 
 function unwrapDek(wk: WrappedKeyParts, keyring: PayloadKeyring, messageId: string, mid: Buffer): Buffer {
   const dek = gcmOpen(kekOf(keyring, wk.kekId, messageId), wk.iv, keyAad(wk.header, mid), wk.tag, wk.wrapped);
-  if (!dek || dek.length !== DEK_BYTES) fail('payload-authentication-failed', `the data key of message ${messageId} does not open: altered, moved from another message, or wrapped by another key of the same id`);
+  if (!dek || dek.length !== DEK_BYTES)
+    fail('payload-authentication-failed', `the data key of message ${messageId} does not open: altered, moved from another message, or wrapped by another key of the same id`);
   return dek;
 }
 

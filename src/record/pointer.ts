@@ -1,10 +1,10 @@
 /**
  * JSON pointers with `*` (every array element) over untrusted data, yielding each value with the
  * concrete pointer that reaches it (`/offences/*\/code` -> `/offences/2/code`), so a fault or a
- * reason can name the exact value. Built on src/routing/pointer.ts: only own properties are
+ * reason can name the exact value. Built on src/json/pointer.ts: only own properties are
  * followed, so `/__proto__` or `/constructor` reach nothing.
  */
-import { formatPointer, parsePointer, step } from '../routing/pointer.js';
+import { formatPointer, parsePointer, step } from '../json/index.js';
 
 export interface Located {
   /** the concrete pointer of `value` */

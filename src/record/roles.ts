@@ -38,7 +38,7 @@ export const ACTIONS = {
   'certificates.read': { does: 'list certificates and revocations', changes: false, roles: ['admin', 'operator', 'auditor'] },
   'deliveries.read': { does: 'list deliveries and their attempts, dead letters included', changes: false, roles: ['admin', 'operator', 'auditor'] },
   'deliveries.replay': { does: 'replay a dead or delivered delivery, one or in bulk', changes: true, roles: ['admin', 'operator'] },
-  'messages.status': { does: 'read a message\'s metadata and delivery states (not its payload)', changes: false, roles: ['admin', 'operator', 'auditor'] },
+  'messages.status': { does: "read a message's metadata and delivery states (not its payload)", changes: false, roles: ['admin', 'operator', 'auditor'] },
   'audit.read': { does: 'read audit log entries', changes: false, roles: ['admin', 'auditor'] },
   'audit.verify': { does: 'verify the audit chain', changes: false, roles: ['admin', 'operator', 'auditor'] },
   'audit.export': { does: 'export a signed audit bundle', changes: false, roles: ['admin', 'auditor'] },
@@ -51,7 +51,7 @@ export const ACTIONS = {
 export type Action = keyof typeof ACTIONS;
 
 export function isAction(v: unknown): v is Action {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ACTIONS, v);
+  return typeof v === 'string' && Object.hasOwn(ACTIONS, v);
 }
 
 /** Whether `role` may do `action`. No role, an unknown role or an unknown action: no. */

@@ -6,8 +6,7 @@
  * schema never has, or plan a juvenile/gbv delivery its agreement did not think about.
  */
 import type { Catalogue } from '../schemas/types.js';
-import type { Institution } from './types.js';
-import type { Agreement, Condition, Grant } from './model.js';
+import type { Agreement, Condition, Grant, Institution } from '../federation/index.js';
 import { JUVENILE_FLAGS, PARTIES_POINTER, PARTY_ROLE_POINTER } from './model.js';
 import type { FaultList } from './contract-files.js';
 import { isPattern, matches } from './pattern.js';
@@ -32,18 +31,13 @@ const FLAG_EXCLUSIONS = (pointer: string): Marker => ({
   pointer,
   excludedBy: (c) =>
     c.pointer === pointer &&
-    ((c.op === 'equals' && c.value === false) ||
-      (c.op === 'not-equals' && c.value === true) ||
-      c.op === 'not-exists' ||
-      (c.op === 'in' && Array.isArray(c.value) && !c.value.includes(true))),
+    ((c.op === 'equals' && c.value === false) || (c.op === 'not-equals' && c.value === true) || c.op === 'not-exists' || (c.op === 'in' && Array.isArray(c.value) && !c.value.includes(true))),
 });
 
 const PARTY_EXCLUSIONS: Marker = {
   pointer: PARTY_ROLE_POINTER,
   excludedBy: (c) =>
-    (c.pointer === PARTY_ROLE_POINTER &&
-      ((c.op === 'not-equals' && c.value === 'juvenile') ||
-        (c.op === 'in' && Array.isArray(c.value) && !c.value.includes('juvenile')))) ||
+    (c.pointer === PARTY_ROLE_POINTER && ((c.op === 'not-equals' && c.value === 'juvenile') || (c.op === 'in' && Array.isArray(c.value) && !c.value.includes('juvenile')))) ||
     (c.pointer === PARTIES_POINTER && c.op === 'not-exists'),
 };
 
@@ -184,15 +178,8 @@ function checkClassification(ctx: CheckContext, faults: FaultList, file: string,
     if (uncleared.length === 0) continue;
     for (const m of juvenileMarkers(ctx, type)) {
       if (conds.some((c) => m.excludedBy(c))) continue;
-      const hint =
-        m.pointer === PARTY_ROLE_POINTER
-          ? `{"pointer":"${PARTY_ROLE_POINTER}","op":"not-equals","value":"juvenile"}`
-          : `{"pointer":"${m.pointer}","op":"equals","value":false}`;
-      faults.add(
-        file,
-        at,
-        `${uncleared.join(', ')} not cleared for juvenile, and ${type} can carry ${m.pointer}: add the condition ${hint} or send to a cleared recipient`,
-      );
+      const hint = m.pointer === PARTY_ROLE_POINTER ? `{"pointer":"${PARTY_ROLE_POINTER}","op":"not-equals","value":"juvenile"}` : `{"pointer":"${m.pointer}","op":"equals","value":false}`;
+      faults.add(file, at, `${uncleared.join(', ')} not cleared for juvenile, and ${type} can carry ${m.pointer}: add the condition ${hint} or send to a cleared recipient`);
     }
   }
 }

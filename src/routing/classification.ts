@@ -10,20 +10,16 @@
  * - Both may apply; a recipient must then hold both clearances.
  * - `public` and `restricted` need no clearance: need-to-know for them is the agreement itself.
  */
-import type { Classification, Institution } from './types.js';
+import { isClearance, type Classification, type Clearance, type Institution } from '../federation/index.js';
 import { JUVENILE_FLAGS } from './model.js';
-import { getAt, isPlainObject } from './pointer.js';
+import { valueAt, isPlainObject } from '../json/index.js';
 
-export type Clearance = 'juvenile' | 'gbv';
-
-export function isClearance(c: unknown): c is Clearance {
-  return c === 'juvenile' || c === 'gbv';
-}
+export { isClearance, type Clearance };
 
 /** Whether the payload itself marks a juvenile subject. Only a literal `true` / `"juvenile"` counts. */
 export function payloadIsJuvenile(data: unknown): boolean {
-  for (const flag of JUVENILE_FLAGS) if (getAt(data, flag) === true) return true;
-  const parties = getAt(data, '/parties');
+  for (const flag of JUVENILE_FLAGS) if (valueAt(data, flag) === true) return true;
+  const parties = valueAt(data, '/parties');
   if (Array.isArray(parties)) {
     for (const p of parties) if (isPlainObject(p) && p.role === 'juvenile') return true;
   }

@@ -10,8 +10,9 @@
  * - A pointer with a `*` segment holds when the test holds for every element it reaches (an empty
  *   array holds vacuously); a branch that stops short counts as a missing value.
  */
-import type { Condition } from './model.js';
-import { hasOwn, isPlainObject, resolveAll } from './pointer.js';
+import type { Condition } from '../federation/index.js';
+import { resolveAll } from './pointer.js';
+import { jsonEqual } from '../json/index.js';
 
 const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
@@ -46,25 +47,12 @@ function compareDecimal(a: { n: bigint; scale: number }, b: { n: bigint; scale: 
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 /** Equality as conditions see it: numeric across numbers and decimal strings, else deep equality. */
 export function valuesEqual(actual: unknown, expected: unknown): boolean {
   const da = toDecimal(actual);
   const de = toDecimal(expected);
   if (da && de) return compareDecimal(da, de) === 0;
-  return deepEqual(actual, expected);
+  return jsonEqual(actual, expected);
 }
 
 /** -1, 0, 1, or undefined when the two values have no order. */

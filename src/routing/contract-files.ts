@@ -5,6 +5,7 @@
  * Compiled validators are cached; nothing else is kept between calls.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { escapePointerToken } from '../json/index.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020Mod from 'ajv/dist/2020.js';
@@ -76,7 +77,7 @@ function describe(e: ErrorObject): { pointer: string; detail: string } {
   const p = e.params as Record<string, unknown>;
   if (e.keyword === 'additionalProperties') {
     const prop = String(p.additionalProperty);
-    return { pointer: `${e.instancePath}/${prop.replace(/~/g, '~0').replace(/\//g, '~1')}`, detail: `unknown property "${prop}"` };
+    return { pointer: `${e.instancePath}/${escapePointerToken(prop)}`, detail: `unknown property "${prop}"` };
   }
   if (e.keyword === 'required') {
     return { pointer: e.instancePath, detail: `missing required property "${String(p.missingProperty)}"` };
@@ -104,8 +105,7 @@ export function validateFile(kind: ContractKind, f: ContractFile, faults: FaultL
   // an anyOf reports each branch and then itself: say it once, as "one or the other"
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
   // ajv lists the branches' errors (at the same instance path) just before the anyOf's own
-  const branchOf = (e: ErrorObject) =>
-    anyOfs.find((a) => a !== e && a.instancePath === e.instancePath && errors.indexOf(e) < errors.indexOf(a));
+  const branchOf = (e: ErrorObject) => anyOfs.find((a) => a !== e && a.instancePath === e.instancePath && errors.indexOf(e) < errors.indexOf(a));
   const seen = new Set<string>();
   for (const e of errors) {
     // `if` failures only say which branch to look at; the branch's own errors carry the reason

@@ -10,8 +10,8 @@ import type { LoadedContracts } from './model.js';
 import { type LoadOptions, loadContractSet } from './load.js';
 
 export type * from './types.js';
-export type { Agreement, Condition, ConditionOp, ContractFault, Grant, GrantTarget, LoadedContracts, QueryGrant } from './model.js';
-export { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, defaultEnvelopeAttributes, type EnvelopeAttribute } from './model.js';
+export type { ContractFault, LoadedContracts } from './model.js';
+export { defaultEnvelopeAttributes } from './model.js';
 export type { LoadOptions } from './load.js';
 export { loadContractSet } from './load.js';
 export { route, grantsFor, asLoaded, entitlement, entitlementOfStored, type EntitlementDecision, type StoredMessage } from './route.js';

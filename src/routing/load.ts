@@ -9,9 +9,21 @@
 import { resolve } from 'node:path';
 import { ContractError } from '../errors.js';
 import type { Catalogue } from '../schemas/types.js';
-import type { Classification, Institution, QueryGrantsOf, RateLimit } from './types.js';
-import type { Agreement, Condition, Grant, LoadedContracts, QueryGrant } from './model.js';
-import { DEFAULT_RETRY, defaultEnvelopeAttributes, type EnvelopeAttribute } from './model.js';
+import type { QueryGrantsOf } from './types.js';
+import {
+  CLASSIFICATION_RANK,
+  DEFAULT_RETRY,
+  isClassification,
+  type Agreement,
+  type Classification,
+  type Condition,
+  type EnvelopeAttribute,
+  type Grant,
+  type Institution,
+  type QueryGrant,
+  type RateLimit,
+} from '../federation/index.js';
+import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
 import { checkAgreement } from './check.js';
 import { type Env, resolveEndpoint } from './endpoints.js';
@@ -89,14 +101,18 @@ function toAgreement(f: ContractFile): Agreement {
     senders: [...g.senders],
     types: [...g.types],
     to: g.to.map((t) => ({
-      recipient: t.recipient, fields: [...t.fields], major: t.major, conditions: [...(t.conditions ?? [])],
+      recipient: t.recipient,
+      fields: [...t.fields],
+      major: t.major,
+      conditions: [...(t.conditions ?? [])],
       envelope: [...(t.envelope ?? defaultEnvelopeAttributes(t.fields))],
     })),
     conditions: [...(g.conditions ?? [])],
     ...(g.recipientFrom !== undefined ? { recipientFrom: g.recipientFrom } : {}),
     ...(g.classification !== undefined ? { classification: g.classification } : {}),
     retry: {
-      schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)], jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter,
+      schedule: [...(g.retry?.schedule ?? DEFAULT_RETRY.schedule)],
+      jitter: g.retry?.jitter ?? DEFAULT_RETRY.jitter,
       ...(g.retry?.storeAndForward && { storeAndForward: true }),
     },
     ...(g.rateLimit !== undefined ? { rateLimit: { ...g.rateLimit } } : {}),
@@ -127,16 +143,15 @@ const CLASS_KEYS = ['x-wasla-classification', 'x-classification'];
 
 /** The class a type declares in any of its published schemas; juvenile/gbv win over restricted. */
 function typeClassifications(catalogue: Catalogue): Map<string, Classification> {
-  const rank: Record<string, number> = { public: 0, restricted: 1, gbv: 2, juvenile: 2 };
   const out = new Map<string, Classification>();
   for (const ref of catalogue.list()) {
     const s = catalogue.get(ref.type, ref.version);
     if (!s) continue;
     for (const k of CLASS_KEYS) {
       const c = s[k];
-      if (typeof c !== 'string' || !(c in rank)) continue;
+      if (!isClassification(c)) continue;
       const prev = out.get(ref.type);
-      if (prev === undefined || rank[c] > rank[prev]) out.set(ref.type, c as Classification);
+      if (prev === undefined || CLASSIFICATION_RANK[c] > CLASSIFICATION_RANK[prev]) out.set(ref.type, c);
     }
   }
   return out;

@@ -11,8 +11,8 @@
  * - Only own members are followed, and `__proto__` is copied as a plain member, never as a prototype.
  * The result shares nothing with the input (values are deep-copied).
  */
-import { hasOwn, isPlainObject, parsePointer } from './pointer.js';
-import { ENVELOPE_ATTRIBUTES } from './model.js';
+import { hasOwn, isPlainObject, parsePointer } from '../json/index.js';
+import { ENVELOPE_ATTRIBUTES } from '../federation/index.js';
 
 interface Trie {
   all: boolean;

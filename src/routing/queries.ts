@@ -13,5 +13,8 @@ export function authorizeQuery(contracts: Contracts, institution: string, queryN
 
 /** The agreements under which an institution may run a query (empty: it may not run it at all). */
 export function agreementsGranting(contracts: Contracts, institution: string, queryName: string): string[] {
-  return contracts.queryGrants(institution).filter((g) => g.queries.includes(queryName)).map((g) => g.agreement);
+  return contracts
+    .queryGrants(institution)
+    .filter((g) => g.queries.includes(queryName))
+    .map((g) => g.agreement);
 }

@@ -20,12 +20,13 @@
  * what a recipient may receive later is never more than what intake would give it now.
  */
 import { ForbiddenError, type Fault } from '../errors.js';
-import type { Classification, Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
-import { defaultEnvelopeAttributes, type Condition, type Grant, type GrantTarget, type LoadedContracts } from './model.js';
+import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
+import type { Classification, Condition, Grant, GrantTarget } from '../federation/index.js';
+import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { failing } from './conditions.js';
 import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
 import { isPattern, matches, specificity } from './pattern.js';
-import { getAt, isPlainObject } from './pointer.js';
+import { valueAt, isPlainObject } from '../json/index.js';
 import { isActive } from './validity.js';
 
 interface Reach {
@@ -55,14 +56,12 @@ export function asLoaded(contracts: Contracts): LoadedContracts {
 export function grantsFor(contractsIn: Contracts, sender: string, type: string, now: Date = new Date()): Grant[] {
   const contracts = asLoaded(contractsIn);
   if (!contracts.institutions.has(sender)) return [];
-  return contracts.grants.filter(
-    (g) => g.types.includes(type) && g.senders.some((p) => matches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now),
-  );
+  return contracts.grants.filter((g) => g.types.includes(type) && g.senders.some((p) => matches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now));
 }
 
 function recipientsOf(contracts: LoadedContracts, g: Grant, t: GrantTarget, data: unknown): string[] {
   if (g.recipientFrom !== undefined) {
-    const v = getAt(data, g.recipientFrom);
+    const v = valueAt(data, g.recipientFrom);
     const named = Array.isArray(v) ? v : [v];
     return named.filter((n): n is string => typeof n === 'string' && contracts.institutions.has(n) && matches(t.recipient, n));
   }
@@ -186,10 +185,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
 
   const classes = [...required].sort() as Clearance[];
   if (deliveries.length === 0) {
-    throw new ForbiddenError(
-      'no-cleared-recipient',
-      `this ${type} is classified ${classes.join(' and ')}; none of its recipients (${dropped.sort().join(', ')}) is cleared for it`,
-    );
+    throw new ForbiddenError('no-cleared-recipient', `this ${type} is classified ${classes.join(' and ')}; none of its recipients (${dropped.sort().join(', ')}) is cleared for it`);
   }
   deliveries.sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
   return {
@@ -203,9 +199,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
 }
 
 /** Whether a recipient may receive a message now, and if so as what (see the module header). */
-export type EntitlementDecision =
-  | { entitled: true; delivery: PlannedDelivery }
-  | { entitled: false; reason: string };
+export type EntitlementDecision = { entitled: true; delivery: PlannedDelivery } | { entitled: false; reason: string };
 
 /**
  * Whether `recipient` may receive this message under the contracts in force at `now`: an agreement

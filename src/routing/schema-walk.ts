@@ -6,7 +6,7 @@
  * allowed through `additionalProperties` or `patternProperties` does not count, because an agreement
  * that projects or tests a field the schema never names is almost always a typo.
  */
-import { parsePointer } from './pointer.js';
+import { parsePointer } from '../json/index.js';
 
 type Schema = Record<string, unknown>;
 
@@ -75,7 +75,7 @@ export function schemasAt(schema: Schema, pointer: string, resolver?: SchemaReso
     for (const f of frontier) {
       for (const { s, root } of expand(f.s, f.root, resolver, 0)) {
         const props = s.properties;
-        if (isSchema(props) && Object.prototype.hasOwnProperty.call(props, seg) && isSchema(props[seg])) {
+        if (isSchema(props) && Object.hasOwn(props, seg) && isSchema(props[seg])) {
           next.push({ s: props[seg] as Schema, root });
         }
         if (seg === '*' || (indices && INDEX.test(seg))) {

@@ -2,7 +2,8 @@
  * The routing table as data: one row per (grant, message type, recipient entry), for
  * `wasla contracts routes` and for operators reading what the agreements actually allow.
  */
-import { defaultEnvelopeAttributes, type Condition, type LoadedContracts } from './model.js';
+import type { Condition } from '../federation/index.js';
+import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { isPattern, matches } from './pattern.js';
 
 export interface RouteRow {
@@ -49,9 +50,7 @@ export function routingTable(contracts: LoadedContracts): RouteRow[] {
       }
     }
   }
-  return rows.sort((a, b) =>
-    a.senders.join(',').localeCompare(b.senders.join(',')) || a.type.localeCompare(b.type) || a.recipient.localeCompare(b.recipient),
-  );
+  return rows.sort((a, b) => a.senders.join(',').localeCompare(b.senders.join(',')) || a.type.localeCompare(b.type) || a.recipient.localeCompare(b.recipient));
 }
 
 export function formatCondition(c: Condition): string {

@@ -3,39 +3,10 @@
  * may receive what. No I/O happens in routing except loading the contract set.
  */
 import type { Catalogue } from '../schemas/types.js';
+import type { Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
 
-export type InstitutionKind = 'court' | 'prosecution' | 'police' | 'facility' | 'ministry' | 'bank' | 'fund' | 'counsellor' | 'hub';
-export type Classification = 'public' | 'restricted' | 'juvenile' | 'gbv';
-export type AdapterName = 'json-http' | 'xml-http' | 'iso20022';
-
-export interface Institution {
-  id: string;
-  kind: InstitutionKind;
-  name: { ar?: string; en: string };
-  adapter: AdapterName;
-  /** where deliveries are POSTed */
-  endpoints: { deliveries: string };
-  /** classes beyond public/restricted this institution is cleared for: 'juvenile', 'gbv' */
-  clearances: Classification[];
-}
-
-export interface RetryPolicy {
-  /** delays in seconds before attempt 2, 3, ...; its length + 1 is the maximum number of attempts */
-  schedule: number[];
-  /** 0..1: each delay is multiplied by a random factor in [1 - jitter, 1 + jitter] */
-  jitter: number;
-  /**
-   * Store and forward: the delivery is never given up for time or attempts; once the schedule is
-   * used up it is retried at the schedule's last delay until the recipient takes it. Without it the
-   * schedule is a bound in time too (see workers/retry-policy.ts).
-   */
-  storeAndForward?: boolean;
-}
-
-export interface RateLimit {
-  perSecond: number;
-  burst: number;
-}
+// the federation's model (src/federation) that routing's contract speaks of
+export type { AdapterName, Classification, Institution, InstitutionKind, RateLimit, RetryPolicy } from '../federation/index.js';
 
 /** One recipient in a routing decision: who, by which grant, in which major, which fields. */
 export interface PlannedDelivery {

@@ -2,7 +2,7 @@
  * Agreement validity windows. A date (`2025-01-01`) covers that whole day in UTC, so
  * `validUntil: "2026-12-31"` still holds at 23:59:59Z on that day; a date-time is an instant.
  */
-import type { Agreement } from './model.js';
+import type { Agreement } from '../federation/index.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 

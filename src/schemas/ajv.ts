@@ -6,6 +6,7 @@
  * `additionalProperties` the extra property — so a caller can point a user at the exact field.
  */
 import Ajv2020Mod from 'ajv/dist/2020.js';
+import { escapePointerToken } from '../json/index.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormatsMod from 'ajv-formats';
 import type { Fault } from '../errors.js';
@@ -27,11 +28,6 @@ export function createAjv(): Ajv {
   // the annotations the catalogue admits at a schema's root (lint.ts): known to ajv, assert nothing
   ajv.addVocabulary(['x-wasla-classification', ...UNLOCKED_ANNOTATIONS]);
   return ajv;
-}
-
-/** RFC 6901 escaping of one reference token. */
-export function escapePointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function quote(v: unknown): string {

@@ -15,8 +15,8 @@
  * carries the rules (warrant.issued 3.0 does).
  */
 import type { Fault } from '../errors.js';
-import { escapePointerToken } from './ajv.js';
-import { isObject, type JsonObject } from './json.js';
+import { escapePointerToken } from '../json/index.js';
+import { isPlainObject, type JsonObject } from '../json/index.js';
 
 /** Arabic, Arabic Supplement, Arabic Extended-A, Arabic Presentation Forms-A and -B. */
 const ARABIC_LETTERS = '\\u0600-\\u06FF\\u0750-\\u077F\\u08A0-\\u08FF\\uFB50-\\uFDFF\\uFE70-\\uFEFF';
@@ -62,11 +62,11 @@ export const LEGACY_SCHEMAS: ReadonlySet<string> = new Set([
 
 function resolve(root: JsonObject, node: unknown): JsonObject | undefined {
   let cur = node;
-  for (let hops = 0; hops < 32 && isObject(cur) && typeof cur.$ref === 'string'; hops++) {
+  for (let hops = 0; hops < 32 && isPlainObject(cur) && typeof cur.$ref === 'string'; hops++) {
     const name = cur.$ref.slice('#/$defs/'.length);
-    cur = isObject(root.$defs) ? root.$defs[name] : undefined;
+    cur = isPlainObject(root.$defs) ? root.$defs[name] : undefined;
   }
-  return isObject(cur) ? cur : undefined;
+  return isPlainObject(cur) ? cur : undefined;
 }
 
 /**
@@ -87,13 +87,13 @@ export function authoringFaults(doc: JsonObject): Fault[] {
 
   const visited = new Set<string>();
   const visit = (node: unknown, ptr: string, name: string | undefined, depth: number): void => {
-    if (!isObject(node) || depth > 64) return;
+    if (!isPlainObject(node) || depth > 64) return;
     if (typeof node.$ref === 'string') {
       const def = node.$ref.slice('#/$defs/'.length);
       const key = `${def}\u0000${name}`;
       if (visited.has(key)) return;
       visited.add(key);
-      const target = isObject(doc.$defs) ? doc.$defs[def] : undefined;
+      const target = isPlainObject(doc.$defs) ? doc.$defs[def] : undefined;
       visit(target, `/$defs/${escapePointerToken(def)}`, name, depth + 1);
       return;
     }
@@ -106,7 +106,7 @@ export function authoringFaults(doc: JsonObject): Fault[] {
     if (name === 'latin' && node.type === 'string' && node.pattern !== LATIN_NAME_PATTERN) {
       fault(ptr, `a Latin-script name must carry the pattern ${LATIN_NAME_PATTERN}`);
     }
-    const props = isObject(node.properties) ? node.properties : undefined;
+    const props = isPlainObject(node.properties) ? node.properties : undefined;
     if (props && 'value' in props && 'currency' in props) {
       const value = resolve(doc, props.value) ?? {};
       const currency = resolve(doc, props.currency) ?? {};

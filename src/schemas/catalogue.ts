@@ -7,7 +7,7 @@
 import { ContractError, ValidationError } from '../errors.js';
 import { toFaults, type SchemaFault } from './ajv.js';
 import { inspectCatalogue, type CheckOptions, type CompiledSchema } from './check.js';
-import { deepFreeze } from './json.js';
+import { deepFreeze } from '../json/index.js';
 import { translateChain } from './translate.js';
 import type { Catalogue, SchemaRef } from './types.js';
 
@@ -21,15 +21,16 @@ export function loadCatalogue(dir: string, opts: CheckOptions = {}): LoadedCatal
   const inspection = inspectCatalogue(dir, opts);
   const { faults } = inspection;
   if (faults.length > 0) {
-    const shown = faults.slice(0, 5).map((f) => `${f.file}: ${f.pointer || '(root)'}: ${f.detail}`).join('\n  ');
+    const shown = faults
+      .slice(0, 5)
+      .map((f) => `${f.file}: ${f.pointer || '(root)'}: ${f.detail}`)
+      .join('\n  ');
     const more = faults.length > 5 ? `\n  ... and ${faults.length - 5} more (run "wasla schemas check")` : '';
     throw new ContractError(`the message catalogue in ${dir} is invalid (${faults.length} fault${faults.length === 1 ? '' : 's'}):\n  ${shown}${more}`, faults, faults[0].file);
   }
 
   const byKey = inspection.compiled;
-  const refs: SchemaRef[] = [...byKey.values()]
-    .map((c) => Object.freeze({ ...c.ref }))
-    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.major - b.major || a.minor - b.minor));
+  const refs: SchemaRef[] = [...byKey.values()].map((c) => Object.freeze({ ...c.ref })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.major - b.major || a.minor - b.minor));
   for (const c of byKey.values()) deepFreeze(c.doc);
 
   const latestByMajor = new Map<string, SchemaRef>();
@@ -87,7 +88,10 @@ export function loadCatalogue(dir: string, opts: CheckOptions = {}): LoadedCatal
             return c ? run(c, d) : undefined;
           },
         },
-        type, fromVersion, toMajor, data,
+        type,
+        fromVersion,
+        toMajor,
+        data,
       );
     },
   };

@@ -13,35 +13,25 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError, type Fault } from '../errors.js';
-import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type SchemaFault, type ValidateFunction } from './ajv.js';
+import { schemaUri } from '../federation/index.js';
+import { createAjv, DRAFT_2020_12, toFaults, type Ajv, type ValidateFunction } from './ajv.js';
 import { LEGACY_SCHEMAS, publishFaults } from './authoring.js';
 import { compareMinors } from './compat.js';
 import { compareIndexAnnotations } from './index-annotations.js';
-import { isObject, type JsonObject } from './json.js';
+import { isPlainObject, type JsonObject } from '../json/index.js';
 import { lintSchema } from './lint.js';
 import { hashSchema, LOCK_FILE, readLock, writeLock } from './lock.js';
 import { scanCatalogue, type SchemaFile } from './scan.js';
 import { translateChain } from './translate.js';
 import { translators as builtInTranslators } from './translators/index.js';
 import type { TranslatorRegistry } from './translators/types.js';
-import type { SchemaRef } from './types.js';
-
-/** A fault in the catalogue: the file it is in, and the JSON pointer inside that file. */
-export interface CatalogueFault extends Fault {
-  file: string;
-}
+import type { CatalogueFault, SchemaRef } from './types.js';
 
 export interface CheckOptions {
   /** default `<dir>/catalogue.lock.json`; when the file does not exist nothing is locked yet */
   lockFile?: string;
   /** default: the translators the hub ships */
   translators?: TranslatorRegistry;
-}
-
-export const SCHEMA_ID_BASE = 'https://wasla.dev/contracts/messages/';
-
-export function schemaId(type: string, version: string): string {
-  return `${SCHEMA_ID_BASE}${type}/${version}.schema.json`;
 }
 
 export interface CompiledSchema {
@@ -83,12 +73,12 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
       add(sf.file, [{ pointer: '', detail: `not valid JSON: ${(err as Error).message}` }]);
       continue;
     }
-    if (!isObject(doc)) {
+    if (!isPlainObject(doc)) {
       add(sf.file, [{ pointer: '', detail: 'a schema file must hold a JSON object' }]);
       continue;
     }
     const before = faults.length;
-    const expectedId = schemaId(sf.type, sf.version);
+    const expectedId = schemaUri(sf.type, sf.version);
     if (doc.$id !== expectedId) {
       add(sf.file, [{ pointer: '/$id', detail: `the file name says ${sf.type}@${sf.version}, so $id must be "${expectedId}" (it is ${JSON.stringify(doc.$id)})` }]);
     }
@@ -106,7 +96,11 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
     try {
       validate = ajv.compile(doc);
     } catch (err) {
-      try { ajv.removeSchema(expectedId); } catch { /* not added */ }
+      try {
+        ajv.removeSchema(expectedId);
+      } catch {
+        /* not added */
+      }
       add(sf.file, [{ pointer: '', detail: `does not compile: ${(err as Error).message}` }]);
       continue;
     }
@@ -127,9 +121,7 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
   for (const sf of files) {
     const doc = linted.get(key(sf.type, sf.version));
     if (!doc || LEGACY_SCHEMAS.has(hashSchema(sf.content)) || LEGACY_SCHEMAS.has(lock?.[sf.rel] ?? '')) continue;
-    const previous = files
-      .filter((o) => o.type === sf.type && o.major === sf.major && o.minor < sf.minor)
-      .sort((a, b) => b.minor - a.minor)[0];
+    const previous = files.filter((o) => o.type === sf.type && o.major === sf.major && o.minor < sf.minor).sort((a, b) => b.minor - a.minor)[0];
     add(sf.file, publishFaults(doc, previous && linted.get(key(previous.type, previous.version))), '', 'authoring rule: ');
   }
 
@@ -193,7 +185,10 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
                     return toFaults(s.validate.errors);
                   },
                 },
-                type, c.ref.version, to, example,
+                type,
+                c.ref.version,
+                to,
+                example,
               );
               crossed++;
             } catch (err) {
@@ -225,7 +220,9 @@ export function inspectCatalogue(dir: string, opts: CheckOptions = {}): Inspecti
     for (const [rel, hash] of Object.entries(lock)) {
       const sf = byRel.get(rel);
       if (!sf) {
-        add(path.join(dir, ...rel.split('/')), [{ pointer: '', detail: `published schema is missing (listed in ${path.basename(lockFile)}); published schemas are immutable and cannot be withdrawn` }]);
+        add(path.join(dir, ...rel.split('/')), [
+          { pointer: '', detail: `published schema is missing (listed in ${path.basename(lockFile)}); published schemas are immutable and cannot be withdrawn` },
+        ]);
       } else if (hashSchema(sf.content) !== hash) {
         add(sf.file, [{ pointer: '', detail: `published schemas are immutable; publish a new minor instead (its sha-256 differs from the one in ${path.basename(lockFile)})` }]);
       }

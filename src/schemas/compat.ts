@@ -15,23 +15,23 @@
  * asserts nothing and has its own rule (index-annotations.ts: a minor only adds to it).
  */
 import type { Fault } from '../errors.js';
-import { escapePointerToken } from './ajv.js';
+import { escapePointerToken } from '../json/index.js';
 import { UNLOCKED_ANNOTATIONS } from './annotations.js';
 import { ANNOTATIONS } from './lint.js';
-import { isObject, jsonEqual, type JsonObject } from './json.js';
+import { isPlainObject, jsonEqual, type JsonObject } from '../json/index.js';
 
 const NOT_ASSERTIONS = new Set([...ANNOTATIONS, 'properties', 'required', 'additionalProperties', 'items', '$ref', '$defs', '$schema', '$id', ...UNLOCKED_ANNOTATIONS]);
 
 function resolve(root: JsonObject, node: unknown, ptr: string): { node: JsonObject; ptr: string } {
   let cur = node;
   let at = ptr;
-  for (let hops = 0; hops < 64 && isObject(cur) && typeof cur.$ref === 'string'; hops++) {
+  for (let hops = 0; hops < 64 && isPlainObject(cur) && typeof cur.$ref === 'string'; hops++) {
     const name = cur.$ref.slice('#/$defs/'.length);
     const defs = root.$defs as JsonObject;
     at = `/$defs/${escapePointerToken(name)}`;
     cur = defs[name];
   }
-  return { node: isObject(cur) ? cur : {}, ptr: at };
+  return { node: isPlainObject(cur) ? cur : {}, ptr: at };
 }
 
 function show(v: unknown): string {
@@ -82,8 +82,8 @@ export function compareMinors(oldRoot: JsonObject, newRoot: JsonObject): Fault[]
       fault(at('additionalProperties'), `additionalProperties of ${label} changed from ${show(o.node.additionalProperties)} to ${show(n.node.additionalProperties)}`);
     }
 
-    const oldProps = isObject(o.node.properties) ? o.node.properties : undefined;
-    const newProps = isObject(n.node.properties) ? n.node.properties : undefined;
+    const oldProps = isPlainObject(o.node.properties) ? o.node.properties : undefined;
+    const newProps = isPlainObject(n.node.properties) ? n.node.properties : undefined;
     if (oldProps || newProps) {
       const op = oldProps ?? {};
       const np = newProps ?? {};

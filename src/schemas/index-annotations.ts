@@ -22,8 +22,7 @@
  * an index be declared on a schema published before the index existed.
  */
 import type { Fault } from '../errors.js';
-import { escapePointerToken } from './ajv.js';
-import { isObject, type JsonObject } from './json.js';
+import { escapePointerToken, isPlainObject, type JsonObject } from '../json/index.js';
 
 import { INDEX_KEYWORD } from './annotations.js';
 
@@ -34,18 +33,7 @@ export { INDEX_KEYWORD };
  * where the payload names it; a prosecution's case number is a kind of its own because its numbering
  * runs beside the courts' (a referral links the two).
  */
-export const INDEX_KINDS = [
-  'case-number',
-  'prosecution-case-number',
-  'decision-number',
-  'order-number',
-  'warrant-number',
-  'fine-number',
-  'payment-id',
-  'plate',
-  'national-id',
-  'person-name',
-] as const;
+export const INDEX_KINDS = ['case-number', 'prosecution-case-number', 'decision-number', 'order-number', 'warrant-number', 'fine-number', 'payment-id', 'plate', 'national-id', 'person-name'] as const;
 export type IndexKind = (typeof INDEX_KINDS)[number];
 
 export function isIndexKind(v: unknown): v is IndexKind {
@@ -63,16 +51,19 @@ export interface IndexAnnotation {
 const POINTER = /^(\/([^~/]|~[01])*)+$/;
 
 function segments(pointer: string): string[] {
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function deref(root: JsonObject, node: unknown): JsonObject | undefined {
   let cur = node;
-  for (let hops = 0; hops < 32 && isObject(cur) && typeof cur.$ref === 'string'; hops++) {
+  for (let hops = 0; hops < 32 && isPlainObject(cur) && typeof cur.$ref === 'string'; hops++) {
     const name = cur.$ref.startsWith('#/$defs/') ? cur.$ref.slice('#/$defs/'.length) : '';
-    cur = isObject(root.$defs) ? root.$defs[name] : undefined;
+    cur = isPlainObject(root.$defs) ? root.$defs[name] : undefined;
   }
-  return isObject(cur) && typeof cur.$ref !== 'string' ? cur : undefined;
+  return isPlainObject(cur) && typeof cur.$ref !== 'string' ? cur : undefined;
 }
 
 /**
@@ -89,8 +80,8 @@ export function schemaAtPointer(root: JsonObject, pointer: string): JsonObject |
     if (seg === '*') {
       node = node.type === 'array' ? deref(root, node.items) : undefined;
     } else {
-      const props = node.type === 'object' && isObject(node.properties) ? node.properties : undefined;
-      node = props && Object.prototype.hasOwnProperty.call(props, seg) ? deref(root, props[seg]) : undefined;
+      const props = node.type === 'object' && isPlainObject(node.properties) ? node.properties : undefined;
+      node = props && Object.hasOwn(props, seg) ? deref(root, props[seg]) : undefined;
     }
   }
   return node;
@@ -102,7 +93,7 @@ export function readIndexAnnotations(doc: JsonObject): IndexAnnotation[] {
   if (!Array.isArray(list)) return [];
   const out: IndexAnnotation[] = [];
   for (const a of list) {
-    if (!isObject(a) || typeof a.pointer !== 'string' || !isIndexKind(a.kind)) continue;
+    if (!isPlainObject(a) || typeof a.pointer !== 'string' || !isIndexKind(a.kind)) continue;
     out.push(typeof a.issuer === 'string' ? { pointer: a.pointer, kind: a.kind, issuer: a.issuer } : { pointer: a.pointer, kind: a.kind });
   }
   return out;
@@ -118,12 +109,13 @@ export function indexAnnotationFaults(doc: JsonObject): Fault[] {
   const seen = new Set<string>();
   list.forEach((a, i) => {
     const ai = `${at}/${i}`;
-    if (!isObject(a)) {
+    if (!isPlainObject(a)) {
       faults.push({ pointer: ai, detail: 'must be an object { pointer, kind, issuer? }' });
       return;
     }
     for (const k of Object.keys(a)) {
-      if (k !== 'pointer' && k !== 'kind' && k !== 'issuer') faults.push({ pointer: `${ai}/${escapePointerToken(k)}`, detail: `unknown member "${k}" (an index annotation has pointer, kind and issuer)` });
+      if (k !== 'pointer' && k !== 'kind' && k !== 'issuer')
+        faults.push({ pointer: `${ai}/${escapePointerToken(k)}`, detail: `unknown member "${k}" (an index annotation has pointer, kind and issuer)` });
     }
     if (!isIndexKind(a.kind)) {
       faults.push({ pointer: `${ai}/kind`, detail: `unknown index kind ${JSON.stringify(a.kind)}; one of ${INDEX_KINDS.join(', ')}` });

@@ -4,15 +4,12 @@
  * ship translators, published files unchanged), compiles each schema once, validates payloads
  * with a JSON pointer per fault, and translates payloads between majors.
  */
-export type { Catalogue, SchemaRef } from './types.js';
+export type { Catalogue, CatalogueFault, SchemaRef } from './types.js';
 export type { SchemaFault } from './ajv.js';
 export { loadCatalogue, type LoadedCatalogue } from './catalogue.js';
 export {
   checkCatalogue,
   lockCatalogue,
-  schemaId,
-  SCHEMA_ID_BASE,
-  type CatalogueFault,
   type CheckOptions,
   type LockResult,
 } from './check.js';

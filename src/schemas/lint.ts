@@ -16,24 +16,38 @@
  * drop it. The case index declaration `x-wasla-index` is admitted at the root too, and checked by
  * index-annotations.ts.
  */
-import { DRAFT_2020_12, escapePointerToken } from './ajv.js';
+import { DRAFT_2020_12 } from './ajv.js';
+import { escapePointerToken } from '../json/index.js';
 import type { Fault } from '../errors.js';
 import { indexAnnotationFaults } from './index-annotations.js';
 import { UNLOCKED_ANNOTATIONS } from './annotations.js';
-import { isObject, type JsonObject } from './json.js';
+import { CLASSIFICATIONS } from '../federation/index.js';
+import { isPlainObject, type JsonObject } from '../json/index.js';
 
 export const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
 const TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
 const ASSERTIONS = new Set([
-  'type', 'enum', 'const',
-  'pattern', 'format', 'minLength', 'maxLength',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
-  'minItems', 'maxItems', 'uniqueItems',
+  'type',
+  'enum',
+  'const',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
 ]);
 const STRUCTURE = new Set(['properties', 'required', 'additionalProperties', 'items', '$ref']);
 const ROOT_ONLY = new Set<string>(['$schema', '$id', '$defs', 'x-wasla-classification', ...UNLOCKED_ANNOTATIONS]);
 export const CLASSIFICATION_KEYWORD = 'x-wasla-classification';
-const CLASSES = ['juvenile', 'gbv', 'restricted'];
+/** the classes a type may declare for itself (public is the default, not a declaration) */
+const CLASSES: readonly string[] = CLASSIFICATIONS.filter((c) => c !== 'public');
 const LOCAL_REF = /^#\/\$defs\/([^/~]+)$/;
 
 /** Faults (pointers into the schema document) for everything the catalogue does not allow. */
@@ -54,11 +68,11 @@ export function lintSchema(doc: JsonObject): Fault[] {
   }
   faults.push(...indexAnnotationFaults(doc));
 
-  const defs = isObject(doc.$defs) ? doc.$defs : {};
-  if (doc.$defs !== undefined && !isObject(doc.$defs)) fault('/$defs', '$defs must be an object');
+  const defs = isPlainObject(doc.$defs) ? doc.$defs : {};
+  if (doc.$defs !== undefined && !isPlainObject(doc.$defs)) fault('/$defs', '$defs must be an object');
 
   const walk = (node: unknown, ptr: string, root: boolean): void => {
-    if (!isObject(node)) {
+    if (!isPlainObject(node)) {
       fault(ptr, 'subschemas must be objects (boolean schemas are not supported by the compatibility check)');
       return;
     }
@@ -76,7 +90,7 @@ export function lintSchema(doc: JsonObject): Fault[] {
       const ref = node.$ref;
       const m = typeof ref === 'string' ? LOCAL_REF.exec(ref) : null;
       if (!m) fault(`${ptr}/$ref`, 'only local references "#/$defs/<name>" are supported (schemas are self-contained)');
-      else if (!isObject(defs[m[1]])) fault(`${ptr}/$ref`, `"${String(ref)}" does not name an entry of $defs`);
+      else if (!isPlainObject(defs[m[1]])) fault(`${ptr}/$ref`, `"${String(ref)}" does not name an entry of $defs`);
       for (const k of keys) {
         if (k !== '$ref' && !ANNOTATIONS.has(k)) fault(`${ptr}/${escapePointerToken(k)}`, `"${k}" next to "$ref": put constraints in the referenced definition`);
       }
@@ -90,13 +104,13 @@ export function lintSchema(doc: JsonObject): Fault[] {
       if (node.additionalProperties !== false) {
         fault(`${ptr}/additionalProperties`, 'objects must be closed with "additionalProperties": false');
       }
-      if (!isObject(node.properties)) fault(`${ptr}/properties`, 'objects must list their properties');
+      if (!isPlainObject(node.properties)) fault(`${ptr}/properties`, 'objects must list their properties');
     } else if ('additionalProperties' in node || 'properties' in node || 'required' in node) {
       fault(ptr, 'properties/required/additionalProperties are only allowed on "type": "object"');
     }
     if (node.type === 'array' && !('items' in node)) fault(`${ptr}/items`, 'arrays must say what their items are');
 
-    if (isObject(node.properties)) {
+    if (isPlainObject(node.properties)) {
       for (const [name, sub] of Object.entries(node.properties)) walk(sub, `${ptr}/properties/${escapePointerToken(name)}`, false);
     }
     if ('items' in node) walk(node.items, `${ptr}/items`, false);

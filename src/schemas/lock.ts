@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Fault } from '../errors.js';
-import { isObject } from './json.js';
+import { formatPointer, isPlainObject } from '../json/index.js';
 import { UNLOCKED_ANNOTATIONS } from './annotations.js';
 
 export const LOCK_FILE = 'catalogue.lock.json';
@@ -136,11 +136,11 @@ export function readLock(file: string): { lock?: Lock; faults: Fault[] } {
   } catch (err) {
     return { faults: [{ pointer: '', detail: `the lock file is not valid JSON: ${(err as Error).message}` }] };
   }
-  if (!isObject(parsed)) return { faults: [{ pointer: '', detail: 'the lock file must be an object mapping schema files to sha-256 hashes' }] };
+  if (!isPlainObject(parsed)) return { faults: [{ pointer: '', detail: 'the lock file must be an object mapping schema files to sha-256 hashes' }] };
   const faults: Fault[] = [];
   const lock: Lock = {};
   for (const [k, v] of Object.entries(parsed)) {
-    const ptr = '/' + k.replace(/~/g, '~0').replace(/\//g, '~1');
+    const ptr = formatPointer([k]);
     if (!SCHEMA_PATH.test(k)) faults.push({ pointer: ptr, detail: 'not a schema path "<type>/<major>.<minor>.schema.json"' });
     else if (typeof v !== 'string' || !/^[a-f0-9]{64}$/.test(v)) faults.push({ pointer: ptr, detail: 'must be a lowercase hex sha-256' });
     else lock[k] = v;

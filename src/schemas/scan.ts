@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CatalogueFault } from './check.js';
+import type { CatalogueFault } from './types.js';
 
 export const TYPE_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 const FILE_NAME = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.schema\.json$/;

@@ -10,7 +10,7 @@
 import { ContractError, ValidationError } from '../errors.js';
 import type { SchemaRef } from './types.js';
 import type { SchemaFault } from './ajv.js';
-import { valueAt } from './json.js';
+import { valueAt } from '../json/index.js';
 import type { TranslatorRegistry } from './translators/types.js';
 
 export interface TranslateDeps {
@@ -21,13 +21,7 @@ export interface TranslateDeps {
   has(type: string, version: string): boolean;
 }
 
-export function translateChain(
-  deps: TranslateDeps,
-  type: string,
-  fromVersion: string,
-  toMajor: number,
-  data: unknown,
-): { version: string; data: unknown } {
+export function translateChain(deps: TranslateDeps, type: string, fromVersion: string, toMajor: number, data: unknown): { version: string; data: unknown } {
   const fromMajor = Number(fromVersion.split('.')[0]);
   if (!Number.isInteger(toMajor) || deps.latest(type, toMajor) === undefined) {
     throw new ValidationError('unknown-message-version', `the catalogue has no major ${toMajor} of ${type}`);

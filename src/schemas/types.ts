@@ -5,6 +5,11 @@
  */
 import type { Fault } from '../errors.js';
 
+/** A fault in the catalogue: the file it is in, and the JSON pointer inside that file. */
+export interface CatalogueFault extends Fault {
+  file: string;
+}
+
 export interface SchemaRef {
   type: string;
   /** "<major>.<minor>" */

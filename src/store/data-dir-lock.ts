@@ -37,13 +37,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync,
-} from 'node:fs';
+import { closeSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class DataDirLockedError extends Error {
-  constructor(public readonly dir: string, public readonly pid: number | undefined) {
+  constructor(
+    public readonly dir: string,
+    public readonly pid: number | undefined,
+  ) {
     super(`the data directory ${dir} is in use by ${pid ? `process ${pid}` : 'another process'}; stop it first, or set WASLA_DATA_DIR to another directory`);
   }
 }
@@ -177,10 +178,12 @@ function stale(path: string, c: Claim, me: Claim): boolean {
 }
 
 function claims(dir: string): number[] {
-  return readdirSync(dir).flatMap((n) => {
-    const m = CLAIM.exec(n);
-    return m ? [Number(m[1])] : [];
-  }).sort((a, b) => a - b);
+  return readdirSync(dir)
+    .flatMap((n) => {
+      const m = CLAIM.exec(n);
+      return m ? [Number(m[1])] : [];
+    })
+    .sort((a, b) => a - b);
 }
 
 function readClaim(dir: string, n: number): Claim | undefined {

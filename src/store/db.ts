@@ -5,14 +5,12 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.js';
+import type { Db } from './db-types.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { poolTransaction } from './pg-transaction.js';
 
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
-/** a database or an open transaction: data-access functions accept either */
-export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute' | 'transaction'>;
+export type { Db, DbOrTx } from './db-types.js';
 
 export interface Database {
   kind: 'postgres' | 'pglite';
@@ -47,9 +45,7 @@ export interface OpenOptions {
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  const database = opts.databaseUrl
-    ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS)
-    : await openPglite(opts.dataDir!);
+  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS) : await openPglite(opts.dataDir!);
   if (opts.migrate !== false) await database.migrate();
   return database;
 }
@@ -58,7 +54,10 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({
-    connectionString: url, max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000,
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
   });
   // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool; without

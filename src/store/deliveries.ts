@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
-import { attempts, deliveries, type DeliveryState } from './schema.js';
+import { type attempts, deliveries, type DeliveryState } from './schema.js';
 import { boundedJson, boundedText, clampInt, INT32_MAX } from '../untrusted.js';
+import { auditInsert, type AuditAction } from '../audit/writer.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -26,11 +27,27 @@ export interface ClaimWithMessage extends Claim {
 }
 
 const row = (r: Record<string, any>): DeliveryRow => ({
-  id: r.id, messageId: r.message_id, recipient: r.recipient, agreement: r.agreement, grant: r.grant_id, major: r.major,
-  fields: r.fields, retry: r.retry, acceptUnsignedReceipt: r.accept_unsigned_receipt, rateLimit: r.rate_limit,
-  scheduleOffset: r.schedule_offset, givesUpAt: r.gives_up_at === null || r.gives_up_at === undefined ? null : new Date(r.gives_up_at), state: r.state, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
-  leaseToken: r.lease_token, leaseUntil: r.lease_until, lastError: r.last_error, deliveredAt: r.delivered_at,
-  createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.id,
+  messageId: r.message_id,
+  recipient: r.recipient,
+  agreement: r.agreement,
+  grant: r.grant_id,
+  major: r.major,
+  fields: r.fields,
+  retry: r.retry,
+  acceptUnsignedReceipt: r.accept_unsigned_receipt,
+  rateLimit: r.rate_limit,
+  scheduleOffset: r.schedule_offset,
+  givesUpAt: r.gives_up_at === null || r.gives_up_at === undefined ? null : new Date(r.gives_up_at),
+  state: r.state,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  leaseToken: r.lease_token,
+  leaseUntil: r.lease_until,
+  lastError: r.last_error,
+  deliveredAt: r.delivered_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 /**
@@ -108,10 +125,19 @@ function attemptInput(claim: Claim, o: AttemptOutcome) {
   const error = o.error === undefined || o.error === null ? null : boundedText(o.error, MAX_ERROR_CHARS);
   const worker = boundedText(o.worker, 200);
   return {
-    id: d.id, token: claim.leaseToken, next, retry_ms: clampInt(o.retryInMs ?? 0, 0, INT32_MAX),
-    last_error: o.outcome === 'delivered' ? null : error ?? `HTTP ${status}`,
-    number: clampInt(d.attempts, 0, INT32_MAX), started_at: o.startedAt, duration_ms: clampInt(o.durationMs, 0, INT32_MAX), status_code: status,
-    outcome: o.outcome, error, receipt: o.receipt === undefined ? null : boundedJson(o.receipt, RECEIPT_BOUNDS), worker,
+    id: d.id,
+    token: claim.leaseToken,
+    next,
+    retry_ms: clampInt(o.retryInMs ?? 0, 0, INT32_MAX),
+    last_error: o.outcome === 'delivered' ? null : (error ?? `HTTP ${status}`),
+    number: clampInt(d.attempts, 0, INT32_MAX),
+    started_at: o.startedAt,
+    duration_ms: clampInt(o.durationMs, 0, INT32_MAX),
+    status_code: status,
+    outcome: o.outcome,
+    error,
+    receipt: o.receipt === undefined ? null : boundedJson(o.receipt, RECEIPT_BOUNDS),
+    worker,
     audit: { messageId: d.messageId, recipient: d.recipient, attempt: d.attempts, outcome: o.outcome, status, error },
   };
 }
@@ -127,7 +153,10 @@ function attemptInput(claim: Claim, o: AttemptOutcome) {
 export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcome: AttemptOutcome }>): Promise<Array<DeliveryState | undefined>> {
   if (items.length === 0) return [];
   const input = JSON.stringify(items.map(({ claim, outcome }) => attemptInput(claim, outcome)));
-  const result = await executePrepared(db, 'wasla_record_attempts', sql`
+  const result = await executePrepared(
+    db,
+    'wasla_record_attempts',
+    sql`
     with v as (
       select * from jsonb_to_recordset(${input}::jsonb) as x(id uuid, token uuid, next text, retry_ms int, last_error text, number int,
         started_at timestamptz, duration_ms int, status_code int, outcome text, error text, receipt jsonb, worker text, audit jsonb)),
@@ -145,12 +174,15 @@ export async function recordAttempts(db: Db, items: Array<{ claim: Claim; outcom
         case when exists (select 1 from u where u.id = v.id) then v.outcome else v.outcome || ' (lease lost)' end,
         v.error, case when v.receipt = 'null'::jsonb then null else v.receipt end, v.worker
       from v),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), 'worker:' || v.worker, 'delivery.attempt', v.id::text,
-        v.audit || jsonb_build_object('leaseLost', not exists (select 1 from u where u.id = v.id))
-      from v)
-    select id, state from u`);
+    a as (${auditInsert({
+      actor: sql`'worker:' || v.worker`,
+      action: 'delivery.attempt',
+      subject: sql`v.id::text`,
+      data: sql`v.audit || jsonb_build_object('leaseLost', not exists (select 1 from u where u.id = v.id))`,
+      from: sql`from v`,
+    })})
+    select id, state from u`,
+  );
   const rows = resultRows<{ id: string; state: DeliveryState }>(result);
   const states = new Map(rows.map((r) => [String(r.id), r.state]));
   return items.map(({ claim }) => states.get(claim.delivery.id));
@@ -187,7 +219,7 @@ export async function deferDelivery(db: Db, claim: Claim, delayMs: number, reaso
  * attempt count given back, and the audit entry `action` written in the same statement. False
  * when the lease was lost meanwhile (then nothing is written).
  */
-export async function endUnattempted(db: Db, claim: Claim, reason: string, action: string, actor: string): Promise<boolean> {
+export async function endUnattempted(db: Db, claim: Claim, reason: string, action: AuditAction, actor: string): Promise<boolean> {
   const why = boundedText(reason, MAX_ERROR_CHARS);
   const result = await db.execute(sql`
     with u as (
@@ -195,11 +227,13 @@ export async function endUnattempted(db: Db, claim: Claim, reason: string, actio
         last_error = ${why}, updated_at = now()
       where id = ${claim.delivery.id} and lease_token = ${claim.leaseToken}
       returning id, message_id, recipient, attempts),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), ${actor}, ${action}, u.id::text,
-        jsonb_build_object('messageId', u.message_id, 'recipient', u.recipient, 'attempts', u.attempts, 'reason', ${why}::text)
-      from u)
+    a as (${auditInsert({
+      actor: sql`${actor}::text`,
+      action,
+      subject: sql`u.id::text`,
+      data: sql`jsonb_build_object('messageId', u.message_id, 'recipient', u.recipient, 'attempts', u.attempts, 'reason', ${why}::text)`,
+      from: sql`from u`,
+    })})
     select id from u`);
   return resultRows(result).length > 0;
 }
@@ -229,12 +263,14 @@ export async function releaseExpiredLeases(db: Db, actor = 'sweeper'): Promise<s
       select l.id, l.attempts, l.claimed_at, least(${INT32_MAX}, greatest(0, extract(epoch from now() - l.claimed_at) * 1000))::int,
         null, 'abandoned', ${LEASE_LAPSED}, null, ${actor}
       from lapsed l),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select date_trunc('milliseconds', now()), ${actor}, 'delivery.attempt', l.id::text,
-        jsonb_build_object('messageId', l.message_id, 'recipient', l.recipient, 'attempt', l.attempts, 'outcome', 'abandoned',
-          'status', null, 'error', ${LEASE_LAPSED}::text, 'leaseLost', true)
-      from lapsed l)
+    a as (${auditInsert({
+      actor: sql`${actor}::text`,
+      action: 'delivery.attempt',
+      subject: sql`l.id::text`,
+      data: sql`jsonb_build_object('messageId', l.message_id, 'recipient', l.recipient, 'attempt', l.attempts, 'outcome', 'abandoned',
+        'status', null, 'error', ${LEASE_LAPSED}::text, 'leaseLost', true)`,
+      from: sql`from lapsed l`,
+    })})
     select id from u`);
   return resultRows<{ id: string }>(result).map((r) => String(r.id));
 }
@@ -251,7 +287,9 @@ export interface DueDelivery {
 export async function findDue(db: Db, graceMs: number, limit: number): Promise<DueDelivery[]> {
   return db
     .select({
-      id: deliveries.id, attempts: deliveries.attempts, recipient: deliveries.recipient,
+      id: deliveries.id,
+      attempts: deliveries.attempts,
+      recipient: deliveries.recipient,
       overdueMs: sql<number>`(extract(epoch from now() - ${deliveries.nextAttemptAt}) * 1000)::int`,
     })
     .from(deliveries)
@@ -274,8 +312,11 @@ export interface WaitingDeliveries {
  * It reads the open deliveries only, through the (state, recipient) index and their rows.
  */
 export async function waitingByRecipient(db: Db): Promise<WaitingDeliveries[]> {
-  const rows = await db.select({ recipient: deliveries.recipient, waiting: sql<number>`count(*)::int`, oldest: sql<unknown>`min(${deliveries.createdAt})` })
-    .from(deliveries).where(inArray(deliveries.state, ['pending', 'in_flight', 'retrying'])).groupBy(deliveries.recipient);
+  const rows = await db
+    .select({ recipient: deliveries.recipient, waiting: sql<number>`count(*)::int`, oldest: sql<unknown>`min(${deliveries.createdAt})` })
+    .from(deliveries)
+    .where(inArray(deliveries.state, ['pending', 'in_flight', 'retrying']))
+    .groupBy(deliveries.recipient);
   return rows.map((r) => ({ recipient: r.recipient, waiting: Number(r.waiting), oldestCreatedAt: new Date(r.oldest as string | Date) }));
 }
 
@@ -291,8 +332,11 @@ export type OpenState = (typeof OPEN_STATES)[number];
  * that index alone.
  */
 export async function countOpenByState(db: Db): Promise<Record<OpenState, number>> {
-  const rows = await db.select({ state: deliveries.state, n: sql<number>`count(*)::int` }).from(deliveries)
-    .where(inArray(deliveries.state, [...OPEN_STATES])).groupBy(deliveries.state);
+  const rows = await db
+    .select({ state: deliveries.state, n: sql<number>`count(*)::int` })
+    .from(deliveries)
+    .where(inArray(deliveries.state, [...OPEN_STATES]))
+    .groupBy(deliveries.state);
   const out = Object.fromEntries(OPEN_STATES.map((s) => [s, 0])) as Record<OpenState, number>;
   for (const r of rows) out[r.state as OpenState] = Number(r.n);
   return out;

@@ -8,7 +8,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { deliveries, messages, type DeliveryState } from './schema.js';
-import { appendAudit } from '../audit/log.js';
+import { appendAudit } from '../audit/writer.js';
 
 /** `waiting`: pending, in flight or retrying — neither delivered nor dead yet */
 export type StateFilter = DeliveryState | 'waiting';
@@ -48,11 +48,22 @@ function where(f: DeliveryFilter): SQL | undefined {
 export async function listDeliveries(db: Db, f: DeliveryFilter) {
   return db
     .select({
-      id: deliveries.id, messageId: deliveries.messageId, type: messages.type, sender: messages.sender,
-      recipient: deliveries.recipient, agreement: deliveries.agreement, grant: deliveries.grant, state: deliveries.state,
-      attempts: deliveries.attempts, lastError: deliveries.lastError, nextAttemptAt: deliveries.nextAttemptAt, givesUpAt: deliveries.givesUpAt,
+      id: deliveries.id,
+      messageId: deliveries.messageId,
+      type: messages.type,
+      sender: messages.sender,
+      recipient: deliveries.recipient,
+      agreement: deliveries.agreement,
+      grant: deliveries.grant,
+      state: deliveries.state,
+      attempts: deliveries.attempts,
+      lastError: deliveries.lastError,
+      nextAttemptAt: deliveries.nextAttemptAt,
+      givesUpAt: deliveries.givesUpAt,
       storeAndForward: sql<boolean>`coalesce(${deliveries.retry} @> '{"storeAndForward": true}'::jsonb, false)`,
-      deliveredAt: deliveries.deliveredAt, createdAt: deliveries.createdAt, updatedAt: deliveries.updatedAt,
+      deliveredAt: deliveries.deliveredAt,
+      createdAt: deliveries.createdAt,
+      updatedAt: deliveries.updatedAt,
     })
     .from(deliveries)
     .innerJoin(messages, eq(messages.id, deliveries.messageId))
@@ -84,8 +95,16 @@ export type ReplayCheck = (c: ReplayCandidate) => string | undefined;
 export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?: DeliveryFilter }, actor: string, reason?: string, check: ReplayCheck = () => undefined): Promise<ReplayResult> {
   return db.transaction(async (tx) => {
     const candidates = await tx
-      .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, messageId: deliveries.messageId,
-        sender: messages.sender, type: messages.type, version: messages.version, envelope: messages.envelope })
+      .select({
+        id: deliveries.id,
+        recipient: deliveries.recipient,
+        attempts: deliveries.attempts,
+        messageId: deliveries.messageId,
+        sender: messages.sender,
+        type: messages.type,
+        version: messages.version,
+        envelope: messages.envelope,
+      })
       .from(deliveries)
       .innerJoin(messages, eq(messages.id, deliveries.messageId))
       .where(target.filter ? where({ ...target.filter, state: 'dead' }) : and(inArray(deliveries.id, target.ids?.length ? target.ids : [NO_ID]), eq(deliveries.state, 'dead')))
@@ -100,19 +119,26 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
       if (why === undefined) allowed.push(c.id);
       else refused.push({ id: c.id, recipient: c.recipient, reason: why });
     }
-    const replayed = allowed.length === 0 ? [] : await tx
-      .update(deliveries)
-      .set({ state: 'retrying', nextAttemptAt: sql`now()`, scheduleOffset: sql`${deliveries.attempts}`, givesUpAt: null, lastError: null, updatedAt: sql`now()` })
-      .where(and(inArray(deliveries.id, allowed), eq(deliveries.state, 'dead')))
-      .returning({ id: deliveries.id, attempts: deliveries.attempts, messageId: deliveries.messageId, recipient: deliveries.recipient });
+    const replayed =
+      allowed.length === 0
+        ? []
+        : await tx
+            .update(deliveries)
+            .set({ state: 'retrying', nextAttemptAt: sql`now()`, scheduleOffset: sql`${deliveries.attempts}`, givesUpAt: null, lastError: null, updatedAt: sql`now()` })
+            .where(and(inArray(deliveries.id, allowed), eq(deliveries.state, 'dead')))
+            .returning({ id: deliveries.id, attempts: deliveries.attempts, messageId: deliveries.messageId, recipient: deliveries.recipient });
     const messageOf = new Map(candidates.map((c) => [c.id, c.messageId]));
     await appendAudit(tx, [
       ...replayed.map((r) => ({
-        actor, action: 'delivery.replayed', subject: r.id,
+        actor,
+        action: 'delivery.replayed' as const,
+        subject: r.id,
         data: { messageId: r.messageId, recipient: r.recipient, attemptsBefore: r.attempts, reason: reason ?? null },
       })),
       ...refused.map((r) => ({
-        actor, action: 'delivery.replay-refused', subject: r.id,
+        actor,
+        action: 'delivery.replay-refused' as const,
+        subject: r.id,
         data: { messageId: messageOf.get(r.id), recipient: r.recipient, refused: r.reason, reason: reason ?? null },
       })),
     ]);

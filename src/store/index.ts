@@ -5,9 +5,26 @@ export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
 export {
-  claimMany, claimWithMessage, deferDelivery, endUnattempted, recordAttempt, recordAttempts, releaseExpiredLeases, findDue, countOpenByState, dueBacklog,
-  waitingByRecipient, LEASE_LAPSED, MAX_ERROR_CHARS,
-  type Claim, type ClaimWithMessage, type AttemptOutcome, type DeliveryRow, type DueDelivery, type OpenState, type WaitingDeliveries,
+  claimMany,
+  claimWithMessage,
+  deferDelivery,
+  endUnattempted,
+  recordAttempt,
+  recordAttempts,
+  releaseExpiredLeases,
+  findDue,
+  countOpenByState,
+  dueBacklog,
+  waitingByRecipient,
+  LEASE_LAPSED,
+  MAX_ERROR_CHARS,
+  type Claim,
+  type ClaimWithMessage,
+  type AttemptOutcome,
+  type DeliveryRow,
+  type DueDelivery,
+  type OpenState,
+  type WaitingDeliveries,
 } from './deliveries.js';
 export { analyzeIfYoung } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';

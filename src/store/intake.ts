@@ -5,8 +5,8 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
-import { deliveries, idempotencyKeys, messages } from './schema.js';
-import type { AuditRecord } from '../audit/log.js';
+import { type deliveries, idempotencyKeys, type messages } from './schema.js';
+import { auditInsert, type AuditRecord } from '../audit/writer.js';
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDelivery = typeof deliveries.$inferInsert;
@@ -58,23 +58,61 @@ export interface CommitInput {
  */
 export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Array<'stored' | 'taken'>> {
   if (inputs.length === 0) return [];
-  const at = new Date();
-  const messageRows = JSON.stringify(inputs.map(({ message: m, idempotency: k, response }) => ({
-    id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, subject: m.subject ?? null,
-    case_ref: m.caseRef ?? null, correlation_id: m.correlationId ?? null, causation_id: m.causationId ?? null,
-    // as text, so that json keeps the sender's field order (jsonb would reorder)
-    envelope: JSON.stringify(m.envelope), routing: m.routing, received_at: m.receivedAt,
-    idem_key: k?.key ?? null, request_hash: k?.requestHash ?? null, response: k ? response : null,
-  })));
-  const deliveryRows = JSON.stringify(inputs.flatMap((i) => i.deliveries.map((d) => ({
-    id: d.id, message_id: d.messageId, recipient: d.recipient, agreement: d.agreement, grant_id: d.grant, major: d.major,
-    fields: d.fields, retry: d.retry, accept_unsigned_receipt: d.acceptUnsignedReceipt ?? false, rate_limit: d.rateLimit ?? null,
-    state: d.state, next_attempt_at: d.nextAttemptAt, created_at: d.createdAt, updated_at: d.updatedAt,
-  }))));
-  const auditRows = JSON.stringify(inputs.flatMap((i) => i.audit.map((r) => ({
-    message_id: i.message.id, at, actor: r.actor, action: r.action, subject: r.subject ?? null, data: r.data ?? {},
-  }))));
-  const result = await executePrepared(db, 'wasla_commit_messages', sql`
+  const messageRows = JSON.stringify(
+    inputs.map(({ message: m, idempotency: k, response }) => ({
+      id: m.id,
+      sender: m.sender,
+      type: m.type,
+      version: m.version,
+      classification: m.classification,
+      subject: m.subject ?? null,
+      case_ref: m.caseRef ?? null,
+      correlation_id: m.correlationId ?? null,
+      causation_id: m.causationId ?? null,
+      // as text, so that json keeps the sender's field order (jsonb would reorder)
+      envelope: JSON.stringify(m.envelope),
+      routing: m.routing,
+      received_at: m.receivedAt,
+      idem_key: k?.key ?? null,
+      request_hash: k?.requestHash ?? null,
+      response: k ? response : null,
+    })),
+  );
+  const deliveryRows = JSON.stringify(
+    inputs.flatMap((i) =>
+      i.deliveries.map((d) => ({
+        id: d.id,
+        message_id: d.messageId,
+        recipient: d.recipient,
+        agreement: d.agreement,
+        grant_id: d.grant,
+        major: d.major,
+        fields: d.fields,
+        retry: d.retry,
+        accept_unsigned_receipt: d.acceptUnsignedReceipt ?? false,
+        rate_limit: d.rateLimit ?? null,
+        state: d.state,
+        next_attempt_at: d.nextAttemptAt,
+        created_at: d.createdAt,
+        updated_at: d.updatedAt,
+      })),
+    ),
+  );
+  const auditRows = JSON.stringify(
+    inputs.flatMap((i) =>
+      i.audit.map((r) => ({
+        message_id: i.message.id,
+        actor: r.actor,
+        action: r.action,
+        subject: r.subject ?? null,
+        data: r.data ?? {},
+      })),
+    ),
+  );
+  const result = await executePrepared(
+    db,
+    'wasla_commit_messages',
+    sql`
     with mi as (
       select * from jsonb_to_recordset(${messageRows}::jsonb) as x(id uuid, sender text, type text, version text, classification text,
         subject text, case_ref text, correlation_id text, causation_id text, envelope text, routing jsonb, received_at timestamptz,
@@ -94,12 +132,16 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       select x.* from jsonb_to_recordset(${deliveryRows}::jsonb) as x(id uuid, message_id uuid, recipient text, agreement text, grant_id text, major int,
         fields jsonb, retry jsonb, accept_unsigned_receipt boolean, rate_limit jsonb, state text, next_attempt_at timestamptz, created_at timestamptz, updated_at timestamptz)
       where x.message_id in (select id from m)),
-    a as (
-      insert into audit_log (at, actor, action, subject, data)
-      select x.at, x.actor, x.action, x.subject, x.data
-      from jsonb_to_recordset(${auditRows}::jsonb) as x(message_id uuid, at timestamptz, actor text, action text, subject text, data jsonb)
-      where x.message_id in (select id from m))
-    select id from m`);
+    a as (${auditInsert({
+      actor: sql`x.actor`,
+      action: sql`x.action`,
+      subject: sql`x.subject`,
+      data: sql`x.data`,
+      from: sql`from jsonb_to_recordset(${auditRows}::jsonb) as x(message_id uuid, actor text, action text, subject text, data jsonb)
+        where x.message_id in (select id from m)`,
+    })})
+    select id from m`,
+  );
   const stored = new Set(resultRows<{ id: string }>(result).map((r) => String(r.id)));
   return inputs.map((i) => (stored.has(i.message.id) ? 'stored' : 'taken'));
 }

@@ -15,7 +15,16 @@ export async function getMessageView(db: Db, id: string) {
   if (!m) return undefined;
   const ds = await db.select().from(deliveries).where(eq(deliveries.messageId, id)).orderBy(asc(deliveries.recipient));
   const as = ds.length
-    ? await db.select().from(attempts).where(inArray(attempts.deliveryId, ds.map((d) => d.id))).orderBy(asc(attempts.deliveryId), asc(attempts.number), asc(attempts.id))
+    ? await db
+        .select()
+        .from(attempts)
+        .where(
+          inArray(
+            attempts.deliveryId,
+            ds.map((d) => d.id),
+          ),
+        )
+        .orderBy(asc(attempts.deliveryId), asc(attempts.number), asc(attempts.id))
     : [];
   return {
     message: m,

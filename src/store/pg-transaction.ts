@@ -13,7 +13,7 @@
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { PoolClient } from 'pg';
-import type { Db } from './db.js';
+import type { Db } from './db-types.js';
 
 export function poolTransaction(pool: { connect(): Promise<PoolClient> }): Db['transaction'] {
   return (async (fn: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) => {

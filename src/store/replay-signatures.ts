@@ -30,7 +30,10 @@ export class DatabaseReplayGuard implements ReplayGuard {
   private lastPurge = 0;
   private purging?: Promise<number>;
 
-  constructor(private readonly db: Db, private readonly opts: DatabaseReplayGuardOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    private readonly opts: DatabaseReplayGuardOptions = {},
+  ) {
     this.purgeEveryMs = opts.purgeEveryMs ?? 60_000;
     this.purgeBatch = opts.purgeBatch ?? 10_000;
     this.batch = new Batcher((items) => this.record(items), { maxItems: 64, maxWaitMs: 1, eagerBelow: 1 });
@@ -51,11 +54,15 @@ export class DatabaseReplayGuard implements ReplayGuard {
     items.forEach((it, i) => first.has(it.hash) || first.set(it.hash, i));
     const rows = JSON.stringify([...first.keys()].map((hash) => ({ hash, ttl_ms: items[first.get(hash)!].ttlMs })));
     // an expired row is taken over (as if purged); a live one stays and the request is a replay
-    const result = await executePrepared(this.db, 'wasla_replay_seen', sql`
+    const result = await executePrepared(
+      this.db,
+      'wasla_replay_seen',
+      sql`
       insert into replay_signatures (hash, expires_at)
       select x.hash, now() + x.ttl_ms * interval '1 millisecond' from jsonb_to_recordset(${rows}::jsonb) as x(hash text, ttl_ms bigint)
       on conflict (hash) do update set expires_at = excluded.expires_at where replay_signatures.expires_at <= now()
-      returning hash`);
+      returning hash`,
+    );
     const fresh = new Set(resultRows<{ hash: string }>(result).map((r) => r.hash));
     return items.map((it, i) => !(first.get(it.hash) === i && fresh.has(it.hash)));
   }

@@ -3,9 +3,7 @@
  * delivery state (invariant 2); one migrations folder serves the server and PGlite.
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint, bigserial, boolean, customType, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, index, integer, json, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const DELIVERY_STATES = ['pending', 'in_flight', 'delivered', 'retrying', 'dead'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -15,94 +13,113 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 /** PostgreSQL's 64-bit transaction id, which drizzle has no column type for; read as text */
 const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
-export const messages = pgTable('messages', {
-  id: uuid('id').primaryKey(),
-  sender: text('sender').notNull(),
-  type: text('type').notNull(),
-  version: text('version').notNull(),
-  classification: text('classification').notNull(),
-  subject: text('subject'),
-  caseRef: text('case_ref'),
-  correlationId: text('correlation_id'),
-  causationId: text('causation_id'),
-  /**
-   * the envelope as the hub stores and forwards it: hub-assigned id, verified source. `json`, not
-   * `jsonb`: the data keeps the sender's field order and spelling byte for byte.
-   */
-  envelope: json('envelope').notNull(),
-  /** the routing decision: each recipient and the agreement and grant that entitled it */
-  routing: jsonb('routing').notNull(),
-  receivedAt: ts('received_at').notNull(),
-}, (t) => [
-  index('messages_sender_received_idx').on(t.sender, t.receivedAt),
-  index('messages_type_received_idx').on(t.type, t.receivedAt),
-]);
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    sender: text('sender').notNull(),
+    type: text('type').notNull(),
+    version: text('version').notNull(),
+    classification: text('classification').notNull(),
+    subject: text('subject'),
+    caseRef: text('case_ref'),
+    correlationId: text('correlation_id'),
+    causationId: text('causation_id'),
+    /**
+     * the envelope as the hub stores and forwards it: hub-assigned id, verified source. `json`, not
+     * `jsonb`: the data keeps the sender's field order and spelling byte for byte.
+     */
+    envelope: json('envelope').notNull(),
+    /** the routing decision: each recipient and the agreement and grant that entitled it */
+    routing: jsonb('routing').notNull(),
+    receivedAt: ts('received_at').notNull(),
+  },
+  (t) => [index('messages_sender_received_idx').on(t.sender, t.receivedAt), index('messages_type_received_idx').on(t.type, t.receivedAt)],
+);
 
-export const deliveries = pgTable('deliveries', {
-  id: uuid('id').primaryKey(),
-  messageId: uuid('message_id').notNull().references(() => messages.id),
-  recipient: text('recipient').notNull(),
-  agreement: text('agreement').notNull(),
-  grant: text('grant_id').notNull(),
-  major: integer('major').notNull(),
-  fields: jsonb('fields').notNull(),
-  retry: jsonb('retry').notNull(),
-  acceptUnsignedReceipt: boolean('accept_unsigned_receipt').notNull().default(false),
-  /** the grant's per-recipient rate limit, if any */
-  rateLimit: jsonb('rate_limit'),
-  /** attempts made before the last replay: the retry schedule restarts from here */
-  scheduleOffset: integer('schedule_offset').notNull().default(0),
-  /**
-   * when the delivery is given up (issue 20): set by its first claim (and the first after a replay)
-   * to the longest its retry schedule can take — every delay at its longest with jitter, plus an
-   * attempt timeout for each attempt. Null before that, and always under store and forward.
-   */
-  givesUpAt: ts('gives_up_at'),
-  state: text('state').$type<DeliveryState>().notNull(),
-  attempts: integer('attempts').notNull().default(0),
-  nextAttemptAt: ts('next_attempt_at'),
-  /** who holds the attempt now and until when; a stale holder cannot record over a newer one */
-  leaseToken: uuid('lease_token'),
-  leaseUntil: ts('lease_until'),
-  lastError: text('last_error'),
-  deliveredAt: ts('delivered_at'),
-  createdAt: ts('created_at').notNull(),
-  updatedAt: ts('updated_at').notNull(),
-}, (t) => [
-  // invariant 3: one (message, recipient) pair has exactly one delivery row
-  uniqueIndex('deliveries_message_recipient_uq').on(t.messageId, t.recipient),
-  index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`state in ('pending', 'retrying')`),
-  index('deliveries_lease_idx').on(t.leaseUntil).where(sql`state = 'in_flight'`),
-  // next_attempt_at too: flow control counts each recipient's due deliveries, up to a cap, without
-  // reading other recipients' or those due later (a paused recipient's deferred deliveries). No
-  // extra index write: an update that changes next_attempt_at (indexed in deliveries_due_idx) is
-  // never HOT, so it wrote this index already
-  index('deliveries_state_recipient_idx').on(t.state, t.recipient, t.nextAttemptAt),
-]);
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: uuid('id').primaryKey(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id),
+    recipient: text('recipient').notNull(),
+    agreement: text('agreement').notNull(),
+    grant: text('grant_id').notNull(),
+    major: integer('major').notNull(),
+    fields: jsonb('fields').notNull(),
+    retry: jsonb('retry').notNull(),
+    acceptUnsignedReceipt: boolean('accept_unsigned_receipt').notNull().default(false),
+    /** the grant's per-recipient rate limit, if any */
+    rateLimit: jsonb('rate_limit'),
+    /** attempts made before the last replay: the retry schedule restarts from here */
+    scheduleOffset: integer('schedule_offset').notNull().default(0),
+    /**
+     * when the delivery is given up (issue 20): set by its first claim (and the first after a replay)
+     * to the longest its retry schedule can take — every delay at its longest with jitter, plus an
+     * attempt timeout for each attempt. Null before that, and always under store and forward.
+     */
+    givesUpAt: ts('gives_up_at'),
+    state: text('state').$type<DeliveryState>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at'),
+    /** who holds the attempt now and until when; a stale holder cannot record over a newer one */
+    leaseToken: uuid('lease_token'),
+    leaseUntil: ts('lease_until'),
+    lastError: text('last_error'),
+    deliveredAt: ts('delivered_at'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    // invariant 3: one (message, recipient) pair has exactly one delivery row
+    uniqueIndex('deliveries_message_recipient_uq').on(t.messageId, t.recipient),
+    index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`state in ('pending', 'retrying')`),
+    index('deliveries_lease_idx').on(t.leaseUntil).where(sql`state = 'in_flight'`),
+    // next_attempt_at too: flow control counts each recipient's due deliveries, up to a cap, without
+    // reading other recipients' or those due later (a paused recipient's deferred deliveries). No
+    // extra index write: an update that changes next_attempt_at (indexed in deliveries_due_idx) is
+    // never HOT, so it wrote this index already
+    index('deliveries_state_recipient_idx').on(t.state, t.recipient, t.nextAttemptAt),
+  ],
+);
 
-export const attempts = pgTable('attempts', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  deliveryId: uuid('delivery_id').notNull().references(() => deliveries.id),
-  number: integer('number').notNull(),
-  startedAt: ts('started_at').notNull(),
-  durationMs: integer('duration_ms').notNull(),
-  statusCode: integer('status_code'),
-  /** delivered | retry | dead */
-  outcome: text('outcome').notNull(),
-  error: text('error'),
-  receipt: jsonb('receipt'),
-  worker: text('worker').notNull(),
-}, (t) => [index('attempts_delivery_idx').on(t.deliveryId, t.number)]);
+export const attempts = pgTable(
+  'attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => deliveries.id),
+    number: integer('number').notNull(),
+    startedAt: ts('started_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    statusCode: integer('status_code'),
+    /** delivered | retry | dead */
+    outcome: text('outcome').notNull(),
+    error: text('error'),
+    receipt: jsonb('receipt'),
+    worker: text('worker').notNull(),
+  },
+  (t) => [index('attempts_delivery_idx').on(t.deliveryId, t.number)],
+);
 
 /** Idempotent intake (invariant 4): same sender + key + body answers the same, stores nothing new. */
-export const idempotencyKeys = pgTable('idempotency_keys', {
-  sender: text('sender').notNull(),
-  key: text('key').notNull(),
-  requestHash: text('request_hash').notNull(),
-  messageId: uuid('message_id').notNull().references(() => messages.id),
-  response: jsonb('response').notNull(),
-  createdAt: ts('created_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.sender, t.key] }), index('idempotency_created_idx').on(t.createdAt)]);
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    sender: text('sender').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id),
+    response: jsonb('response').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sender, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
+);
 
 /**
  * Hash-chained audit log (invariant 7). Writers append an entry in the same transaction as the
@@ -111,31 +128,31 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
  * themselves are never updated. Sealing apart from writing keeps the chain's serial step off every
  * intake and attempt transaction.
  */
-export const auditLog = pgTable('audit_log', {
-  id: bigserial('id', { mode: 'number' }).primaryKey(),
-  /**
-   * the appending transaction (`pg_current_xact_id()`): once every transaction below a number has
-   * ended, no entry below it can still appear, so the sealer takes entries in this order up to
-   * there and never skips one whose transaction commits late
-   */
-  tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
-  at: ts('at').notNull(),
-  actor: text('actor').notNull(),
-  action: text('action').notNull(),
-  subject: text('subject'),
-  data: jsonb('data').notNull(),
-  /**
-   * Legacy: entries sealed before migration 0005 carry their chain link here (their `tx` is 0);
-   * the chain continues from the last of them into `audit_seals`. Null for every later entry.
-   */
-  seq: bigint('seq', { mode: 'number' }),
-  prevHash: text('prev_hash'),
-  hash: text('hash'),
-}, (t) => [
-  uniqueIndex('audit_log_seq_uq').on(t.seq).where(sql`seq is not null`),
-  index('audit_log_tx_id_idx').on(t.tx, t.id),
-  index('audit_log_action_idx').on(t.action),
-]);
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /**
+     * the appending transaction (`pg_current_xact_id()`): once every transaction below a number has
+     * ended, no entry below it can still appear, so the sealer takes entries in this order up to
+     * there and never skips one whose transaction commits late
+     */
+    tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
+    at: ts('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject'),
+    data: jsonb('data').notNull(),
+    /**
+     * Legacy: entries sealed before migration 0005 carry their chain link here (their `tx` is 0);
+     * the chain continues from the last of them into `audit_seals`. Null for every later entry.
+     */
+    seq: bigint('seq', { mode: 'number' }),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+  },
+  (t) => [uniqueIndex('audit_log_seq_uq').on(t.seq).where(sql`seq is not null`), index('audit_log_tx_id_idx').on(t.tx, t.id), index('audit_log_action_idx').on(t.action)],
+);
 
 /**
  * One row per sealing pass: the entries after the previous seal's (tx, id) up to its own, in that
@@ -160,24 +177,32 @@ export const auditSeals = pgTable('audit_seals', {
 });
 
 /** Institution and hub certificates issued by the federation CA (issue 3). */
-export const certificates = pgTable('certificates', {
-  serial: text('serial').primaryKey(),
-  institutionId: text('institution_id').notNull(),
-  pem: text('pem').notNull(),
-  fingerprint: text('fingerprint').notNull(),
-  notBefore: ts('not_before').notNull(),
-  notAfter: ts('not_after').notNull(),
-  revokedAt: ts('revoked_at'),
-  createdAt: ts('created_at').notNull(),
-}, (t) => [index('certificates_institution_idx').on(t.institutionId)]);
+export const certificates = pgTable(
+  'certificates',
+  {
+    serial: text('serial').primaryKey(),
+    institutionId: text('institution_id').notNull(),
+    pem: text('pem').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    notBefore: ts('not_before').notNull(),
+    notAfter: ts('not_after').notNull(),
+    revokedAt: ts('revoked_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('certificates_institution_idx').on(t.institutionId)],
+);
 
 /**
  * Request signatures the replay guard has accepted, in the database (issue 19.4): the embedded
  * hub's guard, so that a signed request captured before a restart is still refused after it.
  * Kept until `expires_at` (the signature's validity window), then purged.
  */
-export const replaySignatures = pgTable('replay_signatures', {
-  /** signatureFingerprint: sha-256 hex of the signature bytes (ECDSA normalised to low-s) */
-  hash: text('hash').primaryKey(),
-  expiresAt: ts('expires_at').notNull(),
-}, (t) => [index('replay_signatures_expires_idx').on(t.expiresAt)]);
+export const replaySignatures = pgTable(
+  'replay_signatures',
+  {
+    /** signatureFingerprint: sha-256 hex of the signature bytes (ECDSA normalised to low-s) */
+    hash: text('hash').primaryKey(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('replay_signatures_expires_idx').on(t.expiresAt)],
+);

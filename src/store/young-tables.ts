@@ -25,11 +25,13 @@ const MIN_CHANGES = 1_000;
 
 /** Analyzes `deliveries` when it is young and has changed by its own size; returns whether it did. */
 export async function analyzeIfYoung(db: Db): Promise<boolean> {
-  const [due] = resultRows<{ due: boolean }>(await db.execute(sql`
+  const [due] = resultRows<{ due: boolean }>(
+    await db.execute(sql`
     select c.reltuples < ${YOUNG_ROWS} and s.n_mod_since_analyze >= greatest(${MIN_CHANGES}, c.reltuples)
       and pg_has_role(c.relowner, 'USAGE') as due
     from pg_class c join pg_stat_user_tables s on s.relid = c.oid
-    where c.oid = to_regclass('deliveries')`));
+    where c.oid = to_regclass('deliveries')`),
+  );
   if (!due?.due) return false;
   // another hub process analyzing it at the same moment is enough: skip rather than queue behind it
   await db.execute(sql`analyze (skip_locked) deliveries`);

@@ -1,32 +1,15 @@
 /**
  * The RFC 9421 §3.3 signature algorithms, on node:crypto (the hot path; node-forge is ~80x slower
- * for RSA, see the README, "Trust").
+ * for RSA, see docs/trust.md).
  *
  * Guarantees: each algorithm is used only with a key of the matching type (an RSA key never
  * verifies an `ed25519` signature, a secret never verifies a public-key algorithm) — mixing is
  * the classic algorithm-confusion hole RFC 9421 §7.3.6 warns about; HMAC comparison is constant
  * time; ECDSA signatures are the raw 64-byte r||s of §3.3.4, not DER.
  */
-import {
-  constants,
-  createHash,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  createSecretKey,
-  sign as cryptoSign,
-  timingSafeEqual,
-  verify as cryptoVerify,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
-export const SIGNATURE_ALGORITHMS = [
-  'ed25519',
-  'ecdsa-p256-sha256',
-  'rsa-pss-sha512',
-  'rsa-v1_5-sha256',
-  'hmac-sha256',
-] as const;
+export const SIGNATURE_ALGORITHMS = ['ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'hmac-sha256'] as const;
 
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
 

@@ -42,12 +42,7 @@ export class MemoryCertificateStore implements CertificateStore {
   async add(record: CertificateRecord): Promise<void> {
     const serial = normalizeSerial(record.serial);
     if (this.records.has(serial)) {
-      throw new RequestRefusedError({
-        code: 'certificate-duplicate',
-        status: 409,
-        title: 'The certificate is already registered',
-        detail: `a certificate with serial ${serial} is already stored`,
-      });
+      throw new RequestRefusedError('certificate-duplicate', `a certificate with serial ${serial} is already stored`);
     }
     this.records.set(serial, copy({ ...record, serial }));
   }

@@ -10,18 +10,7 @@
  */
 import { TrustError } from './errors.js';
 import type { SignableMessage } from './message.js';
-import {
-  isInnerList,
-  parseDictionary,
-  parseItem,
-  parseList,
-  serializeDictionary,
-  serializeItem,
-  serializeList,
-  serializeMember,
-  type Member,
-  type Parameters,
-} from './structured-fields.js';
+import { isInnerList, parseDictionary, parseItem, parseList, serializeDictionary, serializeItem, serializeList, serializeMember, type Member, type Parameters } from './structured-fields.js';
 
 export interface ComponentId {
   /** a lowercase field name or a derived component name starting with "@" */
@@ -40,17 +29,7 @@ function identifier(name: string, params: Parameters): ComponentId {
   return { name, params, serialized: serializeItem({ value: name, params }) };
 }
 
-export const DERIVED_COMPONENTS = [
-  '@method',
-  '@target-uri',
-  '@authority',
-  '@scheme',
-  '@request-target',
-  '@path',
-  '@query',
-  '@query-param',
-  '@status',
-] as const;
+export const DERIVED_COMPONENTS = ['@method', '@target-uri', '@authority', '@scheme', '@request-target', '@path', '@query', '@query-param', '@status'] as const;
 
 /**
  * Reads a component identifier written by a caller: either a bare name (`@method`,
@@ -76,7 +55,7 @@ const parsedSpecs = new Map<string, ComponentId>();
 
 function parseSpec(spec: string): ComponentId {
   if (spec.startsWith('"')) {
-    let it;
+    let it: ReturnType<typeof parseItem>;
     try {
       it = parseItem(spec);
     } catch (e) {
@@ -166,7 +145,7 @@ function fieldValue(msg: SignableMessage, c: ComponentId, id: string): string {
   const value = cleanLine(combined);
   if (typeof key === 'string') {
     // §2.1.2: the named dictionary member, re-serialized
-    let dict;
+    let dict: ReturnType<typeof parseDictionary>;
     try {
       dict = parseDictionary(value);
     } catch (e) {
@@ -186,12 +165,8 @@ function fieldValue(msg: SignableMessage, c: ComponentId, id: string): string {
     } catch (e) {
       return missing(`${id}: ${c.name} is not a valid structured field (${(e as Error).message})`);
     }
-    // unknown type: the first reading that parses (dictionary, list, item) — documented in the README, "Trust"
-    for (const attempt of [
-      () => serializeDictionary(parseDictionary(value)),
-      () => serializeList(parseList(value)),
-      () => serializeItem(parseItem(value)),
-    ]) {
+    // unknown type: the first reading that parses (dictionary, list, item) — documented in docs/trust.md
+    for (const attempt of [() => serializeDictionary(parseDictionary(value)), () => serializeList(parseList(value)), () => serializeItem(parseItem(value))]) {
       try {
         return attempt();
       } catch {

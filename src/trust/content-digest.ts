@@ -83,10 +83,7 @@ export function verifyContentDigest(field: string | null | undefined, body: Body
     checked.push(alg as DigestAlgorithm);
   }
   if (checked.length === 0) {
-    throw new TrustError(
-      'digest-unsupported',
-      `Content-Digest uses no accepted algorithm (accepted: ${DIGEST_ALGORITHMS.join(', ')}; given: ${unknown.join(', ') || 'none'})`,
-    );
+    throw new TrustError('digest-unsupported', `Content-Digest uses no accepted algorithm (accepted: ${DIGEST_ALGORITHMS.join(', ')}; given: ${unknown.join(', ') || 'none'})`);
   }
   return { checked };
 }

@@ -275,10 +275,7 @@ function checkTime(params: SignatureParams, now: Date, opts: VerifyOptions<Resol
 }
 
 /** Verifies one signature of `message` (RFC 9421 §3.2); see the module comment for the order. */
-export async function verifyMessage<K extends ResolvedKey = ResolvedKey>(
-  message: SignableMessage,
-  opts: VerifyOptions<K>,
-): Promise<VerifyResult<K>> {
+export async function verifyMessage<K extends ResolvedKey = ResolvedKey>(message: SignableMessage, opts: VerifyOptions<K>): Promise<VerifyResult<K>> {
   const now = opts.now ?? new Date();
   const sel = selectSignature(message, opts.label);
 

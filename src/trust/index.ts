@@ -144,5 +144,14 @@ export { CertificateKeyResolver, type InstitutionKey, type KeyResolverOptions } 
 export { LayeredReplayGuard, MemoryReplayGuard, type MemoryReplayGuardOptions, type ReplayGuard } from './replay-guard.js';
 export { RedisReplayGuard, type RedisReplayGuardOptions } from './replay-guard-redis.js';
 export {
-  DEFAULT_HUB_KEY_TYPE, FileCertificateStore, HUB_INSTITUTION_ID, ensureHubCertificate, hasCa, importCaCertificate, initCa, issueToDir, loadCa, registerCertificate,
+  DEFAULT_HUB_KEY_TYPE,
+  FileCertificateStore,
+  HUB_INSTITUTION_ID,
+  ensureHubCertificate,
+  hasCa,
+  importCaCertificate,
+  initCa,
+  issueToDir,
+  loadCa,
+  registerCertificate,
 } from './pki-dir.js';

@@ -22,16 +22,7 @@
 import type { KeyObject } from 'node:crypto';
 import { TrustError } from './errors.js';
 import type { ResolveKey, ResolvedKey } from './http-signatures.js';
-import {
-  checkStatus,
-  findIssuer,
-  normalizeSerial,
-  parseCertificate,
-  toAnchors,
-  type CertificateAuthority,
-  type ParsedCertificate,
-  type TrustAnchors,
-} from './pki.js';
+import { checkStatus, findIssuer, normalizeSerial, parseCertificate, toAnchors, type CertificateAuthority, type ParsedCertificate, type TrustAnchors } from './pki.js';
 import type { CertificateRecord, CertificateStore } from './types.js';
 
 export interface InstitutionKey extends ResolvedKey {
@@ -151,10 +142,13 @@ export class CertificateKeyResolver {
   private fetch(serial: string): Promise<CertificateRecord | null> {
     let p = this.inflight.get(serial);
     if (!p) {
-      p = this.store.get(serial).then(async (record) => {
-        if (record && this.onRecord) await this.putOnRecord(serial, record);
-        return record;
-      }).finally(() => this.inflight.delete(serial));
+      p = this.store
+        .get(serial)
+        .then(async (record) => {
+          if (record && this.onRecord) await this.putOnRecord(serial, record);
+          return record;
+        })
+        .finally(() => this.inflight.delete(serial));
       this.inflight.set(serial, p);
     }
     return p;

@@ -58,7 +58,7 @@ export const DEFAULT_HUB_KEY_TYPE: EnrollKeyType = 'ec-p256';
 /** Creates the federation CA (RSA 3072) and the hub's own certificate. Refuses to overwrite. */
 export function initCa(dir: string, opts: { commonName?: string; validityDays?: number; hubKeyType?: EnrollKeyType } = {}): { caCertPem: string; hubSerial: string } {
   const p = paths(dir);
-  if (existsSync(p.caCert)) throw new RequestRefusedError({ code: 'ca-exists', status: 409, title: 'A CA already exists', detail: `${p.caCert} exists; remove the directory to start a new federation` });
+  if (existsSync(p.caCert)) throw new RequestRefusedError('ca-exists', `${p.caCert} exists; remove the directory to start a new federation`);
   mkdirSync(p.certs, { recursive: true, mode: 0o700 });
   const ca = createCa({ commonName: opts.commonName ?? 'Wasla Federation CA', validityDays: opts.validityDays ?? 3650 });
   writeSecret(p.caKey, ca.keyPem);
@@ -71,7 +71,7 @@ export function initCa(dir: string, opts: { commonName?: string; validityDays?: 
 export function importCaCertificate(dir: string, certPem: string): CertificateAuthority {
   const ca = importCa(certPem);
   const p = paths(dir);
-  if (existsSync(p.caCert)) throw new RequestRefusedError({ code: 'ca-exists', status: 409, title: 'A CA already exists', detail: `${p.caCert} exists` });
+  if (existsSync(p.caCert)) throw new RequestRefusedError('ca-exists', `${p.caCert} exists`);
   mkdirSync(p.certs, { recursive: true, mode: 0o700 });
   writeFileSync(p.caCert, certPem);
   return ca;
@@ -141,7 +141,7 @@ export class FileCertificateStore implements CertificateStore {
 
   async add(record: CertificateRecord): Promise<void> {
     if (this.record(record.serial)) {
-      throw new RequestRefusedError({ code: 'certificate-duplicate', status: 409, title: 'Certificate already registered', detail: `serial ${record.serial}` });
+      throw new RequestRefusedError('certificate-duplicate', `serial ${record.serial}`);
     }
     registerCertificate(this.dir, record.pem);
   }
@@ -150,7 +150,10 @@ export class FileCertificateStore implements CertificateStore {
     const revoked = readRevoked(this.dir);
     const dir = paths(this.dir).certs;
     if (!existsSync(dir)) return [];
-    return readdirSync(dir).filter((f) => f.endsWith('.pem')).map((f) => this.record(f.slice(0, -4), revoked)!).filter(Boolean);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.pem'))
+      .map((f) => this.record(f.slice(0, -4), revoked)!)
+      .filter(Boolean);
   }
 
   async get(serial: string): Promise<CertificateRecord | null> {

@@ -77,7 +77,10 @@ export interface EnrolledInstitution extends IssuedCertificate {
 
 /** Canonical serial: lowercase hex, leading zeros removed, padded to whole bytes. */
 export function normalizeSerial(serial: string): string {
-  let s = serial.toLowerCase().replace(/[^0-9a-f]/g, '').replace(/^0+/, '');
+  let s = serial
+    .toLowerCase()
+    .replace(/[^0-9a-f]/g, '')
+    .replace(/^0+/, '');
   if (s === '') s = '00';
   return s.length % 2 === 1 ? '0' + s : s;
 }
@@ -202,10 +205,7 @@ export interface IssueOptions {
 
 function acceptedKey(key: KeyObject): void {
   const t = key.asymmetricKeyType;
-  const ok =
-    t === 'ed25519' ||
-    (t === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') ||
-    ((t === 'rsa' || t === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
+  const ok = t === 'ed25519' || (t === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') || ((t === 'rsa' || t === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
   if (!ok) throw new BadRequestError('certificate-key-unsupported', `keys of type ${t} cannot be certified (Ed25519, EC P-256 or RSA >= 2048)`);
 }
 
@@ -216,7 +216,7 @@ export function issueCertificate(opts: IssueOptions): IssuedCertificate {
   if (!ca.keyPem) throw new BadRequestError('ca-key-missing', 'issuing needs the CA private key');
   let publicKey: KeyObject;
   if (opts.csrPem !== undefined) {
-    let csr;
+    let csr: ReturnType<typeof readCsr>;
     try {
       const der = forge.pem.decode(opts.csrPem).find((m) => m.type === 'CERTIFICATE REQUEST' || m.type === 'NEW CERTIFICATE REQUEST');
       if (!der) throw new Error('no CERTIFICATE REQUEST block');
@@ -279,14 +279,7 @@ export function generateInstitutionKey(keyType: EnrollKeyType): { privateKey: Ke
 }
 
 /** A key pair and its certificate in one step (test federations and the demo). */
-export function enroll(opts: {
-  ca: CaMaterial | CertificateAuthority;
-  institutionId: string;
-  keyType: EnrollKeyType;
-  validityDays?: number;
-  serial?: string;
-  notBefore?: Date;
-}): EnrolledInstitution {
+export function enroll(opts: { ca: CaMaterial | CertificateAuthority; institutionId: string; keyType: EnrollKeyType; validityDays?: number; serial?: string; notBefore?: Date }): EnrolledInstitution {
   const { privateKey, publicKey } = generateInstitutionKey(opts.keyType);
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const issued = issueCertificate({

@@ -52,7 +52,13 @@ function flatten(record: HeaderRecord): Record<string, string> {
   return out;
 }
 
-function signPlain(message: { method?: string; url?: string; status?: number; headers: HeaderRecord; body?: Body }, opts: PlainSignOptions, defaults: readonly string[], defaultLabel: string, request?: SignableMessage): PlainSigned {
+function signPlain(
+  message: { method?: string; url?: string; status?: number; headers: HeaderRecord; body?: Body },
+  opts: PlainSignOptions,
+  defaults: readonly string[],
+  defaultLabel: string,
+  request?: SignableMessage,
+): PlainSigned {
   const headers = flatten(message.headers);
   const added: PlainSigned['added'] = { 'signature-input': '', signature: '' };
   if (opts.digestAlg !== false) {
@@ -68,9 +74,9 @@ function signPlain(message: { method?: string; url?: string; status?: number; he
   };
   const signature = signMessage(signable, { ...opts, components: opts.components ?? defaults, label: opts.label ?? defaultLabel });
   added['signature-input'] = appendSignatureMember(headers['signature-input'], signature.signatureInput);
-  added.signature = appendSignatureMember(headers['signature'], signature.signature);
+  added.signature = appendSignatureMember(headers.signature, signature.signature);
   headers['signature-input'] = added['signature-input'];
-  headers['signature'] = added.signature;
+  headers.signature = added.signature;
   return { headers, added, signature };
 }
 

@@ -29,15 +29,18 @@ export class RedisReplayGuard implements ReplayGuard {
     // one pipeline (one write, one read) instead of a round trip each; a Cluster keeps one command
     // per key (no cross-slot).
     if (!(redis as Cluster).isCluster) {
-      this.batch = new Batcher(async (items) => {
-        const pipeline = (redis as Redis).pipeline();
-        for (const { key, ttl } of items) pipeline.set(key, '1', 'EX', ttl, 'NX');
-        const replies = await pipeline.exec();
-        return items.map((_, i) => {
-          const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
-          return err ? { error: err } : reply;
-        });
-      }, { maxItems: 64, maxWaitMs: 1, eagerBelow: 1 });
+      this.batch = new Batcher(
+        async (items) => {
+          const pipeline = (redis as Redis).pipeline();
+          for (const { key, ttl } of items) pipeline.set(key, '1', 'EX', ttl, 'NX');
+          const replies = await pipeline.exec();
+          return items.map((_, i) => {
+            const [err, reply] = replies?.[i] ?? [new Error('no reply'), null];
+            return err ? { error: err } : reply;
+          });
+        },
+        { maxItems: 64, maxWaitMs: 1, eagerBelow: 1 },
+      );
     }
   }
 

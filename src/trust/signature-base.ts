@@ -74,11 +74,7 @@ export interface SignatureBase {
 }
 
 /** Builds the signature base of §2.5 for `message`. */
-export function buildSignatureBase(
-  message: SignableMessage,
-  components: readonly (string | ComponentId)[],
-  params: SignatureParams | Parameters,
-): SignatureBase {
+export function buildSignatureBase(message: SignableMessage, components: readonly (string | ComponentId)[], params: SignatureParams | Parameters): SignatureBase {
   const ids = components.map(parseComponentId);
   const sfParams = paramsToSf(params);
   const seen = new Set<string>();
@@ -97,10 +93,6 @@ export function buildSignatureBase(
 }
 
 /** Just the base string: the SDK's `signatureBase(message, components, params)`. */
-export function signatureBase(
-  message: SignableMessage,
-  components: readonly (string | ComponentId)[],
-  params: SignatureParams | Parameters,
-): string {
+export function signatureBase(message: SignableMessage, components: readonly (string | ComponentId)[], params: SignatureParams | Parameters): string {
   return buildSignatureBase(message, components, params).base;
 }

@@ -32,7 +32,10 @@ export type Dictionary = Map<string, Member>;
 export type List = Member[];
 
 export class SfParseError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`${message} at position ${position}`);
     this.name = 'SfParseError';
   }
@@ -347,7 +350,9 @@ function serializeDecimal(n: number): string {
   const abs = Math.abs(r);
   const intPart = Math.floor(abs / 1000);
   if (String(intPart).length > 12) throw new SfSerializeError('decimal integer part longer than 12 digits');
-  let frac = String(abs % 1000).padStart(3, '0').replace(/0+$/, '');
+  let frac = String(abs % 1000)
+    .padStart(3, '0')
+    .replace(/0+$/, '');
   if (frac === '') frac = '0';
   return `${sign}${intPart}.${frac}`;
 }

@@ -56,9 +56,7 @@ export function toDer(node: Asn1): Buffer {
 
 /** RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 */
 function time(d: Date): Asn1 {
-  return d.getUTCFullYear() < 2050
-    ? asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(d))
-    : asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
+  return d.getUTCFullYear() < 2050 ? asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(d)) : asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
 }
 
 export function nameWithCommonName(cn: string): Asn1 {

@@ -43,8 +43,10 @@ export function attemptRecorder(db: Db, log: Logger, o: RecorderOptions = {}): R
       }
     }
     const d = item.claim.delivery;
-    log.error({ err: message(err), messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts, outcome: item.outcome.outcome },
-      'could not record a delivery attempt; recording it without what the recipient sent');
+    log.error(
+      { err: message(err), messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts, outcome: item.outcome.outcome },
+      'could not record a delivery attempt; recording it without what the recipient sent',
+    );
     const bare: AttemptOutcome = {
       ...item.outcome,
       receipt: undefined,

@@ -25,12 +25,10 @@ export function deliverySigner(hub: HubSigningKey): (req: OutboundRequest) => Ou
   };
 }
 
-export type ReceiptCheck =
-  | { ok: true; receipt: { keyid: string; institution: string; created: number | undefined; signatureInput: string; signature: string } }
-  | { ok: false; reason: string };
+export type ReceiptCheck = { ok: true; receipt: { keyid: string; institution: string; created: number | undefined; signatureInput: string; signature: string } } | { ok: false; reason: string };
 
 export async function checkReceipt(resolver: CertificateKeyResolver, recipient: string, req: OutboundRequest, res: TransportResponse): Promise<ReceiptCheck> {
-  if (res.headers['signature'] === undefined) return { ok: false, reason: 'the receipt is not signed' };
+  if (res.headers.signature === undefined) return { ok: false, reason: 'the receipt is not signed' };
   try {
     const r = await verifyPlainReceipt(
       { status: res.status, headers: res.headers as Record<string, string | string[]>, body: res.body },
@@ -45,7 +43,7 @@ export async function checkReceipt(resolver: CertificateKeyResolver, recipient: 
         institution: r.resolved.institutionId,
         created: r.params.created as number | undefined,
         signatureInput: String(res.headers['signature-input']),
-        signature: String(res.headers['signature']),
+        signature: String(res.headers.signature),
       },
     };
   } catch (err) {

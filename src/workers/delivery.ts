@@ -13,30 +13,38 @@
  * grants in force now, never from what intake planned. The retry schedule bounds a delivery in time
  * as well as in attempts, deferrals by the breaker and the rate limit included, unless its agreement
  * says store and forward (retry-policy.ts); one that runs out of time without an attempt ends dead
- * (`delivery.expired` on the audit log).
+ * (`delivery.expired` on the audit log). What can never succeed is not retried (issue 21): a
+ * delivery whose request cannot be built — its payload cannot be translated to the recipient's
+ * major, the recipient has no adapter or is no longer a member — ends dead at its first attempt,
+ * with the error's code and detail as its reason; only errors that say a retry can help (a recipient
+ * that did not answer) and answers the recipient's adapter calls retryable are tried again.
  */
 import type { Logger } from 'pino';
-import { adapterFor, HttpTransport, TransportError, type Envelope, type OutboundRequest, type Outcome, type TransportResponse } from '../adapters/index.js';
-import type { Contracts, PlannedDelivery, RateLimit, RetryPolicy } from '../routing/types.js';
+import { adapterFor, type Envelope, type Transport, type OutboundRequest, type Outcome, type TransportResponse } from '../adapters/index.js';
+import { WaslaError } from '../errors.js';
+import type { Contracts, PlannedDelivery } from '../routing/types.js';
+import type { RateLimit, RetryPolicy } from '../federation/index.js';
 import { entitlementOfStored, project, projectEnvelope, type EntitlementDecision } from '../routing/index.js';
-import { claimMany, deferDelivery, endUnattempted, type AttemptOutcome, type Claim, type ClaimWithMessage, type Db, type DeliveryRow, type DeliveryState } from '../store/index.js';
+import type { AttemptOutcome, Claim, ClaimWithMessage, DeliveryRow, DeliveryState } from '../store/index.js';
 import { Batcher } from '../batcher.js';
 import type { Dispatcher, DispatchJob, HandlerContext } from '../queue/index.js';
 import type { Metrics } from '../metrics.js';
 import { afterFailure, deferral } from './retry-policy.js';
-import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
-import { schemaUri } from '../envelope.js';
+import type { DeliveryStore } from './delivery-store.js';
+import { schemaUri } from '../federation/index.js';
 import type { Admission, RecipientGate } from './recipient-gate.js';
 import type { ReceiptCheck } from './delivery-signing.js';
+import type { AuditAction } from '../audit/writer.js';
 
 /** Signs an outbound request (the hub key); tests may replace it. */
 export type OutboundSigner = (req: OutboundRequest) => OutboundRequest;
 
 export interface DeliveryWorkerDeps {
-  db: Db;
+  /** the database, as the worker uses it (delivery-store.ts) */
+  store: DeliveryStore;
   contracts: () => Contracts;
   dispatcher: Dispatcher;
-  transport: HttpTransport;
+  transport: Transport;
   metrics: Metrics;
   log: Logger;
   workerId: string;
@@ -48,9 +56,6 @@ export interface DeliveryWorkerDeps {
   gate: RecipientGate;
 }
 
-/** A delivery that can never succeed as configured (unknown recipient or adapter). */
-export class PermanentDeliveryError extends Error {}
-
 /** The reason a delivery ends with when the contracts in force no longer entitle its recipient. */
 export const NO_LONGER_ENTITLED = 'no-longer-entitled';
 
@@ -61,19 +66,16 @@ export function entitlementOf(contracts: Contracts, claim: ClaimWithMessage, now
 
 export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
   // Group commit: concurrent handlers share one claim statement and one record statement.
-  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => claimMany(deps.db, ids, deps.leaseMs, deps.attemptTimeoutMs), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
-  // one attempt whose record fails never fails the others recorded with it (attempt-recorder.ts)
-  const wdeps = { ...deps, record: attemptRecorder(deps.db, deps.log) };
+  const claims = new Batcher<string, ClaimWithMessage | undefined>((ids) => deps.store.claimMany(ids, deps.leaseMs, deps.attemptTimeoutMs), { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
 
   /** end a claimed delivery without an attempt (nothing is sent), on the audit log */
-  async function end(claim: Claim, reason: string, action: string, outcome: string, log: Logger): Promise<void> {
-    if (await endUnattempted(deps.db, claim, reason, action, `worker:${deps.workerId}`)) {
+  async function end(claim: Claim, reason: string, action: AuditAction, outcome: string, log: Logger): Promise<void> {
+    if (await deps.store.endUnattempted(claim, reason, action, `worker:${deps.workerId}`)) {
       deps.metrics.attempts.inc({ outcome });
       log.warn({ reason }, 'delivery ended without an attempt');
     }
   }
-  const requeue = (job: DispatchJob, delayMs: number) =>
-    deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
+  const requeue = (job: DispatchJob, delayMs: number) => deps.dispatcher.dispatch([{ ...job, delayMs, tag: `q${Date.now()}${Math.floor(Math.random() * 1000)}` }]).catch(() => {});
 
   type Place = ReturnType<RecipientGate['reserve']>;
 
@@ -86,9 +88,11 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       // job again when the gate hands it one; see the gate for when it waits for room to park);
       // where that cannot be, back on the queue. Nothing is written either way.
       const recipient = job.recipient!;
-      const parked = ctx !== undefined && await deps.gate.park(recipient, (reservation) => {
-        if (!ctx.later(() => proceed(job, { ok: true, reservation }))) reservation.cancel();
-      });
+      const parked =
+        ctx !== undefined &&
+        (await deps.gate.park(recipient, (reservation) => {
+          if (!ctx.later(() => proceed(job, { ok: true, reservation }))) reservation.cancel();
+        }));
       if (!parked) await requeue(job, place.retryInMs);
       return;
     }
@@ -129,29 +133,27 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
       // The schedule's time runs on while the recipient cannot be tried (breaker, rate limit, its
       // line full): past it the delivery ends, unless store and forward; before it, it is looked at
       // again by the deadline at the latest. One that only waited for a slot goes again at once.
-      const later = admission.ok
-        ? { retry: true as const, inMs: 0 }
-        : deferral(d.givesUpAt, admission.retryInMs);
+      const later = admission.ok ? { retry: true as const, inMs: 0 } : deferral(d.givesUpAt, admission.retryInMs);
       if (!later.retry) {
         await end(claim, `${reason}; ${later.why}`, 'delivery.expired', 'expired', log);
         return;
       }
       const delayMs = later.inMs;
       // paused recipient (breaker, rate) or busy: hand it back without an attempt, due again later
-      if (await deferDelivery(deps.db, claim, delayMs, reason)) {
+      if (await deps.store.defer(claim, delayMs, reason)) {
         deps.metrics.attempts.inc({ outcome: 'deferred' });
         log.debug({ reason, retryInMs: delayMs }, 'delivery deferred');
         await deps.dispatcher.dispatch([{ deliveryId: d.id, attempt: d.attempts - 1, delayMs, tag: `d${Date.now()}`, recipient: d.recipient }]).catch(() => {});
       }
       return;
     }
-    await attempt(wdeps, claim, admission, entitled.delivery, log);
+    await attempt(deps, claim, admission, entitled.delivery, log);
   }
 
   return deliver;
 }
 
-async function attempt(deps: DeliveryWorkerDeps & { record: RecordAttempt }, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, planned: PlannedDelivery, log: Logger): Promise<void> {
+async function attempt(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, admission: Extract<Admission, { ok: true }>, planned: PlannedDelivery, log: Logger): Promise<void> {
   const d = claim.delivery;
   const startedAt = new Date();
   const t0 = performance.now();
@@ -159,7 +161,14 @@ async function attempt(deps: DeliveryWorkerDeps & { record: RecordAttempt }, cla
   let statusCode: number | undefined;
   let receipt: unknown;
   try {
-    const { req, decode } = buildRequest(deps, claim, planned);
+    // building is deterministic: what fails here fails again (failureOutcome says dead)
+    let built: ReturnType<typeof buildRequest>;
+    try {
+      built = buildRequest(deps, claim, planned);
+    } catch (err) {
+      throw err instanceof WaslaError ? err : new WaslaError('internal', `the request could not be built: ${(err as Error).message}`, { cause: err });
+    }
+    const { req, decode } = built;
     const res = await deps.transport.send(req, deps.attemptTimeoutMs);
     statusCode = res.status;
     outcome = decode(res);
@@ -175,11 +184,7 @@ async function attempt(deps: DeliveryWorkerDeps & { record: RecordAttempt }, cla
       else outcome = { kind: 'retry', reason: `HTTP ${res.status} without a valid receipt: ${rc.reason}` };
     }
   } catch (err) {
-    outcome = err instanceof TransportError
-      ? { kind: 'retry', reason: err.message }
-      : err instanceof PermanentDeliveryError
-        ? { kind: 'dead', reason: err.message }
-        : { kind: 'retry', reason: `internal: ${(err as Error).message}` };
+    outcome = failureOutcome(err);
   }
   const durationMs = performance.now() - t0;
   // (when the exchange itself failed) a refusal (4xx) says nothing about the recipient's health;
@@ -190,7 +195,7 @@ async function attempt(deps: DeliveryWorkerDeps & { record: RecordAttempt }, cla
   const { outcome: kind, retryInMs, error: reason } = record;
   let state: DeliveryState | undefined;
   try {
-    state = await deps.record(claim, record);
+    state = await deps.store.recordAttempt(claim, record);
   } catch (err) {
     // logged by the recorder; the lease lapses and the sweeper records the attempt as abandoned
     log.error({ err: (err as Error).message }, 'the attempt could not be recorded');
@@ -208,20 +213,34 @@ async function attempt(deps: DeliveryWorkerDeps & { record: RecordAttempt }, cla
 }
 
 /**
+ * What a failed attempt makes of the delivery: a WaslaError says whether trying again can help — a
+ * recipient that did not answer, yes; a payload that cannot be translated, an adapter that does
+ * not exist, no: dead at once, its code and detail the reason. Anything else went wrong in the
+ * hub while sending and is retried.
+ */
+export function failureOutcome(err: unknown): Outcome {
+  if (err instanceof WaslaError) return err.retryable ? { kind: 'retry', reason: err.message } : { kind: 'dead', reason: `${err.code}: ${err.message}` };
+  return { kind: 'retry', reason: `internal: ${(err as Error).message}` };
+}
+
+/**
  * What an exchange's outcome makes of the delivery: delivered, retried after a delay (the
  * recipient's Retry-After honoured up to the schedule's deadline, never past it) or dead — with why.
  */
 export function attemptRecord(
-  d: Pick<DeliveryRow, 'retry' | 'attempts' | 'scheduleOffset' | 'givesUpAt'>, outcome: Outcome,
-  exchange: { startedAt: Date; durationMs: number; statusCode?: number; receipt?: unknown; worker: string }, now = Date.now(),
+  d: Pick<DeliveryRow, 'retry' | 'attempts' | 'scheduleOffset' | 'givesUpAt'>,
+  outcome: Outcome,
+  exchange: { startedAt: Date; durationMs: number; statusCode?: number; receipt?: unknown; worker: string },
+  now = Date.now(),
 ): AttemptOutcome {
   if (outcome.kind !== 'retry') return { ...exchange, outcome: outcome.kind, error: outcome.kind === 'dead' ? outcome.reason : undefined };
   const next = afterFailure(d.retry as RetryPolicy, {
-    attemptsMade: d.attempts - d.scheduleOffset, deadline: d.givesUpAt, retryAfterMs: outcome.retryAfterMs, now,
+    attemptsMade: d.attempts - d.scheduleOffset,
+    deadline: d.givesUpAt,
+    retryAfterMs: outcome.retryAfterMs,
+    now,
   });
-  return next.retry
-    ? { ...exchange, outcome: 'retry', error: outcome.reason, retryInMs: next.inMs }
-    : { ...exchange, outcome: 'dead', error: `${outcome.reason} (${next.why})` };
+  return next.retry ? { ...exchange, outcome: 'retry', error: outcome.reason, retryInMs: next.inMs } : { ...exchange, outcome: 'dead', error: `${outcome.reason} (${next.why})` };
 }
 
 /** What the recipient may see, as the grants in force give it (`planned`): major, fields, envelope attributes. */
@@ -229,9 +248,9 @@ function buildRequest(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, planned
   const d = claim.delivery;
   const contracts = deps.contracts();
   const recipient = contracts.institution(d.recipient);
-  if (!recipient) throw new PermanentDeliveryError(`recipient ${d.recipient} is no longer a member of the federation`);
+  if (!recipient) throw new WaslaError('recipient-not-member', `recipient ${d.recipient} is no longer a member of the federation`);
   const adapter = adapterFor(recipient.adapter);
-  if (!adapter) throw new PermanentDeliveryError(`no adapter "${recipient.adapter}" for ${d.recipient}`);
+  if (!adapter) throw new WaslaError('adapter-unknown', `no adapter "${recipient.adapter}" for ${d.recipient}`);
   const m = claim.message;
   const stored = m.envelope as Envelope;
   const translated = contracts.catalogue.translate(m.type, m.version, planned.major, stored.data);

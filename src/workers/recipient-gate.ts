@@ -20,7 +20,7 @@
  * worker process then draws on one bucket per recipient; while it cannot be reached, each falls
  * back to its own).
  */
-import type { RateLimit } from '../routing/types.js';
+import type { RateLimit } from '../federation/index.js';
 import type { SharedRateLimit } from './shared-rate-limit.js';
 
 /** a recipient whose last attempt ended longer ago than this is not worth waiting for room for */
@@ -95,7 +95,21 @@ export class RecipientGate {
   private state(recipient: string): RecipientState {
     let s = this.states.get(recipient);
     if (!s) {
-      s = { inFlight: 0, reserved: 0, waiters: [], parked: [], roomWaiters: [], unparkQueued: false, lastDoneAt: this.now(), failures: 0, openUntil: 0, openFor: 0, probing: false, tokens: Number.NaN, refilledAt: this.now() };
+      s = {
+        inFlight: 0,
+        reserved: 0,
+        waiters: [],
+        parked: [],
+        roomWaiters: [],
+        unparkQueued: false,
+        lastDoneAt: this.now(),
+        failures: 0,
+        openUntil: 0,
+        openFor: 0,
+        probing: false,
+        tokens: Number.NaN,
+        refilledAt: this.now(),
+      };
       this.states.set(recipient, s);
     }
     return s;
@@ -148,7 +162,8 @@ export class RecipientGate {
     if (this.now() - s.lastDoneAt > ANSWERING_WITHIN_MS) return Promise.resolve(false);
     return new Promise<boolean>((admitted) => {
       const waiter = {
-        wake, admitted,
+        wake,
+        admitted,
         timer: setTimeout(() => {
           s.roomWaiters.splice(s.roomWaiters.indexOf(waiter), 1);
           admitted(false);

@@ -14,12 +14,7 @@
  * the delivery is retried at its last delay until the recipient takes it (visible meanwhile).
  * Every delay returned is a whole number of milliseconds in [0, MAX_DELAY_MS].
  */
-import type { RetryPolicy } from '../routing/types.js';
-
-export const DEFAULT_RETRY: RetryPolicy = { schedule: [5, 300, 1800, 7200, 18000, 36000, 36000], jitter: 0.2 };
-
-/** no single wait is longer than a week (the longest step an agreement may write; timers and `int` columns hold it) */
-export const MAX_DELAY_MS = 7 * 24 * 3600 * 1000;
+import { DEFAULT_RETRY, MAX_DELAY_MS, type RetryPolicy } from '../federation/index.js';
 /** store and forward: the shortest wait between attempts once the schedule is used up */
 const MIN_FORWARD_MS = 1000;
 

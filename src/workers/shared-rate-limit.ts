@@ -9,7 +9,7 @@
  * throws and the caller falls back to its own bucket (see RecipientGate).
  */
 import type { Redis } from 'ioredis';
-import type { RateLimit } from '../routing/types.js';
+import type { RateLimit } from '../federation/index.js';
 
 export interface SharedRateLimit {
   /** Take a token of the recipient's bucket: 0 when taken, otherwise the ms until one is due. */
@@ -47,7 +47,10 @@ export class RedisRateLimit implements SharedRateLimit {
   private readonly redis: WithTake;
 
   /** `prefix` names this hub's buckets, so that hubs (and tests) can share a Redis */
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
     // EVALSHA, with the script sent again should Redis have forgotten it
     if (!('waslaRateTake' in redis)) redis.defineCommand('waslaRateTake', { numberOfKeys: 1, lua: TAKE });
     this.redis = redis as WithTake;

@@ -45,7 +45,9 @@ export class Sweeper {
   start(): void {
     const loop = () => {
       if (this.stopped) return;
-      this.running = this.sweep().then(() => undefined).catch((err) => this.o.log.warn({ err: (err as Error).message }, 'sweep failed; will try again'))
+      this.running = this.sweep()
+        .then(() => undefined)
+        .catch((err) => this.o.log.warn({ err: (err as Error).message }, 'sweep failed; will try again'))
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) {
@@ -73,10 +75,15 @@ export class Sweeper {
     // every STUCK_MS, so at most one extra job a delivery per period, and never a blocked one.
     const epoch = Math.floor(Date.now() / STUCK_MS);
     if (due.length) {
-      await this.o.dispatcher.dispatch(due.map((d) => ({
-        deliveryId: d.id, attempt: d.attempts, recipient: d.recipient, swept: true,
-        ...(Number(d.overdueMs) > STUCK_MS && { tag: `s${epoch}` }),
-      })));
+      await this.o.dispatcher.dispatch(
+        due.map((d) => ({
+          deliveryId: d.id,
+          attempt: d.attempts,
+          recipient: d.recipient,
+          swept: true,
+          ...(Number(d.overdueMs) > STUCK_MS && { tag: `s${epoch}` }),
+        })),
+      );
     }
     const total = due.length;
     if (total) this.o.log.info({ count: total }, 'sweeper dispatched due deliveries');
@@ -85,7 +92,7 @@ export class Sweeper {
       const purged = await purgeIdempotencyKeys(this.o.db, this.o.idempotencyRetentionMs);
       if (purged) this.o.log.info({ count: purged }, 'purged expired idempotency keys');
     }
-    if (this.o.analyzeYoungTables && await analyzeIfYoung(this.o.db)) this.o.log.debug('analyzed the young deliveries table');
+    if (this.o.analyzeYoungTables && (await analyzeIfYoung(this.o.db))) this.o.log.debug('analyzed the young deliveries table');
     return total;
   }
 

@@ -31,13 +31,15 @@ const FANOUT_AGREEMENT = {
   title: 'Chaos test only: contested traffic fines also go to the judicial police',
   parties: ['ps.hjc.court.ramallah', 'ps.police.judicial'],
   validFrom: '2026-01-01',
-  grants: [{
-    id: 'contested-to-police',
-    senders: [SENDER],
-    types: [MESSAGE_TYPE],
-    to: [{ recipient: 'ps.police.judicial', major: 1, fields: ['/fineNumber', '/contestedOn', '/court', '/caseNumber'] }],
-    retry: RETRY,
-  }],
+  grants: [
+    {
+      id: 'contested-to-police',
+      senders: [SENDER],
+      types: [MESSAGE_TYPE],
+      to: [{ recipient: 'ps.police.judicial', major: 1, fields: ['/fineNumber', '/contestedOn', '/court', '/caseNumber'] }],
+      retry: RETRY,
+    },
+  ],
 };
 
 /** Copy `source` into `dir`, patch it, and check it with the wasla CLI; throws on a fault. */
@@ -64,17 +66,19 @@ export function prepareContracts(repo: string, dir: string, all: readonly string
 
 /** A valid traffic-fine.contested 1.0 envelope for message number `i`, the same bytes every time. */
 export function messageBody(runId: string, i: number): Buffer {
-  return Buffer.from(JSON.stringify({
-    specversion: '1.0',
-    type: MESSAGE_TYPE,
-    dataschema: `https://wasla.dev/contracts/messages/${MESSAGE_TYPE}/1.0.schema.json`,
-    id: `chaos-${runId}-${i}`,
-    data: {
-      fineNumber: `TF-2026-${String(i).padStart(7, '0')}`,
-      contestedOn: '2026-03-27',
-      grounds: `chaos run ${runId}, message ${i}`,
-      court: { id: SENDER, name: { ar: 'محكمة صلح رام الله', latin: 'Ramallah Magistrate Court' } },
-      caseNumber: `${(i % 9_999_999) + 1}/2026`,
-    },
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      specversion: '1.0',
+      type: MESSAGE_TYPE,
+      dataschema: `https://wasla.dev/contracts/messages/${MESSAGE_TYPE}/1.0.schema.json`,
+      id: `chaos-${runId}-${i}`,
+      data: {
+        fineNumber: `TF-2026-${String(i).padStart(7, '0')}`,
+        contestedOn: '2026-03-27',
+        grounds: `chaos run ${runId}, message ${i}`,
+        court: { id: SENDER, name: { ar: 'محكمة صلح رام الله', latin: 'Ramallah Magistrate Court' } },
+        caseNumber: `${(i % 9_999_999) + 1}/2026`,
+      },
+    }),
+  );
 }

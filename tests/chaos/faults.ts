@@ -8,10 +8,7 @@ import type { HubProcess } from './processes.js';
 import { flushRedis, type FlushMode, type Services } from './services.js';
 import { say } from './log.js';
 
-export type Fault =
-  | { kind: 'kill'; targets: string[] }
-  | { kind: 'flush-redis' }
-  | { kind: 'restart-pg' };
+export type Fault = { kind: 'kill'; targets: string[] } | { kind: 'flush-redis' } | { kind: 'restart-pg' };
 
 export interface FaultOptions {
   services: Services;
@@ -22,7 +19,12 @@ export interface FaultOptions {
   downMs: number;
 }
 
-export interface FaultLogEntry { at: string; fault: string; ms: number; error?: string }
+export interface FaultLogEntry {
+  at: string;
+  fault: string;
+  ms: number;
+  error?: string;
+}
 
 export interface ScheduleOptions {
   quick: boolean;
@@ -47,10 +49,25 @@ export function schedule(o: ScheduleOptions): Fault[] {
   const list: Fault[] = o.quick
     ? [k('api-1'), pg, k('worker-1'), flush, k('api-2'), k('worker-2'), k('api-1', 'worker-1'), flush, k('api-2', 'worker-2')]
     : [
-      k('api-1'), k('worker-1'), flush, k('api-2'), k('worker-2'), pg,
-      k('api-1'), k('worker-2'), flush, k('api-2'), k('worker-1'), pg,
-      k('api-1', 'worker-1'), flush, k('api-2', 'worker-2'), k('worker-1'), pg, k('api-1', 'api-2'),
-    ];
+        k('api-1'),
+        k('worker-1'),
+        flush,
+        k('api-2'),
+        k('worker-2'),
+        pg,
+        k('api-1'),
+        k('worker-2'),
+        flush,
+        k('api-2'),
+        k('worker-1'),
+        pg,
+        k('api-1', 'worker-1'),
+        flush,
+        k('api-2', 'worker-2'),
+        k('worker-1'),
+        pg,
+        k('api-1', 'api-2'),
+      ];
   return o.pgRestart ? list : list.filter((f) => f.kind !== 'restart-pg');
 }
 
@@ -70,9 +87,7 @@ function build(kills: number, flushes: number, pgRestarts: number): Fault[] {
   const list: Fault[] = [];
   for (let i = 1; i <= total; i++) {
     // the kind furthest behind its even share of the first i slots goes next
-    const kind = (Object.keys(want) as Array<keyof typeof want>)
-      .filter((k) => placed[k] < want[k])
-      .sort((x, y) => (want[y] * i) / total - placed[y] - ((want[x] * i) / total - placed[x]))[0];
+    const kind = (Object.keys(want) as Array<keyof typeof want>).filter((k) => placed[k] < want[k]).sort((x, y) => (want[y] * i) / total - placed[y] - ((want[x] * i) / total - placed[x]))[0];
     list.push(kind === 'kill' ? { kind, targets: KILL_TARGETS[placed.kill % KILL_TARGETS.length] } : { kind });
     placed[kind] += 1;
   }
@@ -92,9 +107,7 @@ export async function ensureRunning(procs: Map<string, HubProcess>): Promise<voi
 }
 
 /** Run the schedule until it ends, `stop()` returns true, or the deadline passes. */
-export async function runFaults(
-  faults: Fault[], procs: Map<string, HubProcess>, o: FaultOptions, stop: () => boolean, deadline: number,
-): Promise<FaultLogEntry[]> {
+export async function runFaults(faults: Fault[], procs: Map<string, HubProcess>, o: FaultOptions, stop: () => boolean, deadline: number): Promise<FaultLogEntry[]> {
   const log: FaultLogEntry[] = [];
   for (const f of faults) {
     if (stop() || Date.now() + o.gapMs > deadline) break;

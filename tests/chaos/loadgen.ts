@@ -45,18 +45,31 @@ export interface LoadResult {
   ms: number;
 }
 
-interface Answer { status: number; body: string; replayed: boolean }
+interface Answer {
+  status: number;
+  body: string;
+  replayed: boolean;
+}
 
 function post(agent: http.Agent, url: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => { clearTimeout(t); resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), replayed: res.headers['idempotent-replayed'] === 'true' }); });
-      res.on('error', (e) => { clearTimeout(t); reject(e); });
+      res.on('end', () => {
+        clearTimeout(t);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), replayed: res.headers['idempotent-replayed'] === 'true' });
+      });
+      res.on('error', (e) => {
+        clearTimeout(t);
+        reject(e);
+      });
     });
     const t = setTimeout(() => req.destroy(Object.assign(new Error('client timeout'), { code: 'TIMEOUT' })), timeoutMs);
-    req.on('error', (e) => { clearTimeout(t); reject(e); });
+    req.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
     req.end(body);
   });
 }
@@ -66,7 +79,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function generateLoad(o: LoadOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxInFlight });
   const r: LoadResult = { acknowledged: new Map(), conflicts: [], gaveUp: [], refused: [], outcomes: {}, replayed: 0, sends: 0, ms: 0 };
-  const count = (k: string) => { r.outcomes[k] = (r.outcomes[k] ?? 0) + 1; };
+  const count = (k: string) => {
+    r.outcomes[k] = (r.outcomes[k] ?? 0) + 1;
+  };
   let rr = 0;
   const t0 = Date.now();
 

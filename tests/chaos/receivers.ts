@@ -86,17 +86,18 @@ export async function startReceivers(o: ReceiverOptions, timeoutMs = 30_000): Pr
   for (const [name, port] of Object.entries(ports)) urls[name] = `http://127.0.0.1:${port}/deliveries`;
   return {
     urls,
-    report: () => new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('receivers did not report in time')), timeoutMs);
-      const onMessage = (m: FromChild) => {
-        if (m.kind !== 'report') return;
-        clearTimeout(t);
-        child.off('message', onMessage);
-        resolve(m.reports);
-      };
-      child.on('message', onMessage);
-      child.send({ kind: 'report' } satisfies ToChild);
-    }),
+    report: () =>
+      new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('receivers did not report in time')), timeoutMs);
+        const onMessage = (m: FromChild) => {
+          if (m.kind !== 'report') return;
+          clearTimeout(t);
+          child.off('message', onMessage);
+          resolve(m.reports);
+        };
+        child.on('message', onMessage);
+        child.send({ kind: 'report' } satisfies ToChild);
+      }),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
@@ -115,7 +116,9 @@ function serveOne(name: string, o: ReceiverOptions): Promise<{ server: http.Serv
   const own = o.trust?.keys[name];
   const signingKey = own ? createPrivateKey(own.keyPem) : undefined;
   const resolveKey = o.trust ? hubKeyResolver(o.trust.hubCertPem, o.trust.caCertPem) : undefined;
-  const note = (m: string) => { if (malformed.length < 100) malformed.push(m); };
+  const note = (m: string) => {
+    if (malformed.length < 100) malformed.push(m);
+  };
   const down = o.down?.names.includes(name) ? o.down.mode : undefined;
 
   /** a 200, signed as a receipt for `delivery` when this receiver has a key */
@@ -147,7 +150,9 @@ function serveOne(name: string, o: ReceiverOptions): Promise<{ server: http.Serv
     let envelopeId = '';
     try {
       envelopeId = String((JSON.parse(body.toString('utf8')) as { id?: unknown }).id ?? '');
-    } catch { /* recorded below */ }
+    } catch {
+      /* recorded below */
+    }
     if (!deliveryId || !messageId || envelopeId !== messageId) {
       note(`delivery=${deliveryId} message=${messageId} envelope=${envelopeId}`);
       res.writeHead(400).end();
@@ -176,7 +181,9 @@ function serveOne(name: string, o: ReceiverOptions): Promise<{ server: http.Serv
     const answer = receipt({ url, headers, body });
     if (hang) {
       hung += 1;
-      setTimeout(() => { if (!res.destroyed) res.writeHead(200, answer.headers).end(answer.body); }, o.hangMs).unref();
+      setTimeout(() => {
+        if (!res.destroyed) res.writeHead(200, answer.headers).end(answer.body);
+      }, o.hangMs).unref();
       return;
     }
     res.writeHead(200, answer.headers).end(answer.body);
@@ -196,17 +203,21 @@ function serveOne(name: string, o: ReceiverOptions): Promise<{ server: http.Serv
   server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({
-      server,
-      report: () => ({ name, arrivals, answered503, hung, unverified, malformed, applied: [...applied.values()] }),
-    }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        report: () => ({ name, arrivals, answered503, hung, unverified, malformed, applied: [...applied.values()] }),
+      }),
+    );
   });
 }
 
 async function serve(o: ReceiverOptions): Promise<void> {
   const all = await Promise.all(o.names.map((n) => serveOne(n, o)));
   const ports: Record<string, number> = {};
-  o.names.forEach((n, i) => { ports[n] = (all[i].server.address() as AddressInfo).port; });
+  o.names.forEach((n, i) => {
+    ports[n] = (all[i].server.address() as AddressInfo).port;
+  });
   process.on('message', (m: ToChild) => {
     if (m.kind === 'report') process.send!({ kind: 'report', reports: all.map((a) => a.report()) } satisfies FromChild);
   });

@@ -70,7 +70,7 @@ const quick = args.quick!;
 const messages = Number(args.messages ?? (quick ? 300 : 5000));
 if (!Number.isInteger(messages) || messages < 1 || messages > 1_000_000) throw new Error('--messages: a positive integer');
 const flushMode = args.flush as FlushMode;
-if (!['queue', 'all', 'partial'].includes(flushMode)) throw new Error('--flush: queue (this run\'s keys, atomically), all (FLUSHALL) or partial (SCAN + DEL while the hub runs)');
+if (!['queue', 'all', 'partial'].includes(flushMode)) throw new Error("--flush: queue (this run's keys, atomically), all (FLUSHALL) or partial (SCAN + DEL while the hub runs)");
 const kills = count('kills', 1000);
 const flushes = count('flushes', 1000);
 const pgRestarts = count('pg-restarts', 100);
@@ -115,8 +115,12 @@ async function stateCounts(): Promise<Record<string, number>> {
 
 /** the state of a delivery now, in PostgreSQL and in Redis */
 async function evidence(id: string): Promise<string[]> {
-  const row = await pool!.query<{ state: string; attempts: number; next_attempt_at: Date | null; lease_until: Date | null; last_error: string | null }>(
-    'select state, attempts, next_attempt_at, lease_until, last_error from deliveries where id = $1', [id]).catch(() => undefined);
+  const row = await pool!
+    .query<{ state: string; attempts: number; next_attempt_at: Date | null; lease_until: Date | null; last_error: string | null }>(
+      'select state, attempts, next_attempt_at, lease_until, last_error from deliveries where id = $1',
+      [id],
+    )
+    .catch(() => undefined);
   const r = row?.rows[0];
   return [
     `  now ${new Date().toISOString()}: ${r ? `state=${r.state} attempts=${r.attempts} next_attempt_at=${r.next_attempt_at?.toISOString()} lease_until=${r.lease_until?.toISOString()} last_error=${r.last_error}` : 'no row'}`,
@@ -226,9 +230,11 @@ function logSummary(): string[] {
       try {
         const j = JSON.parse(l) as { level?: number; msg?: string; err?: unknown };
         if ((j.level ?? 0) < 40) continue;
-        const k = `level ${j.level}: ${j.msg}${j.err ? ` (${String(typeof j.err === 'string' ? j.err : (j.err as { message?: string }).message ?? '').slice(0, 120)})` : ''}`;
+        const k = `level ${j.level}: ${j.msg}${j.err ? ` (${String(typeof j.err === 'string' ? j.err : ((j.err as { message?: string }).message ?? '')).slice(0, 120)})` : ''}`;
         counts.set(k, (counts.get(k) ?? 0) + 1);
-      } catch { /* not a pino line */ }
+      } catch {
+        /* not a pino line */
+      }
     }
     for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8)) out.push(`${f}: ${n}× ${k}`);
   }
@@ -246,7 +252,10 @@ function grepLogs(id: string, max = 5): string[] {
 async function main(): Promise<number> {
   services = await startServices({
     // not under workDir: under root the cluster runs as postgres, who must be able to reach its directory
-    postgres: args.postgres, pgCluster: args['pg-cluster'], redis: args.redis, parent: tmpdir(),
+    postgres: args.postgres,
+    pgCluster: args['pg-cluster'],
+    redis: args.redis,
+    parent: tmpdir(),
     nextXid: args.postgres || xidStart === 0n ? undefined : xidStart,
   });
   say(`run ${runId}: ${messages} messages${quick ? ' (quick)' : ''}; database ${dbName}, queue ${queueName}, files in ${workDir}`);
@@ -263,12 +272,24 @@ async function main(): Promise<number> {
   const xidAtStart = await currentXid();
 
   receivers = await startReceivers({
-    names: allRecipients, fail: 0.2, hang: 0.05, hangMs: ATTEMPT_TIMEOUT_MS + 1500,
+    names: allRecipients,
+    fail: 0.2,
+    hang: 0.05,
+    hangMs: ATTEMPT_TIMEOUT_MS + 1500,
     trust: { caCertPem: pki.caCertPem, hubCertPem: pki.hubCertPem, keys: pki.keys },
     ...(downCount ? { down: { names: downRecipients, mode: downMode } } : {}),
   });
   if (downCount) say(`down for good (${downMode}): ${downRecipients.join(', ')}`);
-  const base = { databaseUrl: services.databaseUrl(dbName), redisUrl: services.redisUrl, queueName, contractsDir, pkiDir: pki.dir, endpoints: receivers.urls, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, leaseMs: LEASE_MS };
+  const base = {
+    databaseUrl: services.databaseUrl(dbName),
+    redisUrl: services.redisUrl,
+    queueName,
+    contractsDir,
+    pkiDir: pki.dir,
+    endpoints: receivers.urls,
+    attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
+    leaseMs: LEASE_MS,
+  };
   const ports = [await freePort(), await freePort()];
   procs.set('api-1', new HubProcess('api-1', 'api', hub.dir, hubEnv(base, ports[0]), logPath(workDir, 'api-1'), crashes));
   procs.set('api-2', new HubProcess('api-2', 'api', hub.dir, hubEnv(base, ports[1]), logPath(workDir, 'api-2'), crashes));
@@ -280,7 +301,9 @@ async function main(): Promise<number> {
   const pgRestart = !args['no-pg-restart'] && services.canRestartPg;
   if (!args['no-pg-restart'] && !services.canRestartPg) say('no PostgreSQL restarts: the server given with --postgres has no --pg-cluster to restart');
   const faults = schedule({ quick, pgRestart, kills, flushes, pgRestarts });
-  say(`fault schedule: ${faults.length} faults (${faults.filter((f) => f.kind === 'kill').length} kills, ${faults.filter((f) => f.kind === 'flush-redis').length} Redis flushes, ${faults.filter((f) => f.kind === 'restart-pg').length} PostgreSQL restarts)`);
+  say(
+    `fault schedule: ${faults.length} faults (${faults.filter((f) => f.kind === 'kill').length} kills, ${faults.filter((f) => f.kind === 'flush-redis').length} Redis flushes, ${faults.filter((f) => f.kind === 'restart-pg').length} PostgreSQL restarts)`,
+  );
   const windowMs = quick ? 30_000 : 120_000;
   let loadDone = false;
   const loadP: Promise<LoadResult> = generateLoad({
@@ -294,11 +317,22 @@ async function main(): Promise<number> {
     key: (i) => `chaos-${runId}-${i}`,
     body: (i) => messageBody(runId, i),
     deadline: deadline - reserveMs,
-  }).finally(() => { loadDone = true; });
-  const faultLog: FaultLogEntry[] = await runFaults(faults, procs, {
-    services, flush: flushMode, queueName,
-    gapMs: quick ? 2500 : 4000, downMs: 1000,
-  }, () => false, deadline - reserveMs);
+  }).finally(() => {
+    loadDone = true;
+  });
+  const faultLog: FaultLogEntry[] = await runFaults(
+    faults,
+    procs,
+    {
+      services,
+      flush: flushMode,
+      queueName,
+      gapMs: quick ? 2500 : 4000,
+      downMs: 1000,
+    },
+    () => false,
+    deadline - reserveMs,
+  );
   say(`faults done (${faultLog.length}); waiting for the load generator`);
   const load = await loadP;
   say(`load done: ${load.acknowledged.size} of ${messages} acknowledged in ${(load.ms / 1000).toFixed(1)} s (load finished ${loadDone ? 'before' : 'after'} the faults)`);
@@ -310,8 +344,13 @@ async function main(): Promise<number> {
   const reports = await receivers.report();
   const v = await verify(pool, SENDER, allRecipients, load, reports, downRecipients);
   const audit = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify'], {
-    cwd: hub.dir, env: hubEnv(base), timeout: 60_000,
-  }).then((r) => ({ ok: true, out: r.stdout.trim() }), (e: { stdout?: string; message: string }) => ({ ok: false, out: (e.stdout ?? e.message).trim() }));
+    cwd: hub.dir,
+    env: hubEnv(base),
+    timeout: 60_000,
+  }).then(
+    (r) => ({ ok: true, out: r.stdout.trim() }),
+    (e: { stdout?: string; message: string }) => ({ ok: false, out: (e.stdout ?? e.message).trim() }),
+  );
 
   for (const f of faultLog) say(`fault log: ${f.at} ${f.fault} (${f.ms} ms)${f.error ? ` FAILED: ${f.error}` : ''}`);
   for (const d of v.details) say(d);
@@ -336,8 +375,15 @@ async function main(): Promise<number> {
     for (const l of grepLogs(id)) say(l);
   }
 
-  const ok = problems.length === 0 && v.lost === 0 && v.appliedTwice === 0 && v.nonTerminal === 0 && v.dead === 0
-    && v.delivered === v.acknowledged && v.acknowledged === messages && v.deadDown === (messages * downCount);
+  const ok =
+    problems.length === 0 &&
+    v.lost === 0 &&
+    v.appliedTwice === 0 &&
+    v.nonTerminal === 0 &&
+    v.dead === 0 &&
+    v.delivered === v.acknowledged &&
+    v.acknowledged === messages &&
+    v.deadDown === messages * downCount;
   say(`${ok ? 'PASS' : 'FAIL'} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   writeLine(line(v, drainS));
   return ok ? 0 : 1;

@@ -69,7 +69,10 @@ async function admin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<
 }
 
 async function answers(url: string): Promise<boolean> {
-  return admin(url, (c) => c.query('select 1')).then(() => true, () => false);
+  return admin(url, (c) => c.query('select 1')).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -84,7 +87,13 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 async function redisAnswers(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => {});
-  const up = await r.connect().then(() => r.ping()).then(() => true, () => false);
+  const up = await r
+    .connect()
+    .then(() => r.ping())
+    .then(
+      () => true,
+      () => false,
+    );
   r.disconnect();
   return up;
 }
@@ -107,8 +116,9 @@ export async function startServices(o: ServiceOptions): Promise<Services> {
   const ctl = (action: string) => run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster![0], cluster![1], action], { timeout: 60_000 });
 
   return {
-    describe: `PostgreSQL ${ownPg ? `of its own on port ${ownPg.port} (${ownPg.dir})` : `${adminUrl} (given${cluster ? `, cluster ${o.pgCluster}` : ', no restarts'})`}, `
-      + `Redis ${ownRedis ? `of its own on port ${ownRedis.port}` : `${redisUrl} (given)`}`,
+    describe:
+      `PostgreSQL ${ownPg ? `of its own on port ${ownPg.port} (${ownPg.dir})` : `${adminUrl} (given${cluster ? `, cluster ${o.pgCluster}` : ', no restarts'})`}, ` +
+      `Redis ${ownRedis ? `of its own on port ${ownRedis.port}` : `${redisUrl} (given)`}`,
     redisUrl,
     canRestartPg: !!ownPg || !!cluster,
     databaseUrl: (name) => withDatabase(adminUrl, name),
@@ -202,7 +212,7 @@ export async function queueEvidence(redisUrl: string, queueName: string, deliver
       const where: string[] = [];
       for (const z of ['delayed', 'prioritized', 'completed', 'failed']) if ((await r.zscore(`${q}:${z}`, id)) !== null) where.push(z);
       for (const l of ['wait', 'active', 'paused']) if ((await r.lpos(`${q}:${l}`, id)) !== null) where.push(l);
-      out.push(`  redis: job ${id} is in: ${where.length ? where.join(', ') : 'no list (an orphan: the sweeper\'s re-dispatch with this id is a no-op)'}`);
+      out.push(`  redis: job ${id} is in: ${where.length ? where.join(', ') : "no list (an orphan: the sweeper's re-dispatch with this id is a no-op)"}`);
     }
   } catch (err) {
     out.push(`  redis: ${(err as Error).message}`);

@@ -29,7 +29,14 @@ export interface Verdict {
   problems: string[];
 }
 
-interface Row { id: string; message_id: string; recipient: string; state: string; attempts: number; last_error: string | null }
+interface Row {
+  id: string;
+  message_id: string;
+  recipient: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+}
 
 export async function verify(db: pg.Pool, sender: string, recipients: readonly string[], load: LoadResult, receivers: ReceiverReport[], down: readonly string[] = []): Promise<Verdict> {
   const problems: string[] = [];
@@ -40,8 +47,8 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   const outcomes = (await db.query<{ outcome: string; n: number }>('select outcome, count(*)::int as n from attempts group by 1 order by 2 desc')).rows;
   const audited = new Map((await db.query<{ action: string; n: number }>('select action, count(*)::int as n from audit_log group by 1')).rows.map((r) => [r.action, r.n]));
   const attemptRows = outcomes.reduce((n, o) => n + o.n, 0);
-  const twiceDelivered = (await db.query<{ delivery_id: string; n: number }>(
-    `select delivery_id, count(*)::int as n from attempts where outcome like 'delivered%' group by 1 having count(*) > 1`)).rows;
+  const twiceDelivered = (await db.query<{ delivery_id: string; n: number }>(`select delivery_id, count(*)::int as n from attempts where outcome like 'delivered%' group by 1 having count(*) > 1`))
+    .rows;
 
   const byMessage = new Map<string, Row[]>();
   const byId = new Map<string, Row>();
@@ -98,11 +105,15 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
       const row = mine.find((r) => r.recipient === recipient);
       const promised = ack.deliveries.find((d) => d.recipient === recipient);
       if (!promised) faults.push(`the 202 named no delivery for ${recipient}`);
-      if (!row) { faults.push(`no delivery row for ${recipient}`); continue; }
+      if (!row) {
+        faults.push(`no delivery row for ${recipient}`);
+        continue;
+      }
       if (promised && promised.id !== row.id) faults.push(`the 202 named delivery ${promised.id} for ${recipient}, the database has ${row.id}`);
       if (down.includes(recipient)) {
         // down for good: the delivery must end dead, and can never have been applied
-        if (row.state === 'delivered' || applied.has(row.id)) faults.push(`delivery ${row.id} to ${recipient}, which is down for good, is ${row.state}${applied.has(row.id) ? ' and was applied' : ''}`);
+        if (row.state === 'delivered' || applied.has(row.id))
+          faults.push(`delivery ${row.id} to ${recipient}, which is down for good, is ${row.state}${applied.has(row.id) ? ' and was applied' : ''}`);
         else if (row.state !== 'dead') pending = true;
         continue;
       }
@@ -125,7 +136,8 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   const dead = rows.filter((r) => r.state === 'dead' && !down.includes(r.recipient));
   const deadDown = rows.filter((r) => r.state === 'dead' && down.includes(r.recipient));
   const stuckDown = nonTerminal.filter((r) => down.includes(r.recipient));
-  if (stuckDown.length) problems.push(`${stuckDown.length} deliveries to recipients down for good never ended dead (still ${[...new Set(stuckDown.map((r) => r.state))].join(', ')}): nothing should wait for ever`);
+  if (stuckDown.length)
+    problems.push(`${stuckDown.length} deliveries to recipients down for good never ended dead (still ${[...new Set(stuckDown.map((r) => r.state))].join(', ')}): nothing should wait for ever`);
   for (const r of nonTerminal.slice(0, 10)) problems.push(`delivery ${r.id} (message ${r.message_id}, ${r.recipient}) still ${r.state} after ${r.attempts} attempts: ${r.last_error}`);
   for (const r of dead.slice(0, 10)) problems.push(`delivery ${r.id} (message ${r.message_id}, ${r.recipient}) dead after ${r.attempts} attempts: ${r.last_error}`);
   if (nonTerminal.length) problems.push(`${nonTerminal.length} deliveries not terminal`);
@@ -149,8 +161,20 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
   details.push(`intake: sends=${load.sends} acknowledged=${load.acknowledged.size} replayed=${load.replayed} outcomes=${JSON.stringify(load.outcomes)} in ${(load.ms / 1000).toFixed(1)} s`);
   details.push(`database: messages=${messageIds.size} (committed but never acknowledged: ${unacked.length}) idempotency_keys=${keys.length} deliveries=${JSON.stringify(states)}`);
   details.push(`attempts: ${outcomes.map((o) => `${o.outcome}=${o.n}`).join(' ')}`);
-  details.push(`deliveries with more than one successful attempt: ${twiceDelivered.length}${twiceDelivered.length ? ' e.g. ' + twiceDelivered.slice(0, 3).map((t) => `${t.delivery_id}×${t.n}`).join(', ') : ''}`);
-  details.push(`duplicate arrivals: ${duplicates} (${dupAfterHang} after a receiver hang, ${duplicates - dupAfterHang} otherwise) over ${appliedCount} applied; dead=${dead.length}${down.length ? ` dead_down=${deadDown.length} (of ${rows.filter((r) => down.includes(r.recipient)).length} to ${down.join(', ')})` : ''}`);
+  details.push(
+    `deliveries with more than one successful attempt: ${twiceDelivered.length}${
+      twiceDelivered.length
+        ? ' e.g. ' +
+          twiceDelivered
+            .slice(0, 3)
+            .map((t) => `${t.delivery_id}×${t.n}`)
+            .join(', ')
+        : ''
+    }`,
+  );
+  details.push(
+    `duplicate arrivals: ${duplicates} (${dupAfterHang} after a receiver hang, ${duplicates - dupAfterHang} otherwise) over ${appliedCount} applied; dead=${dead.length}${down.length ? ` dead_down=${deadDown.length} (of ${rows.filter((r) => down.includes(r.recipient)).length} to ${down.join(', ')})` : ''}`,
+  );
 
   return {
     acknowledged: load.acknowledged.size,
@@ -169,6 +193,8 @@ export async function verify(db: pg.Pool, sender: string, recipients: readonly s
 /** attempts and audit entries of one delivery, for a report */
 export async function deliveryEvidence(db: pg.Pool, deliveryId: string): Promise<string[]> {
   const a = await db.query<{ number: number; started_at: Date; duration_ms: number; status_code: number | null; outcome: string; error: string | null; worker: string }>(
-    'select number, started_at, duration_ms, status_code, outcome, error, worker from attempts where delivery_id = $1 order by id', [deliveryId]);
+    'select number, started_at, duration_ms, status_code, outcome, error, worker from attempts where delivery_id = $1 order by id',
+    [deliveryId],
+  );
   return a.rows.map((r) => `  attempt ${r.number} ${r.started_at.toISOString()} ${r.duration_ms}ms status=${r.status_code} ${r.outcome} ${r.error ?? ''} worker=${r.worker}`);
 }

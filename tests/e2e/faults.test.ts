@@ -56,7 +56,10 @@ describe('service faults (server mode)', () => {
     expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
 
     proxy.up();
-    const after = await eventually(() => post(hub!, warrant({ warrantNumber: 'W-PG-2' })), (r) => r.status === 202);
+    const after = await eventually(
+      () => post(hub!, warrant({ warrantNumber: 'W-PG-2' })),
+      (r) => r.status === 202,
+    );
     await waitForStates(hub, after.json.id, ['delivered']);
     // exactly one more message: the refused one left nothing behind
     expect((await counts(hub)).messages).toBe(stored.messages + 1);

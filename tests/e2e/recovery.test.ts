@@ -21,7 +21,11 @@ describe('recovery in server mode', () => {
     const receiver = await startReceiver(() => (failing ? { status: 503 } : { status: 200 }));
     later(() => receiver.close());
     const dir = contractsWithRetry({ schedule: [2, 2, 2, 2, 2, 2], jitter: 0 });
-    const hub = await startTestHub(henv, { WASLA_CONTRACTS_DIR: dir, WASLA_SWEEP_INTERVAL_MS: '300', WASLA_BREAKER_FAILURES: '1000' }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
+    const hub = await startTestHub(
+      henv,
+      { WASLA_CONTRACTS_DIR: dir, WASLA_SWEEP_INTERVAL_MS: '300', WASLA_BREAKER_FAILURES: '1000' },
+      { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } },
+    );
     later(() => hub.stop());
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
@@ -57,13 +61,15 @@ describe('recovery in server mode', () => {
       if (n > 1) overlaps++;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => setTimeout(async () => {
-        inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
-        receiver.applied.set(id, (receiver.applied.get(id) ?? 0) + 1);
-        const institution = (req.url ?? '').split('/').pop()!;
-        const headers = await receiptHeaders(sharedFederation(), institution, { url: `${base}${req.url}`, method: 'POST', headers: req.headers, body: Buffer.concat(chunks) }, 200, '', {});
-        res.writeHead(200, headers).end();
-      }, 150));
+      req.on('end', () =>
+        setTimeout(async () => {
+          inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+          receiver.applied.set(id, (receiver.applied.get(id) ?? 0) + 1);
+          const institution = (req.url ?? '').split('/').pop()!;
+          const headers = await receiptHeaders(sharedFederation(), institution, { url: `${base}${req.url}`, method: 'POST', headers: req.headers, body: Buffer.concat(chunks) }, 200, '', {});
+          res.writeHead(200, headers).end();
+        }, 150),
+      );
     });
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(slow.address() as any).port}`;

@@ -41,11 +41,17 @@ describe('Redis unreachable (server mode)', () => {
     });
     later(() => receiver.close());
     const limit = 5;
-    const hub = await startTestHub(henv, {
-      REDIS_URL: proxy.url(REDIS_URL),
-      WASLA_CONTRACTS_DIR: contractsWithRetry({ schedule: [0.2, 0.2], jitter: 0 }),
-      WASLA_INTAKE_BACKLOG_LIMIT: String(limit), WASLA_INTAKE_HOLD_MS: '2000', WASLA_SWEEP_INTERVAL_MS: '500',
-    }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
+    const hub = await startTestHub(
+      henv,
+      {
+        REDIS_URL: proxy.url(REDIS_URL),
+        WASLA_CONTRACTS_DIR: contractsWithRetry({ schedule: [0.2, 0.2], jitter: 0 }),
+        WASLA_INTAKE_BACKLOG_LIMIT: String(limit),
+        WASLA_INTAKE_HOLD_MS: '2000',
+        WASLA_SWEEP_INTERVAL_MS: '500',
+      },
+      { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } },
+    );
     later(() => hub.stop());
     const dispatcher = hub.dispatcher as FailoverDispatcher;
     const deliveries: string[] = [];

@@ -43,7 +43,7 @@ describe('the rate limit shared by worker processes (server mode)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('defers a delivery while another process has spent the recipient\'s bucket, and delivers it after the refill', async () => {
+  it("defers a delivery while another process has spent the recipient's bucket, and delivers it after the refill", async () => {
     const other = new RedisRateLimit(redis, `${henv.prefix}:${hub.config.queueName}:rate:`);
     expect(await other.take(BANK, RATE)).toBe(0);
     const spentAt = Date.now();

@@ -18,7 +18,10 @@ describe('replay guard across api processes', () => {
       const body = JSON.stringify(warrant());
       // the signature covers @target-uri: both processes are reached under one name, as behind a load balancer
       const target = `http://wasla.test/v1/messages`;
-      const { headers } = signPlainRequest({ method: 'POST', url: target, headers: { 'content-type': 'application/cloudevents+json', host: 'wasla.test' }, body: Buffer.from(body) }, { key: key.key, keyid: key.serial, alg: 'ed25519' });
+      const { headers } = signPlainRequest(
+        { method: 'POST', url: target, headers: { 'content-type': 'application/cloudevents+json', host: 'wasla.test' }, body: Buffer.from(body) },
+        { key: key.key, keyid: key.serial, alg: 'ed25519' },
+      );
       const send = async (hubUrl: string) => {
         const { default: http } = await import('node:http');
         const u = new URL(hubUrl);

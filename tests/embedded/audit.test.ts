@@ -5,46 +5,52 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { appendAudit } from '../../src/audit/log.js';
+import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 import { openDatabase } from '../../src/store/index.js';
 import { auditSuite } from '../shared/audit.suite.js';
 import { spendTransactionIdsUntil } from '../helpers/xid.js';
 
-auditSuite('PGlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-'));
-  const database = await openDatabase({ dataDir: dir });
-  return { database, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-}, {
-  // a fresh PGlite starts below 1,000: its counter is moved by spending ids
-  boundaries: [1_000n, 10_000n, 100_000n],
-  async open() {
-    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-xid-'));
+auditSuite(
+  'PGlite',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-'));
     const database = await openDatabase({ dataDir: dir });
-    return {
-      database,
-      moveCounterTo: async (next) => (await spendTransactionIdsUntil(database.db, next), database),
-      cleanup: async () => {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return { database, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   },
-});
+  {
+    // a fresh PGlite starts below 1,000: its counter is moved by spending ids
+    boundaries: [1_000n, 10_000n, 100_000n],
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-xid-'));
+      const database = await openDatabase({ dataDir: dir });
+      return {
+        database,
+        moveCounterTo: async (next) => (await spendTransactionIdsUntil(database.db, next), database),
+        cleanup: async () => {
+          await database.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+);
 
 describe('wasla audit verify', () => {
   const verify = (dataDir: string, ...args: string[]) => {
     const env: NodeJS.ProcessEnv = { ...process.env, WASLA_DATA_DIR: dataDir };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
-    return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', ...args], { env })
-      .then(({ stdout, stderr }) => ({ code: 0, out: stdout, err: stderr }), (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout, err: err.stderr }));
+    return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', 'verify', ...args], { env }).then(
+      ({ stdout, stderr }) => ({ code: 0, out: stdout, err: stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout, err: err.stderr }),
+    );
   };
 
   it('seals what is committed and reports the head; checks a recorded head; exits 1 naming the first altered entry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {
       let database = await openDatabase({ dataDir: dir });
-      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
       await database.close();
 
       const intact = await verify(dir);
@@ -79,7 +85,7 @@ describe('wasla audit verify', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {
       let database = await openDatabase({ dataDir: dir });
-      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
       await database.close();
       const intact = await verify(dir);
       expect(intact.code).toBe(0);

@@ -19,7 +19,7 @@ describe('certificates enrolled on a running hub (embedded mode)', () => {
       const fresh = fed.enroll(COURT); // after the hub started: its start-up sync did not see it
       const res = await signedFetch(`${hub.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(warrant()) }, COURT, fed, fresh);
       expect(res.status).toBe(202);
-      const { id } = await res.json() as { id: string };
+      const { id } = (await res.json()) as { id: string };
       const r = await hub.database.db.execute(sql`select id, action, subject, data from audit_log
         where (action = 'certificate.registered' and subject = ${fresh.serial}) or (action = 'message.accepted' and subject = ${id}) order by id`);
       const rows = ((r as any).rows ?? r) as Array<{ action: string; data: Record<string, unknown> }>;

@@ -16,7 +16,11 @@ import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { COURT, counts, post, warrant } from '../shared/spine.suite.js';
 
-interface Run { code: number | null; out: string; err: string }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
 
 describe('wasla send (embedded hub)', () => {
   let henv: TestHubEnv;
@@ -157,7 +161,9 @@ describe('wasla send (embedded hub)', () => {
     const run = await wasla(['send', envelopeFile('down.json', 'W-CLI-DOWN'), '--retries', '1', '--idempotency-key', 'cli-down-1', ...args]);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/^wasla send: fetch failed \(ECONNREFUSED\); sending again in 1 s, signed anew \(resend 1 of 1\)\n/);
-    expect(run.err).toMatch(/wasla: POST http:\/\/127\.0\.0\.1:\d+\/v1\/messages: fetch failed \(ECONNREFUSED\)\nthe hub did not answer; to send again without storing the message twice: --idempotency-key cli-down-1\n$/);
+    expect(run.err).toMatch(
+      /wasla: POST http:\/\/127\.0\.0\.1:\d+\/v1\/messages: fetch failed \(ECONNREFUSED\)\nthe hub did not answer; to send again without storing the message twice: --idempotency-key cli-down-1\n$/,
+    );
     expect(await stored('W-CLI-DOWN')).toBe(0);
   });
 });

@@ -97,37 +97,50 @@ for (const method of ['flock', 'pidfile'] as const) {
     it('of many processes starting at once, exactly one takes the lock, round after round, also over a stale lock', async () => {
       const N = 5;
       const ROUNDS = 30;
-      const children = await Promise.all(Array.from({ length: N }, () => new Promise<ChildProcess>((resolve, reject) => {
-        const c = fork(CONTENDER, ['serve', method], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-        const t = setTimeout(() => reject(new Error('contender did not start')), 20_000);
-        c.once('message', () => {
-          clearTimeout(t);
-          resolve(c);
+      const children = await Promise.all(
+        Array.from(
+          { length: N },
+          () =>
+            new Promise<ChildProcess>((resolve, reject) => {
+              const c = fork(CONTENDER, ['serve', method], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+              const t = setTimeout(() => reject(new Error('contender did not start')), 20_000);
+              c.once('message', () => {
+                clearTimeout(t);
+                resolve(c);
+              });
+            }),
+        ),
+      );
+      const ask = <T>(c: ChildProcess, m: object) =>
+        new Promise<T>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('contender did not answer')), 10_000);
+          c.once('message', (r: T) => {
+            clearTimeout(t);
+            resolve(r);
+          });
+          c.send(m);
         });
-      })));
-      const ask = <T>(c: ChildProcess, m: object) => new Promise<T>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('contender did not answer')), 10_000);
-        c.once('message', (r: T) => {
-          clearTimeout(t);
-          resolve(r);
-        });
-        c.send(m);
-      });
       try {
         const winners: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const dir = tempDir();
           // every other round starts over a lock left by a process that is gone
           if (round % 2 === 1) {
-            writeFileSync(join(dir, method === 'flock' ? 'wasla.lock' : 'wasla.pid.1'),
-              method === 'flock' ? '999999\n' : JSON.stringify({ pid: 999_999, start: '1' }));
+            writeFileSync(join(dir, method === 'flock' ? 'wasla.lock' : 'wasla.pid.1'), method === 'flock' ? '999999\n' : JSON.stringify({ pid: 999_999, start: '1' }));
           }
           const at = Date.now() + 60;
           const results = await Promise.all(children.map((c) => ask<{ won: boolean; error?: string }>(c, { kind: 'take', dir, at })));
-          expect(results.filter((r) => r.error), `round ${round}: errors`).toEqual([]);
+          expect(
+            results.filter((r) => r.error),
+            `round ${round}: errors`,
+          ).toEqual([]);
           winners.push(results.filter((r) => r.won).length);
           await Promise.all(children.map((c) => ask(c, { kind: 'release' })));
-          if (method === 'pidfile') expect(readdirSync(dir).filter((n) => n.startsWith('wasla.pid')), `round ${round}: claims left after release`).toEqual([]);
+          if (method === 'pidfile')
+            expect(
+              readdirSync(dir).filter((n) => n.startsWith('wasla.pid')),
+              `round ${round}: claims left after release`,
+            ).toEqual([]);
         }
         expect(winners).toEqual(Array(ROUNDS).fill(1));
       } finally {

@@ -14,14 +14,17 @@ const CONTRACTS = resolve('contracts');
 
 function clearedFor(c: 'juvenile' | 'gbv'): Set<string> {
   const dir = join(CONTRACTS, 'institutions');
-  const ids = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; clearances: string[] });
+  const ids = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { id: string; clearances: string[] });
   return new Set(ids.filter((i) => i.clearances.includes(c)).map((i) => i.id));
 }
 
 /** the type of every grant of every agreement: the demo must show each of them */
 function grantedTypes(): Set<string> {
   const dir = join(CONTRACTS, 'agreements');
-  const types = readdirSync(dir).filter((f) => f.endsWith('.json'))
+  const types = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
     .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { grants: Array<{ types: string[] }> }).grants.flatMap((g) => g.types));
   return new Set(types);
 }
@@ -150,8 +153,13 @@ describe('npm run demo -- --exit', () => {
     expect(adult.deliveries.map((d) => d.recipient).sort()).toEqual(['ps.hjc.court.nablus', 'ps.hjc.court.ramallah']);
   });
 
-  it('refuses, as problem+json: no agreement (403), a failure without its reason (403), an invalid payload and a name its recipients\' major cannot carry (422, with pointers)', () => {
-    expect(result.refusals.map((r) => [r.status, r.code])).toEqual([[403, 'no-agreement'], [403, 'no-recipient'], [422, 'schema-violation'], [422, 'not-translatable']]);
+  it("refuses, as problem+json: no agreement (403), a failure without its reason (403), an invalid payload and a name its recipients' major cannot carry (422, with pointers)", () => {
+    expect(result.refusals.map((r) => [r.status, r.code])).toEqual([
+      [403, 'no-agreement'],
+      [403, 'no-recipient'],
+      [422, 'schema-violation'],
+      [422, 'not-translatable'],
+    ]);
     for (const r of result.refusals) expect(r.contentType).toContain('application/problem+json');
     expect(result.refusals[2].errors.map((e) => e.pointer)).toContain('/data/subject/nationalId');
     expect(result.refusals[3].errors.map((e) => e.pointer)).toEqual(['/data/subject/name/ar']);

@@ -30,8 +30,10 @@ describe('intake flow control (embedded)', () => {
   const signedWarrant = (body: string) => {
     const k = sharedFederation().keys.get(COURT)!;
     const url = `${hub.url}/v1/messages`;
-    const headers = signPlainRequest({ method: 'POST', url, headers: { 'content-type': 'application/cloudevents+json' }, body: Buffer.from(body) },
-      { key: k.key, keyid: k.serial, alg: 'ed25519', nonce: randomUUID(), components: [...REQUEST_COMPONENTS] }).headers;
+    const headers = signPlainRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/cloudevents+json' }, body: Buffer.from(body) },
+      { key: k.key, keyid: k.serial, alg: 'ed25519', nonce: randomUUID(), components: [...REQUEST_COMPONENTS] },
+    ).headers;
     return () => fetch(url, { method: 'POST', headers, body });
   };
   let refused: { body: string; send: () => Promise<Response> };
@@ -45,7 +47,7 @@ describe('intake flow control (embedded)', () => {
     const body = JSON.stringify(warrant({ warrantNumber: 'W-FLOW-3' }));
     refused = { body, send: signedWarrant(body) };
     const res = await refused.send();
-    const r = { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() as any, headers: res.headers };
+    const r = { status: res.status, type: res.headers.get('content-type') ?? '', json: (await res.json()) as any, headers: res.headers };
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
     expect(r.status).toBe(503);
     expect(r.type).toContain('application/problem+json');

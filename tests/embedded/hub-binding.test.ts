@@ -18,10 +18,16 @@ import { COURT, counts, warrant } from '../shared/spine.suite.js';
 async function send(hub: Hub, signedUrl: string, host: string, method = 'POST') {
   const key = sharedFederation().keys.get(COURT)!;
   const body = method === 'POST' ? Buffer.from(JSON.stringify(warrant())) : Buffer.alloc(0);
-  const headers = signPlainRequest({ method, url: signedUrl, headers: method === 'POST' ? { 'content-type': 'application/cloudevents+json' } : {}, body }, {
-    key: key.key, keyid: key.serial, alg: 'ed25519', nonce: randomUUID(),
-    components: method === 'POST' ? [...REQUEST_COMPONENTS] : ['@method', '@target-uri', 'content-digest'],
-  }).headers;
+  const headers = signPlainRequest(
+    { method, url: signedUrl, headers: method === 'POST' ? { 'content-type': 'application/cloudevents+json' } : {}, body },
+    {
+      key: key.key,
+      keyid: key.serial,
+      alg: 'ed25519',
+      nonce: randomUUID(),
+      components: method === 'POST' ? [...REQUEST_COMPONENTS] : ['@method', '@target-uri', 'content-digest'],
+    },
+  ).headers;
   const u = new URL(hub.url!);
   const target = new URL(signedUrl);
   return new Promise<{ status: number; code: string }>((resolve, reject) => {

@@ -53,7 +53,10 @@ describe('query grants (embedded mode, real HTTP)', () => {
     const d = await post(hub, fineSentence());
     expect([w.status, d.status]).toEqual([202, 202]);
     expect(w.json.deliveries.map((x: any) => [x.recipient, x.agreement])).toEqual([[POLICE, 'warrants-courts-police']]);
-    expect(d.json.deliveries.map((x: any) => [x.recipient, x.agreement]).sort()).toEqual([[MOF, 'court-decisions-ministries'], [MOT, 'court-decisions-ministries']]);
+    expect(d.json.deliveries.map((x: any) => [x.recipient, x.agreement]).sort()).toEqual([
+      [MOF, 'court-decisions-ministries'],
+      [MOT, 'court-decisions-ministries'],
+    ]);
     warrantId = w.json.id;
     decisionId = d.json.id;
     warrantDeliveries = w.json.deliveries.map((x: any) => x.id);
@@ -67,7 +70,7 @@ describe('query grants (embedded mode, real HTTP)', () => {
 
   async function get(who: string, path: string) {
     const res = await signedFetch(`${hub.url}${path}`, {}, who);
-    const json = await res.json() as any;
+    const json = (await res.json()) as any;
     return { status: res.status, code: res.status >= 400 ? String(json.type).replace('https://wasla.dev/problems/', '') : '', json };
   }
 
@@ -110,7 +113,12 @@ describe('query grants (embedded mode, real HTTP)', () => {
     expect([r.status, r.code]).toEqual([status, code]);
     if (status !== 200) return;
     const ours = new Set([...warrantDeliveries, ...decisionDeliveries]);
-    expect(r.json.items.map((d: any) => d.id).filter((id: string) => ours.has(id)).sort()).toEqual(expected().sort());
+    expect(
+      r.json.items
+        .map((d: any) => d.id)
+        .filter((id: string) => ours.has(id))
+        .sort(),
+    ).toEqual(expected().sort());
     // whatever else is listed is the caller's own and carried under an agreement granting it the query
     if (who !== OPERATOR) for (const d of r.json.items) expect([d.sender, d.recipient]).toContain(who);
   });

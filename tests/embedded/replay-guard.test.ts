@@ -30,9 +30,16 @@ describe('the embedded replay guard across a restart', () => {
     try {
       const key = sharedFederation().keys.get(COURT)!;
       const body = Buffer.from(JSON.stringify(warrant()));
-      const captured = signPlainRequest({ method: 'POST', url: 'http://wasla.test/v1/messages', headers: { 'content-type': 'application/cloudevents+json' }, body }, {
-        key: key.key, keyid: key.serial, alg: 'ed25519', nonce: randomUUID(), components: [...REQUEST_COMPONENTS],
-      }).headers;
+      const captured = signPlainRequest(
+        { method: 'POST', url: 'http://wasla.test/v1/messages', headers: { 'content-type': 'application/cloudevents+json' }, body },
+        {
+          key: key.key,
+          keyid: key.serial,
+          alg: 'ed25519',
+          nonce: randomUUID(),
+          components: [...REQUEST_COMPONENTS],
+        },
+      ).headers;
       const replay = () => fetch(`${hub.url}/v1/messages`, { method: 'POST', headers: captured, body });
       expect((await replay()).status).toBe(202);
       const before = await counts(hub);

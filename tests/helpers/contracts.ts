@@ -7,12 +7,14 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { endpointEnvVar } from '../../src/routing/index.js';
-import type { RetryPolicy } from '../../src/routing/types.js';
+import type { RetryPolicy } from '../../src/federation/index.js';
 
 export const CONTRACTS = resolve('contracts');
 
 export function institutionIds(dir = CONTRACTS): string[] {
-  return readdirSync(join(dir, 'institutions')).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, 'institutions', f), 'utf8')).id);
+  return readdirSync(join(dir, 'institutions'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, 'institutions', f), 'utf8')).id);
 }
 
 /**

@@ -59,10 +59,16 @@ export async function signedFetch(url: string, init: { method?: string; headers?
   let headers = { ...(init.headers ?? {}) };
   if (k) {
     const body = Buffer.from(init.body ?? '');
-    headers = signPlainRequest({ method, url, headers, body }, {
-      key: k.key, keyid: k.serial, alg: 'ed25519', nonce: randomUUID(),
-      components: headers['content-type'] !== undefined ? [...REQUEST_COMPONENTS] : BODYLESS,
-    }).headers;
+    headers = signPlainRequest(
+      { method, url, headers, body },
+      {
+        key: k.key,
+        keyid: k.serial,
+        alg: 'ed25519',
+        nonce: randomUUID(),
+        components: headers['content-type'] !== undefined ? [...REQUEST_COMPONENTS] : BODYLESS,
+      },
+    ).headers;
   }
   return fetch(url, { method, headers, body: init.body });
 }

@@ -27,7 +27,9 @@ export async function makeHubEnv(mode: Mode): Promise<TestHubEnv> {
     const db = await createTestDatabase();
     const prefix = uniquePrefix();
     return {
-      mode, db, prefix,
+      mode,
+      db,
+      prefix,
       env: { DATABASE_URL: db.url, REDIS_URL },
       async cleanup() {
         await flushPrefix(prefix);
@@ -37,7 +39,8 @@ export async function makeHubEnv(mode: Mode): Promise<TestHubEnv> {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'wasla-test-'));
   return {
-    mode, dataDir,
+    mode,
+    dataDir,
     env: { WASLA_DATA_DIR: dataDir },
     async cleanup() {
       rmSync(dataDir, { recursive: true, force: true });
@@ -46,19 +49,22 @@ export async function makeHubEnv(mode: Mode): Promise<TestHubEnv> {
 }
 
 export function testConfig(henv: TestHubEnv, env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
-  return loadConfig({
-    WASLA_PORT: '0',
-    WASLA_WORKER_PORT: '0',
-    WASLA_HOST: '127.0.0.1',
-    WASLA_SWEEP_INTERVAL_MS: '500',
-    WASLA_ATTEMPT_TIMEOUT_MS: '2000',
-    WASLA_LEASE_MS: '5000',
-    WASLA_SHUTDOWN_GRACE_MS: '3000',
-    WASLA_LOG_LEVEL: process.env.WASLA_LOG_LEVEL ?? 'silent',
-    WASLA_PKI_DIR: sharedFederation().pkiDir,
-    ...henv.env,
-    ...env,
-  }, overrides);
+  return loadConfig(
+    {
+      WASLA_PORT: '0',
+      WASLA_WORKER_PORT: '0',
+      WASLA_HOST: '127.0.0.1',
+      WASLA_SWEEP_INTERVAL_MS: '500',
+      WASLA_ATTEMPT_TIMEOUT_MS: '2000',
+      WASLA_LEASE_MS: '5000',
+      WASLA_SHUTDOWN_GRACE_MS: '3000',
+      WASLA_LOG_LEVEL: process.env.WASLA_LOG_LEVEL ?? 'silent',
+      WASLA_PKI_DIR: sharedFederation().pkiDir,
+      ...henv.env,
+      ...env,
+    },
+    overrides,
+  );
 }
 
 export async function startTestHub(henv: TestHubEnv, env: Record<string, string> = {}, opts: Partial<HubOptions> = {}, overrides: Partial<Config> = {}): Promise<Hub> {

@@ -35,7 +35,9 @@ function pgBinDir(): string {
   try {
     const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
     if (existsSync(join(dir, 'initdb'))) return dir;
-  } catch { /* no pg_config on the PATH */ }
+  } catch {
+    /* no pg_config on the PATH */
+  }
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(a) - Number(b)).at(-1);
@@ -46,7 +48,9 @@ function pgBinDir(): string {
 /** under root, the uid and gid to run PostgreSQL's programs as */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   if (!line) throw new Error('running as root, and there is no postgres user to run initdb and the server as');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
@@ -94,16 +98,24 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
   if (user) for (const p of [dir, sockets]) chownSync(p, user.uid, user.gid);
   const port = await freePort();
   const as = { ...(user ?? {}), env: { ...process.env, LC_ALL: 'C', LANG: 'C' } };
-  const tool = (name: string, args: string[], timeout = 60_000) =>
-    execFileSync(join(bin, name), args, { ...as, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tool = (name: string, args: string[], timeout = 60_000) => execFileSync(join(bin, name), args, { ...as, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
 
   tool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], 120_000);
   // a throwaway cluster: durability costs time and buys nothing here
-  writeFileSync(join(data, 'postgresql.auto.conf'), [
-    `port = ${port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = '${sockets}'`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200', 'shared_buffers = 64MB',
-    'max_prepared_transactions = 10',
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(data, 'postgresql.auto.conf'),
+    [
+      `port = ${port}`,
+      `listen_addresses = '127.0.0.1'`,
+      `unix_socket_directories = '${sockets}'`,
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      'max_connections = 200',
+      'shared_buffers = 64MB',
+      'max_prepared_transactions = 10',
+    ].join('\n') + '\n',
+  );
   if (user) chownSync(join(data, 'postgresql.auto.conf'), user.uid, user.gid);
 
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
@@ -153,7 +165,11 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
       await start();
     }
   } catch (err) {
-    try { stop('immediate'); } catch { /* not running */ }
+    try {
+      stop('immediate');
+    } catch {
+      /* not running */
+    }
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start a private PostgreSQL in ${dir}: ${(err as Error).message}${logTail(dir)}`);
   }
@@ -181,13 +197,21 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
     setNextXid,
     async ensureRunning() {
       if (await ready()) return;
-      try { stop('immediate'); } catch { /* not running */ }
+      try {
+        stop('immediate');
+      } catch {
+        /* not running */
+      }
       await start();
     },
     async remove() {
       if (removed) return;
       removed = true;
-      try { stop('immediate'); } catch { /* already down */ }
+      try {
+        stop('immediate');
+      } catch {
+        /* already down */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -219,15 +243,24 @@ export async function startPrivateRedis(opts: { parent?: string } = {}): Promise
   let child: ChildProcess | undefined;
   const running = () => !!child && child.exitCode === null && child.signalCode === null;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-      '--dir', dir, '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')],
+      { stdio: 'ignore' },
+    );
     child.on('error', () => {});
     // bounded: 100 tries, 100 ms apart
     for (let i = 0; i < 100; i++) {
       if (!running()) throw new Error(`redis-server exited at start (see ${join(dir, 'redis.log')})`);
       const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       r.on('error', () => {});
-      const up = await r.connect().then(() => r.ping()).then(() => true, () => false);
+      const up = await r
+        .connect()
+        .then(() => r.ping())
+        .then(
+          () => true,
+          () => false,
+        );
       r.disconnect();
       if (up) return;
       await sleep(100);

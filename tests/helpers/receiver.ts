@@ -51,11 +51,22 @@ export async function verifyWithSdk(fed: TestFederation, url: string, method: st
 }
 
 /** The receipt headers an institution's answer carries: a signature bound to the delivery request. */
-export async function receiptHeaders(fed: TestFederation, institution: string, req: { url: string; method: string; headers: http.IncomingHttpHeaders; body: Buffer }, status: number, body: string | Buffer, headers: Record<string, string>): Promise<Record<string, string>> {
+export async function receiptHeaders(
+  fed: TestFederation,
+  institution: string,
+  req: { url: string; method: string; headers: http.IncomingHttpHeaders; body: Buffer },
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): Promise<Record<string, string>> {
   const k = fed.keys.get(institution);
   if (!k) return headers;
   const request = new Request(req.url, { method: req.method, headers: fetchHeaders(req.headers), body: new Uint8Array(req.body) });
-  const signed = await signReceipt(new Response(status === 204 ? null : typeof body === 'string' ? body : new Uint8Array(body), { status, headers }), k.key, { keyid: k.serial, alg: 'ed25519', request });
+  const signed = await signReceipt(new Response(status === 204 ? null : typeof body === 'string' ? body : new Uint8Array(body), { status, headers }), k.key, {
+    keyid: k.serial,
+    alg: 'ed25519',
+    request,
+  });
   const out: Record<string, string> = {};
   signed.headers.forEach((v, name) => {
     out[name] = v;
@@ -71,7 +82,7 @@ export interface ReceiverOptions {
 }
 
 export async function startReceiver(initial: Behaviour = ok, port = 0, opts: ReceiverOptions = {}): Promise<Receiver> {
-  const fed = opts.federation === false ? undefined : opts.federation ?? sharedFederation();
+  const fed = opts.federation === false ? undefined : (opts.federation ?? sharedFederation());
   let behaviour = initial;
   const arrivals: Arrival[] = [];
   const applied = new Map<string, number>();
@@ -91,7 +102,13 @@ export async function startReceiver(initial: Behaviour = ok, port = 0, opts: Rec
       if (applied.size >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`receiver: ${applied.size} of ${count} deliveries applied after ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ count, resolve: () => { clearTimeout(t); resolve(); } });
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(t);
+            resolve();
+          },
+        });
       });
     },
     async close() {
@@ -116,8 +133,13 @@ export async function startReceiver(initial: Behaviour = ok, port = 0, opts: Rec
       const url = `http://127.0.0.1:${rec.port}${req.url}`;
       const institution = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
       const arrival: Arrival = {
-        at: Date.now(), headers: req.headers, body, json, institution,
-        deliveryId: String(req.headers['wasla-delivery-id'] ?? ''), messageId: String(req.headers['wasla-message-id'] ?? ''),
+        at: Date.now(),
+        headers: req.headers,
+        body,
+        json,
+        institution,
+        deliveryId: String(req.headers['wasla-delivery-id'] ?? ''),
+        messageId: String(req.headers['wasla-message-id'] ?? ''),
       };
       arrivals.push(arrival);
       if (fed) {
@@ -138,10 +160,11 @@ export async function startReceiver(initial: Behaviour = ok, port = 0, opts: Rec
       if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
       if (answer.status >= 200 && answer.status < 300) {
         applied.set(arrival.deliveryId, (applied.get(arrival.deliveryId) ?? 0) + 1);
-        for (const w of [...waiters]) if (applied.size >= w.count) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
+        for (const w of [...waiters])
+          if (applied.size >= w.count) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve();
+          }
       }
       const payload = answer.body ?? '';
       let headers: Record<string, string> = { 'content-type': 'application/json', ...answer.headers };

@@ -14,14 +14,18 @@ type Schema = Record<string, any>;
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** An ISO 8601 calendar date between 1950 and 2049. */
-const isoDate = fc.record({ y: fc.integer({ min: 1950, max: 2049 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) })
-  .map(({ y, m, d }) => `${y}-${pad(m)}-${pad(d)}`);
+const isoDate = fc.record({ y: fc.integer({ min: 1950, max: 2049 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) }).map(({ y, m, d }) => `${y}-${pad(m)}-${pad(d)}`);
 
 /** An RFC 3339 date-time with a zone offset, as the region's systems send them. */
-const isoDateTime = fc.record({
-  date: isoDate, h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }), s: fc.integer({ min: 0, max: 59 }),
-  zone: fc.constantFrom('Z', '+02:00', '+03:00', '-05:00'),
-}).map(({ date, h, mi, s, zone }) => `${date}T${pad(h)}:${pad(mi)}:${pad(s)}${zone}`);
+const isoDateTime = fc
+  .record({
+    date: isoDate,
+    h: fc.integer({ min: 0, max: 23 }),
+    mi: fc.integer({ min: 0, max: 59 }),
+    s: fc.integer({ min: 0, max: 59 }),
+    zone: fc.constantFrom('Z', '+02:00', '+03:00', '-05:00'),
+  })
+  .map(({ date, h, mi, s, zone }) => `${date}T${pad(h)}:${pad(mi)}:${pad(s)}${zone}`);
 
 function resolve(root: Schema, node: Schema): Schema {
   let cur = node;

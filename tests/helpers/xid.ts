@@ -22,10 +22,12 @@ export async function spendTransactionIdsUntil(db: Db, next: bigint): Promise<vo
   // below takes next - 1
   const spend = next - cur - 3n;
   if (spend > 0n) {
-    await db.execute(sql.raw(`do $$ begin
+    await db.execute(
+      sql.raw(`do $$ begin
       for i in 1..${spend} loop
         begin insert into xid_spender values (i); raise exception 'spent'; exception when others then null; end;
-      end loop; end $$`));
+      end loop; end $$`),
+    );
   } else {
     await db.execute(sql`insert into xid_spender values (0)`);
   }

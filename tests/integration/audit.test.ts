@@ -7,46 +7,50 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { appendAudit, countUnsealed, describeHold, sealAll, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { countUnsealed, describeHold, sealAll, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { createTestDatabase } from '../helpers/services.js';
 import { auditSuite } from '../shared/audit.suite.js';
 import { startPrivatePostgres } from '../helpers/private-services.js';
 
-auditSuite('PostgreSQL server', async () => {
-  const tdb = await createTestDatabase();
-  const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
-  return { database, cleanup: () => tdb.drop() };
-}, {
-  // The counter is server-wide: moving it on the shared server would mean spending millions of ids
-  // that every other database there shares. A private cluster is set to each number with pg_resetwal.
-  boundaries: [100_000n, 1_000_000n, 10_000_000n],
-  async open() {
-    const server = await startPrivatePostgres();
-    const url = await server.createDatabase('wasla_audit_xid');
-    const first = await openDatabase({ databaseUrl: url, poolSize: 4 });
-    let database: Database | undefined = first;
-    return {
-      database: first,
-      async moveCounterTo(next) {
-        const closing = database;
-        database = undefined;
-        await closing?.close();
-        await server.setNextXid(next);
-        database = await openDatabase({ databaseUrl: url, poolSize: 4, migrate: false });
-        return database;
-      },
-      cleanup: async () => {
-        await database?.close().catch(() => {});
-        await server.remove();
-      },
-    };
+auditSuite(
+  'PostgreSQL server',
+  async () => {
+    const tdb = await createTestDatabase();
+    const database = await openDatabase({ databaseUrl: tdb.url, poolSize: 4 });
+    return { database, cleanup: () => tdb.drop() };
   },
-});
+  {
+    // The counter is server-wide: moving it on the shared server would mean spending millions of ids
+    // that every other database there shares. A private cluster is set to each number with pg_resetwal.
+    boundaries: [100_000n, 1_000_000n, 10_000_000n],
+    async open() {
+      const server = await startPrivatePostgres();
+      const url = await server.createDatabase('wasla_audit_xid');
+      const first = await openDatabase({ databaseUrl: url, poolSize: 4 });
+      let database: Database | undefined = first;
+      return {
+        database: first,
+        async moveCounterTo(next) {
+          const closing = database;
+          database = undefined;
+          await closing?.close();
+          await server.setNextXid(next);
+          database = await openDatabase({ databaseUrl: url, poolSize: 4, migrate: false });
+          return database;
+        },
+        cleanup: async () => {
+          await database?.close().catch(() => {});
+          await server.remove();
+        },
+      };
+    },
+  },
+);
 
-const entry = (database: Database, subject: string) =>
-  database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+const entry = (database: Database, subject: string) => database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
 
 describe('sealing around a transaction still running (PostgreSQL server)', () => {
   it('seals nothing of a later transaction while an earlier one is open, then all of them in transaction order', async () => {
@@ -59,7 +63,7 @@ describe('sealing around a transaction still running (PostgreSQL server)', () =>
       let written!: () => void;
       const isWritten = new Promise<void>((r) => (written = r));
       const slow = database.db.transaction(async (tx) => {
-        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'slow' }]);
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: 'slow' }]);
         written();
         await new Promise<void>((r) => (commit = r));
       });
@@ -93,7 +97,13 @@ async function openTransaction(url: string): Promise<{ xid: string; end: () => P
   await c.connect();
   await c.query('begin');
   const { rows } = await c.query<{ x: string }>('select pg_current_xact_id()::text as x');
-  return { xid: rows[0].x, end: async () => { await c.query('rollback').catch(() => {}); await c.end(); } };
+  return {
+    xid: rows[0].x,
+    end: async () => {
+      await c.query('rollback').catch(() => {});
+      await c.end();
+    },
+  };
 }
 
 describe('the sealing horizon on a server that other databases share (issue 28)', () => {
@@ -117,7 +127,7 @@ describe('the sealing horizon on a server that other databases share (issue 28)'
       let written!: () => void;
       const isWritten = new Promise<void>((r) => (written = r));
       const slow = database.db.transaction(async (tx) => {
-        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'slow' }]);
+        await appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: 'slow' }]);
         written();
         await new Promise<void>((r) => (commit = r));
       });
@@ -195,8 +205,16 @@ describe('a log sealed entry by entry before migration 0005', () => {
         const data = { n: seq };
         const sealed = seq <= 3;
         const hash = sealed ? entryHash(prev, { seq, at, actor: 'old', action: 'test.entry', subject: `legacy-${seq}`, data }) : null;
-        await client.query('insert into audit_log (seq, at, actor, action, subject, data, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [sealed ? seq : null, at, 'old', 'test.entry', `legacy-${seq}`, data, sealed ? prev : null, hash]);
+        await client.query('insert into audit_log (seq, at, actor, action, subject, data, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8)', [
+          sealed ? seq : null,
+          at,
+          'old',
+          'test.entry',
+          `legacy-${seq}`,
+          data,
+          sealed ? prev : null,
+          hash,
+        ]);
         if (hash) prev = hash;
       }
       const legacyHead = prev;
@@ -229,12 +247,17 @@ describe('a transaction left idle on the PostgreSQL server', () => {
       let written!: () => void;
       const isWritten = new Promise<void>((r) => (written = r));
       // a process frozen mid-transaction: it wrote an entry and then went quiet
-      const stuck = database.db.transaction(async (tx) => {
-        await appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: 'stuck' }]);
-        written();
-        await new Promise((r) => setTimeout(r, 2500));
-        await tx.execute(sql`select 1`);
-      }).then(() => 'committed', (err: Error) => `${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`);
+      const stuck = database.db
+        .transaction(async (tx) => {
+          await appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: 'stuck' }]);
+          written();
+          await new Promise((r) => setTimeout(r, 2500));
+          await tx.execute(sql`select 1`);
+        })
+        .then(
+          () => 'committed',
+          (err: Error) => `${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`,
+        );
       await isWritten;
       await entry(database, 'later');
       expect(await sealAll(database.db)).toBe(0);

@@ -45,7 +45,9 @@ describe('connection loss', () => {
     const queue = new Queue('deliveries', { connection: conn, prefix });
     try {
       const seen: string[] = [];
-      await dispatcher.start(async (job) => { seen.push(job.deliveryId); }, 1);
+      await dispatcher.start(async (job) => {
+        seen.push(job.deliveryId);
+      }, 1);
       const id = uuidv7();
       await queue.add('deliver', {}, { jobId: `${id}-a3`, removeOnComplete: true });
       const end = Date.now() + 5000;

@@ -24,7 +24,10 @@ describe('BullMQ dispatcher: fresh deliveries', () => {
       await dispatcher.dispatch(Array.from({ length: 100 }, () => ({ deliveryId: uuidv7(), attempt: 0, fresh: true })));
       await dispatcher.dispatch([{ deliveryId: uuidv7(), attempt: 2, fresh: false }]);
       const waiting = await queue.getWaiting();
-      const grouped = waiting.filter((j) => j.name === 'deliver-many').map((j) => (j.data.jobs as unknown[]).length).sort((a, b) => a - b);
+      const grouped = waiting
+        .filter((j) => j.name === 'deliver-many')
+        .map((j) => (j.data.jobs as unknown[]).length)
+        .sort((a, b) => a - b);
       expect(grouped).toEqual([36, 64]);
       expect(waiting.filter((j) => j.name === 'deliver')).toHaveLength(1);
     } finally {
@@ -60,7 +63,10 @@ describe('a job Redis lost from every list (issue 20)', () => {
       await dispatcher.start(async (job) => void seen.push(job.deliveryId), 2);
       const lost = { deliveryId: uuidv7(), attempt: 3 };
       const waiting = { deliveryId: uuidv7(), attempt: 1 };
-      await dispatcher.dispatch([{ ...lost, delayMs: 3_600_000 }, { ...waiting, delayMs: 3_600_000 }]);
+      await dispatcher.dispatch([
+        { ...lost, delayMs: 3_600_000 },
+        { ...waiting, delayMs: 3_600_000 },
+      ]);
       // a partial loss: the job's hash is kept, its entry in the delayed set is gone
       expect(await redis.zrem(queue.toKey('delayed'), jobId(lost))).toBe(1);
       expect(await queue.getJobState(jobId(lost))).toBe('unknown');
@@ -68,7 +74,10 @@ describe('a job Redis lost from every list (issue 20)', () => {
       await dispatcher.dispatch([lost]);
       expect(await queue.getJobState(jobId(lost))).toBe('unknown');
       // sent again by the sweeper: replaced, and run
-      await dispatcher.dispatch([{ ...lost, swept: true }, { ...waiting, swept: true, delayMs: 3_600_000 }]);
+      await dispatcher.dispatch([
+        { ...lost, swept: true },
+        { ...waiting, swept: true, delayMs: 3_600_000 },
+      ]);
       await until('the lost job runs', () => seen.includes(lost.deliveryId));
       expect(await queue.getJobState(jobId(waiting))).toBe('delayed');
       expect(seen).not.toContain(waiting.deliveryId);
@@ -94,9 +103,25 @@ describe('a job Redis lost from every list (issue 20)', () => {
       const now = new Date();
       await commitMessage(database.db, {
         message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
-        deliveries: [{ id: deliveryId, messageId: id, recipient: 'r', agreement: 'a', grant: 'g', major: 1, fields: ['*'], retry: { schedule: [1], jitter: 0 },
-          state: 'retrying', attempts: 1, nextAttemptAt: new Date(now.getTime() - 60_000), createdAt: now, updatedAt: now }],
-        response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
+        deliveries: [
+          {
+            id: deliveryId,
+            messageId: id,
+            recipient: 'r',
+            agreement: 'a',
+            grant: 'g',
+            major: 1,
+            fields: ['*'],
+            retry: { schedule: [1], jitter: 0 },
+            state: 'retrying',
+            attempts: 1,
+            nextAttemptAt: new Date(now.getTime() - 60_000),
+            createdAt: now,
+            updatedAt: now,
+          },
+        ],
+        response: { id },
+        audit: [{ actor: 's', action: 'message.accepted', subject: id }],
       });
       const job = { deliveryId, attempt: 1 };
       await dispatcher.dispatch([{ ...job, delayMs: 3_600_000 }]);
@@ -138,7 +163,10 @@ describe('the failover dispatcher while Redis is away (issue 20)', () => {
       proxy.down();
       await until('the outage is noticed', () => dispatcher.degraded());
       const during = [uuidv7(), uuidv7()];
-      await dispatcher.dispatch([{ deliveryId: during[0], attempt: 0, fresh: true }, { deliveryId: during[1], attempt: 1, delayMs: 50 }]);
+      await dispatcher.dispatch([
+        { deliveryId: during[0], attempt: 0, fresh: true },
+        { deliveryId: during[1], attempt: 1, delayMs: 50 },
+      ]);
       await until('both ran in this process', () => during.every((d) => seen.includes(d)));
       proxy.up();
       await until('Redis is back', () => !dispatcher.degraded());

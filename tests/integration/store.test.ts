@@ -39,12 +39,24 @@ async function deliverOne(db: Db) {
   const id = uuidv7();
   const now = new Date();
   const delivery = {
-    id: uuidv7(), messageId: id, recipient: 'ps.mof', agreement: 'a', grant: 'g', major: 2, fields: ['*'],
-    retry: { schedule: [1], jitter: 0 }, state: 'pending' as const, nextAttemptAt: now, createdAt: now, updatedAt: now,
+    id: uuidv7(),
+    messageId: id,
+    recipient: 'ps.mof',
+    agreement: 'a',
+    grant: 'g',
+    major: 2,
+    fields: ['*'],
+    retry: { schedule: [1], jitter: 0 },
+    state: 'pending' as const,
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
   };
   await commitMessage(db, {
     message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
-    deliveries: [delivery], response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
+    deliveries: [delivery],
+    response: { id },
+    audit: [{ actor: 's', action: 'message.accepted', subject: id }],
   });
   const claim = (await claimWithMessage(db, delivery.id, 5_000))!;
   return recordAttempt(db, claim, { outcome: 'delivered', startedAt: now, durationMs: 1, statusCode: 200, worker: 'w' });
@@ -61,9 +73,11 @@ async function addBulkDeliveries(db: Db, n: number, pending: number) {
 /** rows and index entries `deliveries` has given to scans so far (statistics flushed first) */
 async function entriesRead(db: Db): Promise<number> {
   await db.execute(sql`select pg_stat_force_next_flush()`);
-  const r = (await db.execute(sql`select
+  const r = (
+    (await db.execute(sql`select
     (select coalesce(seq_tup_read, 0) from pg_stat_user_tables where relname = 'deliveries')
-    + (select coalesce(sum(idx_tup_read), 0) from pg_stat_user_indexes where relname = 'deliveries') as n`) as any).rows[0];
+    + (select coalesce(sum(idx_tup_read), 0) from pg_stat_user_indexes where relname = 'deliveries') as n`)) as any
+  ).rows[0];
   return Number(r.n);
 }
 
@@ -114,11 +128,26 @@ describe('the hot statements on the PostgreSQL server', () => {
       // then the table grows (30000 delivered deliveries), as a new hub's does in its first minute
       await addBulkDeliveries(database.db, 30_000, 0);
       const ids = JSON.stringify({ [randomUUID()]: randomUUID() });
-      const record = JSON.stringify([{ id: randomUUID(), token: randomUUID(), next: 'delivered', retry_ms: 0, last_error: null, number: 1,
-        started_at: new Date(), duration_ms: 1, status_code: 200, outcome: 'delivered', error: null, receipt: null, worker: 'w', audit: {} }]);
+      const record = JSON.stringify([
+        {
+          id: randomUUID(),
+          token: randomUUID(),
+          next: 'delivered',
+          retry_ms: 0,
+          last_error: null,
+          number: 1,
+          started_at: new Date(),
+          duration_ms: 1,
+          status_code: 200,
+          outcome: 'delivered',
+          error: null,
+          receipt: null,
+          worker: 'w',
+          audit: {},
+        },
+      ]);
       const plans = async () => {
-        const explain = async (statement: string) => ((await database.db.execute(sql.raw(`explain execute ${statement}`))) as any).rows
-          .map((x: Record<string, string>) => x['QUERY PLAN']).join('\n');
+        const explain = async (statement: string) => ((await database.db.execute(sql.raw(`explain execute ${statement}`))) as any).rows.map((x: Record<string, string>) => x['QUERY PLAN']).join('\n');
         return {
           claim: await explain(`wasla_claim_deliveries('${ids}', 60000, 10000, '${ids}', 1000)`),
           record: await explain(`wasla_record_attempts('${record}')`),
@@ -128,13 +157,18 @@ describe('the hot statements on the PostgreSQL server', () => {
       expect((await plans()).record).toMatch(/Seq Scan on deliveries/);
       // the pg_stat counters reach the shared statistics within a second of the writes
       const sweeper = new Sweeper({
-        db: database.db, dispatcher: { dispatch: async () => {} } as any, log: pino({ level: 'silent' }),
-        intervalMs: 60_000, graceMs: 60_000, idempotencyRetentionMs: 3_600_000, analyzeYoungTables: true,
+        db: database.db,
+        dispatcher: { dispatch: async () => {} } as any,
+        log: pino({ level: 'silent' }),
+        intervalMs: 60_000,
+        graceMs: 60_000,
+        idempotencyRetentionMs: 3_600_000,
+        analyzeYoungTables: true,
       });
       let analyzedAt: unknown;
       for (let i = 0; i < 30 && !analyzedAt; i++) {
         await sweeper.sweep();
-        analyzedAt = (await database.db.execute(sql`select last_analyze from pg_stat_user_tables where relname = 'deliveries'`) as any).rows[0].last_analyze;
+        analyzedAt = ((await database.db.execute(sql`select last_analyze from pg_stat_user_tables where relname = 'deliveries'`)) as any).rows[0].last_analyze;
         if (!analyzedAt) await new Promise((r) => setTimeout(r, 200));
       }
       expect(analyzedAt).toBeTruthy();
@@ -175,7 +209,9 @@ describe('sealing the audit log while another sealer holds the lock', () => {
       const id = uuidv7();
       await commitMessage(database.db, {
         message: { id, sender: 's', type: 'warrant.issued', version: '2.0', classification: 'public', envelope: { id }, routing: {}, receivedAt: now },
-        deliveries: [], response: { id }, audit: [{ actor: 's', action: 'message.accepted', subject: id }],
+        deliveries: [],
+        response: { id },
+        audit: [{ actor: 's', action: 'message.accepted', subject: id }],
       });
       // another sealer (a hub process) at work: it holds the sealing lock until `release` is called
       let release!: () => void;

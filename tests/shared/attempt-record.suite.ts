@@ -12,9 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import pino from 'pino';
 import { sql } from 'drizzle-orm';
-import {
-  claimMany, claimWithMessage, commitMessage, endUnattempted, LEASE_LAPSED, recordAttempts, releaseExpiredLeases, waitingByRecipient, type Database,
-} from '../../src/store/index.js';
+import { claimMany, claimWithMessage, commitMessage, endUnattempted, LEASE_LAPSED, recordAttempts, releaseExpiredLeases, waitingByRecipient, type Database } from '../../src/store/index.js';
 import { jsonHttpAdapter } from '../../src/adapters/json-http/index.js';
 import { TransportError, type Outcome } from '../../src/adapters/index.js';
 import { attemptRecorder } from '../../src/workers/attempt-recorder.js';
@@ -30,11 +28,11 @@ function capturingLogger() {
 }
 
 /** bytes a hostile receiver sends: NULs, invalid UTF-8, encoded lone surrogates, controls */
-const hostileBytes = fc.array(fc.oneof(
-  fc.integer({ min: 0, max: 255 }),
-  fc.constantFrom(0, 0, 0xff, 0xfe, 0x1b, 0x7f),
-  fc.constantFrom([0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xf0, 0x9f, 0x98, 0x80], [0xc0, 0x80]),
-), { maxLength: 3000 }).map((parts) => Buffer.from(parts.flat()));
+const hostileBytes = fc
+  .array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0, 0xff, 0xfe, 0x1b, 0x7f), fc.constantFrom([0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xf0, 0x9f, 0x98, 0x80], [0xc0, 0x80])), {
+    maxLength: 3000,
+  })
+  .map((parts) => Buffer.from(parts.flat()));
 const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 500 }),
   fc.string({ unit: fc.constantFrom('\u0000', '\uD800', '\uDC00', '\u0007', 'x', '😀'), maxLength: 500 }),
@@ -48,16 +46,24 @@ const retryAfter = fc.oneof(
 );
 /** what comes back from one exchange: an HTTP answer, or a transport failure with any message */
 const exchange = fc.oneof(
-  { weight: 4, arbitrary: fc.record({
-    status: fc.oneof(fc.integer({ min: 100, max: 999 }), fc.constantFrom(200, 400, 429, 500, 503)),
-    headers: fc.record({ 'retry-after': retryAfter, 'x-junk': hostileText }, { requiredKeys: [] }),
-    body: hostileBytes,
-    receipt: fc.option(fc.oneof(
-      fc.record({ unsigned: fc.constant(true), reason: hostileText }),
-      fc.record({ keyid: hostileText, institution: hostileText, created: fc.oneof(fc.integer(), fc.double()), signatureInput: hostileText, signature: hostileText }),
-      fc.jsonValue({ maxDepth: 20 }),
-    ), { nil: undefined }),
-  }).map((r) => ({ kind: 'http' as const, ...r })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({
+        status: fc.oneof(fc.integer({ min: 100, max: 999 }), fc.constantFrom(200, 400, 429, 500, 503)),
+        headers: fc.record({ 'retry-after': retryAfter, 'x-junk': hostileText }, { requiredKeys: [] }),
+        body: hostileBytes,
+        receipt: fc.option(
+          fc.oneof(
+            fc.record({ unsigned: fc.constant(true), reason: hostileText }),
+            fc.record({ keyid: hostileText, institution: hostileText, created: fc.oneof(fc.integer(), fc.double()), signatureInput: hostileText, signature: hostileText }),
+            fc.jsonValue({ maxDepth: 20 }),
+          ),
+          { nil: undefined },
+        ),
+      })
+      .map((r) => ({ kind: 'http' as const, ...r })),
+  },
   { weight: 1, arbitrary: hostileText.map((message) => ({ kind: 'transport' as const, message })) },
 );
 
@@ -83,14 +89,31 @@ export function attemptRecordSuite(name: string, open: () => Promise<{ database:
       const id = uuidv7();
       const now = new Date();
       const deliveries = recipients.map((r) => ({
-        id: uuidv7(), messageId: id, recipient: r, agreement: 'a', grant: 'g', major: 1, fields: ['*'],
-        retry, state: 'pending' as const, nextAttemptAt: now, createdAt: now, updatedAt: now,
+        id: uuidv7(),
+        messageId: id,
+        recipient: r,
+        agreement: 'a',
+        grant: 'g',
+        major: 1,
+        fields: ['*'],
+        retry,
+        state: 'pending' as const,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
       }));
       await commitMessage(database.db, {
         message: { id, sender: 'ps.hjc.court.ramallah', type: 'warrant.issued', version: '2.0', classification: 'restricted', envelope: { id, data: {} }, routing: {}, receivedAt: now },
-        deliveries, response: { id }, audit: [{ actor: 'ps.hjc.court.ramallah', action: 'message.accepted', subject: id }],
+        deliveries,
+        response: { id },
+        audit: [{ actor: 'ps.hjc.court.ramallah', action: 'message.accepted', subject: id }],
       });
-      const claims = await claimMany(database.db, deliveries.map((d) => d.id), leaseMs, attemptTimeoutMs);
+      const claims = await claimMany(
+        database.db,
+        deliveries.map((d) => d.id),
+        leaseMs,
+        attemptTimeoutMs,
+      );
       return claims.map((c) => c!);
     }
 
@@ -106,34 +129,52 @@ export function attemptRecordSuite(name: string, open: () => Promise<{ database:
         },
       });
       let runs = 0;
-      await fc.assert(fc.asyncProperty(fc.array(exchange, { minLength: 1, maxLength: 5 }), async (answers) => {
-        runs++;
-        const claims = await claimed([...answers.map((_, i) => `hostile.${i}`), 'healthy']);
-        const before = statements;
-        const outcomes: Outcome[] = answers.map((a) => (a.kind === 'transport'
-          ? { kind: 'retry', reason: new TransportError(a.message, 'connection').message }
-          : jsonHttpAdapter.decode({ status: a.status, headers: a.headers, body: a.body })));
-        outcomes.push({ kind: 'delivered' });
-        const states = await Promise.all(claims.map((c, i) => {
-          const a = answers[i];
-          const receipt = a?.kind === 'http' ? a.receipt : undefined;
-          return record(c, attemptRecord(c.delivery, outcomes[i], {
-            startedAt: new Date(), durationMs: 3, statusCode: a?.kind === 'http' ? a.status : a ? undefined : 200, receipt, worker: 'w',
-          }));
-        }));
-        // one statement served them all: no item failed the group, none was recorded alone
-        expect(statements - before).toBe(1);
-        expect(states.at(-1)).toBe('delivered');
-        for (const s of states) expect(['delivered', 'retrying', 'dead']).toContain(s);
-        const ids = claims.map((c) => c.delivery.id);
-        const recorded = await rows<{ delivery_id: string; n: number }>(sql`select delivery_id, count(*)::int as n from attempts
-          where delivery_id in (${sql.join(ids.map((i) => sql`${i}::uuid`), sql`, `)}) group by delivery_id`);
-        expect(recorded.map((r) => Number(r.n))).toEqual(ids.map(() => 1));
-        // a retry is never scheduled past the delivery's deadline, whatever Retry-After said
-        const late = await rows<{ n: number }>(sql`select count(*)::int as n from deliveries
-          where id in (${sql.join(ids.map((i) => sql`${i}::uuid`), sql`, `)}) and (gives_up_at is null or next_attempt_at > gives_up_at)`);
-        expect(Number(late[0].n)).toBe(0);
-      }), { numRuns: 40 });
+      await fc.assert(
+        fc.asyncProperty(fc.array(exchange, { minLength: 1, maxLength: 5 }), async (answers) => {
+          runs++;
+          const claims = await claimed([...answers.map((_, i) => `hostile.${i}`), 'healthy']);
+          const before = statements;
+          const outcomes: Outcome[] = answers.map((a) =>
+            a.kind === 'transport' ? { kind: 'retry', reason: new TransportError(a.message, 'connection').message } : jsonHttpAdapter.decode({ status: a.status, headers: a.headers, body: a.body }),
+          );
+          outcomes.push({ kind: 'delivered' });
+          const states = await Promise.all(
+            claims.map((c, i) => {
+              const a = answers[i];
+              const receipt = a?.kind === 'http' ? a.receipt : undefined;
+              return record(
+                c,
+                attemptRecord(c.delivery, outcomes[i], {
+                  startedAt: new Date(),
+                  durationMs: 3,
+                  statusCode: a?.kind === 'http' ? a.status : a ? undefined : 200,
+                  receipt,
+                  worker: 'w',
+                }),
+              );
+            }),
+          );
+          // one statement served them all: no item failed the group, none was recorded alone
+          expect(statements - before).toBe(1);
+          expect(states.at(-1)).toBe('delivered');
+          for (const s of states) expect(['delivered', 'retrying', 'dead']).toContain(s);
+          const ids = claims.map((c) => c.delivery.id);
+          const recorded = await rows<{ delivery_id: string; n: number }>(sql`select delivery_id, count(*)::int as n from attempts
+          where delivery_id in (${sql.join(
+            ids.map((i) => sql`${i}::uuid`),
+            sql`, `,
+          )}) group by delivery_id`);
+          expect(recorded.map((r) => Number(r.n))).toEqual(ids.map(() => 1));
+          // a retry is never scheduled past the delivery's deadline, whatever Retry-After said
+          const late = await rows<{ n: number }>(sql`select count(*)::int as n from deliveries
+          where id in (${sql.join(
+            ids.map((i) => sql`${i}::uuid`),
+            sql`, `,
+          )}) and (gives_up_at is null or next_attempt_at > gives_up_at)`);
+          expect(Number(late[0].n)).toBe(0);
+        }),
+        { numRuns: 40 },
+      );
       expect(runs).toBe(40);
       expect(lines).toEqual([]);
     });
@@ -158,7 +199,11 @@ export function attemptRecordSuite(name: string, open: () => Promise<{ database:
       // the sweeper's pass returns it to due and records the attempt; a second pass finds nothing
       const dispatched: string[] = [];
       const sweeper = new Sweeper({
-        db: database.db, log: pino({ level: 'silent' }), intervalMs: 60_000, graceMs: 0, idempotencyRetentionMs: 3_600_000,
+        db: database.db,
+        log: pino({ level: 'silent' }),
+        intervalMs: 60_000,
+        graceMs: 0,
+        idempotencyRetentionMs: 3_600_000,
         dispatcher: { dispatch: async (jobs: Array<{ deliveryId: string }>) => void dispatched.push(...jobs.map((j) => j.deliveryId)) } as any,
       });
       await sweeper.sweep();
@@ -175,7 +220,9 @@ export function attemptRecordSuite(name: string, open: () => Promise<{ database:
       expect(await claimWithMessage(database.db, c.delivery.id, 1)).toBeDefined();
       await new Promise((r) => setTimeout(r, 20));
       await releaseExpiredLeases(database.db);
-      const [counted] = await rows<{ attempts: number; rows: number }>(sql`select d.attempts, (select count(*)::int from attempts a where a.delivery_id = d.id) as rows from deliveries d where d.id = ${c.delivery.id}`);
+      const [counted] = await rows<{ attempts: number; rows: number }>(
+        sql`select d.attempts, (select count(*)::int from attempts a where a.delivery_id = d.id) as rows from deliveries d where d.id = ${c.delivery.id}`,
+      );
       expect(Number(counted.rows)).toBe(Number(counted.attempts));
       expect(Number(counted.attempts)).toBe(2);
     });

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
-import { appendAudit, countUnsealed, describeHold, sealAll, sealAudit, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { countUnsealed, describeHold, sealAll, sealAudit, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 
 type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
 
@@ -17,7 +18,7 @@ type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
  * restarts a private cluster, so the handle changes).
  */
 export interface MovableCounter {
-  open(): Promise<{ database: Database; moveCounterTo(next: bigint): Promise<Database>; /** closes the database too */ cleanup: () => Promise<void> }>;
+  open(): Promise<{ database: Database; moveCounterTo(next: bigint): Promise<Database> /** closes the database too */; cleanup: () => Promise<void> }>;
   /** the powers of ten to cross, in increasing order */
   boundaries: bigint[];
 }
@@ -30,7 +31,7 @@ const rows = async <T>(database: Database, q: ReturnType<typeof sql>): Promise<T
 /** `n` entries, each in its own transaction (as intake and delivery write them) */
 async function append(database: Database, n: number, from = 0): Promise<void> {
   for (let i = from; i < from + n; i++) {
-    await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: `e${i}`, data: { i, nested: { b: 2, a: 1 } } }]));
+    await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: `e${i}`, data: { i, nested: { b: 2, a: 1 } } }]));
   }
 }
 
@@ -79,9 +80,14 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
         const r = await verifyAudit(database.db);
         expect(r).toMatchObject({ ok: true, entries: 7, unsealed: 0 });
         expect(r.headHash).toMatch(/^[0-9a-f]{64}$/);
-        const seals = await rows<{ seal: string | number; first_seq: string | number; n: number; prev_hash: string; head_hash: string }>(database,
-          sql`select seal, first_seq, cardinality(entry_ids) as n, prev_hash, head_hash from audit_seals order by seal`);
-        expect(seals.map((s) => [Number(s.seal), Number(s.first_seq), Number(s.n)])).toEqual([[1, 1, 3], [2, 4, 4]]);
+        const seals = await rows<{ seal: string | number; first_seq: string | number; n: number; prev_hash: string; head_hash: string }>(
+          database,
+          sql`select seal, first_seq, cardinality(entry_ids) as n, prev_hash, head_hash from audit_seals order by seal`,
+        );
+        expect(seals.map((s) => [Number(s.seal), Number(s.first_seq), Number(s.n)])).toEqual([
+          [1, 1, 3],
+          [2, 4, 4],
+        ]);
         expect(seals[1].prev_hash).toBe(seals[0].head_hash);
         expect(seals[1].head_hash).toBe(r.headHash);
         // chain order is commit order here: one transaction after another
@@ -100,13 +106,16 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
       await withDatabase(async (database) => {
         await append(database, 4);
         // 30 writers in their own transactions and three sealers, all at once
-        const writers = Promise.all(Array.from({ length: 30 }, (_, i) =>
-          database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject: `w${i}`, data: { i } }]))));
-        const sealers = Promise.all(Array.from({ length: 3 }, async () => {
-          let n = 0;
-          for (let k = 0; k < 10; k++) n += await sealAudit(database.db, 4);
-          return n;
-        }));
+        const writers = Promise.all(
+          Array.from({ length: 30 }, (_, i) => database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject: `w${i}`, data: { i } }]))),
+        );
+        const sealers = Promise.all(
+          Array.from({ length: 3 }, async () => {
+            let n = 0;
+            for (let k = 0; k < 10; k++) n += await sealAudit(database.db, 4);
+            return n;
+          }),
+        );
         const [, sealedMeanwhile] = await Promise.all([writers, sealers]);
         await sealAll(database.db);
         expect(sealedMeanwhile.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
@@ -168,7 +177,9 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
         // a hash that is not the chain's at entry 3: the chain (or the record) was rewritten
         const otherHash = { entry: 3, hash: 'f'.repeat(64) };
         expect(await verifyAudit(database.db, undefined, { recordedHead: otherHash })).toMatchObject({
-          ok: false, brokenAt: 3, reason: 'entry 3 does not have the recorded head\'s hash: the chain was rewritten up to there',
+          ok: false,
+          brokenAt: 3,
+          reason: "entry 3 does not have the recorded head's hash: the chain was rewritten up to there",
         });
         // the newest seals and their entries deleted: the rest of the chain is intact on its own...
         const cut = (await chainIds(database, 5)).slice(2);
@@ -177,7 +188,9 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
         expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 2 });
         // ...but it no longer reaches the recorded head
         expect(await verifyAudit(database.db, undefined, { recordedHead })).toMatchObject({
-          ok: false, brokenAt: 3, reason: 'the chain ends at entry 2, before the recorded head at entry 3: sealed entries were removed',
+          ok: false,
+          brokenAt: 3,
+          reason: 'the chain ends at entry 2, before the recorded head at entry 3: sealed entries were removed',
         });
       });
     });
@@ -230,7 +243,9 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
         await database.db.execute(sql`insert into audit_log (id, tx, at, actor, action, data) values (1002, '900000000000', now(), 'forger', 'message.accepted', '{}')`);
         const future = await verifyAudit(database.db, undefined, { recordedHead });
         expect(future).toMatchObject({ ok: false, entries: 3, outside: [{ id: 1002, tx: '900000000000', seq: null }] });
-        expect(future.reason).toMatch(/^id 1002 \(tx 900000000000\) waits to be sealed with a transaction id no transaction has had \(the server's next is \d+\): not written by the hub, and never to be sealed$/);
+        expect(future.reason).toMatch(
+          /^id 1002 \(tx 900000000000\) waits to be sealed with a transaction id no transaction has had \(the server's next is \d+\): not written by the hub, and never to be sealed$/,
+        );
         expect(await sealAll(database.db)).toBe(0);
         await database.db.execute(sql`delete from audit_log where id = 1002`);
 
@@ -261,7 +276,7 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
           const txs: bigint[] = [];
           for (let i = 0; i < 8; i++) {
             const subject = `b${boundary}-${i}`;
-            await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry', subject }]));
+            await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
             subjects.push(subject);
           }
           for (const r of await rows<{ tx_text: string }>(database, sql`select tx::text as tx_text from audit_log order by id desc limit 8`)) txs.push(BigInt(r.tx_text));
@@ -279,8 +294,11 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
           expect(v, `verification after crossing ${boundary}`).toMatchObject({ ok: true, entries: written, unsealed: 0 });
         }
         // the chain holds every entry once, in the order the transactions ran
-        const inChain = await rows<{ subject: string }>(database, sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
-          where a.id = u.id order by s.seal, u.n`);
+        const inChain = await rows<{ subject: string }>(
+          database,
+          sql`select a.subject from audit_seals s, unnest(s.entry_ids) with ordinality as u(id, n), audit_log a
+          where a.id = u.id order by s.seal, u.n`,
+        );
         expect(inChain.map((r) => r.subject)).toEqual(subjects);
       } finally {
         await c.cleanup();

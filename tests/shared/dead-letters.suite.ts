@@ -11,12 +11,16 @@ import { COURT, post, waitForStates, warrant } from './spine.suite.js';
 export const OPERATOR = 'ps.hjc.wasla-operations';
 
 async function call(hub: Hub, method: string, path: string, sender: string, body?: unknown) {
-  const res = await signedFetch(`${hub.url}${path}`, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  }, sender);
-  return { status: res.status, json: await res.json() as any };
+  const res = await signedFetch(
+    `${hub.url}${path}`,
+    {
+      method,
+      headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    },
+    sender,
+  );
+  return { status: res.status, json: (await res.json()) as any };
 }
 
 export function deadLetterSuite(mode: Mode) {

@@ -30,8 +30,13 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
     it('hands every dispatched delivery to the handler', async () => {
       current = await make();
       const seen: string[] = [];
-      await current.dispatcher.start(async (job) => { seen.push(label(job.deliveryId)); }, 4);
-      await current.dispatcher.dispatch([{ deliveryId: id('a'), attempt: 0 }, { deliveryId: id('b'), attempt: 0 }]);
+      await current.dispatcher.start(async (job) => {
+        seen.push(label(job.deliveryId));
+      }, 4);
+      await current.dispatcher.dispatch([
+        { deliveryId: id('a'), attempt: 0 },
+        { deliveryId: id('b'), attempt: 0 },
+      ]);
       await until(() => seen.length === 2);
       expect(seen.sort()).toEqual(['a', 'b']);
     });
@@ -40,8 +45,13 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
       current = await make();
       const seen: string[] = [];
       await current.dispatcher.dispatch([{ deliveryId: id('x'), attempt: 1, delayMs: 300 }]);
-      await current.dispatcher.dispatch([{ deliveryId: id('x'), attempt: 1, delayMs: 300 }, { deliveryId: id('x'), attempt: 1 }]);
-      await current.dispatcher.start(async (job) => { seen.push(label(job.deliveryId)); }, 4);
+      await current.dispatcher.dispatch([
+        { deliveryId: id('x'), attempt: 1, delayMs: 300 },
+        { deliveryId: id('x'), attempt: 1 },
+      ]);
+      await current.dispatcher.start(async (job) => {
+        seen.push(label(job.deliveryId));
+      }, 4);
       await until(() => seen.length >= 1);
       await wait(600);
       expect(seen).toEqual(['x']);
@@ -50,7 +60,9 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
     it('holds a delayed job until its time', async () => {
       current = await make();
       const at: number[] = [];
-      await current.dispatcher.start(async () => { at.push(Date.now()); }, 1);
+      await current.dispatcher.start(async () => {
+        at.push(Date.now());
+      }, 1);
       const t0 = Date.now();
       await current.dispatcher.dispatch([{ deliveryId: id('d'), attempt: 2, delayMs: 400 }]);
       await until(() => at.length === 1);
@@ -106,15 +118,20 @@ export function dispatcherSuite(name: string, make: () => Promise<{ dispatcher: 
         const name = label(job.deliveryId);
         let done!: () => void;
         const taskRan = new Promise<void>((r) => (done = r));
-        expect(c?.later(async () => {
-          await wait(10);
-          ran.push(`${name}-later`);
-          done();
-        })).toBe(true);
+        expect(
+          c?.later(async () => {
+            await wait(10);
+            ran.push(`${name}-later`);
+            done();
+          }),
+        ).toBe(true);
         await taskRan;
         ran.push(name);
       }, 1);
-      await current.dispatcher.dispatch([{ deliveryId: id('l1'), attempt: 0 }, { deliveryId: id('l2'), attempt: 0, fresh: true }]);
+      await current.dispatcher.dispatch([
+        { deliveryId: id('l1'), attempt: 0 },
+        { deliveryId: id('l2'), attempt: 0, fresh: true },
+      ]);
       await until(() => ran.length === 4);
       expect([...ran].sort()).toEqual(['l1', 'l1-later', 'l2', 'l2-later']);
       for (const n of ['l1', 'l2']) expect(ran.indexOf(`${n}-later`)).toBeLessThan(ran.indexOf(n));

@@ -37,8 +37,12 @@ const subjectBytes = (b: number[]) => bytes(head, 'W-', b, tail);
 /** [what, body, problem type, pointer] */
 export const BODY_CASES: Array<[string, Buffer | string, string, string]> = [
   // U+0000 in every envelope attribute that reaches a text column, in data, in a member name
-  ...(['subject', 'casereference', 'correlationid', 'causationid', 'id'] as const).map((k): [string, string, string, string] =>
-    [`U+0000 in ${k}`, JSON.stringify({ ...warrant(), [k]: 'a\u0000b' }), 'nul-character', `/${k}`]),
+  ...(['subject', 'casereference', 'correlationid', 'causationid', 'id'] as const).map((k): [string, string, string, string] => [
+    `U+0000 in ${k}`,
+    JSON.stringify({ ...warrant(), [k]: 'a\u0000b' }),
+    'nul-character',
+    `/${k}`,
+  ]),
   ['U+0000 in a data value', warrantText((t) => t.replace('"warrantNumber":"', '"warrantNumber":"\\u0000')), 'nul-character', '/data/warrantNumber'],
   ['U+0000 in a data member name', warrantText((t) => t.replace('"data":{', '"data":{"x\\u0000":1,')), 'nul-character', '/data'],
   ['U+0000 in an array element', warrantText((t) => t.replace('"data":{', '"data":{"list":["ok","\\u0000"],')), 'nul-character', '/data/list/1'],
@@ -91,10 +95,16 @@ export function hostileInputSuite(mode: Mode) {
       const url = `${hub.url}${path}`;
       const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
       const h = { ...(body !== undefined && { 'content-type': 'application/cloudevents+json' }), ...headers };
-      const signed = signPlainRequest({ method, url, headers: h, body: raw }, {
-        key: key.key, keyid: key.serial, alg: 'ed25519', nonce: randomUUID(),
-        components: body !== undefined ? [...REQUEST_COMPONENTS] : ['@method', '@target-uri', 'content-digest'],
-      });
+      const signed = signPlainRequest(
+        { method, url, headers: h, body: raw },
+        {
+          key: key.key,
+          keyid: key.serial,
+          alg: 'ed25519',
+          nonce: randomUUID(),
+          components: body !== undefined ? [...REQUEST_COMPONENTS] : ['@method', '@target-uri', 'content-digest'],
+        },
+      );
       const res = await fetch(url, { method, headers: signed.headers, body: body === undefined ? undefined : raw });
       const text = await res.text();
       return { status: res.status, contentType: res.headers.get('content-type') ?? '', json: text ? JSON.parse(text) : undefined };
@@ -107,14 +117,17 @@ export function hostileInputSuite(mode: Mode) {
       expect((await send('POST', '/v1/messages', subjectBytes([0xc3, 0xa9]))).status).toBe(202); // "é", well-formed
     });
 
-    it.each(BODY_CASES.map(([what, body, type, pointer]) => ({ what, body, type, pointer })))('refuses $what in a message: 400 $type at "$pointer", nothing stored', async ({ body, type, pointer }) => {
-      const before = await stored();
-      const r = await send('POST', '/v1/messages', body);
-      expect([r.status, code(r.json)]).toEqual([400, type]);
-      expect(r.contentType).toContain('application/problem+json');
-      expect(r.json.errors.map((e: any) => e.pointer)).toEqual([pointer]);
-      expect(await stored()).toEqual(before);
-    });
+    it.each(BODY_CASES.map(([what, body, type, pointer]) => ({ what, body, type, pointer })))(
+      'refuses $what in a message: 400 $type at "$pointer", nothing stored',
+      async ({ body, type, pointer }) => {
+        const before = await stored();
+        const r = await send('POST', '/v1/messages', body);
+        expect([r.status, code(r.json)]).toEqual([400, type]);
+        expect(r.contentType).toContain('application/problem+json');
+        expect(r.json.errors.map((e: any) => e.pointer)).toEqual([pointer]);
+        expect(await stored()).toEqual(before);
+      },
+    );
 
     it.each(QUERY_PARAMS)('refuses U+0000 in the query parameter %s of GET /v1/deliveries: 400', async (name) => {
       const before = await stored();

@@ -42,10 +42,17 @@ export function hostileRecipientSuite(mode: Mode) {
         return { status: h.status, headers: { 'content-type': 'text/plain', ...h.headers }, body: h.body };
       });
       // a lease that lapses within the test: a delivery left in flight would be sent again
-      hub = await startTestHub(henv, {
-        WASLA_CONTRACTS_DIR: contractsWithRetry({ schedule: [0.3, 0.3], jitter: 0 }),
-        WASLA_LEASE_MS: '2500', WASLA_ATTEMPT_TIMEOUT_MS: '2000', WASLA_SWEEP_INTERVAL_MS: '200', WASLA_BREAKER_FAILURES: '1000',
-      }, { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } });
+      hub = await startTestHub(
+        henv,
+        {
+          WASLA_CONTRACTS_DIR: contractsWithRetry({ schedule: [0.3, 0.3], jitter: 0 }),
+          WASLA_LEASE_MS: '2500',
+          WASLA_ATTEMPT_TIMEOUT_MS: '2000',
+          WASLA_SWEEP_INTERVAL_MS: '200',
+          WASLA_BREAKER_FAILURES: '1000',
+        },
+        { contractsEnv: { ...process.env, ...endpointEnv(receiver.url) } },
+      );
     });
     afterAll(async () => {
       await hub?.stop();

@@ -27,9 +27,13 @@ export function isolationSuite(mode: Mode) {
       const police = await startReceiver(() => 'hang');
       const ministries = await startReceiver();
       receivers.push(police, ministries);
-      hub = await startTestHub(henv, { WASLA_ATTEMPT_TIMEOUT_MS: '15000', WASLA_LEASE_MS: '30000', ...env }, {
-        contractsEnv: { ...process.env, ...endpointEnv(ministries.url, { 'ps.police.judicial': police.url }) },
-      });
+      hub = await startTestHub(
+        henv,
+        { WASLA_ATTEMPT_TIMEOUT_MS: '15000', WASLA_LEASE_MS: '30000', ...env },
+        {
+          contractsEnv: { ...process.env, ...endpointEnv(ministries.url, { 'ps.police.judicial': police.url }) },
+        },
+      );
       for (let i = 0; i < 12; i++) expect((await post(hub, warrant({ warrantNumber: `${tag}-${i}` }))).status).toBe(202);
       const contested = envelope('traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0'));
       const ids: string[] = [];
@@ -41,8 +45,7 @@ export function isolationSuite(mode: Mode) {
       expect(police.arrivals.length).toBeLessThanOrEqual(policeCap);
     }
 
-    it('keeps delivering to others while one recipient hangs', () =>
-      othersGoOnWhilePoliceHangs({ WASLA_WORKER_CONCURRENCY: '8', WASLA_RECIPIENT_CONCURRENCY: '2' }, 'W-HANG', 2));
+    it('keeps delivering to others while one recipient hangs', () => othersGoOnWhilePoliceHangs({ WASLA_WORKER_CONCURRENCY: '8', WASLA_RECIPIENT_CONCURRENCY: '2' }, 'W-HANG', 2));
 
     // police: one attempting, one waiting, eight parked (the default: four lines' worth); 12 sent
     it('keeps delivering to others when more deliveries wait for a hanging recipient than its line and the parked hold', () =>
@@ -54,9 +57,16 @@ export function isolationSuite(mode: Mode) {
       const police = await startReceiver(() => (healthy ? { status: 200 } : { status: 503 }));
       receivers.push(police);
       const dir = contractsWithRetry({ schedule: Array(30).fill(0.05), jitter: 0 });
-      hub = await startTestHub(henv, {
-        WASLA_CONTRACTS_DIR: dir, WASLA_BREAKER_FAILURES: '3', WASLA_BREAKER_OPEN_MS: '1500', WASLA_RECIPIENT_CONCURRENCY: '1',
-      }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      hub = await startTestHub(
+        henv,
+        {
+          WASLA_CONTRACTS_DIR: dir,
+          WASLA_BREAKER_FAILURES: '3',
+          WASLA_BREAKER_OPEN_MS: '1500',
+          WASLA_RECIPIENT_CONCURRENCY: '1',
+        },
+        { contractsEnv: { ...process.env, ...endpointEnv(police.url) } },
+      );
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await post(hub, warrant({ warrantNumber: `W-BRK-${i}` }))).json.id);
       // wait until the breaker has opened: a delivery was deferred for it

@@ -98,14 +98,21 @@ export function needToKnowSuite(mode: Mode) {
       const one = await signedFetch(`${hub.url}/v1/deliveries/${deadId}/replay`, { method: 'POST' }, COURT);
       expect(one.status).toBe(403);
       expect(one.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      const problem = await one.json() as any;
+      const problem = (await one.json()) as any;
       expect(problem).toMatchObject({
-        type: 'https://wasla.dev/problems/no-longer-entitled', status: 403,
+        type: 'https://wasla.dev/problems/no-longer-entitled',
+        status: 403,
         refused: [{ id: deadId, recipient: POLICE, reason: `${POLICE} is not cleared for juvenile` }],
       });
-      const bulk = await signedFetch(`${hub.url}/v1/deliveries/replay`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recipient: POLICE, reason: 'try again' }),
-      }, OPERATOR);
+      const bulk = await signedFetch(
+        `${hub.url}/v1/deliveries/replay`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ recipient: POLICE, reason: 'try again' }),
+        },
+        OPERATOR,
+      );
       expect(bulk.status).toBe(403);
       expect(((await bulk.json()) as any).refused.map((r: any) => r.id)).toContain(deadId);
       expect((await audit('delivery.replay-refused', deadId)).map((a) => a.actor).sort()).toEqual([COURT, OPERATOR].sort());

@@ -33,7 +33,7 @@ export function recipientDownSuite(mode: Mode) {
       return ((r as any).rows ?? r) as T[];
     };
 
-    it('ends deliveries dead when their schedule\'s time runs out, the breaker open throughout (500 forever, and hanging)', async () => {
+    it("ends deliveries dead when their schedule's time runs out, the breaker open throughout (500 forever, and hanging)", async () => {
       henv = await makeHubEnv(mode);
       const failing = await startReceiver(() => ({ status: 500, body: 'down' }));
       const hanging = await startReceiver(() => 'hang');
@@ -41,10 +41,18 @@ export function recipientDownSuite(mode: Mode) {
       // 0.5 s, 0.5 s and attempts of at most 1 s: given up 4 s after the first attempt; the breaker
       // opens at the first failure and stays open ten minutes
       const dir = contractsWithGrants((g) => void (g.retry = { schedule: [0.5, 0.5], jitter: 0 }));
-      hub = await startTestHub(henv, {
-        WASLA_CONTRACTS_DIR: dir, WASLA_ATTEMPT_TIMEOUT_MS: '1000', WASLA_LEASE_MS: '3000', WASLA_SWEEP_INTERVAL_MS: '200',
-        WASLA_BREAKER_FAILURES: '1', WASLA_BREAKER_OPEN_MS: '600000',
-      }, { contractsEnv: { ...process.env, ...endpointEnv(hanging.url, { [POLICE]: failing.url }) } });
+      hub = await startTestHub(
+        henv,
+        {
+          WASLA_CONTRACTS_DIR: dir,
+          WASLA_ATTEMPT_TIMEOUT_MS: '1000',
+          WASLA_LEASE_MS: '3000',
+          WASLA_SWEEP_INTERVAL_MS: '200',
+          WASLA_BREAKER_FAILURES: '1',
+          WASLA_BREAKER_OPEN_MS: '600000',
+        },
+        { contractsEnv: { ...process.env, ...endpointEnv(hanging.url, { [POLICE]: failing.url }) } },
+      );
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) ids.push((await post(hub, warrant({ warrantNumber: `W-DOWN-${i}` }))).json.id);
       const contested = envelope('traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0'));
@@ -74,9 +82,16 @@ export function recipientDownSuite(mode: Mode) {
       const police = await startReceiver(() => (up ? { status: 200, body: '{"ok":true}' } : { status: 503, body: 'closed for maintenance' }));
       receivers.push(police);
       const dir = contractsWithGrants((g) => void (g.retry = { schedule: [0.3], jitter: 0, storeAndForward: true }));
-      hub = await startTestHub(henv, {
-        WASLA_CONTRACTS_DIR: dir, WASLA_ATTEMPT_TIMEOUT_MS: '1000', WASLA_LEASE_MS: '3000', WASLA_BREAKER_FAILURES: '1000',
-      }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      hub = await startTestHub(
+        henv,
+        {
+          WASLA_CONTRACTS_DIR: dir,
+          WASLA_ATTEMPT_TIMEOUT_MS: '1000',
+          WASLA_LEASE_MS: '3000',
+          WASLA_BREAKER_FAILURES: '1000',
+        },
+        { contractsEnv: { ...process.env, ...endpointEnv(police.url) } },
+      );
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) ids.push((await post(hub, warrant({ warrantNumber: `W-SAF-${i}` }))).json.id);
 

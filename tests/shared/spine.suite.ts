@@ -15,18 +15,22 @@ import { OUTSIDER, sharedFederation, signedFetch } from '../helpers/federation.j
 export const COURT = 'ps.hjc.court.ramallah';
 
 export async function post(hub: Pick<Hub, 'url'>, body: unknown, headers: Record<string, string> = {}, sender = COURT) {
-  const res = await signedFetch(`${hub.url}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/cloudevents+json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  }, sender);
+  const res = await signedFetch(
+    `${hub.url}/v1/messages`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    sender,
+  );
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type') ?? '', json: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
 export async function getMessage(hub: Pick<Hub, 'url'>, id: string, sender = COURT) {
   const res = await signedFetch(`${hub.url}/v1/messages/${id}`, {}, sender);
-  return { status: res.status, json: await res.json() as any };
+  return { status: res.status, json: (await res.json()) as any };
 }
 
 export async function waitForStates(hub: Hub, id: string, states: string[], timeoutMs = 20_000) {
@@ -193,11 +197,17 @@ export function spineSuite(mode: Mode) {
         ['a bad envelope', () => ({ body: { ...warrant(), specversion: '0.3' } }), 400, 'invalid-envelope', '/specversion'],
         ['an unknown type', () => ({ body: envelope('warrant.forged', '1.0', {}) }), 422, 'unknown-type', '/type'],
         ['an unknown version', () => ({ body: envelope('warrant.issued', '9.0', {}) }), 422, 'unknown-version', '/dataschema'],
-        ['a schema violation', () => {
-          const w = warrant();
-          delete (w.data as any).caseNumber;
-          return { body: w };
-        }, 422, 'schema-violation', '/data/caseNumber'],
+        [
+          'a schema violation',
+          () => {
+            const w = warrant();
+            delete (w.data as any).caseNumber;
+            return { body: w };
+          },
+          422,
+          'schema-violation',
+          '/data/caseNumber',
+        ],
         ['a sender without an agreement', () => ({ body: warrant(), sender: 'ps.bank.palestine' }), 403, 'no-agreement', undefined],
         ['a sender whose certificate names no member', () => ({ body: warrant(), sender: OUTSIDER }), 401, 'sender-unknown', undefined],
         ['a wrong media type', () => ({ body: JSON.stringify(warrant()), headers: { 'content-type': 'text/plain' } }), 415, 'unsupported-media-type', undefined],
@@ -251,15 +261,23 @@ export function spineSuite(mode: Mode) {
       expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
       const ready = await fetch(`${hub.url}/readyz`);
       expect(ready.status).toBe(200);
-      expect((await ready.json() as any).checks.database).toBe('ok');
+      expect(((await ready.json()) as any).checks.database).toBe('ok');
       const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-      for (const name of ['wasla_messages_accepted_total', 'wasla_messages_refused_total', 'wasla_deliveries{state="pending"}', 'wasla_deliveries{state="dead"}', 'wasla_delivery_attempt_seconds_bucket', 'wasla_queue_depth', 'wasla_audit_unsealed']) {
+      for (const name of [
+        'wasla_messages_accepted_total',
+        'wasla_messages_refused_total',
+        'wasla_deliveries{state="pending"}',
+        'wasla_deliveries{state="dead"}',
+        'wasla_delivery_attempt_seconds_bucket',
+        'wasla_queue_depth',
+        'wasla_audit_unsealed',
+      ]) {
         expect(metrics).toContain(name);
       }
       expect(metrics).toMatch(/^wasla_audit_unsealed \d+$/m);
       // the delivered are not counted at every scrape (see countOpenByState)
       expect(metrics).not.toContain('wasla_deliveries{state="delivered"}');
-      const doc = await (await fetch(`${hub.url}/openapi.json`)).json() as any;
+      const doc = (await (await fetch(`${hub.url}/openapi.json`)).json()) as any;
       expect(Object.keys(doc.paths)).toContain('/v1/messages/{id}');
       const page = await (await fetch(`${hub.url}/docs`)).text();
       expect(page).toContain('/v1/messages');
@@ -284,16 +302,26 @@ export function catalogueSuite(mode: Mode) {
     });
 
     it('lists every type with its versions and serves each schema as published', async () => {
-      const list = await (await fetch(`${hub.url}/v1/schemas`)).json() as any;
+      const list = (await (await fetch(`${hub.url}/v1/schemas`)).json()) as any;
       const warrant = list.types.find((t: any) => t.type === 'warrant.issued');
-      const published = hub.contracts().catalogue.list().filter((r) => r.type === 'warrant.issued').map((r) => r.version);
+      const published = hub
+        .contracts()
+        .catalogue.list()
+        .filter((r) => r.type === 'warrant.issued')
+        .map((r) => r.version);
       expect(published).toEqual(['1.0', '1.1', '1.2', '2.0', '2.1', '3.0']);
       expect(warrant.versions.map((v: any) => v.version)).toEqual(published);
       expect(warrant.latest).toBe('3.0');
-      expect(list.types.length).toBe(hub.contracts().catalogue.list().map((s) => s.type).filter((t, i, a) => a.indexOf(t) === i).length);
+      expect(list.types.length).toBe(
+        hub
+          .contracts()
+          .catalogue.list()
+          .map((s) => s.type)
+          .filter((t, i, a) => a.indexOf(t) === i).length,
+      );
       const res = await fetch(`${hub.url}/v1/schemas/warrant.issued/2.0`);
       expect(res.headers.get('content-type')).toContain('application/schema+json');
-      const doc = await res.json() as any;
+      const doc = (await res.json()) as any;
       expect(doc.$id).toBe('https://wasla.dev/contracts/messages/warrant.issued/2.0.schema.json');
       const missing = await fetch(`${hub.url}/v1/schemas/warrant.issued/7.0`);
       expect(missing.status).toBe(404);

@@ -6,7 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
 import {
-  claimMany, claimWithMessage, commitMessage, countOpenByState, dueBacklog, findDue, findIdempotent, getMessageView, IdempotencyRace, purgeIdempotencyKeys, recordAttempt, releaseExpiredLeases, tables,
+  claimMany,
+  claimWithMessage,
+  commitMessage,
+  countOpenByState,
+  dueBacklog,
+  findDue,
+  findIdempotent,
+  getMessageView,
+  IdempotencyRace,
+  purgeIdempotencyKeys,
+  recordAttempt,
+  releaseExpiredLeases,
 } from '../../src/store/index.js';
 import { sealAll, verifyAudit } from '../../src/audit/log.js';
 import { uuidv7 } from '../../src/ids.js';
@@ -29,16 +40,32 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       const now = new Date();
       return {
         message: {
-          id, sender: 'ps.hjc.court.ramallah', type: 'warrant.issued', version: '2.0', classification: 'public',
-          envelope: { id, data: { n: 1 } }, routing: { deliveries: recipients }, receivedAt: now,
+          id,
+          sender: 'ps.hjc.court.ramallah',
+          type: 'warrant.issued',
+          version: '2.0',
+          classification: 'public',
+          envelope: { id, data: { n: 1 } },
+          routing: { deliveries: recipients },
+          receivedAt: now,
         },
         deliveries: recipients.map((r) => ({
-          id: uuidv7(), messageId: id, recipient: r, agreement: 'a', grant: 'g', major: 2, fields: ['*'],
-          retry: { schedule: [1], jitter: 0 }, state: 'pending' as const, nextAttemptAt: now, createdAt: now, updatedAt: now,
+          id: uuidv7(),
+          messageId: id,
+          recipient: r,
+          agreement: 'a',
+          grant: 'g',
+          major: 2,
+          fields: ['*'],
+          retry: { schedule: [1], jitter: 0 },
+          state: 'pending' as const,
+          nextAttemptAt: now,
+          createdAt: now,
+          updatedAt: now,
         })),
         idempotency: opts.key ? { sender: 'ps.hjc.court.ramallah', key: opts.key, requestHash: opts.hash ?? 'h' } : undefined,
         response: { id },
-        audit: [{ actor: 'ps.hjc.court.ramallah', action: 'message.accepted', subject: id, data: { recipients } }],
+        audit: [{ actor: 'ps.hjc.court.ramallah', action: 'message.accepted' as const, subject: id, data: { recipients } }],
       };
     }
 
@@ -113,7 +140,7 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       expect(backlog.has('backlog.none')).toBe(false);
     });
 
-    it('caps each recipient\'s count on its own, so that a long backlog hides no other', async () => {
+    it("caps each recipient's count on its own, so that a long backlog hides no other", async () => {
       // the long backlog is older, so a cap over all recipients together would be spent on it
       const old = new Date(Date.now() - 60_000);
       for (let i = 0; i < 6; i++) {
@@ -154,8 +181,10 @@ export function storeSuite(name: string, open: () => Promise<{ database: Databas
       const after = await countOpenByState(database.db);
       expect(Object.keys(after).sort()).toEqual(['dead', 'in_flight', 'pending', 'retrying']);
       expect({
-        pending: after.pending - before.pending, in_flight: after.in_flight - before.in_flight,
-        retrying: after.retrying - before.retrying, dead: after.dead - before.dead,
+        pending: after.pending - before.pending,
+        in_flight: after.in_flight - before.in_flight,
+        retrying: after.retrying - before.retrying,
+        dead: after.dead - before.dead,
       }).toEqual({ pending: 1, in_flight: 1, retrying: 1, dead: 1 });
     });
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrivateKey } from 'node:crypto';
 import type { Hub } from '../../src/hub.js';
-import { createCa, enroll, FileCertificateStore, loadCa, registerCertificate, REQUEST_COMPONENTS, signPlainRequest } from '../../src/trust/index.js';
+import { createCa, enroll, FileCertificateStore, loadCa, registerCertificate, signPlainRequest } from '../../src/trust/index.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation, type TestKey } from '../helpers/federation.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -33,18 +33,24 @@ export function trustSuite(mode: Mode) {
 
     function sign(key: TestKey, opts: { body?: string; created?: number; components?: string[]; keyid?: string } = {}) {
       const b = opts.body ?? body();
-      const signed = signPlainRequest({ method: 'POST', url: url(), headers: { 'content-type': 'application/cloudevents+json' }, body: Buffer.from(b) }, {
-        key: key.key, keyid: opts.keyid ?? key.serial, alg: 'ed25519', nonce: String(Math.random()),
-        ...(opts.created !== undefined && { created: opts.created }),
-        ...(opts.components && { components: opts.components }),
-      });
+      const signed = signPlainRequest(
+        { method: 'POST', url: url(), headers: { 'content-type': 'application/cloudevents+json' }, body: Buffer.from(b) },
+        {
+          key: key.key,
+          keyid: opts.keyid ?? key.serial,
+          alg: 'ed25519',
+          nonce: String(Math.random()),
+          ...(opts.created !== undefined && { created: opts.created }),
+          ...(opts.components && { components: opts.components }),
+        },
+      );
       return { headers: signed.headers, body: b };
     }
 
     async function send(req: { headers: Record<string, string>; body: string }) {
       const before = await counts(hub);
       const res = await fetch(url(), { method: 'POST', headers: req.headers, body: req.body });
-      const json = await res.json() as any;
+      const json = (await res.json()) as any;
       expect(await counts(hub)).toEqual(before);
       return { status: res.status, code: String(json.type).replace('https://wasla.dev/problems/', ''), json, type: res.headers.get('content-type') };
     }
@@ -121,7 +127,7 @@ export function trustSuite(mode: Mode) {
       for (const key of [court(), next]) {
         const r = await fetch(url(), { method: 'POST', ...sign(key) });
         expect(r.status).toBe(202);
-        const { id } = await r.json() as any;
+        const { id } = (await r.json()) as any;
         const m = await getMessage(hub, id);
         expect(m.json.sender).toBe(COURT);
       }

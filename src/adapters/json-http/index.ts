@@ -3,7 +3,7 @@
  * stable identity headers a receiver dedupes on (invariant 3).
  */
 import type { Adapter, OutboundMessage, OutboundRequest, TransportResponse, Outcome } from '../types.js';
-import type { Institution } from '../../routing/types.js';
+import type { Institution } from '../../federation/index.js';
 import { httpOutcome } from '../outcome.js';
 
 export const jsonHttpAdapter: Adapter = {

@@ -1,23 +1,18 @@
 /**
- * Deliveries: list them (dead letters above all, and those still waiting) and replay dead ones,
- * one by one or in bulk. Operators (institutions of kind "hub") see and replay everything; an
- * institution sees the deliveries of messages it sent or addressed to it, under the agreements that
- * grant it the delivery-status query, and may replay those of messages it sent. A replay happens
- * only if the contracts in force still entitle the recipient to the message (routing's entitlement,
- * issue 19); otherwise it is refused (403 `no-longer-entitled`) and the refusal is on the audit log.
+ * Deliveries over HTTP: list them (dead letters above all, and those still waiting) and replay dead
+ * ones, one by one or in bulk. The routes read the filter and the reason, call the delivery service
+ * (src/services/deliveries.ts: who may see and replay what, need to know at replay, the audit log)
+ * and answer with what it returns.
  */
 import type { Context } from 'hono';
-import { BadRequestError, ForbiddenError, NotFoundError, RequestRefusedError, type Fault } from '../../errors.js';
-import { DELIVERY_STATES, getDelivery, listDeliveries, replayDeliveries, type DeliveryFilter, type DeliveryState, type ReplayCheck, type ReplayResult } from '../../store/index.js';
-import { entitlementOfStored } from '../../routing/index.js';
+import { BadRequestError, NotFoundError, type Fault } from '../../errors.js';
+import { DELIVERY_STATES, type DeliveryFilter, type DeliveryState } from '../../store/index.js';
 import { UUID_RE } from '../../ids.js';
 import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
-import type { Principal } from '../auth.js';
 import { readBody } from '../body.js';
 import { parseJsonBody } from '../../intake/envelope.js';
-import { agreementsGranting } from '../../routing/index.js';
 
 const filterParams = [
   { name: 'state', in: 'query', schema: { enum: [...DELIVERY_STATES, 'waiting'] }, description: 'waiting: pending, in_flight or retrying (neither delivered nor dead yet)' },
@@ -66,117 +61,110 @@ function readReason(v: unknown, pointer: string): string | undefined {
   return v;
 }
 
-function isOperator(deps: ApiDeps, p: Principal): boolean {
-  return deps.contracts().institution(p.institution)?.kind === 'hub';
-}
-
-/** need to know at replay: the contracts in force now must still entitle the recipient to the message */
-function entitledNow(deps: ApiDeps): ReplayCheck {
-  const contracts = deps.contracts();
-  const now = new Date();
-  return (c) => {
-    const e = entitlementOfStored(contracts, c.message, c.recipient, now);
-    return e.entitled ? undefined : e.reason;
-  };
-}
-
-function notEntitled(refused: ReplayResult['refused'], detail: string): RequestRefusedError {
-  return new RequestRefusedError({
-    code: 'no-longer-entitled', status: 403, title: 'The contracts in force no longer entitle the recipient to this message',
-    detail, extra: { refused },
-  });
-}
-
 export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
   const auth = (c: Context, body: Buffer = Buffer.alloc(0)) => deps.authenticate({ method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body });
 
-  book.add('get', '/v1/deliveries', {
-    operationId: 'listDeliveries',
-    summary: 'List deliveries, e.g. dead letters: ?state=dead&recipient=…&type=…&since=…',
-    description: 'Operators see every delivery. An institution sees the deliveries of messages it sent or addressed to it that were carried under an agreement granting it the `delivery-status` query; without such a grant it gets 403. Ordered by id (creation); page with ?after=<last id>.',
-    tags: ['deliveries'],
-    parameters: [...filterParams,
-      { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last id of the previous page' },
-      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
-    responses: {
-      200: json('A page of deliveries', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } }, next: { type: ['string', 'null'] } } }),
-      400: problem('Bad filter'),
-      401: problem('Not authenticated'),
-      403: problem('No agreement grants you the delivery-status query'),
+  book.add(
+    'get',
+    '/v1/deliveries',
+    {
+      operationId: 'listDeliveries',
+      summary: 'List deliveries, e.g. dead letters: ?state=dead&recipient=…&type=…&since=…',
+      description:
+        'Operators see every delivery. An institution sees the deliveries of messages it sent or addressed to it that were carried under an agreement granting it the `delivery-status` query; without such a grant it gets 403. Ordered by id (creation); page with ?after=<last id>.',
+      tags: ['deliveries'],
+      parameters: [
+        ...filterParams,
+        { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last id of the previous page' },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      ],
+      responses: {
+        200: json('A page of deliveries', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } }, next: { type: ['string', 'null'] } } }),
+        400: problem('Bad filter'),
+        401: problem('Not authenticated'),
+        403: problem('No agreement grants you the delivery-status query'),
+      },
     },
-  }, async (c: Context) => {
-    const p = await auth(c);
-    const f = readFilter(c.req.query(), '/query');
-    if (!isOperator(deps, p)) {
-      // deny by default: only deliveries carried under an agreement that grants this institution
-      // the delivery-status query, of messages it sent or addressed to it (issue 19.9)
-      const agreements = agreementsGranting(deps.contracts(), p.institution, 'delivery-status');
-      if (agreements.length === 0) throw new ForbiddenError('query-not-granted', 'no agreement grants you the delivery-status query');
-      f.visibleTo = p.institution;
-      f.agreements = agreements;
-    }
-    const items = await listDeliveries(deps.db, f);
-    await deps.audit({ actor: p.institution, action: 'deliveries.listed', subject: null, data: { filter: { ...f, since: f.since?.toISOString(), until: f.until?.toISOString() }, count: items.length } });
-    const limit = f.limit ?? 100;
-    return c.json({ items, next: items.length === limit ? items[items.length - 1].id : null });
-  });
+    async (c: Context) => {
+      const p = await auth(c);
+      return c.json(await deps.services.deliveries.list(p, readFilter(c.req.query(), '/query')));
+    },
+  );
 
-  book.add('post', '/v1/deliveries/:id/replay', {
-    operationId: 'replayDelivery',
-    summary: 'Replay one dead delivery (same message id and delivery id, retry schedule restarted)',
-    tags: ['deliveries'],
-    parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-    responses: {
-      200: json('Replayed', { type: 'object' }),
-      401: problem('Not authenticated'),
-      403: problem('Neither an operator nor the sender (not-your-delivery), or the contracts in force no longer entitle the recipient to the message (no-longer-entitled; the refusal is on the audit log)'),
-      404: problem('No such delivery'),
-      409: problem('The delivery is not dead'),
+  book.add(
+    'post',
+    '/v1/deliveries/:id/replay',
+    {
+      operationId: 'replayDelivery',
+      summary: 'Replay one dead delivery (same message id and delivery id, retry schedule restarted)',
+      tags: ['deliveries'],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      responses: {
+        200: json('Replayed', { type: 'object' }),
+        401: problem('Not authenticated'),
+        403: problem(
+          'Neither an operator nor the sender (not-your-delivery), or the contracts in force no longer entitle the recipient to the message (no-longer-entitled; the refusal is on the audit log)',
+        ),
+        404: problem('No such delivery'),
+        409: problem('The delivery is not dead'),
+      },
     },
-  }, async (c: Context) => {
-    const p = await auth(c);
-    const id = c.req.param('id') ?? '';
-    const d = UUID_RE.test(id) ? await getDelivery(deps.db, id) : undefined;
-    if (!d) throw new NotFoundError('delivery-not-found', `no delivery ${id}`);
-    if (!isOperator(deps, p) && d.sender !== p.institution) throw new ForbiddenError('not-your-delivery', 'only an operator or the sender of the message may replay a delivery');
-    if (d.state !== 'dead') {
-      throw new RequestRefusedError({ code: 'delivery-not-dead', status: 409, title: 'Only dead deliveries are replayed', detail: `delivery ${id} is ${d.state}` });
-    }
-    const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, readReason(c.req.query('reason'), '/query/reason'), entitledNow(deps));
-    if (r.refused.length > 0) throw notEntitled(r.refused, `delivery ${id} is not replayed: ${r.refused[0].reason}`);
-    await dispatchReplayed(deps, r.replayed);
-    return c.json(r);
-  });
+    async (c: Context) => {
+      const p = await auth(c);
+      const id = c.req.param('id') ?? '';
+      if (!UUID_RE.test(id)) throw new NotFoundError('delivery-not-found', `no delivery ${id}`);
+      return c.json(await deps.services.deliveries.replay(p, id, readReason(c.req.query('reason'), '/query/reason')));
+    },
+  );
 
-  book.add('post', '/v1/deliveries/replay', {
-    operationId: 'replayDeliveries',
-    summary: 'Replay dead deliveries in bulk, by filter (recipient, type, time)',
-    description: 'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only. Deliveries whose recipient the contracts in force no longer entitle stay dead and are listed in `refused`, each with why (and on the audit log); when every one is refused the answer is 403 no-longer-entitled.',
-    tags: ['deliveries'],
-    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { recipient: { type: 'string' }, type: { type: 'string' }, since: { type: 'string', format: 'date-time' }, until: { type: 'string', format: 'date-time' }, limit: { type: 'integer' }, reason: { type: 'string' } } } } } },
-    responses: {
-      200: json('The replayed deliveries', { type: 'object' }),
-      400: problem('Bad filter'),
-      401: problem('Not authenticated'),
-      403: problem('Not an operator (operator-only), or every matching delivery\'s recipient is no longer entitled to its message (no-longer-entitled)'),
+  book.add(
+    'post',
+    '/v1/deliveries/replay',
+    {
+      operationId: 'replayDeliveries',
+      summary: 'Replay dead deliveries in bulk, by filter (recipient, type, time)',
+      description:
+        'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only. Deliveries whose recipient the contracts in force no longer entitle stay dead and are listed in `refused`, each with why (and on the audit log); when every one is refused the answer is 403 no-longer-entitled.',
+      tags: ['deliveries'],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                recipient: { type: 'string' },
+                type: { type: 'string' },
+                since: { type: 'string', format: 'date-time' },
+                until: { type: 'string', format: 'date-time' },
+                limit: { type: 'integer' },
+                reason: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        200: json('The replayed deliveries', { type: 'object' }),
+        400: problem('Bad filter'),
+        401: problem('Not authenticated'),
+        403: problem("Not an operator (operator-only), or every matching delivery's recipient is no longer entitled to its message (no-longer-entitled)"),
+      },
     },
-  }, async (c: Context) => {
-    const body = await readBody(c, deps.maxBodyBytes);
-    const p = await auth(c, body);
-    if (!isOperator(deps, p)) throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators');
-    const parsed = body.length ? parseJsonBody(body) : {};
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
-    const q = parsed as Record<string, unknown>;
-    const f = readFilter({ ...q, limit: q.limit === undefined ? undefined : String(q.limit), state: undefined }, '');
-    const r = await replayDeliveries(deps.db, { filter: f }, p.institution, readReason(q.reason, '/reason'), entitledNow(deps));
-    if (r.replayed.length === 0 && r.refused.length > 0) throw notEntitled(r.refused, `none of the ${r.refused.length} matching dead deliveries is replayed: the contracts in force no longer entitle their recipients`);
-    await dispatchReplayed(deps, r.replayed);
-    return c.json(r);
-  });
+    async (c: Context) => {
+      const body = await readBody(c, deps.maxBodyBytes);
+      const p = await auth(c, body);
+      return c.json(await deps.services.deliveries.replayMatching(p, () => readReplayBody(body)));
+    },
+  );
 }
 
-async function dispatchReplayed(deps: ApiDeps, replayed: Array<{ id: string; attempts: number; recipient: string }>) {
-  await deps.intake.dispatcher.dispatch(replayed.map((r) => ({ deliveryId: r.id, attempt: r.attempts, tag: 'replay', recipient: r.recipient }))).catch((err) => {
-    deps.log.warn({ err: (err as Error).message }, 'could not schedule replayed deliveries now; the sweeper will');
-  });
+/** the bulk replay's body: {"recipient"?, "type"?, "since"?, "until"?, "limit"?, "reason"?} */
+function readReplayBody(body: Buffer): { filter: DeliveryFilter; reason?: string } {
+  const parsed = body.length ? parseJsonBody(body) : {};
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BadRequestError('invalid-filter', 'the body must be a JSON object', [{ pointer: '', detail: 'expected an object' }]);
+  const q = parsed as Record<string, unknown>;
+  const filter = readFilter({ ...q, limit: q.limit === undefined ? undefined : String(q.limit), state: undefined }, '');
+  return { filter, reason: readReason(q.reason, '/reason') };
 }

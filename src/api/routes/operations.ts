@@ -10,6 +10,7 @@ import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { renderReference } from '../reference-page.js';
+import { PROBLEM_MEDIA_TYPE, problemBody } from '../problems.js';
 
 /** what liveness, readiness and metrics need: all a worker-role process serves (see ../operations-app.ts) */
 export type HealthDeps = Pick<ApiDeps, 'mode' | 'checks' | 'accepting' | 'metrics' | 'sample' | 'log' | 'metricsToken'>;
@@ -30,64 +31,99 @@ function bearsToken(c: Context, token: string | undefined): boolean {
 
 /** /healthz, /readyz and (unless `metrics: false`: served on a port of its own) /metrics */
 export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?: boolean } = {}): void {
-  book.add('get', '/healthz', {
-    operationId: 'health', summary: 'Liveness: the process answers', tags: ['operations'],
-    responses: { 200: json('Alive', { type: 'object' }) },
-  }, (c: Context) => c.json({ status: 'ok' }));
+  book.add(
+    'get',
+    '/healthz',
+    {
+      operationId: 'health',
+      summary: 'Liveness: the process answers',
+      tags: ['operations'],
+      responses: { 200: json('Alive', { type: 'object' }) },
+    },
+    (c: Context) => c.json({ status: 'ok' }),
+  );
 
-  book.add('get', '/readyz', {
-    operationId: 'ready', summary: 'Readiness: the database (and in server mode Redis) are reachable', tags: ['operations'],
-    responses: { 200: json('Ready', { type: 'object' }), 503: problem('A dependency is unreachable, or the hub is shutting down') },
-  }, async (c: Context) => {
-    const results: Record<string, string> = {};
-    let ok = deps.accepting();
-    if (!ok) results.shutdown = 'in progress';
-    await Promise.all(Object.entries(deps.checks).map(async ([name, check]) => {
-      try {
-        await Promise.race([check(), new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000).unref())]);
-        results[name] = 'ok';
-      } catch (err) {
-        ok = false;
-        results[name] = (err as Error).message || 'unreachable';
-      }
-    }));
-    if (ok) return c.json({ status: 'ready', mode: deps.mode, checks: results });
-    return c.body(JSON.stringify({
-      type: 'https://wasla.dev/problems/not-ready', title: 'Not ready', status: 503,
-      detail: Object.entries(results).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`).join('; '),
-      checks: results,
-    }), 503, { 'content-type': 'application/problem+json' });
-  });
+  book.add(
+    'get',
+    '/readyz',
+    {
+      operationId: 'ready',
+      summary: 'Readiness: the database (and in server mode Redis) are reachable',
+      tags: ['operations'],
+      responses: { 200: json('Ready', { type: 'object' }), 503: problem('A dependency is unreachable, or the hub is shutting down') },
+    },
+    async (c: Context) => {
+      const results: Record<string, string> = {};
+      let ok = deps.accepting();
+      if (!ok) results.shutdown = 'in progress';
+      await Promise.all(
+        Object.entries(deps.checks).map(async ([name, check]) => {
+          try {
+            await Promise.race([check(), new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000).unref())]);
+            results[name] = 'ok';
+          } catch (err) {
+            ok = false;
+            results[name] = (err as Error).message || 'unreachable';
+          }
+        }),
+      );
+      if (ok) return c.json({ status: 'ready', mode: deps.mode, checks: results });
+      const detail = Object.entries(results)
+        .filter(([, v]) => v !== 'ok')
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ');
+      return c.body(JSON.stringify(problemBody('not-ready', detail, { extra: { checks: results } })), 503, { 'content-type': PROBLEM_MEDIA_TYPE });
+    },
+  );
 
   if (opts.metrics === false) return;
-  book.add('get', '/metrics', {
-    operationId: 'metrics', summary: 'Prometheus metrics', tags: ['operations'],
-    description: 'With WASLA_METRICS_TOKEN set, only for `Authorization: Bearer <token>`; with WASLA_METRICS_PORT set, served there and not on the API port.',
-    responses: {
-      200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
-      401: problem('WASLA_METRICS_TOKEN is set and the request does not bear it'),
+  book.add(
+    'get',
+    '/metrics',
+    {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      tags: ['operations'],
+      description: 'With WASLA_METRICS_TOKEN set, only for `Authorization: Bearer <token>`; with WASLA_METRICS_PORT set, served there and not on the API port.',
+      responses: {
+        200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        401: problem('WASLA_METRICS_TOKEN is set and the request does not bear it'),
+      },
     },
-  }, async (c: Context) => {
-    if (!bearsToken(c, deps.metricsToken)) {
-      return c.body(JSON.stringify({
-        type: 'https://wasla.dev/problems/metrics-token-required', title: 'A bearer token is required', status: 401,
-        detail: 'this hub serves its metrics only to `Authorization: Bearer <WASLA_METRICS_TOKEN>`', instance: c.req.path,
-      }), 401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer realm="wasla-metrics"' });
-    }
-    await deps.sample().catch((err) => deps.log.warn({ err: (err as Error).message }, 'metrics sampling failed'));
-    return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
-  });
+    async (c: Context) => {
+      if (!bearsToken(c, deps.metricsToken)) {
+        const body = problemBody('metrics-token-required', 'this hub serves its metrics only to `Authorization: Bearer <WASLA_METRICS_TOKEN>`', { instance: c.req.path });
+        return c.body(JSON.stringify(body), 401, { 'content-type': PROBLEM_MEDIA_TYPE, 'www-authenticate': 'Bearer realm="wasla-metrics"' });
+      }
+      await deps.sample().catch((err) => deps.log.warn({ err: (err as Error).message }, 'metrics sampling failed'));
+      return c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType });
+    },
+  );
 }
 
 /** /openapi.json and /docs */
 function documentRoutes(book: RouteBook, openapi: () => Record<string, unknown>): void {
-  book.add('get', '/openapi.json', {
-    operationId: 'openapi', summary: 'This OpenAPI document', tags: ['operations'],
-    responses: { 200: json('OpenAPI 3.1', { type: 'object' }) },
-  }, (c: Context) => c.json(openapi()));
+  book.add(
+    'get',
+    '/openapi.json',
+    {
+      operationId: 'openapi',
+      summary: 'This OpenAPI document',
+      tags: ['operations'],
+      responses: { 200: json('OpenAPI 3.1', { type: 'object' }) },
+    },
+    (c: Context) => c.json(openapi()),
+  );
 
-  book.add('get', '/docs', {
-    operationId: 'reference', summary: 'The API reference, rendered from the OpenAPI document', tags: ['operations'],
-    responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
-  }, (c: Context) => c.html(renderReference(openapi())));
+  book.add(
+    'get',
+    '/docs',
+    {
+      operationId: 'reference',
+      summary: 'The API reference, rendered from the OpenAPI document',
+      tags: ['operations'],
+      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+    (c: Context) => c.html(renderReference(openapi())),
+  );
 }

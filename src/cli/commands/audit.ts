@@ -9,7 +9,10 @@ export function register(program: Command): void {
   audit
     .command('verify')
     .description('check every entry links to the one before and was not altered, and that every row of the log is in the chain or waiting for it; exit 1 on any break')
-    .option('--expect-head <entry:hash>', 'a head printed by an earlier verify and kept outside the database: exit 1 unless the chain still reaches that entry with that hash (nothing cut off, nothing rewritten)')
+    .option(
+      '--expect-head <entry:hash>',
+      'a head printed by an earlier verify and kept outside the database: exit 1 unless the chain still reaches that entry with that hash (nothing cut off, nothing rewritten)',
+    )
     .action(async (opts: { expectHead?: string }) => {
       const recordedHead = opts.expectHead === undefined ? undefined : parseHead(opts.expectHead);
       if (opts.expectHead !== undefined && !recordedHead) {

@@ -30,8 +30,7 @@ export function register(program: Command): void {
       const answer = await hubRequest(o, 'POST', '/v1/messages', body, headers, {
         retries: o.retries,
         maxWaitSeconds: o.maxWait,
-        onResend: ({ retry, retries, waitSeconds, reason }) =>
-          process.stderr.write(`wasla send: ${reason}; sending again in ${waitSeconds} s, signed anew (resend ${retry} of ${retries})\n`),
+        onResend: ({ retry, retries, waitSeconds, reason }) => process.stderr.write(`wasla send: ${reason}; sending again in ${waitSeconds} s, signed anew (resend ${retry} of ${retries})\n`),
       }).catch((err: unknown) => {
         if (!(err instanceof HubUnreachableError)) throw err;
         throw new Error(`${err.message}\nthe hub did not answer; to send again without storing the message twice: --idempotency-key ${key}`);
@@ -46,9 +45,16 @@ export function register(program: Command): void {
 
   const deliveries = program.command('deliveries').description('dead letters and replays (operators: sign with an institution of kind hub)');
   addClientOptions(deliveries.command('list'))
-    .description('list deliveries, e.g. --state dead --recipient ps.police.judicial, or --state waiting: those neither delivered nor dead, oldest first, each with when it is given up (givesUpAt; null under store and forward)')
-    .option('--state <state>', 'pending, in_flight, retrying, delivered, dead, or waiting (pending, in_flight or retrying)').option('--recipient <id>').option('--type <type>').option('--since <time>').option('--until <time>')
-    .option('--after <id>').option('--limit <n>')
+    .description(
+      'list deliveries, e.g. --state dead --recipient ps.police.judicial, or --state waiting: those neither delivered nor dead, oldest first, each with when it is given up (givesUpAt; null under store and forward)',
+    )
+    .option('--state <state>', 'pending, in_flight, retrying, delivered, dead, or waiting (pending, in_flight or retrying)')
+    .option('--recipient <id>')
+    .option('--type <type>')
+    .option('--since <time>')
+    .option('--until <time>')
+    .option('--after <id>')
+    .option('--limit <n>')
     .action(async (o: Opts & Record<string, string | undefined>) => {
       const q = new URLSearchParams();
       for (const k of ['state', 'recipient', 'type', 'since', 'until', 'after', 'limit']) if (o[k]) q.set(k, o[k]!);
@@ -56,7 +62,11 @@ export function register(program: Command): void {
     });
   addClientOptions(deliveries.command('replay [deliveryId]'))
     .description('replay one dead delivery, or (operators) every dead one matching --recipient/--type/--since/--until')
-    .option('--recipient <id>').option('--type <type>').option('--since <time>').option('--until <time>').option('--limit <n>')
+    .option('--recipient <id>')
+    .option('--type <type>')
+    .option('--since <time>')
+    .option('--until <time>')
+    .option('--limit <n>')
     .option('--reason <text>', 'why, for the audit log')
     .action(async (id: string | undefined, o: Opts & Record<string, string | undefined>) => {
       if (id) {

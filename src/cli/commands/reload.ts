@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { DEFAULT_QUEUE_NAME, loadConfig } from '../../config.js';
 import { loadContracts } from '../../routing/index.js';
-import { reloadChannel } from '../../hub.js';
+import { reloadChannel } from '../../compose/reload.js';
 
 export async function requestReload(opts: { redisUrl?: string; dataDir: string; prefix?: string; queueName?: string; actor: string }): Promise<string> {
   if (opts.redisUrl) {

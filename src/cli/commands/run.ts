@@ -17,9 +17,8 @@ export function register(program: Command): void {
       if (o.port) env.WASLA_PORT = o.port;
       const config = loadConfig(env);
       const log = createLogger(config.logLevel);
-      const hub = await startHub({ config, log });
-      const where = hub.url ? `listening on ${hub.url}`
-        : hub.operationsUrl ? `no API; health and metrics on ${hub.operationsUrl}` : 'no HTTP listener (worker role)';
+      const hub = await startHub({ config, log, reloadOnSighup: true });
+      const where = hub.url ? `listening on ${hub.url}` : hub.operationsUrl ? `no API; health and metrics on ${hub.operationsUrl}` : 'no HTTP listener (worker role)';
       const store = config.mode === 'embedded' ? `PGlite in ${config.dataDir}` : 'PostgreSQL + BullMQ on Redis';
       log.info({ url: hub.url, mode: config.mode, role: config.role as Role }, 'wasla started');
       process.stdout.write(`wasla ${config.mode} mode, role ${config.role}: ${where} (${store}); contracts from ${config.contractsDir}\n`);
@@ -29,16 +28,16 @@ export function register(program: Command): void {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutting down: no new requests, finishing in-flight attempts');
-        hub.stop().then(() => process.exit(0), (err) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        });
+        hub.stop().then(
+          () => process.exit(0),
+          (err) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGHUP', () => {
-        hub.reloadContracts('operator:SIGHUP').catch((err) => log.error({ err: (err as Error).message }, 'contracts reload refused; the previous set stays in force'));
-      });
     });
 
   program

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ContractError } from '../../errors.js';
-import { checkCatalogue, LOCK_FILE, lockCatalogue, loadCatalogue, type CatalogueFault } from '../../schemas/index.js';
+import { LOCK_FILE, lockCatalogue, loadCatalogue, type CatalogueFault } from '../../schemas/index.js';
 
 /** `$WASLA_CONTRACTS_DIR/messages`, the contracts dir defaulting to `./contracts`. */
 export function defaultMessagesDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .action((dir: string | undefined, opts: { json?: boolean }) => {
       const d = dir ?? defaultMessagesDir();
-      let catalogue;
+      let catalogue: ReturnType<typeof loadCatalogue>;
       try {
         catalogue = loadCatalogue(d);
       } catch (err) {

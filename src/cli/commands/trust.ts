@@ -41,7 +41,8 @@ export function register(program: Command): void {
     });
 
   const inst = program.command('institution').description('federation members');
-  inst.command('enroll <id>')
+  inst
+    .command('enroll <id>')
     .description('issue an institution certificate: from its CSR (--csr), or — for test federations — with a new key pair written 0600 to --out')
     .option('--csr <file>', 'a PKCS#10 request whose subject CN is the institution id')
     .option('--key-type <type>', 'ed25519, ec-p256 or rsa-2048 (new key pair only)', 'ed25519')
@@ -67,7 +68,8 @@ export function register(program: Command): void {
     });
 
   const cert = program.command('cert').description('certificates in the PKI directory');
-  cert.command('list')
+  cert
+    .command('list')
     .description('every certificate: serial, institution, validity, revocation')
     .option('--institution <id>', 'only this institution')
     .action(async (o: { institution?: string }) => {
@@ -80,7 +82,8 @@ export function register(program: Command): void {
       }
       if (rows.length === 0) out('no certificates');
     });
-  cert.command('register <certFile>')
+  cert
+    .command('register <certFile>')
     .description('register a certificate issued by the federation CA elsewhere')
     .action(async (file: string) => {
       const cfg = loadConfig();
@@ -89,7 +92,8 @@ export function register(program: Command): void {
       await new FileCertificateStore(cfg.pkiDir).add(rec);
       out(`registered ${rec.serial} for ${rec.institutionId}`);
     });
-  cert.command('revoke <serial>')
+  cert
+    .command('revoke <serial>')
     .description('revoke a certificate: every hub process refuses it within a second, at once when reachable')
     .action(async (serial: string) => {
       const cfg = loadConfig();

@@ -118,5 +118,11 @@ const V08: CamtPaths = {
 };
 
 export const CAMT_PATHS: Readonly<Record<string, CamtPaths>> = Object.freeze({
-  '02': V02, '03': V03, '04': V03, '05': V03, '06': V03, '07': V03, '08': V08,
+  '02': V02,
+  '03': V03,
+  '04': V03,
+  '05': V03,
+  '06': V03,
+  '07': V03,
+  '08': V08,
 });

@@ -103,13 +103,21 @@ export function camtFromTree(root: XmlElement): CamtStatement[] {
   if (!messageId) throw new FormatError('camt-invalid', 'GrpHdr/MsgId is missing', { path: `/${root.name}/${msg.name}` });
   const messageCreatedAt = r.text(msg, paths.messageCreatedAt);
   const reports = msg.children.filter((c) => c.uri === ns && c.local === reportName);
-  return reports.map((rep, i) => r.statement(rep, `/${root.name}/${msg.name}/${rep.name}[${i + 1}]`, {
-    kind: `camt.${kindNo}` as CamtStatement['kind'], version, messageId, ...(messageCreatedAt ? { messageCreatedAt } : {}),
-  }));
+  return reports.map((rep, i) =>
+    r.statement(rep, `/${root.name}/${msg.name}/${rep.name}[${i + 1}]`, {
+      kind: `camt.${kindNo}` as CamtStatement['kind'],
+      version,
+      messageId,
+      ...(messageCreatedAt ? { messageCreatedAt } : {}),
+    }),
+  );
 }
 
 class Reader {
-  constructor(private readonly ns: string, private readonly p: CamtPaths) {}
+  constructor(
+    private readonly ns: string,
+    private readonly p: CamtPaths,
+  ) {}
 
   all(el: XmlElement, path: string): XmlElement[] {
     let level = [el];
@@ -130,7 +138,7 @@ class Reader {
     return t === '' ? undefined : t;
   }
 
-  amount(el: XmlElement, path: string, where: string): Money {
+  amount(el: XmlElement, _path: string, where: string): Money {
     const ccy = el.attributes.find((a) => a.local === 'Ccy' && a.uri === '')?.value;
     if (!ccy) throw new FormatError('camt-invalid', 'an amount without its currency (Ccy)', { path: where });
     return parseAmount(el.text.trim(), ccy, { path: where });
@@ -163,16 +171,21 @@ class Reader {
     });
 
     const declared: DeclaredTotals = {};
-    const num = (paths: string[]) => { const t = this.text(rep, paths); return t === undefined ? undefined : Number(t); };
+    const num = (paths: string[]) => {
+      const t = this.text(rep, paths);
+      return t === undefined ? undefined : Number(t);
+    };
     const entriesN = num(p.totalEntries);
     const sum = this.text(rep, p.totalSum);
     if (entriesN !== undefined) declared.entries = entriesN;
     if (sum !== undefined) declared.sum = sum;
     const net = this.text(rep, p.totalNet);
     if (net !== undefined) declared.net = `${this.text(rep, p.totalNetIndicator) === 'DBIT' ? '-' : ''}${net}`;
-    const cN = num(p.creditEntries); const cS = this.text(rep, p.creditSum);
+    const cN = num(p.creditEntries);
+    const cS = this.text(rep, p.creditSum);
     if (cN !== undefined || cS !== undefined) declared.credits = { ...(cN !== undefined ? { count: cN } : {}), ...(cS !== undefined ? { sum: cS } : {}) };
-    const dN = num(p.debitEntries); const dS = this.text(rep, p.debitSum);
+    const dN = num(p.debitEntries);
+    const dS = this.text(rep, p.debitSum);
     if (dN !== undefined || dS !== undefined) declared.debits = { ...(dN !== undefined ? { count: dN } : {}), ...(dS !== undefined ? { sum: dS } : {}) };
 
     const entries = this.all(rep, p.entry).map((n, i) => this.entry(n, i + 1, `${at}/Ntry[${i + 1}]`));
@@ -191,12 +204,22 @@ class Reader {
     if (!status) throw new FormatError('camt-invalid', 'an entry without a status', { path: `${at}/Sts` });
     const rv = this.text(n, p.reversal);
     const e: CamtEntry = {
-      index, amount, creditDebit, status, reversal: rv === 'true' || rv === '1', transactions: [], path: at,
+      index,
+      amount,
+      creditDebit,
+      status,
+      reversal: rv === 'true' || rv === '1',
+      transactions: [],
+      path: at,
     };
-    const ref = this.text(n, p.entryReference); if (ref) e.reference = ref;
-    const bd = this.text(n, p.bookingDate); if (bd) e.bookingDate = bd.slice(0, 10);
-    const vd = this.text(n, p.valueDate); if (vd) e.valueDate = vd.slice(0, 10);
-    const asr = this.text(n, p.entryServicerReference); if (asr) e.accountServicerReference = asr;
+    const ref = this.text(n, p.entryReference);
+    if (ref) e.reference = ref;
+    const bd = this.text(n, p.bookingDate);
+    if (bd) e.bookingDate = bd.slice(0, 10);
+    const vd = this.text(n, p.valueDate);
+    if (vd) e.valueDate = vd.slice(0, 10);
+    const asr = this.text(n, p.entryServicerReference);
+    if (asr) e.accountServicerReference = asr;
     e.transactions = this.all(n, p.transaction).map((tx, j) => this.transaction(tx, `${at}/NtryDtls/TxDtls[${j + 1}]`));
     return e;
   }
@@ -204,7 +227,9 @@ class Reader {
   transaction(tx: XmlElement, at: string): CamtTransaction {
     const p = this.p;
     const t: CamtTransaction = { remittance: this.all(tx, p.remittance).map((u) => u.text) };
-    const set = <K extends keyof CamtTransaction>(k: K, v: CamtTransaction[K] | undefined) => { if (v !== undefined) t[k] = v; };
+    const set = <K extends keyof CamtTransaction>(k: K, v: CamtTransaction[K] | undefined) => {
+      if (v !== undefined) t[k] = v;
+    };
     set('endToEndId', this.text(tx, p.endToEndId));
     set('instructionId', this.text(tx, p.instructionId));
     set('accountServicerReference', this.text(tx, p.transactionServicerReference));
@@ -236,26 +261,47 @@ export interface ComputedTotals {
 }
 
 export function computeTotals(s: CamtStatement): ComputedTotals {
-  let credit = 0n; let debit = 0n; let nc = 0; let nd = 0;
+  let credit = 0n;
+  let debit = 0n;
+  let nc = 0;
+  let nd = 0;
   const by: Record<string, { c: bigint; d: bigint; nc: number; nd: number }> = {};
   for (const e of s.entries) {
     const b = (by[e.amount.currency] ??= { c: 0n, d: 0n, nc: 0, nd: 0 });
-    if (e.creditDebit === 'CRDT') { credit += e.amount.units; nc++; b.c += e.amount.units; b.nc++; } else { debit += e.amount.units; nd++; b.d += e.amount.units; b.nd++; }
+    if (e.creditDebit === 'CRDT') {
+      credit += e.amount.units;
+      nc++;
+      b.c += e.amount.units;
+      b.nc++;
+    } else {
+      debit += e.amount.units;
+      nd++;
+      b.d += e.amount.units;
+      b.nd++;
+    }
   }
   const f = (u: bigint) => formatExact(money(u, 'XXX'));
   return {
-    entries: s.entries.length, sum: f(credit + debit), net: f(credit - debit),
-    credits: { count: nc, sum: f(credit) }, debits: { count: nd, sum: f(debit) },
+    entries: s.entries.length,
+    sum: f(credit + debit),
+    net: f(credit - debit),
+    credits: { count: nc, sum: f(credit) },
+    debits: { count: nd, sum: f(debit) },
     byCurrency: Object.fromEntries(Object.entries(by).map(([c, b]) => [c, { credits: { count: b.nc, sum: f(b.c) }, debits: { count: b.nd, sum: f(b.d) } }])),
   };
 }
 
-export interface TotalsDiscrepancy { field: string; declared: string; computed: string }
+export interface TotalsDiscrepancy {
+  field: string;
+  declared: string;
+  computed: string;
+}
 
 /** Declared TxsSummry figures that the entries do not add up to (amounts compared exactly). */
 export function compareTotals(s: CamtStatement, computed = computeTotals(s)): TotalsDiscrepancy[] {
   const out: TotalsDiscrepancy[] = [];
-  const same = (a: string, b: string) => parseAmount(a.replace(/^-/, ''), 'XXX').units * (a.startsWith('-') ? -1n : 1n) === parseAmount(b.replace(/^-/, ''), 'XXX').units * (b.startsWith('-') ? -1n : 1n);
+  const same = (a: string, b: string) =>
+    parseAmount(a.replace(/^-/, ''), 'XXX').units * (a.startsWith('-') ? -1n : 1n) === parseAmount(b.replace(/^-/, ''), 'XXX').units * (b.startsWith('-') ? -1n : 1n);
   const cmp = (field: string, declared: string | number | undefined, actual: string | number, amount: boolean) => {
     if (declared === undefined) return;
     const ok = amount ? same(String(declared), String(actual)) : Number(declared) === Number(actual);
@@ -291,17 +337,26 @@ export interface BalanceCheck {
 export function checkBalances(s: CamtStatement): BalanceCheck[] {
   const currencies = new Set<string>([...s.balances.map((b) => b.amount.currency), ...s.entries.map((e) => e.amount.currency)]);
   return [...currencies].sort().map((ccy) => {
-    let credits = money(0n, ccy); let debits = money(0n, ccy);
+    let credits = money(0n, ccy);
+    let debits = money(0n, ccy);
     for (const e of s.entries) {
       if (e.status !== 'BOOK' || e.amount.currency !== ccy) continue;
-      if (e.creditDebit === 'CRDT') credits = add(credits, e.amount); else debits = add(debits, e.amount);
+      if (e.creditDebit === 'CRDT') credits = add(credits, e.amount);
+      else debits = add(debits, e.amount);
     }
     const of = (type: string) => s.balances.find((b) => b.type === type && b.amount.currency === ccy);
     const opening = of('OPBD') ?? of('PRCD');
     const closing = of('CLBD');
     const base = { currency: ccy, credits: formatExact(credits), debits: formatExact(debits) };
-    if (!opening || !closing) return { ...base, result: 'not-checkable' as const, ...(opening ? { opening: formatExact(opening.amount) } : {}), ...(closing ? { closing: formatExact(closing.amount) } : {}) };
+    if (!opening || !closing)
+      return { ...base, result: 'not-checkable' as const, ...(opening ? { opening: formatExact(opening.amount) } : {}), ...(closing ? { closing: formatExact(closing.amount) } : {}) };
     const expected = add(add(opening.amount, credits), negate(debits));
-    return { ...base, result: expected.units === closing.amount.units ? 'ok' as const : 'mismatch' as const, opening: formatExact(opening.amount), expectedClosing: formatExact(expected), closing: formatExact(closing.amount) };
+    return {
+      ...base,
+      result: expected.units === closing.amount.units ? ('ok' as const) : ('mismatch' as const),
+      opening: formatExact(opening.amount),
+      expectedClosing: formatExact(expected),
+      closing: formatExact(closing.amount),
+    };
   });
 }

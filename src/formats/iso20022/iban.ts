@@ -10,9 +10,40 @@ import { FormatError } from '../errors.js';
 
 /** Total IBAN length per country, from the SWIFT IBAN registry (ISO 13616). */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = Object.freeze({
-  PS: 29, JO: 30, IL: 23, EG: 29, SA: 24, AE: 23, KW: 30, QA: 29, BH: 22, LB: 28, TR: 26, IQ: 23,
-  TN: 24, MA: 28, DE: 22, FR: 27, GB: 22, NL: 18, BE: 16, CH: 21, AT: 20, ES: 24, IT: 27, FI: 18,
-  EE: 20, SE: 24, NO: 15, DK: 18, IE: 22, PT: 25, LU: 20, PL: 28, GR: 27, CY: 28,
+  PS: 29,
+  JO: 30,
+  IL: 23,
+  EG: 29,
+  SA: 24,
+  AE: 23,
+  KW: 30,
+  QA: 29,
+  BH: 22,
+  LB: 28,
+  TR: 26,
+  IQ: 23,
+  TN: 24,
+  MA: 28,
+  DE: 22,
+  FR: 27,
+  GB: 22,
+  NL: 18,
+  BE: 16,
+  CH: 21,
+  AT: 20,
+  ES: 24,
+  IT: 27,
+  FI: 18,
+  EE: 20,
+  SE: 24,
+  NO: 15,
+  DK: 18,
+  IE: 22,
+  PT: 25,
+  LU: 20,
+  PL: 28,
+  GR: 27,
+  CY: 28,
 });
 
 export function normaliseIban(input: string): string {
@@ -42,7 +73,12 @@ export function checkIban(input: string, where: { pointer?: string; path?: strin
 }
 
 export function isValidIban(input: string): boolean {
-  try { checkIban(input); return true; } catch { return false; }
+  try {
+    checkIban(input);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function checkBic(input: string, where: { pointer?: string; path?: string } = {}): string {

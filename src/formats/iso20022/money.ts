@@ -23,8 +23,28 @@ export interface Money {
 
 /** ISO 4217 minor units for the currencies the federation uses and their neighbours. */
 export const MINOR_UNITS: Readonly<Record<string, number>> = Object.freeze({
-  ILS: 2, JOD: 3, USD: 2, EUR: 2, EGP: 2, KWD: 3, BHD: 3, OMR: 3, TND: 3, IQD: 3, LYD: 3,
-  SAR: 2, AED: 2, QAR: 2, LBP: 2, TRY: 2, GBP: 2, CHF: 2, SEK: 2, NOK: 2, DKK: 2, JPY: 0,
+  ILS: 2,
+  JOD: 3,
+  USD: 2,
+  EUR: 2,
+  EGP: 2,
+  KWD: 3,
+  BHD: 3,
+  OMR: 3,
+  TND: 3,
+  IQD: 3,
+  LYD: 3,
+  SAR: 2,
+  AED: 2,
+  QAR: 2,
+  LBP: 2,
+  TRY: 2,
+  GBP: 2,
+  CHF: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  JPY: 0,
 });
 
 export function minorUnits(currency: string): number {
@@ -68,7 +88,10 @@ export function negate(a: Money): Money {
 function neededDigits(units: bigint): number {
   let frac = (units < 0n ? -units : units) % UNIT;
   let d = SCALE;
-  while (d > 0 && frac % 10n === 0n) { frac /= 10n; d--; }
+  while (d > 0 && frac % 10n === 0n) {
+    frac /= 10n;
+    d--;
+  }
   return d;
 }
 

@@ -110,7 +110,8 @@ export function buildPain001(payouts: PayoutInstruction[], options: Pain001Optio
   });
   const e2e = new Set<string>();
   for (const c of checked) {
-    if (e2e.has(c.p.endToEndId)) throw new FormatError('pain001-invalid', `EndToEndId ${c.p.endToEndId} appears twice: the statement could not tell the payouts apart`, { pointer: `/${c.index}/endToEndId` });
+    if (e2e.has(c.p.endToEndId))
+      throw new FormatError('pain001-invalid', `EndToEndId ${c.p.endToEndId} appears twice: the statement could not tell the payouts apart`, { pointer: `/${c.index}/endToEndId` });
     e2e.add(c.p.endToEndId);
   }
 
@@ -124,7 +125,8 @@ export function buildPain001(payouts: PayoutInstruction[], options: Pain001Optio
   }
   const ids = new Set<string>();
   for (const g of groups.values()) {
-    if (ids.has(g[0].p.instructionId)) throw new FormatError('pain001-invalid', `payouts of instruction ${g[0].p.instructionId} differ in date, currency or priority`, { pointer: `/${g[0].index}/instructionId` });
+    if (ids.has(g[0].p.instructionId))
+      throw new FormatError('pain001-invalid', `payouts of instruction ${g[0].p.instructionId} differ in date, currency or priority`, { pointer: `/${g[0].index}/instructionId` });
     ids.add(g[0].p.instructionId);
   }
 
@@ -134,41 +136,50 @@ export function buildPain001(payouts: PayoutInstruction[], options: Pain001Optio
   const digits = Math.max(...checked.map((c) => minorUnits(c.amount.currency)));
   const ctrl = (m: Money) => formatAmount(m, digits);
 
-  const pmtInfs = [...groups.values()].map((cs) => group('PmtInf', [
-    t('PmtInfId', cs[0].p.instructionId),
-    t('PmtMtd', 'TRF'),
-    t('NbOfTxs', String(cs.length)),
-    t('CtrlSum', ctrl(sumOf(cs))),
-    // priority is a property of the payment information, not of one transaction (pain.001.001.09)
-    ...(cs[0].p.priority ? [group('PmtTpInf', [t('InstrPrty', cs[0].p.priority === 'high' ? 'HIGH' : 'NORM')])] : []),
-    group('ReqdExctnDt', [t('Dt', cs[0].p.requestedExecutionDate)]),
-    group('Dbtr', [t('Nm', options.debtor.name.slice(0, 140))]),
-    group('DbtrAcct', [group('Id', [t('IBAN', debtorIban)])]),
-    group('DbtrAgt', [group('FinInstnId', [t('BICFI', debtorBic)])]),
-    t('ChrgBr', 'SLEV'),
-    ...cs.map((c) => group('CdtTrfTxInf', [
-      group('PmtId', [t('EndToEndId', c.p.endToEndId)]),
-      group('Amt', [element({ local: 'InstdAmt', uri: PAIN_001_NS }, { text: c.written, attributes: [attribute({ local: 'Ccy' }, c.amount.currency)] })]),
-      group('CdtrAgt', [group('FinInstnId', [t('BICFI', c.bic)])]),
-      group('Cdtr', [t('Nm', creditorName(c.p))]),
-      group('CdtrAcct', [group('Id', [t('IBAN', c.iban)])]),
-      group('RmtInf', [t('Ustrd', remittanceLine(c.p))]),
-    ])),
-  ]));
+  const pmtInfs = [...groups.values()].map((cs) =>
+    group('PmtInf', [
+      t('PmtInfId', cs[0].p.instructionId),
+      t('PmtMtd', 'TRF'),
+      t('NbOfTxs', String(cs.length)),
+      t('CtrlSum', ctrl(sumOf(cs))),
+      // priority is a property of the payment information, not of one transaction (pain.001.001.09)
+      ...(cs[0].p.priority ? [group('PmtTpInf', [t('InstrPrty', cs[0].p.priority === 'high' ? 'HIGH' : 'NORM')])] : []),
+      group('ReqdExctnDt', [t('Dt', cs[0].p.requestedExecutionDate)]),
+      group('Dbtr', [t('Nm', options.debtor.name.slice(0, 140))]),
+      group('DbtrAcct', [group('Id', [t('IBAN', debtorIban)])]),
+      group('DbtrAgt', [group('FinInstnId', [t('BICFI', debtorBic)])]),
+      t('ChrgBr', 'SLEV'),
+      ...cs.map((c) =>
+        group('CdtTrfTxInf', [
+          group('PmtId', [t('EndToEndId', c.p.endToEndId)]),
+          group('Amt', [element({ local: 'InstdAmt', uri: PAIN_001_NS }, { text: c.written, attributes: [attribute({ local: 'Ccy' }, c.amount.currency)] })]),
+          group('CdtrAgt', [group('FinInstnId', [t('BICFI', c.bic)])]),
+          group('Cdtr', [t('Nm', creditorName(c.p))]),
+          group('CdtrAcct', [group('Id', [t('IBAN', c.iban)])]),
+          group('RmtInf', [t('Ustrd', remittanceLine(c.p))]),
+        ]),
+      ),
+    ]),
+  );
 
-  const root = element({ local: 'Document', uri: PAIN_001_NS }, {
-    namespaces: { '': PAIN_001_NS },
-    children: [group('CstmrCdtTrfInitn', [
-      group('GrpHdr', [
-        t('MsgId', options.messageId),
-        t('CreDtTm', options.createdAt),
-        t('NbOfTxs', String(checked.length)),
-        t('CtrlSum', ctrl(sumOf(checked))),
-        group('InitgPty', [t('Nm', options.debtor.name.slice(0, 140))]),
-      ]),
-      ...pmtInfs,
-    ])],
-  });
+  const root = element(
+    { local: 'Document', uri: PAIN_001_NS },
+    {
+      namespaces: { '': PAIN_001_NS },
+      children: [
+        group('CstmrCdtTrfInitn', [
+          group('GrpHdr', [
+            t('MsgId', options.messageId),
+            t('CreDtTm', options.createdAt),
+            t('NbOfTxs', String(checked.length)),
+            t('CtrlSum', ctrl(sumOf(checked))),
+            group('InitgPty', [t('Nm', options.debtor.name.slice(0, 140))]),
+          ]),
+          ...pmtInfs,
+        ]),
+      ],
+    },
+  );
   checkStructure(root, PAIN_001_001_09);
   return { xml: writeXml(root, { indent: 2 }), tree: root, numberOfTransactions: checked.length, controlSum: ctrl(sumOf(checked)), endToEndIds: checked.map((c) => c.p.endToEndId) };
 }
@@ -196,25 +207,33 @@ export const PAIN_001_001_09: DeclaredElement = node('Document', [
       leaf('CtrlSum', { format: 'decimal' }),
       node('InitgPty', [leaf('Nm', max140)]),
     ]),
-    node('PmtInf', [
-      leaf('PmtInfId', max35),
-      leaf('PmtMtd', { pattern: 'TRF' }),
-      leaf('NbOfTxs', { pattern: '[0-9]{1,15}' }),
-      leaf('CtrlSum', { format: 'decimal' }),
-      node('PmtTpInf', [leaf('InstrPrty', { pattern: 'HIGH|NORM' })], { min: 0 }),
-      node('ReqdExctnDt', [leaf('Dt', { format: 'date' })]),
-      node('Dbtr', [leaf('Nm', max140)]),
-      account('DbtrAcct'),
-      agent('DbtrAgt'),
-      leaf('ChrgBr', { pattern: 'DEBT|CRED|SHAR|SLEV' }, { min: 0 }),
-      node('CdtTrfTxInf', [
-        node('PmtId', [leaf('EndToEndId', max35)]),
-        node('Amt', [leaf('InstdAmt', amount, { attributes: [{ name: 'Ccy', required: true, pattern: '[A-Z]{3,3}' }] })]),
-        agent('CdtrAgt', 0),
-        node('Cdtr', [leaf('Nm', max140)]),
-        account('CdtrAcct'),
-        node('RmtInf', [leaf('Ustrd', max140)], { min: 0 }),
-      ], { max: 'unbounded' }),
-    ], { max: 'unbounded' }),
+    node(
+      'PmtInf',
+      [
+        leaf('PmtInfId', max35),
+        leaf('PmtMtd', { pattern: 'TRF' }),
+        leaf('NbOfTxs', { pattern: '[0-9]{1,15}' }),
+        leaf('CtrlSum', { format: 'decimal' }),
+        node('PmtTpInf', [leaf('InstrPrty', { pattern: 'HIGH|NORM' })], { min: 0 }),
+        node('ReqdExctnDt', [leaf('Dt', { format: 'date' })]),
+        node('Dbtr', [leaf('Nm', max140)]),
+        account('DbtrAcct'),
+        agent('DbtrAgt'),
+        leaf('ChrgBr', { pattern: 'DEBT|CRED|SHAR|SLEV' }, { min: 0 }),
+        node(
+          'CdtTrfTxInf',
+          [
+            node('PmtId', [leaf('EndToEndId', max35)]),
+            node('Amt', [leaf('InstdAmt', amount, { attributes: [{ name: 'Ccy', required: true, pattern: '[A-Z]{3,3}' }] })]),
+            agent('CdtrAgt', 0),
+            node('Cdtr', [leaf('Nm', max140)]),
+            account('CdtrAcct'),
+            node('RmtInf', [leaf('Ustrd', max140)], { min: 0 }),
+          ],
+          { max: 'unbounded' },
+        ),
+      ],
+      { max: 'unbounded' },
+    ),
   ]),
 ]);

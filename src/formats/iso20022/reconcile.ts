@@ -134,16 +134,24 @@ function unitsOf(s: CamtStatement, e: CamtEntry): Unit[] {
   if (e.transactions.length > 1 && e.transactions.every((t) => t.amount)) {
     return e.transactions.map((t, i) => ({
       ref: { ...base, transactionIndex: i + 1, ...(t.accountServicerReference ? { accountServicerReference: t.accountServicerReference } : {}) },
-      entry: e, tx: t, amount: t.amount as Money, creditDebit: t.creditDebit ?? e.creditDebit,
+      entry: e,
+      tx: t,
+      amount: t.amount as Money,
+      creditDebit: t.creditDebit ?? e.creditDebit,
       ...unitFacts(t, t.creditDebit ?? e.creditDebit),
     }));
   }
   const t = e.transactions[0];
-  return [{
-    ref: { ...base, ...(e.accountServicerReference ? { accountServicerReference: e.accountServicerReference } : {}) },
-    entry: e, ...(t ? { tx: t } : {}), amount: e.amount, creditDebit: e.creditDebit,
-    ...(t ? unitFacts(t, e.creditDebit) : {}),
-  }];
+  return [
+    {
+      ref: { ...base, ...(e.accountServicerReference ? { accountServicerReference: e.accountServicerReference } : {}) },
+      entry: e,
+      ...(t ? { tx: t } : {}),
+      amount: e.amount,
+      creditDebit: e.creditDebit,
+      ...(t ? unitFacts(t, e.creditDebit) : {}),
+    },
+  ];
 }
 
 function unitFacts(t: CamtTransaction, cd: 'CRDT' | 'DBIT'): Pick<Unit, 'endToEndId' | 'account' | 'returnReason'> {
@@ -192,7 +200,10 @@ export function reconcile(payouts: OpenPayout[], statements: CamtStatement[], op
   for (const s of statements) {
     for (const e of s.entries) {
       const id = entryIdentity(s, e);
-      if (seen.has(id)) { duplicates.push(id); continue; }
+      if (seen.has(id)) {
+        duplicates.push(id);
+        continue;
+      }
       seen.add(id);
       for (const u of unitsOf(s, e)) apply(u);
     }
@@ -208,18 +219,33 @@ export function reconcile(payouts: OpenPayout[], statements: CamtStatement[], op
     }
     if (!book && booked && u.account && u.creditDebit === 'DBIT' && !u.entry.reversal) {
       book = byAmountDateAccount(u);
-      if (book) { how = 'amount-date-account'; book.takenByAmount = true; }
+      if (book) {
+        how = 'amount-date-account';
+        book.takenByAmount = true;
+      }
     }
     if (!book || !how) {
       unmatched.push({
-        unit: u.ref, amount: formatExact(u.amount), currency: u.amount.currency, creditDebit: u.creditDebit, status: u.entry.status,
+        unit: u.ref,
+        amount: formatExact(u.amount),
+        currency: u.amount.currency,
+        creditDebit: u.creditDebit,
+        status: u.entry.status,
         ...(u.endToEndId ? { endToEndId: u.endToEndId } : {}),
         reason: u.endToEndId ? 'no instructed payout has this EndToEndId' : 'no EndToEndId, and no open payout of this amount, account and value date',
       });
       return;
     }
     if (u.amount.currency !== book.payout.amount.currency) {
-      unmatched.push({ unit: u.ref, amount: formatExact(u.amount), currency: u.amount.currency, creditDebit: u.creditDebit, status: u.entry.status, ...(u.endToEndId ? { endToEndId: u.endToEndId } : {}), reason: `currency ${u.amount.currency} differs from the payout's ${book.payout.amount.currency}` });
+      unmatched.push({
+        unit: u.ref,
+        amount: formatExact(u.amount),
+        currency: u.amount.currency,
+        creditDebit: u.creditDebit,
+        status: u.entry.status,
+        ...(u.endToEndId ? { endToEndId: u.endToEndId } : {}),
+        reason: `currency ${u.amount.currency} differs from the payout's ${book.payout.amount.currency}`,
+      });
       return;
     }
     let effect: MatchEffect;
@@ -239,8 +265,14 @@ export function reconcile(payouts: OpenPayout[], statements: CamtStatement[], op
       book.returned = u.returnReason ? { reason: u.returnReason } : {};
     }
     book.matches.push({
-      unit: u.ref, how, effect, amount: formatExact(u.amount), currency: u.amount.currency, status: u.entry.status,
-      ...(u.entry.valueDate ? { valueDate: u.entry.valueDate } : {}), ...(u.returnReason ? { returnReason: u.returnReason } : {}),
+      unit: u.ref,
+      how,
+      effect,
+      amount: formatExact(u.amount),
+      currency: u.amount.currency,
+      status: u.entry.status,
+      ...(u.entry.valueDate ? { valueDate: u.entry.valueDate } : {}),
+      ...(u.returnReason ? { returnReason: u.returnReason } : {}),
     });
   }
 
@@ -253,7 +285,10 @@ export function reconcile(payouts: OpenPayout[], statements: CamtStatement[], op
     for (const c of candidates) {
       if (c.takenByAmount || c.matches.length > 0) continue;
       const gap = Math.abs(days(date, c.payout.requestedExecutionDate));
-      if (gap <= tolerance && gap < bestGap) { best = c; bestGap = gap; }
+      if (gap <= tolerance && gap < bestGap) {
+        best = c;
+        bestGap = gap;
+      }
     }
     return best;
   }
@@ -262,12 +297,23 @@ export function reconcile(payouts: OpenPayout[], statements: CamtStatement[], op
     const p = b.payout;
     let state: PayoutState;
     let reason: string | undefined;
-    if (b.returned) { state = 'returned'; reason = b.returned.reason; } else if (compare(b.settled, p.amount) >= 0) state = 'paid';
+    if (b.returned) {
+      state = 'returned';
+      reason = b.returned.reason;
+    } else if (compare(b.settled, p.amount) >= 0) state = 'paid';
     else if (b.settled.units > 0n) state = 'partially-paid';
-    else if (b.rejected) { state = 'rejected'; reason = b.rejected.reason; } else state = days(options.now.toISOString(), p.requestedExecutionDate) > unmatchedAfter ? 'unmatched' : 'open';
+    else if (b.rejected) {
+      state = 'rejected';
+      reason = b.rejected.reason;
+    } else state = days(options.now.toISOString(), p.requestedExecutionDate) > unmatchedAfter ? 'unmatched' : 'open';
     return {
-      endToEndId: p.endToEndId, state, instructed: formatExact(p.amount), settled: formatExact(b.settled), currency: p.amount.currency,
-      ...(reason ? { returnReason: reason } : {}), matches: b.matches,
+      endToEndId: p.endToEndId,
+      state,
+      instructed: formatExact(p.amount),
+      settled: formatExact(b.settled),
+      currency: p.amount.currency,
+      ...(reason ? { returnReason: reason } : {}),
+      matches: b.matches,
     };
   });
   return { payouts: outcomes, unmatched, duplicates };

@@ -49,7 +49,7 @@ export function fileCatalogue(dir = fileURLToPath(new URL('../../../contracts/me
 const MAPPING_SCHEMA_PATH = fileURLToPath(new URL('../../../contracts/contract-schemas/mapping.schema.json', import.meta.url));
 /** contracts/mappings, where mapping files live: <type>/<major>.json */
 export const MAPPINGS_DIR = fileURLToPath(new URL('../../../contracts/mappings/', import.meta.url));
-let validateShape: ((v: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null } | undefined;
+let validateShape: (((v: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null }) | undefined;
 
 function shape(mapping: unknown): asserts mapping is Mapping {
   if (!validateShape) {
@@ -130,12 +130,16 @@ const FITS: Record<TextFormat, (s: Schema) => boolean> = {
 };
 
 function checkFormat(format: TextFormat, s: Schema, abs: string, where: string): void {
-  if (!FITS[format](s)) throw new FormatError('mapping-invalid', `${abs} is ${s.type}${s.format ? ` (${s.format})` : ''} in the schema and cannot be written as ${format}`, { pointer: abs, path: where });
+  if (!FITS[format](s))
+    throw new FormatError('mapping-invalid', `${abs} is ${s.type}${s.format ? ` (${s.format})` : ''} in the schema and cannot be written as ${format}`, { pointer: abs, path: where });
 }
 
 function checkPresence(optional: boolean | undefined, required: boolean, abs: string, where: string): void {
   if (!!optional === required) {
-    throw new FormatError('mapping-invalid', required ? `${abs} is required by the schema but optional in the mapping` : `${abs} is optional in the schema: the mapping must mark it optional`, { pointer: abs, path: where });
+    throw new FormatError('mapping-invalid', required ? `${abs} is required by the schema but optional in the mapping` : `${abs} is optional in the schema: the mapping must mark it optional`, {
+      pointer: abs,
+      path: where,
+    });
   }
 }
 
@@ -153,7 +157,8 @@ function checkNode(m: Mapping, root: Schema, n: MappingNode, ctx: Schema, abs: s
     hereAbs = `${abs}${n.each}/*`;
     if (a.schema.type !== 'array') throw new FormatError('mapping-invalid', `${abs + n.each} is not an array`, { pointer: abs + n.each, path: where });
     checkPresence(n.optional, a.required, abs + n.each, where);
-    if (n.optional && !((a.schema.minItems ?? 0) >= 1)) throw new FormatError('mapping-invalid', `${abs + n.each} is optional with minItems 0: an empty array and no array would both be written as nothing`, { pointer: abs + n.each, path: where });
+    if (n.optional && !((a.schema.minItems ?? 0) >= 1))
+      throw new FormatError('mapping-invalid', `${abs + n.each} is optional with minItems 0: an empty array and no array would both be written as nothing`, { pointer: abs + n.each, path: where });
     here = resolve(root, a.schema.items);
     itemContext = true;
   }

@@ -88,7 +88,10 @@ export function qname(m: Mapping, name: string, where: string): { prefix: string
 export function tokens(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) throw new FormatError('mapping-invalid', `${JSON.stringify(pointer)} is not a JSON pointer`);
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function get(ctx: unknown, pointer: string): unknown {
@@ -134,7 +137,9 @@ export function plainNumber(n: number): string {
 }
 
 function emitValue(v: unknown, format: TextFormat, pointer: string): string {
-  const bad = (why: string): never => { throw new FormatError('mapping-value-invalid', why, { pointer }); };
+  const bad = (why: string): never => {
+    throw new FormatError('mapping-value-invalid', why, { pointer });
+  };
   let s: string;
   switch (format) {
     case 'number':
@@ -186,13 +191,19 @@ export function structureOf(m: Mapping): DeclaredElement {
   const toDecl = (n: MappingNode, where: string): DeclaredElement => {
     const q = qname(m, n.element, where);
     const d: DeclaredElement = { ns: q.uri, name: q.local };
-    if (n.each !== undefined) { d.min = 0; d.max = 'unbounded'; } else if (n.optional) d.min = 0;
+    if (n.each !== undefined) {
+      d.min = 0;
+      d.max = 'unbounded';
+    } else if (n.optional) d.min = 0;
     if (n.attributes?.length) {
       d.attributes = n.attributes.map((a): DeclaredAttribute => {
         const aq = qname(m, a.attribute, where);
         const out: DeclaredAttribute = { ns: aq.prefix === '' ? '' : aq.uri, name: aq.local };
         if (a.value !== undefined) out.fixed = a.value;
-        else { out.required = !a.optional; out.format = a.format ?? 'string'; }
+        else {
+          out.required = !a.optional;
+          out.format = a.format ?? 'string';
+        }
         return out;
       });
     }
@@ -276,7 +287,10 @@ function emitAttributes(m: Mapping, n: MappingNode, ctx: unknown, at: string): X
   for (const a of n.attributes ?? []) {
     const q = qname(m, a.attribute, n.element);
     const aq = { prefix: q.prefix, local: q.local, uri: q.prefix === '' ? '' : q.uri };
-    if (a.value !== undefined) { out.push(xmlAttribute(aq, a.value)); continue; }
+    if (a.value !== undefined) {
+      out.push(xmlAttribute(aq, a.value));
+      continue;
+    }
     const p = join(at, a.pointer ?? '');
     const v = get(ctx, a.pointer ?? '');
     if (v === undefined) {

@@ -131,7 +131,10 @@ function lineCol(s: string, index: number): string {
   let line = 1;
   let col = 1;
   for (let i = 0; i < index && i < s.length; i++) {
-    if (s.charCodeAt(i) === 10) { line++; col = 1; } else col++;
+    if (s.charCodeAt(i) === 10) {
+      line++;
+      col = 1;
+    } else col++;
   }
   return `line ${line}, column ${col}`;
 }
@@ -179,7 +182,9 @@ function parse(text: string, lim: XmlReadLimits): XmlDocument {
     refuse('xml-processing-instruction-forbidden', `processing instruction <?${pi.name.slice(0, 40)}?> is not accepted`);
   };
 
-  parser.oncomment = () => { events++; };
+  parser.oncomment = () => {
+    events++;
+  };
 
   parser.onopentag = (tag: sax.QualifiedTag) => {
     events++;

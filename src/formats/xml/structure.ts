@@ -43,7 +43,7 @@ export interface DeclaredElement {
 }
 
 const FORMATS: Record<TextFormat, RegExp> = {
-  string: /^[^]*$/u,
+  string: /^[\s\S]*$/u,
   date: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/,
   dateTime: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$/,
   decimal: /^[+-]?(\d+(\.\d*)?|\.\d+)$/,

@@ -25,7 +25,8 @@ export interface XmlWriteOptions {
 }
 
 // XML 1.0 (fifth edition) NameStartChar / NameChar, without ':' (names here are NCNames).
-const NAME_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const NAME_START =
+  'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const NCNAME = new RegExp(`^[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040]*$`, 'u');
 const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
@@ -36,7 +37,18 @@ export function isNcName(s: string): boolean {
 export function writeXml(root: XmlElement, options: XmlWriteOptions = {}): Buffer {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   if (options.indent) out.push('\n');
-  writeElement(root, new Map([['xml', XML_NAMESPACE], ['', '']]), out, options.indent ?? 0, 0, '', 1);
+  writeElement(
+    root,
+    new Map([
+      ['xml', XML_NAMESPACE],
+      ['', ''],
+    ]),
+    out,
+    options.indent ?? 0,
+    0,
+    '',
+    1,
+  );
   if (options.indent) out.push('\n');
   return Buffer.from(out.join(''), 'utf8');
 }
@@ -53,7 +65,11 @@ function writeElement(el: XmlElement, inScope: Map<string, string>, out: string[
     scope.set(prefix, uri);
   }
   if ((scope.get(el.prefix) ?? undefined) !== el.uri) {
-    throw new FormatError('xml-namespace-undeclared', `element ${el.name} is in namespace ${JSON.stringify(el.uri)} but its prefix ${JSON.stringify(el.prefix)} is bound to ${JSON.stringify(scope.get(el.prefix) ?? null)}`, { path });
+    throw new FormatError(
+      'xml-namespace-undeclared',
+      `element ${el.name} is in namespace ${JSON.stringify(el.uri)} but its prefix ${JSON.stringify(el.prefix)} is bound to ${JSON.stringify(scope.get(el.prefix) ?? null)}`,
+      { path },
+    );
   }
 
   out.push('<', el.name);

@@ -20,11 +20,18 @@
  */
 import { ValidationError, type Fault } from '../../errors.js';
 import { ARABIC_NAME_PATTERN, LATIN_NAME_PATTERN } from '../authoring.js';
-import { escapePointerToken } from '../ajv.js';
+import { escapePointerToken } from '../../json/index.js';
 import type { Translator } from './types.js';
 
-interface BilingualName { ar: string; latin?: string }
-interface Offence { code: string; description: string; legalBasis: string }
+interface BilingualName {
+  ar: string;
+  latin?: string;
+}
+interface Offence {
+  code: string;
+  description: string;
+  legalBasis: string;
+}
 interface SubjectCommon {
   nationalId?: string;
   dateOfBirth?: string;

@@ -47,7 +47,8 @@ describe('the audit sealer', () => {
     let calls = 0;
     const warn = vi.fn();
     const sealer = new AuditSealer({} as Db, { warn } as unknown as pino.Logger, {
-      intervalMs: 100, idleMaxMs: 100,
+      intervalMs: 100,
+      idleMaxMs: 100,
       seal: async () => {
         calls++;
         if (calls === 1) throw new Error('connection refused');

@@ -18,9 +18,9 @@ describe('chaos fault schedule', () => {
     // no two flushes or restarts back to back: each lands among the kills
     const k = kinds(list);
     for (let i = 1; i < k.length; i++) expect(k[i] === k[i - 1] && !k[i].startsWith('kill'), `faults ${i - 1} and ${i}: ${k[i]}`).toBe(false);
-    expect(new Set(k.filter((x) => x.startsWith('kill')))).toEqual(new Set([
-      'kill api-1', 'kill worker-1', 'kill api-2', 'kill worker-2', 'kill api-1+worker-1', 'kill api-2+worker-2', 'kill api-1+api-2', 'kill worker-1+worker-2',
-    ]));
+    expect(new Set(k.filter((x) => x.startsWith('kill')))).toEqual(
+      new Set(['kill api-1', 'kill worker-1', 'kill api-2', 'kill worker-2', 'kill api-1+worker-1', 'kill api-2+worker-2', 'kill api-1+api-2', 'kill worker-1+worker-2']),
+    );
     // a count not given keeps the default list's; restarts off wins over a count
     const more = schedule({ quick: true, pgRestart: false, kills: 10, pgRestarts: 3 });
     expect([count(more, 'kill'), count(more, 'flush-redis'), count(more, 'restart-pg')]).toEqual([10, 2, 0]);

@@ -5,16 +5,7 @@
  */
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  hubKeyResolver,
-  signReceipt,
-  type HubResolvedKey,
-  signRequest,
-  signatureBase,
-  verifyDelivery,
-  verifyReceipt,
-  verifyRequest,
-} from '../../../src/client/index.js';
+import { hubKeyResolver, signReceipt, type HubResolvedKey, signRequest, signatureBase, verifyDelivery, verifyReceipt, verifyRequest } from '../../../src/client/index.js';
 import {
   CertificateKeyResolver,
   MemoryCertificateStore,
@@ -35,9 +26,7 @@ const DAY = 86_400_000;
 const COURT = 'ps.hjc.court.ramallah';
 const POLICE = 'ps.police.ramallah';
 
-const algFor = (e: EnrolledInstitution): SignatureAlgorithm =>
-  e.keyType === 'ed25519' ? 'ed25519' : e.keyType === 'ec-p256' ? 'ecdsa-p256-sha256' : 'rsa-pss-sha512';
-
+const algFor = (e: EnrolledInstitution): SignatureAlgorithm => (e.keyType === 'ed25519' ? 'ed25519' : e.keyType === 'ec-p256' ? 'ecdsa-p256-sha256' : 'rsa-pss-sha512');
 
 let ca: CaMaterial;
 let court: EnrolledInstitution;
@@ -164,9 +153,7 @@ describe('delivery: the hub signs (plain objects) -> the institution verifies (v
     const forged = signPlainDelivery(d, { key: court.keyPem, alg: 'ed25519', keyid: hub.serial });
     expect(await codeOf(verifyDelivery(asFetch(d, forged.headers), hub.certPem))).toBe('signature-invalid');
 
-    expect(await codeOf(verifyDelivery(asFetch(d, s.headers), hub.certPem, { now: new Date(Date.now() + 400 * DAY), maxAgeSeconds: Infinity }))).toBe(
-      'certificate-expired',
-    );
+    expect(await codeOf(verifyDelivery(asFetch(d, s.headers), hub.certPem, { now: new Date(Date.now() + 400 * DAY), maxAgeSeconds: Infinity }))).toBe('certificate-expired');
     const rogueCa = createCa({ commonName: 'Rogue', validityDays: 10, keyBits: 2048 });
     const rogueHub = enroll({ ca: rogueCa, institutionId: 'wasla.hub', keyType: 'ed25519' });
     const r = signPlainDelivery(d, { key: rogueHub.keyPem, alg: 'ed25519', keyid: rogueHub.serial });
@@ -177,7 +164,7 @@ describe('delivery: the hub signs (plain objects) -> the institution verifies (v
 describe('hubKeyResolver: the chain once, the validity every time', () => {
   const at = (now: Date) => ({ now, label: 'sig1', params: {} });
 
-  it('checks who issued the hub certificate once, and its validity and the CA\'s at every delivery', () => {
+  it("checks who issued the hub certificate once, and its validity and the CA's at every delivery", () => {
     const resolve = hubKeyResolver(hub.certPem, ca.certPem);
     const verifySpy = vi.spyOn(X509Certificate.prototype, 'verify');
     try {

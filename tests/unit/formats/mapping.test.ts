@@ -9,12 +9,21 @@ import { arbitraryFor } from '../../helpers/schema-arbitrary.js';
 
 const catalogue = fileCatalogue();
 const fixtures = new URL('../../fixtures/mappings/', import.meta.url);
-const MAPPINGS: Array<[string, number, string]> = [['warrant.issued', 1, 'warrant.issued-1'], ['warrant.issued', 3, 'warrant.issued-3'], ['warrant.executed', 1, 'warrant.executed-1']];
+const MAPPINGS: Array<[string, number, string]> = [
+  ['warrant.issued', 1, 'warrant.issued-1'],
+  ['warrant.issued', 3, 'warrant.issued-3'],
+  ['warrant.executed', 1, 'warrant.executed-1'],
+];
 const load = (type: string, major: number) => loadMapping(`${MAPPINGS_DIR}${type}/${major}.json`, catalogue);
 const raw = (type: string, major: number) => JSON.parse(readFileSync(`${MAPPINGS_DIR}${type}/${major}.json`, 'utf8'));
 
 function refusal(fn: () => unknown): FormatError {
-  try { fn(); } catch (e) { expect(e).toBeInstanceOf(FormatError); return e as FormatError; }
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FormatError);
+    return e as FormatError;
+  }
   throw new Error('expected a refusal');
 }
 
@@ -40,7 +49,9 @@ describe('golden files both ways', () => {
   });
 
   test('every mapping file under contracts/mappings loads and is checked against the catalogue', () => {
-    const found = readdirSync(MAPPINGS_DIR).flatMap((t) => readdirSync(`${MAPPINGS_DIR}${t}`).map((f) => `${t}/${f}`)).sort();
+    const found = readdirSync(MAPPINGS_DIR)
+      .flatMap((t) => readdirSync(`${MAPPINGS_DIR}${t}`).map((f) => `${t}/${f}`))
+      .sort();
     expect(found).toEqual(['warrant.executed/1.json', 'warrant.issued/1.json', 'warrant.issued/3.json']);
     for (const f of found) expect(loadMapping(`${MAPPINGS_DIR}${f}`, catalogue).root.element).toMatch(/^ext:/);
   });
@@ -106,7 +117,9 @@ describe('toXml and fromXml refuse bad values with their place', () => {
     expect(refusal(() => toXml(m(), c)).code).toBe('xml-character-forbidden');
   });
   test('an inbound document out of order, by XPath', () => {
-    const xml = readFileSync(new URL('warrant.issued-1/example-2.xml', fixtures), 'utf8').replace(/(<nc:Case>[^]*?<\/nc:Case>\s*)/, '').replace('<j:Warrant>', '<nc:Case><nc:CaseDocketID>88/2026</nc:CaseDocketID></nc:Case><j:Warrant>');
+    const xml = readFileSync(new URL('warrant.issued-1/example-2.xml', fixtures), 'utf8')
+      .replace(/(<nc:Case>[\s\S]*?<\/nc:Case>\s*)/, '')
+      .replace('<j:Warrant>', '<nc:Case><nc:CaseDocketID>88/2026</nc:CaseDocketID></nc:Case><j:Warrant>');
     const e = refusal(() => fromXml(m(), readXml(Buffer.from(xml)).root));
     expect([e.code, e.path]).toEqual(['xml-structure-mismatch', '/ext:WarrantIssuedMessage[1]/nc:Case']);
   });
@@ -120,23 +133,29 @@ describe('property: fromXml(toXml(x)) equals x for documents valid against the s
     test(`${type}@${major}`, () => {
       const m: Mapping = load(type, major);
       const schema = catalogue.latestSchema(type, major) as Record<string, unknown>;
-      fc.assert(fc.property(arbitraryFor(schema), envelope, (data, env) => {
-        const x: CanonicalMessage = { envelope: { ...env, type }, data };
-        if (NON_XML.test(JSON.stringify(x).replace(/\\u00([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))))) {
-          // XML 1.0 cannot carry control characters: the refusal names that, nothing else
-          expect(refusal(() => toXml(m, x)).code).toBe('xml-character-forbidden');
-          return;
-        }
-        expect(fromXml(m, readXml(toXml(m, x)).root)).toEqual(x);
-      }), { numRuns: 150 });
+      fc.assert(
+        fc.property(arbitraryFor(schema), envelope, (data, env) => {
+          const x: CanonicalMessage = { envelope: { ...env, type }, data };
+          if (NON_XML.test(JSON.stringify(x).replace(/\\u00([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))))) {
+            // XML 1.0 cannot carry control characters: the refusal names that, nothing else
+            expect(refusal(() => toXml(m, x)).code).toBe('xml-character-forbidden');
+            return;
+          }
+          expect(fromXml(m, readXml(toXml(m, x)).root)).toEqual(x);
+        }),
+        { numRuns: 150 },
+      );
     });
   }
 
   test('numbers are written without exponents and read back exactly', () => {
-    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => {
-      const s = plainNumber(n);
-      expect(s).toMatch(/^-?\d+(\.\d+)?$/);
-      expect(Object.is(Number(s), n)).toBe(true);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => {
+        const s = plainNumber(n);
+        expect(s).toMatch(/^-?\d+(\.\d+)?$/);
+        expect(Object.is(Number(s), n)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

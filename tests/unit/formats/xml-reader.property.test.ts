@@ -13,7 +13,9 @@ import { FormatError } from '../../../src/formats/errors.js';
 import { readXml } from '../../../src/formats/xml/reader.js';
 
 const attackDir = new URL('../../fixtures/xml-attacks/', import.meta.url);
-const samples = readdirSync(attackDir).filter((f) => f.endsWith('.xml')).map((f) => readFileSync(new URL(f, attackDir)));
+const samples = readdirSync(attackDir)
+  .filter((f) => f.endsWith('.xml'))
+  .map((f) => readFileSync(new URL(f, attackDir)));
 
 /** readXml's whole contract: a tree with a root, or a FormatError. */
 function tryRead(bytes: Uint8Array): 'tree' | string {
@@ -27,7 +29,50 @@ function tryRead(bytes: Uint8Array): 'tree' | string {
   }
 }
 
-const TOKENS = ['<', '>', '</', '/>', '<?', '?>', '<!--', '-->', '<![CDATA[', ']]>', '<!DOCTYPE', '<!ENTITY', '[', ']', '&', ';', '&amp;', '&lt;', '&#', '&#x', '=', '"', "'", ' ', '\n', '\r', '\t', 'a', 'b:c', 'xmlns', 'xmlns:p', ':', '%', 'SYSTEM', '"file:///etc/passwd"', 'xi:include', 'http://www.w3.org/2001/XInclude', '\u0000', '\uFFFE', 'é', 'ع', '😀'];
+const TOKENS = [
+  '<',
+  '>',
+  '</',
+  '/>',
+  '<?',
+  '?>',
+  '<!--',
+  '-->',
+  '<![CDATA[',
+  ']]>',
+  '<!DOCTYPE',
+  '<!ENTITY',
+  '[',
+  ']',
+  '&',
+  ';',
+  '&amp;',
+  '&lt;',
+  '&#',
+  '&#x',
+  '=',
+  '"',
+  "'",
+  ' ',
+  '\n',
+  '\r',
+  '\t',
+  'a',
+  'b:c',
+  'xmlns',
+  'xmlns:p',
+  ':',
+  '%',
+  'SYSTEM',
+  '"file:///etc/passwd"',
+  'xi:include',
+  'http://www.w3.org/2001/XInclude',
+  '\u0000',
+  '\uFFFE',
+  'é',
+  'ع',
+  '😀',
+];
 const markupNoise = fc.array(fc.constantFrom(...TOKENS), { maxLength: 300 }).map((t) => Buffer.from(t.join(''), 'utf8'));
 
 const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,8}$/);
@@ -35,11 +80,19 @@ const wellFormedish: fc.Arbitrary<string> = fc.letrec((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.string({ maxLength: 20 }).map((s) => s.replace(/[<&]/g, '')),
-    fc.record({
-      tag: name,
-      attrs: fc.uniqueArray(fc.tuple(name, fc.string({ maxLength: 10 }).map((s) => s.replace(/[<&"]/g, ''))), { maxLength: 4, selector: (a) => a[0] }),
-      kids: fc.array(tie('node'), { maxLength: 4 }),
-    }).map(({ tag, attrs, kids }) => `<${tag}${attrs.map(([k, v]) => ` ${k}="${v}"`).join('')}>${kids.join('')}</${tag}>`),
+    fc
+      .record({
+        tag: name,
+        attrs: fc.uniqueArray(
+          fc.tuple(
+            name,
+            fc.string({ maxLength: 10 }).map((s) => s.replace(/[<&"]/g, '')),
+          ),
+          { maxLength: 4, selector: (a) => a[0] },
+        ),
+        kids: fc.array(tie('node'), { maxLength: 4 }),
+      })
+      .map(({ tag, attrs, kids }) => `<${tag}${attrs.map(([k, v]) => ` ${k}="${v}"`).join('')}>${kids.join('')}</${tag}>`),
   ),
 })).node as fc.Arbitrary<string>;
 
@@ -58,48 +111,76 @@ function mutate(bytes: Buffer, ops: Array<{ at: number; kind: number; len: numbe
 
 describe('readXml on untrusted input', () => {
   test('random bytes: a tree or a refusal, never anything else', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) => { tryRead(bytes); }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) => {
+        tryRead(bytes);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('markup-shaped noise: a tree or a refusal', () => {
-    fc.assert(fc.property(markupNoise, (bytes) => { tryRead(bytes); }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(markupNoise, (bytes) => {
+        tryRead(bytes);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   test('generated well-formed documents parse, wrapped in a root', () => {
-    fc.assert(fc.property(wellFormedish, (doc) => {
-      expect(tryRead(Buffer.from(`<root>${doc}</root>`))).toBe('tree');
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(wellFormedish, (doc) => {
+        expect(tryRead(Buffer.from(`<root>${doc}</root>`))).toBe('tree');
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('mutated attack samples: a tree or a refusal, and none of them expands anything', () => {
     const op = fc.record({ at: fc.nat(), kind: fc.integer({ min: 0, max: 3 }), len: fc.integer({ min: 1, max: 200 }), byte: fc.integer({ min: 0, max: 255 }) });
-    fc.assert(fc.property(fc.constantFrom(...samples), fc.array(op, { minLength: 1, maxLength: 8 }), (sample, ops) => {
-      const bytes = mutate(sample, ops);
-      const outcome = tryRead(bytes);
-      if (outcome === 'tree') {
-        // whatever parsed cannot carry an expansion: its text is bounded by its own bytes
-        const doc = readXml(bytes, { maxBytes: 256 * 1024 });
-        expect(JSON.stringify(doc).length).toBeLessThan(bytes.length * 8 + 1000);
-      }
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.constantFrom(...samples), fc.array(op, { minLength: 1, maxLength: 8 }), (sample, ops) => {
+        const bytes = mutate(sample, ops);
+        const outcome = tryRead(bytes);
+        if (outcome === 'tree') {
+          // whatever parsed cannot carry an expansion: its text is bounded by its own bytes
+          const doc = readXml(bytes, { maxBytes: 256 * 1024 });
+          expect(JSON.stringify(doc).length).toBeLessThan(bytes.length * 8 + 1000);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   test('deep nesting and huge attributes and text: refused by a limit or read, in one pass', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 100_000 }), fc.boolean(), (depth, size, close) => {
-      const big = 'x'.repeat(size);
-      const doc = `<r a="${big}">` + '<e>'.repeat(depth) + big + (close ? '</e>'.repeat(depth) + '</r>' : '');
-      const outcome = tryRead(Buffer.from(doc));
-      if (depth + 1 > 64) expect(outcome).toBe('xml-too-deep');
-      else if (!close) expect(outcome).toBe('xml-malformed');
-      else expect(outcome).toBe('tree');
-    }), { numRuns: 150 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 100_000 }), fc.boolean(), (depth, size, close) => {
+        const big = 'x'.repeat(size);
+        const doc = `<r a="${big}">` + '<e>'.repeat(depth) + big + (close ? '</e>'.repeat(depth) + '</r>' : '');
+        const outcome = tryRead(Buffer.from(doc));
+        if (depth + 1 > 64) expect(outcome).toBe('xml-too-deep');
+        else if (!close) expect(outcome).toBe('xml-malformed');
+        else expect(outcome).toBe('tree');
+      }),
+      { numRuns: 150 },
+    );
   });
 
   test('memory does not grow across many reads (loosely)', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
-    const inputs = [...samples, ...fc.sample(markupNoise, 200), ...fc.sample(wellFormedish.map((d) => Buffer.from(`<root>${d}</root>`)), 200)];
-    const round = () => { for (const b of inputs) tryRead(b); };
+    const inputs = [
+      ...samples,
+      ...fc.sample(markupNoise, 200),
+      ...fc.sample(
+        wellFormedish.map((d) => Buffer.from(`<root>${d}</root>`)),
+        200,
+      ),
+    ];
+    const round = () => {
+      for (const b of inputs) tryRead(b);
+    };
     for (let i = 0; i < 3; i++) round();
     gc();
     const before = process.memoryUsage().heapUsed;

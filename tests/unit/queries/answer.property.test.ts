@@ -35,24 +35,26 @@ const arbitraries = [...queries.queries.values()].map((q) => {
     fields: fc.subarray(q.fields.map((f) => f.name)),
     clearances: fc.subarray(['juvenile', 'gbv'] as const),
   });
-  return fc.record({
-    query: fc.constant(q),
-    scopes: fc.array(scope, { minLength: 1, maxLength: 3 }),
-    records: fc.array(fc.array(message, { maxLength: 8 }), { minLength: 1, maxLength: 3 }),
-    asOf: fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2027-06-01T00:00:00Z'), noInvalidDate: true }),
-  }).map(({ query, scopes, records, asOf }) => {
-    let n = 0;
-    const histories: RecordHistory[] = records.map((list, r) => ({
-      key: { kind: query.record.key, issuer: '', value: `R${r}` },
-      messages: list.map((m): StoredMessage => {
-        const src = messages[m.pick];
-        n++;
-        return { id: `m-${r}-${n}`, type: src.type, version: src.version, time: m.time.toISOString(), classification: m.classification, data: JSON.parse(JSON.stringify(src.data)) };
-      }),
-    }));
-    const grant: CallerGrant = { query: query.name, institution: 'ps.test', scopes };
-    return { query, grant, histories, asOf };
-  });
+  return fc
+    .record({
+      query: fc.constant(q),
+      scopes: fc.array(scope, { minLength: 1, maxLength: 3 }),
+      records: fc.array(fc.array(message, { maxLength: 8 }), { minLength: 1, maxLength: 3 }),
+      asOf: fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2027-06-01T00:00:00Z'), noInvalidDate: true }),
+    })
+    .map(({ query, scopes, records, asOf }) => {
+      let n = 0;
+      const histories: RecordHistory[] = records.map((list, r) => ({
+        key: { kind: query.record.key, issuer: '', value: `R${r}` },
+        messages: list.map((m): StoredMessage => {
+          const src = messages[m.pick];
+          n++;
+          return { id: `m-${r}-${n}`, type: src.type, version: src.version, time: m.time.toISOString(), classification: m.classification, data: JSON.parse(JSON.stringify(src.data)) };
+        }),
+      }));
+      const grant: CallerGrant = { query: query.name, institution: 'ps.test', scopes };
+      return { query, grant, histories, asOf };
+    });
 });
 const scenario = fc.oneof(...arbitraries);
 
@@ -66,7 +68,7 @@ function valuesAt(data: unknown, pointer: string): unknown[] {
   return frontier;
 }
 
-describe('an answer never holds a field or a message outside the caller\'s grant (property)', () => {
+describe("an answer never holds a field or a message outside the caller's grant (property)", () => {
   it('fields: only those a scope grants, each from a message that very scope clears', () => {
     fc.assert(
       fc.property(scenario, ({ query, grant, histories, asOf }) => {
@@ -75,13 +77,14 @@ describe('an answer never holds a field or a message outside the caller\'s grant
           if (!a) continue;
           for (const [name, value] of Object.entries(a.fields)) {
             const field = query.fields.find((f) => f.name === name)!;
-            const provenance = record.messages.some((m) =>
-              grant.scopes.some((s) => scopeClears(s, m.classification) && s.fields.includes(name)) &&
-              field.from.some((src) => {
-                if (src.type !== m.type) return false;
-                const vs = valuesAt(m.data, src.pointer);
-                return vs.length > 0 && JSON.stringify(src.pointer.includes('/*') ? vs : vs[0]) === JSON.stringify(value);
-              }),
+            const provenance = record.messages.some(
+              (m) =>
+                grant.scopes.some((s) => scopeClears(s, m.classification) && s.fields.includes(name)) &&
+                field.from.some((src) => {
+                  if (src.type !== m.type) return false;
+                  const vs = valuesAt(m.data, src.pointer);
+                  return vs.length > 0 && JSON.stringify(src.pointer.includes('/*') ? vs : vs[0]) === JSON.stringify(value);
+                }),
             );
             expect(provenance, `${query.name}: field ${name}`).toBe(true);
           }

@@ -27,7 +27,7 @@ describe('cursors', () => {
     expect(decodeCursor(cursorSecret, c, { ...binding, params: { plate: '7-1234-95', limit: '50', cursor: c } }, { now })).toEqual(position);
   });
 
-  it('refuse any change to any character of the cursor, the MAC\'s last one included', () => {
+  it("refuse any change to any character of the cursor, the MAC's last one included", () => {
     const c = encodeCursor(cursorSecret, position, binding, now);
     expect(c.length).toBeLessThan(300);
     for (let i = 0; i < c.length; i++) {
@@ -38,7 +38,7 @@ describe('cursors', () => {
     }
   });
 
-  it('refuse a forged position, another query, caller or parameters, and another hub\'s secret', () => {
+  it("refuse a forged position, another query, caller or parameters, and another hub's secret", () => {
     const c = encodeCursor(cursorSecret, position, binding, now);
     const [, mac] = c.split('.');
     const forged = `${Buffer.from(JSON.stringify({ i: '', v: 'ZZ', t: 1 })).toString('base64url')}.${mac}`;

@@ -1,8 +1,6 @@
 /** Query grants in agreements: both forms, deny by default, checked against the contract set (issue 24.2). */
 import { describe, expect, it } from 'vitest';
-import {
-  BUILTIN_QUERIES, checkQueryGrants, grantedQueries, grantFor, matchesInstitution, type AgreementQueryGrants,
-} from '../../../src/queries/index.js';
+import { BUILTIN_QUERIES, checkQueryGrants, grantedQueries, grantFor, matchesInstitution, type AgreementQueryGrants } from '../../../src/queries/index.js';
 import { agreements, caller, institutions, NOW, proposedAgreementIds, queries } from './helpers.js';
 
 const QUERIES = [...queries.queries.keys(), ...Object.keys(BUILTIN_QUERIES)].sort();
@@ -11,25 +9,37 @@ const QUERIES = [...queries.queries.keys(), ...Object.keys(BUILTIN_QUERIES)].sor
 const EXPECTED: Record<string, string[]> = {
   'alimony-payments': ['ps.sjd.family-court.ramallah'],
   'decision-enforcement': [
-    'ps.hjc.appeal-court.ramallah', 'ps.hjc.court.nablus', 'ps.hjc.court.ramallah', 'ps.hjc.juvenile-court.ramallah',
-    'ps.hjc.magistrate-court.nablus', 'ps.hjc.magistrate-court.ramallah',
+    'ps.hjc.appeal-court.ramallah',
+    'ps.hjc.court.nablus',
+    'ps.hjc.court.ramallah',
+    'ps.hjc.juvenile-court.ramallah',
+    'ps.hjc.magistrate-court.nablus',
+    'ps.hjc.magistrate-court.ramallah',
   ],
-  'delivery-status': [
-    'ps.alimony-fund', 'ps.hjc.appeal-court.ramallah', 'ps.hjc.court.nablus', 'ps.hjc.court.ramallah',
-    'ps.hjc.magistrate-court.nablus', 'ps.hjc.magistrate-court.ramallah',
-  ],
+  'delivery-status': ['ps.alimony-fund', 'ps.hjc.appeal-court.ramallah', 'ps.hjc.court.nablus', 'ps.hjc.court.ramallah', 'ps.hjc.magistrate-court.nablus', 'ps.hjc.magistrate-court.ramallah'],
   'detention-status': ['ps.ago.prosecution', 'ps.mosd.child-protection'],
   'fine-sentences': ['ps.mof'],
   'message-status': [
-    'ps.ago.prosecution', 'ps.alimony-fund', 'ps.bank.palestine', 'ps.hjc.appeal-court.ramallah', 'ps.hjc.court.nablus',
-    'ps.hjc.court.ramallah', 'ps.hjc.magistrate-court.nablus', 'ps.hjc.magistrate-court.ramallah', 'ps.mof', 'ps.mosd.child-protection',
-    'ps.mot', 'ps.police.crc.jericho', 'ps.police.crc.jneid', 'ps.police.judicial', 'ps.police.traffic', 'ps.sjd.family-court.ramallah',
+    'ps.ago.prosecution',
+    'ps.alimony-fund',
+    'ps.bank.palestine',
+    'ps.hjc.appeal-court.ramallah',
+    'ps.hjc.court.nablus',
+    'ps.hjc.court.ramallah',
+    'ps.hjc.magistrate-court.nablus',
+    'ps.hjc.magistrate-court.ramallah',
+    'ps.mof',
+    'ps.mosd.child-protection',
+    'ps.mot',
+    'ps.police.crc.jericho',
+    'ps.police.crc.jneid',
+    'ps.police.judicial',
+    'ps.police.traffic',
+    'ps.sjd.family-court.ramallah',
   ],
   'payout-status': ['ps.alimony-fund', 'ps.bank.palestine'],
   'traffic-fines': ['ps.mof', 'ps.mot', 'ps.police.traffic'],
-  'warrant-status': [
-    'ps.hjc.court.nablus', 'ps.hjc.court.ramallah', 'ps.hjc.magistrate-court.nablus', 'ps.hjc.magistrate-court.ramallah', 'ps.police.judicial',
-  ],
+  'warrant-status': ['ps.hjc.court.nablus', 'ps.hjc.court.ramallah', 'ps.hjc.magistrate-court.nablus', 'ps.hjc.magistrate-court.ramallah', 'ps.police.judicial'],
 };
 
 describe('the authorization matrix: every institution against every query', () => {
@@ -56,13 +66,18 @@ describe('a grant', () => {
   it('by name alone gives the status and the key, and no field', () => {
     const a: AgreementQueryGrants = { id: 'x', queries: [{ institution: 'ps.mot', queries: ['traffic-fines'] }] };
     expect(grantFor([a], caller('ps.mot'), 'traffic-fines', NOW)).toEqual({
-      query: 'traffic-fines', institution: 'ps.mot', scopes: [{ agreement: 'x', fields: [], clearances: [] }],
+      query: 'traffic-fines',
+      institution: 'ps.mot',
+      scopes: [{ agreement: 'x', fields: [], clearances: [] }],
     });
   });
 
   it('keeps each agreement apart, and clears only what the institution itself is cleared for', () => {
     const grant = grantFor(agreements, caller('ps.ago.prosecution'), 'detention-status', NOW)!;
-    expect(grant.scopes.map((s) => [s.agreement, s.clearances])).toEqual([['detention-orders', []], ['juvenile-protection', ['juvenile']]]);
+    expect(grant.scopes.map((s) => [s.agreement, s.clearances])).toEqual([
+      ['detention-orders', []],
+      ['juvenile-protection', ['juvenile']],
+    ]);
     const a: AgreementQueryGrants = { id: 'x', queries: [{ institution: 'ps.**', queries: [{ name: 'detention-status', fields: ['kind'], clearances: ['juvenile', 'gbv'] }] }] };
     expect(grantFor([a], caller('ps.mot'), 'detention-status', NOW)!.scopes[0].clearances).toEqual([]);
     expect(grantFor([a], caller('ps.ago.prosecution'), 'detention-status', NOW)!.scopes[0].clearances).toEqual(['gbv', 'juvenile']);
@@ -89,7 +104,13 @@ describe('the grants check', () => {
       file: 'agreements/bad.json',
       queries: [
         { institution: 'ps.mot', queries: ['no-such-query', { name: 'traffic-fines', fields: ['fineNumber', 'secret', 'fineNumber'] }, 'traffic-fines'] },
-        { institution: 'ps.hjc.court.*', queries: [{ name: 'message-status', fields: ['id'] }, { name: 'decision-enforcement', clearances: ['juvenile', 'restricted'] }] },
+        {
+          institution: 'ps.hjc.court.*',
+          queries: [
+            { name: 'message-status', fields: ['id'] },
+            { name: 'decision-enforcement', clearances: ['juvenile', 'restricted'] },
+          ],
+        },
         { institution: 'ps.mof', queries: [42 as unknown as string, { name: 'fine-sentences', colour: 'red' } as unknown as string] },
       ],
     };

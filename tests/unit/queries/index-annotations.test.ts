@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkCatalogue, hashSchema, loadCatalogue, schemaId, type CatalogueFault } from '../../../src/schemas/index.js';
+import { checkCatalogue, hashSchema, loadCatalogue, type CatalogueFault } from '../../../src/schemas/index.js';
+import { schemaUri as schemaId } from '../../../src/federation/index.js';
 import { INDEX_KINDS, readIndexAnnotations } from '../../../src/schemas/index-annotations.js';
 import { readLock, withoutUnlockedAnnotations } from '../../../src/schemas/lock.js';
 
@@ -89,7 +90,10 @@ describe('the lock hashes a schema without its index annotation', () => {
     const file = path.join(dir, 'alimony.payment-notice/1.0.schema.json');
     const text = fs.readFileSync(file, 'utf8');
     // re-declaring the index of a published schema is not an edit of what it accepts
-    fs.writeFileSync(file, text.replace('{ "pointer": "/endToEndId", "kind": "payment-id" }', '{ "pointer": "/endToEndId", "kind": "payment-id" },\n    { "pointer": "/noticeNumber", "kind": "payment-id" }'));
+    fs.writeFileSync(
+      file,
+      text.replace('{ "pointer": "/endToEndId", "kind": "payment-id" }', '{ "pointer": "/endToEndId", "kind": "payment-id" },\n    { "pointer": "/noticeNumber", "kind": "payment-id" }'),
+    );
     expect(checkCatalogue(dir)).toEqual([]);
     // an edit outside the annotation is
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"title": "', '"title": "Edited: '));
@@ -129,9 +133,7 @@ describe('wasla schemas check refuses a bad index annotation', () => {
     const dir = tmpCatalogue();
     const file = addMinor(dir, (d) => {
       const list = d['x-wasla-index'] as Array<Record<string, string>>;
-      d['x-wasla-index'] = list
-        .filter((a) => a.pointer !== '/subject/nationalId')
-        .map((a) => (a.pointer === '/caseNumber' ? { ...a, kind: 'prosecution-case-number' } : a));
+      d['x-wasla-index'] = list.filter((a) => a.pointer !== '/subject/nationalId').map((a) => (a.pointer === '/caseNumber' ? { ...a, kind: 'prosecution-case-number' } : a));
     });
     expect(details(checkCatalogue(dir), file)).toEqual([
       '/x-wasla-index: changes the index annotation of /caseNumber from case-number issued by /issuingCourt/id (as in 1.2) to prosecution-case-number issued by /issuingCourt/id',

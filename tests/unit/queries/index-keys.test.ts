@@ -14,7 +14,12 @@ describe('indexKeys', () => {
     expect(keys).toContainEqual({ kind: 'decision-number', value: '611/2026', issuer: court });
     expect(keys).toContainEqual({ kind: 'prosecution-case-number', value: '3310/2025' });
     // /parties/*/nationalId and /parties/*/name/{ar,latin}: every party
-    expect(keys.filter((k) => k.kind === 'national-id').map((k) => k.value).sort()).toEqual(data.parties.map((p: any) => p.nationalId).sort());
+    expect(
+      keys
+        .filter((k) => k.kind === 'national-id')
+        .map((k) => k.value)
+        .sort(),
+    ).toEqual(data.parties.map((p: any) => p.nationalId).sort());
     const names = data.parties.flatMap((p: any) => [p.name.ar, p.name.latin].filter(Boolean));
     expect(keys.filter((k) => k.kind === 'person-name')).toHaveLength(new Set(names.map(normaliseName)).size);
     expect(keys).toEqual([...keys].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)));
@@ -63,7 +68,7 @@ describe('indexRows', () => {
     for (const r of rows.filter((x) => x.kind === 'national-id' || x.kind === 'person-name')) expect(r.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('meets the value a query computes from a clerk\'s typing', () => {
+  it("meets the value a query computes from a clerk's typing", () => {
     const data = example('alimony.order', '1.1');
     const rows = indexRows(catalogue, 'alimony.order', '1.1', data, secret);
     expect(rows.map((r) => r.value)).toContain(indexValue('national-id', '٤٠٤ ١١٢ ٩٨٧', secret));

@@ -33,11 +33,11 @@ describe('person names', () => {
   const ARABIC = [...'ابتثجحخدذرزسشصضطظعغفقكلمنهوي'];
   const HARAKAT = [...'\u064B\u064C\u064D\u064E\u064F\u0650\u0651\u0652\u0670'];
   const VARIANTS: Record<string, string[]> = {
-    'ا': ['ا', 'أ', 'إ', 'آ', 'ٱ', '\uFE8D'],
-    'و': ['و', 'ؤ'],
-    'ي': ['ي', 'ئ', 'ى', 'ی'],
-    'ه': ['ه', 'ة'],
-    'ك': ['ك', 'ک'],
+    ا: ['ا', 'أ', 'إ', 'آ', 'ٱ', '\uFE8D'],
+    و: ['و', 'ؤ'],
+    ي: ['ي', 'ئ', 'ى', 'ی'],
+    ه: ['ه', 'ة'],
+    ك: ['ك', 'ک'],
   };
   const LATIN_MARKS = ['\u0301', '\u0300', '\u0308', '\u0302', '\u030c'];
 
@@ -114,8 +114,14 @@ describe('every canonical form is idempotent (property)', () => {
   const forms = { normaliseName, canonicalReference, canonicalSerialYear, canonicalNationalId };
   for (const [name, f] of Object.entries(forms)) {
     it(name, () => {
-      fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => f(f(s)) === f(s)), { numRuns: 3000 });
-      fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), (s) => f(f(s)) === f(s)), { numRuns: 3000 });
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => f(f(s)) === f(s)),
+        { numRuns: 3000 },
+      );
+      fc.assert(
+        fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), (s) => f(f(s)) === f(s)),
+        { numRuns: 3000 },
+      );
     });
   }
 });

@@ -16,14 +16,17 @@ const STATUSES = ['pending', 'in-progress', 'enforced', 'impossible'];
 
 const decision = (court: string, n: number, fine: boolean) =>
   example('decision.issued', '1.1', (d) => {
-    d.court.id = court; d.decisionNumber = `${n}/2026`; d.caseNumber = `${n % 3}/2026`;
+    d.court.id = court;
+    d.decisionNumber = `${n}/2026`;
+    d.caseNumber = `${n % 3}/2026`;
     d.decidedOn = `2026-05-${String(10 + n).padStart(2, '0')}`;
     if (!fine) d.penalties = [{ kind: 'imprisonment', party: 0, term: 'P1Y' }];
   });
 const report = (court: string, n: number, status: string, day: number) =>
   example('decision.enforcement-status', '1.1', (d) => {
     d.decision = { court, caseNumber: `${n % 3}/2026`, decisionNumber: `${n}/2026` };
-    d.status = status; d.reportedOn = `2026-05-${String(day).padStart(2, '0')}T10:00:00+03:00`;
+    d.status = status;
+    d.reportedOn = `2026-05-${String(day).padStart(2, '0')}T10:00:00+03:00`;
     if (status !== 'delayed') delete d.delay;
   });
 
@@ -50,8 +53,8 @@ async function allPages(port: MemoryIndex, who: string, query: string, params: Q
   return pages;
 }
 
-describe('through the index, an uncleared caller\'s answers ignore juvenile and gbv messages (property)', () => {
-  it('a court\'s decision-enforcement and the Ministry of Finance\'s fine-sentences', async () => {
+describe("through the index, an uncleared caller's answers ignore juvenile and gbv messages (property)", () => {
+  it("a court's decision-enforcement and the Ministry of Finance's fine-sentences", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(item, { maxLength: 14 }), async (items) => {
         const full = new MemoryIndex(catalogue, secret);
@@ -68,8 +71,7 @@ describe('through the index, an uncleared caller\'s answers ignore juvenile and 
           full.add(m);
           if (it.classification === 'public' || it.classification === 'restricted') cleared.add(m);
         });
-        expect(await allPages(full, 'ps.hjc.court.ramallah', 'decision-enforcement', {}))
-          .toEqual(await allPages(cleared, 'ps.hjc.court.ramallah', 'decision-enforcement', {}));
+        expect(await allPages(full, 'ps.hjc.court.ramallah', 'decision-enforcement', {})).toEqual(await allPages(cleared, 'ps.hjc.court.ramallah', 'decision-enforcement', {}));
         for (const n of [0, 1, 2]) {
           const params = { case: `${n}/2026`, court: 'ps.hjc.court.nablus' };
           expect(await allPages(full, 'ps.mof', 'fine-sentences', params)).toEqual(await allPages(cleared, 'ps.mof', 'fine-sentences', params));

@@ -28,7 +28,7 @@ describe('inspectDeclarations on a schema', () => {
     });
   });
 
-  it('takes the type\'s own classification', () => {
+  it("takes the type's own classification", () => {
     expect(readDeclarations(strip(load('protection-order.issued/1.0.schema.json')))).toEqual({ type: 'gbv', juvenileWhen: [], gbvWhen: [], issuer: [] });
   });
 
@@ -41,7 +41,10 @@ describe('inspectDeclarations on a schema', () => {
         { dateOfBirth: '/subject/dateOfBirth', at: [], where: { pointer: '/subject/sex', in: ['male'] } },
         { dateOfBirth: '/subject/*/dateOfBirth', at: ['issuedOn'] },
       ],
-      'x-wasla-gbv-when': [{ pointer: '/offences/*/code', in: [] }, { pointer: '/offences/*/code', in: ['A', 'A'] }],
+      'x-wasla-gbv-when': [
+        { pointer: '/offences/*/code', in: [] },
+        { pointer: '/offences/*/code', in: ['A', 'A'] },
+      ],
       'x-wasla-issuer': { pointer: '/issuingCourt/id' },
     };
     expect(inspectDeclarations(doc).faults).toEqual([

@@ -44,7 +44,11 @@ export function sealed(fed: Federation, groups: Entry[][], sealedAt = (i: number
     const prevHash = prev;
     for (const e of entries) prev = entryHash(prev, e);
     const s = { seal: i + 1, firstSeq: entries[0].seq, prevHash, headHash: prev, sealedAt: sealedAt(i), entries };
-    const signature: SignatureValue = signSeal({ hub: HUB_INSTITUTION_ID, seal: s.seal, firstSeq: s.firstSeq, count: entries.length, prevHash, headHash: prev, sealedAt: s.sealedAt.toISOString() }, fed.hub.keyPem, fed.hub.serial);
+    const signature: SignatureValue = signSeal(
+      { hub: HUB_INSTITUTION_ID, seal: s.seal, firstSeq: s.firstSeq, count: entries.length, prevHash, headHash: prev, sealedAt: s.sealedAt.toISOString() },
+      fed.hub.keyPem,
+      fed.hub.serial,
+    );
     return { ...s, signature };
   });
 }
@@ -82,7 +86,14 @@ export async function smallExport(fed: Federation, opts: { courtRevokedAt?: Date
   const at = (k: number) => new Date(t0 + k * 1000);
   const entries: Entry[] = [
     { seq: 1, at: at(0), actor: 'operator:pki', action: 'certificate.registered', subject: fed.court.serial, data: { institution: fed.court.institutionId } },
-    { seq: 2, at: at(2), actor: fed.court.institutionId, action: 'message.accepted', subject: msg.id, data: { type: 'warrant.issued', version: '3.0', classification: 'public', bodySha256: msg.bodySha256, deliveries: [randomUUID()] } },
+    {
+      seq: 2,
+      at: at(2),
+      actor: fed.court.institutionId,
+      action: 'message.accepted',
+      subject: msg.id,
+      data: { type: 'warrant.issued', version: '3.0', classification: 'public', bodySha256: msg.bodySha256, deliveries: [randomUUID()] },
+    },
     { seq: 3, at: at(3), actor: 'hub', action: 'delivery.attempted', subject: randomUUID(), data: { outcome: 'delivered', status: 200 } },
     { seq: 4, at: at(4), actor: 'ps.police.judicial', action: 'message.read', subject: msg.id, data: { credential: 'cert:01' } },
     { seq: 5, at: at(5), actor: 'operator:pki', action: 'certificate.revoked', subject: '7f', data: { note: 'مثال' } },

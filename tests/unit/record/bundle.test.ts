@@ -51,7 +51,7 @@ describe('verifyAuditBundle', () => {
   it('fails when any byte changes: other values at a sample of positions, and bytes added or removed', async () => {
     const bytes = Buffer.from(exp.text, 'utf8');
     let seed = 0x2545f491;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
     const passed: string[] = [];
     for (let k = 0; k < 600; k++) {
       const i = rand() % bytes.length;
@@ -97,7 +97,14 @@ describe('verifyAuditBundle', () => {
 
   it('a chain rewritten and re-signed by someone holding another CA fails against the federation CA', async () => {
     const forger = federation();
-    const forged = buildAuditBundle({ ...exp.input, hub: { id: HUB_INSTITUTION_ID, key: forger.hub.keyPem, certPem: forger.hub.certPem }, caCertPems: [forger.ca.certPem], seals: sealed(forger, [exp.entries.slice(0, 3), exp.entries.slice(3)]), institutionCertificates: [] , origins: {} });
+    const forged = buildAuditBundle({
+      ...exp.input,
+      hub: { id: HUB_INSTITUTION_ID, key: forger.hub.keyPem, certPem: forger.hub.certPem },
+      caCertPems: [forger.ca.certPem],
+      seals: sealed(forger, [exp.entries.slice(0, 3), exp.entries.slice(3)]),
+      institutionCertificates: [],
+      origins: {},
+    });
     expect((await verifyAuditBundle(forged)).ok).toBe(true);
     expect(problemCodes(await verifyAuditBundle(forged, { trustedCa: [caFingerprint] }))).toEqual(['ca-untrusted']);
   });
@@ -146,7 +153,7 @@ describe('verifyAuditBundle', () => {
     expect(problemCodes(known)).toEqual(['origin-certificate-revoked']);
   });
 
-  it('evidence must match its message\'s sealed entry: sender and body', async () => {
+  it("evidence must match its message's sealed entry: sender and body", async () => {
     const entries = exp.entries.map((e) => (e.action === 'message.accepted' ? { ...e, data: { ...(e.data as object), bodySha256: 'f'.repeat(64) } } : e));
     const text = buildAuditBundle({ ...exp.input, seals: sealed(fed, [entries.slice(0, 3), entries.slice(3)]) });
     expect(problemCodes(await verifyAuditBundle(text, { trustedCa: [caFingerprint] }))).toEqual(['origin-digest-mismatch']);
@@ -180,7 +187,11 @@ describe('verifyAuditBundle', () => {
     const r = await verifyAuditBundle(text, { trustedCa: [caFingerprint] });
     expect(problemCodes(r)).toEqual(['signature-certificate-invalid', 'signature-certificate-invalid']);
     // seals made while it was valid verify: a hub key rotation keeps old seals good
-    const valid = buildAuditBundle({ ...exp.input, otherHubCertPems: [old.certPem], seals: sealed(oldFed, [exp.entries.slice(0, 3), exp.entries.slice(3)], () => new Date(Date.now() - 9.5 * 86_400_000)) });
+    const valid = buildAuditBundle({
+      ...exp.input,
+      otherHubCertPems: [old.certPem],
+      seals: sealed(oldFed, [exp.entries.slice(0, 3), exp.entries.slice(3)], () => new Date(Date.now() - 9.5 * 86_400_000)),
+    });
     expect((await verifyAuditBundle(valid, { trustedCa: [caFingerprint] })).problems).toEqual([]);
   });
 

@@ -30,8 +30,14 @@ function fieldsWhere(schema: Record<string, unknown>, test: (name: string, node:
   const out: string[] = [];
   const walk = (node: Record<string, any>, ptr: string, depth: number): void => {
     if (depth > 12) return;
-    if (typeof node.$ref === 'string') return walk(defs[node.$ref.replace('#/$defs/', '')], ptr, depth + 1);
-    if (node.type === 'array') return walk(node.items, `${ptr}/*`, depth + 1);
+    if (typeof node.$ref === 'string') {
+      walk(defs[node.$ref.replace('#/$defs/', '')], ptr, depth + 1);
+      return;
+    }
+    if (node.type === 'array') {
+      walk(node.items, `${ptr}/*`, depth + 1);
+      return;
+    }
     if (node.type !== 'object') return;
     for (const [k, sub] of Object.entries(node.properties as Record<string, any>)) {
       const resolved = typeof sub.$ref === 'string' ? defs[sub.$ref.replace('#/$defs/', '')] : sub;
@@ -43,7 +49,7 @@ function fieldsWhere(schema: Record<string, unknown>, test: (name: string, node:
   return out;
 }
 
-describe('the catalogue\'s record annotations', () => {
+describe("the catalogue's record annotations", () => {
   it('are all usable: every pointer reaches a field of the right kind', () => {
     const faults = files.flatMap((f) => inspectDeclarations(doc(f)).faults.map((x) => `${f}${x.pointer}: ${x.detail}`));
     expect(faults).toEqual([]);
@@ -63,7 +69,9 @@ describe('the catalogue\'s record annotations', () => {
       const d = declarations.get(f)!;
       if (d.type === 'juvenile') return [];
       const read = new Set(d.juvenileWhen.map((r) => r.dateOfBirth));
-      return fieldsWhere(doc(f), (k, n) => k === 'dateOfBirth' && n?.format === 'date').filter((p) => !read.has(p)).map((p) => `${f}${p}`);
+      return fieldsWhere(doc(f), (k, n) => k === 'dateOfBirth' && n?.format === 'date')
+        .filter((p) => !read.has(p))
+        .map((p) => `${f}${p}`);
     });
     expect(uncovered).toEqual([]);
     expect(declarations.get('case.referred/1.0.schema.json')!.juvenileWhen[0].where).toEqual({ pointer: '/parties/*/role', in: ['accused', 'juvenile'] });
@@ -73,7 +81,9 @@ describe('the catalogue\'s record annotations', () => {
     const uncovered = files.flatMap((f) => {
       if (f.startsWith('traffic-fine.')) return [];
       const read = new Set(declarations.get(f)!.gbvWhen.map((r) => r.pointer));
-      return fieldsWhere(doc(f), (k, n) => k === 'code' && n?.type === 'string' && n.pattern === '^[A-Z0-9][A-Z0-9.-]{0,31}$').filter((p) => !read.has(p)).map((p) => `${f}${p}`);
+      return fieldsWhere(doc(f), (k, n) => k === 'code' && n?.type === 'string' && n.pattern === '^[A-Z0-9][A-Z0-9.-]{0,31}$')
+        .filter((p) => !read.has(p))
+        .map((p) => `${f}${p}`);
     });
     expect(uncovered).toEqual([]);
   });
@@ -81,27 +91,42 @@ describe('the catalogue\'s record annotations', () => {
   it('name an issuer field in every type whose payload names its sender', () => {
     const withIssuer = [...new Set(files.filter((f) => declarations.get(f)!.issuer.length > 0).map((f) => f.split('/')[0]))].sort();
     expect(withIssuer).toEqual([
-      'alimony.imprisonment-ordered', 'alimony.order', 'alternative-measure.ordered', 'alternative-measure.report', 'case.referral-acknowledged', 'case.referred',
-      'decision.enforcement-status', 'decision.issued', 'detention.ordered', 'notification.requested', 'protection-order.issued', 'traffic-fine.contested',
-      'traffic-fine.issued', 'warrant.cancelled', 'warrant.executed', 'warrant.issued',
+      'alimony.imprisonment-ordered',
+      'alimony.order',
+      'alternative-measure.ordered',
+      'alternative-measure.report',
+      'case.referral-acknowledged',
+      'case.referred',
+      'decision.enforcement-status',
+      'decision.issued',
+      'detention.ordered',
+      'notification.requested',
+      'protection-order.issued',
+      'traffic-fine.contested',
+      'traffic-fine.issued',
+      'warrant.cancelled',
+      'warrant.executed',
+      'warrant.issued',
     ]);
   });
 });
 
-describe('the demo federation\'s flows under the record\'s rules', () => {
+describe("the demo federation's flows under the record's rules", () => {
   const institutions = new Set(readdirSync('contracts/institutions').map((f) => f.replace(/\.json$/, '')));
   const flows = demoFlows('contracts').filter((f): f is MessageFlow => f.kind === 'message');
   const decl = (f: MessageFlow) => declarations.get(`${f.type}/${f.version}.schema.json`)!;
 
   it('every message names its own sender where its schema says it must', () => {
     const faults = flows.flatMap((f) =>
-      checkIssuer(decl(f).issuer, f.data, { signer: f.sender, type: f.type, at: new Date('2026-05-04T08:00:00Z'), isInstitution: (id) => institutions.has(id) })
-        .map((x) => `${f.title}: ${x.pointer} ${x.detail}`));
+      checkIssuer(decl(f).issuer, f.data, { signer: f.sender, type: f.type, at: new Date('2026-05-04T08:00:00Z'), isInstitution: (id) => institutions.has(id) }).map(
+        (x) => `${f.title}: ${x.pointer} ${x.detail}`,
+      ),
+    );
     expect(faults).toEqual([]);
     expect(flows.length).toBeGreaterThan(30);
   });
 
-  it('the hub\'s own classification never asks for a clearance the flow does not already have', () => {
+  it("the hub's own classification never asks for a clearance the flow does not already have", () => {
     const surprises = flows.flatMap((f) => {
       const r = computeClassification(decl(f), f.data, undefined, 'Asia/Hebron', { receivedAt: new Date('2026-05-04T08:00:00Z') });
       return r.clearances.filter((c) => c !== f.classification).map((c) => `${f.title}: ${c} (${r.reasons.map((x) => x.detail).join('; ')})`);

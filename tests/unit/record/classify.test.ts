@@ -26,11 +26,13 @@ const DETENTION: ClassificationDeclaration = {
   gbvWhen: [],
 };
 const REFERRAL: ClassificationDeclaration = {
-  juvenileWhen: [{
-    dateOfBirth: '/parties/*/dateOfBirth',
-    where: { pointer: '/parties/*/role', in: ['accused', 'juvenile'] },
-    at: ['/charges/*/committedOn', '/referredOn'],
-  }],
+  juvenileWhen: [
+    {
+      dateOfBirth: '/parties/*/dateOfBirth',
+      where: { pointer: '/parties/*/role', in: ['accused', 'juvenile'] },
+      at: ['/charges/*/committedOn', '/referredOn'],
+    },
+  ],
   gbvWhen: [{ pointer: '/charges/*/offence/code', in: ['PC60-292'] }],
 };
 
@@ -49,13 +51,13 @@ describe('juvenile by date of birth', () => {
     expect(JSON.stringify(r.reasons)).not.toContain('2012');
   });
 
-  it('an adult stays public, and a sender\'s restricted stays restricted', () => {
+  it("an adult stays public, and a sender's restricted stays restricted", () => {
     const adult = computeClassification(WARRANT, adultWarrant, undefined, HEBRON);
     expect(adult).toEqual({ classification: 'public', clearances: [], raised: false, reasons: [] });
     expect(computeClassification(WARRANT, adultWarrant, 'restricted', HEBRON).classification).toBe('restricted');
   });
 
-  it('never lowers: a sender\'s juvenile stays juvenile for an adult, and a gbv message of a child needs both clearances', () => {
+  it("never lowers: a sender's juvenile stays juvenile for an adult, and a gbv message of a child needs both clearances", () => {
     const r = computeClassification(WARRANT, adultWarrant, 'juvenile', HEBRON);
     expect(r.classification).toBe('juvenile');
     expect(r.raised).toBe(false);
@@ -71,7 +73,7 @@ describe('juvenile by date of birth', () => {
     expect(on('2026-05-04')).toBe('public');
   });
 
-  it('counts an instant on the federation\'s calendar: 23:30 UTC is already the next day in Hebron', () => {
+  it("counts an instant on the federation's calendar: 23:30 UTC is already the next day in Hebron", () => {
     // born 2008-03-02; custody began 2026-03-01T23:30Z = 2026-03-02 01:30 in Ramallah: the 18th birthday
     const order = { detainee: { dateOfBirth: '2008-03-02', juvenile: false }, detention: { startedAt: '2026-03-01T23:30:00Z' }, orderedAt: '2026-03-02T13:00:00+02:00' };
     expect(computeClassification(DETENTION, order, undefined, HEBRON).classification).toBe('public');
@@ -120,7 +122,10 @@ describe('juvenile by date of birth', () => {
     const referral = (parties: unknown[], committedOn = '2025-11-23') => ({
       referredOn: '2026-05-10',
       parties,
-      charges: [{ offence: { code: 'PC60-401' }, parties: [0], committedOn: '2026-03-01' }, { offence: { code: 'PC60-399' }, parties: [0], committedOn }],
+      charges: [
+        { offence: { code: 'PC60-401' }, parties: [0], committedOn: '2026-03-01' },
+        { offence: { code: 'PC60-399' }, parties: [0], committedOn },
+      ],
     });
     const adult = { role: 'accused', dateOfBirth: '1990-04-02' };
     const childVictim = { role: 'victim', dateOfBirth: '2015-06-01' };
@@ -206,7 +211,7 @@ describe('calendar', () => {
     expect(calendarDateOf('2026-06-30T20:30:00Z', HEBRON)).toEqual(d('2026-06-30'));
   });
 
-  it('follows Palestine\'s summer time (UTC+3) as Intl knows it', () => {
+  it("follows Palestine's summer time (UTC+3) as Intl knows it", () => {
     // 21:30 UTC is 00:30 the next day in summer (UTC+3), 23:30 the same day in winter (UTC+2)
     expect(dateInZone(new Date('2026-07-15T21:30:00Z'), HEBRON)).toEqual(d('2026-07-16'));
     expect(dateInZone(new Date('2026-01-15T21:30:00Z'), HEBRON)).toEqual(d('2026-01-15'));

@@ -40,7 +40,13 @@ describe('checkIssuer', () => {
 
   it('a unit that is a member in its own right must sign for itself', () => {
     const f = checkIssuer(EXECUTED, { by: { unit: 'ps.police.judicial.special.north' } }, { signer: 'ps.police.judicial', type: 'warrant.executed', at, isInstitution });
-    expect(f).toEqual([{ pointer: '/by/unit', detail: 'names ps.police.judicial.special.north (a unit of ps.police.judicial.special), but the message is signed by ps.police.judicial, and no agreement lets ps.police.judicial act for ps.police.judicial.special' }]);
+    expect(f).toEqual([
+      {
+        pointer: '/by/unit',
+        detail:
+          'names ps.police.judicial.special.north (a unit of ps.police.judicial.special), but the message is signed by ps.police.judicial, and no agreement lets ps.police.judicial act for ps.police.judicial.special',
+      },
+    ]);
   });
 
   it('checks every element of an array field', () => {

@@ -39,11 +39,7 @@ const BODY = JSON.stringify({ specversion: '1.0', type: 'warrant.issued', data: 
 
 /** What the hub does at intake: the SDK's signed request in, the evidence out. */
 async function signedEvidence(who: EnrolledInstitution, body = BODY, receivedAt = new Date()): Promise<OriginEvidence> {
-  const signed = await signRequest(
-    new Request(HUB, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body }),
-    who.keyPem,
-    { keyid: who.serial, alg: algOf(who) },
-  );
+  const signed = await signRequest(new Request(HUB, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body }), who.keyPem, { keyid: who.serial, alg: algOf(who) });
   const headers: Record<string, string> = {};
   signed.headers.forEach((v, k) => {
     headers[k] = v;
@@ -63,7 +59,11 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('captureOrigin and verifyOrigin', () => {
-  it.each([['ed25519', () => court], ['ecdsa-p256-sha256', () => police], ['rsa-pss-sha512', () => rsaCourt]])('a request signed by the SDK (%s) verifies from its evidence, kept as JSON', async (_alg, who) => {
+  it.each([
+    ['ed25519', () => court],
+    ['ecdsa-p256-sha256', () => police],
+    ['rsa-pss-sha512', () => rsaCourt],
+  ])('a request signed by the SDK (%s) verifies from its evidence, kept as JSON', async (_alg, who) => {
     const e = await signedEvidence(who());
     expect(Object.keys(e.fields).sort()).toEqual(['content-digest', 'content-type', 'signature', 'signature-input']);
     expect(e.bodySha256).toBe(createHash('sha256').update(BODY).digest('hex'));
@@ -79,7 +79,7 @@ describe('captureOrigin and verifyOrigin', () => {
     const receivedAt = new Date();
     const e = await signedEvidence(court, BODY, receivedAt);
     vi.useFakeTimers({ now: Date.now() + 365 * DAY, toFake: ['Date'] });
-    expect(new Date().getTime()).toBeGreaterThan(court.notAfter.getTime());
+    expect(Date.now()).toBeGreaterThan(court.notAfter.getTime());
     const r = await verifyOrigin(e, court.certPem, { ca: ca.certPem, revokedAt: new Date(receivedAt.getTime() + 5 * DAY) });
     expect(r.institution).toBe('ps.hjc.court.ramallah');
   });
@@ -98,7 +98,7 @@ describe('captureOrigin and verifyOrigin', () => {
     expect(await codeOf(verifyOrigin(e, court.certPem, { ca: ca.certPem }))).toBe('origin-signature-invalid');
   });
 
-  it('refuses another institution\'s certificate, and one the federation CA did not issue', async () => {
+  it("refuses another institution's certificate, and one the federation CA did not issue", async () => {
     const e = await signedEvidence(court);
     expect(await codeOf(verifyOrigin(e, police.certPem, { ca: ca.certPem }))).toBe('origin-certificate-mismatch');
     expect(await codeOf(verifyOrigin({ ...e, certificate: stranger.serial }, stranger.certPem, { ca: ca.certPem }))).toBe('origin-certificate-untrusted');
@@ -130,7 +130,9 @@ describe('captureOrigin and verifyOrigin', () => {
 
   it('refuses a signature that does not cover the target URI', async () => {
     const signed = await signRequest(new Request(HUB, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY }), court.keyPem, {
-      keyid: court.serial, alg: 'ed25519', components: ['@method', 'content-digest'],
+      keyid: court.serial,
+      alg: 'ed25519',
+      components: ['@method', 'content-digest'],
     });
     const headers: Record<string, string> = {};
     signed.headers.forEach((v, k) => {

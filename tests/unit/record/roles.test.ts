@@ -44,7 +44,7 @@ describe('may(role, action)', () => {
     expect(may('admin', 'toString')).toBe(false);
   });
 
-  it('every action is someone\'s, and only admins change what the federation agreed on', () => {
+  it("every action is someone's, and only admins change what the federation agreed on", () => {
     for (const [name, rule] of Object.entries(ACTIONS)) {
       expect([name, rule.roles.length > 0]).toEqual([name, true]);
       expect(rule.roles.every((r) => (ROLES as readonly string[]).includes(r))).toBe(true);
@@ -108,7 +108,13 @@ describe('operator certificates', () => {
     const md = forge.md.sha256.create();
     md.update(forge.asn1.toDer(tbs).getBytes());
     const sig = (forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey).sign(md);
-    const der = toDer(forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, [tbs, (cert.value as forge.asn1.Asn1[])[1], forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.BITSTRING, false, '\x00' + sig)]));
+    const der = toDer(
+      forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, [
+        tbs,
+        (cert.value as forge.asn1.Asn1[])[1],
+        forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.BITSTRING, false, '\x00' + sig),
+      ]),
+    );
     return new X509Certificate(der).toString();
   }
   const roleOid = oidContent(OPERATOR_ROLE_OID).toString('binary');
@@ -135,7 +141,12 @@ describe('operator certificates', () => {
     const unknown = tamper(c.certPem, (exts) => {
       const e = exts.find(isRoleExt)!;
       const v = e.value as forge.asn1.Asn1[];
-      v[2] = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, forge.asn1.toDer(forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTF8, false, 'root')).getBytes());
+      v[2] = forge.asn1.create(
+        forge.asn1.Class.UNIVERSAL,
+        forge.asn1.Type.OCTETSTRING,
+        false,
+        forge.asn1.toDer(forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTF8, false, 'root')).getBytes(),
+      );
     });
     expect(roleError(unknown)).toMatch(/unknown role/);
     const twice = tamper(c.certPem, (exts) => {

@@ -69,7 +69,10 @@ describe('wasla contracts', () => {
     expect(r.out).toContain('  warrant.issued\n    -> ps.police.judicial  major 1  fields /warrantNumber');
     expect(r.out).toContain('recipient from /executingAuthority; if /subject/juvenile equals false');
     const json = await run('contracts', 'routes', DEMO, '--json');
-    const rows = json.out.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = json.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.find((x) => x.type === 'alimony.payout-instruction')).toMatchObject({ recipient: 'ps.bank.palestine', major: 1, reaches: ['ps.bank.palestine'] });
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { failing, holds, order, valuesEqual } from '../../../src/routing/conditions.js';
-import type { Condition } from '../../../src/routing/model.js';
+import type { Condition } from '../../../src/federation/index.js';
 import { isPattern, matches, specificity } from '../../../src/routing/pattern.js';
-import { getAt, parsePointer, formatPointer } from '../../../src/routing/pointer.js';
+import { valueAt as getAt, parsePointer, formatPointer } from '../../../src/json/index.js';
 import { endpointEnvVar, resolveEndpoint } from '../../../src/routing/endpoints.js';
 import { isActive } from '../../../src/routing/validity.js';
 

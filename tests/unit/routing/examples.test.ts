@@ -61,7 +61,7 @@ function strangers(type: string, version: string): string[] {
   return out;
 }
 
-describe('the catalogue\'s examples', () => {
+describe("the catalogue's examples", () => {
   for (const ref of cat.list()) {
     it(`${ref.type}@${ref.version}: every example validates${legacy(ref.type, ref.version) ? '' : ' and names only institutions of the contract set'}`, () => {
       for (const ex of cat.get(ref.type, ref.version)!.examples as unknown[]) expect(cat.validate(ref.type, ref.version, ex)).toEqual([]);
@@ -73,7 +73,10 @@ describe('the catalogue\'s examples', () => {
       if (found.length === 0) return;
       // published before the examples had to come from the federation: a later minor replaces them
       const later = cat.list().filter((r) => r.type === ref.type && r.major === ref.major && r.minor > ref.minor && !legacy(r.type, r.version));
-      expect(later.map((r) => r.version), `${ref.type}@${ref.version} names ${found.join(', ')} and no later minor replaces its examples`).not.toEqual([]);
+      expect(
+        later.map((r) => r.version),
+        `${ref.type}@${ref.version} names ${found.join(', ')} and no later minor replaces its examples`,
+      ).not.toEqual([]);
       for (const r of later) expect(strangers(r.type, r.version)).toEqual([]);
     });
   }

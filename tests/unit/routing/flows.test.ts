@@ -49,7 +49,7 @@ function delivered(d: RoutingDecision, r: string, data: unknown): Record<string,
 }
 
 describe('every agreement of the federation', () => {
-  it('has each of its grants exercised by an example of the catalogue, sent by one of the grant\'s senders', () => {
+  it("has each of its grants exercised by an example of the catalogue, sent by one of the grant's senders", () => {
     const unexercised: string[] = [];
     for (const a of contracts.agreements.values()) {
       for (const g of a.grants) {
@@ -78,7 +78,7 @@ describe('every agreement of the federation', () => {
 });
 
 describe('final decisions to the institutions that enforce them', () => {
-  it('a court of appeal\'s prison sentence with a fine reaches the judicial police, the centre it names, finance and the prosecution, and no other centre', () => {
+  it("a court of appeal's prison sentence with a fine reaches the judicial police, the centre it names, finance and the prosecution, and no other centre", () => {
     const dec = example('decision.issued', '1.1', 0);
     const d = send('ps.hjc.appeal-court.ramallah', 'decision.issued', '1.1', dec);
     expect(to(d)).toEqual(['ps.ago.prosecution', 'ps.mof', 'ps.police.crc.jneid', 'ps.police.judicial']);
@@ -88,7 +88,10 @@ describe('final decisions to the institutions that enforce them', () => {
     const mof = delivered(d, 'ps.mof', dec);
     expect(mof.operativePart).toBeUndefined();
     // finance sees each penalty's kind, party and amount, not the prison term
-    expect(mof.penalties).toEqual([{ kind: 'imprisonment', party: 0 }, { kind: 'fine', party: 0, amount: { value: '500.000', currency: 'JOD' } }]);
+    expect(mof.penalties).toEqual([
+      { kind: 'imprisonment', party: 0 },
+      { kind: 'fine', party: 0, amount: { value: '500.000', currency: 'JOD' } },
+    ]);
   });
 
   it('a 1.0 prison sentence reaches the one enforcing authority it names (it was refused with no-recipient before)', () => {
@@ -100,7 +103,7 @@ describe('final decisions to the institutions that enforce them', () => {
     expect(to(send('ps.hjc.court.nablus', 'decision.issued', '1.0', dec))).toEqual(['ps.police.crc.jericho']);
   });
 
-  it('a child\'s care placement reaches the care home it names, the counsellor and the prosecution, classified juvenile', () => {
+  it("a child's care placement reaches the care home it names, the counsellor and the prosecution, classified juvenile", () => {
     const dec = example('decision.issued', '1.1', 2);
     const d = send('ps.hjc.juvenile-court.ramallah', 'decision.issued', '1.1', dec, 'public');
     expect(to(d)).toEqual(['ps.ago.prosecution', 'ps.mosd.child-protection', 'ps.mosd.juvenile-care.ramallah']);
@@ -124,7 +127,7 @@ describe('final decisions to the institutions that enforce them', () => {
   });
 });
 
-describe('referral of a case by the prosecution, and the court\'s acknowledgement', () => {
+describe("referral of a case by the prosecution, and the court's acknowledgement", () => {
   it('the referral reaches the court it names; the acknowledgement links both case numbers back to the prosecution', () => {
     const ref = example('case.referred', '1.0', 0);
     expect(to(send('ps.ago.prosecution', 'case.referred', '1.0', ref))).toEqual(['ps.hjc.court.ramallah']);
@@ -135,7 +138,7 @@ describe('referral of a case by the prosecution, and the court\'s acknowledgemen
     expect(delivered(d, 'ps.ago.prosecution', ack)).toMatchObject({ prosecutionCaseNumber: '3310/2025', courtCaseNumber: '1184/2026' });
   });
 
-  it('a registration without the court\'s case number, or a return without its reason, reaches no one', () => {
+  it("a registration without the court's case number, or a return without its reason, reaches no one", () => {
     const ack = example('case.referral-acknowledged', '1.0', 0);
     delete ack.courtCaseNumber;
     expect(refusal(() => send('ps.hjc.court.ramallah', 'case.referral-acknowledged', '1.0', ack))).toMatchObject({ code: 'no-recipient', pointers: expect.arrayContaining(['/courtCaseNumber']) });
@@ -144,7 +147,7 @@ describe('referral of a case by the prosecution, and the court\'s acknowledgemen
     expect(refusal(() => send('ps.hjc.magistrate-court.ramallah', 'case.referral-acknowledged', '1.0', ret)).code).toBe('no-recipient');
   });
 
-  it('a child\'s case goes to the juvenile court only, classified juvenile', () => {
+  it("a child's case goes to the juvenile court only, classified juvenile", () => {
     const ref = example('case.referred', '1.0', 1);
     const d = send('ps.ago.prosecution', 'case.referred', '1.0', ref, 'public');
     expect(to(d)).toEqual(['ps.hjc.juvenile-court.ramallah']);
@@ -165,7 +168,7 @@ describe('remand orders and their extensions', () => {
     expect(centre.grounds).toBeUndefined();
   });
 
-  it('the prosecution\'s own order reaches the centre only; a child\'s reaches the care home and the counsellor, never a centre', () => {
+  it("the prosecution's own order reaches the centre only; a child's reaches the care home and the counsellor, never a centre", () => {
     const order = example('detention.ordered', '1.0', 0);
     expect(to(send('ps.ago.prosecution', 'detention.ordered', '1.0', order))).toEqual(['ps.police.crc.jneid']);
     const child = example('detention.ordered', '1.0', 1);
@@ -177,21 +180,21 @@ describe('remand orders and their extensions', () => {
   });
 });
 
-describe('imprisonment for unpaid alimony, and the beneficiary\'s payment notice', () => {
-  it('the order reaches the judicial police whole and the fund without the debtor\'s address', () => {
+describe("imprisonment for unpaid alimony, and the beneficiary's payment notice", () => {
+  it("the order reaches the judicial police whole and the fund without the debtor's address", () => {
     const order = example('alimony.imprisonment-ordered', '1.0');
     const d = send('ps.sjd.family-court.ramallah', 'alimony.imprisonment-ordered', '1.0', order);
     expect(to(d)).toEqual(['ps.alimony-fund', 'ps.police.judicial']);
     expect(delivered(d, 'ps.alimony-fund', order).debtor).toEqual({ name: order.debtor.name, nationalId: order.debtor.nationalId });
   });
 
-  it('the fund\'s notice reaches the family court that made the order', () => {
+  it("the fund's notice reaches the family court that made the order", () => {
     expect(to(send('ps.alimony-fund', 'alimony.payment-notice', '1.0', example('alimony.payment-notice', '1.0')))).toEqual(['ps.sjd.family-court.ramallah']);
   });
 });
 
 describe('alternatives to detention, and the social inquiry report', () => {
-  it('an adult\'s measure goes to the judicial police, whose report goes back to the court; a child\'s to the counsellor, classified juvenile', () => {
+  it("an adult's measure goes to the judicial police, whose report goes back to the court; a child's to the counsellor, classified juvenile", () => {
     expect(to(send('ps.hjc.magistrate-court.ramallah', 'alternative-measure.ordered', '1.0', example('alternative-measure.ordered', '1.0', 0)))).toEqual(['ps.police.judicial']);
     expect(to(send('ps.police.judicial', 'alternative-measure.report', '1.0', example('alternative-measure.report', '1.0', 0)))).toEqual(['ps.hjc.magistrate-court.ramallah']);
     const child = send('ps.hjc.juvenile-court.ramallah', 'alternative-measure.ordered', '1.0', example('alternative-measure.ordered', '1.0', 1), 'public');
@@ -202,7 +205,7 @@ describe('alternatives to detention, and the social inquiry report', () => {
     expect(report.classification).toBe('juvenile');
   });
 
-  it('the counsellor\'s report reaches the juvenile court, classified juvenile by its type even when the envelope says public', () => {
+  it("the counsellor's report reaches the juvenile court, classified juvenile by its type even when the envelope says public", () => {
     expect(contracts.typeClassification('social-inquiry.report')).toBe('juvenile');
     const d = send('ps.mosd.child-protection', 'social-inquiry.report', '1.0', example('social-inquiry.report', '1.0'), 'public');
     expect(to(d)).toEqual(['ps.hjc.juvenile-court.ramallah']);
@@ -246,7 +249,7 @@ describe('protection orders in gender-based-violence cases', () => {
 });
 
 describe('service of notifications', () => {
-  it('the court\'s request reaches the police; served goes back to the court, a failure only with its reason', () => {
+  it("the court's request reaches the police; served goes back to the court, a failure only with its reason", () => {
     expect(to(send('ps.hjc.magistrate-court.ramallah', 'notification.requested', '1.0', example('notification.requested', '1.0')))).toEqual(['ps.police.judicial']);
     expect(to(send('ps.police.judicial', 'notification.served', '1.1', example('notification.served', '1.1', 0)))).toEqual(['ps.hjc.magistrate-court.ramallah']);
     const failed = example('notification.served', '1.1', 1);
@@ -275,7 +278,8 @@ describe('warrants: a person identified only in part, and where an arrested pers
     const incomplete = example('warrant.issued', '3.0', 0);
     delete incomplete.subject.dateOfBirth;
     expect(refusal(() => send('ps.hjc.court.ramallah', 'warrant.issued', '3.0', incomplete))).toMatchObject({
-      code: 'no-recipient', pointers: expect.arrayContaining(['/subject/dateOfBirth', '/subject/nationalId']),
+      code: 'no-recipient',
+      pointers: expect.arrayContaining(['/subject/dateOfBirth', '/subject/nationalId']),
     });
   });
 

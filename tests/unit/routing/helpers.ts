@@ -12,7 +12,8 @@ import { ContractError } from '../../../src/errors.js';
 import type { Catalogue, SchemaRef } from '../../../src/schemas/types.js';
 import { loadContractSet } from '../../../src/routing/load.js';
 import { queriesFor, queryGrants } from '../../../src/routing/load.js';
-import type { Agreement, ContractFault, Grant, LoadedContracts } from '../../../src/routing/model.js';
+import type { ContractFault, LoadedContracts } from '../../../src/routing/model.js';
+import type { Agreement, Grant } from '../../../src/federation/index.js';
 import type { Classification, Institution } from '../../../src/routing/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractError } from '../../../src/errors.js';
 import { BASE, edit, expectFault, faultsOf, loadSet, tempSet, writeJson } from './helpers.js';
+import { problemOfError } from '../../../src/api/problems.js';
 
 const W = 'agreements/warrants.json';
 const F = 'agreements/fines.json';
@@ -124,7 +125,11 @@ describe('agreement files', () => {
   it('does not validate against agreement.schema.json', () => {
     const dir = tempSet();
     edit(dir, F, (d) => {
-      d.grants[0].conditions = [{ pointer: 'amount', op: 'like', value: 1 }, { pointer: '/a', op: 'equals' }, { pointer: '/b', op: 'exists', value: 1 }];
+      d.grants[0].conditions = [
+        { pointer: 'amount', op: 'like', value: 1 },
+        { pointer: '/a', op: 'equals' },
+        { pointer: '/b', op: 'exists', value: 1 },
+      ];
       d.grants[0].to[0].major = 0;
       d.grants[0].senders = ['T.Police'];
       d.grants[0].retry = { schedule: [-1], jitter: 2 };
@@ -239,7 +244,12 @@ describe('agreement files', () => {
     edit(dir, D, (d) => void (d.grants[0].conditions = [{ pointer: '/detainee/juvenile', op: 'equals', value: true }]));
     edit(dir, DEC, (d) => void d.grants[0].conditions.pop());
     const faults = faultsOf(dir);
-    expectFault(faults, W, '/grants/0/to/0', /t.police not cleared for juvenile, and warrant.issued can carry \/subject\/juvenile: add the condition \{"pointer":"\/subject\/juvenile","op":"equals","value":false\}/);
+    expectFault(
+      faults,
+      W,
+      '/grants/0/to/0',
+      /t.police not cleared for juvenile, and warrant.issued can carry \/subject\/juvenile: add the condition \{"pointer":"\/subject\/juvenile","op":"equals","value":false\}/,
+    );
     expectFault(faults, D, '/grants/0/to/0', /t.court.a, t.court.b not cleared for juvenile, and detention.alert can carry \/detainee\/juvenile/);
     expectFault(faults, DEC, '/grants/0/to/0', /can carry \/parties\/\*\/role: add the condition \{"pointer":"\/parties\/\*\/role","op":"not-equals","value":"juvenile"\}/);
     // the cleared recipient of the same grant is fine
@@ -303,7 +313,7 @@ describe('the ContractError', () => {
       expect(e.faults.length).toBe(2);
       expect(e.file).toBe(F);
       expect(e.message).toMatch(/2 faults in agreements\/fines.json, agreements\/warrants.json; first: agreements\/fines.json: \/grants\/0\/types\/1/);
-      expect(e.toProblem().errors).toEqual(e.faults);
+      expect(problemOfError(e).errors).toEqual(e.faults);
     }
   });
 });

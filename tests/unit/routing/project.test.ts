@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { project, projectEnvelope } from '../../../src/routing/project.js';
-import { formatPointer, parsePointer } from '../../../src/routing/pointer.js';
+import { formatPointer, parsePointer } from '../../../src/json/index.js';
 
 const warrant = {
   warrantNumber: 'RAM-W-1',
@@ -97,7 +97,7 @@ function inputValues(v: unknown, path: string[], outerShape: boolean[]): unknown
     const next: unknown[] = [];
     for (const f of frontier) {
       if (outerShape[i] && Array.isArray(f)) next.push(...f);
-      else if (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.prototype.hasOwnProperty.call(f, seg)) next.push((f as Record<string, unknown>)[seg]);
+      else if (typeof f === 'object' && f !== null && !Array.isArray(f) && Object.hasOwn(f, seg)) next.push((f as Record<string, unknown>)[seg]);
     }
     frontier = next;
   });
@@ -139,15 +139,33 @@ describe('project (property)', () => {
 
 describe('projectEnvelope', () => {
   const envelope = {
-    specversion: '1.0', id: 'm1', source: 'ps.court', type: 'warrant.issued', dataschema: 'https://x/1.0', time: 't', datacontenttype: 'application/json',
-    classification: 'restricted', subject: 'warrant against Ahmad Khalil', casereference: '1234/2026', correlationid: 'c', causationid: 'm0',
-    sourceeventid: 'e1', data: { n: 1 },
+    specversion: '1.0',
+    id: 'm1',
+    source: 'ps.court',
+    type: 'warrant.issued',
+    dataschema: 'https://x/1.0',
+    time: 't',
+    datacontenttype: 'application/json',
+    classification: 'restricted',
+    subject: 'warrant against Ahmad Khalil',
+    casereference: '1234/2026',
+    correlationid: 'c',
+    causationid: 'm0',
+    sourceeventid: 'e1',
+    data: { n: 1 },
   };
 
   it('keeps the structural attributes and only the listed ones of those carrying sender-written data', () => {
     expect(projectEnvelope(envelope, [])).toEqual({
-      specversion: '1.0', id: 'm1', source: 'ps.court', type: 'warrant.issued', dataschema: 'https://x/1.0', time: 't', datacontenttype: 'application/json',
-      classification: 'restricted', data: { n: 1 },
+      specversion: '1.0',
+      id: 'm1',
+      source: 'ps.court',
+      type: 'warrant.issued',
+      dataschema: 'https://x/1.0',
+      time: 't',
+      datacontenttype: 'application/json',
+      classification: 'restricted',
+      data: { n: 1 },
     });
     expect(projectEnvelope(envelope, ['casereference'])).toMatchObject({ casereference: '1234/2026' });
     expect(projectEnvelope(envelope, ['casereference'])).not.toHaveProperty('subject');

@@ -16,7 +16,7 @@ import { ForbiddenError } from '../../../src/errors.js';
 import { entitlement, route } from '../../../src/routing/route.js';
 import { holds } from '../../../src/routing/conditions.js';
 import { matches } from '../../../src/routing/pattern.js';
-import { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, type Condition, type EnvelopeAttribute, type Grant } from '../../../src/routing/model.js';
+import { DEFAULT_RETRY, ENVELOPE_ATTRIBUTES, type Condition, type EnvelopeAttribute, type Grant } from '../../../src/federation/index.js';
 import type { Classification, Institution, RoutingDecision } from '../../../src/routing/types.js';
 import { inMemory } from './helpers.js';
 
@@ -27,41 +27,47 @@ const POINTERS = ['/k', '/subject/juvenile', '/amount', '/parties/*/role', '/to'
 const FIELDS = ['*', '/k', '/subject', '/subject/name', '/amount', '/parties/*/role', '/to'];
 
 const clearances = fc.subarray(['juvenile', 'gbv'] as const).map((c) => [...c]);
-const institutions = fc.tuple(...IDS.map(() => clearances)).map((cls) =>
-  IDS.map((id, i): Institution => ({ id, kind: 'court', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances: cls[i] })),
-);
+const institutions = fc
+  .tuple(...IDS.map(() => clearances))
+  .map((cls) => IDS.map((id, i): Institution => ({ id, kind: 'court', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances: cls[i] })));
 const value = fc.oneof(fc.boolean(), fc.integer({ min: -5, max: 5 }), fc.constantFrom('fine', 'juvenile', 'accused', '3.50'), fc.constantFrom(...IDS));
-const condition: fc.Arbitrary<Condition> = fc.record({
-  pointer: fc.constantFrom(...POINTERS),
-  op: fc.constantFrom('equals', 'not-equals', 'in', 'exists', 'not-exists', 'lt', 'lte', 'gt', 'gte') as fc.Arbitrary<Condition['op']>,
-  value: fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 3 })),
-}).map((c) => (c.op === 'exists' || c.op === 'not-exists' ? { pointer: c.pointer, op: c.op } : c));
+const condition: fc.Arbitrary<Condition> = fc
+  .record({
+    pointer: fc.constantFrom(...POINTERS),
+    op: fc.constantFrom('equals', 'not-equals', 'in', 'exists', 'not-exists', 'lt', 'lte', 'gt', 'gte') as fc.Arbitrary<Condition['op']>,
+    value: fc.oneof(value, fc.array(value, { minLength: 1, maxLength: 3 })),
+  })
+  .map((c) => (c.op === 'exists' || c.op === 'not-exists' ? { pointer: c.pointer, op: c.op } : c));
 const grant = (agreement: string, id: string): fc.Arbitrary<Grant> =>
-  fc.record({
-    senders: fc.array(fc.constantFrom(...PATTERNS), { minLength: 1, maxLength: 2 }),
-    types: fc.subarray(TYPES, { minLength: 1 }),
-    to: fc.array(
-      fc.record({
-        recipient: fc.constantFrom(...PATTERNS),
-        fields: fc.array(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 3 }),
-        major: fc.integer({ min: 1, max: 3 }),
-        conditions: fc.oneof({ weight: 3, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 1 }) }),
-        envelope: fc.option(fc.subarray([...ENVELOPE_ATTRIBUTES]) as fc.Arbitrary<EnvelopeAttribute[]>, { nil: undefined }),
-      }).map((t) => {
-        if (t.envelope === undefined) delete t.envelope;
-        return t;
-      }),
-      { minLength: 1, maxLength: 3 },
-    ),
-    conditions: fc.oneof({ weight: 2, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 2 }) }),
-    recipientFrom: fc.oneof({ weight: 3, arbitrary: fc.constant<string | undefined>(undefined) }, { weight: 1, arbitrary: fc.constant('/to') }),
-    classification: fc.option(fc.constantFrom('restricted', 'juvenile', 'gbv') as fc.Arbitrary<Classification>, { nil: undefined }),
-  }).map((g) => {
-    const out: Grant = { id, agreement, ...g, retry: DEFAULT_RETRY, acceptUnsignedReceipt: false };
-    if (g.recipientFrom === undefined) delete out.recipientFrom;
-    if (g.classification === undefined) delete out.classification;
-    return out;
-  });
+  fc
+    .record({
+      senders: fc.array(fc.constantFrom(...PATTERNS), { minLength: 1, maxLength: 2 }),
+      types: fc.subarray(TYPES, { minLength: 1 }),
+      to: fc.array(
+        fc
+          .record({
+            recipient: fc.constantFrom(...PATTERNS),
+            fields: fc.array(fc.constantFrom(...FIELDS), { minLength: 1, maxLength: 3 }),
+            major: fc.integer({ min: 1, max: 3 }),
+            conditions: fc.oneof({ weight: 3, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 1 }) }),
+            envelope: fc.option(fc.subarray([...ENVELOPE_ATTRIBUTES]) as fc.Arbitrary<EnvelopeAttribute[]>, { nil: undefined }),
+          })
+          .map((t) => {
+            if (t.envelope === undefined) delete t.envelope;
+            return t;
+          }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      conditions: fc.oneof({ weight: 2, arbitrary: fc.constant<Condition[]>([]) }, { weight: 1, arbitrary: fc.array(condition, { minLength: 1, maxLength: 2 }) }),
+      recipientFrom: fc.oneof({ weight: 3, arbitrary: fc.constant<string | undefined>(undefined) }, { weight: 1, arbitrary: fc.constant('/to') }),
+      classification: fc.option(fc.constantFrom('restricted', 'juvenile', 'gbv') as fc.Arbitrary<Classification>, { nil: undefined }),
+    })
+    .map((g) => {
+      const out: Grant = { id, agreement, ...g, retry: DEFAULT_RETRY, acceptUnsignedReceipt: false };
+      if (g.recipientFrom === undefined) delete out.recipientFrom;
+      if (g.classification === undefined) delete out.classification;
+      return out;
+    });
 const grants = fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => grant(`a${i % 2}`, `g${i}`))));
 const payload = fc.record(
   {

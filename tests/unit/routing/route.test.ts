@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../../src/errors.js';
 import { authorizeQuery, entitlement, route } from '../../../src/routing/index.js';
-import { DEFAULT_RETRY, type Grant, type GrantTarget } from '../../../src/routing/model.js';
+import { DEFAULT_RETRY, type Grant, type GrantTarget } from '../../../src/federation/index.js';
 import type { Classification, Contracts, Institution, RoutingInput } from '../../../src/routing/types.js';
 import { base, inMemory } from './helpers.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 const contracts = base();
 
@@ -16,7 +17,7 @@ function refused(fn: () => unknown): ForbiddenError {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(ForbiddenError);
-    expect((err as ForbiddenError).status).toBe(403);
+    expect(problemOf(err as ForbiddenError).status).toBe(403);
     return err as ForbiddenError;
   }
   throw new Error('expected a refusal');
@@ -121,7 +122,13 @@ describe('recipients', () => {
   it('the sender never receives its own message', () => {
     const inst = (id: string): Institution => ({ id, kind: 'court', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances: [] });
     const g: Grant = {
-      id: 'g', agreement: 'a', senders: ['c.*'], types: ['x.y'], conditions: [], retry: DEFAULT_RETRY, acceptUnsignedReceipt: false,
+      id: 'g',
+      agreement: 'a',
+      senders: ['c.*'],
+      types: ['x.y'],
+      conditions: [],
+      retry: DEFAULT_RETRY,
+      acceptUnsignedReceipt: false,
       to: [{ recipient: 'c.*', fields: ['*'], major: 1, conditions: [] }],
     };
     const c = inMemory([inst('c.one'), inst('c.two')], [g]);
@@ -132,10 +139,25 @@ describe('recipients', () => {
 });
 
 describe('one delivery per recipient', () => {
-  const inst = (id: string, clearances: Institution['clearances'] = []): Institution => ({ id, kind: 'ministry', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances });
+  const inst = (id: string, clearances: Institution['clearances'] = []): Institution => ({
+    id,
+    kind: 'ministry',
+    name: { en: id },
+    adapter: 'json-http',
+    endpoints: { deliveries: 'http://127.0.0.1:1/d' },
+    clearances,
+  });
   const target = (recipient: string, fields: string[], major: number): GrantTarget => ({ recipient, fields, major, conditions: [] });
   const grant = (agreement: string, id: string, senders: string[], to: GrantTarget[], extra: Partial<Grant> = {}): Grant => ({
-    id, agreement, senders, types: ['x.y'], to, conditions: [], retry: DEFAULT_RETRY, acceptUnsignedReceipt: false, ...extra,
+    id,
+    agreement,
+    senders,
+    types: ['x.y'],
+    to,
+    conditions: [],
+    retry: DEFAULT_RETRY,
+    acceptUnsignedReceipt: false,
+    ...extra,
   });
   const insts = [inst('s.one'), inst('m.fin'), inst('m.tra')];
 
@@ -149,15 +171,15 @@ describe('one delivery per recipient', () => {
     const fin = d.deliveries[0];
     expect(fin).toMatchObject({ agreement: 'a2', grant: 'exact', major: 2, retry: { schedule: [1, 1], jitter: 0.5 }, rateLimit: { perSecond: 1, burst: 1 } });
     expect([...fin.fields].sort()).toEqual(['/a', '/b', '/c']);
-    expect(fin.entitledBy).toEqual([{ agreement: 'a2', grant: 'exact' }, { agreement: 'a1', grant: 'wide' }]);
+    expect(fin.entitledBy).toEqual([
+      { agreement: 'a2', grant: 'exact' },
+      { agreement: 'a1', grant: 'wide' },
+    ]);
     expect(d.deliveries[1]).toMatchObject({ recipient: 'm.tra', agreement: 'a1', major: 1, fields: ['/a', '/b'] });
   });
 
   it('with equal recipient entries, the exact sender wins, then more conditions, then agreement order', () => {
-    const c = inMemory(insts, [
-      grant('a1', 'any-sender', ['s.*'], [target('m.fin', ['/a'], 1)]),
-      grant('a2', 'this-sender', ['s.one'], [target('m.fin', ['/b'], 2)]),
-    ]);
+    const c = inMemory(insts, [grant('a1', 'any-sender', ['s.*'], [target('m.fin', ['/a'], 1)]), grant('a2', 'this-sender', ['s.one'], [target('m.fin', ['/b'], 2)])]);
     expect(route(c, input('s.one', 'x.y', {})).deliveries[0]).toMatchObject({ grant: 'this-sender', major: 2 });
     const c2 = inMemory(insts, [
       grant('a1', 'plain', ['s.*'], [target('m.fin', ['/a'], 1)]),
@@ -209,9 +231,22 @@ describe('classification', () => {
   });
 
   it('gbv and juvenile together need both clearances; the envelope class is kept', () => {
-    const inst = (id: string, clearances: Institution['clearances']): Institution => ({ id, kind: 'counsellor', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances });
+    const inst = (id: string, clearances: Institution['clearances']): Institution => ({
+      id,
+      kind: 'counsellor',
+      name: { en: id },
+      adapter: 'json-http',
+      endpoints: { deliveries: 'http://127.0.0.1:1/d' },
+      clearances,
+    });
     const g: Grant = {
-      id: 'g', agreement: 'a', senders: ['p'], types: ['x.y'], conditions: [], retry: DEFAULT_RETRY, acceptUnsignedReceipt: false,
+      id: 'g',
+      agreement: 'a',
+      senders: ['p'],
+      types: ['x.y'],
+      conditions: [],
+      retry: DEFAULT_RETRY,
+      acceptUnsignedReceipt: false,
       to: ['gbv-only', 'juv-only', 'both', 'none'].map((r) => ({ recipient: r, fields: ['*'], major: 1, conditions: [] })),
     };
     const c = inMemory([inst('p', []), inst('gbv-only', ['gbv']), inst('juv-only', ['juvenile']), inst('both', ['gbv', 'juvenile']), inst('none', [])], [g]);
@@ -235,8 +270,25 @@ describe('classification', () => {
 });
 
 describe('entitlement now (at every attempt and replay)', () => {
-  const inst = (id: string, clearances: Institution['clearances'] = []): Institution => ({ id, kind: 'ministry', name: { en: id }, adapter: 'json-http', endpoints: { deliveries: 'http://127.0.0.1:1/d' }, clearances });
-  const g = (to: GrantTarget[], extra: Partial<Grant> = {}): Grant => ({ id: 'g', agreement: 'a', senders: ['s'], types: ['x.y'], conditions: [], retry: DEFAULT_RETRY, acceptUnsignedReceipt: false, to, ...extra });
+  const inst = (id: string, clearances: Institution['clearances'] = []): Institution => ({
+    id,
+    kind: 'ministry',
+    name: { en: id },
+    adapter: 'json-http',
+    endpoints: { deliveries: 'http://127.0.0.1:1/d' },
+    clearances,
+  });
+  const g = (to: GrantTarget[], extra: Partial<Grant> = {}): Grant => ({
+    id: 'g',
+    agreement: 'a',
+    senders: ['s'],
+    types: ['x.y'],
+    conditions: [],
+    retry: DEFAULT_RETRY,
+    acceptUnsignedReceipt: false,
+    to,
+    ...extra,
+  });
   const msg = (classification: Classification = 'restricted', data: unknown = {}) => input('s', 'x.y', data, classification);
 
   it('says why a recipient is no longer entitled: no agreement, no grant, no clearance, no membership', () => {
@@ -253,7 +305,10 @@ describe('entitlement now (at every attempt and replay)', () => {
   it('gives the fields and envelope attributes of the grants in force now, never those of intake', () => {
     const wide = inMemory([inst('s'), inst('r')], [g([{ recipient: 'r', fields: ['*'], major: 1, conditions: [] }])]);
     const narrow = inMemory([inst('s'), inst('r')], [g([{ recipient: 'r', fields: ['/a'], major: 2, conditions: [], envelope: ['casereference'] }])]);
-    expect(entitlement(wide, msg(), 'r')).toMatchObject({ entitled: true, delivery: { fields: ['*'], major: 1, envelope: ['causationid', 'casereference', 'correlationid', 'sourceeventid', 'subject'].sort() } });
+    expect(entitlement(wide, msg(), 'r')).toMatchObject({
+      entitled: true,
+      delivery: { fields: ['*'], major: 1, envelope: ['causationid', 'casereference', 'correlationid', 'sourceeventid', 'subject'].sort() },
+    });
     expect(entitlement(narrow, msg(), 'r')).toMatchObject({ entitled: true, delivery: { fields: ['/a'], major: 2, envelope: ['casereference'] } });
   });
 
@@ -261,7 +316,8 @@ describe('entitlement now (at every attempt and replay)', () => {
     const fine = { fineNumber: 'F1', amount: { value: '150.00', currency: 'ILS' } };
     expect(entitlement(contracts, input('t.police', 'traffic-fine.issued', fine), 't.mof', new Date('2050-01-01')).entitled).toBe(true);
     expect(entitlement(contracts, input('t.police', 'traffic-fine.issued', fine), 't.mof', new Date('2100-01-01T00:00:00Z'))).toEqual({
-      entitled: false, reason: 'no agreement in force lets t.police send traffic-fine.issued',
+      entitled: false,
+      reason: 'no agreement in force lets t.police send traffic-fine.issued',
     });
   });
 });

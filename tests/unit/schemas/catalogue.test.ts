@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue, schemaId } from '../../../src/schemas/index.js';
+import { loadCatalogue } from '../../../src/schemas/index.js';
+import { schemaUri } from '../../../src/federation/index.js';
 import { ValidationError } from '../../../src/errors.js';
 import { CATALOGUE_DIR, TYPES, VERSIONS } from './helpers.js';
 
@@ -10,7 +11,10 @@ describe('the published catalogue', () => {
     const refs = catalogue.list();
     expect(new Set(refs.map((r) => r.type))).toEqual(new Set(TYPES));
     for (const t of TYPES) {
-      expect(refs.filter((r) => r.type === t).map((r) => r.version), t).toEqual(VERSIONS[t] ?? ['1.0']);
+      expect(
+        refs.filter((r) => r.type === t).map((r) => r.version),
+        t,
+      ).toEqual(VERSIONS[t] ?? ['1.0']);
     }
   });
 
@@ -37,7 +41,7 @@ describe('the published catalogue', () => {
 
   it('returns the published document, frozen, with the $id its path implies', () => {
     const doc = catalogue.get('detention.alert', '1.0')!;
-    expect(doc.$id).toBe(schemaId('detention.alert', '1.0'));
+    expect(doc.$id).toBe(schemaUri('detention.alert', '1.0'));
     expect(Object.isFrozen(doc)).toBe(true);
     expect(Object.isFrozen(doc.properties)).toBe(true);
     expect(catalogue.get('detention.alert', '9.9')).toBeUndefined();
@@ -81,9 +85,7 @@ describe('the published catalogue', () => {
   it('escapes property names in pointers (RFC 6901)', () => {
     const ex = structuredClone((catalogue.get('warrant.cancelled', '1.0')!.examples as any[])[0]);
     ex['a/b~c'] = 1;
-    expect(catalogue.validate('warrant.cancelled', '1.0', ex)).toEqual([
-      { pointer: '/a~1b~0c', detail: 'property "a/b~c" is not allowed here', keyword: 'additionalProperties' },
-    ]);
+    expect(catalogue.validate('warrant.cancelled', '1.0', ex)).toEqual([{ pointer: '/a~1b~0c', detail: 'property "a/b~c" is not allowed here', keyword: 'additionalProperties' }]);
   });
 
   it('does not change the data it validates', () => {

@@ -1,18 +1,11 @@
 import fs from 'node:fs';
+import { schemaUri } from '../../../src/federation/index.js';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  checkCatalogue,
-  createTranslatorRegistry,
-  hashSchema,
-  loadCatalogue,
-  lockCatalogue,
-  schemaId,
-  translators,
-  type CatalogueFault,
-} from '../../../src/schemas/index.js';
+import { checkCatalogue, createTranslatorRegistry, hashSchema, loadCatalogue, lockCatalogue, translators, type CatalogueFault } from '../../../src/schemas/index.js';
 import { ContractError } from '../../../src/errors.js';
 import { CATALOGUE_DIR, copyCatalogue, readJson, writeJson } from './helpers.js';
+import { problemOfError } from '../../../src/api/problems.js';
 
 const dirs: string[] = [];
 function tmpCatalogue(): string {
@@ -27,7 +20,7 @@ afterEach(() => {
 /** warrant.issued 1.3: a copy of 1.2 (the latest published minor of major 1) with its own $id, changed by `edit`. */
 function addMinor(dir: string, edit: (doc: Record<string, any>) => void, version = '1.3'): string {
   const doc = readJson(path.join(dir, 'warrant.issued/1.2.schema.json'));
-  doc.$id = schemaId('warrant.issued', version);
+  doc.$id = schemaUri('warrant.issued', version);
   doc.title = `Warrant issued (${version})`;
   edit(doc);
   const file = path.join(dir, `warrant.issued/${version}.schema.json`);
@@ -39,7 +32,7 @@ function addMinor(dir: string, edit: (doc: Record<string, any>) => void, version
 function simple(type: string, version: string, properties: Record<string, unknown>, examples: unknown[]): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: schemaId(type, version),
+    $id: schemaUri(type, version),
     title: `${type} ${version}`,
     description: 'A test type. References: none, it is made up for a test.',
     type: 'object',
@@ -71,17 +64,92 @@ describe('checkCatalogue', () => {
     });
 
     const refused: [string, (d: Record<string, any>) => void, RegExp, string?][] = [
-      ['a removed property', (d) => { delete d.properties.specialInstructions; }, /property \/specialInstructions was removed/, '/properties'],
-      ['a newly required existing property', (d) => { d.required.push('bail'); }, /property \/bail became required/, '/required'],
-      ['a new required property', (d) => { d.properties.priority = { type: 'string' }; d.required.push('priority'); }, /new property \/priority is required/, '/required'],
-      ['a required property made optional', (d) => { d.properties.subject.required = d.properties.subject.required.filter((n: string) => n !== 'juvenile'); }, /\/subject\/juvenile is no longer required/, '/properties/subject/required'],
-      ['a changed type', (d) => { d.properties.subject.properties.juvenile = { type: 'string' }; }, /type of \/subject\/juvenile changed from "boolean" to "string"/, '/properties/subject/properties/juvenile/type'],
-      ['a narrowed enum', (d) => { d.properties.kind.enum = ['arrest', 'bring-before-court']; }, /enum of \/kind narrowed: "search" removed/, '/properties/kind/enum'],
-      ['a widened enum', (d) => { d.properties.kind.enum.push('extradition'); }, /enum of \/kind widened: "extradition" added/, '/properties/kind/enum'],
-      ['a changed pattern in a definition', (d) => { d.$defs.caseNumber.pattern = '^[0-9]{1,9}/[0-9]{4}$'; }, /pattern of \/caseNumber changed/, '/$defs/caseNumber/pattern'],
-      ['a new bound', (d) => { d.properties.subject.properties.physicalDescription.maxLength = 100; }, /"maxLength" of \/subject\/physicalDescription changed from 1000 to 100/],
-      ['a changed format', (d) => { d.properties.issuedOn.format = 'date-time'; }, /"format" of \/issuedOn changed/],
-      ['a changed item schema', (d) => { d.$defs.offence.properties.code.pattern = '^[A-Z]+$'; }, /pattern of \/offence\/code changed/],
+      [
+        'a removed property',
+        (d) => {
+          delete d.properties.specialInstructions;
+        },
+        /property \/specialInstructions was removed/,
+        '/properties',
+      ],
+      [
+        'a newly required existing property',
+        (d) => {
+          d.required.push('bail');
+        },
+        /property \/bail became required/,
+        '/required',
+      ],
+      [
+        'a new required property',
+        (d) => {
+          d.properties.priority = { type: 'string' };
+          d.required.push('priority');
+        },
+        /new property \/priority is required/,
+        '/required',
+      ],
+      [
+        'a required property made optional',
+        (d) => {
+          d.properties.subject.required = d.properties.subject.required.filter((n: string) => n !== 'juvenile');
+        },
+        /\/subject\/juvenile is no longer required/,
+        '/properties/subject/required',
+      ],
+      [
+        'a changed type',
+        (d) => {
+          d.properties.subject.properties.juvenile = { type: 'string' };
+        },
+        /type of \/subject\/juvenile changed from "boolean" to "string"/,
+        '/properties/subject/properties/juvenile/type',
+      ],
+      [
+        'a narrowed enum',
+        (d) => {
+          d.properties.kind.enum = ['arrest', 'bring-before-court'];
+        },
+        /enum of \/kind narrowed: "search" removed/,
+        '/properties/kind/enum',
+      ],
+      [
+        'a widened enum',
+        (d) => {
+          d.properties.kind.enum.push('extradition');
+        },
+        /enum of \/kind widened: "extradition" added/,
+        '/properties/kind/enum',
+      ],
+      [
+        'a changed pattern in a definition',
+        (d) => {
+          d.$defs.caseNumber.pattern = '^[0-9]{1,9}/[0-9]{4}$';
+        },
+        /pattern of \/caseNumber changed/,
+        '/$defs/caseNumber/pattern',
+      ],
+      [
+        'a new bound',
+        (d) => {
+          d.properties.subject.properties.physicalDescription.maxLength = 100;
+        },
+        /"maxLength" of \/subject\/physicalDescription changed from 1000 to 100/,
+      ],
+      [
+        'a changed format',
+        (d) => {
+          d.properties.issuedOn.format = 'date-time';
+        },
+        /"format" of \/issuedOn changed/,
+      ],
+      [
+        'a changed item schema',
+        (d) => {
+          d.$defs.offence.properties.code.pattern = '^[A-Z]+$';
+        },
+        /pattern of \/offence\/code changed/,
+      ],
     ];
     for (const [what, edit, reason, pointer] of refused) {
       it(`refuses ${what}, naming the file`, () => {
@@ -110,7 +178,13 @@ describe('checkCatalogue', () => {
 
     it('compares with the previous minor even when the chain has a gap', () => {
       const dir = tmpCatalogue();
-      const file = addMinor(dir, (d) => { delete d.properties.bail; }, '1.5');
+      const file = addMinor(
+        dir,
+        (d) => {
+          delete d.properties.bail;
+        },
+        '1.5',
+      );
       expect(faultsIn(checkCatalogue(dir), file).some((f) => /not backward compatible with 1\.2: property \/bail was removed/.test(f.detail))).toBe(true);
     });
   });
@@ -122,9 +196,7 @@ describe('checkCatalogue', () => {
       const doc = readJson(file);
       doc.description += ' Edited.';
       writeJson(file, doc);
-      expect(checkCatalogue(dir)).toEqual([
-        { file, pointer: '', detail: expect.stringMatching(/^published schemas are immutable; publish a new minor instead/) },
-      ]);
+      expect(checkCatalogue(dir)).toEqual([{ file, pointer: '', detail: expect.stringMatching(/^published schemas are immutable; publish a new minor instead/) }]);
     });
 
     it('refuses a locked file that was deleted', () => {
@@ -145,7 +217,9 @@ describe('checkCatalogue', () => {
       const dir = tmpCatalogue();
       const lockFile = path.join(dir, 'catalogue.lock.json');
       const before = readJson(lockFile);
-      const file = addMinor(dir, (d) => { d.properties.recallDate = { type: 'string', format: 'date' }; });
+      const file = addMinor(dir, (d) => {
+        d.properties.recallDate = { type: 'string', format: 'date' };
+      });
       expect(checkCatalogue(dir)).toEqual([]);
 
       const first = lockCatalogue(dir);
@@ -191,7 +265,9 @@ describe('checkCatalogue', () => {
 
   describe('(c) a new major ships translators both ways', () => {
     const v1 = simple('case.registered', '1.0', { caseNumber: { type: 'string', pattern: '^[0-9]{1,7}/[0-9]{4}$' }, holder: { type: 'string' } }, [{ caseNumber: '12/2026', holder: 'سعاد' }]);
-    const v2 = simple('case.registered', '2.0', { caseNumber: { type: 'string', pattern: '^[0-9]{1,7}/[0-9]{4}$' }, holders: { type: 'array', minItems: 1, items: { type: 'string' } } }, [{ caseNumber: '13/2026', holders: ['سعاد', 'منى'] }]);
+    const v2 = simple('case.registered', '2.0', { caseNumber: { type: 'string', pattern: '^[0-9]{1,7}/[0-9]{4}$' }, holders: { type: 'array', minItems: 1, items: { type: 'string' } } }, [
+      { caseNumber: '13/2026', holders: ['سعاد', 'منى'] },
+    ]);
 
     function withTwoMajors(): { dir: string; file2: string } {
       const dir = tmpCatalogue();
@@ -211,10 +287,7 @@ describe('checkCatalogue', () => {
 
     it('refuses major 2 with a translator one way only', () => {
       const { dir, file2 } = withTwoMajors();
-      const registry = createTranslatorRegistry([
-        ...translators.all(),
-        { type: 'case.registered', from: 1, to: 2, translate: (d: any) => ({ caseNumber: d.caseNumber, holders: [d.holder] }) },
-      ]);
+      const registry = createTranslatorRegistry([...translators.all(), { type: 'case.registered', from: 1, to: 2, translate: (d: any) => ({ caseNumber: d.caseNumber, holders: [d.holder] }) }]);
       expect(checkCatalogue(dir, { translators: registry })).toEqual([{ file: file2, pointer: '', detail: expect.stringMatching(/to major 1/) }]);
     });
 
@@ -254,7 +327,10 @@ describe('checkCatalogue', () => {
   describe('(d) examples must validate', () => {
     it('refuses an example that does not validate, pointing into it', () => {
       const dir = tmpCatalogue();
-      const file = addMinor(dir, (d) => { d.examples[0].subject.juvenile = 'yes'; delete d.examples[1].caseNumber; });
+      const file = addMinor(dir, (d) => {
+        d.examples[0].subject.juvenile = 'yes';
+        delete d.examples[1].caseNumber;
+      });
       expect(faultsIn(checkCatalogue(dir), file)).toEqual([
         { file, pointer: '/examples/0/subject/juvenile', detail: 'example 0 does not validate: must be of type boolean' },
         { file, pointer: '/examples/1/caseNumber', detail: 'example 1 does not validate: required property "caseNumber" is missing' },
@@ -263,7 +339,11 @@ describe('checkCatalogue', () => {
 
     it('refuses a schema without examples, title or description', () => {
       const dir = tmpCatalogue();
-      const file = addMinor(dir, (d) => { d.examples = []; delete d.title; d.description = ' '; });
+      const file = addMinor(dir, (d) => {
+        d.examples = [];
+        delete d.title;
+        d.description = ' ';
+      });
       const pointers = faultsIn(checkCatalogue(dir), file).map((f) => f.pointer);
       expect(pointers).toEqual(expect.arrayContaining(['/examples', '/title', '/description']));
     });
@@ -275,7 +355,11 @@ describe('checkCatalogue', () => {
       const file = path.join(dir, 'warrant.issued/1.3.schema.json');
       fs.copyFileSync(path.join(dir, 'warrant.issued/1.2.schema.json'), file);
       expect(faultsIn(checkCatalogue(dir), file)).toEqual([
-        { file, pointer: '/$id', detail: expect.stringMatching(/file name says warrant\.issued@1\.3, so \$id must be "https:\/\/wasla\.dev\/contracts\/messages\/warrant\.issued\/1\.3\.schema\.json"/) },
+        {
+          file,
+          pointer: '/$id',
+          detail: expect.stringMatching(/file name says warrant\.issued@1\.3, so \$id must be "https:\/\/wasla\.dev\/contracts\/messages\/warrant\.issued\/1\.3\.schema\.json"/),
+        },
       ]);
     });
 
@@ -312,7 +396,9 @@ describe('checkCatalogue', () => {
 
     it('refuses a schema ajv strict mode refuses (unknown keyword)', () => {
       const dir = tmpCatalogue();
-      const file = addMinor(dir, (d) => { d.properties.kind.enumm = ['x']; });
+      const file = addMinor(dir, (d) => {
+        d.properties.kind.enumm = ['x'];
+      });
       expect(faultsIn(checkCatalogue(dir), file).map((f) => f.pointer)).toContain('/properties/kind/enumm');
     });
   });
@@ -335,7 +421,7 @@ describe('loadCatalogue', () => {
       expect(e.file).toBe(file);
       expect(e.message).toContain(file);
       expect(e.faults.length).toBeGreaterThan(0);
-      expect(e.toProblem().type).toBe('https://wasla.dev/problems/contract-invalid');
+      expect(problemOfError(e).type).toBe('https://wasla.dev/problems/contract-invalid');
     }
   });
 

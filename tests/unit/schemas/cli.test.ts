@@ -102,7 +102,12 @@ describe('wasla schemas', () => {
     await wasla('schemas', 'list', CATALOGUE_DIR, '--json');
     const rows = JSON.parse(out);
     expect(rows).toHaveLength(published);
-    expect(rows.find((r: { type: string; version: string }) => r.type === 'alimony.order' && r.version === '1.0'))
-      .toEqual({ type: 'alimony.order', version: '1.0', major: 1, minor: 0, title: 'Alimony order (1.0)' });
+    expect(rows.find((r: { type: string; version: string }) => r.type === 'alimony.order' && r.version === '1.0')).toEqual({
+      type: 'alimony.order',
+      version: '1.0',
+      major: 1,
+      minor: 0,
+      title: 'Alimony order (1.0)',
+    });
   });
 });

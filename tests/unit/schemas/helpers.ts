@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unescapePointerToken } from '../../../src/json/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
@@ -9,15 +10,30 @@ export const CATALOGUE_DIR = path.join(REPO, 'contracts/messages');
 export const FIXTURES_DIR = path.join(REPO, 'tests/fixtures/messages');
 
 export const TYPES = [
-  'warrant.issued', 'warrant.executed', 'warrant.cancelled',
-  'decision.issued', 'decision.enforcement-status',
-  'traffic-fine.issued', 'traffic-fine.paid', 'traffic-fine.contested',
-  'alimony.order', 'alimony.payout-instruction', 'alimony.payment-record',
-  'notification.served', 'detention.alert',
+  'warrant.issued',
+  'warrant.executed',
+  'warrant.cancelled',
+  'decision.issued',
+  'decision.enforcement-status',
+  'traffic-fine.issued',
+  'traffic-fine.paid',
+  'traffic-fine.contested',
+  'alimony.order',
+  'alimony.payout-instruction',
+  'alimony.payment-record',
+  'notification.served',
+  'detention.alert',
   // issue 27: the flows the region runs
-  'notification.requested', 'case.referred', 'case.referral-acknowledged', 'detention.ordered',
-  'alimony.imprisonment-ordered', 'alimony.payment-notice', 'social-inquiry.report',
-  'alternative-measure.ordered', 'alternative-measure.report', 'protection-order.issued',
+  'notification.requested',
+  'case.referred',
+  'case.referral-acknowledged',
+  'detention.ordered',
+  'alimony.imprisonment-ordered',
+  'alimony.payment-notice',
+  'social-inquiry.report',
+  'alternative-measure.ordered',
+  'alternative-measure.report',
+  'protection-order.issued',
 ];
 
 /** Every published version of every type, as the catalogue should list them. */
@@ -37,19 +53,17 @@ export const VERSIONS: Record<string, string[]> = {
   'detention.alert': ['1.0', '1.1'],
 };
 
-const unescape = (t: string) => t.replace(/~1/g, '/').replace(/~0/g, '~');
-
 /** RFC 6901: the value at `pointer`, or { found: false }. */
 export function resolvePointer(doc: unknown, pointer: string): { found: boolean; value?: unknown } {
   if (pointer === '') return { found: true, value: doc };
   if (!pointer.startsWith('/')) return { found: false };
   let cur: unknown = doc;
   for (const raw of pointer.slice(1).split('/')) {
-    const token = unescape(raw);
+    const token = unescapePointerToken(raw);
     if (Array.isArray(cur)) {
       if (!/^(0|[1-9][0-9]*)$/.test(token) || Number(token) >= cur.length) return { found: false };
       cur = cur[Number(token)];
-    } else if (typeof cur === 'object' && cur !== null && Object.prototype.hasOwnProperty.call(cur, token)) {
+    } else if (typeof cur === 'object' && cur !== null && Object.hasOwn(cur, token)) {
       cur = (cur as Record<string, unknown>)[token];
     } else {
       return { found: false };

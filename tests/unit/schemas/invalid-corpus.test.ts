@@ -31,7 +31,10 @@ describe('the corpus of invalid documents', () => {
 
   for (const type of TYPES) {
     const dir = path.join(FIXTURES_DIR, type, 'invalid');
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       it(`${type}/invalid/${file} is refused at its pointer`, () => {
         const fx = readJson(path.join(dir, file)) as Fixture;
         const faults = catalogue.validate(type, fx.version, fx.data);

@@ -52,8 +52,12 @@ function scripted(docs: fc.Arbitrary<any>): fc.Arbitrary<any> {
 
 /** The pointers of the name members (ar, latin) of a 2.x warrant in the wrong script, in document order. */
 function wrongScripts(d: any): string[] {
-  const names: [string, any][] = [['/issuingCourt/name', d.issuingCourt.name], ['/judge/name', d.judge.name], ['/subject/name', d.subject.name],
-    ...(d.subject.aliases ?? []).map((a: any, i: number) => [`/subject/aliases/${i}`, a] as [string, any])];
+  const names: [string, any][] = [
+    ['/issuingCourt/name', d.issuingCourt.name],
+    ['/judge/name', d.judge.name],
+    ['/subject/name', d.subject.name],
+    ...(d.subject.aliases ?? []).map((a: any, i: number) => [`/subject/aliases/${i}`, a] as [string, any]),
+  ];
   if (d.subject.motherName) names.push(['/subject/motherName', d.subject.motherName]);
   const out: string[] = [];
   for (const [p, n] of names) for (const k of ['ar', 'latin']) if (n[k] !== undefined && !SCRIPT[k].test(n[k])) out.push(`${p}/${k}`);
@@ -62,7 +66,10 @@ function wrongScripts(d: any): string[] {
 
 describe('warrant.issued translators', () => {
   it('are registered both ways between adjacent majors', () => {
-    for (const [a, b] of [[1, 2], [2, 3]]) {
+    for (const [a, b] of [
+      [1, 2],
+      [2, 3],
+    ]) {
       expect(translators.find('warrant.issued', a, b)).toBeDefined();
       expect(translators.find('warrant.issued', b, a)).toBeDefined();
     }
@@ -100,7 +107,7 @@ describe('warrant.issued translators', () => {
     expect('additionalOffences' in one).toBe(false);
   });
 
-  it('carry the subject\'s aliases, mother\'s name and place of birth across every major', () => {
+  it("carry the subject's aliases, mother's name and place of birth across every major", () => {
     const ex = examples('3.0')[0];
     const v2 = downTo2(ex);
     const v1 = down(v2);
@@ -161,57 +168,69 @@ describe('round trips over generated valid warrants (fast-check): no translation
 
   for (const version of ['1.0', '1.1', '1.2']) {
     it(`${version} -> 2.x -> 1.x gives the document back`, () => {
-      fc.assert(fc.property(validDocs('warrant.issued', version), (d) => {
-        const there = attempt('warrant.issued', version, 2, d);
-        if (!there.ok) throw new Error(`1.x -> 2.x refused: ${JSON.stringify(there)}`);
-        expect(catalogue.validate('warrant.issued', there.version, there.data)).toEqual([]);
-        const back = attempt('warrant.issued', there.version, 1, there.data);
-        expect(back).toEqual({ ok: true, version: '1.2', data: d });
-      }), runs);
+      fc.assert(
+        fc.property(validDocs('warrant.issued', version), (d) => {
+          const there = attempt('warrant.issued', version, 2, d);
+          if (!there.ok) throw new Error(`1.x -> 2.x refused: ${JSON.stringify(there)}`);
+          expect(catalogue.validate('warrant.issued', there.version, there.data)).toEqual([]);
+          const back = attempt('warrant.issued', there.version, 1, there.data);
+          expect(back).toEqual({ ok: true, version: '1.2', data: d });
+        }),
+        runs,
+      );
     });
   }
 
   for (const version of ['2.0', '2.1']) {
     it(`${version} -> 1.x -> 2.x gives the document back: every offence and every subject field`, () => {
-      fc.assert(fc.property(validDocs('warrant.issued', version), (d) => {
-        const there = attempt('warrant.issued', version, 1, d);
-        if (!there.ok) throw new Error(`2.x -> 1.x refused: ${JSON.stringify(there)}`);
-        const back = attempt('warrant.issued', there.version, 2, there.data);
-        expect(back).toEqual({ ok: true, version: '2.1', data: d });
-      }), runs);
+      fc.assert(
+        fc.property(validDocs('warrant.issued', version), (d) => {
+          const there = attempt('warrant.issued', version, 1, d);
+          if (!there.ok) throw new Error(`2.x -> 1.x refused: ${JSON.stringify(there)}`);
+          const back = attempt('warrant.issued', there.version, 2, there.data);
+          expect(back).toEqual({ ok: true, version: '2.1', data: d });
+        }),
+        runs,
+      );
     });
 
     it(`${version} -> 3.0 -> 2.x gives the document back, or refuses exactly the names in the wrong script`, () => {
       const docs = validDocs('warrant.issued', version);
-      fc.assert(fc.property(fc.oneof(docs, scripted(docs)), (d) => {
-        const wrong = wrongScripts(d);
-        const there = attempt('warrant.issued', version, 3, d);
-        if (wrong.length > 0) {
-          expect(there.ok).toBe(false);
-          if (there.ok) return;
-          expect(there.code).toBe('not-translatable');
-          expect([...there.pointers].sort()).toEqual([...wrong].sort());
-          return;
-        }
-        if (!there.ok) throw new Error(`refused: ${JSON.stringify(there)}`);
-        expect(attempt('warrant.issued', '3.0', 2, there.data)).toEqual({ ok: true, version: '2.1', data: d });
-      }), runs);
+      fc.assert(
+        fc.property(fc.oneof(docs, scripted(docs)), (d) => {
+          const wrong = wrongScripts(d);
+          const there = attempt('warrant.issued', version, 3, d);
+          if (wrong.length > 0) {
+            expect(there.ok).toBe(false);
+            if (there.ok) return;
+            expect(there.code).toBe('not-translatable');
+            expect([...there.pointers].sort()).toEqual([...wrong].sort());
+            return;
+          }
+          if (!there.ok) throw new Error(`refused: ${JSON.stringify(there)}`);
+          expect(attempt('warrant.issued', '3.0', 2, there.data)).toEqual({ ok: true, version: '2.1', data: d });
+        }),
+        runs,
+      );
     });
   }
 
   it('3.0 -> 2.x -> 3.0 and 3.0 -> 1.x -> 3.0 give the document back when the subject is fully identified, and refuse it otherwise', () => {
-    fc.assert(fc.property(validDocs('warrant.issued', '3.0'), (d) => {
-      const missing = REQUIRED_BY_V2.filter((p) => d.subject[p.split('/')[2]] === undefined);
-      for (const to of [2, 1]) {
-        const there = attempt('warrant.issued', '3.0', to, d);
-        if (missing.length > 0) {
-          expect(there).toEqual({ ok: false, code: 'not-translatable', pointers: missing });
-          continue;
+    fc.assert(
+      fc.property(validDocs('warrant.issued', '3.0'), (d) => {
+        const missing = REQUIRED_BY_V2.filter((p) => d.subject[p.split('/')[2]] === undefined);
+        for (const to of [2, 1]) {
+          const there = attempt('warrant.issued', '3.0', to, d);
+          if (missing.length > 0) {
+            expect(there).toEqual({ ok: false, code: 'not-translatable', pointers: missing });
+            continue;
+          }
+          if (!there.ok) throw new Error(`refused: ${JSON.stringify(there)}`);
+          expect(attempt('warrant.issued', there.version, 3, there.data)).toEqual({ ok: true, version: '3.0', data: d });
         }
-        if (!there.ok) throw new Error(`refused: ${JSON.stringify(there)}`);
-        expect(attempt('warrant.issued', there.version, 3, there.data)).toEqual({ ok: true, version: '3.0', data: d });
-      }
-    }), runs);
+      }),
+      runs,
+    );
   });
 });
 
@@ -230,15 +249,18 @@ describe('every translator the hub ships', () => {
   it('loses nothing on the way down and back (generated documents of every minor of every newer major)', () => {
     for (const type of types) {
       for (const ref of catalogue.list().filter((r) => r.type === type && r.major > 1)) {
-        fc.assert(fc.property(validDocs(type, ref.version), (d) => {
-          const there = attempt(type, ref.version, ref.major - 1, d);
-          if (!there.ok) {
-            expect(there.code).toBe('not-translatable');
-            return;
-          }
-          const back = attempt(type, there.version, ref.major, there.data);
-          expect(back).toEqual({ ok: true, version: catalogue.latest(type, ref.major)!.version, data: d });
-        }), { numRuns: 100 });
+        fc.assert(
+          fc.property(validDocs(type, ref.version), (d) => {
+            const there = attempt(type, ref.version, ref.major - 1, d);
+            if (!there.ok) {
+              expect(there.code).toBe('not-translatable');
+              return;
+            }
+            const back = attempt(type, there.version, ref.major, there.data);
+            expect(back).toEqual({ ok: true, version: catalogue.latest(type, ref.major)!.version, data: d });
+          }),
+          { numRuns: 100 },
+        );
       }
     }
   });

@@ -4,10 +4,13 @@ import { Batcher } from '../../../src/batcher.js';
 describe('batcher (group commit)', () => {
   it('serves calls that arrive together with one run, each getting its own output', async () => {
     const runs: number[][] = [];
-    const b = new Batcher<number, number>(async (xs) => {
-      runs.push(xs);
-      return xs.map((x) => x * 10);
-    }, { maxItems: 100, maxWaitMs: 5 });
+    const b = new Batcher<number, number>(
+      async (xs) => {
+        runs.push(xs);
+        return xs.map((x) => x * 10);
+      },
+      { maxItems: 100, maxWaitMs: 5 },
+    );
     const out = await Promise.all([1, 2, 3].map((x) => b.submit(x)));
     expect(out).toEqual([10, 20, 30]);
     expect(runs).toEqual([[1, 2, 3]]);
@@ -15,19 +18,25 @@ describe('batcher (group commit)', () => {
 
   it('never puts more than maxItems in one run', async () => {
     const sizes: number[] = [];
-    const b = new Batcher<number, number>(async (xs) => {
-      sizes.push(xs.length);
-      return xs;
-    }, { maxItems: 4, maxWaitMs: 5 });
+    const b = new Batcher<number, number>(
+      async (xs) => {
+        sizes.push(xs.length);
+        return xs;
+      },
+      { maxItems: 4, maxWaitMs: 5 },
+    );
     await Promise.all(Array.from({ length: 10 }, (_, i) => b.submit(i)));
     expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
     expect(sizes.reduce((a, c) => a + c, 0)).toBe(10);
   });
 
   it('gives every caller of a failed run the error', async () => {
-    const b = new Batcher<number, number>(async () => {
-      throw new Error('db down');
-    }, { maxItems: 10, maxWaitMs: 1 });
+    const b = new Batcher<number, number>(
+      async () => {
+        throw new Error('db down');
+      },
+      { maxItems: 10, maxWaitMs: 1 },
+    );
     const results = await Promise.allSettled([b.submit(1), b.submit(2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
@@ -39,10 +48,13 @@ describe('batcher (group commit)', () => {
     it('sends a call at once when no run is in progress, with the others of the same turn', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const runs: number[][] = [];
-      const b = new Batcher<number, number>(async (xs) => {
-        runs.push(xs);
-        return xs;
-      }, { maxItems: 100, maxWaitMs: 60_000, eagerBelow: 1 });
+      const b = new Batcher<number, number>(
+        async (xs) => {
+          runs.push(xs);
+          return xs;
+        },
+        { maxItems: 100, maxWaitMs: 60_000, eagerBelow: 1 },
+      );
       expect(await Promise.all([b.submit(1), b.submit(2)])).toEqual([1, 2]);
       expect(await b.submit(3)).toBe(3);
       expect(runs).toEqual([[1, 2], [3]]);
@@ -53,11 +65,14 @@ describe('batcher (group commit)', () => {
       const runs: number[][] = [];
       let release!: () => void;
       const blocked = new Promise<void>((r) => (release = r));
-      const b = new Batcher<number, number>(async (xs) => {
-        runs.push(xs);
-        if (runs.length === 1) await blocked;
-        return xs.map((x) => x * 10);
-      }, { maxItems: 100, maxWaitMs: 60_000, eagerBelow: 1 });
+      const b = new Batcher<number, number>(
+        async (xs) => {
+          runs.push(xs);
+          if (runs.length === 1) await blocked;
+          return xs.map((x) => x * 10);
+        },
+        { maxItems: 100, maxWaitMs: 60_000, eagerBelow: 1 },
+      );
       const first = b.submit(1);
       await new Promise((r) => setImmediate(r));
       expect(runs).toEqual([[1]]);
@@ -73,10 +88,13 @@ describe('batcher (group commit)', () => {
     it('without eagerBelow, a lone call waits for maxWaitMs', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       let ran = false;
-      const b = new Batcher<number, number>(async (xs) => {
-        ran = true;
-        return xs;
-      }, { maxItems: 100, maxWaitMs: 5 });
+      const b = new Batcher<number, number>(
+        async (xs) => {
+          ran = true;
+          return xs;
+        },
+        { maxItems: 100, maxWaitMs: 5 },
+      );
       const p = b.submit(1);
       await new Promise((r) => setImmediate(r));
       expect(ran).toBe(false);

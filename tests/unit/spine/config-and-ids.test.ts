@@ -18,12 +18,14 @@ describe('config', () => {
     expect(c).toMatchObject({ mode: 'embedded', host: '127.0.0.1', port: 8080, role: 'all', insecureAllowUnsigned: false, hubKeyType: 'ec-p256' });
   });
 
-  // The table in the README is CONFIG_DOCS; the parser holds the defaults a second time. Setting a
+  // The table in docs/operating.md is CONFIG_DOCS; the parser holds the defaults a second time. Setting a
   // variable to the default the table names must change nothing, or one of the two is wrong.
   it.each(CONFIG_DOCS.filter((c) => !c.default.startsWith('(') && !c.default.includes('$')).map((c) => [c.name, c.default]))(
-    'takes the documented default of %s when it is unset (%s)', (name, dflt) => {
+    'takes the documented default of %s when it is unset (%s)',
+    (name, dflt) => {
       expect(loadConfig({ [name]: dflt })).toEqual(loadConfig({}));
-    });
+    },
+  );
 
   it('takes the hub key type from WASLA_HUB_KEY_TYPE', () => {
     expect(loadConfig({ WASLA_HUB_KEY_TYPE: 'ed25519' }).hubKeyType).toBe('ed25519');

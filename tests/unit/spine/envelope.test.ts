@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseJsonBody, readEnvelope } from '../../../src/intake/envelope.js';
 import { WaslaError } from '../../../src/errors.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 const SENDER = 'ps.hjc.court.ramallah';
 const good = {
@@ -16,7 +17,7 @@ function faultsOf(fn: () => unknown): { code: string; status: number; pointers: 
     fn();
   } catch (err) {
     const e = err as WaslaError;
-    return { code: e.code, status: e.status, pointers: e.faults.map((f) => f.pointer) };
+    return { code: e.code, status: problemOf(e).status, pointers: e.faults.map((f) => f.pointer) };
   }
   throw new Error('expected a refusal');
 }
@@ -67,12 +68,15 @@ describe('envelope', () => {
   });
 
   it('never throws anything but a WaslaError on arbitrary input', () => {
-    fc.assert(fc.property(fc.jsonValue(), (v) => {
-      try {
-        readEnvelope(v, SENDER);
-      } catch (err) {
-        expect(err).toBeInstanceOf(WaslaError);
-      }
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        try {
+          readEnvelope(v, SENDER);
+        } catch (err) {
+          expect(err).toBeInstanceOf(WaslaError);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

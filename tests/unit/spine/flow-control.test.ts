@@ -13,7 +13,12 @@ function flow(counts: Map<string, number>, holdMs = 200) {
 
 describe('intake flow control', () => {
   it('holds only messages routed to a recipient over the limit', async () => {
-    const f = flow(new Map([['slow', 11], ['fine', 10]]));
+    const f = flow(
+      new Map([
+        ['slow', 11],
+        ['fine', 10],
+      ]),
+    );
     await new Promise((r) => setTimeout(r, 30));
     await expect(f.admit(['fine', 'other'])).resolves.toBeUndefined();
     expect(f.held).toBe(0);
@@ -24,7 +29,15 @@ describe('intake flow control', () => {
   });
 
   it('holds nothing while it cannot read the backlog', async () => {
-    const f = new FlowControl({ limit: 0, holdMs: 50, pollMs: 10, count: async () => { throw new Error('database away'); }, log });
+    const f = new FlowControl({
+      limit: 0,
+      holdMs: 50,
+      pollMs: 10,
+      count: async () => {
+        throw new Error('database away');
+      },
+      log,
+    });
     f.start();
     await new Promise((r) => setTimeout(r, 30));
     await expect(f.admit(['any'])).resolves.toBeUndefined();
@@ -92,7 +105,10 @@ describe('intake flow control', () => {
     });
 
     it('holds a message behind the line for one of its recipients, and lets one for others go by', async () => {
-      const counts = new Map([['a', 11], ['b', 0]]);
+      const counts = new Map([
+        ['a', 11],
+        ['b', 0],
+      ]);
       const { f, released, send } = line(counts);
       await vi.advanceTimersByTimeAsync(1);
       void send('to-a', ['a']);
@@ -120,7 +136,12 @@ describe('intake flow control', () => {
       const start = Date.now();
       const polls: number[] = [];
       const f = new FlowControl({
-        limit: 10, holdMs: 10_000, pollMs: o.pollMs ?? 10, heldPollMs: o.heldPollMs, idlePollMs: 80, log,
+        limit: 10,
+        holdMs: 10_000,
+        pollMs: o.pollMs ?? 10,
+        heldPollMs: o.heldPollMs,
+        idlePollMs: 80,
+        log,
         count: async () => {
           polls.push(Date.now() - start);
           return new Map(counts);

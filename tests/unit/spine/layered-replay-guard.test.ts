@@ -12,7 +12,11 @@ describe('layered replay guard', () => {
   });
 
   it('keeps guarding locally while the shared layer is unreachable, and says so', async () => {
-    const broken: ReplayGuard = { seen: async () => { throw new Error('ECONNREFUSED'); } };
+    const broken: ReplayGuard = {
+      seen: async () => {
+        throw new Error('ECONNREFUSED');
+      },
+    };
     const told: unknown[] = [];
     const g = new LayeredReplayGuard(new MemoryReplayGuard(), broken, (e) => told.push(e));
     expect(await g.seen('h2', 60)).toBe(false);

@@ -41,10 +41,12 @@ describe('transactions on the PostgreSQL pool', () => {
   it('commits and gives the connection back for reuse', async () => {
     const { client, statements, releases } = fakeClient();
     const transaction = poolTransaction({ connect: async () => client });
-    expect(await transaction(async (tx) => {
-      await tx.execute(sql`select 1`);
-      return 'done';
-    })).toBe('done');
+    expect(
+      await transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        return 'done';
+      }),
+    ).toBe('done');
     expect(statements).toEqual(['begin', 'select 1', 'commit']);
     expect(releases).toEqual([undefined]);
   });
@@ -53,9 +55,11 @@ describe('transactions on the PostgreSQL pool', () => {
     const { client, statements, releases } = fakeClient();
     const transaction = poolTransaction({ connect: async () => client });
     const refused = new Error('refused');
-    await expect(transaction(async () => {
-      throw refused;
-    })).rejects.toBe(refused);
+    await expect(
+      transaction(async () => {
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
     expect(statements).toEqual(['begin', 'rollback']);
     expect(releases).toEqual([refused]);
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { boundTarget, defaultPublicUrls, publicBase } from '../../../src/api/public-url.js';
 import { loadConfig } from '../../../src/config.js';
-import { ConfigError } from '../../../src/errors.js';
+import type { ConfigError } from '../../../src/errors.js';
 
 function refusal(env: Record<string, string>): ConfigError {
   try {

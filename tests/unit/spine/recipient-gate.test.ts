@@ -65,7 +65,11 @@ describe('recipient gate', () => {
     const now = { t: 0 };
     const g = gate(now, { maxInFlightPerRecipient: 100 });
     const rl = { perSecond: 2, burst: 2 };
-    const admitted = () => { const a = g.admit('bank', rl); if (a.ok) a.release(true); return a.ok; };
+    const admitted = () => {
+      const a = g.admit('bank', rl);
+      if (a.ok) a.release(true);
+      return a.ok;
+    };
     expect([admitted(), admitted(), admitted()]).toEqual([true, true, false]);
     now.t += 500;
     expect(admitted()).toBe(true);
@@ -143,10 +147,17 @@ describe('recipient gate: places in line', () => {
 });
 
 describe('recipient gate: parked jobs', () => {
-  const gate = (o: Partial<{ cap: number; waiters: number; parked: number; failures: number; parkWaitMs: number; now: () => number }> = {}) => new RecipientGate({
-    maxInFlightPerRecipient: o.cap ?? 1, maxWaitersPerRecipient: o.waiters ?? 1, maxParkedPerRecipient: o.parked, parkWaitMs: o.parkWaitMs,
-    failureThreshold: o.failures ?? 1, openMs: 1000, maxOpenMs: 8000, now: o.now,
-  });
+  const gate = (o: Partial<{ cap: number; waiters: number; parked: number; failures: number; parkWaitMs: number; now: () => number }> = {}) =>
+    new RecipientGate({
+      maxInFlightPerRecipient: o.cap ?? 1,
+      maxWaitersPerRecipient: o.waiters ?? 1,
+      maxParkedPerRecipient: o.parked,
+      parkWaitMs: o.parkWaitMs,
+      failureThreshold: o.failures ?? 1,
+      openMs: 1000,
+      maxOpenMs: 8000,
+      now: o.now,
+    });
   const tick = () => new Promise((r) => setTimeout(r, 0));
 
   it('hands a parked job a place when one frees, in arrival order, and keeps newcomers behind it', async () => {

@@ -13,6 +13,8 @@ import type { ApiDeps } from '../../../src/api/deps.js';
 import { createMetrics } from '../../../src/metrics.js';
 import { loadContracts } from '../../../src/routing/index.js';
 import { example, envelope } from '../../helpers/contracts.js';
+import { problemOf } from '../../../src/api/problems.js';
+import { acceptMessage, type AcceptInput } from '../../../src/intake/accept.js';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });
 const wrapped = (cause: unknown) => new Error('Failed query: with mi as (…)', { cause });
@@ -33,7 +35,7 @@ describe('a database out of resources', () => {
   it.each(CASES)('maps %s to 503 resource-exhausted', (_what, err, resource, retryAfter) => {
     const e = toWaslaError(err);
     expect(e?.code).toBe('resource-exhausted');
-    expect(e?.status).toBe(503);
+    expect(e && problemOf(e).status).toBe(503);
     expect(e?.retryable).toBe(true);
     expect(e?.extra).toEqual({ resource });
     expect(exhaustedResource(err)?.retryAfterSeconds).toBe(retryAfter);
@@ -49,14 +51,42 @@ describe('a database out of resources', () => {
   describe('at the HTTP edge', () => {
     function app(commitError: unknown) {
       const lines: string[] = [];
-      const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+      const log = pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk, _enc, cb) {
+            lines.push(String(chunk));
+            cb();
+          },
+        }),
+      );
       const metrics = createMetrics();
       const contracts = loadContracts('contracts');
       const deps = {
-        version: 'test', mode: 'embedded', maxBodyBytes: 256 * 1024, metrics, log,
+        version: 'test',
+        mode: 'embedded',
+        maxBodyBytes: 256 * 1024,
+        metrics,
+        log,
         contracts: () => contracts,
         authenticate: async () => ({ institution: 'ps.hjc.court.ramallah', credential: 'test' }),
-        intake: { db: undefined as never, contracts: () => contracts, dispatcher: undefined as never, log, commit: async () => { throw commitError; } },
+        services: {
+          intake: {
+            accept: (input: AcceptInput) =>
+              acceptMessage(
+                {
+                  db: undefined as never,
+                  contracts: () => contracts,
+                  dispatcher: undefined as never,
+                  log,
+                  commit: async () => {
+                    throw commitError;
+                  },
+                },
+                input,
+              ),
+          },
+        },
       } as unknown as ApiDeps;
       return { app: createApp(deps).app, lines, metrics };
     }
@@ -73,7 +103,7 @@ describe('a database out of resources', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.headers.get('retry-after')).toBe(String(retryAfter));
-      const p = await res.json() as Record<string, unknown>;
+      const p = (await res.json()) as Record<string, unknown>;
       expect(p).toMatchObject({ type: 'https://wasla.dev/problems/resource-exhausted', status: 503, resource });
       expect(await metrics.registry.getSingleMetricAsString('wasla_resource_exhausted_total')).toContain(`wasla_resource_exhausted_total{resource="${resource}"} 1`);
       const logged = lines.map((l) => JSON.parse(l)).find((l) => l.code === 'resource-exhausted');

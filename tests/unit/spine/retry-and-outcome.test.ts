@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { afterFailure, DEFAULT_RETRY, deferral, MAX_DELAY_MS, nextDelayMs } from '../../../src/workers/retry-policy.js';
+import { afterFailure, deferral, nextDelayMs } from '../../../src/workers/retry-policy.js';
+import { DEFAULT_RETRY, MAX_DELAY_MS } from '../../../src/federation/index.js';
 import { httpOutcome, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../../src/adapters/outcome.js';
 
 const res = (status: number, headers: Record<string, string> = {}) => ({ status, headers, body: Buffer.from('x') });
@@ -48,7 +49,7 @@ describe('the retry schedule as a bound in time (issue 20)', () => {
     expect(deferral(deadline, 60_000, at(7000))).toMatchObject({ retry: false, why: expect.stringMatching(/time ran out at .* while the recipient could not be tried/) });
   });
 
-  it('under store and forward (no deadline) waits however long it takes, at the schedule\'s last step', () => {
+  it("under store and forward (no deadline) waits however long it takes, at the schedule's last step", () => {
     const sf = { ...policy, storeAndForward: true };
     expect(afterFailure(sf, { attemptsMade: 10, deadline: null, now: at(86_400_000) })).toEqual({ retry: true, inMs: 4000 });
     expect(deferral(null, 60_000, at(86_400_000))).toEqual({ retry: true, inMs: 60_000 });
@@ -56,25 +57,32 @@ describe('the retry schedule as a bound in time (issue 20)', () => {
   });
 
   it('returns only whole delays within [0, MAX_DELAY_MS] and never past the deadline, whatever the recipient asked', () => {
-    fc.assert(fc.property(
-      fc.array(fc.double({ min: 0, max: 604_800, noNaN: true }), { maxLength: 8 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(),
-      fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 10 * 604_800_000 }), fc.integer({ min: 0, max: 10 * 604_800_000 }),
-      fc.option(fc.double({ min: 0, max: 1e15, noNaN: true }), { nil: undefined }),
-      (schedule, jitter, storeAndForward, attemptsMade, span, elapsed, retryAfterMs) => {
-        const p = { schedule, jitter, storeAndForward };
-        const end = storeAndForward ? null : new Date(start + span);
-        for (const d of [afterFailure(p, { attemptsMade, deadline: end, now: at(elapsed), retryAfterMs }), deferral(end, retryAfterMs ?? 0, at(elapsed))]) {
-          if (!d.retry) {
-            expect(storeAndForward && elapsed < Infinity && d.why === 'retries exhausted').toBe(false);
-            continue;
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 604_800, noNaN: true }), { maxLength: 8 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 10 * 604_800_000 }),
+        fc.integer({ min: 0, max: 10 * 604_800_000 }),
+        fc.option(fc.double({ min: 0, max: 1e15, noNaN: true }), { nil: undefined }),
+        (schedule, jitter, storeAndForward, attemptsMade, span, elapsed, retryAfterMs) => {
+          const p = { schedule, jitter, storeAndForward };
+          const end = storeAndForward ? null : new Date(start + span);
+          for (const d of [afterFailure(p, { attemptsMade, deadline: end, now: at(elapsed), retryAfterMs }), deferral(end, retryAfterMs ?? 0, at(elapsed))]) {
+            if (!d.retry) {
+              expect(storeAndForward && elapsed < Infinity && d.why === 'retries exhausted').toBe(false);
+              continue;
+            }
+            expect(Number.isInteger(d.inMs)).toBe(true);
+            expect(d.inMs).toBeGreaterThanOrEqual(0);
+            expect(d.inMs).toBeLessThanOrEqual(MAX_DELAY_MS);
+            if (end) expect(at(elapsed) + d.inMs).toBeLessThanOrEqual(end.getTime());
           }
-          expect(Number.isInteger(d.inMs)).toBe(true);
-          expect(d.inMs).toBeGreaterThanOrEqual(0);
-          expect(d.inMs).toBeLessThanOrEqual(MAX_DELAY_MS);
-          if (end) expect(at(elapsed) + d.inMs).toBeLessThanOrEqual(end.getTime());
-        }
-      },
-    ), { numRuns: 2000 });
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -98,7 +106,7 @@ describe('HTTP outcome', () => {
     expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT')).toBe(MAX_RETRY_AFTER_MS);
   });
 
-  it('keeps a bounded, storable excerpt of a refusal\'s body', () => {
+  it("keeps a bounded, storable excerpt of a refusal's body", () => {
     const o = httpOutcome({ status: 400, headers: {}, body: Buffer.concat([Buffer.from('bad\u0000input '), Buffer.from([0xff, 0xed, 0xa0, 0x80]), Buffer.alloc(5000, 'x')]) });
     expect(o.kind).toBe('dead');
     const reason = (o as { reason: string }).reason;

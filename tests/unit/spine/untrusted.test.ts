@@ -19,13 +19,16 @@ const hostile = fc.oneof(
 
 describe('boundedText', () => {
   it('never returns a NUL, a lone surrogate or a control character, and never more than the bound', () => {
-    fc.assert(fc.property(hostile, fc.integer({ min: 1, max: 400 }), (s, max) => {
-      const out = boundedText(s, max);
-      expect(out).not.toMatch(UNSTORABLE);
-      expect(out.length).toBeLessThanOrEqual(max);
-      // and JSON carries it to PostgreSQL without an escape jsonb refuses
-      expect(JSON.stringify(out)).not.toMatch(/\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(hostile, fc.integer({ min: 1, max: 400 }), (s, max) => {
+        const out = boundedText(s, max);
+        expect(out).not.toMatch(UNSTORABLE);
+        expect(out.length).toBeLessThanOrEqual(max);
+        // and JSON carries it to PostgreSQL without an escape jsonb refuses
+        expect(JSON.stringify(out)).not.toMatch(/\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}/i);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps ordinary text as it is, and marks a cut', () => {
@@ -41,27 +44,30 @@ describe('boundedText', () => {
 
 describe('boundedJson', () => {
   it('bounds every string (keys too), the depth and the size of any JSON value', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 12 }), hostile, (v, s) => {
-      const out = boundedJson({ [s]: v, s }, { maxString: 50, maxDepth: 6, maxNodes: 40 });
-      const text = JSON.stringify(out);
-      expect(text).not.toMatch(/\\u0000/);
-      const walk = (x: unknown, depth: number): number => {
-        expect(depth).toBeLessThanOrEqual(7);
-        if (typeof x === 'string') {
-          expect(x).not.toMatch(UNSTORABLE);
-          expect(x.length).toBeLessThanOrEqual(50);
-          return 0;
-        }
-        if (x === null || typeof x !== 'object') return 0;
-        let n = 0;
-        for (const [k, c] of Object.entries(x)) {
-          if (!Array.isArray(x)) expect(k).not.toMatch(UNSTORABLE);
-          n += 1 + walk(c, depth + 1);
-        }
-        return n;
-      };
-      expect(walk(out, 0)).toBeLessThanOrEqual(40);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 12 }), hostile, (v, s) => {
+        const out = boundedJson({ [s]: v, s }, { maxString: 50, maxDepth: 6, maxNodes: 40 });
+        const text = JSON.stringify(out);
+        expect(text).not.toMatch(/\\u0000/);
+        const walk = (x: unknown, depth: number): number => {
+          expect(depth).toBeLessThanOrEqual(7);
+          if (typeof x === 'string') {
+            expect(x).not.toMatch(UNSTORABLE);
+            expect(x.length).toBeLessThanOrEqual(50);
+            return 0;
+          }
+          if (x === null || typeof x !== 'object') return 0;
+          let n = 0;
+          for (const [k, c] of Object.entries(x)) {
+            if (!Array.isArray(x)) expect(k).not.toMatch(UNSTORABLE);
+            n += 1 + walk(c, depth + 1);
+          }
+          return n;
+        };
+        expect(walk(out, 0)).toBeLessThanOrEqual(40);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('turns numbers JSON cannot carry into null', () => {
@@ -71,12 +77,14 @@ describe('boundedJson', () => {
 
 describe('clampInt', () => {
   it('always returns an integer inside the range', () => {
-    fc.assert(fc.property(fc.oneof(fc.double(), fc.integer(), fc.constant(3e9), fc.string()), (n) => {
-      const out = clampInt(n, 0, INT32_MAX);
-      expect(Number.isInteger(out)).toBe(true);
-      expect(out).toBeGreaterThanOrEqual(0);
-      expect(out).toBeLessThanOrEqual(INT32_MAX);
-    }));
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.constant(3e9), fc.string()), (n) => {
+        const out = clampInt(n, 0, INT32_MAX);
+        expect(Number.isInteger(out)).toBe(true);
+        expect(out).toBeGreaterThanOrEqual(0);
+        expect(out).toBeLessThanOrEqual(INT32_MAX);
+      }),
+    );
     expect(clampInt(3_000_000_000, 0, INT32_MAX)).toBe(INT32_MAX);
     expect(clampInt(Number.NaN, 5, 9)).toBe(5);
   });

@@ -51,7 +51,6 @@ function resolverFor(alg: SignatureAlgorithm): VerifyOptions['resolveKey'] {
   return (keyid) => (keyid === 'k1' ? { key: testKeys()[alg].pub } : null);
 }
 
-
 describe('RFC 9421 sign and verify round trips', () => {
   it.each(SIGNATURE_ALGORITHMS.map((a) => [a]))('%s', async (alg) => {
     const req = signed(alg);
@@ -62,9 +61,7 @@ describe('RFC 9421 sign and verify round trips', () => {
     expect(r.covered).toEqual(['@method', '@target-uri', 'content-digest', 'content-type']);
     expect(r.params).toEqual({ created: NOW_S, keyid: 'k1', alg });
     expect(r.digest?.checked).toEqual(['sha-256']);
-    expect(r.base.split('\n').at(-1)).toBe(
-      `"@signature-params": ("@method" "@target-uri" "content-digest" "content-type");created=${NOW_S};keyid="k1";alg="${alg}"`,
-    );
+    expect(r.base.split('\n').at(-1)).toBe(`"@signature-params": ("@method" "@target-uri" "content-digest" "content-type");created=${NOW_S};keyid="k1";alg="${alg}"`);
   });
 
   it('writes parameters in the order given', () => {
@@ -76,15 +73,14 @@ describe('RFC 9421 sign and verify round trips', () => {
 
   it('ECDSA signatures are raw 64-byte r||s', () => {
     const req = signed('ecdsa-p256-sha256');
-    const sig = String(req.headers['signature']).match(/:([^:]+):/)![1];
+    const sig = String(req.headers.signature).match(/:([^:]+):/)![1];
     expect(Buffer.from(sig, 'base64')).toHaveLength(64);
   });
 });
 
 describe('verification refusals, each with its own code', () => {
   const ed = () => signed('ed25519');
-  const verify = (req: PlainRequest, o: Partial<VerifyOptions<ResolvedKey>> = {}) =>
-    codeOf(verifyPlainRequest(req, { now: NOW, resolveKey: resolverFor('ed25519'), ...o }));
+  const verify = (req: PlainRequest, o: Partial<VerifyOptions<ResolvedKey>> = {}) => codeOf(verifyPlainRequest(req, { now: NOW, resolveKey: resolverFor('ed25519'), ...o }));
 
   it('signature-missing: no fields, or not the label asked for', async () => {
     expect(await verify(request())).toBe('signature-missing');
@@ -207,8 +203,7 @@ describe('several signatures and equivalent targets', () => {
     const a = signPlainRequest(req, { key: keys.ed25519.priv, alg: 'ed25519', keyid: 'ed', created: NOW_S, label: 'first' });
     const b = signPlainRequest({ ...req, headers: a.headers }, { key: keys['ecdsa-p256-sha256'].priv, alg: 'ecdsa-p256-sha256', keyid: 'ec', created: NOW_S, label: 'second' });
     expect(b.headers['signature-input']).toMatch(/^first=.*, second=/);
-    const resolveKey: VerifyOptions['resolveKey'] = (keyid) =>
-      keyid === 'ed' ? { key: keys.ed25519.pub } : keyid === 'ec' ? { key: keys['ecdsa-p256-sha256'].pub } : null;
+    const resolveKey: VerifyOptions['resolveKey'] = (keyid) => (keyid === 'ed' ? { key: keys.ed25519.pub } : keyid === 'ec' ? { key: keys['ecdsa-p256-sha256'].pub } : null);
     const both = { ...req, headers: b.headers };
     expect((await verifyPlainRequest(both, { now: NOW, resolveKey })).label).toBe('first');
     expect((await verifyPlainRequest(both, { now: NOW, resolveKey, label: 'second' })).alg).toBe('ecdsa-p256-sha256');
@@ -235,7 +230,7 @@ describe('several signatures and equivalent targets', () => {
 
   it('one ECDSA signature and its high-s twin have the same replay fingerprint', async () => {
     const r = signed('ecdsa-p256-sha256');
-    const sig = Buffer.from(String(r.headers['signature']).match(/:([^:]+):/)![1], 'base64');
+    const sig = Buffer.from(String(r.headers.signature).match(/:([^:]+):/)![1], 'base64');
     const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
     const s = BigInt('0x' + sig.subarray(32).toString('hex'));
     const twin = Buffer.concat([sig.subarray(0, 32), Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex')]);

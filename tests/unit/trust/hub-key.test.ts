@@ -76,7 +76,9 @@ describe('deliverySigner', () => {
     const sign = deliverySigner({ keyPem: hub.keyPem, serial: hub.serial });
     const body = Buffer.from(JSON.stringify({ hello: 'court' }));
     const signed = sign({
-      method: 'POST', url: 'http://127.0.0.1:9/inbox', body,
+      method: 'POST',
+      url: 'http://127.0.0.1:9/inbox',
+      body,
       headers: { 'content-type': 'application/json', 'wasla-message-id': 'm-1', 'wasla-delivery-id': 'd-1' },
     });
     const expectedAlg = signingAlgorithmOf(parseCertificate(hub.certPem).publicKey);

@@ -18,7 +18,9 @@ function setup(recordTtlMs = 0) {
   let failing = false;
   let order: string[] = [];
   const resolver = new CertificateKeyResolver({
-    store, caCertPems: [ca.certPem], recordTtlMs,
+    store,
+    caCertPems: [ca.certPem],
+    recordTtlMs,
     onRecord: async (r: CertificateRecord) => {
       order.push('record');
       await new Promise((res) => setTimeout(res, 5)); // the ledger is a database write
@@ -77,6 +79,9 @@ describe('certificates on the record before their first use', () => {
     s.reset();
     await expect(s.use(c.serial)).rejects.toMatchObject({ code: 'certificate-revoked' });
     expect(s.order()).toEqual(['record']);
-    expect(s.recorded).toEqual([{ serial: c.serial, revoked: false }, { serial: c.serial, revoked: true }]);
+    expect(s.recorded).toEqual([
+      { serial: c.serial, revoked: false },
+      { serial: c.serial, revoked: true },
+    ]);
   });
 });

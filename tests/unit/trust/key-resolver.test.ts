@@ -13,10 +13,10 @@ import {
   type PlainRequest,
 } from '../../../src/trust/index.js';
 import { codeOf } from '../../helpers/errors.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 const ID = 'ps.hjc.court.ramallah';
 const DAY = 86_400_000;
-
 
 let ca: CaMaterial;
 let otherCa: CaMaterial;
@@ -47,7 +47,12 @@ describe('MemoryCertificateStore', () => {
     expect((await store.revoke(a.serial, new Date('2027-01-01')))?.revokedAt).toEqual(t1);
     expect((await store.revoke(a.serial, t0))?.revokedAt).toEqual(t0);
     expect(await store.revoke('abcdef', t0)).toBeNull();
-    await expect(store.add(recordFromPem(a.certPem))).rejects.toMatchObject({ code: 'certificate-duplicate', status: 409 });
+    const duplicate = await store.add(recordFromPem(a.certPem)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(duplicate).toMatchObject({ code: 'certificate-duplicate' });
+    expect(problemOf(duplicate as { code: 'certificate-duplicate' }).status).toBe(409);
   });
 
   it('hands out copies', async () => {

@@ -87,9 +87,7 @@ describe.each(['ed25519', 'ec-p256', 'rsa-2048'] as const)('enrolment with a %s 
 
   it('issues from a CSR, checking its proof of possession', () => {
     const { privateKey } = generateKeyPairSync(
-      ...((keyType === 'ed25519' ? ['ed25519'] : keyType === 'ec-p256' ? ['ec', { namedCurve: 'prime256v1' }] : ['rsa', { modulusLength: 2048 }]) as [
-        'ed25519',
-      ]),
+      ...((keyType === 'ed25519' ? ['ed25519'] : keyType === 'ec-p256' ? ['ec', { namedCurve: 'prime256v1' }] : ['rsa', { modulusLength: 2048 }]) as ['ed25519']),
     );
     const csrPem = createCsr({ keyPem: privateKey, institutionId: ID });
     expect(csrPem).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----\n/);

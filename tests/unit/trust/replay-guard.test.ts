@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../../../src/trust/index.js';
+import { problemOf } from '../../../src/api/problems.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -126,7 +127,12 @@ describe.skipIf(!reachable)(`RedisReplayGuard (${REDIS_URL})${reachable ? '' : '
   it('fails closed with a 503 when Redis cannot answer', async () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     try {
-      await expect(new RedisReplayGuard(dead).seen('x', 10)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+      const unavailable = await new RedisReplayGuard(dead).seen('x', 10).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(unavailable).toMatchObject({ code: 'unavailable', retryable: true });
+      expect(problemOf(unavailable as { code: 'unavailable' }).status).toBe(503);
     } finally {
       dead.disconnect();
     }

@@ -6,17 +6,8 @@
  */
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  buildSignatureBase,
-  headersFromRecord,
-  signMessage,
-  verifyMessage,
-  type SignatureAlgorithm,
-  type SignatureParams,
-  type SignableMessage,
-} from '../../../src/trust/index.js';
+import { buildSignatureBase, headersFromRecord, signMessage, verifyMessage, type SignatureAlgorithm, type SignatureParams, type SignableMessage } from '../../../src/trust/index.js';
 import { loadAppendixB, parseHttpMessage, type AppendixB, type RawMessage } from './rfc-data.js';
-
 
 describe('RFC 9421 Appendix B.2', () => {
   const data: AppendixB = loadAppendixB();

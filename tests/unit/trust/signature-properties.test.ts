@@ -5,14 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  SIGNATURE_ALGORITHMS,
-  createContentDigest,
-  signPlainRequest,
-  verifyPlainRequest,
-  type PlainRequest,
-  type SignatureAlgorithm,
-} from '../../../src/trust/index.js';
+import { SIGNATURE_ALGORITHMS, createContentDigest, signPlainRequest, verifyPlainRequest, type PlainRequest, type SignatureAlgorithm } from '../../../src/trust/index.js';
 import { testKeys } from './keys.js';
 
 const NOW_S = 1_772_000_000;

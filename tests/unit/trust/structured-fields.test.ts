@@ -46,8 +46,7 @@ describe('RFC 8941 structured fields: parsing', () => {
   });
 
   it('reads the Signature-Input example of RFC 9421 §4.1 and writes it back unchanged', () => {
-    const v =
-      'sig1=("@method" "@target-uri" "@authority" "content-digest" "cache-control");created=1618884475;keyid="test-key-rsa-pss"';
+    const v = 'sig1=("@method" "@target-uri" "@authority" "content-digest" "cache-control");created=1618884475;keyid="test-key-rsa-pss"';
     const d = parseDictionary(v);
     const m = d.get('sig1')!;
     expect(isInnerList(m) && m.items.map((i) => i.value)).toEqual(['@method', '@target-uri', '@authority', 'content-digest', 'cache-control']);
@@ -91,14 +90,10 @@ const bare: fc.Arbitrary<BareItem> = fc.oneof(
   fc.uint8Array({ maxLength: 16 }),
   fc.boolean(),
 );
-const params: fc.Arbitrary<Parameters> = fc
-  .uniqueArray(fc.tuple(key, bare), { maxLength: 3, selector: ([k]) => k })
-  .map((entries) => new Map(entries));
+const params: fc.Arbitrary<Parameters> = fc.uniqueArray(fc.tuple(key, bare), { maxLength: 3, selector: ([k]) => k }).map((entries) => new Map(entries));
 const item: fc.Arbitrary<Item> = fc.record({ value: bare, params });
 const member: fc.Arbitrary<Member> = fc.oneof(item, fc.record({ items: fc.array(item, { maxLength: 4 }), params }));
-const dictionary: fc.Arbitrary<Dictionary> = fc
-  .uniqueArray(fc.tuple(key, member), { maxLength: 5, selector: ([k]) => k })
-  .map((entries) => new Map(entries));
+const dictionary: fc.Arbitrary<Dictionary> = fc.uniqueArray(fc.tuple(key, member), { maxLength: 5, selector: ([k]) => k }).map((entries) => new Map(entries));
 
 describe('RFC 8941 structured fields: properties', () => {
   it('serialize(parse(serialize(x))) === serialize(x) for any dictionary', () => {

@@ -1,0 +1,33 @@
+/** HTTP listeners of the hub's parts: bound before they are announced, closed with a grace period. */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+
+export interface Listener {
+  server: ServerType;
+  /** base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+}
+
+/** Serves `fetch` on host:port (0: a free port); resolves once listening, rejects when the port cannot be bound. */
+export async function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<Listener> {
+  let server!: ServerType;
+  const bound = await new Promise<number>((resolve, reject) => {
+    server = serve({ fetch, hostname, port }, (info: AddressInfo) => resolve(info.port));
+    server.once('error', reject);
+  });
+  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
+  return { server, url: `http://${host}:${bound}` };
+}
+
+/** Stop taking connections and let requests in progress finish, for at most `graceMs`; then cut the rest. */
+export function closeListener(l: Listener, graceMs: number): Promise<void> {
+  const s = l.server as unknown as { close(cb: () => void): void; closeIdleConnections?: () => void; closeAllConnections?: () => void };
+  return new Promise<void>((resolve) => {
+    s.close(() => resolve());
+    s.closeIdleConnections?.();
+    setTimeout(() => {
+      s.closeAllConnections?.();
+      resolve();
+    }, graceMs).unref();
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Agreements: machine-readable memoranda of understanding (contracts/agreements/*.json) — who may
+ * send which types to whom, on which conditions on the payload, which fields each recipient sees,
+ * in which schema major, with which retry policy and rate limit, and which queries each party may
+ * run. These are the loaded, checked forms; src/routing loads, checks and applies them.
+ */
+import type { Classification } from './classification.js';
+import type { EnvelopeAttribute } from './envelope.js';
+import type { RateLimit, RetryPolicy } from './retry.js';
+
+export type ConditionOp = 'equals' | 'not-equals' | 'in' | 'exists' | 'not-exists' | 'lt' | 'lte' | 'gt' | 'gte';
+
+/**
+ * A test on the sender's payload (as sent, before translation). A pointer segment `*` walks every
+ * element of an array and the condition must hold for all of them (vacuously true for []).
+ */
+export interface Condition {
+  pointer: string;
+  op: ConditionOp;
+  value?: unknown;
+}
+
+/** One recipient (or pattern of recipients) a grant delivers to, with what it sees. */
+export interface GrantTarget {
+  recipient: string;
+  /** JSON pointers into the payload of the pinned major; ['*'] = everything */
+  fields: string[];
+  /** the envelope attributes it receives (the agreement's `envelope`; absent: see routing's default) */
+  envelope?: EnvelopeAttribute[];
+  major: number;
+  conditions: Condition[];
+}
+
+export interface Grant {
+  id: string;
+  /** the agreement this grant belongs to */
+  agreement: string;
+  senders: string[];
+  types: string[];
+  to: GrantTarget[];
+  conditions: Condition[];
+  /** content-based routing: the value(s) at this pointer name the recipient(s), which must be in `to` */
+  recipientFrom?: string;
+  /** every message sent under this grant is at least this class (e.g. a juvenile court's decisions) */
+  classification?: Classification;
+  retry: RetryPolicy;
+  rateLimit?: RateLimit;
+  acceptUnsignedReceipt: boolean;
+}
+
+export interface QueryGrant {
+  /** institution id or pattern */
+  institution: string;
+  queries: string[];
+}
+
+export interface Agreement {
+  id: string;
+  title: string;
+  parties: string[];
+  /** ISO date or date-time; the agreement is ignored before it */
+  validFrom?: string;
+  /** ISO date or date-time; the agreement is ignored after it (a date covers the whole day) */
+  validUntil?: string;
+  grants: Grant[];
+  queries: QueryGrant[];
+  /** the file it came from, relative to the contracts dir */
+  file: string;
+}

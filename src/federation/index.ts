@@ -1,0 +1,10 @@
+/**
+ * The federation's model: what its members agree on, as types and constants — the envelope and the
+ * schema URI, the classes a message may carry, institutions, agreements, and retry defaults. Pure
+ * data: it imports nothing of the hub, and every other part of the hub (and the SDK) may import it.
+ */
+export { ENVELOPE_ATTRIBUTES, SCHEMA_URI_BASE, SCHEMA_URI_FORM, parseSchemaUri, schemaUri, type Envelope, type EnvelopeAttribute } from './envelope.js';
+export { CLASSIFICATIONS, CLASSIFICATION_RANK, CLEARANCES, isClassification, isClearance, type Classification, type Clearance } from './classification.js';
+export { ADAPTER_NAMES, INSTITUTION_KINDS, isOperator, type AdapterName, type Institution, type InstitutionKind } from './institution.js';
+export { DEFAULT_RETRY, MAX_DELAY_MS, type RateLimit, type RetryPolicy } from './retry.js';
+export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant } from './agreement.js';

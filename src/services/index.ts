@@ -1,0 +1,46 @@
+/**
+ * The hub's use cases, apart from HTTP: each service authorizes its caller against the contracts in
+ * force, does the work, and puts it on the audit log. The HTTP routes parse a request, call one
+ * service and map its answer; another edge (a pull inbox, a query API) calls the same services.
+ */
+import type { Logger } from 'pino';
+import type { AuditWriter } from '../audit/writer.js';
+import type { Dispatcher } from '../queue/index.js';
+import type { Contracts } from '../routing/types.js';
+import type { Db } from '../store/index.js';
+import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
+import { deliveryService, type DeliveryService } from './deliveries.js';
+import { messageService, type MessageService } from './messages.js';
+
+export type { Principal } from './principal.js';
+export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
+export type { MessageReading, MessageService } from './messages.js';
+
+export interface IntakeService {
+  accept(input: AcceptInput): Promise<AcceptResult>;
+}
+
+export interface Services {
+  intake: IntakeService;
+  messages: MessageService;
+  deliveries: DeliveryService;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  contracts: () => Contracts;
+  dispatcher: Dispatcher;
+  audit: AuditWriter;
+  log: Logger;
+  /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
+  flow?: IntakeDeps['flow'];
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow };
+  return {
+    intake: { accept: (input) => acceptMessage(intake, input) },
+    messages: messageService(deps),
+    deliveries: deliveryService(deps),
+  };
+}

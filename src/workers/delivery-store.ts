@@ -1,0 +1,30 @@
+/**
+ * The delivery worker's port to the database: claim, defer, end without an attempt, record an
+ * attempt. Over PostgreSQL or PGlite it is store/deliveries.ts (attempts grouped and recorded
+ * resiliently, attempt-recorder.ts); a unit test gives the worker a fake.
+ */
+import type { Logger } from 'pino';
+import type { AuditAction } from '../audit/writer.js';
+import { claimMany, deferDelivery, endUnattempted, type Claim, type ClaimWithMessage, type Db } from '../store/index.js';
+import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
+
+export interface DeliveryStore {
+  /** claim due deliveries with their messages; undefined for each not claimed (see store claimMany) */
+  claimMany(ids: string[], leaseMs: number, attemptTimeoutMs: number): Promise<Array<ClaimWithMessage | undefined>>;
+  /** give a claimed delivery back without an attempt, due again after `delayMs` */
+  defer(claim: Claim, delayMs: number, reason: string): Promise<boolean>;
+  /** end a claimed delivery dead without an attempt, on the audit log as `action` */
+  endUnattempted(claim: Claim, reason: string, action: AuditAction, actor: string): Promise<boolean>;
+  /** record an attempt and move its delivery on; resolves with the delivery's new state (undefined: the lease was lost) */
+  recordAttempt: RecordAttempt;
+}
+
+export function databaseDeliveryStore(db: Db, log: Logger): DeliveryStore {
+  return {
+    claimMany: (ids, leaseMs, attemptTimeoutMs) => claimMany(db, ids, leaseMs, attemptTimeoutMs),
+    defer: (claim, delayMs, reason) => deferDelivery(db, claim, delayMs, reason),
+    endUnattempted: (claim, reason, action, actor) => endUnattempted(db, claim, reason, action, actor),
+    // one attempt whose record fails never fails the others recorded with it
+    recordAttempt: attemptRecorder(db, log),
+  };
+}
