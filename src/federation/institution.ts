@@ -19,6 +19,14 @@ export interface Institution {
   clearances: Classification[];
 }
 
+/**
+ * The hub's own id: its certificate names it, and it is the sender of the messages the hub raises
+ * itself (alerts, reconciled payment records: intake/emit.ts). It is not a member institution: no
+ * request can be made under it, and nothing is delivered to it. An agreement names it as a sender
+ * only by this exact id (a pattern such as `ps.**` does not reach it).
+ */
+export const HUB_INSTITUTION_ID = 'ps.wasla.hub';
+
 /** an institution of kind `hub` operates the hub: it sees and replays every delivery */
 export function isOperator(institution: Pick<Institution, 'kind'> | undefined): boolean {
   return institution?.kind === 'hub';

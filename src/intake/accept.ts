@@ -14,7 +14,7 @@ import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDeli
 import { Batcher, type BatcherOptions } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../federation/index.js';
-import { parseJsonBody, readEnvelope } from './envelope.js';
+import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import type { FlowControl } from './flow-control.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
@@ -114,7 +114,7 @@ export async function acceptMessage(deps: IntakeDeps, input: AcceptInput): Promi
   // to the commit, which stores nothing under a key already taken and says so. Only a refusal or
   // a taken key costs the lookup — so a repeat gets its first answer even when the catalogue or
   // the agreements have changed since.
-  let prepared: ReturnType<typeof prepare>;
+  let prepared: PreparedMessage;
   try {
     prepared = prepare(deps, input, requestHash);
   } catch (err) {
@@ -170,9 +170,40 @@ function refuseUntranslatable(contracts: Contracts, type: string, version: strin
 }
 
 /** Parse, validate and route; build the rows to commit. Throws the refusal; stores nothing. */
-function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
+function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): PreparedMessage {
   const env = readEnvelope(parseJsonBody(input.body), input.sender);
-  const contracts = deps.contracts();
+  return prepareMessage(deps.contracts(), env, {
+    sender: input.sender,
+    credential: input.credential,
+    bodySha256: requestHash,
+    idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
+  });
+}
+
+export interface PreparedMessage {
+  commit: CommitInput;
+  answer: AcceptedMessage;
+  /** the deliveries to dispatch once the commit is done */
+  rows: NewDelivery[];
+  env: IncomingEnvelope;
+}
+
+export interface MessageOrigin {
+  /** the institution the message is from: the authenticated sender, or the hub for its own messages */
+  sender: string;
+  /** what authenticated the sender, for the audit entry */
+  credential: string;
+  /** the sha-256 of the bytes as received (the canonical envelope's, for the hub's own messages) */
+  bodySha256: string;
+  idempotency?: CommitInput['idempotency'];
+}
+
+/**
+ * Validate a read envelope against its schema version, route it by the agreements in force and build
+ * what commits it: the one path every message takes into the hub, whoever sends it (an institution
+ * through the API, or the hub itself: intake/emit.ts). Throws the refusal; stores nothing.
+ */
+export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, origin: MessageOrigin): PreparedMessage {
   const { catalogue } = contracts;
   if (!catalogue.has(env.type)) {
     throw new ValidationError('unknown-type', `no message type "${env.type}" in the catalogue`, [{ pointer: '/type', detail: 'unknown message type' }]);
@@ -194,7 +225,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
     );
   }
   const decision: RoutingDecision = route(contracts, {
-    sender: input.sender,
+    sender: origin.sender,
     type: env.type,
     version: env.version,
     classification: env.classification,
@@ -207,7 +238,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
   const envelope: Envelope = {
     specversion: '1.0',
     id,
-    source: input.sender,
+    source: origin.sender,
     type: env.type,
     dataschema: schemaUri(env.type, env.version),
     time: env.time ?? receivedAt.toISOString(),
@@ -249,7 +280,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
   const commit: CommitInput = {
     message: {
       id,
-      sender: input.sender,
+      sender: origin.sender,
       type: env.type,
       version: env.version,
       classification: decision.classification,
@@ -262,19 +293,19 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string) {
       receivedAt,
     },
     deliveries: rows,
-    idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
+    idempotency: origin.idempotency,
     response: answer,
     audit: [
       {
-        actor: input.sender,
+        actor: origin.sender,
         action: 'message.accepted',
         subject: id,
         data: {
           type: env.type,
           version: env.version,
           classification: decision.classification,
-          credential: input.credential,
-          bodySha256: requestHash,
+          credential: origin.credential,
+          bodySha256: origin.bodySha256,
           routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
           deliveries: rows.map((r) => r.id),
         },

@@ -6,7 +6,7 @@
  * schema never has, or plan a juvenile/gbv delivery its agreement did not think about.
  */
 import type { Catalogue } from '../schemas/types.js';
-import type { Agreement, Condition, Grant, Institution } from '../federation/index.js';
+import { HUB_INSTITUTION_ID, type Agreement, type Condition, type Grant, type Institution } from '../federation/index.js';
 import { JUVENILE_FLAGS, PARTIES_POINTER, PARTY_ROLE_POINTER } from './model.js';
 import type { FaultList } from './contract-files.js';
 import { isPattern, matches } from './pattern.js';
@@ -72,6 +72,8 @@ function institutionsMatching(ctx: CheckContext, pattern: string): Institution[]
 
 function checkInstitutionRef(ctx: CheckContext, faults: FaultList, file: string, pointer: string, ref: string, role: string): void {
   if (institutionsMatching(ctx, ref).length > 0) return;
+  // the hub is the sender of its own messages (alerts, payment records), by its exact id only
+  if (role === 'sender' && ref === HUB_INSTITUTION_ID) return;
   faults.add(file, pointer, isPattern(ref) ? `${role} pattern "${ref}" matches no institution` : `${role} "${ref}" is not an institution`);
 }
 

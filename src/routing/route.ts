@@ -21,7 +21,7 @@
  */
 import { ForbiddenError, type Fault } from '../errors.js';
 import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
-import type { Classification, Condition, Grant, GrantTarget } from '../federation/index.js';
+import { HUB_INSTITUTION_ID, type Classification, type Condition, type Grant, type GrantTarget } from '../federation/index.js';
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { failing } from './conditions.js';
 import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
@@ -52,11 +52,17 @@ export function asLoaded(contracts: Contracts): LoadedContracts {
   return contracts as LoadedContracts;
 }
 
+/** A grant's sender pattern against a sender: the hub only by its exact id, never by a pattern. */
+function senderMatches(pattern: string, sender: string): boolean {
+  return sender === HUB_INSTITUTION_ID ? pattern === sender : matches(pattern, sender);
+}
+
 /** The grants that let `sender` send `type` now. */
 export function grantsFor(contractsIn: Contracts, sender: string, type: string, now: Date = new Date()): Grant[] {
   const contracts = asLoaded(contractsIn);
-  if (!contracts.institutions.has(sender)) return [];
-  return contracts.grants.filter((g) => g.types.includes(type) && g.senders.some((p) => matches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now));
+  // the hub sends its own messages (intake/emit.ts) under grants that name it exactly
+  if (!contracts.institutions.has(sender) && sender !== HUB_INSTITUTION_ID) return [];
+  return contracts.grants.filter((g) => g.types.includes(type) && g.senders.some((p) => senderMatches(p, sender)) && isActive(contracts.agreements.get(g.agreement)!, now));
 }
 
 function recipientsOf(contracts: LoadedContracts, g: Grant, t: GrantTarget, data: unknown): string[] {
@@ -116,7 +122,7 @@ function plan(contracts: LoadedContracts, input: RoutingInput, now: Date): Plan 
     }
     if (isClearance(g.classification)) required.add(g.classification);
     if (g.classification === 'restricted') restricted = true;
-    const senderRank = Math.max(...g.senders.filter((p) => matches(p, sender)).map(specificity));
+    const senderRank = Math.max(...g.senders.filter((p) => senderMatches(p, sender)).map(specificity));
     let reached = 0;
     for (const t of g.to) {
       const tf = failing(t.conditions, data);

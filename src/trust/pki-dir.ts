@@ -19,9 +19,10 @@ import { RequestRefusedError } from '../errors.js';
 import { createCa, enroll, importCa, issueCertificate, normalizeSerial, parseCertificate, type CertificateAuthority, type EnrollKeyType } from './pki.js';
 import { recordFromPem } from './certificate-store.js';
 import type { CertificateRecord, CertificateStore } from './types.js';
+import { HUB_INSTITUTION_ID } from '../federation/index.js';
 
-/** the id the hub's own certificate names; it is not an institution and cannot send messages */
-export const HUB_INSTITUTION_ID = 'ps.wasla.hub';
+/** the id the hub's own certificate names (the federation model owns it) */
+export { HUB_INSTITUTION_ID };
 
 const paths = (dir: string) => ({
   caCert: join(dir, 'ca.cert.pem'),
