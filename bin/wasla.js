@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI in this very process (tsx's loader), so `npx wasla` needs no build step
-// and signals such as SIGTERM reach the hub directly.
-import { register } from 'tsx/esm/api';
+// The `wasla` command: runs the compiled CLI in dist/ in this very process (so signals such as
+// SIGTERM reach the hub directly), building it first when dist/ is missing or stale
+// (scripts/build.mjs). Development runs the sources instead: `node --import tsx src/cli/main.ts`.
+import { ensureBuilt } from '../scripts/build.mjs';
 
-register();
-await import('../src/cli/main.ts');
+try {
+  ensureBuilt();
+} catch (err) {
+  process.stderr.write(`wasla: ${err.message}\n`);
+  process.exit(1);
+}
+await import('../dist/cli/main.js');

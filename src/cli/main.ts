@@ -5,9 +5,14 @@
  */
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { VERSION } from '../version.js';
 
 const program = new Command();
-program.name('wasla').description('Wasla, the justice-sector integration hub: run it, migrate it, manage its contracts and trust').showHelpAfterError();
+program
+  .name('wasla')
+  .description('Wasla, the justice-sector integration hub: run it, migrate it, manage its contracts and trust')
+  .version(`wasla ${VERSION} (Node ${process.versions.node})`, '-V, --version', 'print the version')
+  .showHelpAfterError();
 registerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
