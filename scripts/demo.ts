@@ -512,10 +512,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const exit = argv.includes('--exit');
   let result: DemoResult | undefined;
-  let interrupted = false;
+  /** copies of one Ctrl-C (relayed by npm and tsx) arrive within this many milliseconds */
+  const RELAYED_SIGNAL_MS = 1000;
+  let interruptedAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130); // a second Ctrl-C: leave now
-    interrupted = true;
+    if (interruptedAt !== undefined) {
+      // One Ctrl-C reaches this process more than once: from the terminal, and relayed by npm and
+      // by tsx. Only a second Ctrl-C a moment later means "leave now" (the data directory is still
+      // removed on exit).
+      if (Date.now() - interruptedAt > RELAYED_SIGNAL_MS) process.exit(130);
+      return;
+    }
+    interruptedAt = Date.now();
     process.stdout.write(`\n${signal}: stopping the hub and the receivers…\n`);
     const done = (code: number) => process.exit(code);
     // before the result exists, runDemo's own cleanup runs when its promise settles

@@ -2,11 +2,10 @@
  * The CLI as an institution or an operator talking to a running hub: every request signed with the
  * SDK (RFC 9421), exactly as an institution's own system would.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseRetryAfter } from '../adapters/index.js';
 import { signRequest } from '../client/index.js';
-import { parseCertificate, signingAlgorithmOf } from '../trust/index.js';
+import { readCredentials } from './credentials.js';
 
 export interface HubClientOptions {
   hub: string;
@@ -56,10 +55,13 @@ export async function hubRequest(
   const keyFile = o.key ?? process.env.WASLA_KEY_FILE;
   const certFile = o.cert ?? process.env.WASLA_CERT_FILE;
   if (!keyFile || !certFile) throw new Error('sign with --key <file> --cert <file> (or WASLA_KEY_FILE / WASLA_CERT_FILE): `wasla institution enroll` writes both');
-  const keyPem = readFileSync(keyFile, 'utf8');
-  const cert = parseCertificate(readFileSync(certFile, 'utf8'));
-  const alg = signingAlgorithmOf(cert.publicKey);
-  const url = new URL(path, hub);
+  const { keyPem, cert, alg } = readCredentials(keyFile, certFile);
+  let url: URL;
+  try {
+    url = new URL(path, hub);
+  } catch {
+    throw new Error(`--hub ${hub}: not a URL; name the hub as http(s)://host:port (--hub or WASLA_HUB_URL)`);
+  }
   for (let retry = 1; ; retry++) {
     const req = new Request(url, { method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers }, body });
     const signed = await signRequest(req, keyPem, { keyid: cert.serial, alg });
@@ -73,7 +75,11 @@ export async function hubRequest(
     }
     const again = retry <= resend.retries && (failure !== undefined || answer!.status === 503);
     if (!again) {
-      if (failure) throw new HubUnreachableError(`${method} ${url.href}: ${connectionFailure(failure)}`);
+      if (failure) {
+        throw new HubUnreachableError(
+          `no answer from the hub at ${url.origin} (${method} ${url.pathname}: ${connectionFailure(failure)}); is it running there? Name another with --hub <url> or WASLA_HUB_URL`,
+        );
+      }
       return { status: answer!.status, text: answer!.text };
     }
     // no Retry-After on a failed connection: wait a second more each time

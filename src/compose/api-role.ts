@@ -98,7 +98,9 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
     operationsUrl = l.url;
   }
 
-  const api = await listen(app.fetch, cfg.host, cfg.port);
+  const api = await listen(app.fetch, cfg.host, cfg.port).catch((err: Error) => {
+    throw new ConfigError('WASLA_PORT', `cannot listen on ${cfg.host}:${cfg.port} (${err.message}); give the hub a free port with WASLA_PORT or \`wasla start --port <n>\` (0 picks any free one)`);
+  });
   life.onStop('api listener', () => {
     flow?.stop(); // held requests go on to be stored (or refused) while the listener drains
     return closeListener(api, cfg.shutdownGraceMs);

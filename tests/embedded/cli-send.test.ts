@@ -162,7 +162,7 @@ describe('wasla send (embedded hub)', () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/^wasla send: fetch failed \(ECONNREFUSED\); sending again in 1 s, signed anew \(resend 1 of 1\)\n/);
     expect(run.err).toMatch(
-      /wasla: POST http:\/\/127\.0\.0\.1:\d+\/v1\/messages: fetch failed \(ECONNREFUSED\)\nthe hub did not answer; to send again without storing the message twice: --idempotency-key cli-down-1\n$/,
+      /wasla: no answer from the hub at http:\/\/127\.0\.0\.1:\d+ \(POST \/v1\/messages: fetch failed \(ECONNREFUSED\)\); is it running there\? Name another with --hub <url> or WASLA_HUB_URL\nthe hub did not answer; to send again without storing the message twice: --idempotency-key cli-down-1\n$/,
     );
     expect(await stored('W-CLI-DOWN')).toBe(0);
   });

@@ -52,3 +52,33 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('a port already taken', () => {
+  it('stops the start with nothing left open, naming WASLA_PORT and --port', async () => {
+    const { createServer } = await import('node:net');
+    const { ConfigError } = await import('../../src/errors.js');
+    const henv = await makeHubEnv('embedded');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const err = await startTestHub(henv, { WASLA_PORT: String(port) }).then(
+        async (h) => {
+          await h.stop();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as InstanceType<typeof ConfigError>).variable).toBe('WASLA_PORT');
+      expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+      expect((err as Error).message).toContain('wasla start --port');
+      // the data directory's lock was given back: the next hub on a free port starts
+      const next = await startTestHub(henv, { WASLA_PORT: '0' });
+      await next.stop();
+    } finally {
+      taken.close();
+      await henv.cleanup();
+    }
+  });
+});

@@ -49,12 +49,12 @@ export function register(program: Command): void {
       'list deliveries, e.g. --state dead --recipient ps.police.judicial, or --state waiting: those neither delivered nor dead, oldest first, each with when it is given up (givesUpAt; null under store and forward)',
     )
     .option('--state <state>', 'pending, in_flight, retrying, delivered, dead, or waiting (pending, in_flight or retrying)')
-    .option('--recipient <id>')
-    .option('--type <type>')
-    .option('--since <time>')
-    .option('--until <time>')
-    .option('--after <id>')
-    .option('--limit <n>')
+    .option('--recipient <id>', 'only deliveries to this institution')
+    .option('--type <type>', 'only deliveries of messages of this type, e.g. warrant.issued')
+    .option('--since <time>', 'only deliveries created at or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z)')
+    .option('--until <time>', 'only deliveries created at or before this time (RFC 3339)')
+    .option('--after <id>', "the next page: the delivery id the previous page's `next` named")
+    .option('--limit <n>', 'deliveries on one page (default 100)')
     .action(async (o: Opts & Record<string, string | undefined>) => {
       const q = new URLSearchParams();
       for (const k of ['state', 'recipient', 'type', 'since', 'until', 'after', 'limit']) if (o[k]) q.set(k, o[k]!);
@@ -62,11 +62,11 @@ export function register(program: Command): void {
     });
   addClientOptions(deliveries.command('replay [deliveryId]'))
     .description('replay one dead delivery, or (operators) every dead one matching --recipient/--type/--since/--until')
-    .option('--recipient <id>')
-    .option('--type <type>')
-    .option('--since <time>')
-    .option('--until <time>')
-    .option('--limit <n>')
+    .option('--recipient <id>', 'bulk: dead deliveries to this institution')
+    .option('--type <type>', 'bulk: dead deliveries of messages of this type')
+    .option('--since <time>', 'bulk: dead deliveries created at or after this time (RFC 3339)')
+    .option('--until <time>', 'bulk: dead deliveries created at or before this time (RFC 3339)')
+    .option('--limit <n>', 'bulk: at most this many (default 1000)')
     .option('--reason <text>', 'why, for the audit log')
     .action(async (id: string | undefined, o: Opts & Record<string, string | undefined>) => {
       if (id) {
