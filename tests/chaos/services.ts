@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../helpers/private-services.js';
+import { redisAnswers, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../helpers/private-services.js';
 import { say } from './log.js';
 
 const run = promisify(execFile);
@@ -82,20 +82,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => {});
-  const up = await r
-    .connect()
-    .then(() => r.ping())
-    .then(
-      () => true,
-      () => false,
-    );
-  r.disconnect();
-  return up;
 }
 
 export async function startServices(o: ServiceOptions): Promise<Services> {

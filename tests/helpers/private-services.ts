@@ -225,6 +225,21 @@ function logTail(dir: string): string {
   }
 }
 
+/** whether a Redis answers PING at `url` now (one try, no reconnecting) */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  const up = await r
+    .connect()
+    .then(() => r.ping())
+    .then(
+      () => true,
+      () => false,
+    );
+  r.disconnect();
+  return up;
+}
+
 export interface PrivateRedis {
   port: number;
   url: string;
@@ -252,17 +267,7 @@ export async function startPrivateRedis(opts: { parent?: string } = {}): Promise
     // bounded: 100 tries, 100 ms apart
     for (let i = 0; i < 100; i++) {
       if (!running()) throw new Error(`redis-server exited at start (see ${join(dir, 'redis.log')})`);
-      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => {});
-      const up = await r
-        .connect()
-        .then(() => r.ping())
-        .then(
-          () => true,
-          () => false,
-        );
-      r.disconnect();
-      if (up) return;
+      if (await redisAnswers(url)) return;
       await sleep(100);
     }
     throw new Error(`redis-server on port ${port} did not answer`);
