@@ -29,7 +29,7 @@ export function signatureBase(message: RequestLike | ResponseLike, components: r
 // what the hub's own code needs on plain Node objects, re-exported for institutions that prefer
 // them: only trust primitives (signatures, digests, certificates), never the hub's server code
 export { DELIVERY_COMPONENTS, DELIVERY_ID_HEADER, MESSAGE_ID_HEADER, RECEIPT_COMPONENTS, REQUEST_COMPONENTS } from '../trust/profiles.js';
-export { SIGNATURE_ALGORITHMS, type KeyInput, type SignatureAlgorithm } from '../trust/algorithms.js';
+export { SIGNATURE_ALGORITHMS, signingAlgorithmOf, type KeyInput, type SignatureAlgorithm } from '../trust/algorithms.js';
 export { TrustError, type TrustErrorCode } from '../trust/errors.js';
 export { createContentDigest, verifyContentDigest } from '../trust/content-digest.js';
 export { createCsr, generateInstitutionKey } from '../trust/pki.js';
