@@ -23,6 +23,16 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
     },
     paths,
     components: {
+      securitySchemes: {
+        // issue 22: named by the routes that say so; every route is signed the same way
+        httpMessageSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Signature',
+          description:
+            'HTTP Message Signatures (RFC 9421) with Signature-Input, over @method, @target-uri, content-digest (RFC 9530) and content-type, with created, keyid (your certificate serial) and alg; the key certified by the federation CA (docs/trust.md).',
+        },
+      },
       schemas: {
         Problem: {
           type: 'object',
