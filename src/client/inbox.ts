@@ -5,7 +5,10 @@
  * Guarantees: `pullDeliveries` signs every request it makes to the hub (signRequest); hands your
  * handler a delivery only once its hub signature verifies (verifyDelivery, over exactly the request
  * a push would have made); and acknowledges it with a receipt signed over that request
- * (signReceipt) only after the handler returned. A handler that throws answers the delivery with
+ * (signReceipt) only after the handler returned — handlers run one at a time, in the order the hub
+ * handed the deliveries out; receipts are sent while the next delivery is handled, and all of a
+ * pull's receipts are answered before the next pull. Stopping (`signal`) stops pulling, never a
+ * receipt already on its way. A handler that throws answers the delivery with
  * 503: the hub offers it again by its retry schedule. A delivery whose signature does not verify
  * is never handed over nor acknowledged: its lease lapses and the hub records the attempt as
  * abandoned. The hub may hand a delivery out again (a lease that lapsed, a receipt lost): dedupe
@@ -113,6 +116,8 @@ export async function pullDeliveries(c: InboxCredentials, handler: (d: PulledDel
       if (o.signal?.aborted) break;
       throw err;
     }
+    // receipts go out while the next delivery is handled; all are answered before the next pull
+    const receipts: Promise<void>[] = [];
     for (const item of items) {
       sum.pulled++;
       const w = item.request;
@@ -151,13 +156,17 @@ export async function pullDeliveries(c: InboxCredentials, handler: (d: PulledDel
         headers[k] = v;
       });
       const body = Buffer.from(await receipt.arrayBuffer()).toString('base64');
-      try {
-        await hubCall(c, 'POST', `/v1/inbox/${item.deliveryId}/receipt`, { status, headers, body }, o.signal);
-        if (status >= 200 && status < 300) sum.acknowledged++;
-      } catch (err) {
-        report(err, item.deliveryId);
-      }
+      // not cut short by `signal`: what was handled is acknowledged even while stopping
+      receipts.push(
+        hubCall(c, 'POST', `/v1/inbox/${item.deliveryId}/receipt`, { status, headers, body }).then(
+          () => {
+            if (status >= 200 && status < 300) sum.acknowledged++;
+          },
+          (err) => report(err, item.deliveryId),
+        ),
+      );
     }
+    await Promise.all(receipts);
   } while (!o.once && !o.signal?.aborted);
   return sum;
 }
