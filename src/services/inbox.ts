@@ -74,6 +74,8 @@ export interface InboxServiceDeps {
   pollMs: number;
   /** the longest a pull waits, whatever it asks (WASLA_INBOX_MAX_WAIT_S) */
   maxWaitMs: number;
+  /** false once the hub is shutting down: a waiting pull answers with what it has instead of holding the listener open */
+  accepting?: () => boolean;
   /** what a push would have sent: translated, projected, encoded, signed (workers/delivery.ts buildOutbound) */
   build: (claim: ClaimWithMessage, planned: PlannedDelivery) => OutboundRequest;
   /** checks a receipt is signed by `recipient` for the delivery request `req` (workers/delivery-signing.ts) */
@@ -133,7 +135,7 @@ export function inboxService(deps: InboxServiceDeps): InboxService {
           if (item) out.push(item);
         }
         const left = until - Date.now();
-        if (out.length > 0 || left <= 0 || o.signal?.aborted) return out;
+        if (out.length > 0 || left <= 0 || o.signal?.aborted || deps.accepting?.() === false) return out;
         // the bell rings at a commit for this institution; the poll catches what it cannot hear
         // (a lease lapsed, a retry come due, a ring lost)
         deps.metrics?.inboxPollsWaiting.inc();
