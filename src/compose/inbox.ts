@@ -14,6 +14,7 @@ import type { InboxServiceDeps } from '../services/index.js';
 import { ensureHubCertificate } from '../trust/index.js';
 import { attemptRecord, buildOutbound, type OutboundSigner } from '../workers/delivery.js';
 import { checkReceipt, deliverySigner } from '../workers/delivery-signing.js';
+import { attemptRecorder } from '../workers/attempt-recorder.js';
 import type { Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Resources } from './resources.js';
@@ -78,6 +79,8 @@ export async function startInbox(c: Configuration, res: Resources, life: Lifecyc
       build: (claim, planned) => buildOutbound(c.contracts(), signer(), claim, planned).req,
       checkReceipt: (recipient, req, answer) => checkReceipt(res.resolver, recipient, req, answer),
       attemptRecord: (d, outcome, exchange) => attemptRecord(d, outcome, exchange),
+      // receipts that arrive together share one record statement, as push attempts do
+      record: attemptRecorder(res.db, log),
     },
   };
 }

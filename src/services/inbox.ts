@@ -80,6 +80,12 @@ export interface InboxServiceDeps {
   build: (claim: ClaimWithMessage, planned: PlannedDelivery) => OutboundRequest;
   /** checks a receipt is signed by `recipient` for the delivery request `req` (workers/delivery-signing.ts) */
   checkReceipt: (recipient: string, req: OutboundRequest, res: TransportResponse) => Promise<ReceiptCheckResult>;
+  /**
+   * records an attempt and moves its delivery on (default: store recordAttempt); the composition
+   * gives the worker's recorder, which groups concurrent receipts into one statement and records
+   * an attempt whose record fails without what the institution sent (workers/attempt-recorder.ts)
+   */
+  record?: (claim: { delivery: DeliveryRow; leaseToken: string }, outcome: AttemptOutcome) => Promise<string | undefined>;
   /** what an outcome makes of the delivery, by its retry schedule (workers/delivery.ts attemptRecord) */
   attemptRecord: (d: DeliveryRow, outcome: Outcome, exchange: { startedAt: Date; durationMs: number; statusCode?: number; receipt?: unknown; worker: string }) => AttemptOutcome;
 }
@@ -87,6 +93,7 @@ export interface InboxServiceDeps {
 const notLeased = (id: string) => new RequestRefusedError('delivery-not-leased', `delivery ${id} is not leased to you: pull it from GET /v1/inbox first`);
 
 export function inboxService(deps: InboxServiceDeps): InboxService {
+  const record = deps.record ?? ((claim, outcome) => recordAttempt(deps.db, claim, outcome));
   const pulling = (p: Principal) => {
     const inst = deps.contracts().institution(p.institution);
     if (!pulls(inst)) throw new ForbiddenError('not-a-pull-institution', `${p.institution} receives its deliveries by push: its contract entry does not say "delivery": "pull"`);
@@ -109,7 +116,7 @@ export function inboxService(deps: InboxServiceDeps): InboxService {
       // building is deterministic (translation, adapter): what fails now fails again
       const e = err instanceof WaslaError ? err : undefined;
       const outcome: Outcome = e && !e.retryable ? { kind: 'dead', reason: `${e.code}: ${e.message}` } : { kind: 'retry', reason: `internal: ${(err as Error).message}` };
-      await recordAttempt(deps.db, claim, deps.attemptRecord(d, outcome, { startedAt: new Date(), durationMs: 0, worker: worker(p) }));
+      await record(claim, deps.attemptRecord(d, outcome, { startedAt: new Date(), durationMs: 0, worker: worker(p) }));
       deps.log.warn({ deliveryId: d.id, err: (err as Error).message }, 'a pulled delivery could not be built');
       return undefined;
     }
@@ -171,12 +178,12 @@ export function inboxService(deps: InboxServiceDeps): InboxService {
       // a refusal (retry, dead) counts only under the lease it answers; a proof of delivery always
       if (outcome.kind !== 'delivered' && d.state !== 'in_flight') throw notLeased(id);
       const startedAt = new Date(d.updatedAt ?? Date.now());
-      const record = deps.attemptRecord(d, outcome, { startedAt, durationMs: Math.max(0, Date.now() - startedAt.getTime()), statusCode: receipt.status, receipt: proof, worker: worker(p) });
+      const attempt = deps.attemptRecord(d, outcome, { startedAt, durationMs: Math.max(0, Date.now() - startedAt.getTime()), statusCode: receipt.status, receipt: proof, worker: worker(p) });
       // a delivery no longer held (its lease lapsed) keeps its lease token null: the record
       // statement then writes a success only (delivered over pending or retrying)
-      const state = await recordAttempt(deps.db, { delivery: d, leaseToken: claim.leaseToken || '00000000-0000-0000-0000-000000000000' }, record);
+      const state = await record({ delivery: d, leaseToken: claim.leaseToken || '00000000-0000-0000-0000-000000000000' }, attempt);
       if (state === undefined) throw notLeased(id);
-      deps.metrics?.attempts.inc({ outcome: record.outcome });
+      deps.metrics?.attempts.inc({ outcome: attempt.outcome });
       return { deliveryId: id, state };
     },
   };
