@@ -375,7 +375,7 @@ const delivery = {
   additionalProperties: false,
 } as const;
 
-/** src/store/delivery-admin.ts ReplayResult (and the message id the update returns) */
+/** src/store/delivery-admin.ts ReplayResult */
 const replayResult = {
   type: 'object',
   required: ['replayed', 'refused'],
@@ -385,8 +385,8 @@ const replayResult = {
       description: 'the deliveries put back to due: same ids, retry schedule restarted',
       items: {
         type: 'object',
-        required: ['id', 'messageId', 'recipient', 'attempts'],
-        properties: { id: uuid, messageId: uuid, recipient: institutionId, attempts: { type: 'integer', minimum: 0, description: 'attempts made before the replay' } },
+        required: ['id', 'recipient', 'attempts'],
+        properties: { id: uuid, recipient: institutionId, attempts: { type: 'integer', minimum: 0, description: 'attempts made before the replay' } },
         additionalProperties: false,
       },
     },
