@@ -1,12 +1,13 @@
 /**
- * The OpenAPI 3.1 document, built from the registered routes and the shared components
- * (openapi-components.ts). What every route shares is added here, once: the X-Request-Id header on
+ * The OpenAPI 3.1 document, built from the registered routes, the shared components
+ * (openapi-components.ts) and what the hub sends institutions (openapi-webhooks.ts). What every route shares is added here, once: the X-Request-Id header on
  * every answer (app.ts sets it on all), the 400 of the query-text check that runs before any route
  * (request-text.ts) and the 500 of an unexpected failure, unless the operation documents its own.
  */
 import type { RouteDoc } from './route-docs.js';
 import { headerRef } from './route-docs.js';
 import { HEADERS, RESPONSES, SCHEMAS, SECURITY_SCHEMES } from './openapi-components.js';
+import { WEBHOOK_HEADERS, WEBHOOK_SECURITY_SCHEMES, WEBHOOKS } from './openapi-webhooks.js';
 
 export function toOpenApiPath(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
@@ -53,6 +54,12 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
     servers: [{ url: '/', description: 'this hub: its public URL (WASLA_PUBLIC_URL), which signatures cover as @target-uri' }],
     tags: TAGS,
     paths,
-    components: { schemas: SCHEMAS, responses: RESPONSES, headers: HEADERS, securitySchemes: SECURITY_SCHEMES },
+    webhooks: WEBHOOKS,
+    components: {
+      schemas: SCHEMAS,
+      responses: RESPONSES,
+      headers: { ...HEADERS, ...WEBHOOK_HEADERS },
+      securitySchemes: { ...SECURITY_SCHEMES, ...WEBHOOK_SECURITY_SCHEMES },
+    },
   };
 }

@@ -2,7 +2,9 @@
  * A self-contained HTML rendering of the OpenAPI document (no CDN, no script: hubs often run on
  * closed government networks): who may call each operation, its parameters, request body and
  * answers with their headers, each schema linked to its rendering under "Schemas", where every
- * component schema is shown property by property and as JSON. Every link stays inside the page.
+ * component schema is shown property by property and as JSON; and what the hub sends institutions
+ * (the document's webhooks: a delivery, and the signed receipt it wants back). Every link stays
+ * inside the page.
  */
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
@@ -92,37 +94,38 @@ export function renderReference(doc: Record<string, unknown>): string {
   const paths = doc.paths as Record<string, Record<string, any>>;
   const components = (doc.components ?? {}) as { schemas?: Record<string, any>; securitySchemes?: Record<string, any> };
   const schemes = components.securitySchemes ?? {};
-  const ops: string[] = [];
   const toc: string[] = [];
-  for (const [path, methods] of Object.entries(paths)) {
-    for (const [method, op] of Object.entries(methods)) {
-      toc.push(`<li><a href="#${esc(op.operationId)}">${esc(method.toUpperCase())} ${esc(path)}</a></li>`);
-      const params = (op.parameters ?? [])
-        .map(resolve)
-        .map((p: any) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''}, ${typeOf(p.schema)}) ${prose(p.description)}</li>`)
-        .join('');
-      const body = op.requestBody
-        ? Object.entries<any>(resolve(op.requestBody).content ?? {})
-            .map(([type, m]) => `<li><code>${esc(type)}</code>: ${mediaSchema(m.schema)}</li>`)
-            .join('')
-        : '';
-      const responses = Object.entries(op.responses ?? {})
-        .map(([code, r]) => {
-          const res = resolve(r);
-          const media = Object.entries<any>(res.content ?? {})
-            .map(([type, m]) => `<code>${esc(type)}</code> ${mediaSchema(m.schema)}`)
-            .join(', ');
-          const headers = Object.keys(res.headers ?? {})
-            .map((h) => `<code>${esc(h)}</code>`)
-            .join(' ');
-          return `<li><code>${esc(code)}</code> ${prose(res.description)}${media ? `<div>${media}</div>` : ''}${headers ? `<div>headers: ${headers}</div>` : ''}</li>`;
-        })
-        .join('');
-      ops.push(`<section id="${esc(op.operationId)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
+  const operation = (method: string, path: string, op: any) => {
+    toc.push(`<li><a href="#${esc(op.operationId)}">${esc(method.toUpperCase())} ${esc(path)}</a></li>`);
+    const params = (op.parameters ?? [])
+      .map(resolve)
+      .map((p: any) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ', required' : ''}, ${typeOf(p.schema)}) ${prose(p.description)}</li>`)
+      .join('');
+    const body = op.requestBody
+      ? Object.entries<any>(resolve(op.requestBody).content ?? {})
+          .map(([type, m]) => `<li><code>${esc(type)}</code>: ${mediaSchema(m.schema)}</li>`)
+          .join('')
+      : '';
+    const responses = Object.entries(op.responses ?? {})
+      .map(([code, r]) => {
+        const res = resolve(r);
+        const media = Object.entries<any>(res.content ?? {})
+          .map(([type, m]) => `<code>${esc(type)}</code> ${mediaSchema(m.schema)}`)
+          .join(', ');
+        const headers = Object.keys(res.headers ?? {})
+          .map((h) => `<code>${esc(h)}</code>`)
+          .join(' ');
+        return `<li><code>${esc(code)}</code> ${prose(res.description)}${media ? `<div>${media}</div>` : ''}${headers ? `<div>headers: ${headers}</div>` : ''}</li>`;
+      })
+      .join('');
+    return `<section id="${esc(op.operationId)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
 <p><strong>${esc(op.summary)}</strong></p>${securityOf(op, schemes)}${prose(op.description)}
-${params ? `<h4>Parameters</h4><ul>${params}</ul>` : ''}${body ? `<h4>Request body</h4><ul>${body}</ul>` : ''}<h4>Responses</h4><ul>${responses}</ul></section>`);
-    }
-  }
+${params ? `<h4>Parameters</h4><ul>${params}</ul>` : ''}${body ? `<h4>Request body</h4><ul>${body}</ul>` : ''}<h4>Responses</h4><ul>${responses}</ul></section>`;
+  };
+  const ops = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => operation(method, path, op)));
+  const webhooks = Object.entries((doc.webhooks ?? {}) as Record<string, Record<string, any>>).flatMap(([name, methods]) =>
+    Object.entries(methods).map(([method, op]) => operation(method, `${name} (sent by the hub)`, op)),
+  );
   const security = Object.entries(schemes)
     .map(
       ([name, s]) =>
@@ -149,6 +152,7 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.2
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>
 <nav><h2>Operations</h2><ul>${toc.join('')}</ul><p><a href="#authentication">Authentication</a> · <a href="#schemas">Schemas</a>: ${schemaToc}</p></nav>
 <h2>Operations</h2>${ops.join('\n')}
+${webhooks.length ? `<h2 id="webhooks">What the hub sends you</h2>${webhooks.join('\n')}` : ''}
 <h2 id="authentication">Authentication</h2>${security}
 <h2 id="schemas">Schemas</h2>${schemas}</body></html>`;
 }

@@ -2,15 +2,16 @@
  * The OpenAPI document against the hub's behaviour: a real hub (embedded or server mode) is asked
  * for every operation, with answers that succeed and answers that refuse, and each answer — its
  * status, media type, body and documented headers — is validated with ajv against the document
- * the hub itself serves at /openapi.json. A field added to an answer, a status or a header the
- * document does not declare, fails here; so does an operation nobody asked.
+ * the hub itself serves at /openapi.json; so is each delivery the hub sent a receiver, against the
+ * document's delivery webhook. A field added to an answer, a status or a header the document does
+ * not declare, fails here; so does an operation nobody asked.
  */
 import Ajv2020Mod from 'ajv/dist/2020.js';
 import addFormatsMod from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
-import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { startReceiver, type Arrival, type Receiver } from '../helpers/receiver.js';
 import { endpointEnv } from '../helpers/contracts.js';
 import { signedFetch } from '../helpers/federation.js';
 import { COURT, warrant } from './spine.suite.js';
@@ -75,6 +76,24 @@ export class Conformance {
     if (!this.seen.has(op.operationId)) this.seen.set(op.operationId, new Set());
     this.seen.get(op.operationId)!.add(String(res.status));
     return body;
+  }
+
+  /** checks a delivery the hub sent (as a receiver got it) against the document's webhook */
+  checkDelivery(a: Arrival): void {
+    const op = this.doc.webhooks.delivery.post;
+    const media = String(a.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    const content = op.requestBody.content[media];
+    expect(content, `delivery ${a.deliveryId}: ${media} is documented`).toBeDefined();
+    this.valid(content.schema, a.json, `delivery ${a.deliveryId} body`);
+    const scheme = this.doc.components.securitySchemes[Object.keys(op.security[0])[0]];
+    const headers = [...op.parameters.filter((p: any) => p.in === 'header'), { name: scheme.name, required: true, schema: this.resolve(this.doc.components.headers[scheme.name]).schema }];
+    for (const p of headers) {
+      const value = a.headers[p.name.toLowerCase()];
+      if (p.required) expect(value, `delivery ${a.deliveryId} header ${p.name}`).toBeDefined();
+      if (value !== undefined) this.valid(p.schema, String(value), `delivery ${a.deliveryId} header ${p.name}`);
+    }
   }
 
   operationIds(): string[] {
@@ -230,6 +249,9 @@ export function openApiConformanceSuite(mode: Mode) {
       const m = await settle(messageId, ['delivered']);
       expect(m.deliveries[0].attemptLog.at(-1).receipt).not.toBeNull();
       await c.check(await call('GET', `/v1/messages/${messageId}`, COURT), 'get', '/v1/messages/{id}');
+      // and what the police received, each attempt, is the document's delivery webhook
+      expect(police.arrivals.length).toBeGreaterThanOrEqual(3);
+      for (const arrival of police.arrivals) c.checkDelivery(arrival);
     });
 
     it('every operation of the document was answered and checked, with at least one success', () => {

@@ -113,6 +113,18 @@ describe('OpenAPI rules for every operation', () => {
     walk(doc);
   });
 
+  it('describes what the hub sends institutions: the delivery webhook, signed, with its headers', () => {
+    const op = doc.webhooks.delivery.post;
+    const schemes = doc.components.securitySchemes;
+    expect(op.security).toHaveLength(1);
+    for (const name of Object.keys(op.security[0])) expect(schemes[name], name).toMatchObject({ type: 'apiKey', in: 'header', name: 'Signature' });
+    for (const m of Object.values<any>(op.requestBody.content)) expect(isBare(m.schema)).toBe(false);
+    const headers = op.parameters.map(resolve);
+    expect(headers.map((p: any) => p.name)).toEqual(expect.arrayContaining(['Wasla-Message-Id', 'Wasla-Delivery-Id', 'Signature-Input', 'Content-Digest']));
+    for (const p of headers) expect(p.schema && p.description && p.required, p.name).toBeTruthy();
+    expect(Object.keys(op.responses['2XX'].headers)).toEqual(['Signature', 'Signature-Input', 'Content-Digest']);
+  });
+
   it('the rules catch a bare schema', () => {
     expect(isBare({ type: 'object' })).toBe(true);
     expect(isBare({})).toBe(true);

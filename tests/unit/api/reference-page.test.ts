@@ -33,6 +33,13 @@ describe('the API reference page', () => {
     for (const header of ['Signature-Input', 'Content-Digest', 'RFC 9421']) expect(scheme).toContain(header);
   });
 
+  it('shows what the hub sends: the signed delivery and the receipt it wants back', () => {
+    const delivery = section('receiveDelivery');
+    expect(delivery).toContain('Signed: <a href="#security-hubSignature">hubSignature</a>');
+    for (const h of ['Wasla-Delivery-Id', 'Signature-Input', 'Content-Digest']) expect(delivery).toContain(`<code>${h}</code>`);
+    expect(delivery).toContain('<a href="#schema-StoredEnvelope">StoredEnvelope</a>');
+  });
+
   it('needs nothing from outside: no script, every link inside the page or to /openapi.json', () => {
     expect(page).not.toMatch(/<script|<link|<img|src=/i);
     const hrefs = [...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
