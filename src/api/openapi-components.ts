@@ -4,12 +4,22 @@
  * schema is written from the TypeScript shape that produces the body (named beside it) and holds
  * that body exactly (`additionalProperties: false` where the hub writes the object), so that
  * tests/shared/openapi-conformance.suite.ts, which validates real answers of a running hub
- * against these schemas, fails when code and document drift apart.
+ * against these schemas, fails when code and document drift apart; where the shape has a
+ * TypeScript type, `satisfies Members<T>` makes a member added to or dropped from either side a
+ * compile error.
  */
-import { CLASSIFICATIONS, schemaUri } from '../federation/index.js';
-import { DELIVERY_STATES } from '../store/index.js';
+import type { Fault } from '../errors.js';
+import { CLASSIFICATIONS, schemaUri, type Envelope, type RetryPolicy } from '../federation/index.js';
+import type { PlannedDelivery, RoutingDecision } from '../routing/types.js';
+import type { DeliveryListing, IntakeService } from '../services/index.js';
+import { DELIVERY_STATES, type ReplayResult } from '../store/index.js';
 import { REQUEST_COMPONENTS } from '../trust/index.js';
 import { SIGNATURE_SCHEME, headerRef, problemRef, schemaRef } from './route-docs.js';
+
+type AcceptedMessage = Awaited<ReturnType<IntakeService['accept']>>['answer'];
+
+/** an object schema whose `properties` name exactly the members of T (a compile error otherwise) */
+type Members<T> = { type: 'object'; properties: { [K in keyof Required<T>]: unknown }; [keyword: string]: unknown };
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const instant = { type: 'string', format: 'date-time' } as const;
@@ -73,7 +83,7 @@ const fault = {
     detail: { type: 'string' },
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<Fault>;
 
 /** src/api/problems.ts problemBody: RFC 9457 with the hub's extension members */
 const problemSchema = {
@@ -146,10 +156,10 @@ const storedEnvelope = {
     correlationid: { type: 'string' },
     causationid: { type: 'string' },
     sourceeventid: { type: 'string', description: 'the id the sender gave its event' },
-    data: { type: 'object' },
+    data: { type: 'object', description: 'the payload, valid against the schema dataschema names' },
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<Envelope>;
 
 /** src/intake/accept.ts AcceptedMessage */
 const accepted = {
@@ -177,11 +187,11 @@ const accepted = {
           state: { const: 'pending' },
         },
         additionalProperties: false,
-      },
+      } satisfies Members<AcceptedMessage['deliveries'][number]>,
     },
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<AcceptedMessage>;
 
 /** src/routing/types.ts PlannedDelivery, as stored with the message */
 const plannedDelivery = {
@@ -199,7 +209,7 @@ const plannedDelivery = {
       required: ['schedule', 'jitter'],
       properties: { schedule: { type: 'array', items: { type: 'number' } }, jitter: { type: 'number' }, storeAndForward: { type: 'boolean' } },
       additionalProperties: false,
-    },
+    } satisfies Members<RetryPolicy>,
     rateLimit: { type: 'object', required: ['perSecond', 'burst'], properties: { perSecond: { type: 'number' }, burst: { type: 'number' } }, additionalProperties: false },
     acceptUnsignedReceipt: { type: 'boolean' },
     entitledBy: {
@@ -208,7 +218,7 @@ const plannedDelivery = {
     },
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<PlannedDelivery>;
 
 /** src/routing/types.ts RoutingDecision */
 const routingDecision = {
@@ -224,7 +234,7 @@ const routingDecision = {
     requiredClearances: { type: 'array', items: { enum: ['juvenile', 'gbv'] } },
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<RoutingDecision>;
 
 /** src/api/routes/messages.ts messageJson, attemptLog */
 const attempt = {
@@ -373,7 +383,7 @@ const delivery = {
     updatedAt: instant,
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<DeliveryListing[number]>;
 
 /** src/store/delivery-admin.ts ReplayResult */
 const replayResult = {
@@ -388,19 +398,19 @@ const replayResult = {
         required: ['id', 'recipient', 'attempts'],
         properties: { id: uuid, recipient: institutionId, attempts: { type: 'integer', minimum: 0, description: 'attempts made before the replay' } },
         additionalProperties: false,
-      },
+      } satisfies Members<ReplayResult['replayed'][number]>,
     },
     refused: { type: 'array', items: schemaRef('ReplayRefusal'), description: 'dead deliveries whose recipient the contracts in force no longer entitle: they stay dead' },
   },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<ReplayResult>;
 
 const replayRefusal = {
   type: 'object',
   required: ['id', 'recipient', 'reason'],
   properties: { id: uuid, recipient: institutionId, reason: { type: 'string' } },
   additionalProperties: false,
-} as const;
+} as const satisfies Members<ReplayResult['refused'][number]>;
 
 /** the body of POST /v1/deliveries/replay (src/api/routes/deliveries.ts readReplayBody) */
 const replayFilter = {

@@ -203,7 +203,7 @@ export function openApiConformanceSuite(mode: Mode) {
       const unsigned = await fetch(`${hub.url}/v1/messages/${messageId}`);
       expect(unsigned.status).toBe(401);
       await c.check(unsigned, 'get', '/v1/messages/{id}');
-    });
+    }, 60_000);
 
     it('deliveries: listed, replayed one by one and in bulk, and refused', async () => {
       const second = (await (await call('POST', '/v1/messages', COURT, warrant({ warrantNumber: 'W-OAS-2' }))).json()) as any;
@@ -252,7 +252,7 @@ export function openApiConformanceSuite(mode: Mode) {
       // and what the police received, each attempt, is the document's delivery webhook
       expect(police.arrivals.length).toBeGreaterThanOrEqual(3);
       for (const arrival of police.arrivals) c.checkDelivery(arrival);
-    });
+    }, 60_000);
 
     it('every operation of the document was answered and checked, with at least one success', () => {
       for (const id of c.operationIds()) {
