@@ -20,6 +20,7 @@ import { OPERATOR } from './dead-letters.suite.js';
 const POLICE = 'ps.police.judicial';
 const MOF = 'ps.mof';
 const NO_SUCH_ID = '01890000-0000-7000-8000-00000000beef';
+const METRICS_TOKEN = 'c0ffee0123456789abcdef0123456789';
 
 type Ajv = InstanceType<typeof Ajv2020Mod.default>;
 
@@ -96,8 +97,12 @@ export class Conformance {
     }
   }
 
+  operations(): Array<{ method: string; path: string; op: any }> {
+    return Object.entries<any>(this.doc.paths).flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ method, path, op })));
+  }
+
   operationIds(): string[] {
-    return Object.values<any>(this.doc.paths).flatMap((methods) => Object.values<any>(methods).map((op) => op.operationId));
+    return this.operations().map(({ op }) => op.operationId);
   }
 }
 
@@ -136,7 +141,7 @@ export function openApiConformanceSuite(mode: Mode) {
     beforeAll(async () => {
       henv = await makeHubEnv(mode);
       police = await startReceiver(() => (refusing ? { status: 400, body: 'not this format' } : { status: 200, body: '{"ok":true}' }));
-      hub = await startTestHub(henv, { WASLA_MAX_BODY_BYTES: '4096' }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      hub = await startTestHub(henv, { WASLA_MAX_BODY_BYTES: '4096', WASLA_METRICS_TOKEN: METRICS_TOKEN }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
       c = new Conformance(await (await fetch(`${hub.url}/openapi.json`)).json());
     });
     afterAll(async () => {
@@ -148,7 +153,10 @@ export function openApiConformanceSuite(mode: Mode) {
     it('operations endpoints, the document, the catalogue and the trust anchors', async () => {
       await c.check(await fetch(`${hub.url}/healthz`), 'get', '/healthz');
       await c.check(await fetch(`${hub.url}/readyz`), 'get', '/readyz');
-      await c.check(await fetch(`${hub.url}/metrics`), 'get', '/metrics');
+      await c.check(await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }), 'get', '/metrics');
+      const noToken = await fetch(`${hub.url}/metrics`);
+      expect(noToken.status).toBe(401);
+      await c.check(noToken, 'get', '/metrics');
       await c.check(await fetch(`${hub.url}/openapi.json`), 'get', '/openapi.json');
       await c.check(await fetch(`${hub.url}/docs`), 'get', '/docs');
       const cat = await c.check(await fetch(`${hub.url}/v1/schemas`), 'get', '/v1/schemas');
@@ -159,6 +167,17 @@ export function openApiConformanceSuite(mode: Mode) {
       // the query text check runs before any route, public ones included
       const nul = await c.check(await fetch(`${hub.url}/healthz?x=%00`), 'get', '/healthz');
       expect(nul).toMatchObject({ status: 400, errors: [{ pointer: '/query/x' }] });
+    });
+
+    it('every operation the document says is signed refuses an unsigned request (401)', async () => {
+      const signed = c.operations().filter(({ op }) => op.security.some((r: object) => 'httpSignature' in r));
+      expect(signed.length).toBeGreaterThanOrEqual(5);
+      for (const { method, path } of signed) {
+        const url = hub.url + path.replace(/\{[^}]+\}/g, NO_SUCH_ID);
+        const res = await fetch(url, method === 'get' ? {} : { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, body: '{}' });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        await c.check(res, method, path);
+      }
     });
 
     it('intake: accepted, repeated, and each refusal', async () => {
