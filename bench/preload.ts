@@ -205,22 +205,30 @@ export interface PreloadResult extends PreloadFigures {
 export async function preparePreload(run: string, keep: boolean, o: PreloadOptions): Promise<PreloadResult> {
   if (!keep) return { ...(await loadHistory(databaseUrl(run), o)), reused: false };
   const name = keptDatabaseName(o.messages, o.fanout, preloadFingerprint(o.repo, o.fanout, o.payloadBytes));
-  let figures = await keptFigures(name);
-  const reused = figures !== undefined;
-  if (!figures) {
-    o.log(`preload: loading ${o.messages} messages into ${name}, kept for later runs`);
-    await admin(async (c) => {
-      await c.query(`drop database if exists "${name}" with (force)`);
-      await c.query(`create database "${name}"`);
-    });
-    figures = await loadHistory(databaseUrl(name), o);
-    const mark = (MARK + JSON.stringify(figures)).replace(/'/g, "''");
-    await admin((c) => c.query(`comment on database "${name}" is '${mark}'`));
-  } else {
-    o.log(`preload: ${name} is kept and complete (${figures.messages} messages); copying it`);
+  // one bench at a time loads or copies a kept history: another run waits, then copies it
+  const lock = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [name]);
+    let figures = await keptFigures(name);
+    const reused = figures !== undefined;
+    if (!figures) {
+      o.log(`preload: loading ${o.messages} messages into ${name}, kept for later runs`);
+      await admin(async (c) => {
+        await c.query(`drop database if exists "${name}" with (force)`);
+        await c.query(`create database "${name}"`);
+      });
+      figures = await loadHistory(databaseUrl(name), o);
+      const mark = (MARK + JSON.stringify(figures)).replace(/'/g, "''");
+      await admin((c) => c.query(`comment on database "${name}" is '${mark}'`));
+    } else {
+      o.log(`preload: ${name} is kept and complete (${figures.messages} messages); copying it`);
+    }
+    const c0 = performance.now();
+    // a file copy: no WAL for the whole database, one checkpoint
+    await admin((c) => c.query(`create database "${run}" template "${name}" strategy file_copy`));
+    return { ...figures, keptAs: name, reused, copyS: (performance.now() - c0) / 1000 };
+  } finally {
+    await lock.end().catch(() => {}); // ends the session, and with it the lock
   }
-  const c0 = performance.now();
-  // a file copy: no WAL for the whole database, one checkpoint
-  await admin((c) => c.query(`create database "${run}" template "${name}" strategy file_copy`));
-  return { ...figures, keptAs: name, reused, copyS: (performance.now() - c0) / 1000 };
 }

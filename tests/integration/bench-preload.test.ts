@@ -13,9 +13,9 @@ import pg from 'pg';
 import { countUnsealed, sealAll, verifyAudit } from '../../src/audit/log.js';
 import { appendAudit } from '../../src/audit/writer.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
-import { loadHistory, type PreloadFigures } from '../../bench/preload.js';
+import { keptDatabaseName, loadHistory, preloadFingerprint, preparePreload, type PreloadFigures } from '../../bench/preload.js';
 import { IDEMPOTENCY_RETENTION_MS, SEAL_SIZE } from '../../bench/preload-mix.js';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../helpers/services.js';
+import { createTestDatabase, PG_ADMIN_URL, REDIS_URL, type TestDatabase } from '../helpers/services.js';
 
 const run = promisify(execFile);
 const MESSAGES = 1000;
@@ -125,4 +125,51 @@ describe('bench preload (PostgreSQL server)', () => {
       database = undefined;
     }
   });
+});
+
+describe('bench --keep-preload (PostgreSQL server)', () => {
+  // fan-out 1 and an odd size: a name no real bench run keeps
+  const o = { messages: 137, fanout: 1, payloadBytes: 1024, repo: resolve('.'), log: () => {} };
+  const kept = keptDatabaseName(o.messages, o.fanout, preloadFingerprint(o.repo, o.fanout, o.payloadBytes));
+  const suffix = Math.random().toString(36).slice(2, 10);
+  const runs = [`wasla_t_pre_a_${suffix}`, `wasla_t_pre_b_${suffix}`];
+  const admin = async (q: string) => {
+    const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await a.connect();
+    try {
+      return await a.query(q);
+    } finally {
+      await a.end();
+    }
+  };
+  const messagesIn = async (db: string) => {
+    const u = new URL(PG_ADMIN_URL);
+    u.pathname = `/${db}`;
+    const c = new pg.Client({ connectionString: u.href });
+    await c.connect();
+    try {
+      return Number((await c.query('select count(*) as n from messages')).rows[0].n);
+    } finally {
+      await c.end();
+    }
+  };
+
+  afterAll(async () => {
+    for (const d of [...runs, kept]) await admin(`drop database if exists "${d}" with (force)`);
+  });
+
+  it('loads once, copies on the next run, and reloads a kept database whose load did not finish', async () => {
+    // an interrupted load: the database is there, without the mark of completion
+    await admin(`drop database if exists "${kept}" with (force)`);
+    await admin(`create database "${kept}"`);
+    const first = await preparePreload(runs[0], true, o);
+    expect(first).toMatchObject({ reused: false, keptAs: kept, messages: o.messages, deliveries: o.messages });
+    const second = await preparePreload(runs[1], true, o);
+    expect(second).toMatchObject({ reused: true, keptAs: kept, messages: o.messages, auditEntries: first.auditEntries });
+    expect(await messagesIn(runs[0])).toBe(o.messages);
+    expect(await messagesIn(runs[1])).toBe(o.messages);
+    // a run's traffic lands in its copy, never in the kept history
+    await admin(`drop database "${runs[0]}" with (force)`);
+    expect(await messagesIn(kept)).toBe(o.messages);
+  }, 180_000);
 });
