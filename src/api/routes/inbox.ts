@@ -13,7 +13,7 @@ import type { InboxReceipt, InboxService } from '../../services/index.js';
 import { readBody } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import type { RouteBook } from '../route-docs.js';
-import { json, problem } from '../route-docs.js';
+import { json, problem, SIGNED } from '../route-docs.js';
 
 /** what a pull may ask for at most at once */
 export const MAX_PULL_LIMIT = 100;
@@ -21,8 +21,6 @@ export const DEFAULT_PULL_LIMIT = 10;
 /** a receipt's headers: at most this many, each name and value bounded */
 const MAX_RECEIPT_HEADERS = 32;
 const MAX_HEADER_CHARS = 8192;
-
-const security = [{ httpMessageSignature: [] }];
 
 const pulledSchema = {
   type: 'object',
@@ -123,7 +121,7 @@ export function inboxRoutes(book: RouteBook, deps: ApiDeps): void {
         'Only an institution whose contract entry says `"delivery": "pull"`. Leases up to `limit` deliveries addressed to you, each exactly the request a push would have made (hub signature included; verify with the SDK `verifyDelivery`). When none waits, the answer waits up to `wait` seconds (bounded by WASLA_INBOX_MAX_WAIT_S) and returns as soon as one arrives. Each lease is an attempt: acknowledge each delivery with POST /v1/inbox/{deliveryId}/receipt before `leaseUntil`, or it returns to the inbox. An empty `items` means nothing arrived in time.',
       tags: ['inbox'],
       parameters: [
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_PULL_LIMIT, default: DEFAULT_PULL_LIMIT } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_PULL_LIMIT, default: DEFAULT_PULL_LIMIT }, description: 'deliveries to lease at most' },
         {
           name: 'wait',
           in: 'query',
@@ -137,7 +135,7 @@ export function inboxRoutes(book: RouteBook, deps: ApiDeps): void {
         401: problem('Not authenticated'),
         403: problem('Your institution receives its deliveries by push (not-a-pull-institution)'),
       },
-      security,
+      security: SIGNED,
     },
     async (c: Context) => {
       const p = await auth(c);
@@ -158,7 +156,7 @@ export function inboxRoutes(book: RouteBook, deps: ApiDeps): void {
       description:
         'The receipt is what you would have answered a push (SDK `signReceipt` over the pulled request), carried as JSON. A 2xx receipt signed by your institution marks the delivery delivered (sending it again answers `already: true`); 408, 425, 429 and 5xx put it back to be pulled again by its retry schedule; any other status ends it dead. Only for a delivery leased to you.',
       tags: ['inbox'],
-      parameters: [{ name: 'deliveryId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      parameters: [{ name: 'deliveryId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'the delivery the receipt is for' }],
       requestBody: { required: true, content: { 'application/json': { schema: receiptSchema } } },
       responses: {
         200: json('The delivery after your receipt', {
@@ -174,7 +172,7 @@ export function inboxRoutes(book: RouteBook, deps: ApiDeps): void {
         413: problem('Body too large'),
         422: problem('A 2xx receipt without a valid signature of yours (receipt-invalid)'),
       },
-      security,
+      security: SIGNED,
     },
     async (c: Context) => {
       const body = await readBody(c, deps.maxBodyBytes);
