@@ -75,6 +75,10 @@ export const REQUEST_ERROR_CODES = [
   'delivery-backlog',
   'not-ready',
   'internal',
+  // issue 22: the pull inbox
+  'not-a-pull-institution',
+  'delivery-not-leased',
+  'receipt-invalid',
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */

@@ -19,6 +19,8 @@ const TAGS = [
   { name: 'catalogue', description: "The federation's message schemas, as published (public)" },
   { name: 'trust', description: 'The certificates to verify deliveries with (public)' },
   { name: 'operations', description: 'Liveness, readiness, metrics and this document' },
+  // issue 22: the pull inbox
+  { name: 'inbox', description: 'For institutions that pull their deliveries instead of receiving pushes: lease them, acknowledge them' },
 ];
 
 const COMMON_RESPONSES: Record<string, unknown> = {

@@ -11,10 +11,12 @@ import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
+import { inboxService, type InboxService, type InboxServiceDeps } from './inbox.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
 export type { MessageReading, MessageService } from './messages.js';
+export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -24,6 +26,8 @@ export interface Services {
   intake: IntakeService;
   messages: MessageService;
   deliveries: DeliveryService;
+  /** the pull inbox (issue 22); absent where the composition gives none */
+  inbox?: InboxService;
 }
 
 export interface ServiceDeps {
@@ -34,6 +38,8 @@ export interface ServiceDeps {
   log: Logger;
   /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
   flow?: IntakeDeps['flow'];
+  /** the pull inbox's own needs (issue 22) */
+  inbox?: Omit<InboxServiceDeps, 'db' | 'contracts' | 'log'>;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -42,5 +48,6 @@ export function createServices(deps: ServiceDeps): Services {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
     deliveries: deliveryService(deps),
+    ...(deps.inbox && { inbox: inboxService({ ...deps.inbox, db: deps.db, contracts: deps.contracts, log: deps.log }) }),
   };
 }

@@ -13,7 +13,8 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { Conformance } from '../helpers/openapi.js';
 import { endpointEnv } from '../helpers/contracts.js';
 import { signedFetch } from '../helpers/federation.js';
-import { COURT, warrant } from './spine.suite.js';
+import { COURT, post, warrant } from './spine.suite.js';
+import { pullingContracts, receiptFor } from './inbox.suite.js';
 import { OPERATOR } from './dead-letters.suite.js';
 
 const POLICE = 'ps.police.judicial';
@@ -187,6 +188,49 @@ export function openApiConformanceSuite(mode: Mode) {
       expect(police.arrivals.length).toBeGreaterThanOrEqual(3);
       for (const arrival of police.arrivals) c.checkDelivery(arrival);
     }, 60_000);
+
+    // issue 22: a hub of its own, where the judicial police pull their deliveries
+    it('the pull inbox: a lease, its receipt, and each refusal', async () => {
+      const penv = await makeHubEnv(mode);
+      const inboxHub = await startTestHub(penv, { WASLA_CONTRACTS_DIR: pullingContracts() }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      try {
+        const at = (path: string) => `${inboxHub.url}${path}`;
+        const inbox = '/v1/inbox';
+        const receipt = '/v1/inbox/{deliveryId}/receipt';
+        const empty = await c.check(await signedFetch(at(`${inbox}?wait=0`), {}, POLICE), 'get', inbox);
+        expect(empty.items).toEqual([]);
+        const sent = await post(inboxHub, warrant({ warrantNumber: 'W-OAS-PULL' }));
+        const other = await post(inboxHub, warrant({ warrantNumber: 'W-OAS-PULL-2' }));
+        const got = await c.check(await signedFetch(at(`${inbox}?limit=5&wait=5`), {}, POLICE), 'get', inbox);
+        const mine = got.items.find((i: any) => i.deliveryId === sent.json.deliveries[0].id);
+        const second = got.items.find((i: any) => i.deliveryId === other.json.deliveries[0].id);
+        for (const [status, res] of [
+          [400, await signedFetch(at(`${inbox}?limit=0`), {}, POLICE)],
+          [401, await fetch(at(inbox))],
+          [403, await signedFetch(at(inbox), {}, COURT)],
+        ] as const) {
+          expect(res.status).toBe(status);
+          await c.check(res, 'get', inbox);
+        }
+        const ack = (id: string, body: unknown, who = POLICE) =>
+          signedFetch(at(`/v1/inbox/${id}/receipt`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }, who);
+        const done = await c.check(await ack(mine.deliveryId, await receiptFor(mine)), 'post', receipt);
+        expect(done).toEqual({ deliveryId: mine.deliveryId, state: 'delivered' });
+        for (const [status, res] of [
+          [400, await ack(second.deliveryId, { status: 'fine' })],
+          [403, await ack(second.deliveryId, await receiptFor(second), COURT)],
+          [404, await ack('not-a-uuid', await receiptFor(second))],
+          [409, await ack(NO_SUCH_ID, await receiptFor(second))],
+          [422, await ack(second.deliveryId, { status: 200, headers: { 'content-type': 'application/json' } })],
+        ] as const) {
+          expect(res.status).toBe(status);
+          await c.check(res, 'post', receipt);
+        }
+      } finally {
+        await inboxHub.stop();
+        await penv.cleanup();
+      }
+    }, 90_000);
 
     it('every operation of the document was answered and checked, with at least one success', () => {
       for (const id of c.operationIds()) {
