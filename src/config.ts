@@ -66,6 +66,13 @@ export interface Config {
   signatureSkewSeconds: number;
   /** Idempotency-Key answers are kept at least this long */
   idempotencyRetentionHours: number;
+  // issue 23: bank statements and reconciliation
+  /** days after its requested execution date an unsettled payout is `unmatched` */
+  reconcileUnmatchedDays: number;
+  /** days either side of the requested execution date a value date may fall for a match by amount */
+  reconcileValueDateDays: number;
+  /** bytes of a camt statement POST /v1/statements accepts */
+  maxStatementBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -154,6 +161,10 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   },
   { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
+  // issue 23: bank statements and reconciliation
+  { name: 'WASLA_RECONCILE_UNMATCHED_DAYS', default: '10', meaning: 'a payout no statement has settled this many days after its requested execution date becomes unmatched' },
+  { name: 'WASLA_RECONCILE_VALUE_DATE_DAYS', default: '3', meaning: 'an entry without a known EndToEndId matches a payout by amount and account only within this many days of its execution date' },
+  { name: 'WASLA_MAX_STATEMENT_BYTES', default: '16777216', meaning: 'camt statements larger than this are refused (413) before parsing' },
 ];
 
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
@@ -265,6 +276,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 200, 0, 10_000_000),
     intakeHoldMs: int(env, 'WASLA_INTAKE_HOLD_MS', 2000, 0, 60_000),
+    reconcileUnmatchedDays: int(env, 'WASLA_RECONCILE_UNMATCHED_DAYS', 10, 1, 3650),
+    reconcileValueDateDays: int(env, 'WASLA_RECONCILE_VALUE_DATE_DAYS', 3, 0, 60),
+    maxStatementBytes: int(env, 'WASLA_MAX_STATEMENT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

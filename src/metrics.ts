@@ -17,6 +17,10 @@ export interface Metrics {
   recipientPaused: Gauge<'recipient'>;
   waitingByRecipient: Gauge<'recipient'>;
   oldestWaitingSeconds: Gauge<'recipient'>;
+  // issue 23: reconciliation
+  payoutsByState: Gauge<'state'>;
+  unmatchedEntries: Counter;
+  statementsReconciled: Counter<'flagged'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -83,6 +87,15 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     intakeHeld: new Counter({
       name: 'wasla_intake_held_total',
       help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)',
+      registers: [registry],
+    }),
+    // issue 23: reconciliation
+    payoutsByState: new Gauge({ name: 'wasla_payouts', help: 'Payouts instructed to banks, by reconciliation state (sampled at scrape)', labelNames: ['state'], registers: [registry] }),
+    unmatchedEntries: new Counter({ name: 'wasla_statement_entries_unmatched_total', help: 'Statement entries (or their transactions) that matched no payout', registers: [registry] }),
+    statementsReconciled: new Counter({
+      name: 'wasla_statements_reconciled_total',
+      help: 'Statements and notifications reconciled; flagged: totals or balances did not add up',
+      labelNames: ['flagged'],
       registers: [registry],
     }),
   };

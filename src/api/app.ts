@@ -14,6 +14,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
+import { statementRoutes } from './routes/statements.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -46,6 +47,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   deliveryRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
+  statementRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 

@@ -107,6 +107,13 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'csr-invalid': MALFORMED,
   'csr-subject-mismatch': MALFORMED,
   'institution-id-invalid': MALFORMED,
+  // issue 23: bank statements and reconciliations
+  'statement-not-granted': { status: 403, title: 'No agreement lets you send statements' },
+  'statement-account-unknown': { status: 403, title: 'The statement is about an account you do not report for' },
+  'statement-xml-refused': { status: 400, title: 'The XML is refused' },
+  'statement-unsupported': { status: 422, title: 'Not a supported camt.053 or camt.054 document' },
+  'statement-invalid': { status: 422, title: 'The statement cannot be read' },
+  'reconciliation-not-found': NOT_FOUND,
 };
 
 export interface ProblemOf extends ProblemSpec {

@@ -21,6 +21,7 @@ import {
   type Grant,
   type Institution,
   type QueryGrant,
+  type StatementGrant,
   type RateLimit,
 } from '../federation/index.js';
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
@@ -65,6 +66,7 @@ function loadInstitutions(dir: string, env: Env, faults: FaultList): Map<string,
       adapter: doc.adapter,
       endpoints: { deliveries: ep.url ?? doc.endpoints.deliveries },
       clearances: [...doc.clearances],
+      ...(doc.iso20022 ? { iso20022: { debtors: doc.iso20022.debtors.map((d) => ({ ...d })) } } : {}),
     });
   }
   return out;
@@ -91,6 +93,7 @@ interface RawAgreement {
   validUntil?: string;
   grants: RawGrant[];
   queries?: QueryGrant[];
+  statements?: StatementGrant[];
 }
 
 function toAgreement(f: ContractFile): Agreement {
@@ -126,6 +129,7 @@ function toAgreement(f: ContractFile): Agreement {
     ...(raw.validUntil !== undefined ? { validUntil: raw.validUntil } : {}),
     grants,
     queries: (raw.queries ?? []).map((q) => ({ institution: q.institution, queries: [...q.queries] })),
+    ...(raw.statements ? { statements: raw.statements.map((s) => ({ institution: s.institution, for: [...s.for] })) } : {}),
     file: f.file,
   };
 }

@@ -11,6 +11,7 @@ import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
+import { statementService, type StatementOptions, type StatementService } from './statements.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -24,6 +25,8 @@ export interface Services {
   intake: IntakeService;
   messages: MessageService;
   deliveries: DeliveryService;
+  /** issue 23: bank statements in, reconciliations out */
+  statements: StatementService;
 }
 
 export interface ServiceDeps {
@@ -34,6 +37,9 @@ export interface ServiceDeps {
   log: Logger;
   /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
   flow?: IntakeDeps['flow'];
+  /** issue 23: reconciliation settings (config) and what it counts */
+  statements?: Partial<StatementOptions>;
+  observeStatement?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -42,5 +48,10 @@ export function createServices(deps: ServiceDeps): Services {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
     deliveries: deliveryService(deps),
+    statements: statementService({
+      ...deps,
+      options: { unmatchedAfterDays: 10, valueDateToleranceDays: 3, maxBytes: 16 * 1024 * 1024, ...deps.statements },
+      ...(deps.observeStatement ? { observe: deps.observeStatement } : {}),
+    }),
   };
 }
