@@ -16,6 +16,7 @@ import { readXml } from '../../src/formats/xml/reader.js';
 import type { XmlElement } from '../../src/formats/xml/tree.js';
 import type { Hub } from '../../src/hub.js';
 import { resultRows } from '../../src/store/db.js';
+import { sweepUnmatched } from '../../src/workers/unmatched-sweep.js';
 import { CONTRACTS, endpointEnv, envelope, example } from '../helpers/contracts.js';
 import { signedFetch } from '../helpers/federation.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
@@ -235,6 +236,13 @@ export function banksSuite(mode: Mode) {
       expect(Number(count[0].n)).toBe(4);
       const audit = resultRows<{ action: string }>(await hub.database.db.execute(sql`select action from audit_log where action like 'statement.%' order by seq nulls last, at`));
       expect(audit.map((a) => a.action).sort()).toEqual(['statement.duplicate', 'statement.reconciled', 'statement.reconciled']);
+
+      // the payout no statement settled becomes unmatched once its days have passed, on the audit log
+      expect(await sweepUnmatched(hub.database.db, 10)).toEqual([]);
+      const later = new Date(Date.now() + 11 * 86_400_000);
+      expect(await sweepUnmatched(hub.database.db, 10, later)).toEqual([{ bank: BANK, endToEndId: 'AF-6-OPEN' }]);
+      const swept = resultRows<{ data: any }>(await hub.database.db.execute(sql`select data from audit_log where action = 'payouts.unmatched'`));
+      expect(swept.map((a) => a.data.count)).toEqual([1]);
 
       // need to know: the court sees none of it, the bank and the fund see theirs
       expect((await get(`/v1/reconciliations/${r.statement}`, COURT)).status).toBe(404);
