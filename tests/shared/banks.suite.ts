@@ -232,10 +232,18 @@ export function banksSuite(mode: Mode) {
       // the same statement again changes nothing
       const again = await statement(xml);
       expect(again.json.statements).toEqual([expect.objectContaining({ duplicate: true, statement: r.statement })]);
+      // re-sent under a new message id it is still the same statement
+      const resent = await statement(xml.replace('<MsgId>MSG-STMT-1</MsgId>', '<MsgId>MSG-STMT-1-RESENT</MsgId>'));
+      expect(resent.json.statements).toEqual([expect.objectContaining({ duplicate: true, statement: r.statement })]);
       const count = resultRows<{ n: number }>(await hub.database.db.execute(sql`select count(*)::int as n from messages where type = 'alimony.payment-record'`));
       expect(Number(count[0].n)).toBe(4);
       const audit = resultRows<{ action: string }>(await hub.database.db.execute(sql`select action from audit_log where action like 'statement.%' order by seq nulls last, at`));
-      expect(audit.map((a) => a.action).sort()).toEqual(['statement.duplicate', 'statement.reconciled', 'statement.reconciled']);
+      expect(audit.map((a) => a.action).sort()).toEqual(['statement.duplicate', 'statement.duplicate', 'statement.reconciled', 'statement.reconciled']);
+
+      // what operators watch: payouts by state, entries that matched nothing
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      for (const line of ['wasla_payouts{state="paid"} 1', 'wasla_payouts{state="returned"} 1', 'wasla_payouts{state="open"} 1', 'wasla_statement_entries_unmatched_total 1'])
+        expect(metrics).toContain(line);
 
       // the payout no statement settled becomes unmatched once its days have passed, on the audit log
       expect(await sweepUnmatched(hub.database.db, 10)).toEqual([]);
