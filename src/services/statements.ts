@@ -63,6 +63,14 @@ import type { Principal } from './principal.js';
 
 export const PAYMENT_RECORD = { type: 'alimony.payment-record', version: '1.2' } as const;
 
+/**
+ * Elements a statement may have: an end-of-day camt.053 of tens of thousands of entries (about 20
+ * elements each) passes; the reader's default (200,000) would refuse a busy day. Only a bank an
+ * agreement names gets this far (the grant is checked before a byte is parsed), and the bytes are
+ * bounded by WASLA_MAX_STATEMENT_BYTES first.
+ */
+export const STATEMENT_MAX_ELEMENTS = 1_000_000;
+
 export interface StatementOptions {
   /** days after the requested execution date an unsettled payout is `unmatched` */
   unmatchedAfterDays: number;
@@ -247,7 +255,7 @@ export function statementService(deps: StatementServiceDeps): StatementService {
       if (!bank || holders.length === 0) throw new ForbiddenError('statement-not-granted', 'no agreement in force lets you send statements');
       let statements: CamtStatement[];
       try {
-        statements = readCamt(body, { maxBytes: deps.options.maxBytes });
+        statements = readCamt(body, { maxBytes: deps.options.maxBytes, maxElements: STATEMENT_MAX_ELEMENTS });
       } catch (err) {
         if (err instanceof FormatError) throw refusal(err);
         throw err;
