@@ -278,7 +278,7 @@ export function banksSuite(mode: Mode) {
       expect(after).toBe(before);
     });
 
-    it('reconciles statements written outside the project (FFFS, LHV): totals as declared, balances hold, nothing matched', async () => {
+    it('reconciles statements written outside the project (FFFS, LHV): totals as declared, balances hold, a wrong declared net flagged', async () => {
       for (const [file, entries] of [
         ['fffs-camt053.v2.xml', 10],
         ['lhv-camt053.v2.xml', 1],
@@ -293,6 +293,11 @@ export function banksSuite(mode: Mode) {
         expect(rec.declared.entries ?? rec.computed.entries).toBe(entries);
         expect(rec.balances.every((b: any) => b.result === 'ok')).toBe(true);
       }
+      // FFFS's camt.054 declares a net that its entries do not add up to: flagged, not corrected
+      const ntf = await statement(readFileSync(join(FIXTURES, 'fffs-camt054.v2.xml'), 'utf8'));
+      expect(ntf.json.statements).toEqual([expect.objectContaining({ duplicate: false, flagged: true })]);
+      const rec = (await get(`/v1/reconciliations/${ntf.json.statements[0].statement}`, FUND)).json.result;
+      expect([rec.kind, rec.version, rec.discrepancies]).toEqual(['camt.054', '02', [{ field: 'TtlNtries/TtlNetNtry', declared: '169.95', computed: '369.95' }]]);
     });
   });
 }
