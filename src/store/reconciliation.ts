@@ -43,21 +43,23 @@ export async function findStatement(db: DbOrTx, bank: string, identity: string):
 }
 
 /**
- * Records the payout instructions from `sender` that the hub delivered to `bank` and has not
- * recorded yet: one row per EndToEndId (the first instruction carrying it wins).
+ * Records the payout instructions from `sender` that the hub delivered to `bank` (without them:
+ * from anyone to any bank) and has not recorded yet: one row per bank and EndToEndId (the first
+ * instruction carrying it wins).
  */
-export async function recordDeliveredPayouts(db: DbOrTx, bank: string, sender: string): Promise<number> {
+export async function recordDeliveredPayouts(db: DbOrTx, bank?: string, sender?: string): Promise<number> {
+  const only = sql`${bank !== undefined ? sql`and d.recipient = ${bank}` : sql``} ${sender !== undefined ? sql`and m.sender = ${sender}` : sql``}`;
   const rows = resultRows<{ n: number }>(
     await db.execute(sql`with ins as (
       insert into bank_payouts (bank, end_to_end_id, message_id, sender, order_number, instruction_id, case_ref, amount, currency, creditor_iban, requested_execution_date)
-      select distinct on (m.envelope->'data'->>'endToEndId') ${bank}, m.envelope->'data'->>'endToEndId', m.id, m.sender,
+      select distinct on (d.recipient, m.envelope->'data'->>'endToEndId') d.recipient, m.envelope->'data'->>'endToEndId', m.id, m.sender,
         m.envelope->'data'->>'orderNumber', m.envelope->'data'->>'instructionId', m.case_ref,
         m.envelope->'data'->'amount'->>'value', m.envelope->'data'->'amount'->>'currency',
         upper(replace(m.envelope->'data'->'creditorAccount'->>'iban', ' ', '')), m.envelope->'data'->>'requestedExecutionDate'
       from deliveries d join messages m on m.id = d.message_id
-      where d.recipient = ${bank} and d.state = 'delivered' and m.type = 'alimony.payout-instruction' and m.sender = ${sender}
-        and not exists (select 1 from bank_payouts p where p.bank = ${bank} and p.end_to_end_id = m.envelope->'data'->>'endToEndId')
-      order by m.envelope->'data'->>'endToEndId', m.id
+      where d.state = 'delivered' and m.type = 'alimony.payout-instruction' ${only}
+        and not exists (select 1 from bank_payouts p where p.bank = d.recipient and p.end_to_end_id = m.envelope->'data'->>'endToEndId')
+      order by d.recipient, m.envelope->'data'->>'endToEndId', m.id
       on conflict do nothing returning 1)
     select count(*)::int as n from ins`),
   );

@@ -173,6 +173,11 @@ export function banksSuite(mode: Mode) {
       expect(texts(paid, 'MsgId')[0]).toBe(atBank.find((a) => a.messageId === ids['AF-1-PAID'])!.deliveryId.replace(/-/g, ''));
       expect(texts(paid, 'Ustrd')[0]).toContain('87/2026');
 
+      // the worker's sweep records what was delivered (a bank that never sends a statement still has its payouts go unmatched)
+      expect(await sweepUnmatched(hub.database.db, 10)).toEqual([]);
+      const recorded = resultRows<{ e: string; state: string }>(await hub.database.db.execute(sql`select end_to_end_id as e, state from bank_payouts order by 1`));
+      expect(recorded.map((x) => `${x.e}:${x.state}`)).toEqual(['AF-1-PAID:open', 'AF-2-PART:open', 'AF-3-RET:open', 'AF-4-REJ:open', 'AF-6-OPEN:open']);
+
       // the notification of the day: P1 booked
       const p1 = { e2e: 'AF-1-PAID', amt: '1200.00', cd: 'DBIT', ref: 'PALS-0001' } as E;
       const n = await statement(camt('054', 'NTF-1', [p1]));
