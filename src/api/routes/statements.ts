@@ -10,7 +10,7 @@ import { BadRequestError, NotFoundError, RequestRefusedError, type Fault } from 
 import { UUID_RE } from '../../ids.js';
 import { readBody } from '../body.js';
 import type { ApiDeps } from '../deps.js';
-import { json, problem, type RouteBook } from '../route-docs.js';
+import { json, problem, SIGNED, type RouteBook } from '../route-docs.js';
 
 const amount = { type: 'string', pattern: '^-?[0-9]+(\\.[0-9]{1,5})?$' };
 const countSum = { type: 'object', properties: { count: { type: 'integer' }, sum: amount } };
@@ -144,6 +144,7 @@ export function statementRoutes(book: RouteBook, deps: ApiDeps): void {
       description:
         'Only an institution an agreement in force names in `statements` may send one, about an account its contract holds for an institution that grant names. camt.053.001.02–08 and camt.054.001.02–08 are read; DTDs, entities, XInclude and oversized documents are refused. The same statement twice changes nothing (answered with `duplicate: true`).',
       tags: ['banks'],
+      security: SIGNED,
       requestBody: { required: true, content: { 'application/xml': { schema: { type: 'string', description: 'an ISO 20022 camt.053 or camt.054 document' } } } },
       responses: {
         200: json('Reconciled (or received before)', Receipt),
@@ -170,10 +171,11 @@ export function statementRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'listReconciliations',
       summary: 'List reconciliations: the bank’s own, the account holder’s, or (operators) all',
       tags: ['banks'],
+      security: SIGNED,
       parameters: [
         { name: 'bank', in: 'query', schema: { type: 'string' }, description: 'only this bank’s statements' },
         { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last statement of the previous page' },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, description: 'reconciliations on one page' },
       ],
       responses: {
         200: json('A page of reconciliations', { type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: Summary }, next: { type: ['string', 'null'] } } }),
@@ -201,6 +203,7 @@ export function statementRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'getReconciliation',
       summary: 'One statement’s reconciliation: totals declared and computed, balances, every payout it changed, unmatched entries',
       tags: ['banks'],
+      security: SIGNED,
       parameters: [{ name: 'statementId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'the hub id of the statement (`statement` in the POST answer)' }],
       responses: {
         200: json('The reconciliation', Reconciliation),
