@@ -163,7 +163,7 @@ export function banksSuite(mode: Mode) {
       // what the bank received: signed (the receiver verified it) pain.001.001.09, one per payout
       const atBank = receiver.arrivals.filter((a) => a.institution === BANK);
       expect(receiver.rejected).toEqual([]);
-      expect(atBank.every((a) => String(a.headers['content-type']).startsWith('application/xml'))).toBe(true);
+      expect(atBank.every((a) => String(a.headers['content-type']).startsWith('application/xml') && a.headers['wasla-message-type'] === 'alimony.payout-instruction')).toBe(true);
       const docs = atBank.map((a) => readXml(a.body).root);
       expect(docs.every((d) => d.uri === 'urn:iso:std:iso:20022:tech:xsd:pain.001.001.09')).toBe(true);
       expect(docs.flatMap((d) => texts(d, 'EndToEndId')).sort()).toEqual(['AF-1-PAID', 'AF-2-PART', 'AF-3-RET', 'AF-4-REJ', 'AF-6-OPEN']);
