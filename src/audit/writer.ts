@@ -27,6 +27,12 @@ export const AUDIT_ACTIONS = [
   'contracts.reloaded',
   'certificate.registered',
   'certificate.revoked',
+  // issue 23: bank statements and reconciliations
+  'statement.reconciled',
+  'statement.duplicate',
+  'reconciliations.listed',
+  'reconciliation.read',
+  'payouts.unmatched',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -48,6 +48,12 @@ export interface Grant {
   acceptUnsignedReceipt: boolean;
 }
 
+/** A bank that may send camt.053/054 statements for the accounts it holds for the `for` institutions (issue 23). */
+export interface StatementGrant {
+  institution: string;
+  for: string[];
+}
+
 export interface QueryGrant {
   /** institution id or pattern */
   institution: string;
@@ -64,6 +70,8 @@ export interface Agreement {
   validUntil?: string;
   grants: Grant[];
   queries: QueryGrant[];
+  /** issue 23: banks that may send ISO 20022 statements for the accounts they hold for `for` */
+  statements?: StatementGrant[];
   /** the file it came from, relative to the contracts dir */
   file: string;
 }

@@ -22,6 +22,7 @@ import {
   inboxTarget,
   type Institution,
   type QueryGrant,
+  type StatementGrant,
   type RateLimit,
 } from '../federation/index.js';
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
@@ -70,6 +71,7 @@ function loadInstitutions(dir: string, env: Env, faults: FaultList): Map<string,
       ...(pull && { delivery: 'pull' as const }),
       endpoints: { deliveries: ep.url ?? raw ?? inboxTarget(doc.id) },
       clearances: [...doc.clearances],
+      ...(doc.iso20022 ? { iso20022: { debtors: doc.iso20022.debtors.map((d) => ({ ...d })) } } : {}),
     });
   }
   return out;
@@ -96,6 +98,7 @@ interface RawAgreement {
   validUntil?: string;
   grants: RawGrant[];
   queries?: QueryGrant[];
+  statements?: StatementGrant[];
 }
 
 function toAgreement(f: ContractFile): Agreement {
@@ -131,6 +134,7 @@ function toAgreement(f: ContractFile): Agreement {
     ...(raw.validUntil !== undefined ? { validUntil: raw.validUntil } : {}),
     grants,
     queries: (raw.queries ?? []).map((q) => ({ institution: q.institution, queries: [...q.queries] })),
+    ...(raw.statements ? { statements: raw.statements.map((s) => ({ institution: s.institution, for: [...s.for] })) } : {}),
     file: f.file,
   };
 }
