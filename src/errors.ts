@@ -75,6 +75,23 @@ export const REQUEST_ERROR_CODES = [
   'delivery-backlog',
   'not-ready',
   'internal',
+  // issue 22: XML intake — the hostile-XML reader's refusals and the mappings'
+  'xml-too-large',
+  'xml-encoding-invalid',
+  'xml-encoding-unsupported',
+  'xml-character-forbidden',
+  'xml-doctype-forbidden',
+  'xml-entity-forbidden',
+  'xml-processing-instruction-forbidden',
+  'xml-xinclude-forbidden',
+  'xml-too-deep',
+  'xml-too-many-elements',
+  'xml-too-many-attributes',
+  'xml-malformed',
+  'xml-structure-mismatch',
+  'mapping-value-invalid',
+  'xml-mapping-unknown',
+  'xml-mapping-ambiguous',
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */
@@ -97,7 +114,14 @@ export const OPERATOR_ERROR_CODES = [
 ] as const;
 
 /** Why a delivery attempt failed on the hub's side of the exchange; never answered over HTTP. */
-export const DELIVERY_ERROR_CODES = ['recipient-unreachable', 'recipient-timeout', 'recipient-not-member', 'adapter-unknown'] as const;
+export const DELIVERY_ERROR_CODES = [
+  'recipient-unreachable',
+  'recipient-timeout',
+  'recipient-not-member',
+  'adapter-unknown',
+  // issue 22: the recipient's adapter cannot write this message (no mapping, a value its format refuses)
+  'adapter-cannot-encode',
+] as const;
 
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 export type OperatorErrorCode = (typeof OPERATOR_ERROR_CODES)[number];

@@ -69,7 +69,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
       version: VERSION,
       mode: cfg.mode,
       maxBodyBytes: cfg.maxBodyBytes,
-      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow }),
+      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow, maxBodyBytes: cfg.maxBodyBytes }),
       contracts: c.contracts,
       metrics: res.metrics,
       log,

@@ -34,10 +34,12 @@ export interface ServiceDeps {
   log: Logger;
   /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
   flow?: IntakeDeps['flow'];
+  /** the request body limit, which bounds any document an adapter reads at intake */
+  maxBodyBytes?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow };
+  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, maxBodyBytes: deps.maxBodyBytes };
   return {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),

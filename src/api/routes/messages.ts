@@ -7,8 +7,7 @@ import type { RouteBook } from '../route-docs.js';
 import { json, problem } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { readBody } from '../body.js';
-
-const MEDIA = /^application\/(cloudevents\+)?json\s*(;|$)/i;
+import { inboundAdapterFor } from '../../adapters/index.js';
 
 export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add(
@@ -31,16 +30,31 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       ],
       requestBody: {
         required: true,
-        content: { 'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } }, 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } },
+        content: {
+          'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } },
+          'application/json': { schema: { $ref: '#/components/schemas/Envelope' } },
+          // issue 22: XML, read through its type's mapping (docs/adapters.md)
+          'application/xml': {
+            schema: {
+              type: 'string',
+              description:
+                "An XML document as its message type's mapping in contracts/mappings declares it, in UTF-8. Optional media type parameters: dataschema (the schema URI; required when the document fits several mappings) and classification.",
+            },
+          },
+        },
       },
       responses: {
         202: json('Accepted: durable and routed', { $ref: '#/components/schemas/Accepted' }),
-        400: problem('The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), or the envelope or Idempotency-Key is malformed'),
+        400: problem(
+          'The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), an XML body the hostile-XML reader refuses (xml-doctype-forbidden, xml-entity-forbidden, xml-processing-instruction-forbidden, xml-too-deep, xml-malformed...), or the envelope or Idempotency-Key is malformed',
+        ),
         401: problem('Not authenticated'),
         403: problem('No agreement allows this sender to send this'),
-        413: problem('Body too large'),
+        413: problem('Body too large (body-too-large, xml-too-large)'),
         415: problem('Unsupported media type'),
-        422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
+        422: problem(
+          'Unknown type or version, schema violation, an XML document no mapping fits or that breaks its mapping (xml-mapping-unknown, xml-mapping-ambiguous, xml-structure-mismatch, mapping-value-invalid), or Idempotency-Key reused with another body',
+        ),
         503: problem(
           'Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe. resource-exhausted: the database is out of disk space, memory or connections (`resource` says which); nothing was stored',
         ),
@@ -50,13 +64,15 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       // the body is read (within its limit) before anything else because the signature covers its digest
       const body = await readBody(c, deps.maxBodyBytes);
       const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
-      if (!MEDIA.test(c.req.header('content-type') ?? '')) {
-        throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json or application/json');
+      const mediaType = c.req.header('content-type') ?? '';
+      if (!inboundAdapterFor(mediaType)) {
+        throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json, application/json or application/xml');
       }
       const { answer, replayed } = await deps.services.intake.accept({
         sender: principal.institution,
         credential: principal.credential,
         body,
+        mediaType,
         idempotencyKey: c.req.header('idempotency-key'),
       });
       if (!replayed) deps.metrics.messagesAccepted.inc({ type: answer.type });
