@@ -182,7 +182,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     }
     agreements.set(a.id, a);
     checkAgreement(ctx, faults, a);
-    checkGrantEncodable(institutions, mappings, faults, a, (t) => catalogue.has(t));
+    checkGrantEncodable(institutions, mappings, catalogue, faults, a, (t) => catalogue.has(t));
   }
 
   if (faults.size > 0) {

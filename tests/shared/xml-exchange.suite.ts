@@ -121,6 +121,19 @@ export function xmlExchangeSuite(mode: Mode) {
       expect(invalid.json.errors[0].pointer).toBe('/data/outcome');
     });
 
+    it('is idempotent like JSON: the same key and bytes answer the same, other bytes are refused', async () => {
+      const key = `xml-${mode}-${Date.now()}`;
+      const doc = EXECUTION_REPORT_XML.replace('RAM-W-2026-00604', 'RAM-W-2026-00606');
+      const first = await postXml(hub, doc, 'application/xml', XML_POLICE, { 'idempotency-key': key });
+      expect(first.status).toBe(202);
+      const before = await counts(hub);
+      const again = await postXml(hub, doc, 'application/xml', XML_POLICE, { 'idempotency-key': key });
+      expect([again.status, again.json.id]).toEqual([202, first.json.id]);
+      const other = await postXml(hub, doc.replace('RAM-W-2026-00606', 'RAM-W-2026-00607'), 'application/xml', XML_POLICE, { 'idempotency-key': key });
+      expect([other.status, other.json.type]).toEqual([422, 'https://wasla.dev/problems/idempotency-key-reused']);
+      expect(await counts(hub)).toEqual(before);
+    });
+
     const HEAD = '<?xml version="1.0" encoding="UTF-8"?>';
     const hostile: Array<[string, () => string, number, string]> = [
       ['a DOCTYPE', () => `${HEAD}<!DOCTYPE r [<!ELEMENT r ANY>]><r/>`, 400, 'xml-doctype-forbidden'],

@@ -67,6 +67,15 @@ describe('the contract check and the adapters', () => {
     expect(f.pointer).toMatch(/^\/grants\/\d+\/to\/\d+\/recipient$/);
   });
 
+  it('refuses a grant whose projection leaves out a field the mapping must write', () => {
+    // child protection sees only part of a warrant and of an execution report: not enough for XML
+    const faults = faultsOf(contractsWithXmlRecipient('ps.mosd.child-protection'));
+    const executed = faults.find((f) => /warrant\.executed major 1 projected/.test(f.detail))!;
+    expect(executed).toMatchObject({ file: 'agreements/juvenile-protection.json', pointer: expect.stringMatching(/^\/grants\/\d+\/to\/\d+\/fields$/) });
+    expect(executed.detail).toMatch(/cannot write this message at \/data\/by: mapping-value-invalid/);
+    expect(faults.map((f) => f.detail)).toContainEqual(expect.stringMatching(/warrant\.issued major 3 projected to these fields cannot be written/));
+  });
+
   it('refuses a grant that starts needing a mapping that was removed', () => {
     const dir = contractsWithXmlRecipient();
     expect(loadContracts(dir).institution(XML_POLICE)?.adapter).toBe('xml-http');
