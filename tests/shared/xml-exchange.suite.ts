@@ -7,6 +7,7 @@
  * the bytes as received kept beside the message. Hostile XML is refused, each refusal with its own
  * problem type, and nothing is stored.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -99,6 +100,13 @@ export function xmlExchangeSuite(mode: Mode) {
       const row = await one(hub, sql`select received_body, received_media_type from messages where id = ${r.json.id}`);
       expect(Buffer.from(row.received_body).equals(Buffer.from(EXECUTION_REPORT_XML))).toBe(true);
       expect(row.received_media_type).toBe('application/xml');
+      // the sender reads them back; the recipient does not see them
+      expect(Buffer.from(done.received.base64, 'base64').toString('utf8')).toBe(EXECUTION_REPORT_XML);
+      expect(done.received).toMatchObject({ mediaType: 'application/xml', sha256: createHash('sha256').update(EXECUTION_REPORT_XML).digest('hex') });
+      const asCourt = await getMessage(hub, r.json.id, EXECUTION_REPORT.data.court);
+      expect(asCourt.status).toBe(200);
+      expect(asCourt.json.received).toBeUndefined();
+      expect(asCourt.json.envelope).toBeUndefined();
       const audit = await one(hub, sql`select data from audit_log where action = 'message.accepted' and subject = ${r.json.id}`);
       expect(audit.data).toMatchObject({ receivedAs: { adapter: 'xml-http', mediaType: 'application/xml' } });
     });

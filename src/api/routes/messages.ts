@@ -1,4 +1,5 @@
 /** POST /v1/messages (intake) and GET /v1/messages/{id} (status, deliveries, attempts): parse, call the service, map its answer. */
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { NotFoundError, RequestRefusedError } from '../../errors.js';
 import type { MessageReading } from '../../services/index.js';
@@ -89,7 +90,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'getMessage',
       summary: 'A message, its routing decision, each delivery and every attempt',
       description:
-        'The sender sees everything. A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
+        'The sender sees everything, including, for a message sent as XML, the document exactly as received (`received`: media type, SHA-256, base64). A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
       tags: ['messages'],
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
       responses: {
@@ -126,6 +127,8 @@ export function messageJson(r: MessageReading): Record<string, unknown> {
     classification: m.classification,
     receivedAt: m.receivedAt.toISOString(),
     envelope: m.envelope,
+    // issue 22: a document sent in another format than the JSON envelope, as received (evidence)
+    ...(m.receivedBody && { received: { mediaType: m.receivedMediaType, sha256: createHash('sha256').update(m.receivedBody).digest('hex'), base64: Buffer.from(m.receivedBody).toString('base64') } }),
     routing: m.routing,
     deliveries: r.deliveries.map((d) => ({
       id: d.id,
