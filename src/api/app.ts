@@ -37,6 +37,8 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
     const id = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
     c.header('x-request-id', id);
     await next();
+    // a refusal answered by onError below is a Response of its own, without the header set above
+    if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', id);
   });
   app.use('*', queryTextGuard());
 
