@@ -18,6 +18,7 @@ import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers
 import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { endpointEnv } from '../helpers/contracts.js';
 import { sharedFederation, signedFetch } from '../helpers/federation.js';
+import { Conformance } from '../helpers/openapi.js';
 import { contractsWithXmlRecipient, XML_POLICE } from '../helpers/xml-contracts.js';
 import { counts, getMessage, post, waitForStates, warrant } from './spine.suite.js';
 
@@ -140,6 +141,22 @@ export function xmlExchangeSuite(mode: Mode) {
       const other = await postXml(hub, doc.replace('RAM-W-2026-00606', 'RAM-W-2026-00607'), 'application/xml', XML_POLICE, { 'idempotency-key': key });
       expect([other.status, other.json.type]).toEqual([422, 'https://wasla.dev/problems/idempotency-key-reused']);
       expect(await counts(hub)).toEqual(before);
+    });
+
+    it('answers XML and delivers XML as the OpenAPI document says', async () => {
+      const c = new Conformance(await (await fetch(`${hub.url}/openapi.json`)).json());
+      const send = (body: string) => signedFetch(`${hub.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body }, XML_POLICE);
+      const accepted = await c.check(await send(EXECUTION_REPORT_XML.replace('RAM-W-2026-00604', 'RAM-W-2026-00608')), 'post', '/v1/messages');
+      await c.check(await send('<?xml version="1.0"?><!DOCTYPE r><r/>'), 'post', '/v1/messages');
+      await c.check(await send(EXECUTION_REPORT_XML.replace('<nc:CaseDocketID>1311/2026</nc:CaseDocketID>', '')), 'post', '/v1/messages');
+      await waitDelivered(hub, accepted.id, XML_POLICE);
+      const read = await c.check(await signedFetch(`${hub.url}/v1/messages/${accepted.id}`, {}, XML_POLICE), 'get', '/v1/messages/{id}');
+      expect(read.received.mediaType).toBe('application/xml');
+      // an XML delivery to the police, against the document's webhook
+      const r = await post(hub, warrant({ warrantNumber: 'W-XML-OPENAPI-1' }));
+      await waitForStates(hub, r.json.id, ['delivered']);
+      const arrival = receiver.arrivals.find((a) => a.messageId === r.json.id && a.institution === XML_POLICE)!;
+      c.checkDelivery({ ...arrival, json: arrival.body.toString('utf8') });
     });
 
     const HEAD = '<?xml version="1.0" encoding="UTF-8"?>';
