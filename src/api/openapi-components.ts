@@ -110,6 +110,8 @@ const problemSchema = {
       description: 'not-ready: each dependency (database, redis, shutdown) and `ok` or why not',
       additionalProperties: { type: 'string' },
     },
+    // issue 22
+    xpath: { type: 'string', description: 'an XML refusal (xml-*, mapping-value-invalid): the XPath of the node at fault, e.g. /ext:WarrantExecutionReport[1]/nc:Case[1]' },
   },
   additionalProperties: false,
 } as const;
