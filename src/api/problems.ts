@@ -118,6 +118,24 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'statement-unsupported': { status: 422, title: 'Not a supported camt.053 or camt.054 document' },
   'statement-invalid': { status: 422, title: 'The statement cannot be read' },
   'reconciliation-not-found': NOT_FOUND,
+
+  // issue 22: XML intake — each refusal of the hostile-XML reader and of the mappings its own type
+  'xml-too-large': { status: 413, title: 'The XML document is too large' },
+  'xml-encoding-invalid': { status: 400, title: 'The XML document is not valid UTF-8' },
+  'xml-encoding-unsupported': { status: 400, title: 'XML is accepted in UTF-8 only' },
+  'xml-character-forbidden': { status: 400, title: 'The XML document holds a character XML 1.0 forbids' },
+  'xml-doctype-forbidden': { status: 400, title: 'A DOCTYPE or markup declaration is not accepted' },
+  'xml-entity-forbidden': { status: 400, title: 'Only the five predefined XML entities are accepted' },
+  'xml-processing-instruction-forbidden': { status: 400, title: 'The XML document holds a processing instruction' },
+  'xml-xinclude-forbidden': { status: 400, title: 'XInclude is not accepted' },
+  'xml-too-deep': { status: 400, title: 'The XML document nests too deeply' },
+  'xml-too-many-elements': { status: 400, title: 'The XML document has too many elements' },
+  'xml-too-many-attributes': { status: 400, title: 'An XML element has too many attributes' },
+  'xml-malformed': { status: 400, title: 'The XML document is not well-formed' },
+  'xml-structure-mismatch': { status: 422, title: 'The XML document does not have the structure its mapping declares' },
+  'mapping-value-invalid': { status: 422, title: 'An XML value cannot be read in the format its mapping declares' },
+  'xml-mapping-unknown': { status: 422, title: 'No XML mapping fits this document' },
+  'xml-mapping-ambiguous': { status: 422, title: 'The XML document fits several mappings' },
 };
 
 export interface ProblemOf extends ProblemSpec {

@@ -28,6 +28,8 @@ import {
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
 import { checkAgreement } from './check.js';
+import { checkGrantEncodable, checkInstitutionAdapters } from './check-adapters.js';
+import { loadMappings } from './mappings.js';
 import { type Env, resolveEndpoint } from './endpoints.js';
 import { matches } from './pattern.js';
 import type { SchemaResolver } from './schema-walk.js';
@@ -172,6 +174,8 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
   const root = resolve(dir);
   const faults = new FaultList();
   const institutions = loadInstitutions(root, env, faults);
+  checkInstitutionAdapters(institutions, faults);
+  const mappings = loadMappings(root, catalogue, faults);
 
   const agreements = new Map<string, Agreement>();
   const resolver = resolverFor(catalogue);
@@ -187,6 +191,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     }
     agreements.set(a.id, a);
     checkAgreement(ctx, faults, a);
+    checkGrantEncodable(institutions, mappings, catalogue, faults, a, (t) => catalogue.has(t));
   }
 
   if (faults.size > 0) {
@@ -209,6 +214,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     dir: root,
     catalogue,
     institutions,
+    mappings,
     agreements: sortedAgreements,
     grants,
     institution: (id) => institutions.get(id),

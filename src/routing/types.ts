@@ -4,6 +4,7 @@
  */
 import type { Catalogue } from '../schemas/types.js';
 import type { Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
+import type { MappingSet } from '../formats/xml/index.js';
 
 // the federation's model (src/federation) that routing's contract speaks of
 export type { AdapterName, Classification, Institution, InstitutionKind, RateLimit, RetryPolicy } from '../federation/index.js';
@@ -61,6 +62,8 @@ export interface Contracts {
   catalogue: Catalogue;
   institutions: ReadonlyMap<string, Institution>;
   institution(id: string): Institution | undefined;
+  /** the XML mappings the contract set declares (contracts/mappings), checked against the catalogue */
+  mappings: MappingSet;
   /** queries an institution may run under any agreement in force (issue 4, read APIs) */
   queriesFor(id: string): string[];
   /**

@@ -46,10 +46,12 @@ export interface ServiceDeps {
   /** issue 23: reconciliation settings (config) and what it counts */
   statements?: Partial<StatementOptions>;
   observeStatement?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
+  /** the request body limit, which bounds any document an adapter reads at intake */
+  maxBodyBytes?: number;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow };
+  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, maxBodyBytes: deps.maxBodyBytes };
   return {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),

@@ -74,7 +74,15 @@ describe('deny by default', () => {
   });
 
   it('route needs contracts from loadContracts', () => {
-    const bare: Contracts = { dir: '', catalogue: contracts.catalogue, institutions: new Map(), institution: () => undefined, queriesFor: () => [], queryGrants: () => [] };
+    const bare: Contracts = {
+      dir: '',
+      catalogue: contracts.catalogue,
+      institutions: new Map(),
+      mappings: contracts.mappings,
+      institution: () => undefined,
+      queriesFor: () => [],
+      queryGrants: () => [],
+    };
     expect(() => route(bare, input('t.police', 'traffic-fine.issued', {}))).toThrow(TypeError);
   });
 });
