@@ -167,6 +167,21 @@ describe('readXml on untrusted input', () => {
     );
   });
 
+  // A parser state that re-reads what it has accumulated at each character turns a long run into
+  // quadratic work: sax did so for `<!D…` (a minute for 100 KB). Each opener below is followed by
+  // 200 KB with no way out of its state; one linear pass reads them all well within the test's
+  // timeout, a quadratic one would not finish in minutes.
+  test('a long run after any markup opener is read in one linear pass', () => {
+    const run = 'B'.repeat(200_000);
+    const openers = ['<!D', '<!DOCTYPE', '<!-', '<![CDAT', '<![CDATA[', '<!--', '<?', '<?x ', '<a ', '<a b="', "<a b='", '</', '<a>&', '<a>&#', '<a><!', '<a><![CDATA[', '<a:'];
+    for (const opener of openers) {
+      for (const doc of [`${opener}${run}`, `<r>${opener}${run}</r>`]) {
+        const outcome = tryRead(Buffer.from(doc));
+        expect(outcome, `${opener}…`).not.toBe('tree');
+      }
+    }
+  });
+
   test('memory does not grow across many reads (loosely)', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
