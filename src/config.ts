@@ -66,6 +66,8 @@ export interface Config {
   signatureSkewSeconds: number;
   /** Idempotency-Key answers are kept at least this long */
   idempotencyRetentionHours: number;
+  /** issue 24: keys national ids and names in the case index (WASLA_INDEX_SECRET); unset: the PKI directory's index.secret, made at first start */
+  indexSecret?: Buffer;
 }
 
 type Env = Record<string, string | undefined>;
@@ -154,6 +156,13 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   },
   { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
+  // issue 24: case queries
+  {
+    name: 'WASLA_INDEX_SECRET',
+    default: '(unset: $WASLA_PKI_DIR/index.secret, made at first start)',
+    meaning:
+      'base64 of at least 32 random bytes (`openssl rand -base64 32`): keys national ids and names in the case index and signs query cursors. The same in every process of a hub; changing it means rebuilding the index. Never logged',
+  },
 ];
 
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
@@ -217,6 +226,16 @@ function publicUrls(env: Env): string[] {
     });
 }
 
+/** WASLA_INDEX_SECRET: base64 (or base64url) of at least 32 bytes; the value itself never appears in an error */
+function indexSecret(env: Env): Buffer | undefined {
+  const raw = env.WASLA_INDEX_SECRET?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) throw new ConfigError('WASLA_INDEX_SECRET', 'expected base64 (e.g. `openssl rand -base64 32`)');
+  const bytes = Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes.length < 32) throw new ConfigError('WASLA_INDEX_SECRET', `expected at least 32 bytes once decoded, got ${bytes.length}`);
+  return bytes;
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -265,6 +284,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 200, 0, 10_000_000),
     intakeHoldMs: int(env, 'WASLA_INTAKE_HOLD_MS', 2000, 0, 60_000),
+    indexSecret: indexSecret(env),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

@@ -12,6 +12,7 @@ import { isProblemCode, problemOf } from './problems.js';
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { queryRoutes } from './routes/queries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
   messageRoutes(book, deps);
   deliveryRoutes(book, deps);
+  queryRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);

@@ -2,6 +2,7 @@
 import type { RouteDoc } from './route-docs.js';
 import { CLASSIFICATIONS, schemaUri } from '../federation/index.js';
 import { DELIVERY_STATES } from '../store/index.js';
+import { QUERY_SCHEMAS, SIGNATURE_SCHEME } from './routes/query-schemas.js';
 
 export function toOpenApiPath(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
@@ -106,6 +107,17 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
             deliveredAt: { type: ['string', 'null'], format: 'date-time' },
             attemptLog: { type: 'array', items: { type: 'object' } },
           },
+        },
+        // issue 24: case queries
+        ...QUERY_SCHEMAS,
+      },
+      securitySchemes: {
+        [SIGNATURE_SCHEME]: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Signature',
+          description:
+            'HTTP Message Signatures (RFC 9421) with Signature-Input: the institution signs `@method` and `@target-uri` (and `content-digest`, `content-type` with a body) with the key its federation certificate certifies; `keyid` is the certificate serial, `created` and `alg` are required.',
         },
       },
     },

@@ -107,6 +107,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'csr-invalid': MALFORMED,
   'csr-subject-mismatch': MALFORMED,
   'institution-id-invalid': MALFORMED,
+  // issue 24: case queries
+  'unknown-query': NOT_FOUND,
+  'query-parameters-invalid': { status: 400, title: 'The query parameters do not hold' },
+  'cursor-invalid': { status: 400, title: 'The pagination cursor is not valid; run the query again from its first page' },
 };
 
 export interface ProblemOf extends ProblemSpec {

@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'contracts.reloaded',
   'certificate.registered',
   'certificate.revoked',
+  // issue 24: case queries (who, which query, the parameters with national ids and names keyed, how many records)
+  'query.run',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

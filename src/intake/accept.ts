@@ -1,6 +1,6 @@
 /**
  * Accepting a message: parse the envelope, validate the payload against its schema version, route
- * it by the agreements, and commit message + deliveries + idempotency record + audit entry in one
+ * it by the agreements, and commit message + deliveries + idempotency record + audit entry + case-index rows in one
  * transaction (invariants 1, 4, 6, 8). The answer is only built from what was committed; a refusal
  * at any step stores nothing.
  */
@@ -16,6 +16,7 @@ import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import type { FlowControl } from './flow-control.js';
+import { indexRows } from '../queries/index-keys.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
 
@@ -28,6 +29,8 @@ export interface IntakeDeps {
   commit?: Committer;
   /** holds a message while deliveries to its recipients are too far behind (see flow-control.ts) */
   flow?: Pick<FlowControl, 'admit'>;
+  /** keys national ids and names in the case index (issue 24); the same secret answers queries */
+  indexSecret: Uint8Array;
 }
 
 /**
@@ -172,12 +175,17 @@ function refuseUntranslatable(contracts: Contracts, type: string, version: strin
 /** Parse, validate and route; build the rows to commit. Throws the refusal; stores nothing. */
 function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): PreparedMessage {
   const env = readEnvelope(parseJsonBody(input.body), input.sender);
-  return prepareMessage(deps.contracts(), env, {
-    sender: input.sender,
-    credential: input.credential,
-    bodySha256: requestHash,
-    idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
-  });
+  return prepareMessage(
+    deps.contracts(),
+    env,
+    {
+      sender: input.sender,
+      credential: input.credential,
+      bodySha256: requestHash,
+      idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
+    },
+    deps.indexSecret,
+  );
 }
 
 export interface PreparedMessage {
@@ -201,9 +209,10 @@ export interface MessageOrigin {
 /**
  * Validate a read envelope against its schema version, route it by the agreements in force and build
  * what commits it: the one path every message takes into the hub, whoever sends it (an institution
- * through the API, or the hub itself: intake/emit.ts). Throws the refusal; stores nothing.
+ * through the API, or the hub itself: intake/emit.ts). Its case-index rows (issue 24) are part of
+ * what commits it, so a message is never stored unindexed. Throws the refusal; stores nothing.
  */
-export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, origin: MessageOrigin): PreparedMessage {
+export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, origin: MessageOrigin, indexSecret: Uint8Array): PreparedMessage {
   const { catalogue } = contracts;
   if (!catalogue.has(env.type)) {
     throw new ValidationError('unknown-type', `no message type "${env.type}" in the catalogue`, [{ pointer: '/type', detail: 'unknown message type' }]);
@@ -295,6 +304,8 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
     deliveries: rows,
     idempotency: origin.idempotency,
     response: answer,
+    // keyed with the hub's secret before they leave this process: no national id or name in clear
+    index: indexRows(catalogue, env.type, env.version, env.data, indexSecret),
     audit: [
       {
         actor: origin.sender,

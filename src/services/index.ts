@@ -11,10 +11,13 @@ import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
+import { queryService, type QueryService } from './queries.js';
+import { StoreIndex } from '../store/index.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
 export type { MessageReading, MessageService } from './messages.js';
+export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -24,6 +27,7 @@ export interface Services {
   intake: IntakeService;
   messages: MessageService;
   deliveries: DeliveryService;
+  queries: QueryService;
 }
 
 export interface ServiceDeps {
@@ -34,13 +38,18 @@ export interface ServiceDeps {
   log: Logger;
   /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
   flow?: IntakeDeps['flow'];
+  /** issue 24: keys the case index at intake and query lookups */
+  indexSecret: Uint8Array;
+  /** issue 24: signs query cursors */
+  cursorSecret: Uint8Array;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow };
+  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, indexSecret: deps.indexSecret };
   return {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
     deliveries: deliveryService(deps),
+    queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
   };
 }

@@ -22,7 +22,7 @@ const unused = () => {
   throw new Error('this service must not be called');
 };
 
-function app(services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']> }) {
+function app(services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']>; queries?: Partial<Services['queries']> }) {
   const deps: ApiDeps = {
     version: 'test',
     mode: 'embedded',
@@ -31,6 +31,7 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
       intake: { accept: unused, ...services.intake },
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
+      queries: { list: unused, run: unused, ...services.queries },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
@@ -40,6 +41,7 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
     sample: async () => {},
     accepting: () => true,
     trust: () => ({ caCertPem: 'CA PEM', hubCertPems: Promise.resolve(['HUB PEM']) }),
+    signAnswer: unused,
   };
   return createApp(deps).app;
 }

@@ -6,8 +6,15 @@ const contracts = loadContracts('contracts');
 
 describe('query grants per agreement', () => {
   it('lists, agreement by agreement, what each grants an institution', () => {
-    expect(contracts.queryGrants('ps.mof')).toEqual([{ agreement: 'traffic-fines', queries: ['message-status'] }]);
-    expect(contracts.queryGrants('ps.hjc.court.ramallah')).toEqual([{ agreement: 'warrants-courts-police', queries: ['delivery-status', 'message-status'] }]);
+    // case queries (issue 24) are granted by name, with fields, in the same lists
+    expect(contracts.queryGrants('ps.mof')).toEqual([
+      { agreement: 'court-decisions-ministries', queries: ['fine-sentences'] },
+      { agreement: 'traffic-fines', queries: ['message-status', 'traffic-fines'] },
+    ]);
+    expect(contracts.queryGrants('ps.hjc.court.ramallah')).toEqual([
+      { agreement: 'decisions-enforcement', queries: ['decision-enforcement'] },
+      { agreement: 'warrants-courts-police', queries: ['delivery-status', 'message-status', 'warrant-status'] },
+    ]);
     expect(contracts.queryGrants('ps.hjc.court.nonexistent')).toEqual([]);
   });
 

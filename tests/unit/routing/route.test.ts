@@ -74,7 +74,16 @@ describe('deny by default', () => {
   });
 
   it('route needs contracts from loadContracts', () => {
-    const bare: Contracts = { dir: '', catalogue: contracts.catalogue, institutions: new Map(), institution: () => undefined, queriesFor: () => [], queryGrants: () => [] };
+    const bare: Contracts = {
+      dir: '',
+      catalogue: contracts.catalogue,
+      institutions: new Map(),
+      institution: () => undefined,
+      queriesFor: () => [],
+      queryGrants: () => [],
+      agreements: new Map(),
+      queries: contracts.queries,
+    };
     expect(() => route(bare, input('t.police', 'traffic-fine.issued', {}))).toThrow(TypeError);
   });
 });
