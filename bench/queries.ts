@@ -95,7 +95,14 @@ export async function main(argv: string[]): Promise<number> {
     const rows = Number((((await db.execute(sql`select count(*)::int as n from case_index`)) as any).rows ?? [])[0]?.n ?? 0);
     log(`preloaded ${loaded} messages (${rows} index rows) in ${preloadS.toFixed(0)} s${loaded < o.messages ? ` — stopped by --preload-seconds ${o.preloadSeconds}` : ''}`);
 
-    // 2. queries through the service over the store's index
+    // 2. queries through the service over the store's index; the server's own counters say whether
+    // any of them scanned a table (pg_stat_user_tables.seq_scan), which none may
+    const scans = async () => {
+      await new Promise((r) => setTimeout(r, 1500)); // backends flush their statistics within a second
+      const r = await db.execute(sql`select relname, seq_scan::int as seq, idx_scan::int as idx from pg_stat_user_tables where relname in ('messages', 'case_index')`);
+      return Object.fromEntries((((r as any).rows ?? r) as Array<{ relname: string; seq: number; idx: number }>).map((x) => [x.relname, { seq: x.seq, idx: x.idx }]));
+    };
+    const before = await scans();
     const service = queryService({ contracts: () => contracts, audit: async () => {}, port: new StoreIndex(db), indexSecret, cursorSecret: randomBytes(32) });
     const who = { institution: 'ps.mof', credential: 'bench' };
     const kinds = ['plate', 'fine', 'driver'] as const;
@@ -110,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       samples[kind].push(wallMs() - t);
       found += answer.records.length;
     }
+    const after = await scans();
+    const seqScans = Object.fromEntries(Object.keys(after).map((t) => [t, { seq: after[t].seq - (before[t]?.seq ?? 0), idx: after[t].idx - (before[t]?.idx ?? 0) }]));
     const q = Object.fromEntries(kinds.map((k) => [k, summarize(samples[k])]));
     const all = summarize(kinds.flatMap((k) => samples[k]));
 
@@ -136,10 +145,17 @@ export async function main(argv: string[]): Promise<number> {
     const intake = { with: summarize(times.with), without: summarize(times.without) };
     const ratio = intake.with.mean / intake.without.mean;
 
-    const report = { messages: loaded, target: o.messages, indexRows: rows, preloadSeconds: Math.round(preloadS), queries: { all, ...q, recordsFound: found }, intake: { ...intake, ratio } };
+    const report = {
+      messages: loaded,
+      target: o.messages,
+      indexRows: rows,
+      preloadSeconds: Math.round(preloadS),
+      queries: { all, ...q, recordsFound: found, scans: seqScans },
+      intake: { ...intake, ratio },
+    };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(
-      `bench queries: ${loaded} messages (${rows} index rows); query p50 ${all.p50.toFixed(2)} ms p99 ${all.p99.toFixed(2)} ms over ${o.queries}; intake commit mean ${intake.with.mean.toFixed(2)} ms with the index, ${intake.without.mean.toFixed(2)} ms without (×${ratio.toFixed(3)})\n`,
+      `bench queries: ${loaded} messages (${rows} index rows); query p50 ${all.p50.toFixed(2)} ms p99 ${all.p99.toFixed(2)} ms over ${o.queries} (sequential scans: messages ${seqScans.messages?.seq ?? '?'}, case_index ${seqScans.case_index?.seq ?? '?'}); intake commit mean ${intake.with.mean.toFixed(2)} ms with the index, ${intake.without.mean.toFixed(2)} ms without (×${ratio.toFixed(3)})\n`,
     );
     return 0;
   } finally {
