@@ -17,7 +17,7 @@ import { CONTRACTS, endpointEnv, envelope, example } from '../helpers/contracts.
 import { OUTSIDER, sharedFederation, signedFetch } from '../helpers/federation.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { post } from './spine.suite.js';
+import { post, warrant } from './spine.suite.js';
 
 /** who may run which case query: the grants of the demo agreements, written out by hand */
 const GRANTED: Record<string, string[]> = {
@@ -141,6 +141,23 @@ export function queriesSuite(mode: Mode) {
       // the traffic police: seven fields at most
       const police = (await query('traffic-fines', { plate: PLATE }, sdk('ps.police.traffic'))).answer.records[0].fields;
       expect(Object.keys(police).every((f) => ['fineNumber', 'offence', 'occurredAt', 'plate', 'amount', 'dueBy', 'paidAt'].includes(f))).toBe(true);
+    });
+
+    it("derives a warrant's status from an execution and a cancellation that arrived before the warrant", async () => {
+      // the police report the arrest (9 May) and the court its cancellation (7 May) before the warrant itself reaches the hub
+      const executed = envelope('warrant.executed', '1.1', example('warrant.executed', '1.1'));
+      const cancelled = envelope('warrant.cancelled', '1.1', example('warrant.cancelled', '1.1'));
+      expect((await post(hub, executed, {}, 'ps.police.judicial')).status).toBe(202);
+      expect((await post(hub, cancelled, {}, 'ps.hjc.court.ramallah')).status).toBe(202);
+      expect((await post(hub, warrant({ warrantNumber: 'RAM-W-2026-00604', caseNumber: '1311/2026' }))).status).toBe(202);
+      const { answer } = await query('warrant-status', { warrant: 'RAM-W-2026-00604' }, sdk('ps.hjc.court.ramallah'));
+      // executed and cancelled rank alike: the later in time decides, whatever the order of arrival
+      expect(answer.records.map((r) => [r.key.value, r.status.state])).toEqual([['RAMW202600604', 'executed']]);
+      expect(answer.records[0].history.map((h) => h.state).sort()).toEqual(['cancelled', 'executed', 'issued']);
+      // the judicial police are granted the warrant, not the place of the arrest
+      const police = (await query('warrant-status', { warrant: 'RAM-W-2026-00604' }, sdk('ps.police.judicial'))).answer.records[0];
+      expect(police.status.state).toBe('executed');
+      expect(Object.keys(police.fields)).not.toContain('locality');
     });
 
     it('the signature binds the answer to its request: another body or another request does not verify', async () => {
