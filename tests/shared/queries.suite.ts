@@ -2,7 +2,8 @@
  * Case queries over real HTTP (issue 24), in both modes: the authorization matrix of every
  * institution against every query (deny by default; a built-in names its route), what each may list,
  * a traffic fine's status derived from messages sent through the hub out of order, projection to
- * each ministry's granted fields, cursor pagination, lookups by a national id typed in another
+ * each ministry's granted fields, a juvenile decision the Ministry of Finance never sees while the
+ * cleared juvenile court does, cursor pagination, lookups by a national id typed in another
  * script, the hub's signature over every answer (verified with the SDK), and the audit entry of
  * each run with national ids keyed, never in clear.
  */
@@ -158,6 +159,25 @@ export function queriesSuite(mode: Mode) {
       const police = (await query('warrant-status', { warrant: 'RAM-W-2026-00604' }, sdk('ps.police.judicial'))).answer.records[0];
       expect(police.status.state).toBe('executed');
       expect(Object.keys(police.fields)).not.toContain('locality');
+    });
+
+    it('never answers juvenile material to an uncleared institution, however precisely it asks', async () => {
+      // the juvenile court's decision imposing a fine: juvenile, carried only to cleared recipients
+      const decision = (court: string, juvenile: boolean) => {
+        const d = example('decision.issued', '1.1');
+        return envelope('decision.issued', '1.1', { ...d, court: { ...d.court, id: court }, caseNumber: '77/2026', decisionNumber: juvenile ? '78/2026' : '79/2026', juvenile });
+      };
+      const sent = await post(hub, decision('ps.hjc.juvenile-court.ramallah', true), {}, 'ps.hjc.juvenile-court.ramallah');
+      expect([sent.status, sent.json.classification]).toEqual([202, 'juvenile']);
+      expect((await post(hub, decision('ps.hjc.appeal-court.ramallah', false), {}, 'ps.hjc.appeal-court.ramallah')).status).toBe(202);
+      // the Ministry of Finance, granted fine-sentences but not cleared for juvenile cases
+      const mofJuvenile = await query('fine-sentences', { case: '77/2026', court: 'ps.hjc.juvenile-court.ramallah' }, sdk('ps.mof'));
+      expect(mofJuvenile.answer.records).toEqual([]);
+      const mofAppeal = await query('fine-sentences', { case: '77/2026', court: 'ps.hjc.appeal-court.ramallah' }, sdk('ps.mof'));
+      expect(mofAppeal.answer.records.map((r) => r.key.value)).toEqual(['79/2026']);
+      // the juvenile court, cleared by its grant and its file, sees its own decision
+      const own = await query('decision-enforcement', { case: '77/2026' }, sdk('ps.hjc.juvenile-court.ramallah'));
+      expect(own.answer.records.map((r) => [r.key.value, r.status.state])).toEqual([['78/2026', expect.stringMatching(/^(decided|overdue)$/)]]);
     });
 
     it('the signature binds the answer to its request: another body or another request does not verify', async () => {
