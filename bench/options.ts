@@ -32,6 +32,10 @@ export interface BenchOptions {
   profileDir?: string;
   drainTimeoutS: number;
   outDir: string;
+  /** messages of history in the database before measuring (bench/preload.ts); 0: an empty database */
+  preload: number;
+  /** keep the preloaded database for later runs, and start from a copy of it */
+  keepPreload: boolean;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -55,6 +59,11 @@ const USAGE = `npm run bench -- [options]
   --profile DIR        CPU-profile the hub processes (node --cpu-prof) and print the top costs
   --drain-timeout S    how long to wait for every delivery after the load stops (default 15; smoke 10)
   --out DIR            where results go (default bench/results)
+  --preload N          before measuring, fill the database with N messages of history (delivered, retried,
+                       dead and replayed deliveries, attempts with receipts, idempotency keys, sealed audit
+                       entries; docs/benchmark.md "Preloaded history"); server mode only (default 0)
+  --keep-preload       keep the preloaded database (named by N, fan-out and a fingerprint of the migrations)
+                       and start each run from a copy of it, so a repeated run does not reload
   --smoke              a few seconds and small counts, for CI`;
 
 function num(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
@@ -85,6 +94,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: 'string' },
       'drain-timeout': { type: 'string' },
       out: { type: 'string' },
+      preload: { type: 'string' },
+      'keep-preload': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -98,6 +109,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (!ALGS.includes(alg)) throw new Error(`--alg: expected one of ${ALGS.join(', ')}, got "${v.alg}"`);
   const verifyDeliveries = (v['verify-deliveries'] ?? 'auto') as BenchOptions['verifyDeliveries'];
   if (!['auto', 'on', 'off'].includes(verifyDeliveries)) throw new Error(`--verify-deliveries: expected auto, on or off, got "${verifyDeliveries}"`);
+  const preload = Math.floor(num('preload', v.preload, 0, 0, 10_000_000));
+  if (preload > 0 && v.embedded) throw new Error('--preload: the history is loaded into the PostgreSQL server; embedded mode (PGlite) is not preloaded');
+  if (v['keep-preload'] && preload === 0) throw new Error('--keep-preload: give --preload N, the history to keep');
   return {
     messages: Math.floor(num('messages', v.messages, smoke ? 400 : 1_000_000, 1, 10_000_000)),
     durationS: num('duration', v.duration, smoke ? 3 : 60, 1, 600),
@@ -116,5 +130,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     profileDir: v.profile,
     drainTimeoutS: num('drain-timeout', v['drain-timeout'], smoke ? 10 : 15, 1, 600),
     outDir: v.out ?? 'bench/results',
+    preload,
+    keepPreload: v['keep-preload'] === true,
   };
 }

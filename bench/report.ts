@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ScenarioResult } from './scenario.js';
 import type { ProfileSummary } from './profile-summary.js';
 import { UNSIGNED_FEDERATION_ALG } from './trust-setup.js';
+import type { PreloadResult } from './preload.js';
 
 export interface Report {
   startedAt: string;
@@ -18,6 +19,8 @@ export interface Report {
   options: Record<string, unknown>;
   hubConfig: Record<string, unknown>;
   postgres: Record<string, string>;
+  /** --preload: the history the database held before measuring, and what loading it cost */
+  preload?: PreloadResult;
   trust: { alg: string; hubChecksSignatures: string; receiversVerify: boolean; receiptsSigned: boolean };
   hub: ScenarioResult;
   ceiling?: ScenarioResult;
@@ -42,6 +45,17 @@ export function targets(h: ScenarioResult, c: ScenarioResult | undefined, fanout
   ].map((t) => ({ ...t, met: t.met && durationS > 0 }));
 }
 
+function preloadLine(p: PreloadResult | undefined): string {
+  if (!p) return 'History: none (an empty database).';
+  const how = p.reused
+    ? `copied in ${f(p.copyS ?? 0)} s from the kept database ${p.keptAs}`
+    : `loaded in ${f(p.loadS, 0)} s (${f(p.rowsPerS, 0)} rows/s, sealing ${f(p.sealS, 0)} s) + vacuum ${f(p.vacuumS, 0)} s${p.keptAs ? `, kept as ${p.keptAs}` : ''}`;
+  return (
+    `History: ${p.messages} messages preloaded — ${p.deliveries} deliveries, ${p.attempts} attempts, ${p.idempotencyKeys} idempotency keys, ` +
+    `${p.auditEntries} audit entries in ${p.seals} seals, ${p.certificates} certificates; ${f(p.databaseBytes / 2 ** 20, 0)} MiB; ${how}.`
+  );
+}
+
 export function markdown(r: Report): string {
   const h = r.hub;
   const c = r.ceiling;
@@ -61,6 +75,7 @@ export function markdown(r: Report): string {
     `Load: ${r.options.rate ? `open loop at ${r.options.rate} msg/s (at most ${r.options.concurrency} in flight)` : `closed loop, ${r.options.concurrency} in flight`}; ` +
       `${r.options.durationS} s measured after ${r.options.warmupS} s warm-up (at most ${r.options.messages} messages); body ${h.bodyBytes} bytes; fan-out ${r.options.fanout}; ` +
       `hub ${h.mode} mode (worker concurrency ${r.hubConfig.workerConcurrency}, recipient concurrency ${r.hubConfig.recipientConcurrency}, pool ${r.hubConfig.dbPoolSize}).`,
+    preloadLine(r.preload),
     `Trust: ${r.trust.alg === 'none' ? `intake unsigned (Wasla-Sender), deliveries and receipts signed with ${UNSIGNED_FEDERATION_ALG}` : `intake, deliveries and receipts signed with ${r.trust.alg}`}; hub checks signatures: ${r.trust.hubChecksSignatures}; receivers verify the hub's signatures: ${r.trust.receiversVerify ? 'on' : 'off'} ` +
       `(${h.receivers.verified} verified, ${h.receivers.signed} signed deliveries seen); receivers sign receipts: ${r.trust.receiptsSigned ? 'yes' : 'no'}.`,
     '',
@@ -159,7 +174,7 @@ export function summaryLine(r: Report): string {
   const c = r.ceiling;
   return (
     `bench: accepted_per_s=${f(h.acceptedPerS, 0)} intake_p99_ms=${f(h.intakeMs.p99, 2)} e2e_p99_ms=${f(h.e2eMs.p99, 1)} ` +
-    `delivered=${h.delivered}/${h.expected} ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`
+    `delivered=${h.delivered}/${h.expected} preload=${r.preload?.messages ?? 0} ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`
   );
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-checks, lints, checks the dependency rules, then runs every suite this machine can run. Integration and end-to-end
+ * `npm test`: type-checks, lints, checks the dependency rules, lints the OpenAPI document, then runs every suite this machine can run. Integration and end-to-end
  * suites need PostgreSQL (DATABASE_URL, default the local server) and Redis (REDIS_URL, default the
  * local one). Without them it runs the unit and embedded-mode suites and says loudly which suites
  * it skipped and how to run them. Under CI=true an unreachable service fails the run.
@@ -47,6 +47,13 @@ const depcheck = ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if ((nodeMajor >= 22 ? run('npx', depcheck) : run('npx', ['-y', '-p', 'node@22', '--', 'npx', ...depcheck])) !== 0) {
   console.error('npm test: a dependency rule is broken (see above, and docs/design.md)');
+  process.exit(1);
+}
+
+// the committed OpenAPI document against the recommended OpenAPI rules (redocly.yaml); a test holds
+// the document to the routes. No update check, no usage data (redocly.yaml: telemetry off)
+if (run('npx', ['redocly', 'lint', 'contracts/openapi.json', '--config', 'redocly.yaml'], { REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' }) !== 0) {
+  console.error('npm test: the OpenAPI document breaks a lint rule (see above; `npm run lint:openapi`, docs/api.md)');
   process.exit(1);
 }
 

@@ -66,6 +66,13 @@ export interface Config {
   signatureSkewSeconds: number;
   /** Idempotency-Key answers are kept at least this long */
   idempotencyRetentionHours: number;
+  // issue 22: the pull inbox
+  /** the longest a GET /v1/inbox waits for a delivery, whatever it asks */
+  inboxMaxWaitSeconds: number;
+  /** how long a pulled delivery stays leased before it returns to the inbox */
+  inboxLeaseMs: number;
+  /** how often a waiting pull reads PostgreSQL on its own, besides the bell */
+  inboxPollMs: number;
   /** issue 24: keys national ids and names in the case index (WASLA_INDEX_SECRET); unset: the PKI directory's index.secret, made at first start */
   indexSecret?: Buffer;
 }
@@ -156,6 +163,18 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   },
   { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
+  // issue 22: the pull inbox (docs/inbox.md)
+  { name: 'WASLA_INBOX_MAX_WAIT_S', default: '30', meaning: 'the longest a GET /v1/inbox long poll waits for a delivery, whatever its `wait` asks (0: never waits)' },
+  {
+    name: 'WASLA_INBOX_LEASE_MS',
+    default: '60000',
+    meaning: 'how long a pulled delivery is leased: unless its receipt arrives by then, the sweeper returns it to the inbox, the lease recorded as an abandoned attempt',
+  },
+  {
+    name: 'WASLA_INBOX_POLL_MS',
+    default: '1000',
+    meaning: 'how often a waiting pull reads PostgreSQL on its own, besides being woken at a commit for its institution: the most a lost wake-up, a lapsed lease or a due retry waits to be seen',
+  },
   // issue 24: case queries
   {
     name: 'WASLA_INDEX_SECRET',
@@ -284,6 +303,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 200, 0, 10_000_000),
     intakeHoldMs: int(env, 'WASLA_INTAKE_HOLD_MS', 2000, 0, 60_000),
+    inboxMaxWaitSeconds: int(env, 'WASLA_INBOX_MAX_WAIT_S', 30, 0, 300),
+    inboxLeaseMs: int(env, 'WASLA_INBOX_LEASE_MS', 60_000, 1000, 3_600_000),
+    inboxPollMs: int(env, 'WASLA_INBOX_POLL_MS', 1000, 50, 60_000),
     indexSecret: indexSecret(env),
     ...overrides,
   };

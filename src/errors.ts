@@ -75,6 +75,10 @@ export const REQUEST_ERROR_CODES = [
   'delivery-backlog',
   'not-ready',
   'internal',
+  // issue 22: the pull inbox
+  'not-a-pull-institution',
+  'delivery-not-leased',
+  'receipt-invalid',
   // issue 24: case queries
   'unknown-query', // no query of that name (a built-in's name says which route answers it)
   'query-parameters-invalid', // a parameter is missing, unknown, repeated or breaks its schema

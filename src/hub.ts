@@ -1,6 +1,6 @@
 /**
  * The composition root: builds a hub from its parts, in order — configuration, shared resources,
- * the worker role, the api role, contract reload — and stops them in the reverse order. Each part
+ * the worker role, the pull inbox, the api role, contract reload — and stops them in the reverse order. Each part
  * lives in src/compose/ and registers its own stop as it starts, so a failed start stops what had
  * started, and shutdown is written once. Only the CLI, tests, the demo and the benchmarks import
  * this file.
@@ -20,6 +20,7 @@ import { openResources } from './compose/resources.js';
 import { startWorkerRole } from './compose/worker-role.js';
 import { startApiRole } from './compose/api-role.js';
 import { startContractReload } from './compose/reload.js';
+import { startInbox } from './compose/inbox.js';
 
 export { reloadChannel } from './compose/reload.js';
 
@@ -63,7 +64,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   return life.start(async () => {
     const res = await openResources(c, life);
     const worker = c.runsWorker ? await startWorkerRole(c, res, life, { sign: opts.sign }) : undefined;
-    const api = c.runsApi ? await startApiRole(c, res, life, { authenticate: opts.authenticate, extraRoutes: opts.extraRoutes }) : undefined;
+    // the pull inbox (issue 22) is served by the api role
+    const inbox = c.runsApi ? await startInbox(c, res, life, { sign: opts.sign }) : undefined;
+    const api = c.runsApi ? await startApiRole(c, res, life, { authenticate: opts.authenticate, extraRoutes: opts.extraRoutes, inbox }) : undefined;
     const contracts = await startContractReload(c, res, life, { reloadOnSighup: opts.reloadOnSighup });
     return {
       config: c.cfg,

@@ -17,6 +17,9 @@ export interface Metrics {
   recipientPaused: Gauge<'recipient'>;
   waitingByRecipient: Gauge<'recipient'>;
   oldestWaitingSeconds: Gauge<'recipient'>;
+  // issue 22: the pull inbox
+  inboxLeased: Counter;
+  inboxPollsWaiting: Gauge;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -85,5 +88,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       help: 'Messages held by flow control while deliveries to a recipient were behind (those still behind after the hold are refused: delivery-backlog)',
       registers: [registry],
     }),
+    // issue 22: the pull inbox
+    inboxLeased: new Counter({
+      name: 'wasla_inbox_leased_total',
+      help: 'Deliveries handed out by GET /v1/inbox (each lease is an attempt; its end is counted in wasla_delivery_attempts_total)',
+      registers: [registry],
+    }),
+    inboxPollsWaiting: new Gauge({ name: 'wasla_inbox_polls_waiting', help: 'Long polls of GET /v1/inbox waiting in this process', registers: [registry] }),
   };
 }

@@ -15,6 +15,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { queryRoutes } from './routes/queries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
+import { inboxRoutes } from './routes/inbox.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -38,6 +39,8 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
     const id = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
     c.header('x-request-id', id);
     await next();
+    // a refusal answered by onError below is a Response of its own, without the header set above
+    if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', id);
   });
   app.use('*', queryTextGuard());
 
@@ -48,6 +51,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   queryRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
+  inboxRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 

@@ -107,6 +107,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'csr-invalid': MALFORMED,
   'csr-subject-mismatch': MALFORMED,
   'institution-id-invalid': MALFORMED,
+  // issue 22: the pull inbox
+  'not-a-pull-institution': { status: 403, title: 'This institution receives its deliveries by push, not from the inbox' },
+  'delivery-not-leased': { status: 409, title: 'The delivery is not leased to you' },
+  'receipt-invalid': { status: 422, title: 'The receipt does not prove delivery' },
   // issue 24: case queries
   'unknown-query': NOT_FOUND,
   'query-parameters-invalid': { status: 400, title: 'The query parameters do not hold' },

@@ -9,6 +9,8 @@ export { signRequest, verifyRequest, type SignRequestOptions, type VerifiedReque
 export { verifyDelivery, type VerifiedDelivery, type VerifyDeliveryOptions } from './delivery.js';
 export { signReceipt, verifyReceipt, type SignReceiptOptions, type VerifiedReceipt, type VerifyReceiptOptions } from './receipt.js';
 export { hubKeyResolver, type HubKey, type HubResolvedKey } from './hub-keys.js';
+// issue 22: pull delivery
+export { pullDeliveries, type HandlerAnswer, type InboxCredentials, type PullOptions, type PullSummary, type PulledDelivery } from './inbox.js';
 export { query, listQueries, queryUrl, verifyQueryAnswer, QueryRefused, type QueryOptions, type QueryAnswerBody, type VerifiedAnswer, type VerifyAnswerOptions } from './query.js';
 export { readBody, requestMessage, responseMessage, type PlainMessage, type RequestLike, type ResponseLike } from './fetch-message.js';
 

@@ -17,11 +17,14 @@ import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
 import { closeListener, listen } from './listen.js';
 import type { Resources } from './resources.js';
+import { pullingInstitutions, type Inbox } from './inbox.js';
 
 export interface ApiRoleOptions {
   /** replaces the default authenticator (tests) */
   authenticate?: Authenticator;
   extraRoutes?: RouteRegistrar[];
+  /** the pull inbox (compose/inbox.ts): its dispatcher for intake and replays, and the inbox service */
+  inbox?: Inbox;
 }
 
 export interface ApiRole {
@@ -41,7 +44,16 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
           log,
           onHeld: () => res.metrics.intakeHeld.inc(),
           // one over the limit says "behind"; below it, the count is exact
-          count: () => dueBacklog(res.db, [...c.contracts().institutions.keys()], cfg.intakeBacklogLimit + 1),
+          // deliveries waiting in the inbox of an institution that pulls (issue 22) wait for it,
+          // not for the workers: like a paused recipient's, they never hold intake
+          count: () => {
+            const pulling = new Set(pullingInstitutions(c));
+            return dueBacklog(
+              res.db,
+              [...c.contracts().institutions.keys()].filter((id) => !pulling.has(id)),
+              cfg.intakeBacklogLimit + 1,
+            );
+          },
         })
       : undefined;
   if (flow) {
@@ -76,7 +88,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
       version: VERSION,
       mode: cfg.mode,
       maxBodyBytes: cfg.maxBodyBytes,
-      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow, ...res.secrets }),
+      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: o.inbox?.dispatcher ?? res.dispatcher, audit: res.audit, log, flow, inbox: o.inbox?.service, ...res.secrets }),
       contracts: c.contracts,
       metrics: res.metrics,
       log,

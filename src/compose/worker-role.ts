@@ -18,6 +18,7 @@ import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
 import { closeListener, listen } from './listen.js';
 import type { Resources } from './resources.js';
+import { pullingInstitutions } from './inbox.js';
 
 export interface WorkerRole {
   sweeper: Sweeper;
@@ -93,6 +94,9 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     graceMs: cfg.sweepIntervalMs,
     idempotencyRetentionMs: cfg.idempotencyRetentionHours * 3_600_000,
     analyzeYoungTables: res.database.kind === 'postgres',
+    // issue 22: pulled deliveries are never dispatched, and are given up by their schedule here
+    pullRecipients: () => pullingInstitutions(c),
+    attemptTimeoutMs: cfg.attemptTimeoutMs,
   });
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());

@@ -13,10 +13,36 @@ export interface Institution {
   kind: InstitutionKind;
   name: { ar?: string; en: string };
   adapter: AdapterName;
-  /** where deliveries are POSTed */
+  /**
+   * push (the default): the hub POSTs each delivery to `endpoints.deliveries`; pull: its deliveries
+   * wait in the hub's inbox (GET /v1/inbox, docs/inbox.md) and nothing is POSTed to it
+   */
+  delivery?: DeliveryMode;
+  /**
+   * where deliveries are POSTed; for a pulling institution without an endpoint, the inbox URI its
+   * pulled deliveries are signed over (inboxTarget)
+   */
   endpoints: { deliveries: string };
   /** classes beyond public/restricted this institution is cleared for: 'juvenile', 'gbv' */
   clearances: Classification[];
+}
+
+/** issue 22: how an institution receives its deliveries */
+export const DELIVERY_MODES = ['push', 'pull'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+/**
+ * The target URI a pulled delivery is signed over when its institution has no endpoint: the
+ * delivery is built and signed exactly as a push, and a signature covers `@target-uri`, so it
+ * names the institution's inbox. A URN, so that it can never be mistaken for a place to POST to.
+ */
+export function inboxTarget(institutionId: string): string {
+  return `urn:wasla:inbox:${institutionId}`;
+}
+
+/** whether the institution pulls its deliveries from the inbox instead of receiving pushes */
+export function pulls(institution: Pick<Institution, 'delivery'> | undefined): boolean {
+  return institution?.delivery === 'pull';
 }
 
 /**

@@ -48,3 +48,23 @@ export function valueAt(value: unknown, pointer: string | readonly string[]): un
   }
   return cur;
 }
+
+/**
+ * Every value a pointer reaches when a `*` token stands for every item of an array (own members
+ * only; `*` on anything but an array reaches nothing). The catalogue's annotations use such pointers.
+ */
+export function valuesAt(data: unknown, pointer: string): unknown[] {
+  let frontier: unknown[] = [data];
+  for (const t of parsePointer(pointer)) {
+    const next: unknown[] = [];
+    for (const v of frontier) {
+      if (t === '*') {
+        if (Array.isArray(v)) next.push(...v);
+      } else if (isPlainObject(v) && hasOwn(v, t)) {
+        next.push(v[t]);
+      }
+    }
+    frontier = next;
+  }
+  return frontier;
+}

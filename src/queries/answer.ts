@@ -20,7 +20,8 @@
 import type { Catalogue } from '../schemas/types.js';
 import type { Classification } from '../federation/index.js';
 import type { QueryContract } from './contract.js';
-import { countMessages, deriveStatus, matches, valuesAt, type DeriveContext, type StoredMessage } from './derive.js';
+import { countMessages, deriveStatus, matches, type DeriveContext, type StoredMessage } from './derive.js';
+import { valuesAt } from '../json/index.js';
 import type { CallerGrant, GrantScope } from './grants.js';
 import { PERSONAL_KINDS, type IndexRow } from './index-keys.js';
 

@@ -24,6 +24,7 @@
  */
 import type { Lifecycle, MatchCondition, MessageMatch, QueryContract, StatusRule } from './contract.js';
 import type { Classification } from '../federation/index.js';
+import { valuesAt } from '../json/index.js';
 
 /** A message as the index and the store give it back, its payload in the major the query reads. */
 export interface StoredMessage {
@@ -74,30 +75,6 @@ export function parseTime(s: unknown): number | undefined {
   if (typeof s !== 'string') return undefined;
   const t = DATE_ONLY.test(s) ? Date.parse(`${s}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : NaN;
   return Number.isNaN(t) ? undefined : t;
-}
-
-function tokens(pointer: string): string[] {
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** Every value a pointer with `*` reaches (own members only). */
-export function valuesAt(data: unknown, pointer: string): unknown[] {
-  let frontier: unknown[] = [data];
-  for (const t of tokens(pointer)) {
-    const next: unknown[] = [];
-    for (const v of frontier) {
-      if (t === '*') {
-        if (Array.isArray(v)) next.push(...v);
-      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, t)) {
-        next.push((v as Record<string, unknown>)[t]);
-      }
-    }
-    frontier = next;
-  }
-  return frontier;
 }
 
 function holds(c: MatchCondition, data: unknown): boolean {

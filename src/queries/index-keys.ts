@@ -15,6 +15,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Catalogue } from '../schemas/types.js';
+import { valuesAt } from '../json/index.js';
 import { readIndexAnnotations, type IndexAnnotation, type IndexKind } from '../schemas/index-annotations.js';
 import { QueryError } from './errors.js';
 import { canonicalIssuer, canonicalNationalId, canonicalReference, canonicalSerialYear, normaliseName } from './normalise.js';
@@ -76,30 +77,6 @@ export function indexValue(kind: IndexKind, raw: string, secret: Uint8Array): st
   const canonical = canonicalValue(kind, raw);
   if (canonical === '') return undefined;
   return PERSONAL_KINDS.has(kind) ? keyedValue(secret, kind, canonical) : canonical;
-}
-
-function tokens(pointer: string): string[] {
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-/** Every value a pointer with `*` segments reaches in untrusted JSON (own members only). */
-function valuesAt(data: unknown, pointer: string): unknown[] {
-  let frontier: unknown[] = [data];
-  for (const t of tokens(pointer)) {
-    const next: unknown[] = [];
-    for (const v of frontier) {
-      if (t === '*') {
-        if (Array.isArray(v)) next.push(...v);
-      } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.hasOwn(v, t)) {
-        next.push((v as Record<string, unknown>)[t]);
-      }
-    }
-    frontier = next;
-  }
-  return frontier;
 }
 
 const declared = new WeakMap<object, IndexAnnotation[]>();

@@ -19,6 +19,7 @@ import {
   type Condition,
   type EnvelopeAttribute,
   type Grant,
+  inboxTarget,
   type Institution,
   type QueryGrant,
   type RateLimit,
@@ -66,21 +67,25 @@ function loadInstitutions(dir: string, env: Env, faults: FaultList): Map<string,
   const fileOf = new Map<string, string>();
   for (const f of readFolder(dir, 'institutions', faults)) {
     if (!validateFile('institution', f, faults)) continue;
-    const doc = f.doc as Institution;
+    const doc = f.doc as Omit<Institution, 'endpoints'> & { endpoints?: { deliveries: string } };
     if (doc.id !== f.stem) faults.add(f.file, '/id', `id "${doc.id}" does not match the file name (expected ${doc.id}.json)`);
     if (fileOf.has(doc.id)) {
       faults.add(f.file, '/id', `institution "${doc.id}" is already defined in ${fileOf.get(doc.id)}`);
       continue;
     }
     fileOf.set(doc.id, f.file);
-    const ep = resolveEndpoint(doc.id, doc.endpoints.deliveries, env);
+    // a pulling institution needs no endpoint (issue 22): its deliveries are signed over its inbox URI
+    const pull = doc.delivery === 'pull';
+    const raw = doc.endpoints?.deliveries;
+    const ep = raw === undefined ? { url: inboxTarget(doc.id) } : resolveEndpoint(doc.id, raw, env);
     if (ep.error) faults.add(f.file, '/endpoints/deliveries', ep.error);
     out.set(doc.id, {
       id: doc.id,
       kind: doc.kind,
       name: doc.name.ar === undefined ? { en: doc.name.en } : { ar: doc.name.ar, en: doc.name.en },
       adapter: doc.adapter,
-      endpoints: { deliveries: ep.url ?? doc.endpoints.deliveries },
+      ...(pull && { delivery: 'pull' as const }),
+      endpoints: { deliveries: ep.url ?? raw ?? inboxTarget(doc.id) },
       clearances: [...doc.clearances],
     });
   }

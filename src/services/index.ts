@@ -11,12 +11,14 @@ import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
+import { inboxService, type InboxService, type InboxServiceDeps } from './inbox.js';
 import { queryService, type QueryService } from './queries.js';
 import { StoreIndex } from '../store/index.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
 export type { MessageReading, MessageService } from './messages.js';
+export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
 export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
 
 export interface IntakeService {
@@ -27,6 +29,8 @@ export interface Services {
   intake: IntakeService;
   messages: MessageService;
   deliveries: DeliveryService;
+  /** the pull inbox (issue 22); absent where the composition gives none */
+  inbox?: InboxService;
   queries: QueryService;
 }
 
@@ -38,6 +42,8 @@ export interface ServiceDeps {
   log: Logger;
   /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
   flow?: IntakeDeps['flow'];
+  /** the pull inbox's own needs (issue 22) */
+  inbox?: Omit<InboxServiceDeps, 'db' | 'contracts' | 'log'>;
   /** issue 24: keys the case index at intake and query lookups */
   indexSecret: Uint8Array;
   /** issue 24: signs query cursors */
@@ -50,6 +56,7 @@ export function createServices(deps: ServiceDeps): Services {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
     deliveries: deliveryService(deps),
+    ...(deps.inbox && { inbox: inboxService({ ...deps.inbox, db: deps.db, contracts: deps.contracts, log: deps.log }) }),
     queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
   };
 }

@@ -8,7 +8,7 @@
  * clamped to its column, so that no answer can make the statement fail (see untrusted.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, notInArray, sql, type SQL } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
 import { type attempts, deliveries, type DeliveryState } from './schema.js';
 import { boundedJson, boundedText, clampInt, INT32_MAX } from '../untrusted.js';
@@ -68,10 +68,14 @@ export async function claimMany(db: Db, ids: string[], leaseMs: number, attemptT
   const byToken = new Map(rows.map((r) => [String(r.lease_token), r]));
   return tokens.map((t) => {
     const r = byToken.get(t);
-    if (!r) return undefined;
-    const envelope = typeof r.m_envelope === 'string' ? JSON.parse(r.m_envelope) : r.m_envelope;
-    return { delivery: row(r), leaseToken: t, message: { sender: r.m_sender, type: r.m_type, version: r.m_version, envelope } };
+    return r ? claimRow(r) : undefined;
   });
+}
+
+/** A claimed delivery row joined with its message (m_sender, m_type, m_version, m_envelope) as a claim. */
+export function claimRow(r: Record<string, any>): ClaimWithMessage {
+  const envelope = typeof r.m_envelope === 'string' ? JSON.parse(r.m_envelope) : r.m_envelope;
+  return { delivery: row(r), leaseToken: r.lease_token === null ? '' : String(r.lease_token), message: { sender: r.m_sender, type: r.m_type, version: r.m_version, envelope } };
 }
 
 /**
@@ -283,8 +287,12 @@ export interface DueDelivery {
   overdueMs: number;
 }
 
-/** Deliveries due at least `graceMs` ago: the ones a lost or never-made job should have taken. */
-export async function findDue(db: Db, graceMs: number, limit: number): Promise<DueDelivery[]> {
+/**
+ * Deliveries due at least `graceMs` ago: the ones a lost or never-made job should have taken. The
+ * deliveries of `exclude` (institutions that pull theirs from the inbox, issue 22) wait for their
+ * recipient, not for a job, and are left out.
+ */
+export async function findDue(db: Db, graceMs: number, limit: number, exclude: readonly string[] = []): Promise<DueDelivery[]> {
   return db
     .select({
       id: deliveries.id,
@@ -293,7 +301,13 @@ export async function findDue(db: Db, graceMs: number, limit: number): Promise<D
       overdueMs: sql<number>`(extract(epoch from now() - ${deliveries.nextAttemptAt}) * 1000)::int`,
     })
     .from(deliveries)
-    .where(and(inArray(deliveries.state, ['pending', 'retrying']), lte(deliveries.nextAttemptAt, sql`now() - ${graceMs} * interval '1 millisecond'`)))
+    .where(
+      and(
+        inArray(deliveries.state, ['pending', 'retrying']),
+        lte(deliveries.nextAttemptAt, sql`now() - ${graceMs} * interval '1 millisecond'`),
+        exclude.length ? notInArray(deliveries.recipient, [...exclude]) : undefined,
+      ),
+    )
     .orderBy(asc(deliveries.nextAttemptAt))
     .limit(limit);
 }

@@ -31,5 +31,7 @@ export { getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, WAITING_STATES, type DeliveryFilter, type ReplayCandidate, type ReplayCheck, type ReplayResult, type StateFilter } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';
 export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-signatures.js';
+// issue 22: the pull inbox
+export { expireInbox, inboxDelivery, leaseInbox, INBOX_EXPIRED } from './inbox.js';
 export { StoreIndex } from './case-index.js';
 export type { CaseIndexRow } from './intake.js';

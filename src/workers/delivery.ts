@@ -31,7 +31,7 @@ import type { Dispatcher, DispatchJob, HandlerContext } from '../queue/index.js'
 import type { Metrics } from '../metrics.js';
 import { afterFailure, deferral } from './retry-policy.js';
 import type { DeliveryStore } from './delivery-store.js';
-import { schemaUri } from '../federation/index.js';
+import { pulls, schemaUri } from '../federation/index.js';
 import type { Admission, RecipientGate } from './recipient-gate.js';
 import type { ReceiptCheck } from './delivery-signing.js';
 import type { AuditAction } from '../audit/writer.js';
@@ -82,6 +82,8 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
   async function deliver(job: DispatchJob, ctx?: HandlerContext): Promise<void> {
     // A place in the recipient's line before touching the database, when the job says who it is
     // for; the slot itself is taken after the claim, so that it covers only the exchange.
+    // A pulling institution's deliveries wait in the inbox (issue 22): no worker sends them.
+    if (job.recipient && pulls(deps.contracts().institution(job.recipient))) return;
     const place = job.recipient ? deps.gate.reserve(job.recipient) : undefined;
     if (place && !place.ok && !place.defer) {
       // Busy: wait in memory for a place without holding a worker slot (the dispatcher runs the
@@ -111,6 +113,12 @@ export function createDeliveryHandler(deps: DeliveryWorkerDeps) {
     const claimedAt = Date.now();
     const d = claim.delivery;
     const log = deps.log.child({ messageId: d.messageId, deliveryId: d.id, recipient: d.recipient, attempt: d.attempts });
+    // a job that did not say its recipient, for one that pulls: back to the inbox, not an attempt
+    if (pulls(deps.contracts().institution(d.recipient))) {
+      if (place?.ok) place.reservation.cancel();
+      await deps.store.defer(claim, 0, 'waits in the inbox: its recipient pulls its deliveries');
+      return;
+    }
     // Need to know at every attempt: the contracts in force now, not those of intake, decide.
     const entitled = entitlementOf(deps.contracts(), claim);
     if (!entitled.entitled) {
@@ -162,9 +170,9 @@ async function attempt(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, admiss
   let receipt: unknown;
   try {
     // building is deterministic: what fails here fails again (failureOutcome says dead)
-    let built: ReturnType<typeof buildRequest>;
+    let built: ReturnType<typeof buildOutbound>;
     try {
-      built = buildRequest(deps, claim, planned);
+      built = buildOutbound(deps.contracts(), deps.sign, claim, planned);
     } catch (err) {
       throw err instanceof WaslaError ? err : new WaslaError('internal', `the request could not be built: ${(err as Error).message}`, { cause: err });
     }
@@ -243,10 +251,18 @@ export function attemptRecord(
   return next.retry ? { ...exchange, outcome: 'retry', error: outcome.reason, retryInMs: next.inMs } : { ...exchange, outcome: 'dead', error: `${outcome.reason} (${next.why})` };
 }
 
-/** What the recipient may see, as the grants in force give it (`planned`): major, fields, envelope attributes. */
-function buildRequest(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, planned: PlannedDelivery): { req: OutboundRequest; decode: (res: TransportResponse) => Outcome } {
+/**
+ * What the recipient may see, as the grants in force give it (`planned`): major, fields, envelope
+ * attributes — encoded by its adapter and signed. The pull inbox (issue 22) builds what it hands
+ * out with this same function, so a pulled delivery is exactly what a push would have carried.
+ */
+export function buildOutbound(
+  contracts: Contracts,
+  sign: OutboundSigner | undefined,
+  claim: ClaimWithMessage,
+  planned: PlannedDelivery,
+): { req: OutboundRequest; decode: (res: TransportResponse) => Outcome } {
   const d = claim.delivery;
-  const contracts = deps.contracts();
   const recipient = contracts.institution(d.recipient);
   if (!recipient) throw new WaslaError('recipient-not-member', `recipient ${d.recipient} is no longer a member of the federation`);
   const adapter = adapterFor(recipient.adapter);
@@ -257,5 +273,5 @@ function buildRequest(deps: DeliveryWorkerDeps, claim: ClaimWithMessage, planned
   const data = project(translated.data, planned.fields);
   const envelope = { ...projectEnvelope(stored, planned.envelope), dataschema: schemaUri(m.type, translated.version), data } as Envelope;
   const req = adapter.encode({ envelope, deliveryId: d.id, attempt: d.attempts }, recipient);
-  return { req: deps.sign ? deps.sign(req) : req, decode: (res) => adapter.decode(res) };
+  return { req: sign ? sign(req) : req, decode: (res) => adapter.decode(res) };
 }

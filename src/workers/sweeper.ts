@@ -10,7 +10,7 @@
  * delivery as soon as it is due, for this process's worker to run.
  */
 import type { Logger } from 'pino';
-import { analyzeIfYoung, findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
+import { analyzeIfYoung, expireInbox, findDue, purgeIdempotencyKeys, releaseExpiredLeases, type Db } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 
 const STUCK_MS = 300_000;
@@ -32,6 +32,13 @@ export interface SweeperOptions {
   idempotencyRetentionMs: number;
   /** analyze `deliveries` while it is young (PostgreSQL server; see store/young-tables.ts) */
   analyzeYoungTables?: boolean;
+  /**
+   * the institutions that pull their deliveries (issue 22): theirs are never dispatched to a
+   * worker, and are given up here once their retry schedule's time has run out
+   */
+  pullRecipients?: () => readonly string[];
+  /** the attempt timeout a pulled delivery's deadline is computed with (default 10 s) */
+  attemptTimeoutMs?: number;
 }
 
 export class Sweeper {
@@ -69,7 +76,12 @@ export class Sweeper {
     if (released.length) this.o.log.warn({ count: released.length }, 'returned deliveries with lapsed leases to due, their attempts recorded as abandoned');
     // One batch a pass: rows stay due until a worker claims them, so a second query now would
     // only find the same ones. Degraded, no job will take them: every due one is this pass's.
-    const due = await findDue(this.o.db, this.degraded() ? 0 : this.o.graceMs, this.o.batch ?? 1000);
+    const pulling = this.o.pullRecipients?.() ?? [];
+    if (pulling.length) {
+      const expired = await expireInbox(this.o.db, pulling, this.o.attemptTimeoutMs ?? 10_000);
+      if (expired.length) this.o.log.warn({ count: expired.length }, 'gave up deliveries left in the inbox past their retry schedule');
+    }
+    const due = await findDue(this.o.db, this.degraded() ? 0 : this.o.graceMs, this.o.batch ?? 1000, pulling);
     // A delivery long overdue may sit behind a job Redis still holds under its plain id (a killed
     // worker's locked job, a job whose data was lost): re-dispatch it under an id that changes
     // every STUCK_MS, so at most one extra job a delivery per period, and never a blocked one.

@@ -9,14 +9,14 @@ import { BadRequestError, NotFoundError, type Fault } from '../../errors.js';
 import { DELIVERY_STATES, type DeliveryFilter, type DeliveryState } from '../../store/index.js';
 import { UUID_RE } from '../../ids.js';
 import type { RouteBook } from '../route-docs.js';
-import { json, problem } from '../route-docs.js';
+import { SIGNED, json, problem, schemaRef } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { readBody } from '../body.js';
 import { parseJsonBody } from '../../intake/envelope.js';
 
 const filterParams = [
   { name: 'state', in: 'query', schema: { enum: [...DELIVERY_STATES, 'waiting'] }, description: 'waiting: pending, in_flight or retrying (neither delivered nor dead yet)' },
-  { name: 'recipient', in: 'query', schema: { type: 'string' } },
+  { name: 'recipient', in: 'query', schema: { type: 'string' }, description: 'recipient institution id' },
   { name: 'type', in: 'query', schema: { type: 'string' }, description: 'message type' },
   { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'created at or after' },
   { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'created at or before' },
@@ -73,13 +73,14 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
       description:
         'Operators see every delivery. An institution sees the deliveries of messages it sent or addressed to it that were carried under an agreement granting it the `delivery-status` query; without such a grant it gets 403. Ordered by id (creation); page with ?after=<last id>.',
       tags: ['deliveries'],
+      security: SIGNED,
       parameters: [
         ...filterParams,
         { name: 'after', in: 'query', schema: { type: 'string', format: 'uuid' }, description: 'cursor: the last id of the previous page' },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, description: 'page size' },
       ],
       responses: {
-        200: json('A page of deliveries', { type: 'object', properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } }, next: { type: ['string', 'null'] } } }),
+        200: json('A page of deliveries', schemaRef('DeliveryPage')),
         400: problem('Bad filter'),
         401: problem('Not authenticated'),
         403: problem('No agreement grants you the delivery-status query'),
@@ -98,9 +99,14 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'replayDelivery',
       summary: 'Replay one dead delivery (same message id and delivery id, retry schedule restarted)',
       tags: ['deliveries'],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      security: SIGNED,
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'the delivery id' },
+        { name: 'reason', in: 'query', schema: { type: 'string', maxLength: 500 }, description: 'why, for the audit log' },
+      ],
       responses: {
-        200: json('Replayed', { type: 'object' }),
+        200: json('Replayed: `replayed` holds the delivery, `refused` is empty', schemaRef('ReplayResult')),
+        400: problem('The reason is longer than 500 characters (invalid-filter)'),
         401: problem('Not authenticated'),
         403: problem(
           'Neither an operator nor the sender (not-your-delivery), or the contracts in force no longer entitle the recipient to the message (no-longer-entitled; the refusal is on the audit log)',
@@ -126,26 +132,10 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
       description:
         'Body: {"recipient"?, "type"?, "since"?, "until"?, "limit"? (default 1000), "reason"?}. Operators only. Deliveries whose recipient the contracts in force no longer entitle stay dead and are listed in `refused`, each with why (and on the audit log); when every one is refused the answer is 403 no-longer-entitled.',
       tags: ['deliveries'],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              properties: {
-                recipient: { type: 'string' },
-                type: { type: 'string' },
-                since: { type: 'string', format: 'date-time' },
-                until: { type: 'string', format: 'date-time' },
-                limit: { type: 'integer' },
-                reason: { type: 'string' },
-              },
-            },
-          },
-        },
-      },
+      security: SIGNED,
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('ReplayFilter') } } },
       responses: {
-        200: json('The replayed deliveries', { type: 'object' }),
+        200: json('The replayed deliveries, and those refused', schemaRef('ReplayResult')),
         400: problem('Bad filter'),
         401: problem('Not authenticated'),
         403: problem("Not an operator (operator-only), or every matching delivery's recipient is no longer entitled to its message (no-longer-entitled)"),

@@ -4,7 +4,7 @@ import { NotFoundError, RequestRefusedError } from '../../errors.js';
 import type { MessageReading } from '../../services/index.js';
 import { UUID_RE } from '../../ids.js';
 import type { RouteBook } from '../route-docs.js';
-import { json, problem } from '../route-docs.js';
+import { SIGNED, headerRef, json, problem, problemWithRetry, schemaRef } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { readBody } from '../body.js';
 
@@ -20,28 +20,29 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       description:
         'Validates the envelope and its data against the schema version, authorizes the sender by the agreements, routes to every entitled recipient, and commits message, deliveries and audit entry in one transaction before answering 202.',
       tags: ['messages'],
+      security: SIGNED,
       parameters: [
         {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          schema: { type: 'string', maxLength: 200 },
+          schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
           description: 'same key + same body answers the same and stores nothing new; same key + other body is refused (422)',
         },
       ],
       requestBody: {
         required: true,
-        content: { 'application/cloudevents+json': { schema: { $ref: '#/components/schemas/Envelope' } }, 'application/json': { schema: { $ref: '#/components/schemas/Envelope' } } },
+        content: { 'application/cloudevents+json': { schema: schemaRef('Envelope') }, 'application/json': { schema: schemaRef('Envelope') } },
       },
       responses: {
-        202: json('Accepted: durable and routed', { $ref: '#/components/schemas/Accepted' }),
+        202: json('Accepted: durable and routed', schemaRef('Accepted'), { Location: headerRef('Location'), 'Idempotent-Replayed': headerRef('Idempotent-Replayed') }),
         400: problem('The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), or the envelope or Idempotency-Key is malformed'),
         401: problem('Not authenticated'),
         403: problem('No agreement allows this sender to send this'),
         413: problem('Body too large'),
         415: problem('Unsupported media type'),
         422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
-        503: problem(
+        503: problemWithRetry(
           'Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe. resource-exhausted: the database is out of disk space, memory or connections (`resource` says which); nothing was stored',
         ),
       },
@@ -75,9 +76,10 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       description:
         'The sender sees everything. A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
       tags: ['messages'],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+      security: SIGNED,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'the message id the hub assigned' }],
       responses: {
-        200: json('The message with its deliveries', { type: 'object' }),
+        200: json('The message with its deliveries, as this reader may see it', schemaRef('MessageRead')),
         401: problem('Not authenticated'),
         403: problem('A recipient whom the agreement that carried the message does not grant the message-status query'),
         404: problem('No such message'),

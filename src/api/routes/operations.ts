@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import type { RouteBook } from '../route-docs.js';
-import { json, problem } from '../route-docs.js';
+import { PUBLIC, headerRef, json, problem, schemaRef } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { renderReference } from '../reference-page.js';
 import { PROBLEM_MEDIA_TYPE, problemBody } from '../problems.js';
@@ -38,7 +38,8 @@ export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?
       operationId: 'health',
       summary: 'Liveness: the process answers',
       tags: ['operations'],
-      responses: { 200: json('Alive', { type: 'object' }) },
+      security: PUBLIC,
+      responses: { 200: json('Alive', schemaRef('Health')) },
     },
     (c: Context) => c.json({ status: 'ok' }),
   );
@@ -50,7 +51,8 @@ export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?
       operationId: 'ready',
       summary: 'Readiness: the database (and in server mode Redis) are reachable',
       tags: ['operations'],
-      responses: { 200: json('Ready', { type: 'object' }), 503: problem('A dependency is unreachable, or the hub is shutting down') },
+      security: PUBLIC,
+      responses: { 200: json('Ready', schemaRef('Readiness')), 503: problem('A dependency is unreachable, or the hub is shutting down (not-ready; `checks` says which)') },
     },
     async (c: Context) => {
       const results: Record<string, string> = {};
@@ -85,9 +87,11 @@ export function healthRoutes(book: RouteBook, deps: HealthDeps, opts: { metrics?
       summary: 'Prometheus metrics',
       tags: ['operations'],
       description: 'With WASLA_METRICS_TOKEN set, only for `Authorization: Bearer <token>`; with WASLA_METRICS_PORT set, served there and not on the API port.',
+      // open unless the operator set a token
+      security: [{}, { metricsToken: [] }],
       responses: {
-        200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
-        401: problem('WASLA_METRICS_TOKEN is set and the request does not bear it'),
+        200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string', pattern: '^# (HELP|TYPE) ' } } } },
+        401: { ...problem('WASLA_METRICS_TOKEN is set and the request does not bear it (metrics-token-required)'), headers: { 'WWW-Authenticate': headerRef('WWW-Authenticate') } },
       },
     },
     async (c: Context) => {
@@ -110,7 +114,8 @@ function documentRoutes(book: RouteBook, openapi: () => Record<string, unknown>)
       operationId: 'openapi',
       summary: 'This OpenAPI document',
       tags: ['operations'],
-      responses: { 200: json('OpenAPI 3.1', { type: 'object' }) },
+      security: PUBLIC,
+      responses: { 200: json('OpenAPI 3.1', schemaRef('OpenApiDocument')) },
     },
     (c: Context) => c.json(openapi()),
   );
@@ -122,7 +127,8 @@ function documentRoutes(book: RouteBook, openapi: () => Record<string, unknown>)
       operationId: 'reference',
       summary: 'The API reference, rendered from the OpenAPI document',
       tags: ['operations'],
-      responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+      security: PUBLIC,
+      responses: { 200: { description: 'A self-contained HTML page (no script, no external resource)', content: { 'text/html': { schema: { type: 'string', pattern: '^<!doctype html>' } } } } },
     },
     (c: Context) => c.html(renderReference(openapi())),
   );

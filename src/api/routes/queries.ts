@@ -12,15 +12,14 @@
 import type { Context } from 'hono';
 import { BadRequestError } from '../../errors.js';
 import type { RouteBook } from '../route-docs.js';
-import { json, problem } from '../route-docs.js';
+import { json, problem, SIGNED } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
-import { SIGNATURE_SCHEME } from './query-schemas.js';
 
 export const MAX_QUERY_STRING = 4096;
 export const MAX_PARAMETERS = 20;
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
-const security = [{ [SIGNATURE_SCHEME]: [] }];
+const security = SIGNED;
 const signedAnswerHeaders = {
   'Content-Digest': { description: 'RFC 9530 digest of the body', schema: { type: 'string' } },
   'Signature-Input': {

@@ -1,8 +1,5 @@
 /** The OpenAPI schemas of case queries (issue 24): the list of runnable queries and a signed answer. */
 
-/** the name of the RFC 9421 security scheme in the OpenAPI document */
-export const SIGNATURE_SCHEME = 'httpMessageSignature';
-
 const state = { type: 'object', required: ['name', 'description'], additionalProperties: false, properties: { name: { type: 'string' }, description: { type: 'string' } } };
 
 export const QUERY_SCHEMAS = {

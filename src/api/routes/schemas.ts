@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { NotFoundError } from '../../errors.js';
 import type { RouteBook } from '../route-docs.js';
-import { json, problem } from '../route-docs.js';
+import { PUBLIC, json, problem, schemaRef } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { schemaUri } from '../../federation/index.js';
 
@@ -15,7 +15,8 @@ export function schemaRoutes(book: RouteBook, deps: ApiDeps): void {
       summary: 'The message catalogue: every type and published version',
       description: 'The catalogue is what the federation agreed on; it is public to its members and needs no signature.',
       tags: ['catalogue'],
-      responses: { 200: json('Types with their versions', { type: 'object' }) },
+      security: PUBLIC,
+      responses: { 200: json('Types with their versions', schemaRef('Catalogue')) },
     },
     (c: Context) => {
       const cat = deps.contracts().catalogue;
@@ -37,11 +38,15 @@ export function schemaRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'getSchema',
       summary: 'One published schema (JSON Schema 2020-12), byte for byte as published',
       tags: ['catalogue'],
+      security: PUBLIC,
       parameters: [
-        { name: 'type', in: 'path', required: true, schema: { type: 'string' }, example: 'warrant.issued' },
-        { name: 'version', in: 'path', required: true, schema: { type: 'string' }, example: '2.0' },
+        { name: 'type', in: 'path', required: true, schema: { type: 'string' }, example: 'warrant.issued', description: 'the message type' },
+        { name: 'version', in: 'path', required: true, schema: { type: 'string' }, example: '2.0', description: 'major.minor, optionally followed by .schema.json' },
       ],
-      responses: { 200: { description: 'The schema', content: { 'application/schema+json': { schema: { type: 'object' } } } }, 404: problem('No such type or version') },
+      responses: {
+        200: { description: 'The schema', content: { 'application/schema+json': { schema: schemaRef('MessageSchema') } } },
+        404: problem('No such type or version (schema-not-found)'),
+      },
     },
     (c: Context) => {
       const type = c.req.param('type') ?? '';

@@ -95,6 +95,15 @@ function withPoliceAdapter(adapter: string): LoadedContracts {
   return Object.create(real, { institution: { value: institution } });
 }
 
+/** the same contracts, with the judicial police pulling their deliveries (issue 22) */
+function withPolicePulling(): LoadedContracts {
+  const institution = (id: string) => {
+    const i = real.institution(id);
+    return i && id === POLICE ? { ...i, delivery: 'pull' as const } : i;
+  };
+  return Object.create(real, { institution: { value: institution } });
+}
+
 describe('the delivery handler (fake ports)', () => {
   let store: FakeStore;
   let dispatcher: FakeDispatcher;
@@ -167,6 +176,24 @@ describe('the delivery handler (fake ports)', () => {
     expect(transport.sent[0].headers['wasla-delivery-id']).toBe(id);
     expect(JSON.parse(transport.sent[0].body.toString()).dataschema).toMatch(/warrant\.issued\/1\.\d+\.schema\.json$/);
     expect(store.rows.get(id)!.state).toBe('delivered');
+  });
+
+  it('sends nothing to an institution that pulls (issue 22): its job claims nothing; one claimed without its recipient goes back to the inbox', async () => {
+    const pulling = withPolicePulling();
+    const id = dueWarrant();
+    const transport = new FakeTransport(() => ({ status: 200, headers: {}, body: Buffer.from('{}') }));
+    await handler(pulling, transport)({ deliveryId: id, attempt: 0, recipient: POLICE });
+    expect(store.rows.get(id)!).toMatchObject({ state: 'pending', attempts: 0 }); // not claimed
+    const deferred: string[] = [];
+    (store as DeliveryStore).defer = async (claim, _ms, reason) => {
+      deferred.push(reason);
+      Object.assign(store.rows.get(claim.delivery.id)!, { state: 'retrying' });
+      return true;
+    };
+    await handler(pulling, transport)({ deliveryId: id, attempt: 0 }); // a job that does not say its recipient
+    expect(transport.sent).toHaveLength(0);
+    expect(store.attempts).toHaveLength(0);
+    expect(deferred).toEqual([expect.stringContaining('waits in the inbox')]);
   });
 
   it('ends a delivery whose translation throws a non-retryable error dead after one attempt, sending nothing', async () => {

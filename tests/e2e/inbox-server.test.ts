@@ -1,0 +1,3 @@
+import { inboxSuite } from '../shared/inbox.suite.js';
+
+inboxSuite('server');

@@ -1,0 +1,3 @@
+import { openApiConformanceSuite } from '../shared/openapi-conformance.suite.js';
+
+openApiConformanceSuite('embedded');
