@@ -27,6 +27,20 @@ import { formatSummary, mainThreadProfile, type ProfileSummary } from './profile
 import { markdown, summaryLine, targets, writeReport, type Report } from './report.js';
 import { preparePreload, type PreloadResult } from './preload.js';
 
+// issue 23: `--scenario reconcile` runs the reconciliation scenario alone (bench/reconcile-statement.ts)
+const scenarioAt = process.argv.indexOf('--scenario');
+if (scenarioAt >= 0) {
+  const name = process.argv[scenarioAt + 1];
+  if (name !== 'reconcile') throw new Error(`--scenario: the scenarios are: reconcile (got ${JSON.stringify(name)})`);
+  const at = process.argv.indexOf('--payouts');
+  const payouts = at >= 0 ? Number(process.argv[at + 1]) : 10_000;
+  if (!Number.isInteger(payouts) || payouts < 5 || payouts > 100_000) throw new Error('--payouts: expected 5..100000');
+  const { runReconcileScenario } = await import('./reconcile-statement.js');
+  const out = await runReconcileScenario({ payouts, embedded: process.argv.includes('--embedded'), log: (l) => process.stderr.write(`[bench] ${l}\n`) });
+  process.stdout.write(`bench: ${out.replace(/\n/g, '\nbench: ')}\n`);
+  process.exit(0);
+}
+
 // scenarios selectable by name: `npm run bench -- queries …` (bench/queries.ts) runs on its own
 if (process.argv[2] === 'queries') {
   const { main: queries } = await import('./queries.js');

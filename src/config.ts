@@ -73,6 +73,13 @@ export interface Config {
   inboxLeaseMs: number;
   /** how often a waiting pull reads PostgreSQL on its own, besides the bell */
   inboxPollMs: number;
+  // issue 23: bank statements and reconciliation
+  /** days after its requested execution date an unsettled payout is `unmatched` */
+  reconcileUnmatchedDays: number;
+  /** days either side of the requested execution date a value date may fall for a match by amount */
+  reconcileValueDateDays: number;
+  /** bytes of a camt statement POST /v1/statements accepts */
+  maxStatementBytes: number;
   /** issue 24: keys national ids and names in the case index (WASLA_INDEX_SECRET); unset: the PKI directory's index.secret, made at first start */
   indexSecret?: Buffer;
 }
@@ -175,6 +182,10 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
     default: '1000',
     meaning: 'how often a waiting pull reads PostgreSQL on its own, besides being woken at a commit for its institution: the most a lost wake-up, a lapsed lease or a due retry waits to be seen',
   },
+  // issue 23: bank statements and reconciliation
+  { name: 'WASLA_RECONCILE_UNMATCHED_DAYS', default: '10', meaning: 'a payout no statement has settled this many days after its requested execution date becomes unmatched' },
+  { name: 'WASLA_RECONCILE_VALUE_DATE_DAYS', default: '3', meaning: 'an entry without a known EndToEndId matches a payout by amount and account only within this many days of its execution date' },
+  { name: 'WASLA_MAX_STATEMENT_BYTES', default: '16777216', meaning: 'camt statements larger than this are refused (413) before parsing' },
   // issue 24: case queries
   {
     name: 'WASLA_INDEX_SECRET',
@@ -306,6 +317,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     inboxMaxWaitSeconds: int(env, 'WASLA_INBOX_MAX_WAIT_S', 30, 0, 300),
     inboxLeaseMs: int(env, 'WASLA_INBOX_LEASE_MS', 60_000, 1000, 3_600_000),
     inboxPollMs: int(env, 'WASLA_INBOX_POLL_MS', 1000, 50, 60_000),
+    reconcileUnmatchedDays: int(env, 'WASLA_RECONCILE_UNMATCHED_DAYS', 10, 1, 3650),
+    reconcileValueDateDays: int(env, 'WASLA_RECONCILE_VALUE_DATE_DAYS', 3, 0, 60),
+    maxStatementBytes: int(env, 'WASLA_MAX_STATEMENT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     indexSecret: indexSecret(env),
     ...overrides,
   };

@@ -79,6 +79,13 @@ export const REQUEST_ERROR_CODES = [
   'not-a-pull-institution',
   'delivery-not-leased',
   'receipt-invalid',
+  // issue 23: bank statements and reconciliations
+  'statement-not-granted', // no agreement in force lets this institution send statements
+  'statement-account-unknown', // the statement's account is not one the bank holds for an institution it may report for
+  'statement-xml-refused', // the hostile-XML reader refused the body (DTD, entities, depth, size, encoding...)
+  'statement-unsupported', // not a camt.053 or camt.054 of versions 001.02 to 001.08
+  'statement-invalid', // a camt document whose amounts, indicators or identifiers cannot be read
+  'reconciliation-not-found',
   // issue 24: case queries
   'unknown-query', // no query of that name (a built-in's name says which route answers it)
   'query-parameters-invalid', // a parameter is missing, unknown, repeated or breaks its schema
@@ -105,7 +112,14 @@ export const OPERATOR_ERROR_CODES = [
 ] as const;
 
 /** Why a delivery attempt failed on the hub's side of the exchange; never answered over HTTP. */
-export const DELIVERY_ERROR_CODES = ['recipient-unreachable', 'recipient-timeout', 'recipient-not-member', 'adapter-unknown'] as const;
+export const DELIVERY_ERROR_CODES = [
+  'recipient-unreachable',
+  'recipient-timeout',
+  'recipient-not-member',
+  'adapter-unknown',
+  // issue 23: a payout the iso20022 adapter will not send (bad IBAN, amount, no debtor account)
+  'payout-invalid',
+] as const;
 
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 export type OperatorErrorCode = (typeof OPERATOR_ERROR_CODES)[number];

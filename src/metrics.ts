@@ -20,6 +20,10 @@ export interface Metrics {
   // issue 22: the pull inbox
   inboxLeased: Counter;
   inboxPollsWaiting: Gauge;
+  // issue 23: reconciliation
+  payoutsByState: Gauge<'state'>;
+  unmatchedEntries: Counter;
+  statementsReconciled: Counter<'flagged'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -95,5 +99,14 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       registers: [registry],
     }),
     inboxPollsWaiting: new Gauge({ name: 'wasla_inbox_polls_waiting', help: 'Long polls of GET /v1/inbox waiting in this process', registers: [registry] }),
+    // issue 23: reconciliation
+    payoutsByState: new Gauge({ name: 'wasla_payouts', help: 'Payouts instructed to banks, by reconciliation state (sampled at scrape)', labelNames: ['state'], registers: [registry] }),
+    unmatchedEntries: new Counter({ name: 'wasla_statement_entries_unmatched_total', help: 'Statement entries (or their transactions) that matched no payout', registers: [registry] }),
+    statementsReconciled: new Counter({
+      name: 'wasla_statements_reconciled_total',
+      help: 'Statements and notifications reconciled; flagged: totals or balances did not add up',
+      labelNames: ['flagged'],
+      registers: [registry],
+    }),
   };
 }

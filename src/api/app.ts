@@ -16,6 +16,7 @@ import { queryRoutes } from './routes/queries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
 import { inboxRoutes } from './routes/inbox.js';
+import { statementRoutes } from './routes/statements.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -52,6 +53,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   inboxRoutes(book, deps);
+  statementRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 

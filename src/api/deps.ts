@@ -10,6 +10,8 @@ export interface ApiDeps {
   version: string;
   mode: 'embedded' | 'server';
   maxBodyBytes: number;
+  /** issue 23: bytes a camt statement may have (POST /v1/statements); default 16 MiB */
+  maxStatementBytes?: number;
   /** the use cases the routes call: each authorizes, does the work and writes the audit log */
   services: Services;
   /** the contract set in force (the catalogue the schema routes publish) */

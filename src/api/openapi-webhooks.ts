@@ -63,3 +63,19 @@ export const WEBHOOKS = {
     },
   },
 } as const;
+
+/** issue 23: what a bank on the iso20022 adapter receives (src/adapters/iso20022; docs/banks.md) */
+export const PAYOUT_WEBHOOK = {
+  post: {
+    ...WEBHOOKS.delivery.post,
+    operationId: 'receivePayout',
+    summary: 'A payout instruction, as a bank on the iso20022 adapter receives it: pain.001.001.09',
+    description:
+      'One alimony.payout-instruction as an ISO 20022 Customer Credit Transfer Initiation: GrpHdr/MsgId is the delivery id without dashes (the same on every attempt), the debtor is the account the bank’s contract names for the sender, EndToEndId is the payout’s own and must come back unchanged on the bank’s camt statements (POST /v1/statements). Signed, retried and answered as every delivery.',
+    parameters: [...WEBHOOKS.delivery.post.parameters, header('Wasla-Message-Type', 'the message type: alimony.payout-instruction', { type: 'string', enum: ['alimony.payout-instruction'] })],
+    requestBody: {
+      required: true,
+      content: { 'application/xml': { schema: { type: 'string', description: 'an ISO 20022 pain.001.001.09 document (urn:iso:std:iso:20022:tech:xsd:pain.001.001.09), one credit transfer' } } },
+    },
+  },
+} as const;

@@ -8,7 +8,7 @@ import type { RouteDoc } from './route-docs.js';
 import { headerRef } from './route-docs.js';
 import { HEADERS, RESPONSES, SCHEMAS, SECURITY_SCHEMES } from './openapi-components.js';
 import { QUERY_SCHEMAS } from './routes/query-schemas.js';
-import { WEBHOOK_HEADERS, WEBHOOK_SECURITY_SCHEMES, WEBHOOKS } from './openapi-webhooks.js';
+import { PAYOUT_WEBHOOK, WEBHOOK_HEADERS, WEBHOOK_SECURITY_SCHEMES, WEBHOOKS } from './openapi-webhooks.js';
 
 export function toOpenApiPath(honoPath: string): string {
   return honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
@@ -59,7 +59,7 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
     servers: [{ url: '/', description: 'this hub: its public URL (WASLA_PUBLIC_URL), which signatures cover as @target-uri' }],
     tags: TAGS,
     paths,
-    webhooks: WEBHOOKS,
+    webhooks: { ...WEBHOOKS, payout: PAYOUT_WEBHOOK },
     components: {
       schemas: { ...SCHEMAS, ...QUERY_SCHEMAS },
       responses: RESPONSES,

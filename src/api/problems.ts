@@ -111,6 +111,13 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'not-a-pull-institution': { status: 403, title: 'This institution receives its deliveries by push, not from the inbox' },
   'delivery-not-leased': { status: 409, title: 'The delivery is not leased to you' },
   'receipt-invalid': { status: 422, title: 'The receipt does not prove delivery' },
+  // issue 23: bank statements and reconciliations
+  'statement-not-granted': { status: 403, title: 'No agreement lets you send statements' },
+  'statement-account-unknown': { status: 403, title: 'The statement is about an account you do not report for' },
+  'statement-xml-refused': { status: 400, title: 'The XML is refused' },
+  'statement-unsupported': { status: 422, title: 'Not a supported camt.053 or camt.054 document' },
+  'statement-invalid': { status: 422, title: 'The statement cannot be read' },
+  'reconciliation-not-found': NOT_FOUND,
   // issue 24: case queries
   'unknown-query': NOT_FOUND,
   'query-parameters-invalid': { status: 400, title: 'The query parameters do not hold' },

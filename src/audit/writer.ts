@@ -27,6 +27,12 @@ export const AUDIT_ACTIONS = [
   'contracts.reloaded',
   'certificate.registered',
   'certificate.revoked',
+  // issue 23: bank statements and reconciliations
+  'statement.reconciled',
+  'statement.duplicate',
+  'reconciliations.listed',
+  'reconciliation.read',
+  'payouts.unmatched',
   // issue 24: case queries (who, which query, the parameters with national ids and names keyed, how many records)
   'query.run',
 ] as const;

@@ -88,7 +88,22 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
       version: VERSION,
       mode: cfg.mode,
       maxBodyBytes: cfg.maxBodyBytes,
-      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: o.inbox?.dispatcher ?? res.dispatcher, audit: res.audit, log, flow, inbox: o.inbox?.service, ...res.secrets }),
+      maxStatementBytes: cfg.maxStatementBytes,
+      services: createServices({
+        db: res.db,
+        contracts: c.contracts,
+        dispatcher: o.inbox?.dispatcher ?? res.dispatcher,
+        audit: res.audit,
+        log,
+        flow,
+        inbox: o.inbox?.service,
+        ...res.secrets,
+        statements: { unmatchedAfterDays: cfg.reconcileUnmatchedDays, valueDateToleranceDays: cfg.reconcileValueDateDays, maxBytes: cfg.maxStatementBytes },
+        observeStatement: (r) => {
+          res.metrics.unmatchedEntries.inc(r.unmatchedEntries);
+          res.metrics.statementsReconciled.inc({ flagged: String(r.flagged) });
+        },
+      }),
       contracts: c.contracts,
       metrics: res.metrics,
       log,

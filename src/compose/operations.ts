@@ -4,6 +4,7 @@
  * gauges sampled at scrape time — from PostgreSQL (deliveries by state, waiting per recipient, the
  * unsealed audit tail) and, in a worker, from its recipient gate.
  */
+import { payoutsByState } from '../store/reconciliation.js';
 import type { Metrics } from '../metrics.js';
 import type { Database } from '../store/index.js';
 import { countOpenByState, waitingByRecipient } from '../store/index.js';
@@ -34,6 +35,7 @@ export function createOperations(o: { mode: 'embedded' | 'server'; database: Dat
     for (const [state, n] of Object.entries(counts)) metrics.deliveriesByState.set({ state }, n);
     metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
     metrics.auditUnsealed.set(await countUnsealed(db));
+    for (const [state, n] of Object.entries(await payoutsByState(db))) metrics.payoutsByState.set({ state }, n);
     metrics.waitingByRecipient.reset();
     metrics.oldestWaitingSeconds.reset();
     const now = Date.now();

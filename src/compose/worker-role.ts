@@ -14,6 +14,7 @@ import { databaseDeliveryStore } from '../workers/delivery-store.js';
 import { RecipientGate } from '../workers/recipient-gate.js';
 import { RedisRateLimit } from '../workers/shared-rate-limit.js';
 import { Sweeper } from '../workers/sweeper.js';
+import { startUnmatchedSweep } from '../workers/unmatched-sweep.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
 import { closeListener, listen } from './listen.js';
@@ -100,5 +101,8 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   });
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());
+  // issue 23: payouts no statement settled become unmatched after the configured days
+  const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log);
+  life.onStop('unmatched-payout sweep', async () => stopUnmatched());
   return { sweeper, operationsUrl };
 }

@@ -48,6 +48,11 @@ export interface Grant {
   acceptUnsignedReceipt: boolean;
 }
 
+/** A bank that may send camt.053/054 statements for the accounts it holds for the `for` institutions (issue 23). */
+export interface StatementGrant {
+  institution: string;
+  for: string[];
+}
 /**
  * A query granted: a name, or (issue 24) a case query with the answer fields the institution may
  * see and the classes it is cleared for through this grant. A name alone grants no field.
@@ -73,6 +78,8 @@ export interface Agreement {
   validUntil?: string;
   grants: Grant[];
   queries: QueryGrant[];
+  /** issue 23: banks that may send ISO 20022 statements for the accounts they hold for `for` */
+  statements?: StatementGrant[];
   /** the file it came from, relative to the contracts dir */
   file: string;
 }

@@ -5,9 +5,9 @@
  */
 export { ENVELOPE_ATTRIBUTES, SCHEMA_URI_BASE, SCHEMA_URI_FORM, parseSchemaUri, schemaUri, type Envelope, type EnvelopeAttribute } from './envelope.js';
 export { CLASSIFICATIONS, CLASSIFICATION_RANK, CLEARANCES, isClassification, isClearance, type Classification, type Clearance } from './classification.js';
-export { ADAPTER_NAMES, HUB_INSTITUTION_ID, INSTITUTION_KINDS, isOperator, type AdapterName, type Institution, type InstitutionKind } from './institution.js';
+export { ADAPTER_NAMES, HUB_INSTITUTION_ID, INSTITUTION_KINDS, isOperator, type AdapterName, type Institution, type Iso20022Debtor, type InstitutionKind } from './institution.js';
 // issue 22: pull delivery
 export { DELIVERY_MODES, inboxTarget, pulls, type DeliveryMode } from './institution.js';
 export { DEFAULT_RETRY, MAX_DELAY_MS, type RateLimit, type RetryPolicy } from './retry.js';
-export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant, QueryGrantEntry } from './agreement.js';
+export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant, QueryGrantEntry, StatementGrant } from './agreement.js';
 export { grantedName } from './agreement.js';

@@ -25,6 +25,16 @@ export interface Institution {
   endpoints: { deliveries: string };
   /** classes beyond public/restricted this institution is cleared for: 'juvenile', 'gbv' */
   clearances: Classification[];
+  /** issue 23: a bank on the iso20022 adapter: the account each sender pays from (the pain.001 debtor) */
+  iso20022?: { debtors: Iso20022Debtor[] };
+}
+
+export interface Iso20022Debtor {
+  /** the sender's institution id */
+  sender: string;
+  name: string;
+  iban: string;
+  bic: string;
 }
 
 /** issue 22: how an institution receives its deliveries */

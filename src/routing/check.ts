@@ -197,4 +197,9 @@ export function checkAgreement(ctx: CheckContext, faults: FaultList, a: Agreemen
     checkGrant(ctx, faults, file, g, gi);
   });
   a.queries.forEach((q, i) => checkInstitutionRef(ctx, faults, file, `/queries/${i}/institution`, q.institution, 'institution'));
+  // issue 23: a statement grant names a bank and the institutions whose accounts it holds
+  (a.statements ?? []).forEach((s, i) => {
+    checkInstitutionRef(ctx, faults, file, `/statements/${i}/institution`, s.institution, 'institution');
+    s.for.forEach((f, j) => checkInstitutionRef(ctx, faults, file, `/statements/${i}/for/${j}`, f, 'institution'));
+  });
 }

@@ -22,6 +22,7 @@ import {
   inboxTarget,
   type Institution,
   type QueryGrant,
+  type StatementGrant,
   type RateLimit,
   grantedName,
 } from '../federation/index.js';
@@ -87,6 +88,7 @@ function loadInstitutions(dir: string, env: Env, faults: FaultList): Map<string,
       ...(pull && { delivery: 'pull' as const }),
       endpoints: { deliveries: ep.url ?? raw ?? inboxTarget(doc.id) },
       clearances: [...doc.clearances],
+      ...(doc.iso20022 ? { iso20022: { debtors: doc.iso20022.debtors.map((d) => ({ ...d })) } } : {}),
     });
   }
   return out;
@@ -113,6 +115,7 @@ interface RawAgreement {
   validUntil?: string;
   grants: RawGrant[];
   queries?: QueryGrant[];
+  statements?: StatementGrant[];
 }
 
 function toAgreement(f: ContractFile): Agreement {
@@ -153,6 +156,7 @@ function toAgreement(f: ContractFile): Agreement {
         typeof e === 'string' ? e : { name: e.name, ...(e.fields !== undefined ? { fields: [...e.fields] } : {}), ...(e.clearances !== undefined ? { clearances: [...e.clearances] } : {}) },
       ),
     })),
+    ...(raw.statements ? { statements: raw.statements.map((s) => ({ institution: s.institution, for: [...s.for] })) } : {}),
     file: f.file,
   };
 }

@@ -12,6 +12,7 @@ import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } f
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
 import { inboxService, type InboxService, type InboxServiceDeps } from './inbox.js';
+import { statementService, type StatementOptions, type StatementService } from './statements.js';
 import { queryService, type QueryService } from './queries.js';
 import { StoreIndex } from '../store/index.js';
 
@@ -31,6 +32,8 @@ export interface Services {
   deliveries: DeliveryService;
   /** the pull inbox (issue 22); absent where the composition gives none */
   inbox?: InboxService;
+  /** issue 23: bank statements in, reconciliations out */
+  statements: StatementService;
   queries: QueryService;
 }
 
@@ -44,6 +47,9 @@ export interface ServiceDeps {
   flow?: IntakeDeps['flow'];
   /** the pull inbox's own needs (issue 22) */
   inbox?: Omit<InboxServiceDeps, 'db' | 'contracts' | 'log'>;
+  /** issue 23: reconciliation settings (config) and what it counts */
+  statements?: Partial<StatementOptions>;
+  observeStatement?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
   /** issue 24: keys the case index at intake and query lookups */
   indexSecret: Uint8Array;
   /** issue 24: signs query cursors */
@@ -57,6 +63,11 @@ export function createServices(deps: ServiceDeps): Services {
     messages: messageService(deps),
     deliveries: deliveryService(deps),
     ...(deps.inbox && { inbox: inboxService({ ...deps.inbox, db: deps.db, contracts: deps.contracts, log: deps.log }) }),
+    statements: statementService({
+      ...deps,
+      options: { unmatchedAfterDays: 10, valueDateToleranceDays: 3, maxBytes: 16 * 1024 * 1024, ...deps.statements },
+      ...(deps.observeStatement ? { observe: deps.observeStatement } : {}),
+    }),
     queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
   };
 }

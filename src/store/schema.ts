@@ -207,6 +207,94 @@ export const replaySignatures = pgTable(
   (t) => [index('replay_signatures_expires_idx').on(t.expiresAt)],
 );
 
+// issue 23: banks, statements and reconciliation
+
+/**
+ * The payouts the hub instructed a bank to make (alimony.payout-instruction delivered through the
+ * iso20022 adapter), one row per EndToEndId at that bank, and what reconciliation made of each.
+ * Amounts are exact decimal strings, never floats. Filled from the delivered instructions when the
+ * bank's statement arrives; `state` moves only by reconciliation (and the unmatched sweep).
+ */
+export const bankPayouts = pgTable(
+  'bank_payouts',
+  {
+    bank: text('bank').notNull(),
+    endToEndId: text('end_to_end_id').notNull(),
+    messageId: uuid('message_id').notNull(),
+    sender: text('sender').notNull(),
+    orderNumber: text('order_number'),
+    instructionId: text('instruction_id'),
+    caseRef: text('case_ref'),
+    amount: text('amount').notNull(),
+    currency: text('currency').notNull(),
+    creditorIban: text('creditor_iban').notNull(),
+    requestedExecutionDate: text('requested_execution_date').notNull(),
+    /** open | paid | partially-paid | returned | rejected | unmatched */
+    state: text('state').notNull().default('open'),
+    settled: text('settled').notNull().default('0'),
+    returnReason: text('return_reason'),
+    /** the bank_statements row that last changed the state */
+    lastStatement: uuid('last_statement'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.bank, t.endToEndId] }), index('bank_payouts_state_idx').on(t.bank, t.state)],
+);
+
+/** Each camt.053 statement or camt.054 notification received, once per bank and statement identity. */
+export const bankStatements = pgTable(
+  'bank_statements',
+  {
+    id: uuid('id').primaryKey(),
+    bank: text('bank').notNull(),
+    /** statementIdentity(): account, statement id, sequence, creation time (not the message id) */
+    identity: text('identity').notNull(),
+    statementId: text('statement_id').notNull(),
+    messageId: text('message_id').notNull(),
+    kind: text('kind').notNull(),
+    version: text('version').notNull(),
+    account: text('account').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('bank_statements_identity_idx').on(t.bank, t.identity), index('bank_statements_received_idx').on(t.receivedAt)],
+);
+
+/** Every booking a bank reported, once per bank and entry identity (a camt.054 entry repeated in the camt.053 counts once). */
+export const bankEntries = pgTable(
+  'bank_entries',
+  {
+    bank: text('bank').notNull(),
+    identity: text('identity').notNull(),
+    statement: uuid('statement').notNull(),
+    entryIndex: integer('entry_index').notNull(),
+    amount: text('amount').notNull(),
+    currency: text('currency').notNull(),
+    creditDebit: text('credit_debit').notNull(),
+    status: text('status').notNull(),
+    reversal: boolean('reversal').notNull(),
+    bookingDate: text('booking_date'),
+    valueDate: text('value_date'),
+    reference: text('reference'),
+  },
+  (t) => [primaryKey({ columns: [t.bank, t.identity] }), index('bank_entries_statement_idx').on(t.statement)],
+);
+
+/** What reconciling one statement concluded: totals declared and computed, balance checks, payouts, unmatched entries. */
+export const bankReconciliations = pgTable(
+  'bank_reconciliations',
+  {
+    statement: uuid('statement').primaryKey(),
+    bank: text('bank').notNull(),
+    /** the institutions whose accounts the statement is about (need to know) */
+    holder: text('holder').notNull(),
+    statementId: text('statement_id').notNull(),
+    unmatched: integer('unmatched').notNull(),
+    flagged: boolean('flagged').notNull(),
+    result: jsonb('result').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('bank_reconciliations_created_idx').on(t.createdAt)],
+);
+
 /**
  * The case index (issue 24): one row per distinct key (kind, issuer, value) a message's schema
  * declares (`x-wasla-index`), written in the intake statement that stores the message. Values are in

@@ -231,6 +231,37 @@ export function openApiConformanceSuite(mode: Mode) {
         await penv.cleanup();
       }
     }, 90_000);
+    // issue 23: a bank's statement and the reconciliations made of it
+    it('statements and reconciliations: accepted, read, and each refusal', async () => {
+      const BANK = 'ps.bank.palestine';
+      const FUND = 'ps.alimony-fund';
+      const camt = (id: string, amount = '75.00') =>
+        `<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.04"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>${id}</MsgId><CreDtTm>2026-02-02T12:00:00Z</CreDtTm></GrpHdr><Ntfctn><Id>${id}</Id><Acct><Id><IBAN>PS13PALS000000000100777000101</IBAN></Id></Acct><Ntry><Amt Ccy="ILS">${amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><AcctSvcrRef>${id}-1</AcctSvcrRef></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`;
+      const xml = (sender: string, body: string, type = 'application/xml') => signedFetch(`${hub.url}/v1/statements`, { method: 'POST', headers: { 'content-type': type }, body }, sender);
+      const post = '/v1/statements';
+      let statement = '';
+      for (const [status, res] of [
+        [200, await xml(BANK, camt('OAS-NTF-1'))],
+        [200, await xml(BANK, camt('OAS-NTF-1'))],
+        [400, await xml(BANK, '<!DOCTYPE d [<!ENTITY e "x">]><d>&e;</d>')],
+        [403, await xml(MOF, camt('OAS-NTF-2'))],
+        [415, await xml(BANK, camt('OAS-NTF-3'), 'application/json')],
+        [422, await xml(BANK, camt('OAS-NTF-4', 'many'))],
+      ] as const) {
+        expect(res.status).toBe(status);
+        const body = await c.check(res, 'post', post);
+        if (status === 200) statement = body.statements[0].statement;
+      }
+      const list = await c.check(await call('GET', '/v1/reconciliations', FUND), 'get', '/v1/reconciliations');
+      expect(list.items.map((i: any) => i.statement)).toEqual([statement]);
+      expect((await call('GET', '/v1/reconciliations?limit=0', FUND)).status).toBe(400);
+      await c.check(await call('GET', '/v1/reconciliations?limit=0', FUND), 'get', '/v1/reconciliations');
+      const one = '/v1/reconciliations/{statementId}';
+      expect((await c.check(await call('GET', `/v1/reconciliations/${statement}`, BANK), 'get', one)).result.unmatched).toHaveLength(1);
+      const hidden = await call('GET', `/v1/reconciliations/${statement}`, COURT);
+      expect(hidden.status).toBe(404);
+      await c.check(hidden, 'get', one);
+    });
 
     // issue 24: case queries, each answer signed by the hub
     it('case queries: the list, a run, and each refusal', async () => {

@@ -35,6 +35,12 @@ export interface OpenPayout {
   creditorIban: string;
   /** ISO date */
   requestedExecutionDate: string;
+  /**
+   * what earlier statements already settled (reconciliation across statements, issue 23): the
+   * amount booked so far, whether any entry matched it (then it is not taken by amount again), and
+   * a return or rejection already seen
+   */
+  prior?: { settled: Money; matched: boolean; returned?: { reason?: string }; rejected?: { reason?: string } };
 }
 
 export interface ReconcileOptions {
@@ -184,7 +190,14 @@ export function reconcile(payouts: OpenPayout[], statements: CamtStatement[], op
   const byAmount = new Map<string, Book[]>();
   const books: Book[] = [];
   for (const p of payouts) {
-    const b: Book = { payout: p, settled: money(0n, p.amount.currency), matches: [], takenByAmount: false };
+    const b: Book = {
+      payout: p,
+      settled: p.prior?.settled ?? money(0n, p.amount.currency),
+      matches: [],
+      takenByAmount: p.prior?.matched ?? false,
+      ...(p.prior?.returned ? { returned: p.prior.returned } : {}),
+      ...(p.prior?.rejected ? { rejected: p.prior.rejected } : {}),
+    };
     books.push(b);
     byE2E.set(p.endToEndId, b);
     const k = `${amountKey(p.amount)}|${normaliseIban(p.creditorIban)}`;

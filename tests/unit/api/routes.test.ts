@@ -34,6 +34,7 @@ function app(
       intake: { accept: unused, ...services.intake },
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
+      statements: { receive: unused, list: unused, show: unused },
       queries: { list: unused, run: unused, ...services.queries },
     },
     contracts: () => contracts,

@@ -161,3 +161,26 @@ describe('reconcile', () => {
     ]);
   });
 });
+
+describe('reconcile across statements (issue 23: what earlier statements settled)', () => {
+  test('a payout partly paid before is paid by the rest; one matched before is not taken by amount again', () => {
+    const before = { ...p('AF-1', '1000.00'), prior: { settled: parseDecimal('400.00', 'ILS'), matched: true } };
+    const taken = { ...p('AF-2', '250.00'), prior: { settled: parseDecimal('250.00', 'ILS'), matched: true } };
+    const fresh = p('AF-3', '250.00');
+    const s = camt053('S-LATER', [
+      { amt: '600.00', cd: 'DBIT', e2e: 'AF-1', ref: 'L1' },
+      { amt: '250.00', cd: 'DBIT', ref: 'L2' },
+    ]);
+    const r = reconcile([before, taken, fresh], [s], { now });
+    expect(state(r, 'AF-1')).toMatchObject({ state: 'paid', settled: '1000' });
+    // the entry without EndToEndId goes to the payout nobody matched yet, not to the one paid before
+    expect(state(r, 'AF-2')).toMatchObject({ state: 'paid', settled: '250', matches: [] });
+    expect(state(r, 'AF-3')).toMatchObject({ state: 'paid', settled: '250', matches: [{ how: 'amount-date-account' }] });
+  });
+
+  test('a return after an earlier statement paid the payout makes it returned, with the reason', () => {
+    const paid = { ...p('AF-9', '500.00'), prior: { settled: parseDecimal('500.00', 'ILS'), matched: true } };
+    const r = reconcile([paid], [camt053('S-RET', [{ amt: '500.00', cd: 'CRDT', e2e: 'AF-9', reason: 'AC04', ref: 'R1' }])], { now });
+    expect(state(r, 'AF-9')).toMatchObject({ state: 'returned', returnReason: 'AC04' });
+  });
+});

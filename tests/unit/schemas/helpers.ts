@@ -47,7 +47,7 @@ export const VERSIONS: Record<string, string[]> = {
   'traffic-fine.contested': ['1.0', '1.1'],
   'alimony.order': ['1.0', '1.1'],
   'alimony.payout-instruction': ['1.0', '1.1'],
-  'alimony.payment-record': ['1.0', '1.1'],
+  'alimony.payment-record': ['1.0', '1.1', '1.2'],
   'traffic-fine.paid': ['1.0', '1.1'],
   'notification.served': ['1.0', '1.1'],
   'detention.alert': ['1.0', '1.1'],

@@ -223,9 +223,9 @@ describe('the delivery handler (fake ports)', () => {
   it('ends a delivery to a recipient the hub has no adapter for dead at once', async () => {
     const id = dueWarrant();
     const transport = new FakeTransport(() => ({ status: 200, headers: {}, body: Buffer.alloc(0) }));
-    await handler(withPoliceAdapter('iso20022'), transport)({ deliveryId: id, attempt: 0, recipient: POLICE });
+    await handler(withPoliceAdapter('carrier-pigeon'), transport)({ deliveryId: id, attempt: 0, recipient: POLICE });
     expect(transport.sent).toHaveLength(0);
-    expect(store.rows.get(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: expect.stringMatching(/^adapter-unknown: no adapter "iso20022"/) });
+    expect(store.rows.get(id)).toMatchObject({ state: 'dead', attempts: 1, lastError: expect.stringMatching(/^adapter-unknown: no adapter "carrier-pigeon"/) });
   });
 
   it('retries a recipient that did not answer, and schedules the retry', async () => {

@@ -1,0 +1,3 @@
+import { banksSuite } from '../shared/banks.suite.js';
+
+banksSuite('server');
