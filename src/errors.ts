@@ -86,6 +86,23 @@ export const REQUEST_ERROR_CODES = [
   'statement-unsupported', // not a camt.053 or camt.054 of versions 001.02 to 001.08
   'statement-invalid', // a camt document whose amounts, indicators or identifiers cannot be read
   'reconciliation-not-found',
+  // issue 22: XML intake — the hostile-XML reader's refusals and the mappings'
+  'xml-too-large',
+  'xml-encoding-invalid',
+  'xml-encoding-unsupported',
+  'xml-character-forbidden',
+  'xml-doctype-forbidden',
+  'xml-entity-forbidden',
+  'xml-processing-instruction-forbidden',
+  'xml-xinclude-forbidden',
+  'xml-too-deep',
+  'xml-too-many-elements',
+  'xml-too-many-attributes',
+  'xml-malformed',
+  'xml-structure-mismatch',
+  'mapping-value-invalid',
+  'xml-mapping-unknown',
+  'xml-mapping-ambiguous',
   // issue 24: case queries
   'unknown-query', // no query of that name (a built-in's name says which route answers it)
   'query-parameters-invalid', // a parameter is missing, unknown, repeated or breaks its schema
@@ -119,6 +136,8 @@ export const DELIVERY_ERROR_CODES = [
   'adapter-unknown',
   // issue 23: a payout the iso20022 adapter will not send (bad IBAN, amount, no debtor account)
   'payout-invalid',
+  // issue 22: the recipient's adapter cannot write this message (no mapping, a value its format refuses)
+  'adapter-cannot-encode',
 ] as const;
 
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];

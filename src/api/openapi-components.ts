@@ -110,6 +110,8 @@ const problemSchema = {
       description: 'not-ready: each dependency (database, redis, shutdown) and `ok` or why not',
       additionalProperties: { type: 'string' },
     },
+    // issue 22
+    xpath: { type: 'string', description: 'an XML refusal (xml-*, mapping-value-invalid): the XPath of the node at fault, e.g. /ext:WarrantExecutionReport[1]/nc:Case[1]' },
   },
   additionalProperties: false,
 } as const;
@@ -317,7 +319,20 @@ const messageForSender = {
   type: 'object',
   description: 'what the sender sees: everything',
   required: ['id', 'sender', 'type', 'version', 'classification', 'receivedAt', 'envelope', 'routing', 'deliveries'],
-  properties: { ...messageHead, envelope: schemaRef('StoredEnvelope'), routing: schemaRef('RoutingDecision'), deliveries: { type: 'array', items: schemaRef('DeliveryDetail') } },
+  properties: {
+    ...messageHead,
+    envelope: schemaRef('StoredEnvelope'),
+    // issue 22: a message sent in another format than the JSON envelope: the document as received
+    received: {
+      type: 'object',
+      description: 'for a message sent in another format than the JSON envelope (XML): the document exactly as received, the evidence of what was signed',
+      required: ['mediaType', 'sha256', 'base64'],
+      properties: { mediaType: { type: 'string' }, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' }, base64: { type: 'string', contentEncoding: 'base64' } },
+      additionalProperties: false,
+    },
+    routing: schemaRef('RoutingDecision'),
+    deliveries: { type: 'array', items: schemaRef('DeliveryDetail') },
+  },
   additionalProperties: false,
 } as const;
 

@@ -33,7 +33,7 @@ export const WEBHOOKS = {
   delivery: {
     post: {
       operationId: 'receiveDelivery',
-      summary: 'A delivery, as the hub sends it to the endpoint the recipient registered (json-http adapter)',
+      summary: 'A delivery, as the hub sends it to the endpoint the recipient registered (json-http or xml-http adapter)',
       description:
         'The message as this recipient may see it: translated to the schema major its grant pins, projected to the fields and envelope attributes the grant gives. Answer 2xx with a receipt signed by your key once it is applied; the hub retries on 408, 425, 429, 5xx, a timeout or a 2xx without a valid receipt (unless the agreement accepts unsigned receipts), and gives any other status up as dead at once.',
       tags: ['deliveries'],
@@ -47,7 +47,17 @@ export const WEBHOOKS = {
       ],
       requestBody: {
         required: true,
-        content: { 'application/cloudevents+json': { schema: schemaRef('StoredEnvelope') } },
+        content: {
+          'application/cloudevents+json': { schema: schemaRef('StoredEnvelope') },
+          // issue 22: to an institution on xml-http
+          'application/xml': {
+            schema: {
+              type: 'string',
+              description:
+                "To an institution on the xml-http adapter: the XML document of the message's mapping (contracts/mappings/<type>/<major>.json), UTF-8; the Content-Type's dataschema parameter names the schema it is written in. Same signature, ids and receipt.",
+            },
+          },
+        },
       },
       responses: {
         '2XX': {

@@ -96,6 +96,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
         audit: res.audit,
         log,
         flow,
+        maxBodyBytes: cfg.maxBodyBytes,
         inbox: o.inbox?.service,
         ...res.secrets,
         statements: { unmatchedAfterDays: cfg.reconcileUnmatchedDays, valueDateToleranceDays: cfg.reconcileValueDateDays, maxBytes: cfg.maxStatementBytes },

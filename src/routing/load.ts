@@ -29,6 +29,8 @@ import {
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
 import { checkAgreement } from './check.js';
+import { checkGrantEncodable, checkInstitutionAdapters } from './check-adapters.js';
+import { loadMappings } from './mappings.js';
 import { type Env, resolveEndpoint } from './endpoints.js';
 import { matches } from './pattern.js';
 import type { SchemaResolver } from './schema-walk.js';
@@ -194,6 +196,8 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
   const root = resolve(dir);
   const faults = new FaultList();
   const institutions = loadInstitutions(root, env, faults);
+  checkInstitutionAdapters(institutions, faults);
+  const mappings = loadMappings(root, catalogue, faults);
 
   const agreements = new Map<string, Agreement>();
   const resolver = resolverFor(catalogue);
@@ -209,6 +213,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     }
     agreements.set(a.id, a);
     checkAgreement(ctx, faults, a);
+    checkGrantEncodable(institutions, mappings, catalogue, faults, a, (t) => catalogue.has(t));
   }
 
   const queries = faults.size === 0 ? loadQuerySet(root, catalogue, agreements, institutions, faults) : undefined;
@@ -233,6 +238,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     dir: root,
     catalogue,
     institutions,
+    mappings,
     agreements: sortedAgreements,
     grants,
     institution: (id) => institutions.get(id),

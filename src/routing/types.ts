@@ -4,6 +4,7 @@
  */
 import type { Catalogue } from '../schemas/types.js';
 import type { Agreement, Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
+import type { MappingSet } from '../formats/xml/index.js';
 import type { LoadedQueries } from '../queries/load.js';
 
 // the federation's model (src/federation) that routing's contract speaks of
@@ -62,6 +63,8 @@ export interface Contracts {
   catalogue: Catalogue;
   institutions: ReadonlyMap<string, Institution>;
   institution(id: string): Institution | undefined;
+  /** the XML mappings the contract set declares (contracts/mappings), checked against the catalogue */
+  mappings: MappingSet;
   /** queries an institution may run under any agreement in force (issue 4, read APIs) */
   queriesFor(id: string): string[];
   /**

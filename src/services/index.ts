@@ -50,6 +50,8 @@ export interface ServiceDeps {
   /** issue 23: reconciliation settings (config) and what it counts */
   statements?: Partial<StatementOptions>;
   observeStatement?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
+  /** the request body limit, which bounds any document an adapter reads at intake */
+  maxBodyBytes?: number;
   /** issue 24: keys the case index at intake and query lookups */
   indexSecret: Uint8Array;
   /** issue 24: signs query cursors */
@@ -57,7 +59,7 @@ export interface ServiceDeps {
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, indexSecret: deps.indexSecret };
+  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, maxBodyBytes: deps.maxBodyBytes, indexSecret: deps.indexSecret };
   return {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),

@@ -83,6 +83,9 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       envelope: JSON.stringify(m.envelope),
       routing: m.routing,
       received_at: m.receivedAt,
+      // issue 22: a non-JSON document as received, as base64 (bytea has no JSON form)
+      received_body: m.receivedBody ? Buffer.from(m.receivedBody).toString('base64') : null,
+      received_media_type: m.receivedMediaType ?? null,
       idem_key: k?.key ?? null,
       request_hash: k?.requestHash ?? null,
       response: k ? response : null,
@@ -127,15 +130,15 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
     with mi as (
       select * from jsonb_to_recordset(${messageRows}::jsonb) as x(id uuid, sender text, type text, version text, classification text,
         subject text, case_ref text, correlation_id text, causation_id text, envelope text, routing jsonb, received_at timestamptz,
-        idem_key text, request_hash text, response jsonb)),
+        received_body text, received_media_type text, idem_key text, request_hash text, response jsonb)),
     k as (
       insert into idempotency_keys (sender, key, request_hash, message_id, response, created_at)
       select sender, idem_key, request_hash, id, response, received_at from mi where idem_key is not null
       on conflict do nothing
       returning message_id),
     m as (
-      insert into messages (id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope, routing, received_at)
-      select id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope::json, routing, received_at
+      insert into messages (id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope, routing, received_at, received_body, received_media_type)
+      select id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope::json, routing, received_at, decode(received_body, 'base64'), received_media_type
       from mi where idem_key is null or id in (select message_id from k)
       returning id),
     d as (

@@ -33,6 +33,14 @@ export const messages = pgTable(
     /** the routing decision: each recipient and the agreement and grant that entitled it */
     routing: jsonb('routing').notNull(),
     receivedAt: ts('received_at').notNull(),
+    /**
+     * issue 22: the document exactly as received, when the sender sent another format than the
+     * JSON envelope (an XML document): evidence of what was signed, beside the canonical envelope
+     * the hub made of it. Null for JSON, whose envelope column is the sender's own.
+     */
+    receivedBody: bytea('received_body'),
+    /** the Content-Type it came with (its dataschema parameter included) */
+    receivedMediaType: text('received_media_type'),
   },
   (t) => [index('messages_sender_received_idx').on(t.sender, t.receivedAt), index('messages_type_received_idx').on(t.type, t.receivedAt)],
 );

@@ -272,6 +272,6 @@ export function buildOutbound(
   const translated = contracts.catalogue.translate(m.type, m.version, planned.major, stored.data);
   const data = project(translated.data, planned.fields);
   const envelope = { ...projectEnvelope(stored, planned.envelope), dataschema: schemaUri(m.type, translated.version), data } as Envelope;
-  const req = adapter.encode({ envelope, deliveryId: d.id, attempt: d.attempts }, recipient);
+  const req = adapter.encode({ envelope, deliveryId: d.id, attempt: d.attempts }, recipient, { mappings: contracts.mappings });
   return { req: sign ? sign(req) : req, decode: (res) => adapter.decode(res) };
 }

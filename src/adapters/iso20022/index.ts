@@ -17,57 +17,18 @@
  * The answer is read as for json-http (outcome.ts): 2xx delivered, 408/425/429/5xx retried, other
  * 4xx dead.
  */
-import type { Adapter, OutboundMessage, OutboundRequest, TransportResponse, Outcome } from '../types.js';
-import type { Institution } from '../../federation/index.js';
-import { httpOutcome } from '../outcome.js';
-import { FormatError } from '../../formats/errors.js';
-import { WaslaError } from '../../errors.js';
-import { buildPain001, msgIdFor, type PayoutInstruction } from '../../formats/iso20022/index.js';
+import type { Adapter } from '../types.js';
+import { cannotEncodePayout, encodePain001 } from './encode.js';
+import { decodeBankAnswer } from './decode.js';
+import { NO_INBOUND, parseBankInbound } from './parse-inbound.js';
 
-export const PAYOUT_INSTRUCTION = 'alimony.payout-instruction';
-
-/** The payout an alimony.payout-instruction (1.x) carries, with the envelope's case reference. */
-export function payoutOf(data: Record<string, unknown>, caseReference?: string): PayoutInstruction {
-  const p = data as unknown as PayoutInstruction;
-  return { ...p, ...(caseReference !== undefined ? { caseReference } : {}) };
-}
+export { PAYOUT_INSTRUCTION, payoutOf } from './encode.js';
 
 export const iso20022Adapter: Adapter = {
   name: 'iso20022',
-  encode(m: OutboundMessage, recipient: Institution): OutboundRequest {
-    try {
-      return encodePayout(m, recipient);
-    } catch (err) {
-      // a format fault can never succeed by trying again: the delivery ends dead, saying why
-      if (err instanceof FormatError) throw new WaslaError('payout-invalid', `${err.code}: ${err.message}${err.pointer ? ` (at ${err.pointer})` : ''}`);
-      throw err;
-    }
-  },
-  decode(res: TransportResponse): Outcome {
-    return httpOutcome(res);
-  },
+  inboundMediaType: NO_INBOUND,
+  cannotEncode: cannotEncodePayout,
+  encode: (m, recipient) => encodePain001(m, recipient),
+  decode: decodeBankAnswer,
+  parseInbound: parseBankInbound,
 };
-
-function encodePayout(m: OutboundMessage, recipient: Institution): OutboundRequest {
-  const env = m.envelope;
-  if (env.type !== PAYOUT_INSTRUCTION) throw new FormatError('pain001-invalid', `the iso20022 adapter sends ${PAYOUT_INSTRUCTION} only, not ${env.type}`);
-  const debtor = recipient.iso20022?.debtors.find((d) => d.sender === env.source);
-  if (!debtor) throw new FormatError('pain001-invalid', `${recipient.id} names no debtor account for ${env.source} (iso20022.debtors in its contract)`);
-  const doc = buildPain001([payoutOf(env.data as Record<string, unknown>, env.casereference)], {
-    messageId: msgIdFor(m.deliveryId),
-    createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    debtor: { name: debtor.name, iban: debtor.iban, bic: debtor.bic },
-  });
-  return {
-    method: 'POST',
-    url: recipient.endpoints.deliveries,
-    headers: {
-      'content-type': 'application/xml; charset=utf-8',
-      'wasla-message-id': env.id,
-      'wasla-delivery-id': m.deliveryId,
-      'wasla-attempt': String(m.attempt),
-      'wasla-message-type': env.type,
-    },
-    body: doc.xml,
-  };
-}

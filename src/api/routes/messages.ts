@@ -1,4 +1,5 @@
 /** POST /v1/messages (intake) and GET /v1/messages/{id} (status, deliveries, attempts): parse, call the service, map its answer. */
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { NotFoundError, RequestRefusedError } from '../../errors.js';
 import type { MessageReading } from '../../services/index.js';
@@ -7,8 +8,7 @@ import type { RouteBook } from '../route-docs.js';
 import { SIGNED, headerRef, json, problem, problemWithRetry, schemaRef } from '../route-docs.js';
 import type { ApiDeps } from '../deps.js';
 import { readBody } from '../body.js';
-
-const MEDIA = /^application\/(cloudevents\+)?json\s*(;|$)/i;
+import { inboundAdapterFor } from '../../adapters/index.js';
 
 export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
   book.add(
@@ -32,16 +32,31 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       ],
       requestBody: {
         required: true,
-        content: { 'application/cloudevents+json': { schema: schemaRef('Envelope') }, 'application/json': { schema: schemaRef('Envelope') } },
+        content: {
+          'application/cloudevents+json': { schema: schemaRef('Envelope') },
+          'application/json': { schema: schemaRef('Envelope') },
+          // issue 22: XML, read through its type's mapping (docs/adapters.md)
+          'application/xml': {
+            schema: {
+              type: 'string',
+              description:
+                "An XML document as its message type's mapping in contracts/mappings declares it, in UTF-8. Optional media type parameters: dataschema (the schema URI; required when the document fits several mappings) and classification.",
+            },
+          },
+        },
       },
       responses: {
         202: json('Accepted: durable and routed', schemaRef('Accepted'), { Location: headerRef('Location'), 'Idempotent-Replayed': headerRef('Idempotent-Replayed') }),
-        400: problem('The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), or the envelope or Idempotency-Key is malformed'),
+        400: problem(
+          'The body is not strict JSON (invalid-utf8, malformed-json, too-deeply-nested, nul-character, duplicate-member), an XML body the hostile-XML reader refuses (xml-doctype-forbidden, xml-entity-forbidden, xml-processing-instruction-forbidden, xml-too-deep, xml-malformed...), or the envelope or Idempotency-Key is malformed',
+        ),
         401: problem('Not authenticated'),
         403: problem('No agreement allows this sender to send this'),
-        413: problem('Body too large'),
+        413: problem('Body too large (body-too-large, xml-too-large)'),
         415: problem('Unsupported media type'),
-        422: problem('Unknown type or version, schema violation, or Idempotency-Key reused with another body'),
+        422: problem(
+          'Unknown type or version, schema violation, an XML document no mapping fits or that breaks its mapping (xml-mapping-unknown, xml-mapping-ambiguous, xml-structure-mismatch, mapping-value-invalid), or Idempotency-Key reused with another body',
+        ),
         503: problemWithRetry(
           'Send again after Retry-After, signed anew, under the same Idempotency-Key. delivery-backlog: deliveries to a recipient of this message are too far behind; the request was held up to WASLA_INTAKE_HOLD_MS first and nothing was stored. unavailable: the database is unreachable; if it was lost during the commit the message may have been stored, and the key makes the resend safe. resource-exhausted: the database is out of disk space, memory or connections (`resource` says which); nothing was stored',
         ),
@@ -51,13 +66,15 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       // the body is read (within its limit) before anything else because the signature covers its digest
       const body = await readBody(c, deps.maxBodyBytes);
       const principal = await deps.authenticate({ method: 'POST', url: c.req.url, headers: c.req.raw.headers, body });
-      if (!MEDIA.test(c.req.header('content-type') ?? '')) {
-        throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json or application/json');
+      const mediaType = c.req.header('content-type') ?? '';
+      if (!inboundAdapterFor(mediaType)) {
+        throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json, application/json or application/xml');
       }
       const { answer, replayed } = await deps.services.intake.accept({
         sender: principal.institution,
         credential: principal.credential,
         body,
+        mediaType,
         idempotencyKey: c.req.header('idempotency-key'),
       });
       if (!replayed) deps.metrics.messagesAccepted.inc({ type: answer.type });
@@ -74,7 +91,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'getMessage',
       summary: 'A message, its routing decision, each delivery and every attempt',
       description:
-        'The sender sees everything. A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
+        'The sender sees everything, including, for a message sent as XML, the document exactly as received (`received`: media type, SHA-256, base64). A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
       tags: ['messages'],
       security: SIGNED,
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'the message id the hub assigned' }],
@@ -112,6 +129,8 @@ export function messageJson(r: MessageReading): Record<string, unknown> {
     classification: m.classification,
     receivedAt: m.receivedAt.toISOString(),
     envelope: m.envelope,
+    // issue 22: a document sent in another format than the JSON envelope, as received (evidence)
+    ...(m.receivedBody && { received: { mediaType: m.receivedMediaType, sha256: createHash('sha256').update(m.receivedBody).digest('hex'), base64: Buffer.from(m.receivedBody).toString('base64') } }),
     routing: m.routing,
     deliveries: r.deliveries.map((d) => ({
       id: d.id,

@@ -17,16 +17,20 @@ function nonNegativeInt(value: string): number {
 
 export function register(program: Command): void {
   addClientOptions(program.command('send <envelopeFile>'))
-    .description('send a CloudEvents envelope (JSON file, or - for stdin) as your institution; after a 503 or a failed connection it sends again, signed anew')
+    .description(
+      'send a message as your institution: a CloudEvents envelope (JSON file), or an XML document of a mapping (a .xml file, or --content-type application/xml), or - for stdin; after a 503 or a failed connection it sends again, signed anew',
+    )
+    .option('--content-type <type>', 'the media type sent and signed, e.g. application/xml; dataschema="<schema URI>" (default: application/xml for a .xml file, else application/cloudevents+json)')
     .option('--idempotency-key <key>', 'repeat-safe: the same key and body are answered the same (default: a new random key, so that a resend stores the message once)')
     .option('--retries <n>', 'how many times to send again after a 503 or a failed connection, waiting as Retry-After says (0: never)', nonNegativeInt, 5)
     .option('--max-wait <seconds>', 'the longest wait before one resend', nonNegativeInt, 60)
-    .action(async (file: string, o: Opts & { idempotencyKey?: string; retries: number; maxWait: number }) => {
+    .action(async (file: string, o: Opts & { idempotencyKey?: string; retries: number; maxWait: number; contentType?: string }) => {
       const body = readFileSync(file === '-' ? 0 : file, 'utf8');
+      const contentType = o.contentType ?? (/\.xml$/i.test(file) ? 'application/xml' : 'application/cloudevents+json');
       // A resend is safe only under an Idempotency-Key: a 503 for a database lost mid-commit, or a
       // connection cut after the request went out, may follow a message that was stored.
       const key = o.idempotencyKey ?? randomUUID();
-      const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json', 'idempotency-key': key };
+      const headers: Record<string, string> = { 'content-type': contentType, 'idempotency-key': key };
       const answer = await hubRequest(o, 'POST', '/v1/messages', body, headers, {
         retries: o.retries,
         maxWaitSeconds: o.maxWait,

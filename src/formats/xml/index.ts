@@ -5,3 +5,4 @@ export { checkStructure, type DeclaredElement, type DeclaredAttribute, type Text
 export { element, attribute, childrenNamed, type XmlDocument, type XmlElement, type XmlAttribute } from './tree.js';
 export { toXml, fromXml, structureOf, ENVELOPE_FIELDS, type CanonicalMessage, type Mapping, type MappingNode, type EnvelopeField } from './mapping.js';
 export { loadMapping, checkMapping, fileCatalogue, MAPPINGS_DIR, type CatalogueSchemas } from './mapping-check.js';
+export { mappingSet, NO_MAPPINGS, type LoadedMapping, type MappingSet } from './mapping-set.js';

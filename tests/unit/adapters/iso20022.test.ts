@@ -10,6 +10,7 @@ import { WaslaError } from '../../../src/errors.js';
 import type { Envelope, Institution } from '../../../src/federation/index.js';
 import { readXml } from '../../../src/formats/xml/reader.js';
 import type { XmlElement } from '../../../src/formats/xml/tree.js';
+import { mappingSet } from '../../../src/formats/xml/mapping-set.js';
 import { failureOutcome } from '../../../src/workers/delivery.js';
 import { example } from '../../helpers/contracts.js';
 
@@ -24,6 +25,8 @@ const BANK: Institution = {
 };
 const DELIVERY = '0192f5a0-0000-7000-8000-00000000abcd';
 const adapter = adapterFor('iso20022')!;
+/** a bank needs no XML mapping: pain.001 is written by the format module */
+const CTX = { mappings: mappingSet([]) };
 
 function env(data: Record<string, unknown> = example('alimony.payout-instruction', '1.1'), extra: Partial<Envelope> = {}): Envelope {
   return { specversion: '1.0', id: '0192f5a0-0000-7000-8000-000000000001', source: 'ps.alimony-fund', type: 'alimony.payout-instruction', data, casereference: '87/2026', ...extra } as Envelope;
@@ -40,7 +43,7 @@ function refusal(fn: () => unknown): WaslaError {
 
 describe('the iso20022 adapter', () => {
   it('writes the payout as pain.001.001.09: debtor from the contract, EndToEndId unchanged, exact amount, MsgId = the delivery id', () => {
-    const req = adapter.encode({ envelope: env(), deliveryId: DELIVERY, attempt: 3 }, BANK);
+    const req = adapter.encode({ envelope: env(), deliveryId: DELIVERY, attempt: 3 }, BANK, CTX);
     expect(req).toMatchObject({ method: 'POST', url: BANK.endpoints.deliveries });
     expect(req.headers).toMatchObject({ 'content-type': 'application/xml; charset=utf-8', 'wasla-delivery-id': DELIVERY, 'wasla-attempt': '3' });
     const doc = readXml(req.body).root;
@@ -53,7 +56,7 @@ describe('the iso20022 adapter', () => {
     expect(texts(doc, 'Nm')).toContain('Palestinian Alimony Fund');
     expect(texts(doc, 'ReqdExctnDt').concat(texts(doc, 'Dt'))).toContain('2026-02-01');
     // the same delivery tried again is the same instruction to the bank
-    const again = adapter.encode({ envelope: env(), deliveryId: DELIVERY, attempt: 4 }, BANK);
+    const again = adapter.encode({ envelope: env(), deliveryId: DELIVERY, attempt: 4 }, BANK, CTX);
     expect(texts(readXml(again.body).root, 'MsgId')).toEqual(texts(doc, 'MsgId'));
   });
 
@@ -63,7 +66,7 @@ describe('the iso20022 adapter', () => {
     ['a sender the bank holds no account for', {}, { source: 'ps.mof' }, /^pain001-invalid: .*names no debtor account for ps\.mof/],
     ['another message type', {}, { type: 'warrant.issued' }, /^pain001-invalid: .*sends alimony\.payout-instruction only/],
   ])('refuses %s before sending: never retried, the delivery ends dead saying why', (_what, data, extra, reason) => {
-    const err = refusal(() => adapter.encode({ envelope: env({ ...example('alimony.payout-instruction', '1.1'), ...data }, extra as Partial<Envelope>), deliveryId: DELIVERY, attempt: 1 }, BANK));
+    const err = refusal(() => adapter.encode({ envelope: env({ ...example('alimony.payout-instruction', '1.1'), ...data }, extra as Partial<Envelope>), deliveryId: DELIVERY, attempt: 1 }, BANK, CTX));
     expect(err).toBeInstanceOf(WaslaError);
     expect([err.code, err.retryable]).toEqual(['payout-invalid', false]);
     expect(err.message).toMatch(reason);

@@ -54,7 +54,7 @@ function app(
 const problem = async (res: Response) => ({ status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as Record<string, any> });
 
 describe('POST /v1/messages', () => {
-  it('hands the body, key and sender to intake and answers 202 with where to read the message', async () => {
+  it('hands the body, its media type, key and sender to intake and answers 202 with where to read the message', async () => {
     const seen: unknown[] = [];
     const a = app({
       intake: {
@@ -68,7 +68,7 @@ describe('POST /v1/messages', () => {
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/messages/${ID}`);
     expect(res.headers.get('idempotent-replayed')).toBe('true');
-    expect(seen).toEqual([{ sender: COURT.institution, credential: COURT.credential, body: '{"a":1}', idempotencyKey: 'k-1' }]);
+    expect(seen).toEqual([{ sender: COURT.institution, credential: COURT.credential, body: '{"a":1}', mediaType: 'application/cloudevents+json', idempotencyKey: 'k-1' }]);
   });
 
   it('refuses another media type before calling intake (415)', async () => {

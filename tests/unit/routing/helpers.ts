@@ -16,6 +16,7 @@ import { queriesFor, queryGrants } from '../../../src/routing/load.js';
 import type { ContractFault, LoadedContracts } from '../../../src/routing/model.js';
 import type { Agreement, Grant } from '../../../src/federation/index.js';
 import type { Classification, Institution } from '../../../src/routing/types.js';
+import { NO_MAPPINGS } from '../../../src/formats/xml/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../../..');
@@ -124,6 +125,7 @@ export function inMemory(institutions: Institution[], grants: Grant[], typeClass
     dir: '/nowhere',
     catalogue: fakeCatalogue({}),
     institutions: insts,
+    mappings: NO_MAPPINGS,
     agreements,
     // the loader orders agreements by id; the tie-break between equally specific grants relies on it
     grants: [...agreements.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).flatMap((a) => a.grants),

@@ -78,6 +78,7 @@ describe('deny by default', () => {
       dir: '',
       catalogue: contracts.catalogue,
       institutions: new Map(),
+      mappings: contracts.mappings,
       institution: () => undefined,
       queriesFor: () => [],
       queryGrants: () => [],

@@ -1,0 +1,2 @@
+ALTER TABLE "messages" ADD COLUMN "received_body" "bytea";--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "received_media_type" text;

@@ -1,0 +1,3 @@
+import { xmlExchangeSuite } from '../shared/xml-exchange.suite.js';
+
+xmlExchangeSuite('embedded');
