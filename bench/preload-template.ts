@@ -7,7 +7,7 @@
  * fills per message. So the preloaded rows have the sizes, keys and field order that intake
  * writes, and they follow the hub when intake changes.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,12 +81,18 @@ export function messageTemplate(repo: string, fanout: number, payloadBytes: numb
     const body = bodyMaker(payloadBytes)(SENTINEL_SEQ);
     const credential = 'cert:preload-template';
     const sha = createHash('sha256').update(body).digest('hex');
-    const p = prepareMessage(contracts, readEnvelope(parseJsonBody(body), SENDER), {
-      sender: SENDER,
-      credential,
-      bodySha256: sha,
-      idempotency: { sender: SENDER, key: 'preload-template', requestHash: sha },
-    });
+    const p = prepareMessage(
+      contracts,
+      readEnvelope(parseJsonBody(body), SENDER),
+      {
+        sender: SENDER,
+        credential,
+        bodySha256: sha,
+        idempotency: { sender: SENDER, key: 'preload-template', requestHash: sha },
+      },
+      // the template's case-index rows are not written by the preload (issue 24): any secret will do
+      randomBytes(32),
+    );
     const m = p.commit.message;
     const map: Record<string, string> = {
       [m.id!]: PH.messageId,

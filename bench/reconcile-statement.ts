@@ -8,6 +8,7 @@
  * Prints time and heap; asserts the outcome, not the speed.
  * Run: npm run bench -- --scenario reconcile [--payouts 10000] [--embedded]
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,6 +90,7 @@ export async function runReconcileScenario(o: { payouts: number; embedded: boole
       audit: auditWriter(database.db),
       log: createLogger('silent'),
       options: { unmatchedAfterDays: 10, valueDateToleranceDays: 3, maxBytes: 256 * 1024 * 1024 },
+      indexSecret: randomBytes(32), // issue 24: the payment records it emits are indexed
     });
     const lines: string[] = [];
     for (const [run, n] of [

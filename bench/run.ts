@@ -5,7 +5,8 @@
  * latest.md, and ends with one `bench: ...` line; exits 1 when a delivery is missing.
  * Everything it starts it stops; the database it creates it drops; it deletes only its own Redis
  * keys; every phase is bounded in count and time, and a watchdog bounds the whole run.
- * Options: bench/README.md or `npm run bench -- --help`.
+ * Options: bench/README.md or `npm run bench -- --help`. `npm run bench -- queries` runs the case-query
+ * scenario instead (bench/queries.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,6 +39,12 @@ if (scenarioAt >= 0) {
   const out = await runReconcileScenario({ payouts, embedded: process.argv.includes('--embedded'), log: (l) => process.stderr.write(`[bench] ${l}\n`) });
   process.stdout.write(`bench: ${out.replace(/\n/g, '\nbench: ')}\n`);
   process.exit(0);
+}
+
+// scenarios selectable by name: `npm run bench -- queries …` (bench/queries.ts) runs on its own
+if (process.argv[2] === 'queries') {
+  const { main: queries } = await import('./queries.js');
+  process.exit(await queries(process.argv.slice(3)));
 }
 
 const opts = parseOptions(process.argv.slice(2));

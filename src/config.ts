@@ -80,6 +80,8 @@ export interface Config {
   reconcileValueDateDays: number;
   /** bytes of a camt statement POST /v1/statements accepts */
   maxStatementBytes: number;
+  /** issue 24: keys national ids and names in the case index (WASLA_INDEX_SECRET); unset: the PKI directory's index.secret, made at first start */
+  indexSecret?: Buffer;
 }
 
 type Env = Record<string, string | undefined>;
@@ -184,6 +186,13 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_RECONCILE_UNMATCHED_DAYS', default: '10', meaning: 'a payout no statement has settled this many days after its requested execution date becomes unmatched' },
   { name: 'WASLA_RECONCILE_VALUE_DATE_DAYS', default: '3', meaning: 'an entry without a known EndToEndId matches a payout by amount and account only within this many days of its execution date' },
   { name: 'WASLA_MAX_STATEMENT_BYTES', default: '16777216', meaning: 'camt statements larger than this are refused (413) before parsing' },
+  // issue 24: case queries
+  {
+    name: 'WASLA_INDEX_SECRET',
+    default: '(unset: $WASLA_PKI_DIR/index.secret, made at first start)',
+    meaning:
+      'base64 of at least 32 random bytes (`openssl rand -base64 32`): keys national ids and names in the case index and signs query cursors. The same in every process of a hub; changing it means rebuilding the index. Never logged',
+  },
 ];
 
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
@@ -247,6 +256,16 @@ function publicUrls(env: Env): string[] {
     });
 }
 
+/** WASLA_INDEX_SECRET: base64 (or base64url) of at least 32 bytes; the value itself never appears in an error */
+function indexSecret(env: Env): Buffer | undefined {
+  const raw = env.WASLA_INDEX_SECRET?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) throw new ConfigError('WASLA_INDEX_SECRET', 'expected base64 (e.g. `openssl rand -base64 32`)');
+  const bytes = Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes.length < 32) throw new ConfigError('WASLA_INDEX_SECRET', `expected at least 32 bytes once decoded, got ${bytes.length}`);
+  return bytes;
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -301,6 +320,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     reconcileUnmatchedDays: int(env, 'WASLA_RECONCILE_UNMATCHED_DAYS', 10, 1, 3650),
     reconcileValueDateDays: int(env, 'WASLA_RECONCILE_VALUE_DATE_DAYS', 3, 0, 60),
     maxStatementBytes: int(env, 'WASLA_MAX_STATEMENT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    indexSecret: indexSecret(env),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

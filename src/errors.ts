@@ -103,6 +103,10 @@ export const REQUEST_ERROR_CODES = [
   'mapping-value-invalid',
   'xml-mapping-unknown',
   'xml-mapping-ambiguous',
+  // issue 24: case queries
+  'unknown-query', // no query of that name (a built-in's name says which route answers it)
+  'query-parameters-invalid', // a parameter is missing, unknown, repeated or breaks its schema
+  'cursor-invalid', // a pagination cursor was altered, is another caller's, query's or parameters', or expired
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */

@@ -12,6 +12,7 @@ import { isProblemCode, problemOf } from './problems.js';
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { queryRoutes } from './routes/queries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
 import { inboxRoutes } from './routes/inbox.js';
@@ -48,6 +49,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
   messageRoutes(book, deps);
   deliveryRoutes(book, deps);
+  queryRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   inboxRoutes(book, deps);

@@ -3,6 +3,7 @@ import type { Authenticator } from './auth.js';
 import type { Metrics } from '../metrics.js';
 import type { Contracts } from '../routing/types.js';
 import type { Services } from '../services/index.js';
+import type { AnswerSigner } from '../trust/index.js';
 
 /** What the HTTP layer needs from the rest of the hub; the composition root supplies it. */
 export interface ApiDeps {
@@ -28,4 +29,6 @@ export interface ApiDeps {
   metricsToken?: string;
   /** the trust anchors institutions verify deliveries with */
   trust: () => { caCertPem: string; hubCertPems: Promise<string[]> };
+  /** issue 24: signs answers to case queries with the hub key */
+  signAnswer: AnswerSigner;
 }

@@ -7,6 +7,7 @@
 import type { RouteDoc } from './route-docs.js';
 import { headerRef } from './route-docs.js';
 import { HEADERS, RESPONSES, SCHEMAS, SECURITY_SCHEMES } from './openapi-components.js';
+import { QUERY_SCHEMAS } from './routes/query-schemas.js';
 import { PAYOUT_WEBHOOK, WEBHOOK_HEADERS, WEBHOOK_SECURITY_SCHEMES, WEBHOOKS } from './openapi-webhooks.js';
 
 export function toOpenApiPath(honoPath: string): string {
@@ -19,6 +20,8 @@ const TAGS = [
   { name: 'catalogue', description: "The federation's message schemas, as published (public)" },
   { name: 'trust', description: 'The certificates to verify deliveries with (public)' },
   { name: 'operations', description: 'Liveness, readiness, metrics and this document' },
+  // issue 24: case queries
+  { name: 'queries', description: 'Case queries: what became of a case, a fine, a warrant, a payout — signed answers from the case index' },
   // issue 22: the pull inbox
   { name: 'inbox', description: 'For institutions that pull their deliveries instead of receiving pushes: lease them, acknowledge them' },
 ];
@@ -58,7 +61,7 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Record<string, 
     paths,
     webhooks: { ...WEBHOOKS, payout: PAYOUT_WEBHOOK },
     components: {
-      schemas: SCHEMAS,
+      schemas: { ...SCHEMAS, ...QUERY_SCHEMAS },
       responses: RESPONSES,
       headers: { ...HEADERS, ...WEBHOOK_HEADERS },
       securitySchemes: { ...SECURITY_SCHEMES, ...WEBHOOK_SECURITY_SCHEMES },

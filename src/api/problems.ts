@@ -136,6 +136,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'mapping-value-invalid': { status: 422, title: 'An XML value cannot be read in the format its mapping declares' },
   'xml-mapping-unknown': { status: 422, title: 'No XML mapping fits this document' },
   'xml-mapping-ambiguous': { status: 422, title: 'The XML document fits several mappings' },
+  // issue 24: case queries
+  'unknown-query': NOT_FOUND,
+  'query-parameters-invalid': { status: 400, title: 'The query parameters do not hold' },
+  'cursor-invalid': { status: 400, title: 'The pagination cursor is not valid; run the query again from its first page' },
 };
 
 export interface ProblemOf extends ProblemSpec {

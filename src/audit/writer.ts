@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'reconciliations.listed',
   'reconciliation.read',
   'payouts.unmatched',
+  // issue 24: case queries (who, which query, the parameters with national ids and names keyed, how many records)
+  'query.run',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

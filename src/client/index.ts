@@ -1,6 +1,6 @@
 /**
  * The Wasla SDK for institutions: sign requests to the hub, verify the deliveries the hub sends,
- * sign receipts for them, and verify receipts. Works on standard Fetch Request/Response (Node 20
+ * sign receipts for them, verify receipts, and run case queries whose signed answers it verifies. Works on standard Fetch Request/Response (Node 20
  * globals) and on plain `{ method, url, status, headers, body }` objects. It is built on the
  * hub's trust primitives alone (src/trust: signatures, digests, certificates), never on its server
  * code; the dependency rules (.dependency-cruiser.cjs) hold it to that.
@@ -11,6 +11,7 @@ export { signReceipt, verifyReceipt, type SignReceiptOptions, type VerifiedRecei
 export { hubKeyResolver, type HubKey, type HubResolvedKey } from './hub-keys.js';
 // issue 22: pull delivery
 export { pullDeliveries, type HandlerAnswer, type InboxCredentials, type PullOptions, type PullSummary, type PulledDelivery } from './inbox.js';
+export { query, listQueries, queryUrl, verifyQueryAnswer, QueryRefused, type QueryOptions, type QueryAnswerBody, type VerifiedAnswer, type VerifyAnswerOptions } from './query.js';
 export { readBody, requestMessage, responseMessage, type PlainMessage, type RequestLike, type ResponseLike } from './fetch-message.js';
 
 import type { ComponentId } from '../trust/components.js';
@@ -30,7 +31,7 @@ export function signatureBase(message: RequestLike | ResponseLike, components: r
 
 // what the hub's own code needs on plain Node objects, re-exported for institutions that prefer
 // them: only trust primitives (signatures, digests, certificates), never the hub's server code
-export { DELIVERY_COMPONENTS, DELIVERY_ID_HEADER, MESSAGE_ID_HEADER, RECEIPT_COMPONENTS, REQUEST_COMPONENTS } from '../trust/profiles.js';
+export { DELIVERY_COMPONENTS, DELIVERY_ID_HEADER, MESSAGE_ID_HEADER, QUERY_ANSWER_COMPONENTS, RECEIPT_COMPONENTS, REQUEST_COMPONENTS } from '../trust/profiles.js';
 export { SIGNATURE_ALGORITHMS, signingAlgorithmOf, type KeyInput, type SignatureAlgorithm } from '../trust/algorithms.js';
 export { TrustError, type TrustErrorCode } from '../trust/errors.js';
 export { createContentDigest, verifyContentDigest } from '../trust/content-digest.js';

@@ -10,7 +10,7 @@ import { signatureAuthenticator } from '../api/signature-auth.js';
 import { defaultPublicUrls } from '../api/public-url.js';
 import { FlowControl } from '../intake/flow-control.js';
 import { DatabaseReplayGuard, dueBacklog } from '../store/index.js';
-import { HUB_INSTITUTION_ID, LayeredReplayGuard, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../trust/index.js';
+import { answerSigner, ensureHubCertificate, HUB_INSTITUTION_ID, LayeredReplayGuard, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../trust/index.js';
 import { createServices } from '../services/index.js';
 import { VERSION } from '../version.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
@@ -75,6 +75,13 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
           clockSkewSeconds: cfg.signatureSkewSeconds,
           publicUrls: () => publicUrls,
         }));
+  // the hub key signs answers to case queries (issue 24), as it signs deliveries
+  let hubKey: ReturnType<typeof ensureHubCertificate>;
+  try {
+    hubKey = ensureHubCertificate(cfg.pkiDir, cfg.hubKeyType);
+  } catch (err) {
+    throw new ConfigError('WASLA_PKI_DIR', `the api needs the hub's signing key and certificate (hub.key.pem, hub.cert.pem) in ${cfg.pkiDir} to sign query answers: ${(err as Error).message}`);
+  }
   const ops = res.operations;
   const { app } = createApp(
     {
@@ -91,6 +98,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
         flow,
         maxBodyBytes: cfg.maxBodyBytes,
         inbox: o.inbox?.service,
+        ...res.secrets,
         statements: { unmatchedAfterDays: cfg.reconcileUnmatchedDays, valueDateToleranceDays: cfg.reconcileValueDateDays, maxBytes: cfg.maxStatementBytes },
         observeStatement: (r) => {
           res.metrics.unmatchedEntries.inc(r.unmatchedEntries);
@@ -105,6 +113,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
       sample: ops.sample,
       accepting: ops.accepting,
       metricsToken: cfg.metricsToken,
+      signAnswer: answerSigner({ keyPem: hubKey.keyPem, serial: hubKey.serial }),
       trust: () => ({
         caCertPem: res.caCertPem,
         hubCertPems: res.certStore.listForInstitution(HUB_INSTITUTION_ID).then((rs) => rs.filter((r) => !r.revokedAt).map((r) => r.pem)),

@@ -15,6 +15,7 @@ import { auditWriter, type AuditWriter } from '../audit/writer.js';
 import type { Configuration } from './configuration.js';
 import { createOperations, type Operations } from './operations.js';
 import { once, type Lifecycle } from './lifecycle.js';
+import { querySecrets, type QuerySecrets } from './query-secrets.js';
 
 export interface Resources {
   database: Database;
@@ -34,6 +35,8 @@ export interface Resources {
   closeDispatcher: () => Promise<void>;
   metrics: Metrics;
   operations: Operations;
+  /** issue 24: keys the case index (intake) and signs query cursors (api) */
+  secrets: QuerySecrets;
 }
 
 export async function openResources(c: Configuration, life: Lifecycle): Promise<Resources> {
@@ -47,6 +50,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
     log.warn({ pkiDir: cfg.pkiDir }, 'created a new federation CA and hub certificate (embedded first start); enroll institutions with `wasla institution enroll <id>`');
   }
   const ca = loadCa(cfg.pkiDir);
+  const secrets = querySecrets(cfg, log);
   const certStore = new FileCertificateStore(cfg.pkiDir);
 
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
@@ -98,6 +102,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
     closeDispatcher,
     metrics,
     operations: createOperations({ mode: cfg.mode, database, dispatcher, metrics }),
+    secrets,
   };
 }
 

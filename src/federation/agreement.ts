@@ -53,12 +53,20 @@ export interface StatementGrant {
   institution: string;
   for: string[];
 }
+/**
+ * A query granted: a name, or (issue 24) a case query with the answer fields the institution may
+ * see and the classes it is cleared for through this grant. A name alone grants no field.
+ */
+export type QueryGrantEntry = string | { name: string; fields?: string[]; clearances?: string[] };
 
 export interface QueryGrant {
   /** institution id or pattern */
   institution: string;
-  queries: string[];
+  queries: QueryGrantEntry[];
 }
+
+/** The name an entry grants. */
+export const grantedName = (e: QueryGrantEntry): string => (typeof e === 'string' ? e : e.name);
 
 export interface Agreement {
   id: string;

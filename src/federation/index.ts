@@ -9,4 +9,5 @@ export { ADAPTER_NAMES, HUB_INSTITUTION_ID, INSTITUTION_KINDS, isOperator, type 
 // issue 22: pull delivery
 export { DELIVERY_MODES, inboxTarget, pulls, type DeliveryMode } from './institution.js';
 export { DEFAULT_RETRY, MAX_DELAY_MS, type RateLimit, type RetryPolicy } from './retry.js';
-export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant, StatementGrant } from './agreement.js';
+export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant, QueryGrantEntry, StatementGrant } from './agreement.js';
+export { grantedName } from './agreement.js';

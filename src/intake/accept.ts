@@ -1,6 +1,6 @@
 /**
  * Accepting a message: parse the envelope, validate the payload against its schema version, route
- * it by the agreements, and commit message + deliveries + idempotency record + audit entry in one
+ * it by the agreements, and commit message + deliveries + idempotency record + audit entry + case-index rows in one
  * transaction (invariants 1, 4, 6, 8). The answer is only built from what was committed; a refusal
  * at any step stores nothing.
  */
@@ -17,6 +17,7 @@ import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import { inboundAdapterFor } from '../adapters/index.js';
 import type { FlowControl } from './flow-control.js';
+import { indexRows } from '../queries/index-keys.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
 
@@ -31,6 +32,8 @@ export interface IntakeDeps {
   flow?: Pick<FlowControl, 'admit'>;
   /** the request body limit, which bounds any document an adapter reads (default 4 MiB) */
   maxBodyBytes?: number;
+  /** keys national ids and names in the case index (issue 24); the same secret answers queries */
+  indexSecret: Uint8Array;
 }
 
 /**
@@ -187,12 +190,17 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): Pre
   if (!adapter) throw new RequestRefusedError('unsupported-media-type', 'send application/cloudevents+json, application/json or application/xml');
   const document = adapter.parseInbound(input.body, { mappings: contracts.mappings, mediaType, maxBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024, strictJson: parseJsonBody });
   const env = readEnvelope(document, input.sender);
-  const prepared = prepareMessage(contracts, env, {
-    sender: input.sender,
-    credential: input.credential,
-    bodySha256: requestHash,
-    idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
-  });
+  const prepared = prepareMessage(
+    contracts,
+    env,
+    {
+      sender: input.sender,
+      credential: input.credential,
+      bodySha256: requestHash,
+      idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
+    },
+    deps.indexSecret,
+  );
   if (adapter.name !== 'json-http') {
     // evidence: the bytes as signed and received, beside the envelope the hub made of them
     prepared.commit.message.receivedBody = input.body;
@@ -223,9 +231,10 @@ export interface MessageOrigin {
 /**
  * Validate a read envelope against its schema version, route it by the agreements in force and build
  * what commits it: the one path every message takes into the hub, whoever sends it (an institution
- * through the API, or the hub itself: intake/emit.ts). Throws the refusal; stores nothing.
+ * through the API, or the hub itself: intake/emit.ts). Its case-index rows (issue 24) are part of
+ * what commits it, so a message is never stored unindexed. Throws the refusal; stores nothing.
  */
-export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, origin: MessageOrigin): PreparedMessage {
+export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, origin: MessageOrigin, indexSecret: Uint8Array): PreparedMessage {
   const { catalogue } = contracts;
   if (!catalogue.has(env.type)) {
     throw new ValidationError('unknown-type', `no message type "${env.type}" in the catalogue`, [{ pointer: '/type', detail: 'unknown message type' }]);
@@ -317,6 +326,8 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
     deliveries: rows,
     idempotency: origin.idempotency,
     response: answer,
+    // keyed with the hub's secret before they leave this process: no national id or name in clear
+    index: indexRows(catalogue, env.type, env.version, env.data, indexSecret),
     audit: [
       {
         actor: origin.sender,

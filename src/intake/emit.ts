@@ -56,7 +56,7 @@ export const HUB_CREDENTIAL = 'hub:self';
  * Commit the hub's messages in `db`, which may be an open transaction. Each outcome is in the order
  * given. Errors other than a refusal (the database) are thrown: the caller's transaction fails.
  */
-export async function emitHubMessages(db: Db, contracts: Contracts, messages: readonly HubMessage[]): Promise<EmitOutcome[]> {
+export async function emitHubMessages(db: Db, contracts: Contracts, messages: readonly HubMessage[], indexSecret: Uint8Array): Promise<EmitOutcome[]> {
   const outcomes: EmitOutcome[] = new Array(messages.length);
   const prepared: Array<{ at: number; p: PreparedMessage }> = [];
   messages.forEach((m, at) => {
@@ -76,12 +76,17 @@ export async function emitHubMessages(db: Db, contracts: Contracts, messages: re
       .update(canonicalJson({ ...env, time: undefined }))
       .digest('hex');
     try {
-      const p = prepareMessage(contracts, env, {
-        sender: HUB_INSTITUTION_ID,
-        credential: HUB_CREDENTIAL,
-        bodySha256,
-        idempotency: m.key !== undefined ? { sender: HUB_INSTITUTION_ID, key: m.key, requestHash: bodySha256 } : undefined,
-      });
+      const p = prepareMessage(
+        contracts,
+        env,
+        {
+          sender: HUB_INSTITUTION_ID,
+          credential: HUB_CREDENTIAL,
+          bodySha256,
+          idempotency: m.key !== undefined ? { sender: HUB_INSTITUTION_ID, key: m.key, requestHash: bodySha256 } : undefined,
+        },
+        indexSecret, // the hub's own messages are indexed like anyone's
+      );
       prepared.push({ at, p });
     } catch (err) {
       if (!(err instanceof WaslaError)) throw err;

@@ -18,7 +18,7 @@
  * the answer for a record is the same as if the uncleared messages had never existed. Pure.
  */
 import type { Catalogue } from '../schemas/types.js';
-import type { Classification } from '../routing/types.js';
+import type { Classification } from '../federation/index.js';
 import type { QueryContract } from './contract.js';
 import { countMessages, deriveStatus, matches, type DeriveContext, type StoredMessage } from './derive.js';
 import { valuesAt } from '../json/index.js';

@@ -23,7 +23,7 @@
  * later in time decides. Pure: no clock (asOf is given), no I/O.
  */
 import type { Lifecycle, MatchCondition, MessageMatch, QueryContract, StatusRule } from './contract.js';
-import type { Classification } from '../routing/types.js';
+import type { Classification } from '../federation/index.js';
 import { valuesAt } from '../json/index.js';
 
 /** A message as the index and the store give it back, its payload in the major the query reads. */

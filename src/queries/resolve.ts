@@ -17,7 +17,7 @@
  * never links another in. Bounded: the page size and `maxMessagesPerRecord` cap every request; a
  * record that reaches the cap is answered from what fits, and the page says so (`truncated`).
  */
-import type { Classification } from '../routing/types.js';
+import type { Classification } from '../federation/index.js';
 import type { IndexKind } from '../schemas/index-annotations.js';
 import type { QueryContract } from './contract.js';
 import type { StoredMessage } from './derive.js';

@@ -24,6 +24,7 @@ import {
   type QueryGrant,
   type StatementGrant,
   type RateLimit,
+  grantedName,
 } from '../federation/index.js';
 import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
 import { type ContractFile, FaultList, readFolder, validateFile } from './contract-files.js';
@@ -34,6 +35,22 @@ import { type Env, resolveEndpoint } from './endpoints.js';
 import { matches } from './pattern.js';
 import type { SchemaResolver } from './schema-walk.js';
 import { isActive } from './validity.js';
+import { checkQueryGrants, loadQueries, QueryContractError, type LoadedQueries } from '../queries/index.js';
+
+/** The named queries (issue 24) and the agreements' grants of them, checked; undefined when a fault was added. */
+function loadQuerySet(root: string, catalogue: Catalogue, agreements: ReadonlyMap<string, Agreement>, institutions: ReadonlyMap<string, Institution>, faults: FaultList): LoadedQueries | undefined {
+  let queries: LoadedQueries;
+  try {
+    queries = loadQueries(root, catalogue);
+  } catch (err) {
+    if (!(err instanceof QueryContractError)) throw err;
+    for (const f of err.faults) faults.add(f.file ?? 'queries', f.pointer, f.detail);
+    return undefined;
+  }
+  const grantFaults = checkQueryGrants(agreements.values(), queries.queries, institutions);
+  for (const f of grantFaults) faults.add(f.file ?? 'agreements', f.pointer, f.detail);
+  return grantFaults.length === 0 ? queries : undefined;
+}
 
 export interface LoadOptions {
   /** where `${VAR}` placeholders and `WASLA_ENDPOINT_<ID>` overrides come from; default process.env */
@@ -135,7 +152,12 @@ function toAgreement(f: ContractFile): Agreement {
     ...(raw.validFrom !== undefined ? { validFrom: raw.validFrom } : {}),
     ...(raw.validUntil !== undefined ? { validUntil: raw.validUntil } : {}),
     grants,
-    queries: (raw.queries ?? []).map((q) => ({ institution: q.institution, queries: [...q.queries] })),
+    queries: (raw.queries ?? []).map((q) => ({
+      institution: q.institution,
+      queries: q.queries.map((e) =>
+        typeof e === 'string' ? e : { name: e.name, ...(e.fields !== undefined ? { fields: [...e.fields] } : {}), ...(e.clearances !== undefined ? { clearances: [...e.clearances] } : {}) },
+      ),
+    })),
     ...(raw.statements ? { statements: raw.statements.map((s) => ({ institution: s.institution, for: [...s.for] })) } : {}),
     file: f.file,
   };
@@ -194,7 +216,9 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     checkGrantEncodable(institutions, mappings, catalogue, faults, a, (t) => catalogue.has(t));
   }
 
-  if (faults.size > 0) {
+  const queries = faults.size === 0 ? loadQuerySet(root, catalogue, agreements, institutions, faults) : undefined;
+
+  if (faults.size > 0 || !queries) {
     const first = faults.list[0];
     const files = [...new Set(faults.list.map((f) => f.file))];
     throw new ContractError(
@@ -220,6 +244,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     institution: (id) => institutions.get(id),
     queriesFor: (id) => (institutions.has(id) ? queriesFor(sortedAgreements, id, new Date()) : []),
     queryGrants: (id) => (institutions.has(id) ? queryGrants(sortedAgreements, id, new Date()) : []),
+    queries,
     typeClassification: (t) => classes.get(t),
   };
   return Object.freeze(contracts);
@@ -236,7 +261,7 @@ export function queryGrants(agreements: ReadonlyMap<string, Agreement>, id: stri
   for (const a of agreements.values()) {
     if (!isActive(a, now)) continue;
     const names = new Set<string>();
-    for (const q of a.queries) if (matches(q.institution, id)) for (const n of q.queries) names.add(n);
+    for (const q of a.queries) if (matches(q.institution, id)) for (const n of q.queries) names.add(grantedName(n));
     if (names.size) out.push({ agreement: a.id, queries: [...names].sort() });
   }
   return out;

@@ -3,7 +3,7 @@
  * what `route()` reads. Everything here is immutable data checked at load; routing never re-checks it.
  */
 import type { Fault } from '../errors.js';
-import { ENVELOPE_ATTRIBUTES, type Agreement, type Classification, type EnvelopeAttribute, type Grant } from '../federation/index.js';
+import { ENVELOPE_ATTRIBUTES, type Classification, type EnvelopeAttribute, type Grant } from '../federation/index.js';
 import type { Contracts } from './types.js';
 
 /**
@@ -17,7 +17,6 @@ export function defaultEnvelopeAttributes(fields: readonly string[]): EnvelopeAt
 
 /** What `loadContracts` returns: the spine's `Contracts` plus the agreements routing needs. */
 export interface LoadedContracts extends Contracts {
-  agreements: ReadonlyMap<string, Agreement>;
   /** every grant of every agreement, in agreement-id then file order */
   grants: readonly Grant[];
   /** classification a message type carries by itself (`x-wasla-classification` in its schema) */

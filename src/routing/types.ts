@@ -3,8 +3,9 @@
  * may receive what. No I/O happens in routing except loading the contract set.
  */
 import type { Catalogue } from '../schemas/types.js';
-import type { Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
+import type { Agreement, Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
 import type { MappingSet } from '../formats/xml/index.js';
+import type { LoadedQueries } from '../queries/load.js';
 
 // the federation's model (src/federation) that routing's contract speaks of
 export type { AdapterName, Classification, Institution, InstitutionKind, RateLimit, RetryPolicy } from '../federation/index.js';
@@ -71,4 +72,8 @@ export interface Contracts {
    * answered about a message only under the agreement that carried it (issue 19.9)
    */
   queryGrants(id: string): QueryGrantsOf[];
+  /** the agreements, by id: case queries read their query grants (issue 24) */
+  agreements: ReadonlyMap<string, Agreement>;
+  /** the named queries of contracts/queries/, checked with the agreements that grant them (issue 24) */
+  queries: LoadedQueries;
 }

@@ -13,11 +13,14 @@ import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
 import { inboxService, type InboxService, type InboxServiceDeps } from './inbox.js';
 import { statementService, type StatementOptions, type StatementService } from './statements.js';
+import { queryService, type QueryService } from './queries.js';
+import { StoreIndex } from '../store/index.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
 export type { MessageReading, MessageService } from './messages.js';
 export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
+export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -31,6 +34,7 @@ export interface Services {
   inbox?: InboxService;
   /** issue 23: bank statements in, reconciliations out */
   statements: StatementService;
+  queries: QueryService;
 }
 
 export interface ServiceDeps {
@@ -48,10 +52,14 @@ export interface ServiceDeps {
   observeStatement?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
   /** the request body limit, which bounds any document an adapter reads at intake */
   maxBodyBytes?: number;
+  /** issue 24: keys the case index at intake and query lookups */
+  indexSecret: Uint8Array;
+  /** issue 24: signs query cursors */
+  cursorSecret: Uint8Array;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, maxBodyBytes: deps.maxBodyBytes };
+  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, maxBodyBytes: deps.maxBodyBytes, indexSecret: deps.indexSecret };
   return {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
@@ -62,5 +70,6 @@ export function createServices(deps: ServiceDeps): Services {
       options: { unmatchedAfterDays: 10, valueDateToleranceDays: 3, maxBytes: 16 * 1024 * 1024, ...deps.statements },
       ...(deps.observeStatement ? { observe: deps.observeStatement } : {}),
     }),
+    queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
   };
 }

@@ -87,6 +87,8 @@ export interface StatementServiceDeps {
   audit: AuditWriter;
   log: Logger;
   options: StatementOptions;
+  /** issue 24: keys the case index of the payment records the hub emits */
+  indexSecret: Uint8Array;
   /** counts what reconciliation concluded (metrics.ts) */
   observe?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
 }
@@ -192,7 +194,7 @@ export function statementService(deps: StatementServiceDeps): StatementService {
         changed.map((o) => ({ endToEndId: o.endToEndId, state: o.state, settled: o.settled, returnReason: o.returnReason ?? null })),
       );
       const records = changed.filter((o) => RECORDED[o.state] && o.matches.length > 0).map((o) => paymentRecord(byE2E.get(o.endToEndId)!, o, s, id));
-      const emitted = records.length > 0 ? await emitHubMessages(tx, contracts, records) : [];
+      const emitted = records.length > 0 ? await emitHubMessages(tx, contracts, records, deps.indexSecret) : [];
 
       const totals = computeTotals(s);
       const discrepancies = compareTotals(s, totals);

@@ -33,3 +33,5 @@ export { recordCertificates } from './certificate-ledger.js';
 export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-signatures.js';
 // issue 22: the pull inbox
 export { expireInbox, inboxDelivery, leaseInbox, INBOX_EXPIRED } from './inbox.js';
+export { StoreIndex } from './case-index.js';
+export type { CaseIndexRow } from './intake.js';

@@ -1,7 +1,7 @@
 /**
  * Committing an accepted message (invariant 1): message, one delivery row per recipient,
- * the idempotency record and the audit entries, in ONE transaction. The caller answers 202 only
- * after this resolves.
+ * the idempotency record, the audit entries and the message's case-index rows (issue 24), in ONE
+ * transaction. The caller answers 202 only after this resolves.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
@@ -45,10 +45,20 @@ export interface CommitInput {
   idempotency?: IdempotencyInput;
   response: unknown;
   audit: AuditRecord[];
+  /** the message's case-index rows (queries/index-keys.ts indexRows: personal values already keyed) */
+  index?: CaseIndexRow[];
+}
+
+/** A row of the case index as intake writes it; the message's type and classification are added from the message. */
+export interface CaseIndexRow {
+  kind: string;
+  /** '' when the payload names no issuer */
+  issuer: string;
+  value: string;
 }
 
 /**
- * Commits messages — each with its deliveries, idempotency record and audit entries — in ONE SQL
+ * Commits messages — each with its deliveries, idempotency record, audit entries and case-index rows — in ONE SQL
  * statement: a statement is atomic on its own (no BEGIN/COMMIT), and the data-modifying CTEs all
  * commit or none do, so one WAL flush serves the whole batch (group commit). A message whose
  * Idempotency-Key is already taken — by a committed request, or by a concurrent one, whose row this
@@ -112,6 +122,7 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       })),
     ),
   );
+  const indexRows = JSON.stringify(inputs.flatMap((i) => (i.index ?? []).map((r) => ({ message_id: i.message.id, kind: r.kind, issuer: r.issuer, value: r.value }))));
   const result = await executePrepared(
     db,
     'wasla_commit_messages',
@@ -142,7 +153,13 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       data: sql`x.data`,
       from: sql`from jsonb_to_recordset(${auditRows}::jsonb) as x(message_id uuid, actor text, action text, subject text, data jsonb)
         where x.message_id in (select id from m)`,
-    })})
+    })}),
+    ix as (
+      insert into case_index (kind, issuer, value, message_id, type, classification)
+      select x.kind, x.issuer, x.value, x.message_id, mi.type, mi.classification
+      from jsonb_to_recordset(${indexRows}::jsonb) as x(message_id uuid, kind text, issuer text, value text)
+      join mi on mi.id = x.message_id
+      where x.message_id in (select id from m))
     select id from m`,
   );
   const stored = new Set(resultRows<{ id: string }>(result).map((r) => String(r.id)));

@@ -302,3 +302,32 @@ export const bankReconciliations = pgTable(
   },
   (t) => [index('bank_reconciliations_created_idx').on(t.createdAt)],
 );
+
+/**
+ * The case index (issue 24): one row per distinct key (kind, issuer, value) a message's schema
+ * declares (`x-wasla-index`), written in the intake statement that stores the message. Values are in
+ * normal form; national ids and names are HMAC-keyed with the hub's index secret, never in clear.
+ * The message's type and effective classification are copied beside each key so that every lookup
+ * filters on them in the index itself, without reading `messages`.
+ */
+export const caseIndex = pgTable(
+  'case_index',
+  {
+    kind: text('kind').notNull(),
+    /** '' when the payload names no issuer */
+    issuer: text('issuer').notNull().default(''),
+    value: text('value').notNull(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    classification: text('classification').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.value, t.issuer, t.messageId] }),
+    // a caller's own records, in page order
+    index('case_index_by_issuer').on(t.kind, t.issuer, t.value),
+    // the keys of a message
+    index('case_index_by_message').on(t.messageId),
+  ],
+);

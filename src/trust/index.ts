@@ -92,16 +92,19 @@ export {
   DELIVERY_ID_HEADER,
   LABELS,
   MESSAGE_ID_HEADER,
+  QUERY_ANSWER_COMPONENTS,
   RECEIPT_COMPONENTS,
   REQUEST_COMPONENTS,
   REQUIRED_PARAMS,
 } from './profiles.js';
 
 export {
+  signPlainAnswer,
   signPlainDelivery,
   signPlainReceipt,
   signPlainRequest,
   toSignable,
+  verifyPlainAnswer,
   verifyPlainReceipt,
   verifyPlainRequest,
   type PlainRequest,
@@ -155,3 +158,4 @@ export {
   loadCa,
   registerCertificate,
 } from './pki-dir.js';
+export { answerSigner, type AnswerSigner, type AnswerToSign } from './answer-signing.js';

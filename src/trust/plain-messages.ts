@@ -11,7 +11,7 @@
 import { createContentDigest, type Body, type DigestAlgorithm } from './content-digest.js';
 import { appendSignatureMember, signMessage, verifyMessage, type MessageSignature, type ResolvedKey, type SignMessageOptions, type VerifyOptions, type VerifyResult } from './http-signatures.js';
 import { headersFromRecord, type HeaderRecord, type SignableMessage } from './message.js';
-import { DELIVERY_COMPONENTS, LABELS, RECEIPT_COMPONENTS, REQUEST_COMPONENTS, REQUIRED_PARAMS } from './profiles.js';
+import { DELIVERY_COMPONENTS, LABELS, QUERY_ANSWER_COMPONENTS, RECEIPT_COMPONENTS, REQUEST_COMPONENTS, REQUIRED_PARAMS } from './profiles.js';
 
 export interface PlainRequest {
   method: string;
@@ -125,6 +125,27 @@ export function verifyPlainReceipt<K extends ResolvedKey>(res: PlainResponse, re
     ...opts,
     // explicit, so an option present but undefined can never switch the profile off
     requiredComponents: opts.requiredComponents ?? RECEIPT_COMPONENTS,
+    requiredParams: opts.requiredParams ?? REQUIRED_PARAMS,
+    body: res.body ?? new Uint8Array(0),
+  });
+}
+
+/**
+ * Signs the hub's answer to a case query (QUERY_ANSWER_COMPONENTS), bound to the request it
+ * answers. A request with no Signature (only an insecure, unsigned hub takes one) cannot have it
+ * covered: the answer then covers the rest.
+ */
+export function signPlainAnswer(res: PlainResponse, request: PlainRequest, opts: PlainSignOptions): PlainSigned {
+  const signed = Object.keys(request.headers).some((k) => k.toLowerCase() === 'signature');
+  const components = opts.components ?? (signed ? QUERY_ANSWER_COMPONENTS : QUERY_ANSWER_COMPONENTS.filter((c) => c !== '"signature";req'));
+  return signPlain(res, { ...opts, components }, QUERY_ANSWER_COMPONENTS, LABELS.answer, toSignable(request));
+}
+
+/** Verifies a query answer (plain response) against the request that was sent. */
+export function verifyPlainAnswer<K extends ResolvedKey>(res: PlainResponse, request: PlainRequest, opts: PlainVerifyOptions<K>): Promise<VerifyResult<K>> {
+  return verifyMessage(toSignable(res, toSignable(request)), {
+    ...opts,
+    requiredComponents: opts.requiredComponents ?? QUERY_ANSWER_COMPONENTS,
     requiredParams: opts.requiredParams ?? REQUIRED_PARAMS,
     body: res.body ?? new Uint8Array(0),
   });

@@ -263,6 +263,29 @@ export function openApiConformanceSuite(mode: Mode) {
       await c.check(hidden, 'get', one);
     });
 
+    // issue 24: case queries, each answer signed by the hub
+    it('case queries: the list, a run, and each refusal', async () => {
+      const list = '/v1/queries';
+      const run = '/v1/queries/{name}';
+      const listed = await c.check(await call('GET', list, MOF), 'get', list);
+      expect(listed.queries.map((q: any) => q.name)).toEqual(['fine-sentences', 'traffic-fines']);
+      const unsignedList = await fetch(`${hub.url}${list}`);
+      expect(unsignedList.status).toBe(401);
+      await c.check(unsignedList, 'get', list);
+      const answered = await c.check(await call('GET', '/v1/queries/traffic-fines?plate=7-1234-95', MOF), 'get', run);
+      expect(answered).toMatchObject({ query: 'traffic-fines', records: [], truncated: false });
+      for (const [status, res] of [
+        [400, await call('GET', '/v1/queries/traffic-fines', MOF)],
+        [400, await call('GET', '/v1/queries/traffic-fines?plate=1&cursor=forged', MOF)],
+        [401, await fetch(`${hub.url}/v1/queries/traffic-fines?plate=1`)],
+        [403, await call('GET', '/v1/queries/traffic-fines?plate=1', COURT)],
+        [404, await call('GET', '/v1/queries/no-such-query', MOF)],
+      ] as const) {
+        expect(res.status).toBe(status);
+        await c.check(res, 'get', run);
+      }
+    });
+
     it('every operation of the document was answered and checked, with at least one success', () => {
       for (const id of c.operationIds()) {
         const statuses = [...(c.seen.get(id) ?? [])];

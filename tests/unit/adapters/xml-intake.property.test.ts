@@ -6,6 +6,7 @@
  * refusal the API answers with its own problem type (never `internal`, never another exception);
  * each document is handled within a bounded time, and memory does not grow across many.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -23,6 +24,8 @@ import { CONTRACTS } from '../../helpers/contracts.js';
 const contracts = loadContracts(CONTRACTS);
 const xml = adapterFor('xml-http')!;
 const POLICE = 'ps.police.judicial';
+/** keys the case index (issue 24): made here, never committed */
+const INDEX_SECRET = randomBytes(32);
 const MAX_BYTES = 64 * 1024;
 const report = readFileSync('tests/fixtures/mappings/warrant.executed-1/example-1.xml');
 const others = readFileSync('tests/fixtures/mappings/warrant.executed-1/inbound-other-prefixes.xml');
@@ -36,7 +39,7 @@ function intake(body: Buffer, mediaType = 'application/xml'): string {
   const t0 = performance.now();
   try {
     const doc = xml.parseInbound(body, { mappings: contracts.mappings, mediaType, maxBytes: MAX_BYTES, strictJson: (b) => parseStrictJson(b) });
-    prepareMessage(contracts, readEnvelope(doc, POLICE), { sender: POLICE, credential: 'test', bodySha256: '0' });
+    prepareMessage(contracts, readEnvelope(doc, POLICE), { sender: POLICE, credential: 'test', bodySha256: '0' }, INDEX_SECRET);
     return 'prepared';
   } catch (e) {
     if (!(e instanceof WaslaError)) throw e;

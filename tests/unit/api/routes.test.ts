@@ -22,7 +22,10 @@ const unused = () => {
   throw new Error('this service must not be called');
 };
 
-function app(services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']> }) {
+function app(
+  services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']>; queries?: Partial<Services['queries']> },
+  extra: Partial<ApiDeps> = {},
+) {
   const deps: ApiDeps = {
     version: 'test',
     mode: 'embedded',
@@ -32,6 +35,7 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
       statements: { receive: unused, list: unused, show: unused },
+      queries: { list: unused, run: unused, ...services.queries },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
@@ -41,6 +45,8 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
     sample: async () => {},
     accepting: () => true,
     trust: () => ({ caCertPem: 'CA PEM', hubCertPems: Promise.resolve(['HUB PEM']) }),
+    signAnswer: unused,
+    ...extra,
   };
   return createApp(deps).app;
 }
@@ -219,5 +225,35 @@ describe('the rest of the edge', () => {
 
   it('serves the trust anchors', async () => {
     expect(await (await app({}).request('/v1/trust')).json()).toEqual({ ca: 'CA PEM', hub: ['HUB PEM'] });
+  });
+});
+
+describe('GET /v1/queries/{name}', () => {
+  const answer = { query: 'traffic-fines', asOf: at.toISOString(), records: [], truncated: false };
+
+  it("hands the name and the URL's parameters to the query service (a repeated one as a list) and signs the answer over its request", async () => {
+    const seen: unknown[] = [];
+    const signed: unknown[] = [];
+    const a = app(
+      { queries: { run: async (p, name, params) => (seen.push({ p, name, params }), answer) } },
+      {
+        signAnswer: (res, req) => {
+          signed.push({ status: res.status, body: Buffer.from(res.body).toString(), at: res.at.toISOString(), method: req.method, url: req.url });
+          return { ...res.headers, signature: 'wasla-answer=:c2ln:' };
+        },
+      },
+    );
+    const res = await a.request('/v1/queries/traffic-fines?plate=7-1234-95&fine=A&fine=B&limit=5');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('signature')).toBe('wasla-answer=:c2ln:');
+    expect(await res.json()).toEqual(answer);
+    expect(seen).toEqual([{ p: COURT, name: 'traffic-fines', params: { plate: '7-1234-95', fine: ['A', 'B'], limit: '5' } }]);
+    expect(signed).toEqual([{ status: 200, body: JSON.stringify(answer), at: answer.asOf, method: 'GET', url: 'http://localhost/v1/queries/traffic-fines?plate=7-1234-95&fine=A&fine=B&limit=5' }]);
+  });
+
+  it('refuses more than 20 parameters before calling the service (400 query-parameters-invalid)', async () => {
+    const q = Array.from({ length: 21 }, (_, i) => `p${i}=x`).join('&');
+    const p = await problem(await app({}).request(`/v1/queries/traffic-fines?${q}`));
+    expect(p).toMatchObject({ status: 400, body: { type: 'https://wasla.dev/problems/query-parameters-invalid' } });
   });
 });

@@ -1,7 +1,7 @@
 /** Query grants in agreements: both forms, deny by default, checked against the contract set (issue 24.2). */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_QUERIES, checkQueryGrants, grantedQueries, grantFor, matchesInstitution, type AgreementQueryGrants } from '../../../src/queries/index.js';
-import { agreements, caller, institutions, NOW, proposedAgreementIds, queries } from './helpers.js';
+import { agreements, caller, institutions, NOW, grantingAgreementIds, queries } from './helpers.js';
 
 const QUERIES = [...queries.queries.keys(), ...Object.keys(BUILTIN_QUERIES)].sort();
 
@@ -93,8 +93,8 @@ describe('a grant', () => {
 });
 
 describe('the grants check', () => {
-  it('accepts the proposed grants of the demo federation', () => {
-    expect(proposedAgreementIds.length).toBeGreaterThan(0);
+  it('accepts the grants of the demo federation', () => {
+    expect(grantingAgreementIds.length).toBeGreaterThan(0);
     expect(checkQueryGrants(agreements, queries.queries, institutions)).toEqual([]);
   });
 

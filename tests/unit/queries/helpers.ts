@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadQueries, type AgreementQueryGrants, type RawGrantEntry } from '../../../src/queries/index.js';
-import { catalogue, CONTRACTS, REPO } from './setup.js';
+import { catalogue, CONTRACTS } from './setup.js';
 
 export { catalogue, CONTRACTS, REPO, cursorSecret, example, message, secret } from './setup.js';
 export const queries = loadQueries(CONTRACTS, catalogue);
@@ -26,24 +26,22 @@ export function caller(id: string): { id: string; clearances: string[] } {
   return i;
 }
 
-const proposed = readJson(path.join(REPO, 'tests/fixtures/queries/query-grants.json')) as Record<string, Array<{ institution: string; queries: RawGrantEntry[] }>>;
-
-/** The real agreements, with the proposed query grants (tests/fixtures/queries) added to their `queries`. */
+/** The real agreements as their files say them: their `queries` lists hold the case-query grants. */
 export const agreements: AgreementQueryGrants[] = fs
   .readdirSync(path.join(CONTRACTS, 'agreements'))
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => {
     const doc = readJson(path.join(CONTRACTS, 'agreements', f));
-    const extra = proposed[doc.id] ?? [];
     return {
       id: doc.id,
       ...(doc.validFrom ? { validFrom: doc.validFrom } : {}),
       ...(doc.validUntil ? { validUntil: doc.validUntil } : {}),
-      queries: [...(doc.queries ?? []), ...extra],
+      queries: (doc.queries ?? []) as Array<{ institution: string; queries: RawGrantEntry[] }>,
       file: `agreements/${f}`,
     };
   });
-export const proposedAgreementIds = Object.keys(proposed).filter((k) => !k.startsWith('$'));
+/** the agreements that grant case queries with fields */
+export const grantingAgreementIds = agreements.filter((a) => a.queries.some((q) => q.queries.some((e) => typeof e !== 'string'))).map((a) => a.id);
 
 export const NOW = new Date('2026-06-01T09:00:00Z');

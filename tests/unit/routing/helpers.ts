@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { ContractError } from '../../../src/errors.js';
+import { loadQueries } from '../../../src/queries/index.js';
 import type { Catalogue, SchemaRef } from '../../../src/schemas/types.js';
 import { loadContractSet } from '../../../src/routing/load.js';
 import { queriesFor, queryGrants } from '../../../src/routing/load.js';
@@ -130,6 +131,8 @@ export function inMemory(institutions: Institution[], grants: Grant[], typeClass
     grants: [...agreements.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).flatMap((a) => a.grants),
     institution: (id) => insts.get(id),
     queriesFor: (id) => queriesFor(agreements, id, new Date()),
+    // no queries folder: no named queries (issue 24)
+    queries: loadQueries('/nowhere', fakeCatalogue({})),
     queryGrants: (id) => queryGrants(agreements, id, new Date()),
     typeClassification: (t) => typeClasses[t],
   };

@@ -82,6 +82,8 @@ describe('deny by default', () => {
       institution: () => undefined,
       queriesFor: () => [],
       queryGrants: () => [],
+      agreements: new Map(),
+      queries: contracts.queries,
     };
     expect(() => route(bare, input('t.police', 'traffic-fine.issued', {}))).toThrow(TypeError);
   });

@@ -78,6 +78,7 @@ describe('a database out of resources', () => {
                   db: undefined as never,
                   contracts: () => contracts,
                   dispatcher: undefined as never,
+                  indexSecret: new Uint8Array(32),
                   log,
                   commit: async () => {
                     throw commitError;

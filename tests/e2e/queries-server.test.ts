@@ -1,0 +1,3 @@
+import { queriesSuite } from '../shared/queries.suite.js';
+
+queriesSuite('server');

@@ -1,0 +1,112 @@
+/**
+ * The case index in the database (store/case-index.ts) against its specification, the in-memory
+ * index (queries/memory-index.ts), as a property on both drivers: messages committed by intake's own
+ * statement (commitMessages, with their index rows), then every page of a court's
+ * decision-enforcement and of the Ministry of Finance's fine-sentences read through StoreIndex must
+ * equal, record for record and cursor for cursor, the pages MemoryIndex gives over the public and
+ * restricted messages only. So the SQL index agrees with the reference, and no juvenile or gbv
+ * message — whatever it says — ever makes a record exist, links one in, shows a field or moves a
+ * page boundary for an uncleared caller.
+ */
+import fc from 'fast-check';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexRows, MemoryIndex, runQuery, type IndexPort, type QueryAnswer, type QueryParams, type StoredMessage } from '../../src/queries/index.js';
+import type { Classification } from '../../src/federation/index.js';
+import { commitMessages, StoreIndex, type Database } from '../../src/store/index.js';
+import { agreements, caller, catalogue, cursorSecret, example, NOW, queries, secret } from '../unit/queries/helpers.js';
+
+const CLASSES: Classification[] = ['public', 'restricted', 'juvenile', 'gbv'];
+const COURTS = ['ps.hjc.court.ramallah', 'ps.hjc.court.nablus'];
+const STATUSES = ['pending', 'in-progress', 'enforced', 'impossible'];
+
+const decision = (court: string, n: number, fine: boolean) =>
+  example('decision.issued', '1.1', (d) => {
+    d.court.id = court;
+    d.decisionNumber = `${n}/2026`;
+    d.caseNumber = `${n % 3}/2026`;
+    d.decidedOn = `2026-05-${String(10 + n).padStart(2, '0')}`;
+    if (!fine) d.penalties = [{ kind: 'imprisonment', party: 0, term: 'P1Y' }];
+  });
+const report = (court: string, n: number, status: string, day: number) =>
+  example('decision.enforcement-status', '1.1', (d) => {
+    d.decision = { court, caseNumber: `${n % 3}/2026`, decisionNumber: `${n}/2026` };
+    d.status = status;
+    d.reportedOn = `2026-05-${String(day).padStart(2, '0')}T10:00:00+03:00`;
+    if (status !== 'delayed') delete d.delay;
+  });
+
+const item = fc.record({
+  kind: fc.constantFrom('decision', 'report'),
+  court: fc.constantFrom(...COURTS),
+  n: fc.integer({ min: 1, max: 6 }),
+  fine: fc.boolean(),
+  status: fc.constantFrom(...STATUSES),
+  day: fc.integer({ min: 11, max: 28 }),
+  classification: fc.constantFrom(...CLASSES),
+});
+
+async function allPages(port: IndexPort, who: string, query: string, params: QueryParams): Promise<QueryAnswer[]> {
+  const deps = { queries, catalogue, agreements, port, indexSecret: secret, cursorSecret };
+  const pages: QueryAnswer[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 20; i++) {
+    const { answer } = await runQuery(deps, { caller: caller(who), query, params: { ...params, limit: '2', ...(cursor ? { cursor } : {}) }, now: NOW });
+    pages.push(answer);
+    cursor = answer.next;
+    if (!cursor) break;
+  }
+  return pages;
+}
+
+/** what intake commits for a message: the message and, in the same statement, its index rows */
+function commitOf(m: StoredMessage) {
+  return {
+    message: { id: m.id, sender: 'ps.test', type: m.type, version: m.version, classification: m.classification, envelope: { time: m.time, data: m.data }, routing: {}, receivedAt: new Date() },
+    deliveries: [],
+    response: null,
+    audit: [],
+    index: indexRows(catalogue, m.type, m.version, m.data, secret),
+  };
+}
+
+export function caseIndexSuite(name: string, open: () => Promise<{ database: Database; cleanup: () => Promise<void> }>, numRuns: number) {
+  describe(`the case index in the database agrees with the reference and ignores uncleared messages (${name}, property)`, () => {
+    let database: Database;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ database, cleanup } = await open());
+    });
+    afterAll(async () => {
+      await database?.close();
+      await cleanup?.();
+    });
+
+    it("a court's decision-enforcement and the Ministry of Finance's fine-sentences, page by page", async () => {
+      const store = new StoreIndex(database.db);
+      await fc.assert(
+        fc.asyncProperty(fc.array(item, { maxLength: 14 }), async (items) => {
+          await database.db.execute(sql`delete from case_index`);
+          await database.db.execute(sql`delete from messages`);
+          const cleared = new MemoryIndex(catalogue, secret);
+          const all: StoredMessage[] = items.map((it, i) => ({
+            id: `0190b000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+            type: it.kind === 'decision' ? 'decision.issued' : 'decision.enforcement-status',
+            version: '1.1',
+            time: '2026-05-01T00:00:00Z',
+            classification: it.classification,
+            data: it.kind === 'decision' ? decision(it.court, it.n, it.fine) : report(it.court, it.n, it.status, it.day),
+          }));
+          if (all.length > 0) await commitMessages(database.db, all.map(commitOf));
+          for (const m of all) if (m.classification === 'public' || m.classification === 'restricted') cleared.add(m);
+          expect(await allPages(store, 'ps.hjc.court.ramallah', 'decision-enforcement', {})).toEqual(await allPages(cleared, 'ps.hjc.court.ramallah', 'decision-enforcement', {}));
+          for (const n of [0, 1, 2]) {
+            const params = { case: `${n}/2026`, court: 'ps.hjc.court.nablus' };
+            expect(await allPages(store, 'ps.mof', 'fine-sentences', params)).toEqual(await allPages(cleared, 'ps.mof', 'fine-sentences', params));
+          }
+        }),
+        { numRuns },
+      );
+    });
+  });
+}
