@@ -27,6 +27,12 @@ export const AUDIT_ACTIONS = [
   'contracts.reloaded',
   'certificate.registered',
   'certificate.revoked',
+  // issue 25: deadlines
+  'deadline.opened',
+  'deadline.met',
+  'deadline.withdrawn',
+  'deadline.warned',
+  'deadline.missed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

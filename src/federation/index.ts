@@ -8,3 +8,5 @@ export { CLASSIFICATIONS, CLASSIFICATION_RANK, CLEARANCES, isClassification, isC
 export { ADAPTER_NAMES, HUB_INSTITUTION_ID, INSTITUTION_KINDS, isOperator, type AdapterName, type Institution, type InstitutionKind } from './institution.js';
 export { DEFAULT_RETRY, MAX_DELAY_MS, type RateLimit, type RetryPolicy } from './retry.js';
 export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant } from './agreement.js';
+export type { Correlation, DueRule, Expectation, MessageMatch } from './expectation.js';
+export { addDuration, parseDuration, type Duration } from './duration.js';

@@ -31,3 +31,18 @@ export { getMessageView, type MessageRow } from './messages.js';
 export { listDeliveries, replayDeliveries, getDelivery, WAITING_STATES, type DeliveryFilter, type ReplayCandidate, type ReplayCheck, type ReplayResult, type StateFilter } from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';
 export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-signatures.js';
+// issue 25: deadlines
+export {
+  claimDueDeadlines,
+  recordFired,
+  listDeadlines,
+  deadlineCounts,
+  type DeadlineRow,
+  type DueDeadline,
+  type DeadlineFired,
+  type DeadlineFilter,
+  type DeadlineChanges,
+  type DeadlineOpenInput,
+  type DeadlineAnswerInput,
+} from './deadlines.js';
+export { DEADLINE_STATES, type DeadlineState } from './schema.js';
