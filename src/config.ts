@@ -56,6 +56,9 @@ export interface Config {
   intakeBacklogLimit: number;
   /** flow control: how long a held message waits before 503 */
   intakeHoldMs: number;
+  // issue 25: deadlines
+  /** how often the deadline clock looks for due deadlines (worker role) */
+  deadlineIntervalMs: number;
   /** the PKI directory: CA, hub key and certificate, registered certificates, revocations */
   pkiDir: string;
   /** the key type of a hub key made by this process (first embedded start, a missing hub key) */
@@ -154,6 +157,13 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   },
   { name: 'WASLA_INTAKE_HOLD_MS', default: '2000', meaning: 'flow control: how long intake holds such a message for the backlog to shrink before answering 503 with Retry-After' },
   { name: 'WASLA_BREAKER_OPEN_MS', default: '30000', meaning: 'first pause of a failing recipient before one probe; doubles per failed probe, up to 10x' },
+  // issue 25: deadlines
+  { name: 'WASLA_DEADLINE_INTERVAL_MS', default: '5000', meaning: 'how often the deadline clock (worker role) fires the deadlines that fell due; a deadline fires at most this late' },
+  {
+    name: 'WASLA_TIME_ZONE',
+    default: 'Asia/Hebron',
+    meaning: "the federation's time zone (IANA name), in which deadlines read the dates of people (a date of birth, a due date); durations are counted in UTC",
+  },
 ];
 
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
@@ -265,6 +275,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     breakerOpenMs: int(env, 'WASLA_BREAKER_OPEN_MS', 30_000, 100, 3_600_000),
     intakeBacklogLimit: int(env, 'WASLA_INTAKE_BACKLOG_LIMIT', 200, 0, 10_000_000),
     intakeHoldMs: int(env, 'WASLA_INTAKE_HOLD_MS', 2000, 0, 60_000),
+    deadlineIntervalMs: int(env, 'WASLA_DEADLINE_INTERVAL_MS', 5_000, 50, 600_000),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

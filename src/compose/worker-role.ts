@@ -13,6 +13,7 @@ import { checkReceipt, deliverySigner } from '../workers/delivery-signing.js';
 import { databaseDeliveryStore } from '../workers/delivery-store.js';
 import { RecipientGate } from '../workers/recipient-gate.js';
 import { RedisRateLimit } from '../workers/shared-rate-limit.js';
+import { DeadlineClock } from '../workers/deadline-clock.js';
 import { Sweeper } from '../workers/sweeper.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -21,6 +22,8 @@ import type { Resources } from './resources.js';
 
 export interface WorkerRole {
   sweeper: Sweeper;
+  /** fires due deadlines (issue 25) */
+  deadlineClock: DeadlineClock;
   /** a worker-only process's operations listener (WASLA_WORKER_PORT) */
   operationsUrl?: string;
 }
@@ -96,5 +99,16 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   });
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());
-  return { sweeper, operationsUrl };
+  const deadlineClock = new DeadlineClock({
+    db: res.db,
+    contracts: c.contracts,
+    dispatcher: res.dispatcher,
+    log,
+    intervalMs: cfg.deadlineIntervalMs,
+    actor: `worker:${c.workerId}`,
+    onFired: (n) => res.metrics.deadlinesFired(n),
+  });
+  deadlineClock.start();
+  life.onStop('deadline clock', () => deadlineClock.stop());
+  return { sweeper, deadlineClock, operationsUrl };
 }
