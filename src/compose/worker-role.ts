@@ -58,7 +58,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    store: databaseDeliveryStore(res.db, log),
+    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log }),
     contracts: c.contracts,
     dispatcher: res.dispatcher,
     transport,

@@ -28,13 +28,16 @@ export function deadLetterSuite(mode: Mode) {
     let henv: TestHubEnv;
     let hub: Hub;
     let police: Receiver;
+    // the court's own inbox: where the hub tells it of its dead and recovered deliveries (issue 25)
+    let courtInbox: Receiver;
     let refusing = true;
     const dead: string[] = [];
 
     beforeAll(async () => {
       henv = await makeHubEnv(mode);
       police = await startReceiver(() => (refusing ? { status: 400, body: 'bad format' } : { status: 200 }));
-      hub = await startTestHub(henv, {}, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      courtInbox = await startReceiver();
+      hub = await startTestHub(henv, {}, { contractsEnv: { ...process.env, ...endpointEnv(police.url, { [COURT]: courtInbox.url }) } });
       for (let i = 0; i < 3; i++) {
         const r = await post(hub, warrant({ warrantNumber: `W-DLQ-${i}` }));
         const m = await waitForStates(hub, r.json.id, ['dead']);
@@ -44,6 +47,7 @@ export function deadLetterSuite(mode: Mode) {
     afterAll(async () => {
       await hub?.stop();
       await police?.close();
+      await courtInbox?.close();
       await henv?.cleanup();
     });
 
@@ -94,6 +98,37 @@ export function deadLetterSuite(mode: Mode) {
       const audit = ((rows as any).rows ?? rows) as Array<{ actor: string; subject: string; data: any }>;
       expect(audit.map((a) => a.subject).sort()).toEqual([...dead].sort());
       expect(audit.find((a) => a.actor === OPERATOR)?.data.reason).toBe('receiver fixed its parser');
+    });
+
+    it('told the sender of each dead delivery, and of each recovered by a replay, in messages signed by the hub', async () => {
+      // three delivery.failed while the police refused, three delivery.recovered after the replays
+      await courtInbox.waitForApplied(6, 15_000);
+      expect(courtInbox.rejected).toEqual([]);
+      const byType = (t: string) => courtInbox.arrivals.filter((a) => a.json.type === t);
+      const failed = byType('delivery.failed');
+      expect(failed.map((a) => a.json.data.deliveryId).sort()).toEqual([...dead].sort());
+      for (const a of failed) {
+        expect(a.json.source).toBe('ps.wasla.hub');
+        expect(a.json.data).toMatchObject({
+          sender: COURT,
+          recipient: 'ps.police.judicial',
+          messageType: 'warrant.issued',
+          replay: { method: 'POST', path: `/v1/deliveries/${a.json.data.deliveryId}/replay` },
+        });
+        expect(a.json.data.lastError).toContain('400');
+        expect(a.json.causationid).toBe(a.json.data.messageId);
+      }
+      expect(
+        byType('delivery.recovered')
+          .map((a) => a.json.data.deliveryId)
+          .sort(),
+      ).toEqual([...dead].sort());
+      // each notice committed with the state change it tells of: one per death, one per recovery
+      const rows = await hub.database.db.execute(sql`select type, count(*)::int as n from messages where sender = 'ps.wasla.hub' group by type order by type`);
+      expect((rows as any).rows ?? rows).toEqual([
+        { type: 'delivery.failed', n: 3 },
+        { type: 'delivery.recovered', n: 3 },
+      ]);
     });
   });
 }

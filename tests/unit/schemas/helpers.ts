@@ -37,6 +37,8 @@ export const TYPES = [
   // issue 25: the hub's deadline messages
   'deadline.approaching',
   'deadline.missed',
+  'delivery.failed',
+  'delivery.recovered',
 ];
 
 /** Every published version of every type, as the catalogue should list them. */
