@@ -11,6 +11,7 @@ import { internalErrorResponse, problemResponse, toWaslaError } from './problem.
 import { isProblemCode, problemOf } from './problems.js';
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
+import { deadlineRoutes } from './routes/deadlines.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   const openapi = () => (doc ??= buildOpenApi(book.docs, deps.version));
   messageRoutes(book, deps);
   deliveryRoutes(book, deps);
+  deadlineRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);

@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'deadline.withdrawn',
   'deadline.warned',
   'deadline.missed',
+  'deadlines.listed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -9,12 +9,14 @@ import type { Dispatcher } from '../queue/index.js';
 import type { Contracts } from '../routing/types.js';
 import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
+import { deadlineService, type DeadlineService } from './deadlines.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
 export type { MessageReading, MessageService } from './messages.js';
+export type { DeadlineQuery, DeadlineService, DeadlineView } from './deadlines.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -24,6 +26,8 @@ export interface Services {
   intake: IntakeService;
   messages: MessageService;
   deliveries: DeliveryService;
+  /** issue 25 */
+  deadlines: DeadlineService;
 }
 
 export interface ServiceDeps {
@@ -42,5 +46,6 @@ export function createServices(deps: ServiceDeps): Services {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
     deliveries: deliveryService(deps),
+    deadlines: deadlineService(deps),
   };
 }

@@ -5,9 +5,9 @@
  * `fire_at` of open deadlines, so a pass costs what is due and not what is open, and two workers
  * never take the same row — then record what fired, with its audit entry, in the same transaction.
  */
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { resultRows, type Db } from './db.js';
-import { deadlines, type DeadlineState } from './schema.js';
+import type { deadlines, DeadlineState } from './schema.js';
 import { auditInsert } from '../audit/writer.js';
 
 export type DeadlineRow = typeof deadlines.$inferSelect;
@@ -162,26 +162,29 @@ export async function recordFired(tx: Db, fired: readonly DeadlineFired[], actor
 export interface DeadlineFilter {
   state?: DeadlineState;
   caseRef?: string;
-  /** only these agreements' deadlines (need to know); undefined: all */
-  agreements?: string[];
+  /**
+   * need to know: only deadlines this institution is concerned by — it is told of them (notify),
+   * it sent the message that started them, or it received that message. Undefined: all (operators).
+   */
+  visibleTo?: string;
+  /** cursor: the last id of the previous page (ids are time-ordered, newest first) */
+  before?: string;
   limit: number;
 }
 
 /** Deadlines by state and case, newest first. */
 export async function listDeadlines(db: Db, f: DeadlineFilter): Promise<DeadlineRow[]> {
-  const where: SQL[] = [];
-  if (f.state) where.push(eq(deadlines.state, f.state));
-  if (f.caseRef !== undefined) where.push(eq(deadlines.caseRef, f.caseRef));
-  if (f.agreements) {
-    if (f.agreements.length === 0) return [];
-    where.push(inArray(deadlines.agreement, f.agreements));
+  const where: SQL[] = [sql`true`];
+  if (f.state) where.push(sql`d.state = ${f.state}`);
+  if (f.caseRef !== undefined) where.push(sql`d.case_ref = ${f.caseRef}`);
+  if (f.before !== undefined) where.push(sql`d.id < ${f.before}::uuid`);
+  if (f.visibleTo !== undefined) {
+    const who = f.visibleTo;
+    where.push(sql`(d.notify ? ${who} or exists (select 1 from messages m where m.id = d.started_by and m.sender = ${who})
+      or exists (select 1 from deliveries x where x.message_id = d.started_by and x.recipient = ${who}))`);
   }
-  return db
-    .select()
-    .from(deadlines)
-    .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(deadlines.createdAt), desc(deadlines.id))
-    .limit(f.limit);
+  const result = await db.execute(sql`select d.* from deadlines d where ${sql.join(where, sql` and `)} order by d.id desc limit ${f.limit}`);
+  return resultRows<Record<string, any>>(result).map(toRow);
 }
 
 /**

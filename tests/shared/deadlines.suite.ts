@@ -20,6 +20,8 @@ import type { Contracts } from '../../src/routing/types.js';
 import type { Database } from '../../src/store/index.js';
 import { resultRows } from '../../src/store/db.js';
 import { DeadlineClock } from '../../src/workers/deadline-clock.js';
+import { deadlineService } from '../../src/services/deadlines.js';
+import { auditWriter } from '../../src/audit/writer.js';
 import { CONTRACTS, envelope, example } from '../helpers/contracts.js';
 
 const log = pino({ level: 'silent' });
@@ -339,6 +341,35 @@ export function deadlinesSuite(name: string, open: () => Promise<DeadlineSuiteDb
         expect((await alertsAbout(d.id)).map((a) => a.type)).toEqual(['deadline.missed']);
         expect((await alertsAbout(dw.id)).map((a) => a.type)).toEqual(['deadline.missed']);
       });
+    });
+
+    it('lists deadlines by state and case to those concerned (need to know), and operators; each listing on the audit log', async () => {
+      const service = deadlineService({ db: database.db, contracts: () => contracts, audit: auditWriter(database.db) });
+      const data = fine('2027-08-01');
+      const id = await send('ps.mot', 'traffic-fine.issued', '1.1', data);
+      const [d] = await deadlinesOf(id);
+      const as = (institution: string) => ({ institution, credential: 'test' });
+      const all = await service.list(as('ps.hjc.wasla-operations'), { state: 'open', limit: 1000 });
+      expect(all.items.map((x) => x.id)).toContain(d.id);
+      expect(all.items.every((x) => x.state === 'open')).toBe(true);
+      // the sender, a recipient of the fine (the ministry of finance) and those told see it
+      for (const who of ['ps.mot', 'ps.mof', 'ps.police.traffic']) {
+        expect(
+          (await service.list(as(who), { state: 'open', limit: 1000 })).items.map((x) => x.id),
+          who,
+        ).toContain(d.id);
+      }
+      // an institution with no part in it does not
+      const outsider = await service.list(as('ps.sjd.family-court.ramallah'), { limit: 1000 });
+      expect(outsider.items.map((x) => x.id)).not.toContain(d.id);
+      const [w] = await deadlinesOf(await send(COURT, 'warrant.issued', '1.1', warrant('2027-08-02')));
+      const byCase = await service.list(as('ps.hjc.wasla-operations'), { caseRef: 'none/0', limit: 10 });
+      expect(byCase.items).toEqual([]);
+      expect((await service.list(as('ps.mot'), { limit: 1000 })).items.map((x) => x.id)).not.toContain(w.id);
+      const [entry] = await rows<{ actor: string; data: { count: number } }>(
+        sql`select actor, data from audit_log where action = 'deadlines.listed' and actor = 'ps.sjd.family-court.ramallah' order by id desc limit 1`,
+      );
+      expect(entry.data.count).toBe(outsider.items.length);
     });
 
     it('keeps the deadline and its message together: a refused message opens nothing', async () => {

@@ -6,10 +6,11 @@ import { register as contracts } from './contracts.js';
 import { register as reload } from './reload.js';
 import { register as trust } from './trust.js';
 import { register as messages } from './messages.js';
+import { register as deadlines } from './deadlines.js';
 
 /** Each group registers itself; order is the order in `wasla --help`. */
 type Register = (program: Command) => void;
-const groups: Register[] = [run, messages, contracts, reload, schemas, trust, audit];
+const groups: Register[] = [run, messages, deadlines, contracts, reload, schemas, trust, audit];
 
 export function registerCommands(program: Command): void {
   for (const register of groups) register(program);

@@ -22,7 +22,7 @@ const unused = () => {
   throw new Error('this service must not be called');
 };
 
-function app(services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']> }) {
+function app(services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']>; deadlines?: Partial<Services['deadlines']> }) {
   const deps: ApiDeps = {
     version: 'test',
     mode: 'embedded',
@@ -31,6 +31,7 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
       intake: { accept: unused, ...services.intake },
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
+      deadlines: { list: unused, ...services.deadlines },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
@@ -218,5 +219,29 @@ describe('the rest of the edge', () => {
 
   it('serves the trust anchors', async () => {
     expect(await (await app({}).request('/v1/trust')).json()).toEqual({ ca: 'CA PEM', hub: ['HUB PEM'] });
+  });
+});
+
+describe('GET /v1/deadlines (issue 25)', () => {
+  it('hands the state, case and page to the deadline service with the caller, and answers its page', async () => {
+    let got: unknown;
+    const res = await app({
+      deadlines: {
+        list: async (p, q) => {
+          got = { p, q };
+          return { items: [], next: null };
+        },
+      },
+    }).request('/v1/deadlines?state=missed&case=88%2F2026&limit=5');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ items: [], next: null });
+    expect(got).toEqual({ p: COURT, q: { state: 'missed', caseRef: '88/2026', limit: 5 } });
+  });
+
+  it('refuses a bad filter with every fault, before calling the service', async () => {
+    const r = await problem(await app({}).request(`/v1/deadlines?state=late&limit=0&before=x&case=${'9'.repeat(300)}`));
+    expect(r.status).toBe(400);
+    expect(r.type).toBe('application/problem+json');
+    expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/query/state', '/query/case', '/query/before', '/query/limit']);
   });
 });
