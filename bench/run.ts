@@ -25,6 +25,15 @@ import { killAll } from './processes.js';
 import { formatSummary, mainThreadProfile, type ProfileSummary } from './profile-summary.js';
 import { markdown, summaryLine, targets, writeReport, type Report } from './report.js';
 
+// issue 25: a scenario of its own, selected by name: the deadline clock with many open deadlines
+if (process.argv.includes('--scenario')) {
+  const which = process.argv[process.argv.indexOf('--scenario') + 1];
+  if (which !== 'deadlines') throw new Error(`--scenario: unknown "${which}" (known: deadlines)`);
+  const { runDeadlinesBench } = await import('./deadlines.js');
+  await runDeadlinesBench();
+  process.exit(0);
+}
+
 const opts = parseOptions(process.argv.slice(2));
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const startedAt = new Date().toISOString();
