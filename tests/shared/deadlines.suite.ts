@@ -17,7 +17,8 @@ import { acceptMessage } from '../../src/intake/accept.js';
 import type { Dispatcher } from '../../src/queue/index.js';
 import { loadContracts } from '../../src/routing/index.js';
 import type { Contracts } from '../../src/routing/types.js';
-import type { Database } from '../../src/store/index.js';
+import { claimMany, type Database } from '../../src/store/index.js';
+import { recordTelling } from '../../src/workers/delivery-notices.js';
 import { resultRows } from '../../src/store/db.js';
 import { DeadlineClock } from '../../src/workers/deadline-clock.js';
 import { deadlineService } from '../../src/services/deadlines.js';
@@ -370,6 +371,49 @@ export function deadlinesSuite(name: string, open: () => Promise<DeadlineSuiteDb
         sql`select actor, data from audit_log where action = 'deadlines.listed' and actor = 'ps.sjd.family-court.ramallah' order by id desc limit 1`,
       );
       expect(entry.data.count).toBe(outsider.items.length);
+    });
+
+    describe('dead deliveries are told', () => {
+      async function killOne(c: Contracts): Promise<{ sender: string; deliveryId: string; messageId: string }> {
+        const data = fine('2027-09-09');
+        const id = await send('ps.mot', 'traffic-fine.issued', '1.1', data);
+        const [d] = await rows<{ id: string }>(sql`select id from deliveries where message_id = ${id} order by recipient limit 1`);
+        const [claim] = await claimMany(database.db, [d.id], 60_000);
+        expect(claim).toBeDefined();
+        const record = recordTelling({ contracts: () => c, dispatcher, log });
+        const outcome = { outcome: 'dead' as const, startedAt: new Date(), durationMs: 5, statusCode: 410, error: 'HTTP 410 gone', worker: 'test' };
+        expect(await record(database.db, [{ claim: claim!, outcome }])).toEqual(['dead']);
+        return { sender: 'ps.mot', deliveryId: d.id, messageId: id };
+      }
+      const noticesAbout = (deliveryId: string) =>
+        rows<{ type: string; causation_id: string; data: Record<string, any>; recipients: string[] }>(
+          sql`select m.type, m.causation_id, m.envelope -> 'data' as data,
+            (select coalesce(jsonb_agg(d.recipient), '[]'::jsonb) from deliveries d where d.message_id = m.id) as recipients
+          from messages m where m.sender = ${HUB_INSTITUTION_ID} and m.type = 'delivery.failed' and (m.envelope -> 'data' ->> 'deliveryId') = ${deliveryId}`,
+        );
+
+      it('tells the sender in the transaction that records the death: recipient, message, reason, how to replay', async () => {
+        const dead = await killOne(contracts);
+        const told = await noticesAbout(dead.deliveryId);
+        expect(told).toHaveLength(1);
+        expect(told[0]).toMatchObject({ causation_id: dead.messageId, recipients: [dead.sender] });
+        expect(told[0].data).toMatchObject({ messageId: dead.messageId, sender: dead.sender, lastError: 'HTTP 410 gone', replay: { path: `/v1/deliveries/${dead.deliveryId}/replay` } });
+      });
+
+      it('tells nothing when the agreement that carried the message opts out', async () => {
+        const optOut = mkdtempSync(join(tmpdir(), 'wasla-optout-'));
+        try {
+          cpSync(dir, optOut, { recursive: true });
+          const file = join(optOut, 'agreements', 'traffic-fines.json');
+          writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), notifyDeadDeliveries: false }));
+          const dead = await killOne(loadContracts(optOut, { env: {} }));
+          expect(await noticesAbout(dead.deliveryId)).toEqual([]);
+          const [d] = await rows<{ state: string }>(sql`select state from deliveries where id = ${dead.deliveryId}`);
+          expect(d.state).toBe('dead');
+        } finally {
+          rmSync(optOut, { recursive: true, force: true });
+        }
+      });
     });
 
     it('keeps the deadline and its message together: a refused message opens nothing', async () => {
