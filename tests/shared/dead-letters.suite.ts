@@ -100,6 +100,20 @@ export function deadLetterSuite(mode: Mode) {
       expect(audit.find((a) => a.actor === OPERATOR)?.data.reason).toBe('receiver fixed its parser');
     });
 
+    it('lists the deadlines the warrants opened, signed, to those concerned only (GET /v1/deadlines)', async () => {
+      const mine = await call(hub, 'GET', '/v1/deadlines?state=open&limit=50', COURT);
+      expect(mine.status).toBe(200);
+      const numbers = mine.json.items.filter((d: any) => d.expectation === 'warrant-not-executed').map((d: any) => d.correlation);
+      expect(numbers.sort()).toEqual(['W-DLQ-0', 'W-DLQ-1', 'W-DLQ-2']);
+      expect(mine.json.items[0]).toMatchObject({ agreement: 'deadlines', kind: 'by', state: 'open', notify: expect.arrayContaining([COURT, 'ps.police.judicial']) });
+      // an institution with no part in them sees none; operators see them all
+      expect((await call(hub, 'GET', '/v1/deadlines', 'ps.mof')).json.items).toEqual([]);
+      expect((await call(hub, 'GET', '/v1/deadlines?state=open', OPERATOR)).json.items.length).toBeGreaterThanOrEqual(3);
+      const bad = await call(hub, 'GET', '/v1/deadlines?state=late', COURT);
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors.map((e: any) => e.pointer)).toEqual(['/query/state']);
+    });
+
     it('told the sender of each dead delivery, and of each recovered by a replay, in messages signed by the hub', async () => {
       // three delivery.failed while the police refused, three delivery.recovered after the replays
       await courtInbox.waitForApplied(6, 15_000);
