@@ -52,7 +52,8 @@ export async function showDeadlines(out: Out, hub: Hub, receivers: Map<string, D
       await db.execute(sql`select m.id, m.type, m.envelope -> 'data' ->> 'deadlineId' as deadline_id, d.recipient, d.id as delivery_id, d.state
         from messages m join deliveries d on d.message_id = m.id where m.sender = 'ps.wasla.hub' and m.type like 'deadline.%' order by m.received_at, d.recipient`),
     );
-  const arrived = (recipient: string, id: string) => receivers.get(recipient)?.arrivals.some((a) => a.deliveryId === id && !a.repeat) ?? false;
+  // arrived, and the hub's signature verified by the receiver (as for every delivery of the demo)
+  const arrived = (recipient: string, id: string) => receivers.get(recipient)?.arrivals.some((a) => a.deliveryId === id && !a.repeat && a.verified === true) ?? false;
   const end = Date.now() + timeoutMs;
   let rows = await alertRows();
   while (Date.now() < end && rows.some((r) => r.state !== 'delivered' || !arrived(r.recipient, r.delivery_id))) {
