@@ -47,6 +47,15 @@ if (process.argv[2] === 'queries') {
   process.exit(await queries(process.argv.slice(3)));
 }
 
+// issue 25: a scenario of its own, selected by name: the deadline clock with many open deadlines
+if (process.argv.includes('--scenario')) {
+  const which = process.argv[process.argv.indexOf('--scenario') + 1];
+  if (which !== 'deadlines') throw new Error(`--scenario: unknown "${which}" (known: deadlines)`);
+  const { runDeadlinesBench } = await import('./deadlines.js');
+  await runDeadlinesBench();
+  process.exit(0);
+}
+
 const opts = parseOptions(process.argv.slice(2));
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const startedAt = new Date().toISOString();

@@ -23,6 +23,7 @@ import { startReceivers, type Arrival, type DemoReceiver } from './demo/receiver
 import { createHubClient, type HubClient } from './demo/send.js';
 export type { Arrival } from './demo/receivers.js';
 import { summarize } from './demo/summaries.js';
+import { type HubMessageResult, showDeadlines } from './demo/deadlines.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROBLEM = 'https://wasla.dev/problems/';
@@ -108,6 +109,10 @@ export interface DemoResult {
   failures: string[];
   /** everything every receiver saw, in order of arrival */
   arrivals: Arrival[];
+  /** the hub's own messages: deadline alerts the compressed clock fired (issue 25) */
+  hubMessages: HubMessageResult[];
+  /** each deadline's state after the compressed clock, by id */
+  deadlineStates: Record<string, string>;
   /** stop the hub and the receivers and remove the temp dir (idempotent) */
   stop(): Promise<void>;
 }
@@ -211,6 +216,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       WASLA_PORT: '0',
       WASLA_LOG_LEVEL: opts.logLevel ?? 'warn',
       WASLA_SHUTDOWN_GRACE_MS: '3000',
+      // the demo drives the deadline clock itself (a compressed clock); the hub's own looks rarely
+      WASLA_DEADLINE_INTERVAL_MS: '600000',
     });
     hub = await step(`starting the hub on its embedded defaults (PGlite in ${dataDir})`, () => withTimeout(startHub({ config, contractsEnv }), opts.startTimeoutMs ?? 60_000, 'starting the hub'));
     const url = hub.url!;
@@ -258,6 +265,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       }
     }
 
+    const deadlines = await showDeadlines(out, hub, receivers, deliveryTimeoutMs);
+    failures.push(...deadlines.failures);
+
     // Across the whole run: no juvenile or gbv message ever reached an uncleared institution's receiver.
     for (const [id, r] of receivers) {
       for (const a of r.arrivals) {
@@ -269,7 +279,20 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const deliveriesExpected = messages.reduce((n, m) => n + m.flow.expect.length, 0);
     const deliveriesMade = messages.reduce((n, m) => n + m.deliveries.filter((d) => d.state === 'delivered' && d.arrival).length, 0);
     const arrivals = [...receivers.values()].flatMap((r) => r.arrivals).sort((a, b) => a.at.getTime() - b.at.getTime());
-    const result: DemoResult = { ok: failures.length === 0, url, dataDir, messages, refusals, deliveriesExpected, deliveriesMade, failures, arrivals, stop };
+    const result: DemoResult = {
+      ok: failures.length === 0,
+      url,
+      dataDir,
+      messages,
+      refusals,
+      deliveriesExpected,
+      deliveriesMade,
+      failures,
+      arrivals,
+      hubMessages: deadlines.alerts,
+      deadlineStates: deadlines.states,
+      stop,
+    };
     printSummary(out, result, Date.now() - startedAt);
 
     if (opts.exit) {

@@ -56,6 +56,9 @@ export interface Config {
   intakeBacklogLimit: number;
   /** flow control: how long a held message waits before 503 */
   intakeHoldMs: number;
+  // issue 25: deadlines
+  /** how often the deadline clock looks for due deadlines (worker role) */
+  deadlineIntervalMs: number;
   /** the PKI directory: CA, hub key and certificate, registered certificates, revocations */
   pkiDir: string;
   /** the key type of a hub key made by this process (first embedded start, a missing hub key) */
@@ -193,6 +196,13 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
     meaning:
       'base64 of at least 32 random bytes (`openssl rand -base64 32`): keys national ids and names in the case index and signs query cursors. The same in every process of a hub; changing it means rebuilding the index. Never logged',
   },
+  // issue 25: deadlines
+  { name: 'WASLA_DEADLINE_INTERVAL_MS', default: '5000', meaning: 'how often the deadline clock (worker role) fires the deadlines that fell due; a deadline fires at most this late' },
+  {
+    name: 'WASLA_TIME_ZONE',
+    default: 'Asia/Hebron',
+    meaning: "the federation's time zone (IANA name), in which deadlines read the dates of people (a date of birth, a due date); durations are counted in UTC",
+  },
 ];
 
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
@@ -321,6 +331,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     reconcileValueDateDays: int(env, 'WASLA_RECONCILE_VALUE_DATE_DAYS', 3, 0, 60),
     maxStatementBytes: int(env, 'WASLA_MAX_STATEMENT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     indexSecret: indexSecret(env),
+    deadlineIntervalMs: int(env, 'WASLA_DEADLINE_INTERVAL_MS', 5_000, 50, 600_000),
     ...overrides,
   };
   if (cfg.mode === 'embedded' && cfg.role !== 'all') {

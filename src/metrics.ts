@@ -24,11 +24,22 @@ export interface Metrics {
   payoutsByState: Gauge<'state'>;
   unmatchedEntries: Counter;
   statementsReconciled: Counter<'flagged'>;
+  // issue 25: deadlines
+  deadlinesOpen: Gauge<'state'>;
+  deadlineEvents: Counter<'event'>;
+  /** count what a deadline clock pass fired */
+  deadlinesFired(n: { warned: number; missed: number }): void;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'wasla_' });
+  const deadlineEvents = new Counter({
+    name: 'wasla_deadline_events_total',
+    labelNames: ['event'],
+    registers: [registry],
+    help: 'Deadlines this worker fired: warned (deadline.approaching sent) and missed (deadline.missed sent)',
+  });
   return {
     registry,
     messagesAccepted: new Counter({ name: 'wasla_messages_accepted_total', help: 'Messages accepted (202)', labelNames: ['type'], registers: [registry] }),
@@ -108,5 +119,17 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       labelNames: ['flagged'],
       registers: [registry],
     }),
+    // issue 25: deadlines
+    deadlinesOpen: new Gauge({
+      name: 'wasla_deadlines_open',
+      labelNames: ['state'],
+      registers: [registry],
+      help: 'Deadlines not yet met, missed or withdrawn: open, or warned (sampled from PostgreSQL at scrape)',
+    }),
+    deadlineEvents: deadlineEvents,
+    deadlinesFired: (n) => {
+      if (n.warned) deadlineEvents.inc({ event: 'warned' }, n.warned);
+      if (n.missed) deadlineEvents.inc({ event: 'missed' }, n.missed);
+    },
   };
 }

@@ -11,6 +11,7 @@ import { internalErrorResponse, problemResponse, toWaslaError } from './problem.
 import { isProblemCode, problemOf } from './problems.js';
 import { messageRoutes } from './routes/messages.js';
 import { operationsRoutes } from './routes/operations.js';
+import { deadlineRoutes } from './routes/deadlines.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { queryRoutes } from './routes/queries.js';
 import { schemaRoutes } from './routes/schemas.js';
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   messageRoutes(book, deps);
   deliveryRoutes(book, deps);
   queryRoutes(book, deps);
+  deadlineRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
   inboxRoutes(book, deps);

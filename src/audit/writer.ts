@@ -35,6 +35,13 @@ export const AUDIT_ACTIONS = [
   'payouts.unmatched',
   // issue 24: case queries (who, which query, the parameters with national ids and names keyed, how many records)
   'query.run',
+  // issue 25: deadlines
+  'deadline.opened',
+  'deadline.met',
+  'deadline.withdrawn',
+  'deadline.warned',
+  'deadline.missed',
+  'deadlines.listed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -7,7 +7,7 @@
 import { payoutsByState } from '../store/reconciliation.js';
 import type { Metrics } from '../metrics.js';
 import type { Database } from '../store/index.js';
-import { countOpenByState, waitingByRecipient } from '../store/index.js';
+import { countOpenByState, deadlineCounts, waitingByRecipient } from '../store/index.js';
 import { countUnsealed } from '../audit/log.js';
 import type { Dispatcher } from '../queue/index.js';
 import type { RecipientGate } from '../workers/recipient-gate.js';
@@ -36,6 +36,7 @@ export function createOperations(o: { mode: 'embedded' | 'server'; database: Dat
     metrics.queueDepth.set(await dispatcher.depth().catch(() => NaN));
     metrics.auditUnsealed.set(await countUnsealed(db));
     for (const [state, n] of Object.entries(await payoutsByState(db))) metrics.payoutsByState.set({ state }, n);
+    for (const [state, n] of Object.entries(await deadlineCounts(db))) metrics.deadlinesOpen.set({ state }, n);
     metrics.waitingByRecipient.reset();
     metrics.oldestWaitingSeconds.reset();
     const now = Date.now();

@@ -13,6 +13,7 @@ import { checkReceipt, deliverySigner } from '../workers/delivery-signing.js';
 import { databaseDeliveryStore } from '../workers/delivery-store.js';
 import { RecipientGate } from '../workers/recipient-gate.js';
 import { RedisRateLimit } from '../workers/shared-rate-limit.js';
+import { DeadlineClock } from '../workers/deadline-clock.js';
 import { Sweeper } from '../workers/sweeper.js';
 import { startUnmatchedSweep } from '../workers/unmatched-sweep.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
@@ -23,6 +24,8 @@ import { pullingInstitutions } from './inbox.js';
 
 export interface WorkerRole {
   sweeper: Sweeper;
+  /** fires due deadlines (issue 25) */
+  deadlineClock: DeadlineClock;
   /** a worker-only process's operations listener (WASLA_WORKER_PORT) */
   operationsUrl?: string;
 }
@@ -57,7 +60,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    store: databaseDeliveryStore(res.db, log),
+    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret }),
     contracts: c.contracts,
     dispatcher: res.dispatcher,
     transport,
@@ -104,5 +107,17 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   // issue 23: payouts no statement settled become unmatched after the configured days
   const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log);
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
-  return { sweeper, operationsUrl };
+  const deadlineClock = new DeadlineClock({
+    db: res.db,
+    contracts: c.contracts,
+    dispatcher: res.dispatcher,
+    log,
+    indexSecret: res.secrets.indexSecret,
+    intervalMs: cfg.deadlineIntervalMs,
+    actor: `worker:${c.workerId}`,
+    onFired: (n) => res.metrics.deadlinesFired(n),
+  });
+  deadlineClock.start();
+  life.onStop('deadline clock', () => deadlineClock.stop());
+  return { sweeper, deadlineClock, operationsUrl };
 }

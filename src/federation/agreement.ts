@@ -6,19 +6,11 @@
  */
 import type { Classification } from './classification.js';
 import type { EnvelopeAttribute } from './envelope.js';
+import type { Condition } from './condition.js';
+import type { Expectation } from './expectation.js';
+
+export type { Condition, ConditionOp } from './condition.js';
 import type { RateLimit, RetryPolicy } from './retry.js';
-
-export type ConditionOp = 'equals' | 'not-equals' | 'in' | 'exists' | 'not-exists' | 'lt' | 'lte' | 'gt' | 'gte';
-
-/**
- * A test on the sender's payload (as sent, before translation). A pointer segment `*` walks every
- * element of an array and the condition must hold for all of them (vacuously true for []).
- */
-export interface Condition {
-  pointer: string;
-  op: ConditionOp;
-  value?: unknown;
-}
 
 /** One recipient (or pattern of recipients) a grant delivers to, with what it sees. */
 export interface GrantTarget {
@@ -80,6 +72,10 @@ export interface Agreement {
   queries: QueryGrant[];
   /** issue 23: banks that may send ISO 20022 statements for the accounts they hold for `for` */
   statements?: StatementGrant[];
+  /** what must follow which message, by when, and whom the hub tells if it does not (issue 25) */
+  expectations: Expectation[];
+  /** the hub tells a sender whose delivery under this agreement went dead (delivery.failed); false: it does not */
+  notifyDeadDeliveries: boolean;
   /** the file it came from, relative to the contracts dir */
   file: string;
 }

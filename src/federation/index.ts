@@ -11,3 +11,5 @@ export { DELIVERY_MODES, inboxTarget, pulls, type DeliveryMode } from './institu
 export { DEFAULT_RETRY, MAX_DELAY_MS, type RateLimit, type RetryPolicy } from './retry.js';
 export type { Agreement, Condition, ConditionOp, Grant, GrantTarget, QueryGrant, QueryGrantEntry, StatementGrant } from './agreement.js';
 export { grantedName } from './agreement.js';
+export type { Correlation, DueRule, Expectation, MessageMatch } from './expectation.js';
+export { addDuration, parseDuration, type Duration } from './duration.js';

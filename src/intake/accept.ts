@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RequestRefusedError, ValidationError } from '../errors.js';
 import type { Contracts, RoutingDecision } from '../routing/types.js';
-import { route } from '../routing/index.js';
+import { asLoaded, deadlineEffects, route } from '../routing/index.js';
 import { uuidv7 } from '../ids.js';
 import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDelivery } from '../store/index.js';
 import { Batcher, type BatcherOptions } from '../batcher.js';
@@ -299,6 +299,18 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
     createdAt: receivedAt,
     updatedAt: receivedAt,
   }));
+  // issue 25: the deadlines this message opens and answers commit with it
+  const effects = deadlineEffects(asLoaded(contracts), {
+    id,
+    sender: origin.sender,
+    type: env.type,
+    classification: decision.classification,
+    data: env.data,
+    receivedAt,
+    ...(env.casereference !== undefined && { casereference: env.casereference }),
+    ...(env.correlationid !== undefined && { correlationid: env.correlationid }),
+    ...(env.causationid !== undefined && { causationid: env.causationid }),
+  });
   const answer: AcceptedMessage = {
     id,
     type: env.type,
@@ -328,6 +340,9 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
     response: answer,
     // keyed with the hub's secret before they leave this process: no national id or name in clear
     index: indexRows(catalogue, env.type, env.version, env.data, indexSecret),
+    ...((effects.open.length > 0 || effects.answers.length > 0) && {
+      deadlines: { open: effects.open.map((d) => ({ ...d, id: uuidv7() })), answers: effects.answers },
+    }),
     audit: [
       {
         actor: origin.sender,
@@ -341,6 +356,7 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
           bodySha256: origin.bodySha256,
           routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
           deliveries: rows.map((r) => r.id),
+          ...(effects.skipped.length > 0 && { deadlinesNotOpened: effects.skipped }),
         },
       },
     ],

@@ -62,7 +62,7 @@ export function juvenileMarkers(ctx: CheckContext, type: string): Marker[] {
   return markers;
 }
 
-function institutionsMatching(ctx: CheckContext, pattern: string): Institution[] {
+export function institutionsMatching(ctx: CheckContext, pattern: string): Institution[] {
   if (!isPattern(pattern)) {
     const i = ctx.institutions.get(pattern);
     return i ? [i] : [];
@@ -77,7 +77,7 @@ function checkInstitutionRef(ctx: CheckContext, faults: FaultList, file: string,
   faults.add(file, pointer, isPattern(ref) ? `${role} pattern "${ref}" matches no institution` : `${role} "${ref}" is not an institution`);
 }
 
-function checkPointerInSomeVersion(ctx: CheckContext, faults: FaultList, file: string, at: string, pointer: string, types: string[], what: string): void {
+export function checkPointerInSomeVersion(ctx: CheckContext, faults: FaultList, file: string, at: string, pointer: string, types: string[], what: string): void {
   for (const type of types) {
     if (!ctx.catalogue.has(type)) continue;
     const schemas = schemasOf(ctx, type);
@@ -87,7 +87,7 @@ function checkPointerInSomeVersion(ctx: CheckContext, faults: FaultList, file: s
   }
 }
 
-function checkConditions(ctx: CheckContext, faults: FaultList, file: string, at: string, conds: Condition[], types: string[]): void {
+export function checkConditions(ctx: CheckContext, faults: FaultList, file: string, at: string, conds: Condition[], types: string[]): void {
   conds.forEach((c, i) => checkPointerInSomeVersion(ctx, faults, file, `${at}/${i}/pointer`, c.pointer, types, 'condition pointer'));
 }
 

@@ -31,3 +31,7 @@ export function loadContracts(dir: string, opts: LoadOptions & { catalogue?: Cat
   const catalogue = opts.catalogue ?? loadCatalogue(join(dir, 'messages'));
   return loadContractSet(dir, catalogue, opts);
 }
+// issue 25: deadlines
+export { deadlineEffects, type DeadlineAnswer, type DeadlineEffects, type DeadlineKind, type DeadlineMessage, type DeadlineToOpen } from './expectations.js';
+export { dueAt as deadlineDueAt, warnAt as deadlineWarnAt } from './expectations.js';
+export { DEADLINE_APPROACHING, DEADLINE_MISSED } from './expectation-check.js';

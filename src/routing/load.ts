@@ -17,7 +17,10 @@ import {
   type Agreement,
   type Classification,
   type Condition,
+  type Correlation,
+  type DueRule,
   type EnvelopeAttribute,
+  type Expectation,
   type Grant,
   inboxTarget,
   type Institution,
@@ -31,6 +34,8 @@ import { type ContractFile, FaultList, readFolder, validateFile } from './contra
 import { checkAgreement } from './check.js';
 import { checkGrantEncodable, checkInstitutionAdapters } from './check-adapters.js';
 import { loadMappings } from './mappings.js';
+import { checkExpectations } from './expectation-check.js';
+import { assertTimeZone } from '../record/calendar.js';
 import { type Env, resolveEndpoint } from './endpoints.js';
 import { matches } from './pattern.js';
 import type { SchemaResolver } from './schema-walk.js';
@@ -55,7 +60,11 @@ function loadQuerySet(root: string, catalogue: Catalogue, agreements: ReadonlyMa
 export interface LoadOptions {
   /** where `${VAR}` placeholders and `WASLA_ENDPOINT_<ID>` overrides come from; default process.env */
   env?: Env;
+  /** the federation's time zone, for the dates of people in deadlines; default WASLA_TIME_ZONE of `env`, else Asia/Hebron */
+  timeZone?: string;
 }
+
+export const DEFAULT_TIME_ZONE = 'Asia/Hebron';
 
 function deepFreeze<T>(o: T): T {
   if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
@@ -118,6 +127,42 @@ interface RawAgreement {
   grants: RawGrant[];
   queries?: QueryGrant[];
   statements?: StatementGrant[];
+  expectations?: RawExpectation[];
+  notifyDeadDeliveries?: boolean;
+}
+
+interface RawExpectation {
+  id: string;
+  description?: string;
+  when: { types: string[]; conditions?: Condition[] };
+  expect: { types: string[]; from: string };
+  correlate: Correlation;
+  due: { within?: string; by?: string; plus?: string; day?: 'start' | 'end'; every?: string };
+  warnBefore?: string;
+  notify?: string[];
+  notifyFrom?: string[];
+  cancelledBy?: Array<{ types: string[]; conditions?: Condition[] }>;
+}
+
+function toDueRule(d: RawExpectation['due']): DueRule {
+  if (d.within !== undefined) return { kind: 'within', duration: d.within };
+  if (d.every !== undefined) return { kind: 'every', period: d.every };
+  return { kind: 'by', pointer: d.by!, ...(d.plus !== undefined && { plus: d.plus }), day: d.day ?? 'end' };
+}
+
+function toExpectation(e: RawExpectation): Expectation {
+  return {
+    id: e.id,
+    ...(e.description !== undefined && { description: e.description }),
+    when: { types: [...e.when.types], conditions: [...(e.when.conditions ?? [])] },
+    expect: { types: [...e.expect.types], from: e.expect.from },
+    correlate: { ...e.correlate },
+    due: toDueRule(e.due),
+    ...(e.warnBefore !== undefined && { warnBefore: e.warnBefore }),
+    notify: [...(e.notify ?? [])],
+    notifyFrom: [...(e.notifyFrom ?? [])],
+    cancelledBy: (e.cancelledBy ?? []).map((c) => ({ types: [...c.types], conditions: [...(c.conditions ?? [])] })),
+  };
 }
 
 function toAgreement(f: ContractFile): Agreement {
@@ -159,6 +204,8 @@ function toAgreement(f: ContractFile): Agreement {
       ),
     })),
     ...(raw.statements ? { statements: raw.statements.map((s) => ({ institution: s.institution, for: [...s.for] })) } : {}),
+    expectations: (raw.expectations ?? []).map(toExpectation),
+    notifyDeadDeliveries: raw.notifyDeadDeliveries ?? true,
     file: f.file,
   };
 }
@@ -214,6 +261,13 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     agreements.set(a.id, a);
     checkAgreement(ctx, faults, a);
     checkGrantEncodable(institutions, mappings, catalogue, faults, a, (t) => catalogue.has(t));
+    checkExpectations(ctx, faults, a);
+  }
+  const timeZone = opts.timeZone ?? env.WASLA_TIME_ZONE ?? DEFAULT_TIME_ZONE;
+  try {
+    assertTimeZone(timeZone);
+  } catch {
+    faults.add('(configuration)', '', `unknown time zone ${JSON.stringify(timeZone.slice(0, 64))} (WASLA_TIME_ZONE: an IANA name such as "Asia/Hebron")`);
   }
 
   const queries = faults.size === 0 ? loadQuerySet(root, catalogue, agreements, institutions, faults) : undefined;
@@ -246,6 +300,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     queryGrants: (id) => (institutions.has(id) ? queryGrants(sortedAgreements, id, new Date()) : []),
     queries,
     typeClassification: (t) => classes.get(t),
+    timeZone,
   };
   return Object.freeze(contracts);
 }

@@ -21,6 +21,8 @@ export interface LoadedContracts extends Contracts {
   grants: readonly Grant[];
   /** classification a message type carries by itself (`x-wasla-classification` in its schema) */
   typeClassification(type: string): Classification | undefined;
+  /** the federation's time zone (IANA), in which deadlines read the dates of people */
+  timeZone: string;
 }
 
 /** A contract fault: which file (relative to the contracts dir), where in it, and what is wrong. */

@@ -9,6 +9,7 @@ import type { Dispatcher } from '../queue/index.js';
 import type { Contracts } from '../routing/types.js';
 import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
+import { deadlineService, type DeadlineService } from './deadlines.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
 import { inboxService, type InboxService, type InboxServiceDeps } from './inbox.js';
@@ -21,6 +22,7 @@ export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deli
 export type { MessageReading, MessageService } from './messages.js';
 export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
 export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
+export type { DeadlineQuery, DeadlineService, DeadlineView } from './deadlines.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -35,6 +37,8 @@ export interface Services {
   /** issue 23: bank statements in, reconciliations out */
   statements: StatementService;
   queries: QueryService;
+  /** issue 25 */
+  deadlines: DeadlineService;
 }
 
 export interface ServiceDeps {
@@ -71,5 +75,6 @@ export function createServices(deps: ServiceDeps): Services {
       ...(deps.observeStatement ? { observe: deps.observeStatement } : {}),
     }),
     queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
+    deadlines: deadlineService(deps),
   };
 }

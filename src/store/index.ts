@@ -35,3 +35,18 @@ export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-s
 export { expireInbox, inboxDelivery, leaseInbox, INBOX_EXPIRED } from './inbox.js';
 export { StoreIndex } from './case-index.js';
 export type { CaseIndexRow } from './intake.js';
+// issue 25: deadlines
+export {
+  claimDueDeadlines,
+  recordFired,
+  listDeadlines,
+  deadlineCounts,
+  type DeadlineRow,
+  type DueDeadline,
+  type DeadlineFired,
+  type DeadlineFilter,
+  type DeadlineChanges,
+  type DeadlineOpenInput,
+  type DeadlineAnswerInput,
+} from './deadlines.js';
+export { DEADLINE_STATES, type DeadlineState } from './schema.js';

@@ -7,6 +7,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { executePrepared, resultRows, type Db } from './db.js';
 import { type deliveries, idempotencyKeys, type messages } from './schema.js';
 import { auditInsert, type AuditRecord } from '../audit/writer.js';
+import { type DeadlineChanges, deadlineAnswerRows, deadlineOpenRows } from './deadlines.js';
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDelivery = typeof deliveries.$inferInsert;
@@ -47,6 +48,8 @@ export interface CommitInput {
   audit: AuditRecord[];
   /** the message's case-index rows (queries/index-keys.ts indexRows: personal values already keyed) */
   index?: CaseIndexRow[];
+  /** deadlines the message opens and answers (issue 25), committed in the same statement */
+  deadlines?: DeadlineChanges;
 }
 
 /** A row of the case index as intake writes it; the message's type and classification are added from the message. */
@@ -123,6 +126,8 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
     ),
   );
   const indexRows = JSON.stringify(inputs.flatMap((i) => (i.index ?? []).map((r) => ({ message_id: i.message.id, kind: r.kind, issuer: r.issuer, value: r.value }))));
+  const openRows = JSON.stringify(inputs.flatMap((i) => deadlineOpenRows(i.message.id, i.message.sender, i.deadlines)));
+  const answerRows = JSON.stringify(inputs.flatMap((i) => deadlineAnswerRows(i.message.id, i.message.sender, i.deadlines)));
   const result = await executePrepared(
     db,
     'wasla_commit_messages',
@@ -159,7 +164,47 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       select x.kind, x.issuer, x.value, x.message_id, mi.type, mi.classification
       from jsonb_to_recordset(${indexRows}::jsonb) as x(message_id uuid, kind text, issuer text, value text)
       join mi on mi.id = x.message_id
-      where x.message_id in (select id from m))
+      where x.message_id in (select id from m)),
+    -- issue 25: the deadlines this message opens, and those it meets or withdraws, with an audit
+    -- entry each. Every CTE sees the snapshot the statement started with: a message never answers
+    -- a deadline it opens itself. An answer waits for a clock firing the same row (its lock), then
+    -- finds it missed and leaves it so: a deadline is met or missed, never both.
+    dopen as (
+      insert into deadlines (id, agreement, expectation, kind, correlation_key, case_ref, started_by, classification, notify, state, due_at, warn_at, fire_at, created_at, updated_at)
+      select x.id, x.agreement, x.expectation, x.kind, x.correlation_key, x.case_ref, x.started_by, x.classification, x.notify, 'open',
+        x.due_at, x.warn_at, coalesce(x.warn_at, x.due_at), now(), now()
+      from jsonb_to_recordset(${openRows}::jsonb) as x(id uuid, agreement text, expectation text, kind text, correlation_key text, case_ref text,
+        started_by uuid, classification text, notify jsonb, due_at timestamptz, warn_at timestamptz, actor text)
+      where x.started_by in (select id from m)
+      on conflict do nothing
+      returning id, agreement, expectation, started_by, due_at, case_ref),
+    dans as (
+      update deadlines dl set
+        state = case when x.action = 'withdrawn' then 'withdrawn' when x.next_due_at is not null then 'open' else 'met' end,
+        due_at = coalesce(x.next_due_at, dl.due_at),
+        warn_at = case when x.next_due_at is not null then x.next_warn_at else dl.warn_at end,
+        fire_at = case when x.action = 'met' and x.next_due_at is not null then coalesce(x.next_warn_at, x.next_due_at) else dl.fire_at end,
+        periods_met = dl.periods_met + case when x.action = 'met' then 1 else 0 end,
+        closed_by = x.message_id, updated_at = now()
+      from jsonb_to_recordset(${answerRows}::jsonb) as x(message_id uuid, agreement text, expectation text, correlation_key text, action text,
+        next_due_at timestamptz, next_warn_at timestamptz, actor text)
+      where dl.correlation_key = x.correlation_key and dl.agreement = x.agreement and dl.expectation = x.expectation
+        and dl.state in ('open', 'warned') and x.message_id in (select id from m)
+      returning dl.id, dl.agreement, dl.expectation, dl.case_ref, dl.due_at, x.message_id, x.action, x.actor),
+    da as (${auditInsert({
+      actor: sql`e.actor`,
+      action: sql`e.action`,
+      subject: sql`e.id::text`,
+      data: sql`e.data`,
+      from: sql`from (
+        select o.id, x.actor, 'deadline.opened' as action, jsonb_build_object('agreement', o.agreement, 'expectation', o.expectation,
+          'messageId', o.started_by, 'dueAt', o.due_at, 'caseReference', o.case_ref) as data
+        from dopen o join jsonb_to_recordset(${openRows}::jsonb) as x(id uuid, actor text) on x.id = o.id
+        union all
+        select d.id, d.actor, 'deadline.' || d.action, jsonb_build_object('agreement', d.agreement, 'expectation', d.expectation,
+          'messageId', d.message_id, 'dueAt', d.due_at, 'caseReference', d.case_ref)
+        from dans d) e`,
+    })})
     select id from m`,
   );
   const stored = new Set(resultRows<{ id: string }>(result).map((r) => String(r.id)));

@@ -331,3 +331,57 @@ export const caseIndex = pgTable(
     index('case_index_by_message').on(t.messageId),
   ],
 );
+
+// issue 25: deadlines
+export const DEADLINE_STATES = ['open', 'warned', 'met', 'missed', 'withdrawn'] as const;
+export type DeadlineState = (typeof DEADLINE_STATES)[number];
+
+/**
+ * Deadlines the hub watches (issue 25): opened by a message an agreement's expectation names, in
+ * the statement that commits it; met or withdrawn in the statement that commits the answer; warned
+ * and missed by the deadline clock (workers/deadline-clock.ts), which claims due rows with
+ * FOR UPDATE SKIP LOCKED so each event fires once across any number of workers.
+ */
+export const deadlines = pgTable(
+  'deadlines',
+  {
+    id: uuid('id').primaryKey(),
+    agreement: text('agreement').notNull(),
+    expectation: text('expectation').notNull(),
+    /** within | by | every */
+    kind: text('kind').notNull(),
+    /** what the answer must carry to meet it: the case reference, correlation id or field value */
+    correlationKey: text('correlation_key').notNull(),
+    caseRef: text('case_ref'),
+    /** the message that started the clock: the causation of every alert */
+    startedBy: uuid('started_by')
+      .notNull()
+      .references(() => messages.id),
+    /** the starting message's class, which its alerts inherit */
+    classification: text('classification').notNull(),
+    /** the institutions told */
+    notify: jsonb('notify').notNull(),
+    state: text('state').$type<DeadlineState>().notNull(),
+    dueAt: ts('due_at').notNull(),
+    warnAt: ts('warn_at'),
+    /** when the clock must next look: the warning time until warned, then the due time */
+    fireAt: ts('fire_at').notNull(),
+    /** periods met (an `every` deadline) */
+    periodsMet: integer('periods_met').notNull().default(0),
+    /** periods missed (an `every` deadline stays open after a miss) */
+    periodsMissed: integer('periods_missed').notNull().default(0),
+    /** the message that met or withdrew it last */
+    closedBy: uuid('closed_by'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    // one deadline per (message, expectation): a message committed once opens it once
+    uniqueIndex('deadlines_started_uq').on(t.startedBy, t.agreement, t.expectation),
+    // the clock reads only what is due: cost in proportion to what is due, not to what is open
+    index('deadlines_fire_idx').on(t.fireAt).where(sql`state in ('open', 'warned')`),
+    // an answer finds its deadlines by key
+    index('deadlines_key_idx').on(t.correlationKey, t.agreement, t.expectation).where(sql`state in ('open', 'warned')`),
+    index('deadlines_case_idx').on(t.caseRef),
+  ],
+);

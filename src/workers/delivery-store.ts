@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AuditAction } from '../audit/writer.js';
 import { claimMany, deferDelivery, endUnattempted, type Claim, type ClaimWithMessage, type Db } from '../store/index.js';
 import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
+import { endTelling, type NoticeDeps, recordTelling } from './delivery-notices.js';
 
 export interface DeliveryStore {
   /** claim due deliveries with their messages; undefined for each not claimed (see store claimMany) */
@@ -19,12 +20,13 @@ export interface DeliveryStore {
   recordAttempt: RecordAttempt;
 }
 
-export function databaseDeliveryStore(db: Db, log: Logger): DeliveryStore {
+/** `notices`: tell senders of dead and recovered deliveries (issue 25, delivery-notices.ts) */
+export function databaseDeliveryStore(db: Db, log: Logger, notices?: NoticeDeps): DeliveryStore {
   return {
     claimMany: (ids, leaseMs, attemptTimeoutMs) => claimMany(db, ids, leaseMs, attemptTimeoutMs),
     defer: (claim, delayMs, reason) => deferDelivery(db, claim, delayMs, reason),
-    endUnattempted: (claim, reason, action, actor) => endUnattempted(db, claim, reason, action, actor),
+    endUnattempted: (claim, reason, action, actor) => (notices ? endTelling(db, notices, claim, reason, action, actor) : endUnattempted(db, claim, reason, action, actor)),
     // one attempt whose record fails never fails the others recorded with it
-    recordAttempt: attemptRecorder(db, log),
+    recordAttempt: attemptRecorder(db, log, notices ? { record: recordTelling(notices) } : {}),
   };
 }

@@ -20,12 +20,14 @@ function clearedFor(c: 'juvenile' | 'gbv'): Set<string> {
   return new Set(ids.filter((i) => i.clearances.includes(c)).map((i) => i.id));
 }
 
-/** the type of every grant of every agreement: the demo must show each of them */
+/** the type of every grant of every agreement an institution sends under: the demo must show each of them (the hub's own are below) */
 function grantedTypes(): Set<string> {
   const dir = join(CONTRACTS, 'agreements');
   const types = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { grants: Array<{ types: string[] }> }).grants.flatMap((g) => g.types));
+    .flatMap((f) =>
+      (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { grants: Array<{ types: string[]; senders: string[] }> }).grants.filter((g) => !g.senders.includes('ps.wasla.hub')).flatMap((g) => g.types),
+    );
   return new Set(types);
 }
 
@@ -65,6 +67,18 @@ describe('npm run demo -- --exit', () => {
     expect(text).not.toContain('still running');
   });
 
+  it('shows deadlines met and missed: the fine paid in time is met, the rest fire deadline.missed, delivered to those named (issue 25)', () => {
+    const states = Object.values(result.deadlineStates);
+    expect(states).toContain('met');
+    expect(states).toContain('missed');
+    expect(result.hubMessages.length).toBeGreaterThan(0);
+    for (const m of result.hubMessages) {
+      expect(m.type).toBe('deadline.missed');
+      for (const d of m.deliveries) expect(d, `${m.id} to ${d.recipient}`).toMatchObject({ state: 'delivered', arrived: true });
+    }
+    expect(text).toContain('compressed clock');
+  });
+
   it('shows every flow of the federation: a message of every type an agreement grants, each accepted', () => {
     const flows = demoFlows(CONTRACTS);
     expect(result.messages).toHaveLength(flows.filter((f) => f.kind === 'message').length);
@@ -83,8 +97,11 @@ describe('npm run demo -- --exit', () => {
         expect(d.arrival?.verified).toBe(true);
       }
     }
-    // nobody else got anything, and no delivery arrived twice
-    const expected = result.messages.flatMap((m) => m.deliveries.map((d) => `${d.recipient} ${d.deliveryId}`)).sort();
+    // nobody else got anything (but the hub's deadline alerts, below), and no delivery arrived twice
+    const expected = [
+      ...result.messages.flatMap((m) => m.deliveries.map((d) => `${d.recipient} ${d.deliveryId}`)),
+      ...result.hubMessages.flatMap((m) => m.deliveries.map((d) => `${d.recipient} ${d.deliveryId}`)),
+    ].sort();
     expect(result.arrivals.map((a) => `${a.institution} ${a.deliveryId}`).sort()).toEqual(expected);
   });
 
@@ -138,7 +155,8 @@ describe('npm run demo -- --exit', () => {
       }
       // across the whole run, at the receivers themselves
       const arrivals = result.arrivals.filter((a) => a.envelope?.classification === c);
-      expect(arrivals.length).toBe(classified.reduce((n, m) => n + m.deliveries.length, 0));
+      // the hub's deadline alerts inherit the class of what they are about: they count apart, and go to the cleared too
+      expect(arrivals.filter((a) => a.envelope?.source !== 'ps.wasla.hub').length).toBe(classified.reduce((n, m) => n + m.deliveries.length, 0));
       for (const a of arrivals) expect(cleared.has(a.institution), a.institution).toBe(true);
     });
   }

@@ -3,8 +3,10 @@
  * every grant target that reaches `ps.police.judicial` with a message type that has no mapping at
  * its pinned major is removed (the contract check would refuse it otherwise), so what remains
  * reaches the police only as warrant.issued majors 1 and 3, whose mappings ship in contracts/.
+ * The hub's own alerts and delivery notices (deadlines.json, delivery-notices.json) reach the
+ * police by pattern and have no XML mapping: those two agreements are left out of the copy.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTRACTS } from './contracts.js';
@@ -20,6 +22,7 @@ export function contractsWithXmlRecipient(institution = XML_POLICE, patchGrant: 
   writeFileSync(ifile, JSON.stringify(inst, null, 2));
   const mapped = (type: string, major: number) => existsSync(join(dir, 'mappings', type, `${major}.json`));
   const adir = join(dir, 'agreements');
+  for (const f of ['deadlines.json', 'delivery-notices.json']) rmSync(join(adir, f), { force: true });
   for (const f of readdirSync(adir).filter((x) => x.endsWith('.json'))) {
     const a = JSON.parse(readFileSync(join(adir, f), 'utf8'));
     for (const g of a.grants) {

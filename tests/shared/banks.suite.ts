@@ -220,8 +220,11 @@ export function banksSuite(mode: Mode) {
         { e: 'AF-6-OPEN', state: 'open' },
       ]);
 
-      // four payment records, each to the fund and the family court, caused by their statement
-      await receiver.waitForApplied(5 + 8);
+      // four payment records, each to the fund and the family court, caused by their statement;
+      // and the fund was told its bad-IBAN payout died (delivery.failed, issue 25)
+      await receiver.waitForApplied(5 + 8 + 1);
+      const told = receiver.arrivals.filter((a) => a.json?.type === 'delivery.failed');
+      expect(told.map((a) => [a.institution, a.json.data.messageId, a.json.data.lastError.slice(0, 28)])).toEqual([[FUND, ids['AF-5-BADIBAN'], 'payout-invalid: iban-invalid']]);
       const records = receiver.arrivals.filter((a) => a.json?.type === 'alimony.payment-record');
       const toFund = records.filter((a) => a.institution === FUND).map((a) => a.json);
       expect(toFund.map((j) => [j.data.endToEndId, j.data.outcome, j.data.amount.value, j.source]).sort()).toEqual([

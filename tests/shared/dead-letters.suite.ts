@@ -28,13 +28,16 @@ export function deadLetterSuite(mode: Mode) {
     let henv: TestHubEnv;
     let hub: Hub;
     let police: Receiver;
+    // the court's own inbox: where the hub tells it of its dead and recovered deliveries (issue 25)
+    let courtInbox: Receiver;
     let refusing = true;
     const dead: string[] = [];
 
     beforeAll(async () => {
       henv = await makeHubEnv(mode);
       police = await startReceiver(() => (refusing ? { status: 400, body: 'bad format' } : { status: 200 }));
-      hub = await startTestHub(henv, {}, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+      courtInbox = await startReceiver();
+      hub = await startTestHub(henv, {}, { contractsEnv: { ...process.env, ...endpointEnv(police.url, { [COURT]: courtInbox.url }) } });
       for (let i = 0; i < 3; i++) {
         const r = await post(hub, warrant({ warrantNumber: `W-DLQ-${i}` }));
         const m = await waitForStates(hub, r.json.id, ['dead']);
@@ -44,6 +47,7 @@ export function deadLetterSuite(mode: Mode) {
     afterAll(async () => {
       await hub?.stop();
       await police?.close();
+      await courtInbox?.close();
       await henv?.cleanup();
     });
 
@@ -94,6 +98,51 @@ export function deadLetterSuite(mode: Mode) {
       const audit = ((rows as any).rows ?? rows) as Array<{ actor: string; subject: string; data: any }>;
       expect(audit.map((a) => a.subject).sort()).toEqual([...dead].sort());
       expect(audit.find((a) => a.actor === OPERATOR)?.data.reason).toBe('receiver fixed its parser');
+    });
+
+    it('lists the deadlines the warrants opened, signed, to those concerned only (GET /v1/deadlines)', async () => {
+      const mine = await call(hub, 'GET', '/v1/deadlines?state=open&limit=50', COURT);
+      expect(mine.status).toBe(200);
+      const numbers = mine.json.items.filter((d: any) => d.expectation === 'warrant-not-executed').map((d: any) => d.correlation);
+      expect(numbers.sort()).toEqual(['W-DLQ-0', 'W-DLQ-1', 'W-DLQ-2']);
+      expect(mine.json.items[0]).toMatchObject({ agreement: 'deadlines', kind: 'by', state: 'open', notify: expect.arrayContaining([COURT, 'ps.police.judicial']) });
+      // an institution with no part in them sees none; operators see them all
+      expect((await call(hub, 'GET', '/v1/deadlines', 'ps.mof')).json.items).toEqual([]);
+      expect((await call(hub, 'GET', '/v1/deadlines?state=open', OPERATOR)).json.items.length).toBeGreaterThanOrEqual(3);
+      const bad = await call(hub, 'GET', '/v1/deadlines?state=late', COURT);
+      expect(bad.status).toBe(400);
+      expect(bad.json.errors.map((e: any) => e.pointer)).toEqual(['/query/state']);
+    });
+
+    it('told the sender of each dead delivery, and of each recovered by a replay, in messages signed by the hub', async () => {
+      // three delivery.failed while the police refused, three delivery.recovered after the replays
+      await courtInbox.waitForApplied(6, 15_000);
+      expect(courtInbox.rejected).toEqual([]);
+      const byType = (t: string) => courtInbox.arrivals.filter((a) => a.json.type === t);
+      const failed = byType('delivery.failed');
+      expect(failed.map((a) => a.json.data.deliveryId).sort()).toEqual([...dead].sort());
+      for (const a of failed) {
+        expect(a.json.source).toBe('ps.wasla.hub');
+        expect(a.json.data).toMatchObject({
+          sender: COURT,
+          recipient: 'ps.police.judicial',
+          messageType: 'warrant.issued',
+          replay: { method: 'POST', path: `/v1/deliveries/${a.json.data.deliveryId}/replay` },
+        });
+        expect(a.json.data.lastError).toContain('400');
+        expect(a.json.causationid).toBe(a.json.data.messageId);
+      }
+      expect(
+        byType('delivery.recovered')
+          .map((a) => a.json.data.deliveryId)
+          .sort(),
+      ).toEqual([...dead].sort());
+      // each notice committed with the state change it tells of: one per death, one per recovery
+      const rows = await hub.database.db.execute(sql`select type, count(*)::int as n from messages where sender = 'ps.wasla.hub' group by type order by type`);
+      expect((rows as any).rows ?? rows).toEqual([
+        { type: 'delivery.failed', n: 3 },
+        { type: 'delivery.recovered', n: 3 },
+      ]);
     });
   });
 }

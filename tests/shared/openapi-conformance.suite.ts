@@ -286,6 +286,17 @@ export function openApiConformanceSuite(mode: Mode) {
       }
     });
 
+    // issue 25: the deadlines the caller may see (the demo contracts open some at the warrants sent above)
+    it('deadlines: a page as the court and as an operator, and a refused filter', async () => {
+      const path = '/v1/deadlines';
+      const page = await c.check(await call('GET', '/v1/deadlines?limit=5', COURT), 'get', path);
+      expect(Array.isArray(page.items)).toBe(true);
+      await c.check(await call('GET', '/v1/deadlines?state=open', OPERATOR), 'get', path);
+      const bad = await call('GET', '/v1/deadlines?state=late', COURT);
+      expect(bad.status).toBe(400);
+      await c.check(bad, 'get', path);
+    });
+
     it('every operation of the document was answered and checked, with at least one success', () => {
       for (const id of c.operationIds()) {
         const statuses = [...(c.seen.get(id) ?? [])];

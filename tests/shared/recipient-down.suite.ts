@@ -61,8 +61,11 @@ export function recipientDownSuite(mode: Mode) {
       for (const id of ids) await waitForStates(hub, id, ['dead'], 45_000);
       const rows = await query<{ recipient: string; attempts: number; rows: number; last_error: string; gives_up_at: unknown }>(sql`
         select d.recipient, d.attempts, (select count(*)::int from attempts a where a.delivery_id = d.id) as rows, d.last_error, d.gives_up_at
-        from deliveries d`);
+        from deliveries d join messages m on m.id = d.message_id where m.sender <> 'ps.wasla.hub'`);
       expect(new Set(rows.map((r) => r.recipient))).toEqual(new Set([POLICE, 'ps.mof', 'ps.mot']));
+      // each death was told to the sender, in the transaction that recorded it (issue 25)
+      const told = await query<{ n: number }>(sql`select count(*)::int as n from messages where sender = 'ps.wasla.hub' and type = 'delivery.failed'`);
+      expect(Number(told[0].n)).toBe(rows.length);
       for (const r of rows) {
         expect(r.gives_up_at).not.toBeNull();
         expect(r.last_error).toMatch(/time ran out|retries exhausted/);

@@ -23,7 +23,13 @@ const unused = () => {
 };
 
 function app(
-  services: { intake?: Partial<Services['intake']>; messages?: Partial<Services['messages']>; deliveries?: Partial<Services['deliveries']>; queries?: Partial<Services['queries']> },
+  services: {
+    intake?: Partial<Services['intake']>;
+    messages?: Partial<Services['messages']>;
+    deliveries?: Partial<Services['deliveries']>;
+    queries?: Partial<Services['queries']>;
+    deadlines?: Partial<Services['deadlines']>;
+  },
   extra: Partial<ApiDeps> = {},
 ) {
   const deps: ApiDeps = {
@@ -36,6 +42,7 @@ function app(
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
       statements: { receive: unused, list: unused, show: unused },
       queries: { list: unused, run: unused, ...services.queries },
+      deadlines: { list: unused, ...services.deadlines },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
@@ -255,5 +262,29 @@ describe('GET /v1/queries/{name}', () => {
     const q = Array.from({ length: 21 }, (_, i) => `p${i}=x`).join('&');
     const p = await problem(await app({}).request(`/v1/queries/traffic-fines?${q}`));
     expect(p).toMatchObject({ status: 400, body: { type: 'https://wasla.dev/problems/query-parameters-invalid' } });
+  });
+});
+
+describe('GET /v1/deadlines (issue 25)', () => {
+  it('hands the state, case and page to the deadline service with the caller, and answers its page', async () => {
+    let got: unknown;
+    const res = await app({
+      deadlines: {
+        list: async (p, q) => {
+          got = { p, q };
+          return { items: [], next: null };
+        },
+      },
+    }).request('/v1/deadlines?state=missed&case=88%2F2026&limit=5');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ items: [], next: null });
+    expect(got).toEqual({ p: COURT, q: { state: 'missed', caseRef: '88/2026', limit: 5 } });
+  });
+
+  it('refuses a bad filter with every fault, before calling the service', async () => {
+    const r = await problem(await app({}).request(`/v1/deadlines?state=late&limit=0&before=x&case=${'9'.repeat(300)}`));
+    expect(r.status).toBe(400);
+    expect(r.type).toBe('application/problem+json');
+    expect(r.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/query/state', '/query/case', '/query/before', '/query/limit']);
   });
 });

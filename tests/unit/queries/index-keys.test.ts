@@ -48,8 +48,9 @@ describe('indexKeys', () => {
     expect(indexKeys(catalogue, 'traffic-fine.paid', '1.1', { fineNumber: 42, payer: { nationalId: ['x'] } })).toEqual([]);
   });
 
-  it('covers every example of the catalogue: each gives at least one key', () => {
+  it('covers every example of the catalogue: each gives at least one key (but the notices about a delivery)', () => {
     for (const ref of catalogue.list()) {
+      if (ref.type === 'delivery.failed' || ref.type === 'delivery.recovered') continue;
       for (const data of catalogue.get(ref.type, ref.version)!.examples as unknown[]) {
         expect(indexKeys(catalogue, ref.type, ref.version, data).length, `${ref.type}@${ref.version}`).toBeGreaterThan(0);
       }

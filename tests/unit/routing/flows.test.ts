@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractError, ForbiddenError } from '../../../src/errors.js';
+import { HUB_INSTITUTION_ID } from '../../../src/federation/index.js';
 import { loadContracts, project, route } from '../../../src/routing/index.js';
 import { matches } from '../../../src/routing/pattern.js';
-import { HUB_INSTITUTION_ID } from '../../../src/federation/index.js';
 import type { Classification, RoutingDecision } from '../../../src/routing/types.js';
 import { DEMO, edit } from './helpers.js';
 

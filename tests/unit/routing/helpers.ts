@@ -117,12 +117,22 @@ export function inMemory(institutions: Institution[], grants: Grant[], typeClass
   const insts = new Map(institutions.map((i) => [i.id, i]));
   const agreements = new Map<string, Agreement>();
   for (const g of grants) {
-    const a = agreements.get(g.agreement) ?? { id: g.agreement, title: g.agreement, parties: [], grants: [], queries: [], file: `agreements/${g.agreement}.json` };
+    const a: Agreement = agreements.get(g.agreement) ?? {
+      id: g.agreement,
+      title: g.agreement,
+      parties: [],
+      grants: [],
+      queries: [],
+      expectations: [],
+      notifyDeadDeliveries: true,
+      file: `agreements/${g.agreement}.json`,
+    };
     a.grants.push(g);
     agreements.set(g.agreement, a);
   }
   return {
     dir: '/nowhere',
+    timeZone: 'Asia/Hebron',
     catalogue: fakeCatalogue({}),
     institutions: insts,
     mappings: NO_MAPPINGS,

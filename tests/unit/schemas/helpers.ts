@@ -34,6 +34,11 @@ export const TYPES = [
   'alternative-measure.ordered',
   'alternative-measure.report',
   'protection-order.issued',
+  // issue 25: the hub's deadline messages
+  'deadline.approaching',
+  'deadline.missed',
+  'delivery.failed',
+  'delivery.recovered',
 ];
 
 /** Every published version of every type, as the catalogue should list them. */
