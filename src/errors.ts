@@ -75,6 +75,8 @@ export const REQUEST_ERROR_CODES = [
   'delivery-backlog',
   'not-ready',
   'internal',
+  // issue 26: the record
+  'issuer-mismatch', // a field naming an institution in the payload does not name the signer
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */

@@ -107,6 +107,9 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'csr-invalid': MALFORMED,
   'csr-subject-mismatch': MALFORMED,
   'institution-id-invalid': MALFORMED,
+
+  // issue 26: the record
+  'issuer-mismatch': { status: 403, title: 'The message names another institution as its issuer' },
 };
 
 export interface ProblemOf extends ProblemSpec {

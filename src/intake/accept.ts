@@ -16,6 +16,8 @@ import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import type { FlowControl } from './flow-control.js';
+import { refuseIssuerMismatch } from './issuer-check.js';
+import { asLoaded } from '../routing/index.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
 
@@ -224,17 +226,13 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
       faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })),
     );
   }
-  const decision: RoutingDecision = route(contracts, {
-    sender: origin.sender,
-    type: env.type,
-    version: env.version,
-    classification: env.classification,
-    data: env.data,
-  });
+  const receivedAt = new Date();
+  const decision: RoutingDecision = route(contracts, { sender: origin.sender, type: env.type, version: env.version, classification: env.classification, data: env.data, receivedAt }, receivedAt);
+  // after routing, so that a sender no agreement lets send this type hears `no-agreement` first
+  refuseIssuerMismatch(asLoaded(contracts), origin.sender, env.type, env.version, env.data, receivedAt);
   refuseUntranslatable(contracts, env.type, env.version, env.data, decision);
 
   const id = uuidv7();
-  const receivedAt = new Date();
   const envelope: Envelope = {
     specversion: '1.0',
     id,
@@ -304,6 +302,7 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
           type: env.type,
           version: env.version,
           classification: decision.classification,
+          ...(decision.classificationReasons && { classificationReasons: decision.classificationReasons }),
           credential: origin.credential,
           bodySha256: origin.bodySha256,
           routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),

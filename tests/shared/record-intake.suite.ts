@@ -1,0 +1,101 @@
+/**
+ * The record at intake (issue 26), in both modes over real HTTP: the hub computes the classification
+ * from the schema's rules and may raise the sender's, never lower it (a child born in 2012 marked
+ * `juvenile: false` reaches only recipients cleared for juvenile); a field naming an institution must
+ * name the signer, or the request is refused with `issuer-mismatch` and nothing is stored.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { Hub } from '../../src/hub.js';
+import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
+import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
+import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
+import { counts, post, waitForStates, warrant } from './spine.suite.js';
+
+const POLICE = 'ps.police.judicial';
+
+/** a warrant whose subject is born on `dateOfBirth`, with the sender's own `juvenile` flag */
+export function warrantFor(dateOfBirth: string, opts: { juvenile?: boolean; number: string; offences?: unknown[]; court?: string }) {
+  const w = warrant({ warrantNumber: opts.number }) as any;
+  w.data.subject = { ...w.data.subject, dateOfBirth, juvenile: opts.juvenile ?? false };
+  w.data.issuedOn = '2026-02-14';
+  if (opts.offences) w.data.offences = opts.offences;
+  if (opts.court) w.data.issuingCourt = { ...w.data.issuingCourt, id: opts.court };
+  return w;
+}
+
+export function recordIntakeSuite(mode: Mode) {
+  describe(`the hub decides classification and issuer at intake (${mode} mode)`, () => {
+    let henv: TestHubEnv;
+    let hub: Hub;
+    let police: Receiver;
+
+    beforeAll(async () => {
+      henv = await makeHubEnv(mode);
+      police = await startReceiver(ok);
+      const dir = contractsWithRetry({ schedule: [0.2, 0.2], jitter: 0 });
+      // the judicial police are cleared for juvenile cases, not for gender-based violence
+      const file = join(dir, 'institutions', `${POLICE}.json`);
+      const inst = JSON.parse(readFileSync(file, 'utf8'));
+      inst.clearances = ['juvenile'];
+      writeFileSync(file, JSON.stringify(inst, null, 2));
+      hub = await startTestHub(henv, { WASLA_CONTRACTS_DIR: dir }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
+    });
+    afterAll(async () => {
+      await hub?.stop();
+      await police?.close();
+      await henv?.cleanup();
+    });
+
+    const accepted = async (id: string) => {
+      const r = await hub.database.db.execute(sql`select data from audit_log where action = 'message.accepted' and subject = ${id}`);
+      return (((r as any).rows ?? r) as Array<{ data: any }>)[0]?.data;
+    };
+
+    it('raises a child marked juvenile:false to juvenile, delivers it to a cleared recipient, and says why without the date of birth', async () => {
+      const r = await post(hub, warrantFor('2012-05-10', { number: 'W-REC-CHILD' }));
+      expect(r.status).toBe(202);
+      expect(r.json.classification).toBe('juvenile');
+      expect(r.json.deliveries.map((d: any) => d.recipient)).toEqual([POLICE]);
+      await waitForStates(hub, r.json.id, ['delivered']);
+      const arrived = police.arrivals.find((a) => a.json?.data?.warrantNumber === 'W-REC-CHILD');
+      expect(arrived?.json.classification).toBe('juvenile');
+      const data = await accepted(r.json.id);
+      expect(data.classification).toBe('juvenile');
+      expect(data.classificationReasons).toContainEqual({ class: 'juvenile', source: 'date-of-birth', pointer: '/subject/dateOfBirth', detail: 'aged 13 on the date at /issuedOn' });
+      expect(JSON.stringify(data)).not.toContain('2012-05-10');
+    });
+
+    it('never lowers: an adult the sender calls juvenile stays juvenile', async () => {
+      const r = await post(hub, { ...warrantFor('1988-11-03', { number: 'W-REC-CLAIM' }), classification: 'juvenile' });
+      expect(r.status).toBe(202);
+      expect(r.json.classification).toBe('juvenile');
+      const plain = await post(hub, warrantFor('1988-11-03', { number: 'W-REC-ADULT' }));
+      expect(plain.status).toBe(202);
+      expect(plain.json.classification).not.toBe('juvenile');
+    });
+
+    it('raises a listed offence to gbv and refuses it when no recipient is cleared, storing nothing', async () => {
+      const before = await counts(hub);
+      const base = warrantFor('1988-11-03', { number: 'W-REC-GBV' }) as any;
+      base.data.offences = [{ ...base.data.offences[0], code: 'PC60-292' }];
+      const r = await post(hub, base);
+      expect(r.status).toBe(403);
+      expect(r.type).toContain('application/problem+json');
+      expect(r.json.type).toBe('https://wasla.dev/problems/no-cleared-recipient');
+      expect(r.json.detail).toContain('gbv');
+      expect(await counts(hub)).toEqual(before);
+    });
+
+    it('refuses a message naming another court as its issuer with issuer-mismatch, storing nothing', async () => {
+      const before = await counts(hub);
+      const r = await post(hub, warrantFor('1988-11-03', { number: 'W-REC-ISSUER', court: 'ps.hjc.court.nablus' }));
+      expect(r.status).toBe(403);
+      expect(r.json.type).toBe('https://wasla.dev/problems/issuer-mismatch');
+      expect(r.json.errors).toEqual([{ pointer: '/data/issuingCourt/id', detail: expect.stringContaining('ps.hjc.court.nablus') }]);
+      expect(await counts(hub)).toEqual(before);
+    });
+  });
+}
