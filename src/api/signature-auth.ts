@@ -21,6 +21,7 @@ import {
   type VerifyResult,
 } from '../trust/index.js';
 import type { Authenticator } from './auth.js';
+import { captureOrigin } from '../record/origin.js';
 import { boundTarget, publicBase, type PublicBase } from './public-url.js';
 
 export interface SignatureAuthOptions {
@@ -77,6 +78,13 @@ export function signatureAuthenticator(o: SignatureAuthOptions): Authenticator {
     if (id === HUB_INSTITUTION_ID || !o.contracts().institution(id)) {
       throw new AuthenticationError('sender-unknown', `the certificate names "${id}", which is not an institution of this federation`);
     }
-    return { institution: id, credential: `cert:${r.resolved.serial}` };
+    const receivedAt = new Date();
+    const verified = { method: req.method, url: target, headers, body: req.body };
+    return {
+      institution: id,
+      credential: `cert:${r.resolved.serial}`,
+      // the very request the signature was verified on: its target is this hub's URL, not the Host header's
+      evidence: () => captureOrigin(verified, { label: r.label, institution: id, certificate: r.resolved.serial, receivedAt }),
+    };
   };
 }

@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'contracts.reloaded',
   'certificate.registered',
   'certificate.revoked',
+  // issue 26: the record
+  'request.refused',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -17,6 +17,7 @@ import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import type { FlowControl } from './flow-control.js';
 import { refuseIssuerMismatch } from './issuer-check.js';
+import type { OriginEvidence } from '../record/origin.js';
 import { asLoaded } from '../routing/index.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
@@ -75,6 +76,8 @@ export interface AcceptInput {
   idempotencyKey?: string;
   /** what authenticated the sender, for the audit entry */
   credential: string;
+  /** the evidence of origin of a signed request, kept with the message (issue 26) */
+  origin?: OriginEvidence;
 }
 
 export interface AcceptedMessage {
@@ -178,6 +181,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): Pre
     sender: input.sender,
     credential: input.credential,
     bodySha256: requestHash,
+    evidence: input.origin,
     idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
   });
 }
@@ -197,6 +201,8 @@ export interface MessageOrigin {
   credential: string;
   /** the sha-256 of the bytes as received (the canonical envelope's, for the hub's own messages) */
   bodySha256: string;
+  /** the request's evidence of origin, when it was signed */
+  evidence?: OriginEvidence;
   idempotency?: CommitInput['idempotency'];
 }
 
@@ -292,6 +298,7 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
     },
     deliveries: rows,
     idempotency: origin.idempotency,
+    ...(origin.evidence && { origin: origin.evidence }),
     response: answer,
     audit: [
       {
@@ -305,6 +312,7 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
           ...(decision.classificationReasons && { classificationReasons: decision.classificationReasons }),
           credential: origin.credential,
           bodySha256: origin.bodySha256,
+          ...(origin.evidence && { origin: { signature: origin.evidence.label, receivedAt: origin.evidence.receivedAt } }),
           routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
           deliveries: rows.map((r) => r.id),
         },

@@ -11,10 +11,12 @@ import type { Db } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
+import { refusalRecorder, type RefusalRecorder } from './refusals.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
 export type { MessageReading, MessageService } from './messages.js';
+export { AUDITED_REFUSALS, type Refusal, type RefusalRecorder } from './refusals.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -24,6 +26,8 @@ export interface Services {
   intake: IntakeService;
   messages: MessageService;
   deliveries: DeliveryService;
+  /** refused requests on the audit log, bounded (refusals.ts) */
+  refusals: RefusalRecorder;
 }
 
 export interface ServiceDeps {
@@ -42,5 +46,6 @@ export function createServices(deps: ServiceDeps): Services {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
     deliveries: deliveryService(deps),
+    refusals: refusalRecorder(deps.audit, deps.log),
   };
 }

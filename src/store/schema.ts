@@ -206,3 +206,20 @@ export const replaySignatures = pgTable(
   },
   (t) => [index('replay_signatures_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * Evidence of origin (issue 26; record/origin.ts): what the hub keeps of an institution's signed
+ * request — the covered header fields, Signature-Input and Signature, the target URI, the body's
+ * hash — so that anyone can prove later, offline, that this institution sent this message. One row
+ * per message received with a signature; written in the statement that commits the message.
+ */
+export const messageOrigins = pgTable('message_origins', {
+  messageId: uuid('message_id')
+    .primaryKey()
+    .references(() => messages.id, { onDelete: 'cascade' }),
+  /** the institution whose certificate signed, and that certificate's serial (lowercase hex) */
+  institution: text('institution').notNull(),
+  certificate: text('certificate').notNull(),
+  /** the OriginEvidence document (format wasla-origin/1) */
+  evidence: jsonb('evidence').notNull(),
+});

@@ -12,7 +12,9 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
-import { counts, post, waitForStates, warrant } from './spine.suite.js';
+import { counts, COURT, post, waitForStates, warrant } from './spine.suite.js';
+import { sharedFederation } from '../helpers/federation.js';
+import { verifyOrigin } from '../../src/record/index.js';
 
 const POLICE = 'ps.police.judicial';
 
@@ -49,6 +51,19 @@ export function recordIntakeSuite(mode: Mode) {
       await henv?.cleanup();
     });
 
+    const rows = async (q: ReturnType<typeof sql>) => {
+      const r = await hub.database.db.execute(q);
+      return ((r as any).rows ?? r) as any[];
+    };
+    /** the refusals on the audit log for this path, once the (asynchronous) write has landed */
+    const refusalsFor = async (reason: string, n = 1) => {
+      const end = Date.now() + 5_000;
+      for (;;) {
+        const found = await rows(sql`select actor, subject, data from audit_log where action = 'request.refused' and data->>'reason' = ${reason} order by id`);
+        if (found.length >= n || Date.now() > end) return found;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
     const accepted = async (id: string) => {
       const r = await hub.database.db.execute(sql`select data from audit_log where action = 'message.accepted' and subject = ${id}`);
       return (((r as any).rows ?? r) as Array<{ data: any }>)[0]?.data;
@@ -66,6 +81,26 @@ export function recordIntakeSuite(mode: Mode) {
       expect(data.classification).toBe('juvenile');
       expect(data.classificationReasons).toContainEqual({ class: 'juvenile', source: 'date-of-birth', pointer: '/subject/dateOfBirth', detail: 'aged 13 on the date at /issuedOn' });
       expect(JSON.stringify(data)).not.toContain('2012-05-10');
+    });
+
+    it('keeps the evidence of origin with the message, and it verifies offline with the sender certificate', async () => {
+      const r = await post(hub, warrantFor('1990-01-01', { number: 'W-REC-ORIGIN' }));
+      expect(r.status).toBe(202);
+      const [row] = await rows(sql`select institution, certificate, evidence from message_origins where message_id = ${r.json.id}`);
+      const fed = sharedFederation();
+      const court = fed.keys.get(COURT)!;
+      expect(row.institution).toBe(COURT);
+      expect(row.evidence.fields['signature-input']).toContain('keyid=');
+      expect(row.evidence.fields['content-digest']).toMatch(/^sha-(256|512)=/);
+      expect(row.evidence.targetUri).toBe(`${hub.url}/v1/messages`);
+      // the hash the audit entry carries is the hash the evidence binds through Content-Digest
+      expect(row.evidence.bodySha256).toBe((await accepted(r.json.id)).bodySha256);
+      const v = await verifyOrigin(row.evidence, court.certPem, { ca: fed.caCertPem });
+      expect(v.institution).toBe(COURT);
+      // a changed field does not verify
+      const forged = structuredClone(row.evidence);
+      forged.fields['content-digest'] = forged.fields['content-digest'].replace(/.=:$/, 'A=:');
+      await expect(verifyOrigin(forged, court.certPem, { ca: fed.caCertPem })).rejects.toThrow();
     });
 
     it('never lowers: an adult the sender calls juvenile stays juvenile', async () => {
@@ -96,6 +131,28 @@ export function recordIntakeSuite(mode: Mode) {
       expect(r.json.type).toBe('https://wasla.dev/problems/issuer-mismatch');
       expect(r.json.errors).toEqual([{ pointer: '/data/issuingCourt/id', detail: expect.stringContaining('ps.hjc.court.nablus') }]);
       expect(await counts(hub)).toEqual(before);
+      const [entry] = await refusalsFor('issuer-mismatch');
+      expect(entry.actor).toBe(COURT);
+      expect(entry.data).toMatchObject({ status: 403, reason: 'issuer-mismatch', method: 'POST', path: '/v1/messages', credential: expect.stringMatching(/^cert:/) });
+      // the payload stays out of the log: no warrant number, no name, no court it claimed
+      expect(JSON.stringify(entry)).not.toContain('W-REC-ISSUER');
+      expect(JSON.stringify(entry)).not.toContain('ps.hjc.court.nablus');
+    });
+
+    it('puts an unauthenticated refusal on the audit log with what it claimed, without its payload', async () => {
+      const sent = JSON.stringify(warrantFor('1990-01-01', { number: 'W-REC-FORGED' }));
+      // signed for another body: the digest does not match what arrives
+      const res = await fetch(`${hub.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json', 'signature-input': 'sig=("@method");keyid="ab:cd:ef";created=1', signature: 'sig=:AAAA:' },
+        body: sent,
+      });
+      expect(res.status).toBe(401);
+      const reason = ((await res.json()) as any).type.split('/').pop();
+      const [entry] = await refusalsFor(reason);
+      expect(entry.actor).toBe('unauthenticated');
+      expect(entry.data).toMatchObject({ status: 401, reason, claimed: { keyid: 'ab:cd:ef' } });
+      expect(JSON.stringify(entry)).not.toContain('W-REC-FORGED');
     });
   });
 }

@@ -57,6 +57,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
         sender: principal.institution,
         credential: principal.credential,
         body,
+        origin: principal.evidence?.(),
         idempotencyKey: c.req.header('idempotency-key'),
       });
       if (!replayed) deps.metrics.messagesAccepted.inc({ type: answer.type });

@@ -31,6 +31,7 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
       intake: { accept: unused, ...services.intake },
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
+      refusals: { record: async () => {} },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
