@@ -77,6 +77,7 @@ export const REQUEST_ERROR_CODES = [
   'internal',
   // issue 26: the record
   'issuer-mismatch', // a field naming an institution in the payload does not name the signer
+  'role-not-allowed', // an operator whose role does not allow the action (or a hub certificate without a role)
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */

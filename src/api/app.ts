@@ -15,6 +15,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
+import { adminRoutes } from './routes/admin.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -43,6 +44,7 @@ function refusalOf(c: Context, status: number, reason: string, principal: Princi
     method: c.req.method,
     path: c.req.path,
     ...(principal && { sender: principal.institution, credential: principal.credential }),
+    ...(principal?.operator && { operator: principal.operator.operatorId }),
     claimed: { keyid, sender: c.req.header('wasla-sender') },
   };
 }
@@ -74,6 +76,7 @@ export function createApp(depsIn: ApiDeps, extraRoutes: RouteRegistrar[] = [], o
   deliveryRoutes(book, deps);
   schemaRoutes(book, deps);
   trustRoutes(book, deps);
+  adminRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 

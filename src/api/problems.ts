@@ -110,6 +110,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
 
   // issue 26: the record
   'issuer-mismatch': { status: 403, title: 'The message names another institution as its issuer' },
+  'role-not-allowed': { status: 403, title: "The operator's role does not allow this" },
 };
 
 export interface ProblemOf extends ProblemSpec {

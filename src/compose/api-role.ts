@@ -12,6 +12,7 @@ import { FlowControl } from '../intake/flow-control.js';
 import { DatabaseReplayGuard, dueBacklog } from '../store/index.js';
 import { HUB_INSTITUTION_ID, LayeredReplayGuard, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../trust/index.js';
 import { createServices } from '../services/index.js';
+import type { Contracts } from '../routing/types.js';
 import { VERSION } from '../version.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -22,6 +23,8 @@ export interface ApiRoleOptions {
   /** replaces the default authenticator (tests) */
   authenticate?: Authenticator;
   extraRoutes?: RouteRegistrar[];
+  /** puts the contract set in force on an admin's request (the hub's contract reload, started after this role) */
+  reloadContracts?: (actor: string) => Promise<Contracts>;
 }
 
 export interface ApiRole {
@@ -69,7 +72,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
       version: VERSION,
       mode: cfg.mode,
       maxBodyBytes: cfg.maxBodyBytes,
-      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow }),
+      services: createServices({ db: res.db, contracts: c.contracts, dispatcher: res.dispatcher, audit: res.audit, log, flow, reloadContracts: o.reloadContracts }),
       contracts: c.contracts,
       metrics: res.metrics,
       log,

@@ -12,6 +12,7 @@ import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } f
 import { deliveryService, type DeliveryService } from './deliveries.js';
 import { messageService, type MessageService } from './messages.js';
 import { refusalRecorder, type RefusalRecorder } from './refusals.js';
+import { contractAdminService, type ContractAdminService } from './contracts-admin.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -28,6 +29,8 @@ export interface Services {
   deliveries: DeliveryService;
   /** refused requests on the audit log, bounded (refusals.ts) */
   refusals: RefusalRecorder;
+  /** contract reload on an admin's request (contracts-admin.ts) */
+  contractAdmin: ContractAdminService;
 }
 
 export interface ServiceDeps {
@@ -38,6 +41,8 @@ export interface ServiceDeps {
   log: Logger;
   /** intake's flow control, when the api role holds messages for a backlog (intake/flow-control.ts) */
   flow?: IntakeDeps['flow'];
+  /** puts the contract set in its directory in force (compose/reload.ts), for an admin's request */
+  reloadContracts?: (actor: string) => Promise<Contracts>;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -47,5 +52,6 @@ export function createServices(deps: ServiceDeps): Services {
     messages: messageService(deps),
     deliveries: deliveryService(deps),
     refusals: refusalRecorder(deps.audit, deps.log),
+    contractAdmin: contractAdminService(deps),
   };
 }

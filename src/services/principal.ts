@@ -1,4 +1,5 @@
 import type { OriginEvidence } from '../record/origin.js';
+import type { OperatorIdentity } from '../record/operator-cert.js';
 
 /** Who is calling: the institution a request speaks for, proven by the HTTP edge (signature, or the insecure header). */
 export interface Principal {
@@ -10,4 +11,6 @@ export interface Principal {
    * fields, built only when asked (intake keeps it with the message); absent for unsigned requests
    */
   evidence?: () => OriginEvidence;
+  /** the operator an operator certificate names, with their role (issue 26); absent for any other certificate */
+  operator?: OperatorIdentity;
 }

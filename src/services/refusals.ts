@@ -27,6 +27,8 @@ export interface Refusal {
   sender?: string;
   /** how it was authenticated (cert:<serial>) */
   credential?: string;
+  /** the operator person, when an operator certificate signed it */
+  operator?: string;
   /** what the request said about itself: the signature's keyid, the Wasla-Sender header */
   claimed?: { keyid?: string; sender?: string };
 }
@@ -91,6 +93,7 @@ export function refusalRecorder(audit: AuditWriter, log: Logger, opts: RefusalOp
             method: r.method.slice(0, 16),
             path: r.path.slice(0, 200),
             ...(r.credential && { credential: r.credential }),
+            ...(r.operator && { operator: r.operator }),
             ...((claimed.keyid || claimed.sender) && { claimed: Object.fromEntries(Object.entries(claimed).filter(([, v]) => v)) }),
             ...(suppressedBefore > 0 && { suppressedBefore }),
           },

@@ -32,6 +32,7 @@ function app(services: { intake?: Partial<Services['intake']>; messages?: Partia
       messages: { read: unused, ...services.messages },
       deliveries: { list: unused, replay: unused, replayMatching: unused, ...services.deliveries },
       refusals: { record: async () => {} },
+      contractAdmin: { reload: unused },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
