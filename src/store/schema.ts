@@ -174,6 +174,11 @@ export const auditSeals = pgTable('audit_seals', {
   prevHash: text('prev_hash').notNull(),
   headHash: text('head_hash').notNull(),
   sealedAt: ts('sealed_at').notNull().defaultNow(),
+  /**
+   * the hub's signature over the seal statement (issue 26; record/bundle.ts, `wasla-audit-seal/1`):
+   * `{keyid, alg, value}`; null until the sealer has signed it, and for seals made before signing
+   */
+  signature: jsonb('signature'),
 });
 
 /** Institution and hub certificates issued by the federation CA (issue 3). */

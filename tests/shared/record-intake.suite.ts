@@ -15,6 +15,8 @@ import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { counts, COURT, post, waitForStates, warrant } from './spine.suite.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { verifyOrigin } from '../../src/record/index.js';
+import { verifySealSignatures } from '../../src/audit/seal-signing.js';
+import { HUB_INSTITUTION_ID } from '../../src/federation/index.js';
 
 const POLICE = 'ps.police.judicial';
 
@@ -137,6 +139,30 @@ export function recordIntakeSuite(mode: Mode) {
       // the payload stays out of the log: no warrant number, no name, no court it claimed
       expect(JSON.stringify(entry)).not.toContain('W-REC-ISSUER');
       expect(JSON.stringify(entry)).not.toContain('ps.hjc.court.nablus');
+    });
+
+    it('signs each seal of the audit chain with the hub key, and an altered seal fails', async () => {
+      await post(hub, warrantFor('1990-01-01', { number: 'W-REC-SEAL' }));
+      const end = Date.now() + 15_000;
+      let signed = 0;
+      while (Date.now() < end) {
+        [{ n: signed }] = await rows(sql`select count(*)::int as n from audit_seals where signature is not null`);
+        const [{ n: unsigned }] = await rows(sql`select count(*)::int as n from audit_seals where signature is null`);
+        if (signed > 0 && Number(unsigned) === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const hubCert = sharedFederation().hubCertPem;
+      const report = await verifySealSignatures(hub.database.db, HUB_INSTITUTION_ID, [hubCert]);
+      expect(report.invalid).toBeUndefined();
+      expect(report.signed).toBeGreaterThan(0);
+      expect(report.unsigned).toBe(0);
+      // the statement is over the seal's own columns: move its time by a millisecond and it no longer verifies
+      const [{ seal }] = await rows(sql`select min(seal) as seal from audit_seals`);
+      await hub.database.db.execute(sql`update audit_seals set sealed_at = sealed_at + interval '1 millisecond' where seal = ${seal}`);
+      const altered = await verifySealSignatures(hub.database.db, HUB_INSTITUTION_ID, [hubCert]);
+      expect(altered.invalid?.seal).toBe(Number(seal));
+      await hub.database.db.execute(sql`update audit_seals set sealed_at = sealed_at - interval '1 millisecond' where seal = ${seal}`);
+      expect((await verifySealSignatures(hub.database.db, HUB_INSTITUTION_ID, [hubCert])).invalid).toBeUndefined();
     });
 
     it('puts an unauthenticated refusal on the audit log with what it claimed, without its payload', async () => {
