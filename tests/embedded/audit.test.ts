@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -106,6 +106,40 @@ describe('wasla audit verify', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('exports a signed bundle that verify-bundle accepts offline with the pinned CA, and refuses once a byte changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
+    const cli = (...args: string[]) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, WASLA_DATA_DIR: dir };
+      delete env.DATABASE_URL;
+      delete env.REDIS_URL;
+      delete env.WASLA_PKI_DIR;
+      return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', ...args], { env }).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
+      );
+    };
+    try {
+      const { caCertPem } = initCa(join(dir, 'pki'), { commonName: 'Export test CA' });
+      writeFileSync(join(dir, 'ca.pem'), caCertPem);
+      const database = await openDatabase({ dataDir: dir });
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
+      await database.close();
+      const bundle = join(dir, 'bundle.json');
+      const exported = await cli('export', '--out', bundle);
+      expect(exported.code, exported.out).toBe(0);
+      expect(exported.out).toMatch(/^wrote .*bundle\.json: 1 seals, 3 entries, 0 evidences of origin\n$/);
+      const ok = await cli('verify-bundle', bundle, '--ca', join(dir, 'ca.pem'));
+      expect(ok.code, ok.out).toBe(0);
+      expect(ok.out).toMatch(/^bundle verified: 1 seals, 3 entries up to 3:[0-9a-f]{64}, 0 evidences of origin; signed by a hub of the CA you trust\n$/);
+      writeFileSync(bundle, readFileSync(bundle, 'utf8').replace('"subject":"b"', '"subject":"x"'));
+      const broken = await cli('verify-bundle', bundle, '--ca', join(dir, 'ca.pem'));
+      expect(broken.code).toBe(1);
+      expect(broken.out).toMatch(/^BUNDLE BROKEN: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('exits 1 for a row outside every seal, with or without a recorded head, naming the row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));

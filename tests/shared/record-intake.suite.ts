@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
@@ -15,7 +15,10 @@ import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { counts, COURT, post, waitForStates, warrant } from './spine.suite.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { verifyOrigin } from '../../src/record/index.js';
-import { verifySealSignatures } from '../../src/audit/seal-signing.js';
+import { hubSignerFrom, verifySealSignatures } from '../../src/audit/seal-signing.js';
+import { exportAuditBundle } from '../../src/audit/export.js';
+import { verifyAuditBundle } from '../../src/record/index.js';
+import { FileCertificateStore } from '../../src/trust/index.js';
 import { HUB_INSTITUTION_ID } from '../../src/federation/index.js';
 
 const POLICE = 'ps.police.judicial';
@@ -164,6 +167,62 @@ export function recordIntakeSuite(mode: Mode) {
       await hub.database.db.execute(sql`update audit_seals set sealed_at = sealed_at - interval '1 millisecond' where seal = ${seal}`);
       expect((await verifySealSignatures(hub.database.db, HUB_INSTITUTION_ID, [hubCert])).invalid).toBeUndefined();
     });
+
+    it('exports a signed bundle that verifies offline, a year later, with the origin of a since-revoked certificate; any changed byte fails', async () => {
+      const fed = sharedFederation();
+      const sent = await post(hub, warrantFor('1990-01-01', { number: 'W-REC-EXPORT' }));
+      expect(sent.status).toBe(202);
+      const from = new Date(Date.now() - 60_000);
+      const end = Date.now() + 15_000;
+      for (;;) {
+        const [{ n }] = await rows(sql`select count(*)::int as n from audit_log a join audit_seals s on a.id = any(s.entry_ids)
+          where a.action = 'message.accepted' and a.subject = ${sent.json.id} and s.signature is not null`);
+        if (Number(n) > 0 || Date.now() > end) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const store = new FileCertificateStore(fed.pkiDir);
+      const court = fed.keys.get(COURT)!;
+      const { text, origins } = await exportAuditBundle(hub.database.db, {
+        from,
+        signer: hubSignerFrom(fed.pkiDir, HUB_INSTITUTION_ID)!,
+        caCertPems: [fed.caCertPem],
+        hubCertPems: [fed.hubCertPem],
+        certificate: async (serial) => {
+          const c = await store.get(serial);
+          return c ? { pem: c.pem, revokedAt: c.revokedAt } : undefined;
+        },
+      });
+      expect(origins).toBeGreaterThan(0);
+      expect(JSON.parse(text).origins[sent.json.id].institution).toBe(COURT);
+
+      // a year later, the court's certificate revoked since: what it signed while valid still proves its origin
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(Date.now() + 366 * 86_400_000);
+        const later = await verifyAuditBundle(text, { trustedCa: [fed.caCertPem], revoked: { [court.serial]: new Date() } });
+        expect(later.problems).toEqual([]);
+        expect(later.ok).toBe(true);
+        expect(later.trust).toBe('pinned');
+        expect(later.origins.verified).toBe(origins);
+      } finally {
+        vi.useRealTimers();
+      }
+      // revoked before it was received: that evidence no longer proves anything
+      const early = await verifyAuditBundle(text, { trustedCa: [fed.caCertPem], revoked: { [court.serial]: from } });
+      expect(early.ok).toBe(false);
+
+      // any changed byte fails: a spread of positions, and every byte of the court's signature
+      const bytes = Buffer.from(text);
+      const sigAt = text.indexOf(JSON.parse(text).origins[sent.json.id].fields.signature);
+      const positions = new Set<number>([...Array(120)].map((_, i) => Math.floor((i * bytes.length) / 120)));
+      for (let i = 0; i < 20; i++) positions.add(sigAt + 10 + i);
+      for (const at of positions) {
+        const changed = Buffer.from(bytes);
+        changed[at] = changed[at] === 0x41 ? 0x42 : 0x41;
+        const r = await verifyAuditBundle(changed, { trustedCa: [fed.caCertPem] });
+        expect([at, r.ok]).toEqual([at, false]);
+      }
+    }, 120_000);
 
     it('puts an unauthenticated refusal on the audit log with what it claimed, without its payload', async () => {
       const sent = JSON.stringify(warrantFor('1990-01-01', { number: 'W-REC-FORGED' }));
