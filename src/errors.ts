@@ -107,6 +107,9 @@ export const REQUEST_ERROR_CODES = [
   'unknown-query', // no query of that name (a built-in's name says which route answers it)
   'query-parameters-invalid', // a parameter is missing, unknown, repeated or breaks its schema
   'cursor-invalid', // a pagination cursor was altered, is another caller's, query's or parameters', or expired
+  // issue 26: the record
+  'issuer-mismatch', // a field naming an institution in the payload does not name the signer
+  'role-not-allowed', // an operator whose role does not allow the action (or a hub certificate without a role)
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */

@@ -66,8 +66,15 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     const worker = c.runsWorker ? await startWorkerRole(c, res, life, { sign: opts.sign }) : undefined;
     // the pull inbox (issue 22) is served by the api role
     const inbox = c.runsApi ? await startInbox(c, res, life, { sign: opts.sign }) : undefined;
-    const api = c.runsApi ? await startApiRole(c, res, life, { authenticate: opts.authenticate, extraRoutes: opts.extraRoutes, inbox }) : undefined;
+    // the API asks the contract reload, which starts after it (it must not reload before the API serves)
+    let reloadContracts: ((actor: string) => Promise<Contracts>) | undefined;
+    const reloadOnRequest = (actor: string) => {
+      if (!reloadContracts) throw new Error('the contract reload has not started yet');
+      return reloadContracts(actor);
+    };
+    const api = c.runsApi ? await startApiRole(c, res, life, { authenticate: opts.authenticate, extraRoutes: opts.extraRoutes, inbox, reloadContracts: reloadOnRequest }) : undefined;
     const contracts = await startContractReload(c, res, life, { reloadOnSighup: opts.reloadOnSighup });
+    reloadContracts = contracts.reload;
     return {
       config: c.cfg,
       log: c.log,

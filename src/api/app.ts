@@ -2,7 +2,8 @@
  * The Hono application: request ids, problem+json for every refusal, and the routes. Built from
  * ApiDeps so tests call it in-process with `app.request()` and the server mounts the same object.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { AUDITED_REFUSALS, type Principal, type Refusal } from '../services/index.js';
 import { randomUUID } from 'node:crypto';
 import type { ApiDeps } from './deps.js';
 import { RouteBook } from './route-docs.js';
@@ -18,6 +19,7 @@ import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { statementRoutes } from './routes/statements.js';
+import { adminRoutes } from './routes/admin.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -33,7 +35,35 @@ export interface AppOptions {
   metrics?: boolean;
 }
 
-export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opts: AppOptions = {}): App {
+/**
+ * What a refusal says of who sent it, for the audit log (services/refusals.ts): the institution the
+ * request was authenticated as, if it got that far, and what it claimed — the signature's keyid, the
+ * Wasla-Sender header. Never the body.
+ */
+function refusalOf(c: Context, status: number, reason: string, principal: Principal | undefined): Refusal {
+  const keyid = /;\s*keyid="([^"]{1,256})"/.exec(c.req.header('signature-input') ?? '')?.[1];
+  return {
+    status,
+    reason,
+    method: c.req.method,
+    path: c.req.path,
+    ...(principal && { sender: principal.institution, credential: principal.credential }),
+    ...(principal?.operator && { operator: principal.operator.operatorId }),
+    claimed: { keyid, sender: c.req.header('wasla-sender') },
+  };
+}
+
+export function createApp(depsIn: ApiDeps, extraRoutes: RouteRegistrar[] = [], opts: AppOptions = {}): App {
+  // the principal each request was authenticated as, by its Headers object, for its refusal's audit entry
+  const principals = new WeakMap<Headers, Principal>();
+  const deps: ApiDeps = {
+    ...depsIn,
+    authenticate: async (facts) => {
+      const p = await depsIn.authenticate(facts);
+      principals.set(facts.headers, p);
+      return p;
+    },
+  };
   const app = new Hono();
   const book = new RouteBook(app);
 
@@ -56,6 +86,7 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
   trustRoutes(book, deps);
   inboxRoutes(book, deps);
   statementRoutes(book, deps);
+  adminRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 
@@ -71,6 +102,8 @@ export function createApp(deps: ApiDeps, extraRoutes: RouteRegistrar[] = [], opt
           `the database is out of ${known.resource === 'disk' ? 'disk space' : known.resource}: requests are answered 503 until it is freed`,
         );
       } else if (problemOf(known).status >= 500) deps.log.warn({ code: known.code, err: (err as Error).message, path: c.req.path }, 'request failed');
+      const status = problemOf(known).status;
+      if (AUDITED_REFUSALS.has(status)) void deps.services.refusals.record(refusalOf(c, status, known.code, principals.get(c.req.raw.headers)));
       return problemResponse(c, known);
     }
     deps.log.error({ err, path: c.req.path }, 'unhandled error');

@@ -234,6 +234,21 @@ const routingDecision = {
     classification,
     deliveries: { type: 'array', items: schemaRef('PlannedDelivery') },
     requiredClearances: { type: 'array', items: { enum: ['juvenile', 'gbv'] } },
+    classificationReasons: {
+      type: 'array',
+      description: 'why the hub put the message in its class (issue 26): the sender said so, its type, a date of birth under 18, an offence',
+      items: {
+        type: 'object',
+        required: ['class', 'source', 'detail'],
+        properties: {
+          class: { enum: ['restricted', 'juvenile', 'gbv'] },
+          source: { enum: ['sender', 'type', 'date-of-birth', 'offence'] },
+          pointer: { type: 'string', description: 'the payload value that did, for date-of-birth and offence' },
+          detail: { type: 'string' },
+        },
+        additionalProperties: false,
+      },
+    },
   },
   additionalProperties: false,
 } as const satisfies Members<RoutingDecision>;

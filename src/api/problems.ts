@@ -140,6 +140,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   'unknown-query': NOT_FOUND,
   'query-parameters-invalid': { status: 400, title: 'The query parameters do not hold' },
   'cursor-invalid': { status: 400, title: 'The pagination cursor is not valid; run the query again from its first page' },
+
+  // issue 26: the record
+  'issuer-mismatch': { status: 403, title: 'The message names another institution as its issuer' },
+  'role-not-allowed': { status: 403, title: "The operator's role does not allow this" },
 };
 
 export interface ProblemOf extends ProblemSpec {

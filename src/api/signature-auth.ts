@@ -21,6 +21,9 @@ import {
   type VerifyResult,
 } from '../trust/index.js';
 import type { Authenticator } from './auth.js';
+import { captureOrigin } from '../record/origin.js';
+import { readOperator, type OperatorIdentity } from '../record/operator-cert.js';
+import { isOperator } from '../federation/index.js';
 import { boundTarget, publicBase, type PublicBase } from './public-url.js';
 
 export interface SignatureAuthOptions {
@@ -34,6 +37,20 @@ export interface SignatureAuthOptions {
 }
 
 const BODYLESS_COMPONENTS = ['@method', '@target-uri', 'content-digest'] as const;
+
+/**
+ * The operator a certificate of the hub's institution names, with their role (issue 26); undefined
+ * for one without (it gets no operator right: services/operators.ts). A certificate whose role cannot
+ * be read — not critical, twice, unknown — is no usable certificate at all.
+ */
+function operatorOf(certPem: string | undefined): OperatorIdentity | undefined {
+  if (!certPem) return undefined;
+  try {
+    return readOperator(certPem) ?? undefined;
+  } catch {
+    throw new AuthenticationError('certificate-untrusted', 'the certificate names an operator role that cannot be used');
+  }
+}
 
 export function signatureAuthenticator(o: SignatureAuthOptions): Authenticator {
   let bases: { of: readonly string[]; parsed: PublicBase[] } | undefined;
@@ -74,9 +91,19 @@ export function signatureAuthenticator(o: SignatureAuthOptions): Authenticator {
       throw err;
     }
     const id = r.resolved.institutionId;
-    if (id === HUB_INSTITUTION_ID || !o.contracts().institution(id)) {
+    const institution = o.contracts().institution(id);
+    if (id === HUB_INSTITUTION_ID || !institution) {
       throw new AuthenticationError('sender-unknown', `the certificate names "${id}", which is not an institution of this federation`);
     }
-    return { institution: id, credential: `cert:${r.resolved.serial}` };
+    const operator = isOperator(institution) ? operatorOf(r.resolved.certPem) : undefined;
+    const receivedAt = new Date();
+    const verified = { method: req.method, url: target, headers, body: req.body };
+    return {
+      institution: id,
+      credential: `cert:${r.resolved.serial}`,
+      ...(operator && { operator }),
+      // the very request the signature was verified on: its target is this hub's URL, not the Host header's
+      evidence: () => captureOrigin(verified, { label: r.label, institution: id, certificate: r.resolved.serial, receivedAt }),
+    };
   };
 }

@@ -18,6 +18,8 @@ export interface SealerOptions {
   idleMaxMs?: number;
   /** one pass: seal up to `rounds` batches, return how many entries (default `sealAll`; tests replace it) */
   seal?: (db: Db, rounds: number) => Promise<number>;
+  /** signs the seals a pass made (issue 26: seal-signing.ts); absent when this process has no hub key */
+  sign?: (db: Db) => Promise<number>;
 }
 
 export class AuditSealer {
@@ -27,6 +29,8 @@ export class AuditSealer {
   private readonly intervalMs: number;
   private readonly idleMaxMs: number;
   private readonly seal: (db: Db, rounds: number) => Promise<number>;
+  /** kept for whoever asks whether this sealer signs */
+  readonly sign?: (db: Db) => Promise<number>;
   private waitMs: number;
 
   constructor(
@@ -36,7 +40,17 @@ export class AuditSealer {
   ) {
     this.intervalMs = opts.intervalMs ?? 200;
     this.idleMaxMs = Math.max(this.intervalMs, opts.idleMaxMs ?? 1000);
-    this.seal = opts.seal ?? ((db, rounds) => sealAll(db, rounds));
+    const seal = opts.seal ?? ((db: Db, rounds: number) => sealAll(db, rounds));
+    const sign = opts.sign;
+    this.sign = sign;
+    // a seal is signed in the pass that made it (and any left unsigned before, by a process without the key)
+    this.seal = sign
+      ? async (db, rounds) => {
+          const sealed = await seal(db, rounds);
+          await sign(db);
+          return sealed;
+        }
+      : seal;
     this.waitMs = this.intervalMs;
   }
 

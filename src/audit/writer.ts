@@ -42,6 +42,8 @@ export const AUDIT_ACTIONS = [
   'deadline.warned',
   'deadline.missed',
   'deadlines.listed',
+  // issue 26: the record
+  'request.refused',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

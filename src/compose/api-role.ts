@@ -12,6 +12,7 @@ import { FlowControl } from '../intake/flow-control.js';
 import { DatabaseReplayGuard, dueBacklog } from '../store/index.js';
 import { answerSigner, ensureHubCertificate, HUB_INSTITUTION_ID, LayeredReplayGuard, MemoryReplayGuard, RedisReplayGuard, type ReplayGuard } from '../trust/index.js';
 import { createServices } from '../services/index.js';
+import type { Contracts } from '../routing/types.js';
 import { VERSION } from '../version.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -25,6 +26,8 @@ export interface ApiRoleOptions {
   extraRoutes?: RouteRegistrar[];
   /** the pull inbox (compose/inbox.ts): its dispatcher for intake and replays, and the inbox service */
   inbox?: Inbox;
+  /** puts the contract set in force on an admin's request (the hub's contract reload, started after this role) */
+  reloadContracts?: (actor: string) => Promise<Contracts>;
 }
 
 export interface ApiRole {
@@ -98,6 +101,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
         flow,
         maxBodyBytes: cfg.maxBodyBytes,
         inbox: o.inbox?.service,
+        reloadContracts: o.reloadContracts,
         ...res.secrets,
         statements: { unmatchedAfterDays: cfg.reconcileUnmatchedDays, valueDateToleranceDays: cfg.reconcileValueDateDays, maxBytes: cfg.maxStatementBytes },
         observeStatement: (r) => {

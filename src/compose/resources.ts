@@ -4,12 +4,14 @@
  * roles share beyond the queue, the dispatcher, metrics and the operations state. Each registers
  * its own stop with the lifecycle as soon as it is open.
  */
+import { HUB_INSTITUTION_ID } from '../federation/index.js';
 import type { Redis } from 'ioredis';
 import { ConfigError } from '../errors.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { openDatabase, recordCertificates, type Database, type Db } from '../store/index.js';
 import { FailoverDispatcher, InProcessDispatcher, type Dispatcher } from '../queue/index.js';
 import { CertificateKeyResolver, FileCertificateStore, hasCa, initCa, loadCa } from '../trust/index.js';
+import { hubSignerFrom, signPendingSeals } from '../audit/seal-signing.js';
 import { AuditSealer } from '../audit/sealer.js';
 import { auditWriter, type AuditWriter } from '../audit/writer.js';
 import type { Configuration } from './configuration.js';
@@ -76,7 +78,10 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   });
 
   // sealed last at shutdown, after the final attempts are recorded
-  const sealer = new AuditSealer(db, log);
+  // each seal signed with the hub key (issue 26), by every process that holds it
+  const hubSigner = hubSignerFrom(cfg.pkiDir, HUB_INSTITUTION_ID);
+  if (!hubSigner) log.warn({ pkiDir: cfg.pkiDir }, 'no hub key in the PKI directory: this process seals the audit log without signing the seals');
+  const sealer = new AuditSealer(db, log, hubSigner ? { sign: (d) => signPendingSeals(d, hubSigner) } : {});
   sealer.start();
   life.onStop('audit sealer', () => sealer.stop());
 

@@ -18,6 +18,8 @@ import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.j
 import { inboundAdapterFor } from '../adapters/index.js';
 import type { FlowControl } from './flow-control.js';
 import { indexRows } from '../queries/index-keys.js';
+import { refuseIssuerMismatch } from './issuer-check.js';
+import type { OriginEvidence } from '../record/origin.js';
 
 export type Committer = (input: CommitInput) => Promise<'stored' | 'taken'>;
 
@@ -84,6 +86,8 @@ export interface AcceptInput {
   idempotencyKey?: string;
   /** what authenticated the sender, for the audit entry */
   credential: string;
+  /** the evidence of origin of a signed request, kept with the message (issue 26) */
+  origin?: OriginEvidence;
 }
 
 export interface AcceptedMessage {
@@ -197,6 +201,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): Pre
       sender: input.sender,
       credential: input.credential,
       bodySha256: requestHash,
+      evidence: input.origin,
       idempotency: input.idempotencyKey !== undefined ? { sender: input.sender, key: input.idempotencyKey, requestHash } : undefined,
     },
     deps.indexSecret,
@@ -225,6 +230,8 @@ export interface MessageOrigin {
   credential: string;
   /** the sha-256 of the bytes as received (the canonical envelope's, for the hub's own messages) */
   bodySha256: string;
+  /** the request's evidence of origin, when it was signed */
+  evidence?: OriginEvidence;
   idempotency?: CommitInput['idempotency'];
 }
 
@@ -255,17 +262,13 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
       faults.map((f) => ({ pointer: `/data${f.pointer}`, detail: f.detail })),
     );
   }
-  const decision: RoutingDecision = route(contracts, {
-    sender: origin.sender,
-    type: env.type,
-    version: env.version,
-    classification: env.classification,
-    data: env.data,
-  });
+  const receivedAt = new Date();
+  const decision: RoutingDecision = route(contracts, { sender: origin.sender, type: env.type, version: env.version, classification: env.classification, data: env.data, receivedAt }, receivedAt);
+  // after routing, so that a sender no agreement lets send this type hears `no-agreement` first
+  refuseIssuerMismatch(asLoaded(contracts), origin.sender, env.type, env.version, env.data, receivedAt);
   refuseUntranslatable(contracts, env.type, env.version, env.data, decision);
 
   const id = uuidv7();
-  const receivedAt = new Date();
   const envelope: Envelope = {
     specversion: '1.0',
     id,
@@ -337,6 +340,7 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
     },
     deliveries: rows,
     idempotency: origin.idempotency,
+    ...(origin.evidence && { origin: origin.evidence }),
     response: answer,
     // keyed with the hub's secret before they leave this process: no national id or name in clear
     index: indexRows(catalogue, env.type, env.version, env.data, indexSecret),
@@ -352,8 +356,10 @@ export function prepareMessage(contracts: Contracts, env: IncomingEnvelope, orig
           type: env.type,
           version: env.version,
           classification: decision.classification,
+          ...(decision.classificationReasons && { classificationReasons: decision.classificationReasons }),
           credential: origin.credential,
           bodySha256: origin.bodySha256,
+          ...(origin.evidence && { origin: { signature: origin.evidence.label, receivedAt: origin.evidence.receivedAt } }),
           routing: decision.deliveries.map((p) => ({ recipient: p.recipient, agreement: p.agreement, grant: p.grant, major: p.major })),
           deliveries: rows.map((r) => r.id),
           ...(effects.skipped.length > 0 && { deadlinesNotOpened: effects.skipped }),

@@ -56,6 +56,7 @@ function loadQuerySet(root: string, catalogue: Catalogue, agreements: ReadonlyMa
   for (const f of grantFaults) faults.add(f.file ?? 'agreements', f.pointer, f.detail);
   return grantFaults.length === 0 ? queries : undefined;
 }
+import { inspectDeclarations, type RecordDeclarations } from '../record/annotations.js';
 
 export interface LoadOptions {
   /** where `${VAR}` placeholders and `WASLA_ENDPOINT_<ID>` overrides come from; default process.env */
@@ -237,6 +238,23 @@ function typeClassifications(catalogue: Catalogue): Map<string, Classification> 
   return out;
 }
 
+/**
+ * The record's declarations of every published schema (issue 26): what makes a message juvenile or
+ * gbv, which fields must name the signer. A declaration that cannot be used is a fault of the
+ * contract set, so a hub never runs with a classification rule it silently ignores.
+ */
+function recordDeclarationsOf(catalogue: Catalogue, faults: FaultList): Map<string, RecordDeclarations> {
+  const out = new Map<string, RecordDeclarations>();
+  for (const ref of catalogue.list()) {
+    const s = catalogue.get(ref.type, ref.version);
+    if (!s) continue;
+    const { declarations, faults: found } = inspectDeclarations(s);
+    for (const f of found) faults.add(`messages/${ref.type}/${ref.version}.schema.json`, f.pointer, f.detail);
+    out.set(`${ref.type}@${ref.version}`, declarations);
+  }
+  return out;
+}
+
 /** Load and check the institutions and agreements of `dir` against an already loaded catalogue. */
 export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOptions = {}): LoadedContracts {
   const env = opts.env ?? process.env;
@@ -249,6 +267,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
   const agreements = new Map<string, Agreement>();
   const resolver = resolverFor(catalogue);
   const classes = typeClassifications(catalogue);
+  const declarations = recordDeclarationsOf(catalogue, faults);
   const ctx = { institutions, catalogue, resolver, typeClassification: (t: string) => classes.get(t) };
   for (const f of readFolder(root, 'agreements', faults)) {
     if (!validateFile('agreement', f, faults)) continue;
@@ -301,6 +320,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     queries,
     typeClassification: (t) => classes.get(t),
     timeZone,
+    recordDeclarations: (t, v) => declarations.get(`${t}@${v}`),
   };
   return Object.freeze(contracts);
 }

@@ -5,6 +5,7 @@
 import type { Fault } from '../errors.js';
 import { ENVELOPE_ATTRIBUTES, type Classification, type EnvelopeAttribute, type Grant } from '../federation/index.js';
 import type { Contracts } from './types.js';
+import type { RecordDeclarations } from '../record/annotations.js';
 
 /**
  * The envelope attributes a target receives when its agreement does not list them: all of them
@@ -23,7 +24,18 @@ export interface LoadedContracts extends Contracts {
   typeClassification(type: string): Classification | undefined;
   /** the federation's time zone (IANA), in which deadlines read the dates of people */
   timeZone: string;
+  /**
+   * what the schema of `type@version` declares for the record (issue 26): the fields that make a
+   * message juvenile or gbv, and the fields that must name its signer; undefined for an unknown schema
+   */
+  recordDeclarations?(type: string, version: string): RecordDeclarations | undefined;
 }
+
+/**
+ * The federation's time zone: dates of birth and of the events are calendar dates there (record/
+ * calendar.ts). Palestine's courts count days in Asia/Hebron; a federation elsewhere changes this.
+ */
+export const FEDERATION_TIME_ZONE = 'Asia/Hebron';
 
 /** A contract fault: which file (relative to the contracts dir), where in it, and what is wrong. */
 export interface ContractFault extends Fault {

@@ -22,7 +22,8 @@
 import { ForbiddenError, type Fault } from '../errors.js';
 import type { Contracts, PlannedDelivery, RoutingDecision, RoutingInput } from './types.js';
 import { HUB_INSTITUTION_ID, type Classification, type Condition, type Grant, type GrantTarget } from '../federation/index.js';
-import { defaultEnvelopeAttributes, type LoadedContracts } from './model.js';
+import { defaultEnvelopeAttributes, FEDERATION_TIME_ZONE, type LoadedContracts } from './model.js';
+import { computeClassification, type ClassificationReason } from '../record/classify.js';
 import { failing } from './conditions.js';
 import { type Clearance, effectiveClassification, isCleared, isClearance, payloadIsJuvenile } from './classification.js';
 import { isPattern, matches, specificity } from './pattern.js';
@@ -98,6 +99,18 @@ interface Plan {
   required: Set<Clearance>;
   restricted: boolean;
   faults: Fault[];
+  reasons: ClassificationReason[];
+}
+
+/**
+ * The clearances the hub itself finds the message needs (issue 26): its schema's rules read over the
+ * payload (a date of birth under 18 at the events, a listed offence), raising the sender's claim and
+ * never lowering it. The same computation at intake and before every later attempt or replay.
+ */
+function hubClassification(contracts: LoadedContracts, input: RoutingInput, now: Date) {
+  const declarations = contracts.recordDeclarations?.(input.type, input.version);
+  if (!declarations) return undefined;
+  return computeClassification(declarations, input.data, input.classification, FEDERATION_TIME_ZONE, { receivedAt: input.receivedAt ?? now });
 }
 
 function plan(contracts: LoadedContracts, input: RoutingInput, now: Date): Plan {
@@ -112,6 +125,9 @@ function plan(contracts: LoadedContracts, input: RoutingInput, now: Date): Plan 
   const inherent = contracts.typeClassification(type);
   if (isClearance(inherent)) required.add(inherent);
   if (inherent === 'restricted') restricted = true;
+  const computed = hubClassification(contracts, input, now);
+  for (const c of computed?.clearances ?? []) required.add(c);
+  if (computed?.classification === 'restricted') restricted = true;
 
   let order = 0;
   for (const g of grants) {
@@ -143,7 +159,7 @@ function plan(contracts: LoadedContracts, input: RoutingInput, now: Date): Plan 
       faults.push({ pointer: g.recipientFrom, detail: `${g.agreement}/${g.id}: names no recipient this grant allows` });
     }
   }
-  return { grants, byRecipient, required, restricted, faults };
+  return { grants, byRecipient, required, restricted, faults, reasons: computed?.reasons ?? [] };
 }
 
 /** One recipient's delivery from the grants that reach it. */
@@ -168,7 +184,7 @@ function planned(recipient: string, ents: Reach[]): PlannedDelivery {
 export function route(contractsIn: Contracts, input: RoutingInput, now: Date = new Date()): RoutingDecision {
   const contracts = asLoaded(contractsIn);
   const { sender, type } = input;
-  const { grants, byRecipient, required, restricted, faults } = plan(contracts, input, now);
+  const { grants, byRecipient, required, restricted, faults, reasons } = plan(contracts, input, now);
   if (grants.length === 0) {
     const why = contracts.institutions.has(sender) ? '' : ` (${sender} is not a member institution)`;
     throw new ForbiddenError('no-agreement', `no agreement lets ${sender} send ${type}${why}`);
@@ -201,6 +217,7 @@ export function route(contractsIn: Contracts, input: RoutingInput, now: Date = n
     classification: effectiveClassification(input.classification, required, restricted),
     deliveries,
     requiredClearances: classes,
+    ...(reasons.length > 0 && { classificationReasons: reasons }),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Catalogue } from '../schemas/types.js';
 import type { Agreement, Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
 import type { MappingSet } from '../formats/xml/index.js';
 import type { LoadedQueries } from '../queries/load.js';
+import type { ClassificationReason } from '../record/classify.js';
 
 // the federation's model (src/federation) that routing's contract speaks of
 export type { AdapterName, Classification, Institution, InstitutionKind, RateLimit, RetryPolicy } from '../federation/index.js';
@@ -39,6 +40,8 @@ export interface RoutingInput {
   version: string;
   classification: Classification;
   data: unknown;
+  /** when the hub received the message: the latest date of the events a classification rule may use (default: now) */
+  receivedAt?: Date;
 }
 
 export interface RoutingDecision {
@@ -50,6 +53,8 @@ export interface RoutingDecision {
   deliveries: PlannedDelivery[];
   /** every clearance a recipient had to hold (juvenile and gbv may both apply); [] when none */
   requiredClearances?: Array<'juvenile' | 'gbv'>;
+  /** why the hub classified it so: the sender's claim, the type, each field that raised it (no personal data) */
+  classificationReasons?: ClassificationReason[];
 }
 
 /** the queries one agreement grants one institution */

@@ -1,7 +1,8 @@
 /**
  * Deliveries as institutions and operators see them: listing (dead letters above all, and those
- * still waiting) and replaying dead ones, one by one or in bulk. Operators (institutions of kind
- * "hub") see and replay everything; an institution sees the deliveries of messages it sent or
+ * still waiting) and replaying dead ones, one by one or in bulk. Operators (people of the
+ * institution of kind "hub", by the role their certificate carries: services/operators.ts) see
+ * everything when their role may read deliveries, and replay when it may replay; an institution sees the deliveries of messages it sent or
  * addressed to it, under the agreements that grant it the delivery-status query (deny by default,
  * issue 19.9), and may replay those of messages it sent. A replay happens only if the contracts in
  * force still entitle the recipient to the message (issue 19); otherwise it is refused
@@ -9,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { ForbiddenError, NotFoundError, RequestRefusedError } from '../errors.js';
-import { isOperator } from '../federation/index.js';
+import { actorOf, ofHubInstitution, requireRole } from './operators.js';
 import { agreementsGranting, entitlementOfStored } from '../routing/index.js';
 import type { Contracts } from '../routing/types.js';
 import { getDelivery, listDeliveries, replayDeliveries, type Db, type DeliveryFilter, type ReplayCheck, type ReplayResult } from '../store/index.js';
@@ -44,7 +45,8 @@ export interface DeliveryServiceDeps {
 export const DEFAULT_PAGE = 100;
 
 export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
-  const operator = (p: Principal) => isOperator(deps.contracts().institution(p.institution));
+  /** an operator of the hub sees everything when their role lets them read deliveries (issue 26) */
+  const hub = (p: Principal) => ofHubInstitution(deps.contracts(), p);
 
   /** need to know at replay: the contracts in force now must still entitle the recipient to the message */
   const entitledNow = (): ReplayCheck => {
@@ -64,7 +66,8 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
   return {
     async list(p, filter) {
       const f = { ...filter };
-      if (!operator(p)) {
+      if (hub(p)) requireRole(deps.contracts(), p, 'deliveries.read');
+      else {
         const agreements = agreementsGranting(deps.contracts(), p.institution, 'delivery-status');
         if (agreements.length === 0) throw new ForbiddenError('query-not-granted', 'no agreement grants you the delivery-status query');
         f.visibleTo = p.institution;
@@ -72,7 +75,7 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
       }
       const items = await listDeliveries(deps.db, f);
       await deps.audit({
-        actor: p.institution,
+        actor: actorOf(p),
         action: 'deliveries.listed',
         subject: null,
         data: { filter: { ...f, since: f.since?.toISOString(), until: f.until?.toISOString() }, count: items.length },
@@ -83,18 +86,20 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
     async replay(p, id, reason) {
       const d = await getDelivery(deps.db, id);
       if (!d) throw new NotFoundError('delivery-not-found', `no delivery ${id}`);
-      if (!operator(p) && d.sender !== p.institution) throw new ForbiddenError('not-your-delivery', 'only an operator or the sender of the message may replay a delivery');
+      if (hub(p)) requireRole(deps.contracts(), p, 'deliveries.replay');
+      else if (d.sender !== p.institution) throw new ForbiddenError('not-your-delivery', 'only an operator or the sender of the message may replay a delivery');
       if (d.state !== 'dead') throw new RequestRefusedError('delivery-not-dead', `delivery ${id} is ${d.state}`);
-      const r = await replayDeliveries(deps.db, { ids: [id] }, p.institution, reason, entitledNow());
+      const r = await replayDeliveries(deps.db, { ids: [id] }, actorOf(p), reason, entitledNow());
       if (r.refused.length > 0) throw notEntitled(r.refused, `delivery ${id} is not replayed: ${r.refused[0].reason}`);
       await dispatchReplayed(r.replayed);
       return r;
     },
 
     async replayMatching(p, request) {
-      if (!operator(p)) throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators');
+      if (!hub(p)) throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators');
+      requireRole(deps.contracts(), p, 'deliveries.replay');
       const { filter, reason } = request();
-      const r = await replayDeliveries(deps.db, { filter }, p.institution, reason, entitledNow());
+      const r = await replayDeliveries(deps.db, { filter }, actorOf(p), reason, entitledNow());
       if (r.replayed.length === 0 && r.refused.length > 0) {
         throw notEntitled(r.refused, `none of the ${r.refused.length} matching dead deliveries is replayed: the contracts in force no longer entitle their recipients`);
       }

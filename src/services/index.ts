@@ -16,6 +16,8 @@ import { inboxService, type InboxService, type InboxServiceDeps } from './inbox.
 import { statementService, type StatementOptions, type StatementService } from './statements.js';
 import { queryService, type QueryService } from './queries.js';
 import { StoreIndex } from '../store/index.js';
+import { refusalRecorder, type RefusalRecorder } from './refusals.js';
+import { contractAdminService, type ContractAdminService } from './contracts-admin.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -23,6 +25,7 @@ export type { MessageReading, MessageService } from './messages.js';
 export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
 export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
 export type { DeadlineQuery, DeadlineService, DeadlineView } from './deadlines.js';
+export { AUDITED_REFUSALS, type Refusal, type RefusalRecorder } from './refusals.js';
 
 export interface IntakeService {
   accept(input: AcceptInput): Promise<AcceptResult>;
@@ -39,6 +42,10 @@ export interface Services {
   queries: QueryService;
   /** issue 25 */
   deadlines: DeadlineService;
+  /** refused requests on the audit log, bounded (refusals.ts) */
+  refusals: RefusalRecorder;
+  /** contract reload on an admin's request (contracts-admin.ts) */
+  contractAdmin: ContractAdminService;
 }
 
 export interface ServiceDeps {
@@ -60,6 +67,8 @@ export interface ServiceDeps {
   indexSecret: Uint8Array;
   /** issue 24: signs query cursors */
   cursorSecret: Uint8Array;
+  /** puts the contract set in its directory in force (compose/reload.ts), for an admin's request */
+  reloadContracts?: (actor: string) => Promise<Contracts>;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -76,5 +85,7 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
     deadlines: deadlineService(deps),
+    refusals: refusalRecorder(deps.audit, deps.log),
+    contractAdmin: contractAdminService(deps),
   };
 }

@@ -4,6 +4,7 @@ export * as tables from './schema.js';
 export type { DeliveryState } from './schema.js';
 export { DELIVERY_STATES } from './schema.js';
 export { commitMessage, commitMessages, findIdempotent, type CommitInput, purgeIdempotencyKeys, IdempotencyRace, type NewDelivery, type NewMessage } from './intake.js';
+export { originsOf } from './origins.js';
 export {
   claimMany,
   claimWithMessage,

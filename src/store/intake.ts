@@ -50,6 +50,8 @@ export interface CommitInput {
   index?: CaseIndexRow[];
   /** deadlines the message opens and answers (issue 25), committed in the same statement */
   deadlines?: DeadlineChanges;
+  /** the evidence of origin of a signed request (record/origin.ts), stored with the message */
+  origin?: { institution: string; certificate: string };
 }
 
 /** A row of the case index as intake writes it; the message's type and classification are added from the message. */
@@ -128,6 +130,7 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
   const indexRows = JSON.stringify(inputs.flatMap((i) => (i.index ?? []).map((r) => ({ message_id: i.message.id, kind: r.kind, issuer: r.issuer, value: r.value }))));
   const openRows = JSON.stringify(inputs.flatMap((i) => deadlineOpenRows(i.message.id, i.message.sender, i.deadlines)));
   const answerRows = JSON.stringify(inputs.flatMap((i) => deadlineAnswerRows(i.message.id, i.message.sender, i.deadlines)));
+  const originRows = JSON.stringify(inputs.flatMap((i) => (i.origin ? [{ message_id: i.message.id, institution: i.origin.institution, certificate: i.origin.certificate, evidence: i.origin }] : [])));
   const result = await executePrepared(
     db,
     'wasla_commit_messages',
@@ -150,6 +153,10 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       insert into deliveries (id, message_id, recipient, agreement, grant_id, major, fields, retry, accept_unsigned_receipt, rate_limit, state, next_attempt_at, created_at, updated_at)
       select x.* from jsonb_to_recordset(${deliveryRows}::jsonb) as x(id uuid, message_id uuid, recipient text, agreement text, grant_id text, major int,
         fields jsonb, retry jsonb, accept_unsigned_receipt boolean, rate_limit jsonb, state text, next_attempt_at timestamptz, created_at timestamptz, updated_at timestamptz)
+      where x.message_id in (select id from m)),
+    o as (
+      insert into message_origins (message_id, institution, certificate, evidence)
+      select x.* from jsonb_to_recordset(${originRows}::jsonb) as x(message_id uuid, institution text, certificate text, evidence jsonb)
       where x.message_id in (select id from m)),
     a as (${auditInsert({
       actor: sql`x.actor`,

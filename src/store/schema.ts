@@ -182,6 +182,11 @@ export const auditSeals = pgTable('audit_seals', {
   prevHash: text('prev_hash').notNull(),
   headHash: text('head_hash').notNull(),
   sealedAt: ts('sealed_at').notNull().defaultNow(),
+  /**
+   * the hub's signature over the seal statement (issue 26; record/bundle.ts, `wasla-audit-seal/1`):
+   * `{keyid, alg, value}`; null until the sealer has signed it, and for seals made before signing
+   */
+  signature: jsonb('signature'),
 });
 
 /** Institution and hub certificates issued by the federation CA (issue 3). */
@@ -385,3 +390,20 @@ export const deadlines = pgTable(
     index('deadlines_case_idx').on(t.caseRef),
   ],
 );
+
+/**
+ * Evidence of origin (issue 26; record/origin.ts): what the hub keeps of an institution's signed
+ * request — the covered header fields, Signature-Input and Signature, the target URI, the body's
+ * hash — so that anyone can prove later, offline, that this institution sent this message. One row
+ * per message received with a signature; written in the statement that commits the message.
+ */
+export const messageOrigins = pgTable('message_origins', {
+  messageId: uuid('message_id')
+    .primaryKey()
+    .references(() => messages.id, { onDelete: 'cascade' }),
+  /** the institution whose certificate signed, and that certificate's serial (lowercase hex) */
+  institution: text('institution').notNull(),
+  certificate: text('certificate').notNull(),
+  /** the OriginEvidence document (format wasla-origin/1) */
+  evidence: jsonb('evidence').notNull(),
+});

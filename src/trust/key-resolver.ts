@@ -32,6 +32,8 @@ export interface InstitutionKey extends ResolvedKey {
   serial: string;
   fingerprint: string;
   notAfter: Date;
+  /** the certificate itself, for what it carries beyond the key (an operator's role: record/operator-cert.ts) */
+  certPem?: string;
 }
 
 export interface KeyResolverOptions {
@@ -103,6 +105,7 @@ export class CertificateKeyResolver {
       serial: p.serial,
       fingerprint: p.fingerprint,
       notAfter: p.notAfter,
+      certPem: p.pem,
     };
   }
 

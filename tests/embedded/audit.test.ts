@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 import { openDatabase } from '../../src/store/index.js';
 import { auditSuite } from '../shared/audit.suite.js';
 import { spendTransactionIdsUntil } from '../helpers/xid.js';
+import { initCa } from '../../src/trust/index.js';
 
 auditSuite(
   'PGlite',
@@ -55,12 +56,12 @@ describe('wasla audit verify', () => {
 
       const intact = await verify(dir);
       expect(intact.code).toBe(0);
-      expect(intact.out).toMatch(/^audit log intact: 3 entries, head 3:[0-9a-f]{64}\n$/);
+      expect(intact.out).toMatch(/^audit log intact: 3 entries, head 3:[0-9a-f]{64}\n/);
       // the head it printed, kept elsewhere, is checked on the next verification
       const head = /head (3:[0-9a-f]{64})/.exec(intact.out)![1];
       const again = await verify(dir, '--expect-head', head);
       expect(again.code).toBe(0);
-      expect(again.out).toBe(`audit log intact: 3 entries, head ${head}; the recorded head ${head} is in it\n`);
+      expect(again.out.split('\n')[0]).toBe(`audit log intact: 3 entries, head ${head}; the recorded head ${head} is in it`);
       const wrong = await verify(dir, '--expect-head', `3:${'0'.repeat(64)}`);
       expect(wrong.code).toBe(1);
       expect(wrong.out).toMatch(/^AUDIT LOG BROKEN at entry 3: entry 3 does not have the recorded head's hash/);
@@ -81,6 +82,65 @@ describe('wasla audit verify', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('signs each seal with the hub key when it has one, and exits 1 when a seal signature was altered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
+    try {
+      initCa(join(dir, 'pki'), { commonName: 'Seal test CA' });
+      let database = await openDatabase({ dataDir: dir });
+      for (const subject of ['a', 'b']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
+      await database.close();
+      const intact = await verify(dir);
+      expect(intact.code, intact.out + intact.err).toBe(0);
+      expect(intact.out).toMatch(/\nseals signed by the hub: 1\n$/);
+
+      database = await openDatabase({ dataDir: dir });
+      // a forged signature value, of the right shape: a byte changed
+      await database.db.execute(
+        sql`update audit_seals set signature = jsonb_set(signature, '{value}', to_jsonb(case when left(signature->>'value', 1) = 'A' then 'B' else 'A' end || substr(signature->>'value', 2)))`,
+      );
+      await database.close();
+      const broken = await verify(dir);
+      expect(broken.code).toBe(1);
+      expect(broken.out).toMatch(/AUDIT SEAL SIGNATURE BROKEN: seal 1 its signature does not verify/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('exports a signed bundle that verify-bundle accepts offline with the pinned CA, and refuses once a byte changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
+    const cli = (...args: string[]) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, WASLA_DATA_DIR: dir };
+      delete env.DATABASE_URL;
+      delete env.REDIS_URL;
+      delete env.WASLA_PKI_DIR;
+      return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'audit', ...args], { env }).then(
+        ({ stdout }) => ({ code: 0, out: stdout }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }),
+      );
+    };
+    try {
+      const { caCertPem } = initCa(join(dir, 'pki'), { commonName: 'Export test CA' });
+      writeFileSync(join(dir, 'ca.pem'), caCertPem);
+      const database = await openDatabase({ dataDir: dir });
+      for (const subject of ['a', 'b', 'c']) await database.db.transaction((tx) => appendAudit(tx, [{ actor: 'test', action: 'test.entry' as AuditAction, subject }]));
+      await database.close();
+      const bundle = join(dir, 'bundle.json');
+      const exported = await cli('export', '--out', bundle);
+      expect(exported.code, exported.out).toBe(0);
+      expect(exported.out).toMatch(/^wrote .*bundle\.json: 1 seals, 3 entries, 0 evidences of origin\n$/);
+      const ok = await cli('verify-bundle', bundle, '--ca', join(dir, 'ca.pem'));
+      expect(ok.code, ok.out).toBe(0);
+      expect(ok.out).toMatch(/^bundle verified: 1 seals, 3 entries up to 3:[0-9a-f]{64}, 0 evidences of origin; signed by a hub of the CA you trust\n$/);
+      writeFileSync(bundle, readFileSync(bundle, 'utf8').replace('"subject":"b"', '"subject":"x"'));
+      const broken = await cli('verify-bundle', bundle, '--ca', join(dir, 'ca.pem'));
+      expect(broken.code).toBe(1);
+      expect(broken.out).toMatch(/^BUNDLE BROKEN: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('exits 1 for a row outside every seal, with or without a recorded head, naming the row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {

@@ -37,7 +37,7 @@ describe('wasla query (embedded hub)', () => {
       writeFileSync(join(dir, `${who}.cert.pem`), k.certPem);
     }
     writeFileSync(join(dir, 'hub.cert.pem'), fed.hubCertPem);
-    const fine = envelope('traffic-fine.issued', '1.1', example('traffic-fine.issued', '1.1'));
+    const fine = envelope('traffic-fine.issued', '1.1', { ...example('traffic-fine.issued', '1.1'), issuedBy: 'ps.police.traffic' });
     expect((await post(hub, fine, {}, 'ps.police.traffic')).status).toBe(202);
   });
   afterAll(async () => {

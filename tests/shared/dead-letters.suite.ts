@@ -5,10 +5,12 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { endpointEnv } from '../helpers/contracts.js';
-import { signedFetch } from '../helpers/federation.js';
+import { signedFetch, DUTY_OPERATOR } from '../helpers/federation.js';
 import { COURT, post, waitForStates, warrant } from './spine.suite.js';
 
 export const OPERATOR = 'ps.hjc.wasla-operations';
+/** the audit log names the operator person, not the institution (issue 26): the shared federation's duty operator */
+export const OPERATOR_ACTOR = `${DUTY_OPERATOR.id}@${OPERATOR}`;
 
 async function call(hub: Hub, method: string, path: string, sender: string, body?: unknown) {
   const res = await signedFetch(
@@ -97,7 +99,7 @@ export function deadLetterSuite(mode: Mode) {
       const rows = await hub.database.db.execute(sql`select actor, subject, data from audit_log where action = 'delivery.replayed' order by tx, id`);
       const audit = ((rows as any).rows ?? rows) as Array<{ actor: string; subject: string; data: any }>;
       expect(audit.map((a) => a.subject).sort()).toEqual([...dead].sort());
-      expect(audit.find((a) => a.actor === OPERATOR)?.data.reason).toBe('receiver fixed its parser');
+      expect(audit.find((a) => a.actor === OPERATOR_ACTOR)?.data.reason).toBe('receiver fixed its parser');
     });
 
     it('lists the deadlines the warrants opened, signed, to those concerned only (GET /v1/deadlines)', async () => {

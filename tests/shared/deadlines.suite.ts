@@ -236,7 +236,8 @@ export function deadlinesSuite(name: string, open: () => Promise<DeadlineSuiteDb
         const [d] = (await deadlinesOf(id)).filter((x) => x.expectation === 'referral-acknowledged');
         const [m] = await rows<{ received_at: Date }>(sql`select received_at from messages where id = ${id}`);
         expect(new Date(d.due_at).getTime() - new Date(m.received_at).getTime()).toBe(7 * DAY);
-        const ack = example('case.referral-acknowledged', '1.0');
+        // the acknowledging court names itself (the issuer check, issue 26)
+        const ack = { ...example('case.referral-acknowledged', '1.0'), court: { ...example('case.referral-acknowledged', '1.0').court, id: JUVENILE_COURT } };
         const [c] = await rows<{ correlation_id: string }>(sql`select correlation_id from messages where id = ${id}`);
         await send(JUVENILE_COURT, 'case.referral-acknowledged', '1.0', ack, { correlationid: c.correlation_id });
         expect((await deadlinesOf(id)).find((x) => x.id === d.id)!.state).toBe('met');
@@ -258,7 +259,7 @@ export function deadlinesSuite(name: string, open: () => Promise<DeadlineSuiteDb
         const corr = `ref-${++serial}`;
         const id = await send('ps.ago.prosecution', 'case.referred', '1.0', referral(), { correlationid: corr });
         const [d] = (await deadlinesOf(id)).filter((x) => x.expectation === 'referral-acknowledged');
-        const returned = exampleAt('case.referral-acknowledged', '1.0', 1);
+        const returned: Record<string, any> = { ...exampleAt('case.referral-acknowledged', '1.0', 1), court: { ...exampleAt('case.referral-acknowledged', '1.0', 1).court, id: JUVENILE_COURT } };
         expect(returned.status).toBe('returned');
         await send(JUVENILE_COURT, 'case.referral-acknowledged', '1.0', returned, { correlationid: corr });
         expect((await deadlinesOf(id)).find((x) => x.id === d.id)!.state).toBe('withdrawn');

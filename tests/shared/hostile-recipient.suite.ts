@@ -11,8 +11,8 @@ import { sql } from 'drizzle-orm';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { contractsWithRetry, endpointEnv, envelope, example } from '../helpers/contracts.js';
-import { post } from './spine.suite.js';
+import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
+import { post, contestedFine } from './spine.suite.js';
 
 const HOSTILE = 'ps.mot';
 const HEALTHY = 'ps.mof';
@@ -66,7 +66,7 @@ export function hostileRecipientSuite(mode: Mode) {
     };
 
     it('delivers to the healthy recipient exactly once, and records every hostile answer', async () => {
-      const contested = envelope('traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0'));
+      const contested = contestedFine();
       // sent at once, so that healthy and hostile attempts finish together and share record statements
       const answers = await Promise.all(Array.from({ length: 30 }, () => post(hub, contested)));
       for (const a of answers) expect(a.status).toBe(202);

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { contractsWithRetry, endpointEnv, envelope, example } from '../helpers/contracts.js';
-import { getMessage, post, waitForStates, warrant } from './spine.suite.js';
+import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
+import { getMessage, post, waitForStates, warrant, contestedFine } from './spine.suite.js';
 
 export function isolationSuite(mode: Mode) {
   describe(`recipient isolation (${mode} mode)`, () => {
@@ -35,7 +35,7 @@ export function isolationSuite(mode: Mode) {
         },
       );
       for (let i = 0; i < 12; i++) expect((await post(hub, warrant({ warrantNumber: `${tag}-${i}` }))).status).toBe(202);
-      const contested = envelope('traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0'));
+      const contested = contestedFine();
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await post(hub, contested)).json.id);
       for (const id of ids) await waitForStates(hub, id, ['delivered']);

@@ -15,7 +15,7 @@ import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { signedFetch } from '../helpers/federation.js';
 import { COURT, getMessage, post, waitForStates, warrant } from './spine.suite.js';
-import { OPERATOR } from './dead-letters.suite.js';
+import { OPERATOR, OPERATOR_ACTOR } from './dead-letters.suite.js';
 
 const POLICE = 'ps.police.judicial';
 
@@ -115,7 +115,7 @@ export function needToKnowSuite(mode: Mode) {
       );
       expect(bulk.status).toBe(403);
       expect(((await bulk.json()) as any).refused.map((r: any) => r.id)).toContain(deadId);
-      expect((await audit('delivery.replay-refused', deadId)).map((a) => a.actor).sort()).toEqual([COURT, OPERATOR].sort());
+      expect((await audit('delivery.replay-refused', deadId)).map((a) => a.actor).sort()).toEqual([COURT, OPERATOR_ACTOR].sort());
       expect((await getMessage(hub, dead.json.id)).json.deliveries[0].state).toBe('dead');
       expect(arrivalsFor(deadId)).toBe(1);
     });

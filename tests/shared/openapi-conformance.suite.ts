@@ -12,7 +12,7 @@ import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { Conformance } from '../helpers/openapi.js';
 import { endpointEnv } from '../helpers/contracts.js';
-import { signedFetch } from '../helpers/federation.js';
+import { OPERATOR_INSTITUTION, sharedFederation, signedFetch, type TestKey } from '../helpers/federation.js';
 import { COURT, post, warrant } from './spine.suite.js';
 import { pullingContracts, receiptFor } from './inbox.suite.js';
 import { OPERATOR } from './dead-letters.suite.js';
@@ -54,7 +54,11 @@ export function openApiConformanceSuite(mode: Mode) {
       }
     }
 
+    let admin: TestKey;
+
     beforeAll(async () => {
+      // an operator with the admin role (issue 26), registered before the hub starts
+      admin = sharedFederation().enrollOperator('admin', `oas-admin-${mode}`);
       henv = await makeHubEnv(mode);
       police = await startReceiver(() => (refusing ? { status: 400, body: 'not this format' } : { status: 200, body: '{"ok":true}' }));
       hub = await startTestHub(henv, { WASLA_MAX_BODY_BYTES: '4096', WASLA_METRICS_TOKEN: METRICS_TOKEN }, { contractsEnv: { ...process.env, ...endpointEnv(police.url) } });
@@ -284,6 +288,16 @@ export function openApiConformanceSuite(mode: Mode) {
         expect(res.status).toBe(status);
         await c.check(res, 'get', run);
       }
+    });
+
+    // issue 26: only an admin may put the contract set in force
+    it('the contract reload: an admin, and an operator whose role does not allow it', async () => {
+      const path = '/v1/admin/contracts/reload';
+      const done = await c.check(await signedFetch(`${hub.url}${path}`, { method: 'POST' }, OPERATOR_INSTITUTION, sharedFederation(), admin), 'post', path);
+      expect(done.institutions).toBeGreaterThan(0);
+      const refused = await call('POST', path, OPERATOR);
+      expect(refused.status).toBe(403);
+      await c.check(refused, 'post', path);
     });
 
     // issue 25: the deadlines the caller may see (the demo contracts open some at the warrants sent above)

@@ -76,7 +76,7 @@ export function queriesSuite(mode: Mode) {
       const driver = { name: { ar: 'مُحَمَّد إبراهيـم', latin: 'Muhammad Ibrahim' }, nationalId: DRIVER_ID, licenceNumber: 'DL-88812' };
       const paid = envelope('traffic-fine.paid', '1.1', { ...example('traffic-fine.paid', '1.1'), fineNumber: 'TF-2026-0048213' });
       expect((await post(hub, paid, {}, 'ps.mof')).status).toBe(202);
-      expect((await post(hub, issued('TF-2026-0048213', { driver }), {}, 'ps.police.traffic')).status).toBe(202);
+      expect((await post(hub, issued('TF-2026-0048213', { driver, issuedBy: 'ps.police.traffic' }), {}, 'ps.police.traffic')).status).toBe(202);
       const contested = envelope('traffic-fine.contested', '1.1', { ...example('traffic-fine.contested', '1.1'), fineNumber: 'TF-2026-0048213', contestedOn: '2026-03-27' });
       expect((await post(hub, contested, {}, 'ps.hjc.magistrate-court.nablus')).status).toBe(202);
       // a second fine on the same plate, never paid, past its due date

@@ -10,9 +10,9 @@ import { sql } from 'drizzle-orm';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { contractsWithGrants, endpointEnv, envelope, example } from '../helpers/contracts.js';
+import { contractsWithGrants, endpointEnv } from '../helpers/contracts.js';
 import { signedFetch } from '../helpers/federation.js';
-import { getMessage, post, waitForStates, warrant } from './spine.suite.js';
+import { getMessage, post, waitForStates, warrant, contestedFine } from './spine.suite.js';
 import { OPERATOR } from './dead-letters.suite.js';
 
 const POLICE = 'ps.police.judicial';
@@ -55,7 +55,7 @@ export function recipientDownSuite(mode: Mode) {
       );
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) ids.push((await post(hub, warrant({ warrantNumber: `W-DOWN-${i}` }))).json.id);
-      const contested = envelope('traffic-fine.contested', '1.0', example('traffic-fine.contested', '1.0'));
+      const contested = contestedFine();
       for (let i = 0; i < 3; i++) ids.push((await post(hub, contested)).json.id);
 
       for (const id of ids) await waitForStates(hub, id, ['dead'], 45_000);

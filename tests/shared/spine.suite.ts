@@ -61,6 +61,16 @@ export function warrant(overrides: Record<string, unknown> = {}) {
   return envelope('warrant.issued', '2.0', data);
 }
 
+/**
+ * a contested traffic fine the court sends (the catalogue's example names a Jordanian court, and the
+ * hub refuses a message naming another institution as its issuer: issue 26)
+ */
+export function contestedFine() {
+  const data = example('traffic-fine.contested', '1.0');
+  data.court = { ...data.court, id: COURT };
+  return envelope('traffic-fine.contested', '1.0', data);
+}
+
 export function spineSuite(mode: Mode) {
   describe(`spine end to end (${mode} mode)`, () => {
     let henv: TestHubEnv;

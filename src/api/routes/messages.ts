@@ -75,6 +75,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
         credential: principal.credential,
         body,
         mediaType,
+        origin: principal.evidence?.(),
         idempotencyKey: c.req.header('idempotency-key'),
       });
       if (!replayed) deps.metrics.messagesAccepted.inc({ type: answer.type });

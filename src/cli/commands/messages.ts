@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .description('a message you sent: its deliveries and every attempt')
     .action(async (id: string, o: Opts) => printAnswer(await hubRequest(o, 'GET', `/v1/messages/${encodeURIComponent(id)}`)));
 
-  const deliveries = program.command('deliveries').description('dead letters and replays (operators: sign with an institution of kind hub)');
+  const deliveries = program.command('deliveries').description("dead letters and replays (operators: sign with an operator certificate of the hub's institution, from `wasla operator enroll`)");
   addClientOptions(deliveries.command('list'))
     .description(
       'list deliveries, e.g. --state dead --recipient ps.police.judicial, or --state waiting: those neither delivered nor dead, oldest first, each with when it is given up (givesUpAt; null under store and forward)',

@@ -11,6 +11,10 @@ import { HUB_KEY_TYPES, loadConfig, type HubKeyType } from '../../config.js';
 import { loadContracts } from '../../routing/index.js';
 import { FileCertificateStore, importCaCertificate, initCa, issueToDir, loadCa, type EnrollKeyType } from '../../trust/index.js';
 import { requestReload } from './reload.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { isOperator } from '../../federation/index.js';
+import { ROLES, issueOperatorCertificate, isRole } from '../../record/index.js';
+import { registerCertificate } from '../../trust/index.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -67,6 +71,46 @@ export function register(program: Command): void {
       out(`valid until ${e.notAfter.toISOString()}`);
     });
 
+  const operator = program.command('operator').description("the hub's operators: people with a role (issue 26)");
+  operator
+    .command('enroll <operatorId>')
+    .description(
+      "issue an operator certificate of the hub's institution with a role (admin, operator or auditor), in a critical extension; from the operator's CSR (--csr), or with a new key pair written 0600 to --out",
+    )
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--csr <file>', "a PKCS#10 request whose subject CN is the hub's institution id")
+    .option('--key-type <type>', 'ed25519, ec-p256 or rsa-2048 (new key pair only)', 'ed25519')
+    .option('--days <n>', 'validity in days', '365')
+    .option('--out <dir>', 'where to write <operatorId>.cert.pem (and <operatorId>.key.pem)', '.')
+    .action((operatorId: string, o: { role: string; csr?: string; keyType: string; days: string; out: string }) => {
+      const cfg = loadConfig();
+      if (!isRole(o.role)) throw new Error(`--role: expected ${ROLES.join(', ')}, got "${o.role.slice(0, 40)}"`);
+      const hubInstitution = [...loadContracts(cfg.contractsDir).institutions.values()].find((i) => isOperator(i));
+      if (!hubInstitution) throw new Error(`the contract set in ${cfg.contractsDir} has no institution of kind "hub" for operators to belong to`);
+      const keys = o.csr ? undefined : newKeyPair(o.keyType);
+      const c = issueOperatorCertificate({
+        ca: loadCa(cfg.pkiDir),
+        institutionId: hubInstitution.id,
+        ...(o.csr ? { csrPem: readFileSync(o.csr, 'utf8') } : { publicKeyPem: keys!.publicKeyPem }),
+        validityDays: Number(o.days),
+        operatorId,
+        role: o.role,
+      });
+      registerCertificate(cfg.pkiDir, c.certPem);
+      const dir = resolve(o.out);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${operatorId}.cert.pem`), c.certPem);
+      out(`operator certificate for ${operatorId} (${o.role}) of ${hubInstitution.id}: ${join(dir, `${operatorId}.cert.pem`)}`);
+      if (keys) {
+        const keyFile = join(dir, `${operatorId}.key.pem`);
+        if (existsSync(keyFile)) throw new Error(`${keyFile} exists; not overwriting a private key`);
+        writeFileSync(keyFile, keys.privateKeyPem, { mode: 0o600 });
+        chmodSync(keyFile, 0o600);
+        out(`private key (0600, hand it to the operator, keep no copy): ${keyFile}`);
+      }
+      out(`keyid (certificate serial) to sign with: ${c.serial}`);
+    });
+
   const cert = program.command('cert').description('certificates in the PKI directory');
   cert
     .command('list')
@@ -106,4 +150,18 @@ export function register(program: Command): void {
         out(`(no running hub told: ${(err as Error).message}; hubs re-read revocations within a second)`);
       }
     });
+}
+
+/** a new key pair for an operator certificate (PEM; the private key in PKCS#8) */
+function newKeyPair(type: string): { publicKeyPem: string; privateKeyPem: string } {
+  const pair =
+    type === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : type === 'ec-p256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : type === 'rsa-2048'
+          ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+          : undefined;
+  if (!pair) throw new Error(`--key-type: expected ed25519, ec-p256 or rsa-2048, got "${type.slice(0, 40)}"`);
+  return { publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

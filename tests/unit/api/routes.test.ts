@@ -43,6 +43,8 @@ function app(
       statements: { receive: unused, list: unused, show: unused },
       queries: { list: unused, run: unused, ...services.queries },
       deadlines: { list: unused, ...services.deadlines },
+      refusals: { record: async () => {} },
+      contractAdmin: { reload: unused },
     },
     contracts: () => contracts,
     metrics: createMetrics(),

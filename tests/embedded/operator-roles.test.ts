@@ -1,0 +1,3 @@
+import { operatorRolesSuite } from '../shared/operator-roles.suite.js';
+
+operatorRolesSuite('embedded');

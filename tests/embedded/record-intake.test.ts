@@ -1,0 +1,3 @@
+import { recordIntakeSuite } from '../shared/record-intake.suite.js';
+
+recordIntakeSuite('embedded');
