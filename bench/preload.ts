@@ -26,7 +26,7 @@ import { SENDER } from './contracts.js';
 import { CHUNK, END_BEFORE_LOAD_MS, SEAL_SIZE } from './preload-mix.js';
 import { CHUNK_STATEMENTS, chunkConfig, SESSION_FUNCTIONS } from './preload-sql.js';
 import { messageTemplate } from './preload-template.js';
-import { databaseUrl, PG_ADMIN_URL } from './services.js';
+import { admin, databaseUrl, PG_ADMIN_URL } from './services.js';
 
 export interface PreloadOptions {
   messages: number;
@@ -171,16 +171,6 @@ export function keptDatabaseName(messages: number, fanout: number, fingerprint: 
 }
 
 const MARK = 'wasla bench preload, complete: ';
-
-async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** the figures of a kept, completely loaded database, or undefined */
 async function keptFigures(name: string): Promise<PreloadFigures | undefined> {

@@ -16,7 +16,8 @@ export function databaseUrl(name: string): string {
   return u.href;
 }
 
-async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
+/** runs f on a connection to the server's admin database, closed after */
+export async function admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
   await c.connect();
   try {

@@ -12,39 +12,8 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRows, MemoryIndex, runQuery, type IndexPort, type QueryAnswer, type QueryParams, type StoredMessage } from '../../src/queries/index.js';
-import type { Classification } from '../../src/federation/index.js';
 import { commitMessages, StoreIndex, type Database } from '../../src/store/index.js';
-import { agreements, caller, catalogue, cursorSecret, example, NOW, queries, secret } from '../unit/queries/helpers.js';
-
-const CLASSES: Classification[] = ['public', 'restricted', 'juvenile', 'gbv'];
-const COURTS = ['ps.hjc.court.ramallah', 'ps.hjc.court.nablus'];
-const STATUSES = ['pending', 'in-progress', 'enforced', 'impossible'];
-
-const decision = (court: string, n: number, fine: boolean) =>
-  example('decision.issued', '1.1', (d) => {
-    d.court.id = court;
-    d.decisionNumber = `${n}/2026`;
-    d.caseNumber = `${n % 3}/2026`;
-    d.decidedOn = `2026-05-${String(10 + n).padStart(2, '0')}`;
-    if (!fine) d.penalties = [{ kind: 'imprisonment', party: 0, term: 'P1Y' }];
-  });
-const report = (court: string, n: number, status: string, day: number) =>
-  example('decision.enforcement-status', '1.1', (d) => {
-    d.decision = { court, caseNumber: `${n % 3}/2026`, decisionNumber: `${n}/2026` };
-    d.status = status;
-    d.reportedOn = `2026-05-${String(day).padStart(2, '0')}T10:00:00+03:00`;
-    if (status !== 'delayed') delete d.delay;
-  });
-
-const item = fc.record({
-  kind: fc.constantFrom('decision', 'report'),
-  court: fc.constantFrom(...COURTS),
-  n: fc.integer({ min: 1, max: 6 }),
-  fine: fc.boolean(),
-  status: fc.constantFrom(...STATUSES),
-  day: fc.integer({ min: 11, max: 28 }),
-  classification: fc.constantFrom(...CLASSES),
-});
+import { agreements, caller, catalogue, cursorSecret, decision, item, NOW, queries, report, secret } from '../unit/queries/helpers.js';
 
 async function allPages(port: IndexPort, who: string, query: string, params: QueryParams): Promise<QueryAnswer[]> {
   const deps = { queries, catalogue, agreements, port, indexSecret: secret, cursorSecret };

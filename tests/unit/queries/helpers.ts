@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadQueries, type AgreementQueryGrants, type RawGrantEntry } from '../../../src/queries/index.js';
-import { catalogue, CONTRACTS } from './setup.js';
+import fc from 'fast-check';
+import type { Classification } from '../../../src/federation/index.js';
+import { catalogue, CONTRACTS, example } from './setup.js';
 
 export { catalogue, CONTRACTS, REPO, cursorSecret, example, message, secret } from './setup.js';
 export const queries = loadQueries(CONTRACTS, catalogue);
@@ -45,3 +47,36 @@ export const agreements: AgreementQueryGrants[] = fs
 export const grantingAgreementIds = agreements.filter((a) => a.queries.some((q) => q.queries.some((e) => typeof e !== 'string'))).map((a) => a.id);
 
 export const NOW = new Date('2026-06-01T09:00:00Z');
+
+// The random case histories of the query property tests (run.property.test.ts over the in-memory
+// index, tests/shared/case-index.suite.ts over the SQL one): decisions and enforcement reports.
+export const CLASSES: Classification[] = ['public', 'restricted', 'juvenile', 'gbv'];
+export const COURTS = ['ps.hjc.court.ramallah', 'ps.hjc.court.nablus'];
+export const STATUSES = ['pending', 'in-progress', 'enforced', 'impossible'];
+
+export const decision = (court: string, n: number, fine: boolean) =>
+  example('decision.issued', '1.1', (d) => {
+    d.court.id = court;
+    d.decisionNumber = `${n}/2026`;
+    d.caseNumber = `${n % 3}/2026`;
+    d.decidedOn = `2026-05-${String(10 + n).padStart(2, '0')}`;
+    if (!fine) d.penalties = [{ kind: 'imprisonment', party: 0, term: 'P1Y' }];
+  });
+export const report = (court: string, n: number, status: string, day: number) =>
+  example('decision.enforcement-status', '1.1', (d) => {
+    d.decision = { court, caseNumber: `${n % 3}/2026`, decisionNumber: `${n}/2026` };
+    d.status = status;
+    d.reportedOn = `2026-05-${String(day).padStart(2, '0')}T10:00:00+03:00`;
+    if (status !== 'delayed') delete d.delay;
+  });
+
+/** one message of a random case history: a decision or an enforcement report, at a class */
+export const item = fc.record({
+  kind: fc.constantFrom('decision', 'report'),
+  court: fc.constantFrom(...COURTS),
+  n: fc.integer({ min: 1, max: 6 }),
+  fine: fc.boolean(),
+  status: fc.constantFrom(...STATUSES),
+  day: fc.integer({ min: 11, max: 28 }),
+  classification: fc.constantFrom(...CLASSES),
+});
