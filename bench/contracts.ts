@@ -8,9 +8,9 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointEnvVar } from '../src/routing/endpoints.js';
-import { MESSAGE_TYPE } from './message.js';
+import { MESSAGE_TYPE, SENDER } from './message.js';
 
-export const SENDER = 'bench.sender';
+export { SENDER } from './message.js';
 export const RECIPIENTS = ['bench.recipient-1', 'bench.recipient-2', 'bench.recipient-3'] as const;
 
 function institution(id: string, kind: string, name: string): object {

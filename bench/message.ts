@@ -6,6 +6,11 @@
  */
 
 export const MESSAGE_TYPE = 'traffic-fine.contested';
+/**
+ * The bench's one sender (an id of the schemas' institution pattern: two letters, then parts). The contesting court is the sender itself: the hub refuses a message that
+ * names another institution as its issuer (`court.id`, the schema's x-wasla-issuer).
+ */
+export const SENDER = 'xb.bench.sender';
 const SEQ = '%%SEQ%%';
 const SEQ_DIGITS = 10;
 /** the schema's limit on `grounds` (characters) */
@@ -22,7 +27,7 @@ function envelope(seq: string, grounds: string): string {
       contestedOn: '2026-03-27',
       grounds,
       contestant: { name: { ar: 'ليث محمود العبادي', latin: 'Laith Mahmoud Al-Abbadi' }, nationalId: '990112233' },
-      court: { id: 'ps.hjc.court.ramallah', name: { ar: 'محكمة صلح رام الله', latin: 'Ramallah Magistrate Court' } },
+      court: { id: SENDER, name: { ar: 'محكمة صلح رام الله', latin: 'Ramallah Magistrate Court' } },
       caseNumber: '4471/2026',
     },
   });
