@@ -40,8 +40,12 @@ export async function signRequest(request: Request, key: KeyInput, opts: SignReq
   const headers = new Headers(request.headers);
   headers.set('content-digest', createContentDigest(body, opts.digestAlg ?? 'sha-256'));
   const components = opts.components ?? REQUEST_COMPONENTS.filter((c) => c !== 'content-type' || headers.has('content-type'));
+  // An empty query ("…/path?") is sent as it is by some fetch implementations and dropped by others
+  // (Node 22's): the signature covers @target-uri, so the request is signed and sent without it.
+  const target = new URL(request.url);
+  if (target.search === '') target.search = '';
   const sig = signMessage(
-    { method: request.method, url: request.url, headers: headersFromFetch(headers) },
+    { method: request.method, url: target.href, headers: headersFromFetch(headers) },
     {
       key,
       alg: opts.alg,
@@ -57,7 +61,9 @@ export async function signRequest(request: Request, key: KeyInput, opts: SignReq
   headers.set('signature-input', appendSignatureMember(headers.get('signature-input'), sig.signatureInput));
   headers.set('signature', appendSignatureMember(headers.get('signature'), sig.signature));
   const hasBody = request.body !== null;
-  return new Request(request, { headers, body: hasBody ? new Uint8Array(body) : null });
+  const init = { headers, body: hasBody ? new Uint8Array(body) : null };
+  if (target.href === request.url) return new Request(request, init);
+  return new Request(target.href, { method: request.method, redirect: request.redirect, signal: request.signal, ...init });
 }
 
 export type VerifyRequestOptions<K extends ResolvedKey> = Omit<VerifyOptions<K>, 'resolveKey' | 'body'>;

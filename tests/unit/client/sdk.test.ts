@@ -71,6 +71,17 @@ describe('signRequest -> verifyRequest', () => {
     expect(signed.bodyUsed).toBe(false);
   });
 
+  it('signs and sends a URL with an empty query without its "?" (fetch implementations disagree on it)', async () => {
+    const signed = await signRequest(new Request('https://hub.wasla.test/v1/reconciliations?'), court.keyPem, { keyid: court.serial, alg: 'ed25519' });
+    expect(signed.url).toBe('https://hub.wasla.test/v1/reconciliations');
+    expect(signed.method).toBe('GET');
+    const v = await verifyRequest(signed, resolver.resolveKey, { requiredComponents: ['@method', '@target-uri', 'content-digest'] });
+    expect(v.base.split('\n')[1]).toBe('"@target-uri": https://hub.wasla.test/v1/reconciliations');
+    // a query that says something is signed and sent as it is
+    const withQuery = await signRequest(new Request('https://hub.wasla.test/v1/reconciliations?limit=5'), court.keyPem, { keyid: court.serial, alg: 'ed25519' });
+    expect(withQuery.url).toBe('https://hub.wasla.test/v1/reconciliations?limit=5');
+  });
+
   it('signs a bodiless GET without content-type', async () => {
     const signed = await signRequest(new Request('https://hub.wasla.test/v1/messages/123/status'), court.keyPem, { keyid: court.serial, alg: 'ed25519' });
     expect(signed.headers.get('signature-input')).toContain('("@method" "@target-uri" "content-digest")');
