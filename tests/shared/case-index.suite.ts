@@ -11,22 +11,9 @@
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexRows, MemoryIndex, runQuery, type IndexPort, type QueryAnswer, type QueryParams, type StoredMessage } from '../../src/queries/index.js';
+import { indexRows, MemoryIndex, type StoredMessage } from '../../src/queries/index.js';
 import { commitMessages, StoreIndex, type Database } from '../../src/store/index.js';
-import { agreements, caller, catalogue, cursorSecret, decision, item, NOW, queries, report, secret } from '../unit/queries/helpers.js';
-
-async function allPages(port: IndexPort, who: string, query: string, params: QueryParams): Promise<QueryAnswer[]> {
-  const deps = { queries, catalogue, agreements, port, indexSecret: secret, cursorSecret };
-  const pages: QueryAnswer[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 20; i++) {
-    const { answer } = await runQuery(deps, { caller: caller(who), query, params: { ...params, limit: '2', ...(cursor ? { cursor } : {}) }, now: NOW });
-    pages.push(answer);
-    cursor = answer.next;
-    if (!cursor) break;
-  }
-  return pages;
-}
+import { allPages, catalogue, decision, item, report, secret } from '../unit/queries/helpers.js';
 
 /** what intake commits for a message: the message and, in the same statement, its index rows */
 function commitOf(m: StoredMessage) {

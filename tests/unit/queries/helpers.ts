@@ -1,10 +1,10 @@
 /** Shared setup for the query core's tests: the real queries, agreements (with the proposed grants) and institutions. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadQueries, type AgreementQueryGrants, type RawGrantEntry } from '../../../src/queries/index.js';
+import { loadQueries, runQuery, type AgreementQueryGrants, type IndexPort, type QueryAnswer, type QueryParams, type RawGrantEntry } from '../../../src/queries/index.js';
 import fc from 'fast-check';
 import type { Classification } from '../../../src/federation/index.js';
-import { catalogue, CONTRACTS, example } from './setup.js';
+import { catalogue, CONTRACTS, cursorSecret, example, secret } from './setup.js';
 
 export { catalogue, CONTRACTS, REPO, cursorSecret, example, message, secret } from './setup.js';
 export const queries = loadQueries(CONTRACTS, catalogue);
@@ -80,3 +80,17 @@ export const item = fc.record({
   day: fc.integer({ min: 11, max: 28 }),
   classification: fc.constantFrom(...CLASSES),
 });
+
+/** Every page of a query's answer for `who`, two records a page, following the cursors (at most 20 pages). */
+export async function allPages(port: IndexPort, who: string, query: string, params: QueryParams): Promise<QueryAnswer[]> {
+  const deps = { queries, catalogue, agreements, port, indexSecret: secret, cursorSecret };
+  const pages: QueryAnswer[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 20; i++) {
+    const { answer } = await runQuery(deps, { caller: caller(who), query, params: { ...params, limit: '2', ...(cursor ? { cursor } : {}) }, now: NOW });
+    pages.push(answer);
+    cursor = answer.next;
+    if (!cursor) break;
+  }
+  return pages;
+}

@@ -6,21 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MemoryIndex, runQuery, type QueryAnswer, type QueryParams, type StoredMessage } from '../../../src/queries/index.js';
-import { agreements, caller, catalogue, cursorSecret, decision, item, NOW, queries, report, secret } from './helpers.js';
-
-async function allPages(port: MemoryIndex, who: string, query: string, params: QueryParams): Promise<QueryAnswer[]> {
-  const deps = { queries, catalogue, agreements, port, indexSecret: secret, cursorSecret };
-  const pages: QueryAnswer[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 20; i++) {
-    const { answer } = await runQuery(deps, { caller: caller(who), query, params: { ...params, limit: '2', ...(cursor ? { cursor } : {}) }, now: NOW });
-    pages.push(answer);
-    cursor = answer.next;
-    if (!cursor) break;
-  }
-  return pages;
-}
+import { MemoryIndex, type StoredMessage } from '../../../src/queries/index.js';
+import { allPages, catalogue, decision, item, report, secret } from './helpers.js';
 
 describe("through the index, an uncleared caller's answers ignore juvenile and gbv messages (property)", () => {
   it("a court's decision-enforcement and the Ministry of Finance's fine-sentences", async () => {
