@@ -7,8 +7,14 @@
 /** the trust primitives the SDK is built on: signatures, digests, certificates — no key stores, resolvers, replay guards or files */
 const TRUST_PRIMITIVES = '^src/trust/(errors|structured-fields|content-digest|message|algorithms|components|signature-base|http-signatures|profiles|plain-messages|pki|x509-asn1|types)\\.ts$';
 
-/** what only the hub's server runs */
-const SERVER_CODE = '^src/(api|audit|cli|compose|intake|queue|routing|schemas|services|store|workers)/|^src/(hub|config|metrics|log|batcher|semaphore)\\.ts$';
+/**
+ * the offline verification of the record an auditor runs without the hub (issue 26): an audit
+ * bundle and the origin evidence in it, and the pure hash of a chain entry they recompute
+ */
+const RECORD_VERIFICATION = '^src/record/(bundle|origin|errors)\\.ts$|^src/audit/(canonical-json|chain)\\.ts$';
+
+/** what only the hub's server runs (the chain's pure hash excepted: a bundle's verifier recomputes it) */
+const SERVER_CODE = '^src/(api|cli|compose|intake|queue|routing|schemas|services|store|workers)/|^src/audit/(?!(canonical-json|chain)\\.ts$)|^src/(hub|config|metrics|log|batcher|semaphore)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -49,10 +55,10 @@ module.exports = {
     },
     {
       name: 'sdk-imports-only-trust-primitives',
-      comment: 'src/client is the SDK institutions run: it imports its own files and the trust primitives, nothing else of the hub.',
+      comment: "src/client is the SDK institutions run: it imports its own files, the trust primitives and the record's offline verification, nothing else of the hub.",
       severity: 'error',
       from: { path: '^src/client/' },
-      to: { path: '^src/', pathNot: `^src/client/|${TRUST_PRIMITIVES}` },
+      to: { path: '^src/', pathNot: `^src/client/|${TRUST_PRIMITIVES}|${RECORD_VERIFICATION}` },
     },
     {
       name: 'sdk-reaches-no-server-code',

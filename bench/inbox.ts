@@ -20,8 +20,7 @@ import { loadConfig } from '../src/config.js';
 import { startHub, type Hub } from '../src/hub.js';
 import { createLogger } from '../src/log.js';
 import { initCa, issueToDir } from '../src/trust/index.js';
-import { Redis } from 'ioredis';
-import { createDatabase, databaseUrl, dropDatabase, REDIS_URL } from './services.js';
+import { createDatabase, databaseUrl, deleteRedisKeys, dropDatabase, REDIS_URL } from './services.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -77,24 +76,6 @@ function warrantBody(n: number): string {
   const base = JSON.parse(readFileSync(resolve('contracts/messages/warrant.issued/2.0.schema.json'), 'utf8')).examples[0];
   const data = { ...base, warrantNumber: `W-BENCH-${n}`, issuingCourt: { ...base.issuingCourt, id: COURT }, executingAuthority: POLICE };
   return JSON.stringify({ specversion: '1.0', type: 'warrant.issued', dataschema: 'https://wasla.dev/contracts/messages/warrant.issued/2.0.schema.json', data });
-}
-
-/** delete this run's Redis keys (queue, replay guard), nothing else; bounded */
-async function deleteKeys(pattern: string): Promise<number> {
-  const r = new Redis(REDIS_URL);
-  let n = 0;
-  try {
-    let cursor = '0';
-    for (let i = 0; i < 10_000; i++) {
-      const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length) n += await r.unlink(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } finally {
-    r.disconnect();
-  }
-  return n;
 }
 
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : Number.NaN);
@@ -195,7 +176,7 @@ async function main(): Promise<number> {
     await hub?.stop().catch((e: Error) => log(`stopping the hub: ${e.message}`));
     if (!a.embedded) {
       await dropDatabase(database).catch((e: Error) => log(`could not drop ${database}: ${e.message}`));
-      const n = await deleteKeys(`${prefix}:*`).catch(() => 0);
+      const n = await deleteRedisKeys(`${prefix}:*`).catch(() => 0);
       log(`cleaned up: database ${database} dropped, ${n} Redis keys deleted`);
     }
     rmSync(tmp, { recursive: true, force: true });

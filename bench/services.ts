@@ -116,11 +116,16 @@ export function redisCommands(): Promise<number> {
 
 /** deletes every key under `<prefix>:<queue>:` (and nothing else); returns how many */
 export function deleteQueueKeys(prefix: string, queue: string): Promise<number> {
+  return deleteRedisKeys(`${prefix}:${queue}:*`);
+}
+
+/** Deletes one run's Redis keys (queue, replay guard) by pattern, nothing else; bounded. */
+export function deleteRedisKeys(pattern: string): Promise<number> {
   return withRedis(async (r) => {
     let cursor = '0';
     let n = 0;
     for (let i = 0; i < 100_000; i++) {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:${queue}:*`, 'COUNT', 1000);
+      const [next, keys] = await r.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       if (keys.length) n += await r.unlink(...keys);
       cursor = next;
       if (cursor === '0') break;

@@ -31,8 +31,7 @@ import { parseStrictJson } from '../src/intake/strict-json.js';
 import { loadContracts } from '../src/routing/index.js';
 import { ensureHubCertificate } from '../src/trust/index.js';
 import { deliverySigner } from '../src/workers/delivery-signing.js';
-import { Redis } from 'ioredis';
-import { createDatabase, databaseUrl, dropDatabase, REDIS_URL } from './services.js';
+import { createDatabase, databaseUrl, deleteRedisKeys, dropDatabase, REDIS_URL } from './services.js';
 
 function arg(name: string, dflt: number, max: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -125,22 +124,6 @@ function codec(rows: Array<{ phase: string; format: string; perS: number; ms: nu
   }
 }
 
-/** deletes every Redis key under `<prefix>:` — this run's own prefix, nothing else */
-async function deletePrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL);
-  try {
-    let cursor = '0';
-    for (let i = 0; i < 100_000; i++) {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await r.unlink(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } finally {
-    r.disconnect();
-  }
-}
-
 interface Place {
   env: Record<string, string>;
   prefix?: string;
@@ -156,7 +139,7 @@ async function place(name: string): Promise<Place> {
       env: { DATABASE_URL: databaseUrl(db), REDIS_URL },
       prefix,
       async cleanup() {
-        await deletePrefix(prefix);
+        await deleteRedisKeys(`${prefix}:*`);
         await dropDatabase(db);
       },
     };

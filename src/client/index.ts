@@ -1,9 +1,11 @@
 /**
  * The Wasla SDK for institutions: sign requests to the hub, verify the deliveries the hub sends,
- * sign receipts for them, verify receipts, and run case queries whose signed answers it verifies. Works on standard Fetch Request/Response (Node 20
+ * sign receipts for them, verify receipts, run case queries whose signed answers it verifies, and
+ * verify an exported audit bundle offline. Works on standard Fetch Request/Response (Node 20
  * globals) and on plain `{ method, url, status, headers, body }` objects. It is built on the
- * hub's trust primitives alone (src/trust: signatures, digests, certificates), never on its server
- * code; the dependency rules (.dependency-cruiser.cjs) hold it to that.
+ * hub's trust primitives (src/trust: signatures, digests, certificates) and the record's offline
+ * verification (src/record/bundle.ts, origin.ts), never on its server code; the dependency rules
+ * (.dependency-cruiser.cjs) hold it to that.
  */
 export { signRequest, verifyRequest, type SignRequestOptions, type VerifiedRequest, type VerifyRequestOptions } from './requests.js';
 export { verifyDelivery, type VerifiedDelivery, type VerifyDeliveryOptions } from './delivery.js';
@@ -13,6 +15,11 @@ export { hubKeyResolver, type HubKey, type HubResolvedKey } from './hub-keys.js'
 export { pullDeliveries, type HandlerAnswer, type InboxCredentials, type PullOptions, type PullSummary, type PulledDelivery } from './inbox.js';
 export { query, listQueries, queryUrl, verifyQueryAnswer, QueryRefused, type QueryOptions, type QueryAnswerBody, type VerifiedAnswer, type VerifyAnswerOptions } from './query.js';
 export { readBody, requestMessage, responseMessage, type PlainMessage, type RequestLike, type ResponseLike } from './fetch-message.js';
+// issue 26: what an auditor verifies offline, without the hub — an exported audit bundle, and the
+// evidence of origin of one message (the bundle holds it for the messages it covers)
+export { bundleFingerprint, verifyAuditBundle, type BundleProblem, type BundleVerification, type VerifyBundleOptions } from '../record/bundle.js';
+export { readOriginEvidence, verifyOrigin, type OriginEvidence } from '../record/origin.js';
+export { BundleError, OriginError, type OriginErrorCode } from '../record/errors.js';
 
 import type { ComponentId } from '../trust/components.js';
 import { buildSignatureBase, type SignatureParams } from '../trust/signature-base.js';

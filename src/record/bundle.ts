@@ -43,22 +43,9 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { entryHash } from '../audit/chain.js';
-import { signBytes, verifyBytes } from '../trust/algorithms.js';
-import {
-  checkStatus,
-  findIssuer,
-  importCa,
-  isTrustError,
-  keyFitsAlgorithm,
-  normalizeSerial,
-  parseCertificate,
-  signingAlgorithmOf,
-  toPrivateKey,
-  type CertificateAuthority,
-  type KeyInput,
-  type ParsedCertificate,
-  type SignatureAlgorithm,
-} from '../trust/index.js';
+import { keyFitsAlgorithm, signBytes, signingAlgorithmOf, toPrivateKey, verifyBytes, type KeyInput, type SignatureAlgorithm } from '../trust/algorithms.js';
+import { isTrustError } from '../trust/errors.js';
+import { checkStatus, findIssuer, importCa, normalizeSerial, parseCertificate, type CertificateAuthority, type ParsedCertificate } from '../trust/pki.js';
 import { BundleError, OriginError } from './errors.js';
 import { isIsoInstant, readOriginEvidence, verifyOrigin, type OriginEvidence } from './origin.js';
 

@@ -29,21 +29,11 @@
  * Pure and offline: no clock, no network, no store. Usable by the SDK.
  */
 import { createHash } from 'node:crypto';
-import {
-  checkStatus,
-  findIssuer,
-  headersFromRecord,
-  isTrustError,
-  normalizeSerial,
-  parseCertificate,
-  parseDictionary,
-  selectSignature,
-  toAnchors,
-  verifyMessage,
-  type ParsedCertificate,
-  type SignableMessage,
-  type TrustAnchors,
-} from '../trust/index.js';
+import { isTrustError } from '../trust/errors.js';
+import { selectSignature, verifyMessage } from '../trust/http-signatures.js';
+import { headersFromRecord, type SignableMessage } from '../trust/message.js';
+import { checkStatus, findIssuer, normalizeSerial, parseCertificate, toAnchors, type ParsedCertificate, type TrustAnchors } from '../trust/pki.js';
+import { parseDictionary } from '../trust/structured-fields.js';
 import { OriginError, type OriginErrorCode } from './errors.js';
 
 export const ORIGIN_FORMAT = 'wasla-origin/1';

@@ -4,7 +4,6 @@
  * against --ca), written to --out byte for byte as signed, and only then acknowledged — the hub
  * then holds it delivered. Printing instead of writing is the same path.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,7 @@ import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { getMessage, post, warrant } from '../shared/spine.suite.js';
 import { POLICE, pullingContracts } from '../shared/inbox.suite.js';
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
+import { runCli as wasla } from '../helpers/cli.js';
 
 describe('wasla inbox pull (embedded hub)', () => {
   let henv: TestHubEnv;
@@ -42,19 +36,6 @@ describe('wasla inbox pull (embedded hub)', () => {
     await henv?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  const wasla = (a: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of ['WASLA_HUB_URL', 'WASLA_KEY_FILE', 'WASLA_CERT_FILE', 'WASLA_CA_FILE']) delete env[v];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...a], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c));
-      child.stderr.on('data', (c: Buffer) => (err += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
 
   it('writes each delivery to --out, then acknowledges it; printing works the same way', async () => {
     const a = await post(hub, warrant({ warrantNumber: 'W-CLI-1' }));

@@ -4,7 +4,6 @@
  * institution is not granted prints the 403 problem and exits 1; without a name, the queries it
  * may run.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,7 @@ import { envelope, example } from '../helpers/contracts.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { post } from '../shared/spine.suite.js';
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
+import { runCli as wasla } from '../helpers/cli.js';
 
 describe('wasla query (embedded hub)', () => {
   let henv: TestHubEnv;
@@ -45,19 +39,6 @@ describe('wasla query (embedded hub)', () => {
     await henv?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  const wasla = (argv: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of ['WASLA_HUB_URL', 'WASLA_KEY_FILE', 'WASLA_CERT_FILE', 'WASLA_HUB_CERT_FILE']) delete env[v];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c));
-      child.stderr.on('data', (c: Buffer) => (err += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
 
   it('prints the verified answer of a granted query', async () => {
     const r = await wasla(['query', 'traffic-fines', '--param', 'plate=٧ ١٢٣٤-٩٥', ...args('ps.mot')]);

@@ -3,7 +3,6 @@
  * 23): the bank sends a camt.054 from a file, signed; the fund and the bank read the
  * reconciliation; the family court, which has no part in it, reads nothing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/hub.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
+import { runCli as wasla } from '../helpers/cli.js';
 
 const NOTIFICATION = `<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.04"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>CLI-1</MsgId><CreDtTm>2026-02-02T12:00:00Z</CreDtTm></GrpHdr>
@@ -40,16 +40,6 @@ describe('wasla statement / reconciliation (embedded hub)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const wasla = (args: string[]): Promise<{ code: number | null; out: string }> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of ['WASLA_HUB_URL', 'WASLA_KEY_FILE', 'WASLA_CERT_FILE']) delete env[v];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out }));
-    });
   const body = (out: string) => JSON.parse(out.slice(out.indexOf('\n') + 1));
 
   it('sends a statement from a file and shows its reconciliation to the bank and the fund only', async () => {

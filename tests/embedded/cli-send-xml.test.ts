@@ -3,7 +3,6 @@
  * docs/adapters.md): a .xml file is sent as application/xml, signed over its bytes, and stored; a
  * hostile document is refused with its own problem type, printed, and nothing is stored.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { XML_POLICE } from '../helpers/xml-contracts.js';
 import { counts } from '../shared/spine.suite.js';
+import { runCli as wasla } from '../helpers/cli.js';
 
 describe('wasla send with XML (embedded hub)', () => {
   let henv: TestHubEnv;
@@ -34,19 +34,6 @@ describe('wasla send with XML (embedded hub)', () => {
     await henv?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
-
-  const wasla = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of ['WASLA_HUB_URL', 'WASLA_KEY_FILE', 'WASLA_CERT_FILE']) delete env[v];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c));
-      child.stderr.on('data', (c: Buffer) => (err += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
 
   it('sends a .xml file as application/xml, signed over its bytes: the message is stored', async () => {
     const file = join(dir, 'report.xml');

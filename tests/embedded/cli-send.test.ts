@@ -4,7 +4,6 @@
  * stopped so that deliveries stay due) the CLI waits as Retry-After says and sends again, signed
  * anew, under one Idempotency-Key, so that the message is stored once.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +14,7 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { COURT, counts, post, warrant } from '../shared/spine.suite.js';
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
+import { runCli as wasla } from '../helpers/cli.js';
 
 describe('wasla send (embedded hub)', () => {
   let henv: TestHubEnv;
@@ -43,22 +37,6 @@ describe('wasla send (embedded hub)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** runs the CLI; `onErr` sees its stderr as it comes */
-  const wasla = (args: string[], onErr?: (soFar: string) => void): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of ['WASLA_HUB_URL', 'WASLA_KEY_FILE', 'WASLA_CERT_FILE']) delete env[v];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c));
-      child.stderr.on('data', (c: Buffer) => {
-        err += c;
-        onErr?.(err);
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out, err }));
-    });
   const envelopeFile = (name: string, warrantNumber: string) => {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(warrant({ warrantNumber })));

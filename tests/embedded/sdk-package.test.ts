@@ -17,6 +17,7 @@ import { sharedFederation } from '../helpers/federation.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
 import { freePort } from '../helpers/private-services.js';
 import { getMessage, waitForStates } from '../shared/spine.suite.js';
+import { federation, smallExport } from '../helpers/audit-bundle.js';
 
 const run = promisify(execFile);
 const REPO = resolve('.');
@@ -59,11 +60,52 @@ describe('the SDK package', () => {
     expect(pkg.name).toBe('@wasla/sdk');
     expect(Object.keys(pkg.dependencies)).toEqual(['node-forge']);
     const folders = readdirSync(join(installed, 'dist')).sort();
-    expect(folders).toEqual(['client', 'errors.d.ts', 'errors.js', 'errors.js.map', 'trust']);
+    // audit/ holds only the chain's pure hash and canonical JSON; record/ only the offline verification
+    expect(folders).toEqual(['audit', 'client', 'errors.d.ts', 'errors.js', 'errors.js.map', 'record', 'trust']);
+    expect(
+      readdirSync(join(installed, 'dist', 'audit'))
+        .filter((f) => f.endsWith('.js'))
+        .sort(),
+    ).toEqual(['canonical-json.js', 'chain.js']);
+    expect(
+      readdirSync(join(installed, 'dist', 'record'))
+        .filter((f) => f.endsWith('.js'))
+        .sort(),
+    ).toEqual(['bundle.js', 'errors.js', 'origin.js']);
     expect(readdirSync(join(installed, 'dist', 'client'))).toContain('index.d.ts');
     for (const server of ['key-resolver.js', 'certificate-store.js', 'replay-guard-redis.js', 'pki-dir.js']) {
       expect(readdirSync(join(installed, 'dist', 'trust'))).not.toContain(server);
     }
+  });
+
+  it('verifies an exported audit bundle offline, and fails it when one byte changes', async () => {
+    const fed = federation();
+    const exported = await smallExport(fed);
+    writeFileSync(join(project, 'bundle.json'), exported.text);
+    const changed = Buffer.from(exported.text);
+    const at = exported.text.indexOf('message.accepted');
+    changed[at] ^= 0x01; // one bit of one entry
+    writeFileSync(join(project, 'bundle-changed.json'), changed);
+    writeFileSync(join(project, 'ca.pem'), fed.ca.certPem);
+    writeFileSync(
+      join(project, 'audit.mjs'),
+      [
+        "import { readFileSync } from 'node:fs';",
+        "import { verifyAuditBundle } from '@wasla/sdk';",
+        "const ca = readFileSync('ca.pem', 'utf8');",
+        'const out = {};',
+        "for (const f of ['bundle.json', 'bundle-changed.json']) {",
+        '  const v = await verifyAuditBundle(readFileSync(f), { trustedCa: [ca] });',
+        '  out[f] = { ok: v.ok, trust: v.trust, entries: v.entries, origins: v.origins.verified, codes: v.problems.map((p) => p.code) };',
+        '}',
+        'process.stdout.write(JSON.stringify(out));',
+      ].join('\n'),
+    );
+    const { stdout } = await run(process.execPath, ['audit.mjs'], { cwd: project });
+    const out = JSON.parse(stdout);
+    expect(out['bundle.json']).toEqual({ ok: true, trust: 'pinned', entries: 5, origins: 1, codes: [] });
+    expect(out['bundle-changed.json'].ok).toBe(false);
+    expect(out['bundle-changed.json'].codes.length).toBeGreaterThan(0);
   });
 
   it('type-checks a TypeScript user of the package against its declarations', async () => {

@@ -19,28 +19,13 @@ import type { InboundContext } from '../types.js';
 import { BadRequestError, RequestRefusedError, ValidationError, type ErrorCode } from '../../errors.js';
 import { parseSchemaUri, schemaUri } from '../../federation/index.js';
 import { fromXml, readXml, type CanonicalMessage, type LoadedMapping, type XmlElement } from '../../formats/xml/index.js';
-import { type FormatError, isFormatError } from '../../formats/index.js';
+import { type FormatError, isFormatError, XML_READER_CODES } from '../../formats/index.js';
 import { parseMediaType } from '../media-type.js';
 
 export const XML_INBOUND = /^(application|text)\/xml\s*(;|$)/i;
 
 /** the reader's and the mapping's refusals, each answered under its own code */
-const FORMAT_REFUSALS = new Set<string>([
-  'xml-too-large',
-  'xml-encoding-invalid',
-  'xml-encoding-unsupported',
-  'xml-character-forbidden',
-  'xml-doctype-forbidden',
-  'xml-entity-forbidden',
-  'xml-processing-instruction-forbidden',
-  'xml-xinclude-forbidden',
-  'xml-too-deep',
-  'xml-too-many-elements',
-  'xml-too-many-attributes',
-  'xml-malformed',
-  'xml-structure-mismatch',
-  'mapping-value-invalid',
-]);
+const FORMAT_REFUSALS = new Set<string>([...XML_READER_CODES, 'xml-structure-mismatch', 'mapping-value-invalid']);
 
 /** A FormatError as the refusal the API answers: its own code, the XPath and the JSON pointer of the fault. */
 export function refusalOf(err: FormatError): BadRequestError | ValidationError | RequestRefusedError {

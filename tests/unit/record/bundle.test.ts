@@ -8,7 +8,7 @@ import { entryHash, GENESIS_HASH } from '../../../src/audit/chain.js';
 import { canonicalJson } from '../../../src/audit/canonical-json.js';
 import { buildAuditBundle, verifyAuditBundle, type AuditBundle } from '../../../src/record/bundle.js';
 import { createCa, enroll, HUB_INSTITUTION_ID } from '../../../src/trust/index.js';
-import { federation, sealed, smallExport, type Export, type Federation } from './bundle-fixture.js';
+import { federation, sealed, smallExport, type Export, type Federation } from '../../helpers/audit-bundle.js';
 
 let fed: Federation;
 let exp: Export;

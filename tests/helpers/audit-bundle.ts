@@ -4,11 +4,11 @@
  * its evidence of origin. No key material is kept in the repository.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { entryHash, GENESIS_HASH } from '../../../src/audit/chain.js';
-import { signRequest } from '../../../src/client/index.js';
-import { buildAuditBundle, signSeal, type BuildBundleInput, type SignatureValue } from '../../../src/record/bundle.js';
-import { captureOrigin, type OriginEvidence } from '../../../src/record/origin.js';
-import { createCa, enroll, HUB_INSTITUTION_ID, type CaMaterial, type EnrolledInstitution } from '../../../src/trust/index.js';
+import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
+import { signRequest } from '../../src/client/index.js';
+import { buildAuditBundle, signSeal, type BuildBundleInput, type SignatureValue } from '../../src/record/bundle.js';
+import { captureOrigin, type OriginEvidence } from '../../src/record/origin.js';
+import { createCa, enroll, HUB_INSTITUTION_ID, type CaMaterial, type EnrolledInstitution } from '../../src/trust/index.js';
 
 const DAY = 86_400_000;
 
