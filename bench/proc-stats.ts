@@ -1,6 +1,6 @@
 /**
- * CPU time and peak memory of any process on this machine, read from /proc: user+system CPU from
- * /proc/<pid>/stat, peak resident set (VmHWM) from /proc/<pid>/status. Works for processes we did
+ * CPU time and memory of any process on this machine, read from /proc: user+system CPU from
+ * /proc/<pid>/stat, resident set now (VmRSS) and at its peak (VmHWM) from /proc/<pid>/status. Works for processes we did
  * not write (the hub, PostgreSQL backends) the same as for our own children. Linux only.
  */
 import { readFileSync } from 'node:fs';
@@ -26,6 +26,16 @@ export function cpuMs(pid: number): number | undefined {
 export function peakRssMiB(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** resident set size now in MiB (VmRSS), or undefined when the process is gone */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : undefined;
   } catch {
     return undefined;

@@ -9,6 +9,7 @@ import type { ScenarioResult } from './scenario.js';
 import type { ProfileSummary } from './profile-summary.js';
 import { UNSIGNED_FEDERATION_ALG } from './trust-setup.js';
 import type { PreloadResult } from './preload.js';
+import { RSS_WARMUP_SHARE } from './rss-trend.js';
 
 export interface Report {
   startedAt: string;
@@ -115,6 +116,16 @@ export function markdown(r: Report): string {
     const b = c?.processes[n];
     const cells = (p: typeof a | undefined) => (p ? [f(p.cpuS), f(p.cpuMsPerMessage, 3), p.peakRssMiB === null ? '' : f(p.peakRssMiB, 0)] : ['', '', '']);
     lines.push(`| ${n} | ${[...cells(a), ...cells(b)].join(' | ')} |`);
+  }
+  // memory under steady load (issue 29, item 5): flat after warm-up, or a slope to look into
+  const trends = Object.entries(h.processes).filter(([, p]) => p.rss);
+  if (trends.length) {
+    lines.push(
+      '',
+      `| process (hub run, resident set sampled each second, first ${f(100 * RSS_WARMUP_SHARE, 0)}% of the phase left out) | RSS MiB at start | at end | slope MiB/min |`,
+      '|---|---:|---:|---:|',
+    );
+    for (const [n, p] of trends) lines.push(`| ${n} | ${f(p.rss!.fromMiB, 0)} | ${f(p.rss!.toMiB, 0)} | ${p.rss!.slopeMiBPerMin === null ? '' : f(p.rss!.slopeMiBPerMin, 2)} |`);
   }
   const waitRows = (x: ScenarioResult | undefined) => x?.pgWaits ?? [];
   if (waitRows(h).length || waitRows(c).length) {

@@ -7,9 +7,10 @@
  */
 import { Child } from './ipc.js';
 import type { LoadConfig, PhaseResult } from './loadgen.js';
-import { cpuByPid, cpuDelta, peakRssMiB } from './proc-stats.js';
+import { cpuByPid, cpuDelta, peakRssMiB, rssMiB } from './proc-stats.js';
+import { rssTrend, type RssSample, type RssTrend } from './rss-trend.js';
 import { PgWaitSampler, type WaitShare } from './pg-waits.js';
-import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, type DbCounters } from './services.js';
+import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, redisRssMiB, type DbCounters } from './services.js';
 import { summarize, wallMs, type Summary } from './stats.js';
 import type { System } from './system.js';
 
@@ -27,6 +28,8 @@ export interface ProcessFigures {
   cpuS: number;
   cpuMsPerMessage: number;
   peakRssMiB: number | null;
+  /** resident set over the measured phase after its warm-up share (bench/rss-trend.ts) */
+  rss?: RssTrend;
 }
 
 export interface ScenarioResult {
@@ -142,8 +145,29 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     await waits?.start();
     // sampled every second too, so a process that dies keeps the CPU it had used
     const lastSeen = new Map(cpu0);
+    // and each process's resident set, to tell steady memory from a leak (issue 29, item 5)
+    const rssSeries = new Map<string, RssSample[]>();
+    const rssAt = (name: string, t: number, mib: number | undefined) => {
+      if (mib === undefined) return;
+      if (!rssSeries.has(name)) rssSeries.set(name, []);
+      rssSeries.get(name)!.push({ t, mib });
+    };
+    const named = (): Array<[string, number]> => [...system.procs.map((p): [string, number] => [p.name, p.pid]), ['load generator', loadgen.pid], ['receivers', receivers.pid]];
+    const measuredFrom = wallMs();
     const sampler = setInterval(() => {
       for (const [pid, ms] of cpuByPid(pids())) lastSeen.set(pid, ms);
+      const t = wallMs() - measuredFrom;
+      for (const [name, pid] of named()) rssAt(name, t, rssMiB(pid));
+      if (system.mode === 'server')
+        void redisRssMiB().then(
+          (mib) => rssAt('redis (whole server)', t, mib),
+          () => {},
+        );
+      if (system.database)
+        void pgPids().then(
+          (ps) => rssAt('postgres backends', t, ps.length ? ps.reduce((a, pid) => a + (rssMiB(pid) ?? 0), 0) : undefined),
+          () => {},
+        );
     }, 1000).unref();
     const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
     const pgWaits = await waits?.stop();
@@ -181,7 +205,9 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const processes: Record<string, ProcessFigures> = {};
     const fig = (name: string, ms: number, pid?: number) => {
       const rss = pid === undefined ? undefined : peakRssMiB(pid);
-      processes[name] = { cpuS: ms / 1000, cpuMsPerMessage: ms / accepted, peakRssMiB: rss === undefined ? null : rss };
+      // the trend covers the measured phase only, not the drain after it
+      const trend = rssTrend((rssSeries.get(name) ?? []).filter((x) => x.t <= m.elapsedMs));
+      processes[name] = { cpuS: ms / 1000, cpuMsPerMessage: ms / accepted, peakRssMiB: rss === undefined ? null : rss, ...(trend && { rss: trend }) };
     };
     const one = (pid: number) => (cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0);
     let own = 0;

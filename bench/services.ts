@@ -109,6 +109,11 @@ export function redisCpuMs(): Promise<number> {
   });
 }
 
+/** Redis's resident set in MiB as it reports it (used_memory_rss; the whole server, not only our keys) */
+export function redisRssMiB(): Promise<number> {
+  return withRedis(async (r) => Number(/^used_memory_rss:(\d+)/m.exec(await r.info('memory'))?.[1] ?? 0) / 1048576);
+}
+
 /** commands Redis has processed (all clients, not only ours) */
 export function redisCommands(): Promise<number> {
   return withRedis(async (r) => Number(/^total_commands_processed:(\d+)/m.exec(await r.info('stats'))?.[1] ?? 0));
