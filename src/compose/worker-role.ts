@@ -60,7 +60,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret }),
+    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret, vault: res.vault }, res.vault),
     contracts: c.contracts,
     dispatcher: res.dispatcher,
     transport,
@@ -105,7 +105,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());
   // issue 23: payouts no statement settled become unmatched after the configured days
-  const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log);
+  const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log, undefined, res.vault);
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
   const deadlineClock = new DeadlineClock({
     db: res.db,
@@ -113,6 +113,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     dispatcher: res.dispatcher,
     log,
     indexSecret: res.secrets.indexSecret,
+    vault: res.vault,
     intervalMs: cfg.deadlineIntervalMs,
     actor: `worker:${c.workerId}`,
     onFired: (n) => res.metrics.deadlinesFired(n),

@@ -10,7 +10,7 @@ import { RequestRefusedError, ValidationError } from '../errors.js';
 import type { Contracts, RoutingDecision } from '../routing/types.js';
 import { asLoaded, deadlineEffects, route } from '../routing/index.js';
 import { uuidv7 } from '../ids.js';
-import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDelivery } from '../store/index.js';
+import { commitMessages, findIdempotent, sealMessage, type CommitInput, type Db, type NewDelivery, type PayloadVault } from '../store/index.js';
 import { Batcher, type BatcherOptions } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../federation/index.js';
@@ -36,6 +36,8 @@ export interface IntakeDeps {
   maxBodyBytes?: number;
   /** keys national ids and names in the case index (issue 24); the same secret answers queries */
   indexSecret: Uint8Array;
+  /** seals confidential payloads before they are stored (issue 26); without it a juvenile or gbv message is refused */
+  vault?: PayloadVault;
 }
 
 /**
@@ -212,6 +214,8 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): Pre
     prepared.commit.message.receivedMediaType = mediaType;
     (prepared.commit.audit[0].data as Record<string, unknown>).receivedAs = { adapter: adapter.name, mediaType };
   }
+  // issue 26: sealed here, before the commit: the statement only ever carries ciphertext for it
+  prepared.commit.message = sealMessage(prepared.commit.message, deps.vault);
   return prepared;
 }
 

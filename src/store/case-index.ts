@@ -19,6 +19,7 @@ import type { IndexRow } from '../queries/index-keys.js';
 import type { StoredMessage } from '../queries/derive.js';
 import type { Classification } from '../federation/index.js';
 import { resultRows, type Db } from './db.js';
+import { openStored, type PayloadVault } from './payload-store.js';
 
 const list = (xs: readonly string[]) => sql`array(select jsonb_array_elements_text(${JSON.stringify(xs)}::jsonb))`;
 
@@ -36,7 +37,11 @@ type Row = { message_id: string; kind: IndexRow['kind']; issuer: string; value: 
 const hit = (r: Row): IndexHit => ({ messageId: String(r.message_id), kind: r.kind, issuer: r.issuer, value: r.value });
 
 export class StoreIndex implements IndexPort {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** opens sealed payloads (issue 26): only messages the caller is cleared for are ever loaded */
+    private readonly vault?: PayloadVault,
+  ) {}
 
   async recordKeys(req: RecordKeysRequest): Promise<IndexRow[]> {
     const tail: SQL[] = [];
@@ -86,13 +91,16 @@ export class StoreIndex implements IndexPort {
 
   async load(ids: readonly string[]): Promise<StoredMessage[]> {
     if (ids.length === 0) return [];
-    const rows = resultRows<{ id: string; type: string; version: string; classification: Classification; envelope: unknown }>(
-      await this.db.execute(sql`select id, type, version, classification, envelope from messages
+    const rows = resultRows<{ id: string; type: string; version: string; classification: Classification; envelope: unknown; payload_ciphertext: Buffer | null; payload_key: Buffer | null }>(
+      await this.db.execute(sql`select id, type, version, classification, envelope, payload_ciphertext, payload_key from messages
         where id = any(array(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid))`),
     );
     return rows.map((r) => {
       // `json`, not jsonb: node-postgres and PGlite both hand it back parsed; a string only if a driver does not
-      const env = (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as { time: string; data: unknown };
+      const env = openStored({ id: String(r.id), classification: r.classification, envelope: r.envelope, payloadCiphertext: r.payload_ciphertext, payloadKey: r.payload_key }, this.vault).envelope as {
+        time: string;
+        data: unknown;
+      };
       return { id: String(r.id), type: r.type, version: r.version, time: env.time, classification: r.classification, data: env.data };
     });
   }
