@@ -4,6 +4,7 @@
  * sweeper. At shutdown the sweeper stops, attempts in flight finish (their leases cover anything
  * cut short), and only then does the transport close.
  */
+import { startPayloadRewrap } from '../workers/payload-rewrap.js';
 import { ConfigError } from '../errors.js';
 import { HttpTransport } from '../adapters/index.js';
 import { createOperationsApp } from '../api/index.js';
@@ -107,6 +108,9 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   // issue 23: payouts no statement settled become unmatched after the configured days
   const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log, undefined, res.vault);
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
+  // issue 26: data keys under an old key-encryption key move under the current one, a pass a minute
+  const stopRewrap = startPayloadRewrap(res.db, res.vault, log, `worker:${c.workerId}`);
+  life.onStop('payload rewrap', async () => stopRewrap());
   const deadlineClock = new DeadlineClock({
     db: res.db,
     contracts: c.contracts,

@@ -18,6 +18,7 @@ import { queryService, type QueryService } from './queries.js';
 import { StoreIndex } from '../store/index.js';
 import { refusalRecorder, type RefusalRecorder } from './refusals.js';
 import { contractAdminService, type ContractAdminService } from './contracts-admin.js';
+import { payloadKeyService, type PayloadKeyService } from './payload-keys.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -46,6 +47,8 @@ export interface Services {
   refusals: RefusalRecorder;
   /** contract reload on an admin's request (contracts-admin.ts) */
   contractAdmin: ContractAdminService;
+  /** issue 26: payload keys' status and rewrap, for admins (payload-keys.ts) */
+  payloadKeys: PayloadKeyService;
 }
 
 export interface ServiceDeps {
@@ -98,5 +101,6 @@ export function createServices(deps: ServiceDeps): Services {
     deadlines: deadlineService(deps),
     refusals: refusalRecorder(deps.audit, deps.log),
     contractAdmin: contractAdminService(deps),
+    payloadKeys: payloadKeyService(deps),
   };
 }

@@ -122,48 +122,59 @@ export interface RewrapResult {
 }
 
 /**
- * Moves up to `limit` data keys not wrapped by the current KEK under it, `batch` rows per statement,
- * walking by message id. A row is updated only if its wrapped key is still the one read (a
- * concurrent rewrap by another process wins, and this one's write is dropped).
+ * Moves up to `limit` data keys wrapped by the other configured KEKs under the current one, `batch`
+ * rows per statement, walking each old KEK's rows by message id (the partial index on
+ * (payload_kek_id, id): no scan of what is already current). A row is updated only if its wrapped
+ * key is still the one read (a concurrent rewrap by another process wins). Rows under a KEK id this
+ * process does not hold cannot be moved: `payloadKeyCounts` shows them.
  */
 export async function rewrapPayloadKeys(db: DbOrTx, vault: PayloadVault, opts: { limit?: number; batch?: number } = {}): Promise<RewrapResult> {
   const limit = opts.limit ?? 10_000;
   const batch = Math.max(1, Math.min(opts.batch ?? 200, limit));
   const current = vault.keyring.current;
   const out: RewrapResult = { rewrapped: 0, failed: 0, failedIds: [], more: false };
-  let after = '00000000-0000-0000-0000-000000000000';
   let seen = 0;
-  while (seen < limit) {
-    const rows = resultRows<{ id: string; payload_key: Buffer }>(
-      await db.execute(sql`select id, payload_key from messages
-        where payload_kek_id is not null and payload_kek_id <> ${current} and id > ${after}::uuid
-        order by id limit ${Math.min(batch, limit - seen)}`),
-    );
-    if (rows.length === 0) return out;
-    seen += rows.length;
-    after = String(rows[rows.length - 1].id);
-    const updates: Array<{ id: string; old: string; key: string; kek: string }> = [];
-    for (const r of rows) {
-      const id = String(r.id);
-      try {
-        const w = rewrapPayloadKey(Buffer.from(r.payload_key), id, vault.keyring);
-        if (w.changed) updates.push({ id, old: Buffer.from(r.payload_key).toString('base64'), key: w.wrappedKey.toString('base64'), kek: w.kekId });
-      } catch (e) {
-        if (!(e instanceof PayloadCryptoError)) throw e;
-        out.failed++;
-        if (out.failedIds.length < 100) out.failedIds.push(id);
+  for (const old of vault.keyring.ids().filter((id) => id !== current)) {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      if (seen >= limit) {
+        out.more = true;
+        return out;
       }
+      const take = Math.min(batch, limit - seen);
+      const rows = resultRows<{ id: string; payload_key: Buffer }>(
+        await db.execute(sql`select id, payload_key from messages
+          where payload_kek_id = ${old} and id > ${after}::uuid order by id limit ${take}`),
+      );
+      seen += rows.length;
+      if (rows.length > 0) {
+        after = String(rows[rows.length - 1].id);
+        await rewrapRows(db, vault, rows, out);
+      }
+      if (rows.length < take) break;
     }
-    if (updates.length > 0) {
-      const result = await db.execute(sql`
-        update messages m set payload_key = decode(x.key, 'base64'), payload_kek_id = x.kek
-        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(id uuid, old text, key text, kek text)
-        where m.id = x.id and m.payload_key = decode(x.old, 'base64')
-        returning m.id`);
-      out.rewrapped += resultRows(result).length;
-    }
-    if (rows.length < batch) return out;
   }
-  out.more = true;
   return out;
+}
+
+async function rewrapRows(db: DbOrTx, vault: PayloadVault, rows: Array<{ id: string; payload_key: Buffer }>, out: RewrapResult): Promise<void> {
+  const updates: Array<{ id: string; old: string; key: string; kek: string }> = [];
+  for (const r of rows) {
+    const id = String(r.id);
+    try {
+      const w = rewrapPayloadKey(Buffer.from(r.payload_key), id, vault.keyring);
+      if (w.changed) updates.push({ id, old: Buffer.from(r.payload_key).toString('base64'), key: w.wrappedKey.toString('base64'), kek: w.kekId });
+    } catch (e) {
+      if (!(e instanceof PayloadCryptoError)) throw e;
+      out.failed++;
+      if (out.failedIds.length < 100) out.failedIds.push(id);
+    }
+  }
+  if (updates.length === 0) return;
+  const result = await db.execute(sql`
+    update messages m set payload_key = decode(x.key, 'base64'), payload_kek_id = x.kek
+    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(id uuid, old text, key text, kek text)
+    where m.id = x.id and m.payload_key = decode(x.old, 'base64')
+    returning m.id`);
+  out.rewrapped += resultRows(result).length;
 }
