@@ -94,6 +94,8 @@ export interface Config {
   payloadKeyring?: PayloadKeyring;
   /** which payloads are stored encrypted (WASLA_PAYLOAD_ENCRYPTION): juvenile and gbv always */
   payloadEncryption: EncryptionPolicy;
+  /** how often a worker moves data keys under the current key-encryption key, a bounded pass at a time */
+  payloadRewrapIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -216,6 +218,11 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
     name: 'WASLA_PAYLOAD_KEYS_FILE',
     default: '(unset)',
     meaning: 'a file of the same entries, one a line (`#` comments), mode 0600; instead of WASLA_PAYLOAD_KEYS, never with it',
+  },
+  {
+    name: 'WASLA_PAYLOAD_REWRAP_INTERVAL_MS',
+    default: '60000',
+    meaning: 'how often a worker moves up to 2000 data keys from older keys under the current one (a rotation), the first pass one interval after start',
   },
   { name: 'WASLA_PAYLOAD_ENCRYPTION', default: 'classified', meaning: '`classified`: juvenile and gbv payloads are stored encrypted; `all`: every payload is' },
   // issue 25: deadlines
@@ -364,6 +371,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxStatementBytes: int(env, 'WASLA_MAX_STATEMENT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     indexSecret: indexSecret(env),
     ...payloadConfig(env),
+    payloadRewrapIntervalMs: int(env, 'WASLA_PAYLOAD_REWRAP_INTERVAL_MS', 60_000, 50, 86_400_000),
     deadlineIntervalMs: int(env, 'WASLA_DEADLINE_INTERVAL_MS', 5_000, 50, 600_000),
     ...overrides,
   };

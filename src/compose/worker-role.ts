@@ -109,7 +109,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log, undefined, res.vault);
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
   // issue 26: data keys under an old key-encryption key move under the current one, a pass a minute
-  const stopRewrap = startPayloadRewrap(res.db, res.vault, log, `worker:${c.workerId}`);
+  const stopRewrap = startPayloadRewrap(res.db, res.vault, log, `worker:${c.workerId}`, cfg.payloadRewrapIntervalMs);
   life.onStop('payload rewrap', async () => stopRewrap());
   const deadlineClock = new DeadlineClock({
     db: res.db,

@@ -43,8 +43,8 @@ export function startPayloadRewrap(db: Db, vault: PayloadVault, log: Logger, act
         running = false;
       });
   };
+  // the first pass one interval after start: a start is busy enough
   const timer = setInterval(tick, intervalMs);
   timer.unref();
-  tick();
   return () => clearInterval(timer);
 }

@@ -83,7 +83,7 @@ async function redisDump(prefix: string): Promise<string> {
         else if (type === 'hash') out.push(JSON.stringify(await r.hgetall(k)));
         else if (type === 'list') out.push(JSON.stringify(await r.lrange(k, 0, -1)));
         else if (type === 'set') out.push(JSON.stringify(await r.smembers(k)));
-        else if (type === 'zset') out.push(JSON.stringify(await r.zrange(k, 0, -1, 'WITHSCORES')));
+        else if (type === 'zset') out.push(JSON.stringify(await r.zrange(k, '0', '-1', 'WITHSCORES')));
         else if (type === 'stream') out.push(JSON.stringify(await r.xrange(k, '-', '+')));
       }
     } while (cursor !== '0');
@@ -154,7 +154,7 @@ export function payloadAtRestSuite(mode: Mode, policy: 'classified' | 'all') {
       const juvenile = await post(hub, juvenileReport(), {}, CHILD_PROTECTION);
       expect(juvenile.status).toBe(202);
       expect(juvenile.json.classification).toBe('juvenile');
-      const plain = await post(hub, warrant({ subject: { ...warrant().data.subject, physicalDescription: PLAIN_WORDS } }));
+      const plain = await post(hub, warrant({ subject: { ...(warrant().data as Record<string, any>).subject, physicalDescription: PLAIN_WORDS } }));
       expect(plain.status).toBe(202);
       const plainWithRef = await post(hub, { ...warrant({ warrantNumber: 'W-PLAIN-REF' }), casereference: PLAIN_CASE_REF });
       expect(plainWithRef.status).toBe(202);
