@@ -17,7 +17,7 @@ import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import { inboundAdapterFor } from '../adapters/index.js';
 import type { FlowControl } from './flow-control.js';
-import { indexRows } from '../queries/index-keys.js';
+import { indexRows, sealedIndexRows } from '../queries/index-keys.js';
 import { refuseIssuerMismatch } from './issuer-check.js';
 import type { OriginEvidence } from '../record/origin.js';
 
@@ -216,6 +216,7 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): Pre
   }
   // issue 26: sealed here, before the commit: the statement only ever carries ciphertext for it
   prepared.commit.message = sealMessage(prepared.commit.message, deps.vault);
+  if (prepared.commit.message.payloadCiphertext) prepared.commit.index = sealedIndexRows(prepared.commit.index ?? [], deps.indexSecret);
   return prepared;
 }
 

@@ -15,6 +15,7 @@
  * - deliveries are dispatched only after the caller's transaction commits (`dispatchEmitted`):
  *   before, a worker could find no row; if the dispatch is lost, the sweeper finds them.
  */
+import { sealedIndexRows } from '../queries/index-keys.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { canonicalJson } from '../audit/canonical-json.js';
@@ -89,6 +90,7 @@ export async function emitHubMessages(db: Db, contracts: Contracts, messages: re
       );
       // and sealed like anyone's (issue 26)
       p.commit.message = sealMessage(p.commit.message, vault);
+      if (p.commit.message.payloadCiphertext) p.commit.index = sealedIndexRows(p.commit.index ?? [], indexSecret);
       prepared.push({ at, p });
     } catch (err) {
       if (!(err instanceof WaslaError)) throw err;

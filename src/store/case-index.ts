@@ -30,7 +30,9 @@ function filterOn(alias: string, f: IndexFilter): SQL {
 
 function lookupOn(alias: string, l: Lookup): SQL {
   const a = sql.raw(alias);
-  return l.issuer === undefined ? sql`${a}.kind = ${l.kind} and ${a}.value = ${l.value}` : sql`${a}.kind = ${l.kind} and ${a}.value = ${l.value} and ${a}.issuer = ${l.issuer}`;
+  // a value with other forms (a plate, keyed in an encrypted message's rows) matches any of them
+  const value = l.also?.length ? sql`${a}.value = any(${list([l.value, ...l.also])})` : sql`${a}.value = ${l.value}`;
+  return l.issuer === undefined ? sql`${a}.kind = ${l.kind} and ${value}` : sql`${a}.kind = ${l.kind} and ${value} and ${a}.issuer = ${l.issuer}`;
 }
 
 type Row = { message_id: string; kind: IndexRow['kind']; issuer: string; value: string };
@@ -68,7 +70,7 @@ export class StoreIndex implements IndexPort {
 
   async find(req: IndexFilter & { keys: readonly Lookup[]; limit: number }): Promise<IndexHit[]> {
     if (req.keys.length === 0) return [];
-    const keys = JSON.stringify(req.keys.map((k) => ({ kind: k.kind, value: k.value, issuer: k.issuer ?? null })));
+    const keys = JSON.stringify(req.keys.flatMap((k) => [k.value, ...(k.also ?? [])].map((value) => ({ kind: k.kind, value, issuer: k.issuer ?? null }))));
     const rows = resultRows<Row>(
       await this.db.execute(sql`select distinct c.message_id, c.kind, c.issuer, c.value
         from jsonb_to_recordset(${keys}::jsonb) as k(kind text, value text, issuer text)

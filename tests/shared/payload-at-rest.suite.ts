@@ -21,6 +21,8 @@ import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers
 import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { endpointEnv, envelope, example } from '../helpers/contracts.js';
 import { REDIS_URL } from '../helpers/services.js';
+import { sharedFederation } from '../helpers/federation.js';
+import { hubKeyResolver, query } from '../../src/client/index.js';
 import { getMessage, post, waitForStates, warrant } from './spine.suite.js';
 
 export const MAGISTRATE = 'ps.hjc.magistrate-court.ramallah';
@@ -34,6 +36,7 @@ export const GBV_NAME = 'زبرجد قنطريس عياد';
 export const JUVENILE_WORDS = 'Periwinkle orchard tantrum behind the bakery';
 export const PLAIN_WORDS = 'Heterochromia plainsight scar on the left wrist';
 const PLAIN_CASE_REF = 'PLAIN-CASE-7731/2026';
+const SEALED_PLATE = '4-9876-21';
 
 export function gbvOrder(words = GBV_WORDS) {
   const data = example('protection-order.issued', '1.0');
@@ -146,6 +149,27 @@ export function payloadAtRestSuite(mode: Mode, policy: 'classified' | 'all') {
       await receiver?.close();
       await henv?.cleanup();
     });
+
+    if (policy === 'all') {
+      it("keys an encrypted traffic fine's plate in the case index, and a query by plate still finds it", async () => {
+        const data = { ...example('traffic-fine.issued', '1.1'), fineNumber: 'TF-2026-0077001', vehicle: { plate: SEALED_PLATE, country: 'PS' } };
+        const r = await post(hub, envelope('traffic-fine.issued', '1.1', data), {}, 'ps.mot');
+        expect(r.status).toBe(202);
+        const rows = await hub.database.db.execute(sql`select value from case_index where message_id = ${r.json.id} and kind = 'plate'`);
+        const values = (((rows as any).rows ?? rows) as Array<{ value: string }>).map((x) => x.value);
+        expect(values).toHaveLength(1);
+        expect(values[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(values[0]).not.toContain('9876');
+        const fed = sharedFederation();
+        const k = fed.keys.get('ps.mot')!;
+        const { answer } = await query(
+          'traffic-fines',
+          { plate: SEALED_PLATE },
+          { hubUrl: hub.url!, key: k.key, keyid: k.serial, alg: 'ed25519' as const, hubKeys: hubKeyResolver(fed.hubCertPem, fed.caCertPem) },
+        );
+        expect(answer.records.map((x) => x.fields.fineNumber)).toEqual(['TF-2026-0077001']);
+      });
+    }
 
     it('delivers gbv and juvenile payloads whole, stores none of their words in clear anywhere, and the sender reads them back', async () => {
       const gbv = await post(hub, gbvOrder(), {}, MAGISTRATE);
