@@ -4,7 +4,6 @@
  * sweeper. At shutdown the sweeper stops, attempts in flight finish (their leases cover anything
  * cut short), and only then does the transport close.
  */
-import { startPayloadRewrap } from '../workers/payload-rewrap.js';
 import { ConfigError } from '../errors.js';
 import { HttpTransport } from '../adapters/index.js';
 import { createOperationsApp } from '../api/index.js';
@@ -17,6 +16,7 @@ import { RedisRateLimit } from '../workers/shared-rate-limit.js';
 import { DeadlineClock } from '../workers/deadline-clock.js';
 import { Sweeper } from '../workers/sweeper.js';
 import { startUnmatchedSweep } from '../workers/unmatched-sweep.js';
+import { startPayloadRewrap } from '../workers/payload-rewrap.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
 import { closeListener, listen } from './listen.js';
@@ -110,7 +110,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
   // issue 26: data keys under an old key-encryption key move under the current one, a pass a minute
   const stopRewrap = startPayloadRewrap(res.db, res.vault, log, `worker:${c.workerId}`, cfg.payloadRewrapIntervalMs);
-  life.onStop('payload rewrap', async () => stopRewrap());
+  life.onStop('payload rewrap', stopRewrap);
   const deadlineClock = new DeadlineClock({
     db: res.db,
     contracts: c.contracts,

@@ -15,13 +15,13 @@
  * - deliveries are dispatched only after the caller's transaction commits (`dispatchEmitted`):
  *   before, a worker could find no row; if the dispatch is lost, the sweeper finds them.
  */
-import { sealedIndexRows } from '../queries/index-keys.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { WaslaError } from '../errors.js';
 import type { Classification } from '../federation/index.js';
 import type { Dispatcher } from '../queue/index.js';
+import { sealedIndexRows } from '../queries/index-keys.js';
 import type { Contracts } from '../routing/types.js';
 import { commitMessages, sealMessage, type Db, type NewDelivery, type PayloadVault } from '../store/index.js';
 import { HUB_INSTITUTION_ID } from '../trust/pki-dir.js';

@@ -27,24 +27,26 @@ export async function rewrapPass(db: Db, vault: PayloadVault, actor: string, lim
   return r;
 }
 
-/** Starts the timer; returns what stops it. */
-export function startPayloadRewrap(db: Db, vault: PayloadVault, log: Logger, actor: string, intervalMs = REWRAP_INTERVAL_MS): () => void {
-  let running = false;
+/** Starts the timer; returns what stops it (after the pass in progress, so that it never meets a closed database). */
+export function startPayloadRewrap(db: Db, vault: PayloadVault, log: Logger, actor: string, intervalMs = REWRAP_INTERVAL_MS): () => Promise<void> {
+  let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
-    running = true;
-    rewrapPass(db, vault, actor)
+    running = rewrapPass(db, vault, actor)
       .then((r) => {
         if (r.rewrapped > 0) log.info({ rewrapped: r.rewrapped, more: r.more, current: vault.keyring.current }, 'payload data keys rewrapped under the current key');
         if (r.failed > 0) log.error({ failed: r.failed, messageIds: r.failedIds.slice(0, 20) }, 'payload data keys that do not open were left as they are');
       })
       .catch((err) => log.error({ err: (err as Error).message }, 'the payload rewrap failed; the next pass retries'))
       .finally(() => {
-        running = false;
+        running = undefined;
       });
   };
   // the first pass one interval after start: a start is busy enough
   const timer = setInterval(tick, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
