@@ -7,7 +7,7 @@
  * (no coordinated omission). Each phase is bounded by a message count and a duration.
  */
 import http from 'node:http';
-import { bodyMaker } from './message.js';
+import { bodyMaker, sealedSeq } from './message.js';
 import { headerMaker, type MakeHeaders, type SignerConfig } from './sign.js';
 import { serveIpc } from './ipc.js';
 import { wallMs } from './stats.js';
@@ -18,6 +18,8 @@ export interface LoadConfig {
   concurrency: number;
   rate?: number;
   payloadBytes: number;
+  /** the share of messages classified gbv, which the hub stores encrypted (issue 26) */
+  encryptShare?: number;
   signer: SignerConfig;
   /** makes idempotency keys unique across runs */
   tag: string;
@@ -40,6 +42,8 @@ export interface PhaseResult {
   /** message id and wall-clock time its 202 arrived, for end-to-end latency */
   ids: string[];
   acceptedAt: Float64Array;
+  /** 1 where the accepted message was one of the encrypted share, parallel to `ids` */
+  sealed: Uint8Array;
   /** sum of the deliveries the 202 answers announced */
   deliveriesExpected: number;
   /** open loop: sends that left more than 10 ms after their scheduled time */
@@ -69,12 +73,14 @@ function runPhase(phase: string, maxMessages: number, durationMs: number, emit: 
     intakeMs: new Float64Array(0),
     ids: [],
     acceptedAt: new Float64Array(0),
+    sealed: new Uint8Array(0),
     deliveriesExpected: 0,
     lateSends: 0,
     bodyBytes: makeBody(0).length,
   };
   const lat: number[] = [];
   const at: number[] = [];
+  const sealedFlags: number[] = [];
   const start = performance.now();
   const deadline = start + durationMs;
   let inflight = 0;
@@ -115,6 +121,7 @@ function runPhase(phase: string, maxMessages: number, durationMs: number, emit: 
               r.accepted++;
               lat.push(t1 - t0);
               r.ids.push(answer.id);
+              sealedFlags.push(sealedSeq(n, cfg.encryptShare ?? 0) ? 1 : 0);
               at.push(wallMs());
               r.deliveriesExpected += answer.deliveries.length;
             } catch (e) {
@@ -188,6 +195,7 @@ function runPhase(phase: string, maxMessages: number, durationMs: number, emit: 
     r.endedAt = wallMs();
     r.intakeMs = Float64Array.from(lat);
     r.acceptedAt = Float64Array.from(at);
+    r.sealed = Uint8Array.from(sealedFlags);
     return r;
   });
 }
@@ -196,7 +204,7 @@ const emit = serveIpc({
   configure(c: LoadConfig) {
     cfg = c;
     agent = new http.Agent({ keepAlive: true, maxSockets: c.concurrency, maxFreeSockets: c.concurrency });
-    makeBody = bodyMaker(c.payloadBytes);
+    makeBody = bodyMaker(c.payloadBytes, c.encryptShare ?? 0);
     makeHeaders = headerMaker(c.signer);
     return true;
   },

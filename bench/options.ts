@@ -36,6 +36,8 @@ export interface BenchOptions {
   preload: number;
   /** keep the preloaded database for later runs, and start from a copy of it */
   keepPreload: boolean;
+  /** issue 26: the share of messages classified gbv, stored encrypted, reported apart from the plain ones */
+  encryptShare: number;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -64,6 +66,8 @@ const USAGE = `npm run bench -- [options]
                        entries; docs/benchmark.md "Preloaded history"); server mode only (default 0)
   --keep-preload       keep the preloaded database (named by N, fan-out and a fingerprint of the migrations)
                        and start each run from a copy of it, so a repeated run does not reload
+  --encrypt-share S    the share 0..1 of messages the sender classifies gbv, which the hub stores encrypted; their
+                       intake and end-to-end latencies are reported beside the plain ones of the same run (default 0)
   --smoke              a few seconds and small counts, for CI`;
 
 function num(name: string, raw: string | undefined, dflt: number, min: number, max: number): number {
@@ -96,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       out: { type: 'string' },
       preload: { type: 'string' },
       'keep-preload': { type: 'boolean' },
+      'encrypt-share': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -132,5 +137,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     outDir: v.out ?? 'bench/results',
     preload,
     keepPreload: v['keep-preload'] === true,
+    encryptShare: num('encrypt-share', v['encrypt-share'], 0, 0, 1),
   };
 }

@@ -127,6 +127,20 @@ export function markdown(r: Report): string {
     );
     for (const [n, p] of trends) lines.push(`| ${n} | ${f(p.rss!.fromMiB, 0)} | ${f(p.rss!.toMiB, 0)} | ${p.rss!.slopeMiBPerMin === null ? '' : f(p.rss!.slopeMiBPerMin, 2)} |`);
   }
+  // issue 26: encrypted and plain messages of the same run, side by side
+  if (h.split) {
+    const { encrypted: en, plain: pl } = h.split;
+    lines.push(
+      '',
+      '| hub, one run (--encrypt-share) | encrypted (gbv) | plain | encrypted / plain |',
+      '|---|---:|---:|---:|',
+      `| accepted messages | ${en.accepted} | ${pl.accepted} | |`,
+      `| intake latency p50 (ms) | ${f(en.intakeMs.p50, 2)} | ${f(pl.intakeMs.p50, 2)} | ${ratio(en.intakeMs.p50, pl.intakeMs.p50)} |`,
+      `| intake latency p99 (ms) | ${f(en.intakeMs.p99, 2)} | ${f(pl.intakeMs.p99, 2)} | ${ratio(en.intakeMs.p99, pl.intakeMs.p99)} |`,
+      `| end-to-end latency p50 (ms) | ${f(en.e2eMs.p50, 1)} | ${f(pl.e2eMs.p50, 1)} | ${ratio(en.e2eMs.p50, pl.e2eMs.p50)} |`,
+      `| end-to-end latency p99 (ms) | ${f(en.e2eMs.p99, 1)} | ${f(pl.e2eMs.p99, 1)} | ${ratio(en.e2eMs.p99, pl.e2eMs.p99)} |`,
+    );
+  }
   const waitRows = (x: ScenarioResult | undefined) => x?.pgWaits ?? [];
   if (waitRows(h).length || waitRows(c).length) {
     lines.push('', '| PostgreSQL sessions, sampled twice a second (state wait-event) | hub: share | avg sessions | ceiling: share | avg sessions |', '|---|---:|---:|---:|---:|');
@@ -185,7 +199,11 @@ export function summaryLine(r: Report): string {
   const c = r.ceiling;
   return (
     `bench: accepted_per_s=${f(h.acceptedPerS, 0)} intake_p99_ms=${f(h.intakeMs.p99, 2)} e2e_p99_ms=${f(h.e2eMs.p99, 1)} ` +
-    `delivered=${h.delivered}/${h.expected} preload=${r.preload?.messages ?? 0} ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`
+    `delivered=${h.delivered}/${h.expected} preload=${r.preload?.messages ?? 0} ` +
+    (h.split
+      ? `encrypted_intake_p50_ms=${f(h.split.encrypted.intakeMs.p50, 2)} plain_intake_p50_ms=${f(h.split.plain.intakeMs.p50, 2)} encrypted_e2e_p50_ms=${f(h.split.encrypted.e2eMs.p50, 1)} plain_e2e_p50_ms=${f(h.split.plain.e2eMs.p50, 1)} `
+      : '') +
+    `ceiling_per_s=${c ? f(c.acceptedPerS, 0) : 'n/a'} ratio=${c ? ratio(h.acceptedPerS, c.acceptedPerS) : 'n/a'}`
   );
 }
 

@@ -163,6 +163,7 @@ async function main(): Promise<number> {
       concurrency: opts.concurrency,
       rate: opts.rate,
       payloadBytes: opts.payloadBytes,
+      encryptShare: opts.encryptShare,
       tag: runId,
       signer: { alg: opts.alg, sender: SENDER, keyPem: trust.sender?.keyPem, keyid: trust.sender?.serial },
     },

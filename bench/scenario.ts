@@ -48,6 +48,8 @@ export interface ScenarioResult {
   acceptedPerS: number;
   intakeMs: Summary;
   e2eMs: Summary;
+  /** issue 26 (--encrypt-share): the same latencies for the encrypted messages and the plain ones of this one run */
+  split?: { encrypted: { accepted: number; intakeMs: Summary; e2eMs: Summary }; plain: { accepted: number; intakeMs: Summary; e2eMs: Summary } };
   deliveriesPerS: number;
   /** what both intake and delivery kept up with: min(accepted/s, deliveries/s ÷ fan-out) */
   sustainedPerS: number;
@@ -189,6 +191,8 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     // end to end: each measured message's 202 to each of its deliveries' first arrival
     const acceptedAt = new Map<string, number>();
     m.ids.forEach((id, i) => acceptedAt.set(id, m.acceptedAt[i]));
+    const sealedIds = new Set(m.ids.filter((_, i) => m.sealed[i] === 1));
+    const e2eBy: { encrypted: number[]; plain: number[] } = { encrypted: [], plain: [] };
     const e2e: number[] = [];
     let inWindow = 0;
     let lastArrival = m.endedAt;
@@ -198,6 +202,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       const a = acceptedAt.get(arrivals.messageIds[i]);
       if (a === undefined) continue;
       e2e.push(t - a);
+      e2eBy[sealedIds.has(arrivals.messageIds[i]) ? 'encrypted' : 'plain'].push(t - a);
       if (t > lastArrival) lastArrival = t;
     }
 
@@ -250,6 +255,12 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       acceptedPerS: m.accepted / measuredS,
       intakeMs: summarize(m.intakeMs),
       e2eMs: summarize(e2e),
+      ...(sealedIds.size > 0 && {
+        split: {
+          encrypted: { accepted: sealedIds.size, intakeMs: summarize(m.intakeMs.filter((_, i) => m.sealed[i] === 1)), e2eMs: summarize(e2eBy.encrypted) },
+          plain: { accepted: m.ids.length - sealedIds.size, intakeMs: summarize(m.intakeMs.filter((_, i) => m.sealed[i] !== 1)), e2eMs: summarize(e2eBy.plain) },
+        },
+      }),
       deliveriesPerS: inWindow / ((m.endedAt - m.startedAt) / 1000),
       sustainedPerS: Math.min(m.accepted / measuredS, inWindow / ((m.endedAt - m.startedAt) / 1000) / s.fanout),
       delivered: e2e.length,

@@ -5,6 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { KeyConfigError } from './record/errors.js';
+import { loadEncryptionPolicy, loadPayloadKeyring, type EncryptionPolicy, type PayloadKeyring } from './record/payload-keys.js';
 import { DEFAULT_HUB_KEY_TYPE } from './trust/pki-dir.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -85,6 +87,15 @@ export interface Config {
   maxStatementBytes: number;
   /** issue 24: keys national ids and names in the case index (WASLA_INDEX_SECRET); unset: the PKI directory's index.secret, made at first start */
   indexSecret?: Buffer;
+  /**
+   * issue 26: the key-encryption keys of confidential payloads (WASLA_PAYLOAD_KEYS or
+   * WASLA_PAYLOAD_KEYS_FILE); unset: the PKI directory's payload.keys, made at first start
+   */
+  payloadKeyring?: PayloadKeyring;
+  /** which payloads are stored encrypted (WASLA_PAYLOAD_ENCRYPTION): juvenile and gbv always */
+  payloadEncryption: EncryptionPolicy;
+  /** how often a worker moves data keys under the current key-encryption key, a bounded pass at a time */
+  payloadRewrapIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -196,6 +207,24 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
     meaning:
       'base64 of at least 32 random bytes (`openssl rand -base64 32`): keys national ids and names in the case index and signs query cursors. The same in every process of a hub; changing it means rebuilding the index. Never logged',
   },
+  // issue 26: confidential payloads at rest
+  {
+    name: 'WASLA_PAYLOAD_KEYS',
+    default: '(unset: $WASLA_PKI_DIR/payload.keys, made at first start)',
+    meaning:
+      '`<id>:<base64 of 32 random bytes>`, several separated by commas, the first current: the keys that wrap the data key of each encrypted payload. The same in every process of a hub. Never logged',
+  },
+  {
+    name: 'WASLA_PAYLOAD_KEYS_FILE',
+    default: '(unset)',
+    meaning: 'a file of the same entries, one a line (`#` comments), mode 0600; instead of WASLA_PAYLOAD_KEYS, never with it',
+  },
+  {
+    name: 'WASLA_PAYLOAD_REWRAP_INTERVAL_MS',
+    default: '60000',
+    meaning: 'how often a worker moves up to 2000 data keys from older keys under the current one (a rotation), the first pass one interval after start',
+  },
+  { name: 'WASLA_PAYLOAD_ENCRYPTION', default: 'classified', meaning: '`classified`: juvenile and gbv payloads are stored encrypted; `all`: every payload is' },
   // issue 25: deadlines
   { name: 'WASLA_DEADLINE_INTERVAL_MS', default: '5000', meaning: 'how often the deadline clock (worker role) fires the deadlines that fell due; a deadline fires at most this late' },
   {
@@ -276,6 +305,16 @@ function indexSecret(env: Env): Buffer | undefined {
   return bytes;
 }
 
+/** the payload keys and policy, as ConfigErrors naming the variable (record/payload-keys.ts never echoes a value) */
+function payloadConfig(env: Env): { payloadKeyring?: PayloadKeyring; payloadEncryption: EncryptionPolicy } {
+  try {
+    return { payloadKeyring: loadPayloadKeyring(env), payloadEncryption: loadEncryptionPolicy(env) };
+  } catch (e) {
+    if (e instanceof KeyConfigError) throw new ConfigError(e.variable, e.message.slice(e.variable.length + 2));
+    throw e;
+  }
+}
+
 function oneOf<T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return dflt;
@@ -331,6 +370,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     reconcileValueDateDays: int(env, 'WASLA_RECONCILE_VALUE_DATE_DAYS', 3, 0, 60),
     maxStatementBytes: int(env, 'WASLA_MAX_STATEMENT_BYTES', 16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     indexSecret: indexSecret(env),
+    ...payloadConfig(env),
+    payloadRewrapIntervalMs: int(env, 'WASLA_PAYLOAD_REWRAP_INTERVAL_MS', 60_000, 50, 86_400_000),
     deadlineIntervalMs: int(env, 'WASLA_DEADLINE_INTERVAL_MS', 5_000, 50, 600_000),
     ...overrides,
   };

@@ -19,7 +19,7 @@ import { schemaRoutes } from './routes/schemas.js';
 import { trustRoutes } from './routes/trust.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { statementRoutes } from './routes/statements.js';
-import { adminRoutes } from './routes/admin.js';
+import { adminRoutes, payloadKeyRoutes } from './routes/admin.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -87,6 +87,7 @@ export function createApp(depsIn: ApiDeps, extraRoutes: RouteRegistrar[] = [], o
   inboxRoutes(book, deps);
   statementRoutes(book, deps);
   adminRoutes(book, deps);
+  payloadKeyRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 

@@ -44,6 +44,9 @@ export const AUDIT_ACTIONS = [
   'deadlines.listed',
   // issue 26: the record
   'request.refused',
+  // issue 26: confidential payloads at rest
+  'payload-keys.read',
+  'payload-keys.rewrapped',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -103,6 +103,7 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
         inbox: o.inbox?.service,
         reloadContracts: o.reloadContracts,
         ...res.secrets,
+        vault: res.vault,
         statements: { unmatchedAfterDays: cfg.reconcileUnmatchedDays, valueDateToleranceDays: cfg.reconcileValueDateDays, maxBytes: cfg.maxStatementBytes },
         observeStatement: (r) => {
           res.metrics.unmatchedEntries.inc(r.unmatchedEntries);

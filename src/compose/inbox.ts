@@ -76,6 +76,7 @@ export async function startInbox(c: Configuration, res: Resources, life: Lifecyc
       maxWaitMs: cfg.inboxMaxWaitSeconds * 1000,
       // at shutdown a waiting pull answers within one poll, instead of holding the listener open
       accepting: res.operations.accepting,
+      vault: res.vault,
       build: (claim, planned) => buildOutbound(c.contracts(), signer(), claim, planned).req,
       checkReceipt: (recipient, req, answer) => checkReceipt(res.resolver, recipient, req, answer),
       attemptRecord: (d, outcome, exchange) => attemptRecord(d, outcome, exchange),

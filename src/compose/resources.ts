@@ -18,6 +18,8 @@ import type { Configuration } from './configuration.js';
 import { createOperations, type Operations } from './operations.js';
 import { once, type Lifecycle } from './lifecycle.js';
 import { querySecrets, type QuerySecrets } from './query-secrets.js';
+import { payloadVault } from './payload-vault.js';
+import type { PayloadVault } from '../store/index.js';
 
 export interface Resources {
   database: Database;
@@ -39,6 +41,8 @@ export interface Resources {
   operations: Operations;
   /** issue 24: keys the case index (intake) and signs query cursors (api) */
   secrets: QuerySecrets;
+  /** issue 26: seals confidential payloads at intake and opens them for those entitled */
+  vault: PayloadVault;
 }
 
 export async function openResources(c: Configuration, life: Lifecycle): Promise<Resources> {
@@ -53,6 +57,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   }
   const ca = loadCa(cfg.pkiDir);
   const secrets = querySecrets(cfg, log);
+  const vault = payloadVault(cfg, log);
   const certStore = new FileCertificateStore(cfg.pkiDir);
 
   const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
@@ -108,6 +113,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
     metrics,
     operations: createOperations({ mode: cfg.mode, database, dispatcher, metrics }),
     secrets,
+    vault,
   };
 }
 

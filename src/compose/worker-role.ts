@@ -16,6 +16,7 @@ import { RedisRateLimit } from '../workers/shared-rate-limit.js';
 import { DeadlineClock } from '../workers/deadline-clock.js';
 import { Sweeper } from '../workers/sweeper.js';
 import { startUnmatchedSweep } from '../workers/unmatched-sweep.js';
+import { startPayloadRewrap } from '../workers/payload-rewrap.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
 import { closeListener, listen } from './listen.js';
@@ -60,7 +61,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret }),
+    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret, vault: res.vault }, res.vault),
     contracts: c.contracts,
     dispatcher: res.dispatcher,
     transport,
@@ -105,14 +106,18 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());
   // issue 23: payouts no statement settled become unmatched after the configured days
-  const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log);
+  const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log, undefined, res.vault);
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
+  // issue 26: data keys under an old key-encryption key move under the current one, a pass a minute
+  const stopRewrap = startPayloadRewrap(res.db, res.vault, log, `worker:${c.workerId}`, cfg.payloadRewrapIntervalMs);
+  life.onStop('payload rewrap', stopRewrap);
   const deadlineClock = new DeadlineClock({
     db: res.db,
     contracts: c.contracts,
     dispatcher: res.dispatcher,
     log,
     indexSecret: res.secrets.indexSecret,
+    vault: res.vault,
     intervalMs: cfg.deadlineIntervalMs,
     actor: `worker:${c.workerId}`,
     onFired: (n) => res.metrics.deadlinesFired(n),

@@ -10,14 +10,14 @@ import { RequestRefusedError, ValidationError } from '../errors.js';
 import type { Contracts, RoutingDecision } from '../routing/types.js';
 import { asLoaded, deadlineEffects, route } from '../routing/index.js';
 import { uuidv7 } from '../ids.js';
-import { commitMessages, findIdempotent, type CommitInput, type Db, type NewDelivery } from '../store/index.js';
+import { commitMessages, findIdempotent, sealMessage, type CommitInput, type Db, type NewDelivery, type PayloadVault } from '../store/index.js';
 import { Batcher, type BatcherOptions } from '../batcher.js';
 import type { Dispatcher } from '../queue/index.js';
 import { schemaUri, type Envelope } from '../federation/index.js';
 import { parseJsonBody, readEnvelope, type IncomingEnvelope } from './envelope.js';
 import { inboundAdapterFor } from '../adapters/index.js';
 import type { FlowControl } from './flow-control.js';
-import { indexRows } from '../queries/index-keys.js';
+import { indexRows, sealedIndexRows } from '../queries/index-keys.js';
 import { refuseIssuerMismatch } from './issuer-check.js';
 import type { OriginEvidence } from '../record/origin.js';
 
@@ -36,6 +36,8 @@ export interface IntakeDeps {
   maxBodyBytes?: number;
   /** keys national ids and names in the case index (issue 24); the same secret answers queries */
   indexSecret: Uint8Array;
+  /** seals confidential payloads before they are stored (issue 26); without it a juvenile or gbv message is refused */
+  vault?: PayloadVault;
 }
 
 /**
@@ -212,6 +214,9 @@ function prepare(deps: IntakeDeps, input: AcceptInput, requestHash: string): Pre
     prepared.commit.message.receivedMediaType = mediaType;
     (prepared.commit.audit[0].data as Record<string, unknown>).receivedAs = { adapter: adapter.name, mediaType };
   }
+  // issue 26: sealed here, before the commit: the statement only ever carries ciphertext for it
+  prepared.commit.message = sealMessage(prepared.commit.message, deps.vault);
+  if (prepared.commit.message.payloadCiphertext) prepared.commit.index = sealedIndexRows(prepared.commit.index ?? [], deps.indexSecret);
   return prepared;
 }
 

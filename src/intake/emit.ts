@@ -21,8 +21,9 @@ import { canonicalJson } from '../audit/canonical-json.js';
 import { WaslaError } from '../errors.js';
 import type { Classification } from '../federation/index.js';
 import type { Dispatcher } from '../queue/index.js';
+import { sealedIndexRows } from '../queries/index-keys.js';
 import type { Contracts } from '../routing/types.js';
-import { commitMessages, type Db, type NewDelivery } from '../store/index.js';
+import { commitMessages, sealMessage, type Db, type NewDelivery, type PayloadVault } from '../store/index.js';
 import { HUB_INSTITUTION_ID } from '../trust/pki-dir.js';
 import { prepareMessage, type PreparedMessage } from './accept.js';
 import type { IncomingEnvelope } from './envelope.js';
@@ -56,7 +57,7 @@ export const HUB_CREDENTIAL = 'hub:self';
  * Commit the hub's messages in `db`, which may be an open transaction. Each outcome is in the order
  * given. Errors other than a refusal (the database) are thrown: the caller's transaction fails.
  */
-export async function emitHubMessages(db: Db, contracts: Contracts, messages: readonly HubMessage[], indexSecret: Uint8Array): Promise<EmitOutcome[]> {
+export async function emitHubMessages(db: Db, contracts: Contracts, messages: readonly HubMessage[], indexSecret: Uint8Array, vault?: PayloadVault): Promise<EmitOutcome[]> {
   const outcomes: EmitOutcome[] = new Array(messages.length);
   const prepared: Array<{ at: number; p: PreparedMessage }> = [];
   messages.forEach((m, at) => {
@@ -87,6 +88,9 @@ export async function emitHubMessages(db: Db, contracts: Contracts, messages: re
         },
         indexSecret, // the hub's own messages are indexed like anyone's
       );
+      // and sealed like anyone's (issue 26)
+      p.commit.message = sealMessage(p.commit.message, vault);
+      if (p.commit.message.payloadCiphertext) p.commit.index = sealedIndexRows(p.commit.index ?? [], indexSecret);
       prepared.push({ at, p });
     } catch (err) {
       if (!(err instanceof WaslaError)) throw err;

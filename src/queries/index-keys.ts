@@ -25,6 +25,22 @@ export type { IndexKind } from '../schemas/index-annotations.js';
 /** Kinds whose values identify a person: stored keyed, never in clear, never answered back. */
 export const PERSONAL_KINDS: ReadonlySet<IndexKind> = new Set<IndexKind>(['national-id', 'person-name']);
 
+/**
+ * Kinds stored in clear for a message in clear, keyed for an encrypted one (issue 26): a plate ties a
+ * fine to a person as surely as a name. Lookups match both forms (`lookupForms`).
+ */
+export const SEALED_KEYED_KINDS: ReadonlySet<IndexKind> = new Set<IndexKind>(['plate']);
+
+/** An encrypted message's rows: SEALED_KEYED_KINDS keyed as personal kinds are (their values are canonical already). */
+export function sealedIndexRows<R extends { kind: string; value: string }>(rows: readonly R[], secret: Uint8Array): R[] {
+  return rows.map((r) => (SEALED_KEYED_KINDS.has(r.kind as IndexKind) ? { ...r, value: keyedValue(secret, r.kind as IndexKind, r.value) } : r));
+}
+
+/** The other form a lookup value of `kind` may be stored in (an encrypted message's keyed plate); [] for the others. */
+export function otherForms(kind: IndexKind, value: string, secret: Uint8Array): string[] {
+  return SEALED_KEYED_KINDS.has(kind) ? [keyedValue(secret, kind, value)] : [];
+}
+
 /** The shortest index secret accepted: as long as the HMAC-SHA-256 output. */
 export const MIN_SECRET_BYTES = 32;
 

@@ -35,7 +35,7 @@ export class MemoryIndex implements IndexPort {
   }
 
   private static hit(r: IndexHit, l: Lookup): boolean {
-    return r.kind === l.kind && r.value === l.value && (l.issuer === undefined || r.issuer === l.issuer);
+    return r.kind === l.kind && (r.value === l.value || (l.also?.includes(r.value) ?? false)) && (l.issuer === undefined || r.issuer === l.issuer);
   }
 
   async recordKeys(req: RecordKeysRequest): Promise<IndexRow[]> {

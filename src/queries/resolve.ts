@@ -34,6 +34,8 @@ export interface Lookup {
   kind: IndexKind;
   value: string;
   issuer?: string;
+  /** other forms of the same value that match too: a plate keyed in an encrypted message's rows (index-keys.ts SEALED_KEYED_KINDS) */
+  also?: readonly string[];
 }
 
 export interface IndexFilter {

@@ -15,7 +15,7 @@ import { BUILTIN_QUERIES, isBuiltinQuery } from './builtins.js';
 import { decodeCursor, encodeCursor, type CursorBinding } from './cursor.js';
 import { QueryError } from './errors.js';
 import { grantFor, type AgreementQueryGrants, type Caller } from './grants.js';
-import { indexValue, PERSONAL_KINDS } from './index-keys.js';
+import { indexValue, otherForms, PERSONAL_KINDS } from './index-keys.js';
 import type { LoadedQueries, QueryParams } from './load.js';
 import { canonicalIssuer } from './normalise.js';
 import { resolveRecords, type IndexPort, type Lookup } from './resolve.js';
@@ -116,7 +116,10 @@ export async function runQuery(deps: QueryDeps, req: QueryRequest): Promise<{ an
       const named = single(req.params, p.issuer.parameter);
       if (named !== undefined) issuer = canonicalIssuer(named);
     }
-    lookups.push(issuer === undefined ? { kind: p.index, value } : { kind: p.index, value, issuer });
+    // issue 26: an encrypted message's plate is keyed in the index; the lookup matches either form
+    const also = otherForms(p.index, value, deps.indexSecret);
+    const lookup: Lookup = issuer === undefined ? { kind: p.index, value } : { kind: p.index, value, issuer };
+    lookups.push(also.length ? { ...lookup, also } : lookup);
   }
   const lookupParams = query.parameters.filter((p) => p.index).map((p) => p.name);
   if (lookups.length === 0 && query.record.issuer !== 'caller' && !faults.some((f) => lookupParams.some((n) => f.pointer === `/${n}`))) {

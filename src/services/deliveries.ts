@@ -13,7 +13,7 @@ import { ForbiddenError, NotFoundError, RequestRefusedError } from '../errors.js
 import { actorOf, ofHubInstitution, requireRole } from './operators.js';
 import { agreementsGranting, entitlementOfStored } from '../routing/index.js';
 import type { Contracts } from '../routing/types.js';
-import { getDelivery, listDeliveries, replayDeliveries, type Db, type DeliveryFilter, type ReplayCheck, type ReplayResult } from '../store/index.js';
+import { getDelivery, listDeliveries, replayDeliveries, type Db, type DeliveryFilter, type PayloadVault, type ReplayCheck, type ReplayResult } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Principal } from './principal.js';
@@ -39,6 +39,8 @@ export interface DeliveryServiceDeps {
   dispatcher: Dispatcher;
   audit: AuditWriter;
   log: Logger;
+  /** opens a sealed payload for the entitlement check of a replay (issue 26) */
+  vault?: PayloadVault;
 }
 
 /** a page holds this many deliveries unless the filter says otherwise */
@@ -89,7 +91,7 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
       if (hub(p)) requireRole(deps.contracts(), p, 'deliveries.replay');
       else if (d.sender !== p.institution) throw new ForbiddenError('not-your-delivery', 'only an operator or the sender of the message may replay a delivery');
       if (d.state !== 'dead') throw new RequestRefusedError('delivery-not-dead', `delivery ${id} is ${d.state}`);
-      const r = await replayDeliveries(deps.db, { ids: [id] }, actorOf(p), reason, entitledNow());
+      const r = await replayDeliveries(deps.db, { ids: [id] }, actorOf(p), reason, entitledNow(), deps.vault);
       if (r.refused.length > 0) throw notEntitled(r.refused, `delivery ${id} is not replayed: ${r.refused[0].reason}`);
       await dispatchReplayed(r.replayed);
       return r;
@@ -99,7 +101,7 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
       if (!hub(p)) throw new ForbiddenError('operator-only', 'bulk replay is for the hub operators');
       requireRole(deps.contracts(), p, 'deliveries.replay');
       const { filter, reason } = request();
-      const r = await replayDeliveries(deps.db, { filter }, actorOf(p), reason, entitledNow());
+      const r = await replayDeliveries(deps.db, { filter }, actorOf(p), reason, entitledNow(), deps.vault);
       if (r.replayed.length === 0 && r.refused.length > 0) {
         throw notEntitled(r.refused, `none of the ${r.refused.length} matching dead deliveries is replayed: the contracts in force no longer entitle their recipients`);
       }

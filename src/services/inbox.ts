@@ -25,7 +25,7 @@ import type { Metrics } from '../metrics.js';
 import type { InboxBell } from '../queue/index.js';
 import { entitlementOfStored } from '../routing/index.js';
 import type { Contracts, PlannedDelivery } from '../routing/types.js';
-import { endUnattempted, inboxDelivery, leaseInbox, recordAttempt, type AttemptOutcome, type ClaimWithMessage, type Db, type DeliveryRow } from '../store/index.js';
+import { endUnattempted, inboxDelivery, leaseInbox, openClaims, recordAttempt, type AttemptOutcome, type ClaimWithMessage, type Db, type DeliveryRow, type PayloadVault } from '../store/index.js';
 import type { Principal } from './principal.js';
 
 /** One delivery as the inbox hands it out: the request a push would have made, signature and all. */
@@ -76,6 +76,8 @@ export interface InboxServiceDeps {
   maxWaitMs: number;
   /** false once the hub is shutting down: a waiting pull answers with what it has instead of holding the listener open */
   accepting?: () => boolean;
+  /** opens sealed payloads (issue 26) */
+  vault?: PayloadVault;
   /** what a push would have sent: translated, projected, encoded, signed (workers/delivery.ts buildOutbound) */
   build: (claim: ClaimWithMessage, planned: PlannedDelivery) => OutboundRequest;
   /** checks a receipt is signed by `recipient` for the delivery request `req` (workers/delivery-signing.ts) */
@@ -135,9 +137,13 @@ export function inboxService(deps: InboxServiceDeps): InboxService {
       pulling(p);
       const until = Date.now() + Math.min(Math.max(0, o.waitMs), deps.maxWaitMs);
       for (;;) {
-        const claims = await leaseInbox(deps.db, p.institution, o.limit, deps.leaseMs, deps.attemptTimeoutMs);
+        const leased = await leaseInbox(deps.db, p.institution, o.limit, deps.leaseMs, deps.attemptTimeoutMs);
+        const claims = await openClaims(deps.db, deps.vault, leased, (c, e) =>
+          deps.log.error({ code: e.code, err: e.message, deliveryId: c.delivery.id, messageId: c.delivery.messageId }, 'the payload of a pulled delivery does not open; it waits'),
+        );
         const out: PulledDelivery[] = [];
         for (const claim of claims) {
+          if (!claim) continue;
           const item = await handOut(p, claim);
           if (item) out.push(item);
         }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Dispatcher } from '../queue/index.js';
 import type { Contracts } from '../routing/types.js';
-import type { Db } from '../store/index.js';
+import type { Db, PayloadVault } from '../store/index.js';
 import { acceptMessage, type AcceptInput, type AcceptResult, type IntakeDeps } from '../intake/accept.js';
 import { deadlineService, type DeadlineService } from './deadlines.js';
 import { deliveryService, type DeliveryService } from './deliveries.js';
@@ -18,6 +18,7 @@ import { queryService, type QueryService } from './queries.js';
 import { StoreIndex } from '../store/index.js';
 import { refusalRecorder, type RefusalRecorder } from './refusals.js';
 import { contractAdminService, type ContractAdminService } from './contracts-admin.js';
+import { payloadKeyService, type PayloadKeyService } from './payload-keys.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -46,6 +47,8 @@ export interface Services {
   refusals: RefusalRecorder;
   /** contract reload on an admin's request (contracts-admin.ts) */
   contractAdmin: ContractAdminService;
+  /** issue 26: payload keys' status and rewrap, for admins (payload-keys.ts) */
+  payloadKeys: PayloadKeyService;
 }
 
 export interface ServiceDeps {
@@ -67,12 +70,23 @@ export interface ServiceDeps {
   indexSecret: Uint8Array;
   /** issue 24: signs query cursors */
   cursorSecret: Uint8Array;
+  /** issue 26: seals confidential payloads at intake, opens them for those entitled */
+  vault?: PayloadVault;
   /** puts the contract set in its directory in force (compose/reload.ts), for an admin's request */
   reloadContracts?: (actor: string) => Promise<Contracts>;
 }
 
 export function createServices(deps: ServiceDeps): Services {
-  const intake: IntakeDeps = { db: deps.db, contracts: deps.contracts, dispatcher: deps.dispatcher, log: deps.log, flow: deps.flow, maxBodyBytes: deps.maxBodyBytes, indexSecret: deps.indexSecret };
+  const intake: IntakeDeps = {
+    db: deps.db,
+    contracts: deps.contracts,
+    dispatcher: deps.dispatcher,
+    log: deps.log,
+    flow: deps.flow,
+    maxBodyBytes: deps.maxBodyBytes,
+    indexSecret: deps.indexSecret,
+    vault: deps.vault,
+  };
   return {
     intake: { accept: (input) => acceptMessage(intake, input) },
     messages: messageService(deps),
@@ -83,9 +97,10 @@ export function createServices(deps: ServiceDeps): Services {
       options: { unmatchedAfterDays: 10, valueDateToleranceDays: 3, maxBytes: 16 * 1024 * 1024, ...deps.statements },
       ...(deps.observeStatement ? { observe: deps.observeStatement } : {}),
     }),
-    queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
+    queries: queryService({ contracts: deps.contracts, audit: deps.audit, port: new StoreIndex(deps.db, deps.vault), indexSecret: deps.indexSecret, cursorSecret: deps.cursorSecret }),
     deadlines: deadlineService(deps),
     refusals: refusalRecorder(deps.audit, deps.log),
     contractAdmin: contractAdminService(deps),
+    payloadKeys: payloadKeyService(deps),
   };
 }

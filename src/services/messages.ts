@@ -3,12 +3,13 @@
  * its routing decision, every delivery and every attempt; a recipient sees the message's metadata
  * and its own delivery only, when the agreement that carried the message to it grants it the
  * `message-status` query — another agreement it holds does not count (issue 19.9); anyone else
- * cannot tell the message exists. Every read is on the audit log.
+ * cannot tell the message exists. Every read is on the audit log. A sealed payload (issue 26) is
+ * opened only for its sender, who wrote it; a recipient's answer never holds the payload at all.
  */
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { authorizeQuery } from '../routing/index.js';
 import type { Contracts } from '../routing/types.js';
-import { getMessageView, type Db } from '../store/index.js';
+import { getMessageView, openStored, type Db, type PayloadVault } from '../store/index.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Principal } from './principal.js';
 
@@ -25,6 +26,8 @@ export interface MessageServiceDeps {
   db: Db;
   contracts: () => Contracts;
   audit: AuditWriter;
+  /** opens a sealed payload for its sender (issue 26) */
+  vault?: PayloadVault;
 }
 
 export function messageService(deps: MessageServiceDeps): MessageService {
@@ -34,7 +37,8 @@ export function messageService(deps: MessageServiceDeps): MessageService {
       if (!view) throw new NotFoundError('message-not-found', `no message ${id}`);
       if (view.message.sender === p.institution) {
         await deps.audit({ actor: p.institution, action: 'message.read', subject: id, data: { credential: p.credential } });
-        return { as: 'sender', message: view.message, deliveries: view.deliveries };
+        const { envelope, receivedBody } = openStored(view.message, deps.vault);
+        return { as: 'sender', message: { ...view.message, envelope, receivedBody }, deliveries: view.deliveries };
       }
       const own = view.deliveries.find((d) => d.recipient === p.institution);
       if (!own) throw new NotFoundError('message-not-found', `no message ${id}`);

@@ -44,7 +44,7 @@ import { matches } from '../routing/pattern.js';
 import { isActive } from '../routing/validity.js';
 import type { LoadedContracts } from '../routing/model.js';
 import type { Contracts } from '../routing/types.js';
-import type { Db } from '../store/index.js';
+import type { Db, PayloadVault } from '../store/index.js';
 import {
   candidatePayouts,
   findStatement,
@@ -89,6 +89,8 @@ export interface StatementServiceDeps {
   options: StatementOptions;
   /** issue 24: keys the case index of the payment records the hub emits */
   indexSecret: Uint8Array;
+  /** issue 26: seals what the hub emits like any message */
+  vault?: PayloadVault;
   /** counts what reconciliation concluded (metrics.ts) */
   observe?: (r: { unmatchedEntries: number; payouts: Record<string, number>; flagged: boolean }) => void;
 }
@@ -154,7 +156,7 @@ export function statementService(deps: StatementServiceDeps): StatementService {
         await appendAudit(tx, [{ actor: bank.id, action: 'statement.duplicate', subject: first, data: { statementId: s.statementId, messageId: s.messageId } }]);
         return { row: { statement: first, statementId: s.statementId, duplicate: true, payouts: {}, unmatchedEntries: 0, flagged: false }, emitted: [] };
       }
-      await recordDeliveredPayouts(tx, bank.id, holder);
+      await recordDeliveredPayouts(tx, bank.id, holder, deps.vault);
       const identities = s.entries.map((e) => entryIdentity(s, e));
       const fresh = await insertEntries(
         tx,
@@ -194,7 +196,7 @@ export function statementService(deps: StatementServiceDeps): StatementService {
         changed.map((o) => ({ endToEndId: o.endToEndId, state: o.state, settled: o.settled, returnReason: o.returnReason ?? null })),
       );
       const records = changed.filter((o) => RECORDED[o.state] && o.matches.length > 0).map((o) => paymentRecord(byE2E.get(o.endToEndId)!, o, s, id));
-      const emitted = records.length > 0 ? await emitHubMessages(tx, contracts, records, deps.indexSecret) : [];
+      const emitted = records.length > 0 ? await emitHubMessages(tx, contracts, records, deps.indexSecret, deps.vault) : [];
 
       const totals = computeTotals(s);
       const discrepancies = compareTotals(s, totals);

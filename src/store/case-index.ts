@@ -19,6 +19,7 @@ import type { IndexRow } from '../queries/index-keys.js';
 import type { StoredMessage } from '../queries/derive.js';
 import type { Classification } from '../federation/index.js';
 import { resultRows, type Db } from './db.js';
+import { openStored, type PayloadVault } from './payload-store.js';
 
 const list = (xs: readonly string[]) => sql`array(select jsonb_array_elements_text(${JSON.stringify(xs)}::jsonb))`;
 
@@ -29,14 +30,20 @@ function filterOn(alias: string, f: IndexFilter): SQL {
 
 function lookupOn(alias: string, l: Lookup): SQL {
   const a = sql.raw(alias);
-  return l.issuer === undefined ? sql`${a}.kind = ${l.kind} and ${a}.value = ${l.value}` : sql`${a}.kind = ${l.kind} and ${a}.value = ${l.value} and ${a}.issuer = ${l.issuer}`;
+  // a value with other forms (a plate, keyed in an encrypted message's rows) matches any of them
+  const value = l.also?.length ? sql`${a}.value = any(${list([l.value, ...l.also])})` : sql`${a}.value = ${l.value}`;
+  return l.issuer === undefined ? sql`${a}.kind = ${l.kind} and ${value}` : sql`${a}.kind = ${l.kind} and ${value} and ${a}.issuer = ${l.issuer}`;
 }
 
 type Row = { message_id: string; kind: IndexRow['kind']; issuer: string; value: string };
 const hit = (r: Row): IndexHit => ({ messageId: String(r.message_id), kind: r.kind, issuer: r.issuer, value: r.value });
 
 export class StoreIndex implements IndexPort {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** opens sealed payloads (issue 26): only messages the caller is cleared for are ever loaded */
+    private readonly vault?: PayloadVault,
+  ) {}
 
   async recordKeys(req: RecordKeysRequest): Promise<IndexRow[]> {
     const tail: SQL[] = [];
@@ -63,7 +70,7 @@ export class StoreIndex implements IndexPort {
 
   async find(req: IndexFilter & { keys: readonly Lookup[]; limit: number }): Promise<IndexHit[]> {
     if (req.keys.length === 0) return [];
-    const keys = JSON.stringify(req.keys.map((k) => ({ kind: k.kind, value: k.value, issuer: k.issuer ?? null })));
+    const keys = JSON.stringify(req.keys.flatMap((k) => [k.value, ...(k.also ?? [])].map((value) => ({ kind: k.kind, value, issuer: k.issuer ?? null }))));
     const rows = resultRows<Row>(
       await this.db.execute(sql`select distinct c.message_id, c.kind, c.issuer, c.value
         from jsonb_to_recordset(${keys}::jsonb) as k(kind text, value text, issuer text)
@@ -86,13 +93,16 @@ export class StoreIndex implements IndexPort {
 
   async load(ids: readonly string[]): Promise<StoredMessage[]> {
     if (ids.length === 0) return [];
-    const rows = resultRows<{ id: string; type: string; version: string; classification: Classification; envelope: unknown }>(
-      await this.db.execute(sql`select id, type, version, classification, envelope from messages
+    const rows = resultRows<{ id: string; type: string; version: string; classification: Classification; envelope: unknown; payload_ciphertext: Buffer | null; payload_key: Buffer | null }>(
+      await this.db.execute(sql`select id, type, version, classification, envelope, payload_ciphertext, payload_key from messages
         where id = any(array(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid))`),
     );
     return rows.map((r) => {
       // `json`, not jsonb: node-postgres and PGlite both hand it back parsed; a string only if a driver does not
-      const env = (typeof r.envelope === 'string' ? JSON.parse(r.envelope) : r.envelope) as { time: string; data: unknown };
+      const env = openStored({ id: String(r.id), classification: r.classification, envelope: r.envelope, payloadCiphertext: r.payload_ciphertext, payloadKey: r.payload_key }, this.vault).envelope as {
+        time: string;
+        data: unknown;
+      };
       return { id: String(r.id), type: r.type, version: r.version, time: env.time, classification: r.classification, data: env.data };
     });
   }

@@ -13,6 +13,8 @@ import { executePrepared, resultRows, type Db } from './db.js';
 import { type attempts, deliveries, type DeliveryState } from './schema.js';
 import { boundedJson, boundedText, clampInt, INT32_MAX } from '../untrusted.js';
 import { auditInsert, type AuditAction } from '../audit/writer.js';
+import { openStored, type PayloadVault } from './payload-store.js';
+import { PayloadCryptoError } from '../record/errors.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -23,7 +25,11 @@ export interface Claim {
 }
 
 export interface ClaimWithMessage extends Claim {
-  message: { sender: string; type: string; version: string; envelope: unknown };
+  /**
+   * `envelope` as stored: for a sealed message (issue 26) only its clear attributes until
+   * `openClaim` has opened `sealed` — the delivery store and the inbox do, before anything reads it
+   */
+  message: { sender: string; type: string; version: string; envelope: unknown; sealed?: { ciphertext: Buffer; key: Buffer } };
 }
 
 const row = (r: Record<string, any>): DeliveryRow => ({
@@ -75,7 +81,58 @@ export async function claimMany(db: Db, ids: string[], leaseMs: number, attemptT
 /** A claimed delivery row joined with its message (m_sender, m_type, m_version, m_envelope) as a claim. */
 export function claimRow(r: Record<string, any>): ClaimWithMessage {
   const envelope = typeof r.m_envelope === 'string' ? JSON.parse(r.m_envelope) : r.m_envelope;
-  return { delivery: row(r), leaseToken: r.lease_token === null ? '' : String(r.lease_token), message: { sender: r.m_sender, type: r.m_type, version: r.m_version, envelope } };
+  const sealed = r.m_payload_ciphertext ? { ciphertext: Buffer.from(r.m_payload_ciphertext), key: Buffer.from(r.m_payload_key) } : undefined;
+  return {
+    delivery: row(r),
+    leaseToken: r.lease_token === null ? '' : String(r.lease_token),
+    message: { sender: r.m_sender, type: r.m_type, version: r.m_version, envelope, ...(sealed && { sealed }) },
+  };
+}
+
+/** how long a delivery whose payload does not open waits before it is tried again (a key may be added meanwhile) */
+export const UNOPENED_RETRY_MS = 5 * 60_000;
+
+/**
+ * Each claim with its payload opened (issue 26). One that does not open — its key not configured
+ * here, or the row damaged — is handed back for later without an attempt (`onFail` is told, with an
+ * error that names ids only): it never fails the other claims of its batch.
+ */
+export async function openClaims(
+  db: Db,
+  vault: PayloadVault | undefined,
+  claims: Array<ClaimWithMessage | undefined>,
+  onFail: (claim: ClaimWithMessage, err: PayloadCryptoError) => void,
+): Promise<Array<ClaimWithMessage | undefined>> {
+  return Promise.all(
+    claims.map(async (c) => {
+      if (!c) return c;
+      try {
+        return openClaim(c, vault);
+      } catch (e) {
+        if (!(e instanceof PayloadCryptoError)) throw e;
+        onFail(c, e);
+        await deferDelivery(db, c, UNOPENED_RETRY_MS, `the payload does not open (${e.code})`).catch(() => {});
+        return undefined;
+      }
+    }),
+  );
+}
+
+/** the message columns a claim selects beside the delivery row */
+export const CLAIM_MESSAGE_COLUMNS = sql.raw(
+  'm.sender as m_sender, m.type as m_type, m.version as m_version, m.envelope as m_envelope, m.payload_ciphertext as m_payload_ciphertext, m.payload_key as m_payload_key',
+);
+
+/**
+ * The claim with its message's envelope opened (issue 26): the same claim when it was stored in
+ * clear. Throws PayloadCryptoError (ids only) when it does not open; nothing else reads `sealed`.
+ */
+export function openClaim(claim: ClaimWithMessage, vault: PayloadVault | undefined): ClaimWithMessage {
+  const s = claim.message.sealed;
+  if (!s) return claim;
+  const { envelope } = openStored({ id: claim.delivery.messageId, classification: '', envelope: claim.message.envelope, payloadCiphertext: s.ciphertext, payloadKey: s.key }, vault);
+  const { sealed: _, ...message } = claim.message;
+  return { ...claim, message: { ...message, envelope } };
 }
 
 /**
@@ -96,7 +153,7 @@ export function claimStatement(input: string, leaseMs: number, earlyMs: number, 
         and (d.state in ('pending', 'retrying') and d.next_attempt_at <= now() + ${earlyMs} * interval '1 millisecond') is true
       returning d.*
     )
-    select c.*, m.sender as m_sender, m.type as m_type, m.version as m_version, m.envelope as m_envelope
+    select c.*, ${CLAIM_MESSAGE_COLUMNS}
     from c join messages m on m.id = c.message_id`;
 }
 

@@ -9,6 +9,8 @@ import { and, asc, desc, eq, gt, gte, inArray, lte, or, sql, type SQL } from 'dr
 import type { Db } from './db.js';
 import { deliveries, messages, type DeliveryState } from './schema.js';
 import { appendAudit } from '../audit/writer.js';
+import { PayloadCryptoError } from '../record/errors.js';
+import { openStored, type PayloadVault } from './payload-store.js';
 
 /** `waiting`: pending, in flight or retrying — neither delivered nor dead yet */
 export type StateFilter = DeliveryState | 'waiting';
@@ -92,7 +94,14 @@ export type ReplayCheck = (c: ReplayCandidate) => string | undefined;
  * Replay dead deliveries matching the filter (or the given ids); only `dead` ones move, and only
  * those `check` lets through — the others are refused, on the audit log (`delivery.replay-refused`).
  */
-export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?: DeliveryFilter }, actor: string, reason?: string, check: ReplayCheck = () => undefined): Promise<ReplayResult> {
+export async function replayDeliveries(
+  db: Db,
+  target: { ids?: string[]; filter?: DeliveryFilter },
+  actor: string,
+  reason?: string,
+  check: ReplayCheck = () => undefined,
+  vault?: PayloadVault,
+): Promise<ReplayResult> {
   return db.transaction(async (tx) => {
     const candidates = await tx
       .select({
@@ -104,6 +113,9 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
         type: messages.type,
         version: messages.version,
         envelope: messages.envelope,
+        classification: messages.classification,
+        payloadCiphertext: messages.payloadCiphertext,
+        payloadKey: messages.payloadKey,
       })
       .from(deliveries)
       .innerJoin(messages, eq(messages.id, deliveries.messageId))
@@ -114,7 +126,15 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
     const allowed: string[] = [];
     const refused: ReplayResult['refused'] = [];
     for (const c of candidates) {
-      const envelope = typeof c.envelope === 'string' ? JSON.parse(c.envelope) : c.envelope;
+      // issue 26: the check may read the payload (conditions on data): a sealed one is opened for it
+      let envelope: unknown;
+      try {
+        envelope = openStored({ ...c, id: c.messageId }, vault).envelope;
+      } catch (e) {
+        if (!(e instanceof PayloadCryptoError)) throw e;
+        refused.push({ id: c.id, recipient: c.recipient, reason: `the payload does not open (${e.code})` });
+        continue;
+      }
       const why = check({ id: c.id, recipient: c.recipient, message: { sender: c.sender, type: c.type, version: c.version, envelope } });
       if (why === undefined) allowed.push(c.id);
       else refused.push({ id: c.id, recipient: c.recipient, reason: why });

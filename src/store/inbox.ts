@@ -13,7 +13,7 @@
 import { sql } from 'drizzle-orm';
 import { auditInsert } from '../audit/writer.js';
 import { resultRows, type Db } from './db.js';
-import { claimRow, type ClaimWithMessage, type DeliveryRow } from './deliveries.js';
+import { CLAIM_MESSAGE_COLUMNS, claimRow, type ClaimWithMessage, type DeliveryRow } from './deliveries.js';
 
 const recipientsJson = (recipients: readonly string[]) => JSON.stringify(recipients);
 
@@ -36,7 +36,7 @@ export async function leaseInbox(db: Db, recipient: string, limit: number, lease
         gives_up_at = coalesce(d.gives_up_at, wasla_gives_up_at(d.retry, ${attemptTimeoutMs}))
       from pick where d.id = pick.id
       returning d.*)
-    select c.*, m.sender as m_sender, m.type as m_type, m.version as m_version, m.envelope as m_envelope
+    select c.*, ${CLAIM_MESSAGE_COLUMNS}
     from c join messages m on m.id = c.message_id
     order by c.next_attempt_at, c.id`);
   return resultRows<Record<string, any>>(result).map(claimRow);
@@ -45,7 +45,7 @@ export async function leaseInbox(db: Db, recipient: string, limit: number, lease
 /** A delivery as the receipt route needs it: whose it is, its state and the lease it is under. */
 export async function inboxDelivery(db: Db, id: string): Promise<ClaimWithMessage | undefined> {
   const result = await db.execute(sql`
-    select d.*, m.sender as m_sender, m.type as m_type, m.version as m_version, m.envelope as m_envelope
+    select d.*, ${CLAIM_MESSAGE_COLUMNS}
     from deliveries d join messages m on m.id = d.message_id where d.id = ${id}`);
   const r = resultRows<Record<string, any>>(result)[0];
   return r ? claimRow(r) : undefined;

@@ -8,6 +8,8 @@ export { originsOf } from './origins.js';
 export {
   claimMany,
   claimWithMessage,
+  openClaim,
+  openClaims,
   deferDelivery,
   endUnattempted,
   recordAttempt,
@@ -51,3 +53,16 @@ export {
   type DeadlineAnswerInput,
 } from './deadlines.js';
 export { DEADLINE_STATES, type DeadlineState } from './schema.js';
+// issue 26: confidential payloads at rest
+export {
+  assertSealed,
+  isSealed,
+  openStored,
+  payloadKeyCounts,
+  rewrapPayloadKeys,
+  sealMessage,
+  SEALED_CLEAR_ATTRIBUTES,
+  type PayloadColumns,
+  type PayloadVault,
+  type RewrapResult,
+} from './payload-store.js';

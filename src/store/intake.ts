@@ -8,6 +8,7 @@ import { executePrepared, resultRows, type Db } from './db.js';
 import { type deliveries, idempotencyKeys, type messages } from './schema.js';
 import { auditInsert, type AuditRecord } from '../audit/writer.js';
 import { type DeadlineChanges, deadlineAnswerRows, deadlineOpenRows } from './deadlines.js';
+import { assertSealed } from './payload-store.js';
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDelivery = typeof deliveries.$inferInsert;
@@ -73,6 +74,8 @@ export interface CaseIndexRow {
  */
 export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Array<'stored' | 'taken'>> {
   if (inputs.length === 0) return [];
+  // issue 26: the caller seals (store/payload-store.ts sealMessage); a juvenile or gbv payload in clear is refused here, whoever the caller
+  for (const i of inputs) assertSealed(i.message);
   const messageRows = JSON.stringify(
     inputs.map(({ message: m, idempotency: k, response }) => ({
       id: m.id,
@@ -91,6 +94,10 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
       // issue 22: a non-JSON document as received, as base64 (bytea has no JSON form)
       received_body: m.receivedBody ? Buffer.from(m.receivedBody).toString('base64') : null,
       received_media_type: m.receivedMediaType ?? null,
+      // issue 26: a sealed payload (the envelope above then holds only its clear attributes)
+      payload_ciphertext: m.payloadCiphertext ? Buffer.from(m.payloadCiphertext).toString('base64') : null,
+      payload_key: m.payloadKey ? Buffer.from(m.payloadKey).toString('base64') : null,
+      payload_kek_id: m.payloadKekId ?? null,
       idem_key: k?.key ?? null,
       request_hash: k?.requestHash ?? null,
       response: k ? response : null,
@@ -138,15 +145,17 @@ export async function commitMessages(db: Db, inputs: CommitInput[]): Promise<Arr
     with mi as (
       select * from jsonb_to_recordset(${messageRows}::jsonb) as x(id uuid, sender text, type text, version text, classification text,
         subject text, case_ref text, correlation_id text, causation_id text, envelope text, routing jsonb, received_at timestamptz,
-        received_body text, received_media_type text, idem_key text, request_hash text, response jsonb)),
+        received_body text, received_media_type text, payload_ciphertext text, payload_key text, payload_kek_id text, idem_key text, request_hash text, response jsonb)),
     k as (
       insert into idempotency_keys (sender, key, request_hash, message_id, response, created_at)
       select sender, idem_key, request_hash, id, response, received_at from mi where idem_key is not null
       on conflict do nothing
       returning message_id),
     m as (
-      insert into messages (id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope, routing, received_at, received_body, received_media_type)
-      select id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope::json, routing, received_at, decode(received_body, 'base64'), received_media_type
+      insert into messages (id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope, routing, received_at, received_body, received_media_type,
+        payload_ciphertext, payload_key, payload_kek_id)
+      select id, sender, type, version, classification, subject, case_ref, correlation_id, causation_id, envelope::json, routing, received_at, decode(received_body, 'base64'), received_media_type,
+        decode(payload_ciphertext, 'base64'), decode(payload_key, 'base64'), payload_kek_id
       from mi where idem_key is null or id in (select message_id from k)
       returning id),
     d as (

@@ -12,6 +12,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { resultRows } from './db.js';
 import type { DbOrTx } from './db-types.js';
+import { PayloadCryptoError } from '../record/errors.js';
+import { openStored, type PayloadVault } from './payload-store.js';
 
 /** rows per multi-row statement: 10 parameters a row stays far below the 65,535 parameter limit */
 const CHUNK = 1000;
@@ -45,9 +47,11 @@ export async function findStatement(db: DbOrTx, bank: string, identity: string):
 /**
  * Records the payout instructions from `sender` that the hub delivered to `bank` (without them:
  * from anyone to any bank) and has not recorded yet: one row per bank and EndToEndId (the first
- * instruction carrying it wins).
+ * instruction carrying it wins). Instructions stored in clear are read in SQL; sealed ones (issue
+ * 26: under WASLA_PAYLOAD_ENCRYPTION=all) are opened here with `vault`, those not yet recorded
+ * under their message id, and inserted the same way. One that does not open is left for later.
  */
-export async function recordDeliveredPayouts(db: DbOrTx, bank?: string, sender?: string): Promise<number> {
+export async function recordDeliveredPayouts(db: DbOrTx, bank?: string, sender?: string, vault?: PayloadVault): Promise<number> {
   const only = sql`${bank !== undefined ? sql`and d.recipient = ${bank}` : sql``} ${sender !== undefined ? sql`and m.sender = ${sender}` : sql``}`;
   const rows = resultRows<{ n: number }>(
     await db.execute(sql`with ins as (
@@ -57,9 +61,61 @@ export async function recordDeliveredPayouts(db: DbOrTx, bank?: string, sender?:
         m.envelope->'data'->'amount'->>'value', m.envelope->'data'->'amount'->>'currency',
         upper(replace(m.envelope->'data'->'creditorAccount'->>'iban', ' ', '')), m.envelope->'data'->>'requestedExecutionDate'
       from deliveries d join messages m on m.id = d.message_id
-      where d.state = 'delivered' and m.type = 'alimony.payout-instruction' ${only}
+      where d.state = 'delivered' and m.type = 'alimony.payout-instruction' and m.payload_ciphertext is null ${only}
         and not exists (select 1 from bank_payouts p where p.bank = d.recipient and p.end_to_end_id = m.envelope->'data'->>'endToEndId')
       order by d.recipient, m.envelope->'data'->>'endToEndId', m.id
+      on conflict do nothing returning 1)
+    select count(*)::int as n from ins`),
+  );
+  return Number(rows[0]?.n ?? 0) + (await recordSealedPayouts(db, only, vault));
+}
+
+/** how many sealed instructions one call opens at most: the rest wait for the next call */
+const SEALED_PAYOUTS_PER_CALL = 5000;
+
+async function recordSealedPayouts(db: DbOrTx, only: SQL, vault: PayloadVault | undefined): Promise<number> {
+  const sealed = resultRows<{ bank: string; id: string; sender: string; case_ref: string | null; envelope: unknown; payload_ciphertext: Buffer; payload_key: Buffer }>(
+    await db.execute(sql`select d.recipient as bank, m.id, m.sender, m.case_ref, m.envelope, m.payload_ciphertext, m.payload_key
+      from deliveries d join messages m on m.id = d.message_id
+      where d.state = 'delivered' and m.type = 'alimony.payout-instruction' and m.payload_ciphertext is not null ${only}
+        and not exists (select 1 from bank_payouts p where p.bank = d.recipient and p.message_id = m.id)
+      order by d.recipient, m.id limit ${SEALED_PAYOUTS_PER_CALL}`),
+  );
+  if (sealed.length === 0) return 0;
+  const out: Array<Record<string, string | null>> = [];
+  for (const r of sealed) {
+    let data: Record<string, any>;
+    try {
+      const opened = openStored({ id: String(r.id), classification: '', envelope: r.envelope, payloadCiphertext: r.payload_ciphertext, payloadKey: r.payload_key }, vault);
+      data = ((opened.envelope as { data?: unknown }).data ?? {}) as Record<string, any>;
+    } catch (e) {
+      if (e instanceof PayloadCryptoError) continue;
+      throw e;
+    }
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    out.push({
+      bank: r.bank,
+      end_to_end_id: str(data.endToEndId),
+      message_id: String(r.id),
+      sender: r.sender,
+      order_number: str(data.orderNumber),
+      instruction_id: str(data.instructionId),
+      case_ref: r.case_ref,
+      amount: str(data.amount?.value),
+      currency: str(data.amount?.currency),
+      creditor_iban: typeof data.creditorAccount?.iban === 'string' ? data.creditorAccount.iban.replaceAll(' ', '').toUpperCase() : null,
+      requested_execution_date: str(data.requestedExecutionDate),
+    });
+  }
+  if (out.length === 0) return 0;
+  // the same statement shape as the clear path: the first instruction of a bank and EndToEndId wins
+  const rows = resultRows<{ n: number }>(
+    await db.execute(sql`with ins as (
+      insert into bank_payouts (bank, end_to_end_id, message_id, sender, order_number, instruction_id, case_ref, amount, currency, creditor_iban, requested_execution_date)
+      select distinct on (x.bank, x.end_to_end_id) x.* from jsonb_to_recordset(${JSON.stringify(out)}::jsonb) as x(bank text, end_to_end_id text, message_id uuid, sender text,
+        order_number text, instruction_id text, case_ref text, amount text, currency text, creditor_iban text, requested_execution_date text)
+      where x.end_to_end_id is not null and x.amount is not null and x.currency is not null and x.creditor_iban is not null and x.requested_execution_date is not null
+      order by x.bank, x.end_to_end_id, x.message_id
       on conflict do nothing returning 1)
     select count(*)::int as n from ins`),
   );

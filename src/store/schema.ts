@@ -41,8 +41,23 @@ export const messages = pgTable(
     receivedBody: bytea('received_body'),
     /** the Content-Type it came with (its dataschema parameter included) */
     receivedMediaType: text('received_media_type'),
+    /**
+     * issue 26: a confidential payload at rest (store/payload-store.ts). The whole envelope and the
+     * received document, encrypted under a data key of their own; `envelope` then keeps only the
+     * non-confidential attributes and `received_body` is null. Null for a payload stored in clear.
+     */
+    payloadCiphertext: bytea('payload_ciphertext'),
+    /** the data key, wrapped by the key-encryption key `payload_kek_id`: rewritten by a rotation */
+    payloadKey: bytea('payload_key'),
+    /** the id of the key-encryption key that wraps `payload_key` (to find what to rewrap) */
+    payloadKekId: text('payload_kek_id'),
   },
-  (t) => [index('messages_sender_received_idx').on(t.sender, t.receivedAt), index('messages_type_received_idx').on(t.type, t.receivedAt)],
+  (t) => [
+    index('messages_sender_received_idx').on(t.sender, t.receivedAt),
+    index('messages_type_received_idx').on(t.type, t.receivedAt),
+    // only encrypted rows: the rewrap job and `payload-keys status` count and walk them by KEK id
+    index('messages_payload_kek_idx').on(t.payloadKekId, t.id).where(sql`payload_kek_id is not null`),
+  ],
 );
 
 export const deliveries = pgTable(

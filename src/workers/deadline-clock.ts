@@ -22,7 +22,7 @@ import type { Contracts } from '../routing/types.js';
 import { dispatchEmitted, type EmitOutcome, emitHubMessages, type HubMessage } from '../intake/emit.js';
 import type { Dispatcher } from '../queue/index.js';
 import { asLoaded, DEADLINE_APPROACHING, DEADLINE_MISSED, deadlineWarnAt } from '../routing/index.js';
-import { claimDueDeadlines, type Db, type DeadlineFired, type DueDeadline, recordFired } from '../store/index.js';
+import { claimDueDeadlines, type Db, type DeadlineFired, type DueDeadline, type PayloadVault, recordFired } from '../store/index.js';
 
 export interface DeadlineClockOptions {
   db: Db;
@@ -31,6 +31,8 @@ export interface DeadlineClockOptions {
   log: Logger;
   /** keys the hub's alerts' national ids and names in the case index, like every message's */
   indexSecret: Uint8Array;
+  /** seals the alerts like every message (issue 26) */
+  vault?: PayloadVault;
   intervalMs: number;
   /** deadlines fired per transaction */
   batch?: number;
@@ -149,6 +151,7 @@ export class DeadlineClock {
         contracts,
         steps.map((s) => s.alert),
         this.o.indexSecret,
+        this.o.vault,
       );
       const fired: DeadlineFired[] = steps.map((s, i) => {
         const o = outcomes[i];

@@ -24,7 +24,7 @@ import { dispatchEmitted, type EmitOutcome, emitHubMessages, type HubMessage } f
 import type { Dispatcher } from '../queue/index.js';
 import { asLoaded } from '../routing/index.js';
 import type { Contracts } from '../routing/types.js';
-import { type AttemptOutcome, type Claim, type Db, type DeliveryState, endUnattempted, recordAttempts } from '../store/index.js';
+import { type AttemptOutcome, type Claim, type Db, type DeliveryState, endUnattempted, type PayloadVault, recordAttempts } from '../store/index.js';
 import { resultRows } from '../store/db.js';
 
 export interface NoticeDeps {
@@ -33,6 +33,8 @@ export interface NoticeDeps {
   log: Logger;
   /** keys the notices' case-index rows, like every message's */
   indexSecret: Uint8Array;
+  /** seals the notices like every message (issue 26) */
+  vault?: PayloadVault;
 }
 
 interface Told {
@@ -77,7 +79,7 @@ async function tell(tx: Db, deps: NoticeDeps, told: readonly Told[]): Promise<Em
           : { ...common, deliveredAt: now },
     });
   }
-  return notices.length ? emitHubMessages(tx, contracts, notices, deps.indexSecret) : [];
+  return notices.length ? emitHubMessages(tx, contracts, notices, deps.indexSecret, deps.vault) : [];
 }
 
 function lastErrorOf(o: AttemptOutcome): string {

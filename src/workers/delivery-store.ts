@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuditAction } from '../audit/writer.js';
-import { claimMany, deferDelivery, endUnattempted, type Claim, type ClaimWithMessage, type Db } from '../store/index.js';
+import { claimMany, deferDelivery, endUnattempted, openClaims, type Claim, type ClaimWithMessage, type Db, type PayloadVault } from '../store/index.js';
 import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
 import { endTelling, type NoticeDeps, recordTelling } from './delivery-notices.js';
 
@@ -20,10 +20,13 @@ export interface DeliveryStore {
   recordAttempt: RecordAttempt;
 }
 
-/** `notices`: tell senders of dead and recovered deliveries (issue 25, delivery-notices.ts) */
-export function databaseDeliveryStore(db: Db, log: Logger, notices?: NoticeDeps): DeliveryStore {
+/** `notices`: tell senders of dead and recovered deliveries (issue 25, delivery-notices.ts); `vault` opens sealed payloads (issue 26) */
+export function databaseDeliveryStore(db: Db, log: Logger, notices?: NoticeDeps, vault?: PayloadVault): DeliveryStore {
   return {
-    claimMany: (ids, leaseMs, attemptTimeoutMs) => claimMany(db, ids, leaseMs, attemptTimeoutMs),
+    claimMany: async (ids, leaseMs, attemptTimeoutMs) =>
+      openClaims(db, vault, await claimMany(db, ids, leaseMs, attemptTimeoutMs), (c, e) =>
+        log.error({ code: e.code, err: e.message, deliveryId: c.delivery.id, messageId: c.delivery.messageId }, 'the payload of a delivery does not open; it waits'),
+      ),
     defer: (claim, delayMs, reason) => deferDelivery(db, claim, delayMs, reason),
     endUnattempted: (claim, reason, action, actor) => (notices ? endTelling(db, notices, claim, reason, action, actor) : endUnattempted(db, claim, reason, action, actor)),
     // one attempt whose record fails never fails the others recorded with it

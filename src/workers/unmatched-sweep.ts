@@ -8,17 +8,17 @@
  */
 import type { Logger } from 'pino';
 import { appendAudit } from '../audit/writer.js';
-import type { Db } from '../store/index.js';
+import type { Db, PayloadVault } from '../store/index.js';
 import { markUnmatched, recordDeliveredPayouts } from '../store/reconciliation.js';
 
 /** how often the worker looks: payouts go unmatched by the day, so hourly is plenty */
 export const UNMATCHED_SWEEP_MS = 3_600_000;
 
 /** One sweep: returns the payouts it marked. */
-export async function sweepUnmatched(db: Db, days: number, now = new Date()): Promise<Array<{ bank: string; endToEndId: string }>> {
+export async function sweepUnmatched(db: Db, days: number, now = new Date(), vault?: PayloadVault): Promise<Array<{ bank: string; endToEndId: string }>> {
   return db.transaction(async (tx) => {
     // a payout whose bank never sent a statement is recorded here, so it too ends unmatched
-    await recordDeliveredPayouts(tx);
+    await recordDeliveredPayouts(tx, undefined, undefined, vault);
     const marked = await markUnmatched(tx, days, now);
     if (marked.length > 0) await appendAudit(tx, [{ actor: 'worker', action: 'payouts.unmatched', subject: null, data: { days, payouts: marked.slice(0, 1000), count: marked.length } }]);
     return marked;
@@ -26,9 +26,9 @@ export async function sweepUnmatched(db: Db, days: number, now = new Date()): Pr
 }
 
 /** Starts the timer; returns what stops it. */
-export function startUnmatchedSweep(db: Db, days: number, log: Logger, intervalMs = UNMATCHED_SWEEP_MS): () => void {
+export function startUnmatchedSweep(db: Db, days: number, log: Logger, intervalMs = UNMATCHED_SWEEP_MS, vault?: PayloadVault): () => void {
   const tick = () =>
-    sweepUnmatched(db, days)
+    sweepUnmatched(db, days, new Date(), vault)
       .then((m) => {
         if (m.length > 0) log.warn({ count: m.length, days }, 'payouts no statement settled are now unmatched');
       })

@@ -12,8 +12,9 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexRows, MemoryIndex, type StoredMessage } from '../../src/queries/index.js';
-import { commitMessages, StoreIndex, type Database } from '../../src/store/index.js';
+import { commitMessages, sealMessage, StoreIndex, type Database } from '../../src/store/index.js';
 import { allPages, catalogue, decision, item, report, secret } from '../unit/queries/helpers.js';
+import { TEST_VAULT } from '../helpers/payload-vault.js';
 
 /** what intake commits for a message: the message and, in the same statement, its index rows */
 function commitOf(m: StoredMessage) {
@@ -39,7 +40,7 @@ export function caseIndexSuite(name: string, open: () => Promise<{ database: Dat
     });
 
     it("a court's decision-enforcement and the Ministry of Finance's fine-sentences, page by page", async () => {
-      const store = new StoreIndex(database.db);
+      const store = new StoreIndex(database.db, TEST_VAULT);
       await fc.assert(
         fc.asyncProperty(fc.array(item, { maxLength: 14 }), async (items) => {
           await database.db.execute(sql`delete from case_index`);
@@ -53,7 +54,11 @@ export function caseIndexSuite(name: string, open: () => Promise<{ database: Dat
             classification: it.classification,
             data: it.kind === 'decision' ? decision(it.court, it.n, it.fine) : report(it.court, it.n, it.status, it.day),
           }));
-          if (all.length > 0) await commitMessages(database.db, all.map(commitOf));
+          if (all.length > 0)
+            await commitMessages(
+              database.db,
+              all.map(commitOf).map((c) => ({ ...c, message: sealMessage(c.message, TEST_VAULT) })),
+            );
           for (const m of all) if (m.classification === 'public' || m.classification === 'restricted') cleared.add(m);
           expect(await allPages(store, 'ps.hjc.court.ramallah', 'decision-enforcement', {})).toEqual(await allPages(cleared, 'ps.hjc.court.ramallah', 'decision-enforcement', {}));
           for (const n of [0, 1, 2]) {

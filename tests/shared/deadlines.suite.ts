@@ -24,6 +24,8 @@ import { DeadlineClock } from '../../src/workers/deadline-clock.js';
 import { deadlineService } from '../../src/services/deadlines.js';
 import { auditWriter } from '../../src/audit/writer.js';
 import { CONTRACTS, envelope, example } from '../helpers/contracts.js';
+import { TEST_VAULT } from '../helpers/payload-vault.js';
+import { openStored } from '../../src/store/index.js';
 
 const log = pino({ level: 'silent' });
 
@@ -107,23 +109,42 @@ export function deadlinesSuite(name: string, open: () => Promise<DeadlineSuiteDb
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const clock = () => new DeadlineClock({ db: database.db, contracts: () => contracts, dispatcher, log, indexSecret: INDEX_SECRET, intervalMs: 60_000, batch: 10 });
+    const clock = () => new DeadlineClock({ db: database.db, contracts: () => contracts, dispatcher, log, indexSecret: INDEX_SECRET, vault: TEST_VAULT, intervalMs: 60_000, batch: 10 });
     const rows = async <T>(q: ReturnType<typeof sql>) => resultRows<T>(await database.db.execute(q));
     async function send(sender: string, type: string, version: string, data: unknown, extra: Record<string, unknown> = {}): Promise<string> {
       const body = Buffer.from(JSON.stringify(envelope(type, version, data, extra)));
-      const r = await acceptMessage({ db: database.db, contracts: () => contracts, dispatcher, log, indexSecret: INDEX_SECRET }, { sender, body, credential: 'test' });
+      const r = await acceptMessage({ db: database.db, contracts: () => contracts, dispatcher, log, indexSecret: INDEX_SECRET, vault: TEST_VAULT }, { sender, body, credential: 'test' });
       return r.answer.id;
     }
     const deadlinesOf = (messageId: string) =>
       rows<{ id: string; expectation: string; state: string; due_at: Date; warn_at: Date | null; periods_met: number; periods_missed: number; notify: string[] }>(
         sql`select id, expectation, state, due_at, warn_at, periods_met, periods_missed, notify from deadlines where started_by = ${messageId} order by expectation`,
       );
-    const alertsAbout = (deadlineId: string) =>
-      rows<{ id: string; type: string; sender: string; classification: string; causation_id: string; recipients: string[] }>(
-        sql`select m.id, m.type, m.sender, m.classification, m.causation_id,
+    // the hub's alerts about a deadline: a juvenile one is sealed (issue 26), so its data is read opened, not in SQL
+    const alertsAbout = async (deadlineId: string) =>
+      (
+        await rows<{
+          id: string;
+          type: string;
+          sender: string;
+          classification: string;
+          causation_id: string;
+          recipients: string[];
+          envelope: unknown;
+          payload_ciphertext: Buffer | null;
+          payload_key: Buffer | null;
+        }>(
+          sql`select m.id, m.type, m.sender, m.classification, m.causation_id, m.envelope, m.payload_ciphertext, m.payload_key,
           (select coalesce(jsonb_agg(d.recipient order by d.recipient), '[]'::jsonb) from deliveries d where d.message_id = m.id) as recipients
-        from messages m where m.sender = ${HUB_INSTITUTION_ID} and (m.envelope -> 'data' ->> 'deadlineId') = ${deadlineId} order by m.received_at`,
-      );
+        from messages m where m.sender = ${HUB_INSTITUTION_ID} order by m.received_at`,
+        )
+      )
+        .filter((m) => {
+          const env = openStored({ id: String(m.id), classification: m.classification, envelope: m.envelope, payloadCiphertext: m.payload_ciphertext, payloadKey: m.payload_key }, TEST_VAULT)
+            .envelope as { data?: { deadlineId?: string } };
+          return env.data?.deadlineId === deadlineId;
+        })
+        .map(({ envelope: _e, payload_ciphertext: _c, payload_key: _k, ...m }) => m);
     const auditOf = async (deadlineId: string) => (await rows<{ action: string }>(sql`select action from audit_log where subject = ${deadlineId} order by id`)).map((r) => r.action);
 
     let serial = 0;
@@ -383,7 +404,7 @@ export function deadlinesSuite(name: string, open: () => Promise<DeadlineSuiteDb
         const [d] = await rows<{ id: string }>(sql`select id from deliveries where message_id = ${id} order by recipient limit 1`);
         const [claim] = await claimMany(database.db, [d.id], 60_000);
         expect(claim).toBeDefined();
-        const record = recordTelling({ contracts: () => c, dispatcher, log, indexSecret: INDEX_SECRET });
+        const record = recordTelling({ contracts: () => c, dispatcher, log, indexSecret: INDEX_SECRET, vault: TEST_VAULT });
         const outcome = { outcome: 'dead' as const, startedAt: new Date(), durationMs: 5, statusCode: 410, error: 'HTTP 410 gone', worker: 'test' };
         expect(await record(database.db, [{ claim: claim!, outcome }])).toEqual(['dead']);
         return { sender: 'ps.mot', deliveryId: d.id, messageId: id };

@@ -17,6 +17,7 @@ import type { Contracts } from '../../src/routing/types.js';
 import type { Database } from '../../src/store/index.js';
 import { resultRows } from '../../src/store/db.js';
 import { CONTRACTS, example } from '../helpers/contracts.js';
+import { TEST_VAULT } from '../helpers/payload-vault.js';
 
 const RECIPIENT = 'ps.hjc.juvenile-court.ramallah';
 /** the hub's case-index secret in these tests (made here, like a hub makes its own at first start) */
@@ -62,7 +63,7 @@ export function emitSuite(name: string, open: () => Promise<{ database: Database
       Number(resultRows<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from ${sql.raw(table)} where ${where}`))[0].n);
 
     it('commits a message from the hub with its delivery and its audit entry; the same key stores it once', async () => {
-      const [first] = await emitHubMessages(database.db, contracts, [alert({ key: 'test:alert:1' })], SECRET);
+      const [first] = await emitHubMessages(database.db, contracts, [alert({ key: 'test:alert:1' })], SECRET, TEST_VAULT);
       expect(first).toMatchObject({ ok: true, stored: true });
       if (!first.ok || !first.stored) throw new Error('not stored');
       expect(first.deliveries.map((d) => d.recipient)).toEqual([RECIPIENT]);
@@ -84,7 +85,7 @@ export function emitSuite(name: string, open: () => Promise<{ database: Database
       expect(keys.map((k) => k.kind)).toEqual(expect.arrayContaining(['case-number', 'national-id', 'order-number', 'person-name']));
       expect(keys.every((k) => k.classification === 'juvenile' && !k.value.includes(nationalId))).toBe(true);
 
-      const [again] = await emitHubMessages(database.db, contracts, [alert({ key: 'test:alert:1' })], SECRET);
+      const [again] = await emitHubMessages(database.db, contracts, [alert({ key: 'test:alert:1' })], SECRET, TEST_VAULT);
       expect(again).toEqual({ ok: true, stored: false });
       expect(await count('messages', sql`sender = ${HUB_INSTITUTION_ID} and case_ref = '88/2026'`)).toBe(1);
     });
@@ -92,7 +93,7 @@ export function emitSuite(name: string, open: () => Promise<{ database: Database
     it('refuses a message no agreement lets the hub send, and commits the others', async () => {
       const warrant: HubMessage = { type: 'warrant.cancelled', version: '1.1', data: example('warrant.cancelled', '1.1') };
       const broken = alert({ data: { ...example('detention.alert', '1.1'), legalLimitDays: 'fifteen' } });
-      const out = await emitHubMessages(database.db, contracts, [warrant, alert({ casereference: '90/2026' }), broken], SECRET);
+      const out = await emitHubMessages(database.db, contracts, [warrant, alert({ casereference: '90/2026' }), broken], SECRET, TEST_VAULT);
       expect(out.map((o) => (o.ok ? 'ok' : o.error.code))).toEqual(['no-agreement', 'ok', 'schema-violation']);
       expect(await count('messages', sql`case_ref = '90/2026'`)).toBe(1);
     });
@@ -101,7 +102,7 @@ export function emitSuite(name: string, open: () => Promise<{ database: Database
       const before = await count('messages');
       await expect(
         database.db.transaction(async (tx) => {
-          const [o] = await emitHubMessages(tx as unknown as Database['db'], contracts, [alert({ casereference: '91/2026' })], SECRET);
+          const [o] = await emitHubMessages(tx as unknown as Database['db'], contracts, [alert({ casereference: '91/2026' })], SECRET, TEST_VAULT);
           expect(o).toMatchObject({ ok: true, stored: true });
           throw new Error('the caller fails after emitting');
         }),
@@ -113,7 +114,7 @@ export function emitSuite(name: string, open: () => Promise<{ database: Database
     it('does not let a sender pattern reach the hub: only its exact id does', async () => {
       const patterned = contractsWithHubGrant(['ps.**']);
       try {
-        const [o] = await emitHubMessages(database.db, patterned.contracts, [alert()], SECRET);
+        const [o] = await emitHubMessages(database.db, patterned.contracts, [alert()], SECRET, TEST_VAULT);
         expect(o.ok ? 'ok' : o.error.code).toBe('no-agreement');
       } finally {
         rmSync(patterned.dir, { recursive: true, force: true });

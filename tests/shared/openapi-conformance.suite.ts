@@ -300,6 +300,22 @@ export function openApiConformanceSuite(mode: Mode) {
       await c.check(refused, 'post', path);
     });
 
+    // issue 26: payload keys: an admin sees the counts per key and rewraps; an operator is refused
+    it('payload keys: status and rewrap as an admin, refused to an operator, a bad limit', async () => {
+      const path = '/v1/admin/payload-keys';
+      const status = await c.check(await signedFetch(`${hub.url}${path}`, { method: 'GET' }, OPERATOR_INSTITUTION, sharedFederation(), admin), 'get', path);
+      expect(status.configured).toContain(status.current);
+      const refused = await call('GET', path, OPERATOR);
+      expect(refused.status).toBe(403);
+      await c.check(refused, 'get', path);
+      const rewrap = '/v1/admin/payload-keys/rewrap';
+      const done = await c.check(await signedFetch(`${hub.url}${rewrap}?limit=100`, { method: 'POST' }, OPERATOR_INSTITUTION, sharedFederation(), admin), 'post', rewrap);
+      expect(done.status.toRewrap).toBe(0);
+      const bad = await signedFetch(`${hub.url}${rewrap}?limit=0`, { method: 'POST' }, OPERATOR_INSTITUTION, sharedFederation(), admin);
+      expect(bad.status).toBe(400);
+      await c.check(bad, 'post', rewrap);
+    });
+
     // issue 25: the deadlines the caller may see (the demo contracts open some at the warrants sent above)
     it('deadlines: a page as the court and as an operator, and a refused filter', async () => {
       const path = '/v1/deadlines';

@@ -45,6 +45,7 @@ function app(
       deadlines: { list: unused, ...services.deadlines },
       refusals: { record: async () => {} },
       contractAdmin: { reload: unused },
+      payloadKeys: { status: unused, rewrap: unused },
     },
     contracts: () => contracts,
     metrics: createMetrics(),

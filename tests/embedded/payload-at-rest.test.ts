@@ -1,0 +1,3 @@
+import { payloadAtRestSuite } from '../shared/payload-at-rest.suite.js';
+
+payloadAtRestSuite('embedded', 'classified');

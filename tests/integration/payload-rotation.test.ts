@@ -1,0 +1,3 @@
+import { payloadRotationSuite } from '../shared/payload-rotation.suite.js';
+
+payloadRotationSuite('server');
