@@ -44,6 +44,12 @@ export const AUDIT_ACTIONS = [
   'deadlines.listed',
   // issue 26: the record
   'request.refused',
+  // issue 26.7: retention and legal holds
+  'retention.run',
+  'message.purged',
+  'legal-hold.placed',
+  'legal-hold.lifted',
+  'legal-holds.listed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -18,6 +18,7 @@ import { queryService, type QueryService } from './queries.js';
 import { StoreIndex } from '../store/index.js';
 import { refusalRecorder, type RefusalRecorder } from './refusals.js';
 import { contractAdminService, type ContractAdminService } from './contracts-admin.js';
+import { retentionService, type RetentionService } from './retention.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -25,6 +26,7 @@ export type { MessageReading, MessageService } from './messages.js';
 export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
 export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
 export type { DeadlineQuery, DeadlineService, DeadlineView } from './deadlines.js';
+export { purgeBatch, type RetentionRunResult, type RetentionService } from './retention.js';
 export { AUDITED_REFUSALS, type Refusal, type RefusalRecorder } from './refusals.js';
 
 export interface IntakeService {
@@ -46,6 +48,8 @@ export interface Services {
   refusals: RefusalRecorder;
   /** contract reload on an admin's request (contracts-admin.ts) */
   contractAdmin: ContractAdminService;
+  /** issue 26.7: retention runs and legal holds, for admins */
+  retention: RetentionService;
 }
 
 export interface ServiceDeps {
@@ -69,6 +73,8 @@ export interface ServiceDeps {
   cursorSecret: Uint8Array;
   /** puts the contract set in its directory in force (compose/reload.ts), for an admin's request */
   reloadContracts?: (actor: string) => Promise<Contracts>;
+  /** the clock retention reads (tests move it); default the system's */
+  now?: () => Date;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -87,5 +93,6 @@ export function createServices(deps: ServiceDeps): Services {
     deadlines: deadlineService(deps),
     refusals: refusalRecorder(deps.audit, deps.log),
     contractAdmin: contractAdminService(deps),
+    retention: retentionService(deps),
   };
 }

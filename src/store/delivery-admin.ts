@@ -104,16 +104,22 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
         type: messages.type,
         version: messages.version,
         envelope: messages.envelope,
+        purgedAt: messages.purgedAt,
       })
       .from(deliveries)
       .innerJoin(messages, eq(messages.id, deliveries.messageId))
       .where(target.filter ? where({ ...target.filter, state: 'dead' }) : and(inArray(deliveries.id, target.ids?.length ? target.ids : [NO_ID]), eq(deliveries.state, 'dead')))
       .orderBy(desc(deliveries.id))
       .limit(target.filter ? Math.min(target.filter.limit ?? 1000, 10_000) : 10_000)
-      .for('update', { of: deliveries });
+      .for('update', { of: [deliveries, messages] });
     const allowed: string[] = [];
     const refused: ReplayResult['refused'] = [];
     for (const c of candidates) {
+      // the message row is locked too: a purge (store/retention.ts) either went first and is seen, or waits
+      if (c.purgedAt !== null) {
+        refused.push({ id: c.id, recipient: c.recipient, reason: PURGED });
+        continue;
+      }
       const envelope = typeof c.envelope === 'string' ? JSON.parse(c.envelope) : c.envelope;
       const why = check({ id: c.id, recipient: c.recipient, message: { sender: c.sender, type: c.type, version: c.version, envelope } });
       if (why === undefined) allowed.push(c.id);
@@ -146,12 +152,15 @@ export async function replayDeliveries(db: Db, target: { ids?: string[]; filter?
   });
 }
 
+/** why a replay is refused when retention purged the message's payload: nothing is left to deliver */
+export const PURGED = 'the payload of the message was purged by retention';
+
 /** matches no delivery: `in ()` is not SQL */
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 export async function getDelivery(db: Db, id: string) {
   const [row] = await db
-    .select({ id: deliveries.id, state: deliveries.state, recipient: deliveries.recipient, sender: messages.sender })
+    .select({ id: deliveries.id, state: deliveries.state, recipient: deliveries.recipient, sender: messages.sender, purgedAt: messages.purgedAt })
     .from(deliveries)
     .innerJoin(messages, eq(messages.id, deliveries.messageId))
     .where(eq(deliveries.id, id))

@@ -45,6 +45,7 @@ function app(
       deadlines: { list: unused, ...services.deadlines },
       refusals: { record: async () => {} },
       contractAdmin: { reload: unused },
+      retention: { run: unused, placeHold: unused, liftHold: unused, listHolds: unused },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
