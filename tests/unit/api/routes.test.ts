@@ -132,6 +132,7 @@ describe('GET /v1/messages/{id}', () => {
       version: '1.0',
       classification: 'public',
       receivedAt: at.toISOString(),
+      purgedAt: null,
       deliveries: [{ id: 'd1', recipient: 'ps.police.judicial', state: 'delivered', attempts: 1, deliveredAt: at.toISOString() }],
     });
   });
