@@ -14,7 +14,7 @@ import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { DUTY_OPERATOR, OPERATOR_INSTITUTION, sharedFederation, signedFetch, type TestKey } from '../helpers/federation.js';
 import { COURT, getMessage, post, waitForStates, warrant } from './spine.suite.js';
 import { loadContracts, purgeRules } from '../../src/routing/index.js';
-import { purgePayloads } from '../../src/store/index.js';
+import { purgePayloads, StoreIndex } from '../../src/store/index.js';
 import { purgeBatch } from '../../src/services/index.js';
 import { Sweeper } from '../../src/workers/sweeper.js';
 import { createLogger } from '../../src/log.js';
@@ -120,6 +120,9 @@ export function retentionSuite(mode: Mode) {
       const fresh = await sent({ years: 0 });
       const pending = await sent({ years: 11, status: 503, states: ['retrying'] });
 
+      // as if sent as XML: the document as received is purged too
+      await hub.database.db.execute(sql`update messages set received_body = convert_to('<warrant/>', 'UTF8'), received_media_type = 'application/xml' where id = ${past}`);
+
       const dry = await run(admin, '?dryRun=true');
       expect(dry.status).toBe(200);
       const dryIds = dry.json.messages.map((m: any) => m.id);
@@ -135,6 +138,10 @@ export function retentionSuite(mode: Mode) {
       expect(done.json.messages.map((m: any) => m.id)).toContain(past);
       const after = await stored(past);
       expect(after).toMatchObject({ hasData: false, purged: true });
+      expect((await rows(sql`select received_body is null as gone, received_media_type from messages where id = ${past}`))[0]).toEqual({ gone: true, received_media_type: 'application/xml' });
+      // the case index keeps its keys, but a status is derived only from payloads still held
+      expect(await rows(sql`select kind from case_index where message_id = ${past} and kind = 'case-number'`)).toHaveLength(1);
+      expect((await new StoreIndex(hub.database.db).load([past, within])).map((m) => m.id)).toEqual([within]);
       // the envelope's attributes stay
       expect(after.envelope).toMatchObject({ id: past, type: 'warrant.issued', source: COURT, specversion: '1.0' });
       for (const id of [within, fresh, pending]) expect(await stored(id)).toMatchObject({ hasData: true, purged: false });
