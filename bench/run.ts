@@ -29,6 +29,12 @@ import { preparePreload, type PreloadResult } from './preload.js';
 
 // issue 23: `--scenario reconcile` runs the reconciliation scenario alone (bench/reconcile-statement.ts)
 const scenarioAt = process.argv.indexOf('--scenario');
+// issue 26.7: `--scenario retention`, intake beside a purge (bench/retention.ts)
+if (scenarioAt >= 0 && process.argv[scenarioAt + 1] === 'retention') {
+  const { runRetentionBench } = await import('./retention.js');
+  await runRetentionBench();
+  process.exit(0);
+}
 if (scenarioAt >= 0) {
   const name = process.argv[scenarioAt + 1];
   if (name !== 'reconcile') throw new Error(`--scenario: the scenarios are: reconcile (got ${JSON.stringify(name)})`);

@@ -44,6 +44,8 @@ export interface Config {
   leaseMs: number;
   attemptTimeoutMs: number;
   sweepIntervalMs: number;
+  /** issue 26.7: payloads the sweeper purges in one batch once their retention period is over (0: the sweeper purges none) */
+  retentionBatch: number;
   shutdownGraceMs: number;
   queueName: string;
   /** PostgreSQL pool size per process (server mode) */
@@ -167,6 +169,12 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
     meaning: 'an attempt whose receiver has not answered by then is a timeout (retried); each attempt of a schedule counts this long in its time bound',
   },
   { name: 'WASLA_SWEEP_INTERVAL_MS', default: '5000', meaning: 'how often the sweeper looks for due deliveries no job holds (while Redis is unreachable: five times as often, at least every second)' },
+  {
+    name: 'WASLA_RETENTION_BATCH',
+    default: '100',
+    meaning:
+      'payloads past their retention period (contracts/retention.json) the sweeper purges in one batch, a batch a minute, or a batch each pass while it finds full ones; 0: only `wasla retention run` purges',
+  },
   { name: 'WASLA_SHUTDOWN_GRACE_MS', default: '15000', meaning: 'on SIGTERM, how long in-flight attempts may take to finish' },
   { name: 'WASLA_QUEUE_NAME', default: 'wasla-deliveries', meaning: 'BullMQ queue name (server mode)' },
   { name: 'WASLA_DB_POOL_SIZE', default: '10', meaning: 'PostgreSQL connections per process (server mode)' },
@@ -355,6 +363,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     leaseMs: int(env, 'WASLA_LEASE_MS', 60_000, 1000, 3_600_000),
     attemptTimeoutMs: int(env, 'WASLA_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
     sweepIntervalMs: int(env, 'WASLA_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
+    retentionBatch: int(env, 'WASLA_RETENTION_BATCH', 100, 0, 10_000),
     shutdownGraceMs: int(env, 'WASLA_SHUTDOWN_GRACE_MS', 15_000, 0, 600_000),
     queueName: env.WASLA_QUEUE_NAME || DEFAULT_QUEUE_NAME,
     dbPoolSize: int(env, 'WASLA_DB_POOL_SIZE', 10, 1, 200),

@@ -110,6 +110,11 @@ export const REQUEST_ERROR_CODES = [
   // issue 26: the record
   'issuer-mismatch', // a field naming an institution in the payload does not name the signer
   'role-not-allowed', // an operator whose role does not allow the action (or a hub certificate without a role)
+  // issue 26.7: retention and legal holds
+  'message-purged', // the message's payload was purged by retention: nothing is left to replay
+  'legal-hold-invalid', // a legal hold request without an issuer, a case reference or a reason, or too long
+  'legal-hold-not-found', // no legal hold in force with that id
+  'retention-run-invalid', // a retention run request that does not hold (an unknown member, a bad limit)
 ] as const;
 
 /** The refusals of operator tools (`wasla ca`, `wasla cert`, configuration, the contract set). */

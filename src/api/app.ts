@@ -20,6 +20,7 @@ import { trustRoutes } from './routes/trust.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { statementRoutes } from './routes/statements.js';
 import { adminRoutes, payloadKeyRoutes } from './routes/admin.js';
+import { retentionRoutes } from './routes/retention.js';
 import { NotFoundError, ResourceExhaustedError } from '../errors.js';
 import { queryTextGuard } from './request-text.js';
 
@@ -88,6 +89,7 @@ export function createApp(depsIn: ApiDeps, extraRoutes: RouteRegistrar[] = [], o
   statementRoutes(book, deps);
   adminRoutes(book, deps);
   payloadKeyRoutes(book, deps);
+  retentionRoutes(book, deps);
   for (const register of extraRoutes) register(book, deps);
   operationsRoutes(book, deps, openapi, { metrics: opts.metrics });
 

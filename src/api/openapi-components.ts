@@ -142,8 +142,8 @@ const envelope = {
 /** the envelope as the hub stores and forwards it (src/federation/envelope.ts Envelope) */
 const storedEnvelope = {
   type: 'object',
-  description: 'The envelope as the hub stored it: its own id, the verified source, the effective classification.',
-  required: ['specversion', 'id', 'source', 'type', 'dataschema', 'time', 'classification', 'data'],
+  description: 'The envelope as the hub stored it: its own id, the verified source, the effective classification. Without `data` once retention purged the payload (`purgedAt` on the message).',
+  required: ['specversion', 'id', 'source', 'type', 'dataschema', 'time', 'classification'],
   properties: {
     specversion: { const: '1.0' },
     id: uuid,
@@ -328,12 +328,13 @@ const messageHead = {
   version: { type: 'string' },
   classification,
   receivedAt: instant,
+  purgedAt: { ...instantOrNull, description: 'when retention purged the payload (envelope data, the document as received); null while it is kept' },
 } as const;
 
 const messageForSender = {
   type: 'object',
   description: 'what the sender sees: everything',
-  required: ['id', 'sender', 'type', 'version', 'classification', 'receivedAt', 'envelope', 'routing', 'deliveries'],
+  required: ['id', 'sender', 'type', 'version', 'classification', 'receivedAt', 'purgedAt', 'envelope', 'routing', 'deliveries'],
   properties: {
     ...messageHead,
     envelope: schemaRef('StoredEnvelope'),
@@ -354,7 +355,7 @@ const messageForSender = {
 const messageForRecipient = {
   type: 'object',
   description: 'what a recipient granted the message-status query sees: the metadata and its own delivery',
-  required: ['id', 'sender', 'type', 'version', 'classification', 'receivedAt', 'deliveries'],
+  required: ['id', 'sender', 'type', 'version', 'classification', 'receivedAt', 'purgedAt', 'deliveries'],
   properties: {
     ...messageHead,
     deliveries: {

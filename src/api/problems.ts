@@ -144,6 +144,11 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemSpec>> = {
   // issue 26: the record
   'issuer-mismatch': { status: 403, title: 'The message names another institution as its issuer' },
   'role-not-allowed': { status: 403, title: "The operator's role does not allow this" },
+  // issue 26.7: retention and legal holds
+  'message-purged': { status: 410, title: "The message's payload was purged by retention" },
+  'legal-hold-invalid': { status: 400, title: 'The legal hold request does not hold' },
+  'legal-hold-not-found': { status: 404, title: 'No legal hold in force with that id' },
+  'retention-run-invalid': { status: 400, title: 'The retention run request does not hold' },
 };
 
 export interface ProblemOf extends ProblemSpec {

@@ -47,6 +47,12 @@ export const AUDIT_ACTIONS = [
   // issue 26: confidential payloads at rest
   'payload-keys.read',
   'payload-keys.rewrapped',
+  // issue 26.7: retention and legal holds
+  'retention.run',
+  'message.purged',
+  'legal-hold.placed',
+  'legal-hold.lifted',
+  'legal-holds.listed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -15,6 +15,7 @@ import { RecipientGate } from '../workers/recipient-gate.js';
 import { RedisRateLimit } from '../workers/shared-rate-limit.js';
 import { DeadlineClock } from '../workers/deadline-clock.js';
 import { Sweeper } from '../workers/sweeper.js';
+import { purgeBatch } from '../services/index.js';
 import { startUnmatchedSweep } from '../workers/unmatched-sweep.js';
 import { startPayloadRewrap } from '../workers/payload-rewrap.js';
 import { warnEvery10s, type Configuration } from './configuration.js';
@@ -22,6 +23,9 @@ import type { Lifecycle } from './lifecycle.js';
 import { closeListener, listen } from './listen.js';
 import type { Resources } from './resources.js';
 import { pullingInstitutions } from './inbox.js';
+
+/** who the audit log names for the sweeper's purges */
+export const RETENTION_ACTOR = 'hub:retention';
 
 export interface WorkerRole {
   sweeper: Sweeper;
@@ -102,6 +106,13 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     // issue 22: pulled deliveries are never dispatched, and are given up by their schedule here
     pullRecipients: () => pullingInstitutions(c),
     attemptTimeoutMs: cfg.attemptTimeoutMs,
+    // issue 26.7: retention, a small batch at a time, with the contract set in force
+    ...(cfg.retentionBatch > 0 && {
+      purgeRetention: async () => {
+        const purged = await purgeBatch({ db: res.db, contracts: c.contracts }, { actor: RETENTION_ACTOR, limit: cfg.retentionBatch });
+        return { purged: purged.length, full: purged.length === cfg.retentionBatch };
+      },
+    }),
   });
   sweeper.start();
   life.onStop('sweeper', () => sweeper.stop());

@@ -46,6 +46,7 @@ export const ACTIONS = {
   'payload-keys.rotate': { does: 'rewrap confidential payloads under the current key-encryption key', changes: true, roles: ['admin'] },
   'retention.run': { does: 'purge payloads past their retention period', changes: true, roles: ['admin'] },
   'legal-hold.set': { does: 'place or lift a legal hold on a case', changes: true, roles: ['admin'] },
+  'legal-holds.read': { does: 'list legal holds, in force and lifted', changes: false, roles: ['admin', 'operator', 'auditor'] },
 } as const satisfies Record<string, ActionRule>;
 
 export type Action = keyof typeof ACTIONS;

@@ -35,3 +35,4 @@ export function loadContracts(dir: string, opts: LoadOptions & { catalogue?: Cat
 export { deadlineEffects, type DeadlineAnswer, type DeadlineEffects, type DeadlineKind, type DeadlineMessage, type DeadlineToOpen } from './expectations.js';
 export { dueAt as deadlineDueAt, warnAt as deadlineWarnAt } from './expectations.js';
 export { DEADLINE_APPROACHING, DEADLINE_MISSED } from './expectation-check.js';
+export { NO_RETENTION, purgeRules, retentionOf, RETENTION_FILE, type PurgeRule, type RetentionPolicy, type RetentionRule } from './retention.js';

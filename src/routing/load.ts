@@ -56,6 +56,7 @@ function loadQuerySet(root: string, catalogue: Catalogue, agreements: ReadonlyMa
   for (const f of grantFaults) faults.add(f.file ?? 'agreements', f.pointer, f.detail);
   return grantFaults.length === 0 ? queries : undefined;
 }
+import { loadRetention } from './retention.js';
 import { inspectDeclarations, type RecordDeclarations } from '../record/annotations.js';
 
 export interface LoadOptions {
@@ -282,6 +283,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     checkGrantEncodable(institutions, mappings, catalogue, faults, a, (t) => catalogue.has(t));
     checkExpectations(ctx, faults, a);
   }
+  const retention = loadRetention(root, catalogue, faults);
   const timeZone = opts.timeZone ?? env.WASLA_TIME_ZONE ?? DEFAULT_TIME_ZONE;
   try {
     assertTimeZone(timeZone);
@@ -321,6 +323,7 @@ export function loadContractSet(dir: string, catalogue: Catalogue, opts: LoadOpt
     typeClassification: (t) => classes.get(t),
     timeZone,
     recordDeclarations: (t, v) => declarations.get(`${t}@${v}`),
+    retention,
   };
   return Object.freeze(contracts);
 }

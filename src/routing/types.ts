@@ -3,6 +3,7 @@
  * may receive what. No I/O happens in routing except loading the contract set.
  */
 import type { Catalogue } from '../schemas/types.js';
+import type { RetentionPolicy } from './retention.js';
 import type { Agreement, Classification, Institution, RateLimit, RetryPolicy } from '../federation/index.js';
 import type { MappingSet } from '../formats/xml/index.js';
 import type { LoadedQueries } from '../queries/load.js';
@@ -81,4 +82,6 @@ export interface Contracts {
   agreements: ReadonlyMap<string, Agreement>;
   /** the named queries of contracts/queries/, checked with the agreements that grant them (issue 24) */
   queries: LoadedQueries;
+  /** how long payloads are kept, per type (issue 26.7, contracts/retention.json); absent: nothing is purged */
+  retention?: RetentionPolicy;
 }

@@ -13,7 +13,7 @@ import { ForbiddenError, NotFoundError, RequestRefusedError } from '../errors.js
 import { actorOf, ofHubInstitution, requireRole } from './operators.js';
 import { agreementsGranting, entitlementOfStored } from '../routing/index.js';
 import type { Contracts } from '../routing/types.js';
-import { getDelivery, listDeliveries, replayDeliveries, type Db, type DeliveryFilter, type PayloadVault, type ReplayCheck, type ReplayResult } from '../store/index.js';
+import { getDelivery, listDeliveries, PURGED, replayDeliveries, type Db, type DeliveryFilter, type PayloadVault, type ReplayCheck, type ReplayResult } from '../store/index.js';
 import type { Dispatcher } from '../queue/index.js';
 import type { AuditWriter } from '../audit/writer.js';
 import type { Principal } from './principal.js';
@@ -92,6 +92,8 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
       else if (d.sender !== p.institution) throw new ForbiddenError('not-your-delivery', 'only an operator or the sender of the message may replay a delivery');
       if (d.state !== 'dead') throw new RequestRefusedError('delivery-not-dead', `delivery ${id} is ${d.state}`);
       const r = await replayDeliveries(deps.db, { ids: [id] }, actorOf(p), reason, entitledNow(), deps.vault);
+      // retention purged the payload: refused, and on the audit log as delivery.replay-refused
+      if (r.refused[0]?.reason === PURGED) throw purged(id);
       if (r.refused.length > 0) throw notEntitled(r.refused, `delivery ${id} is not replayed: ${r.refused[0].reason}`);
       await dispatchReplayed(r.replayed);
       return r;
@@ -109,6 +111,11 @@ export function deliveryService(deps: DeliveryServiceDeps): DeliveryService {
       return r;
     },
   };
+}
+
+/** issue 26.7: retention purged the payload; nothing is left to deliver (the refusal is on the audit log) */
+function purged(id: string): RequestRefusedError {
+  return new RequestRefusedError('message-purged', `delivery ${id} is not replayed: ${PURGED}`);
 }
 
 function notEntitled(refused: ReplayResult['refused'], detail: string): ForbiddenError {

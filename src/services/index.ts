@@ -19,6 +19,7 @@ import { StoreIndex } from '../store/index.js';
 import { refusalRecorder, type RefusalRecorder } from './refusals.js';
 import { contractAdminService, type ContractAdminService } from './contracts-admin.js';
 import { payloadKeyService, type PayloadKeyService } from './payload-keys.js';
+import { retentionService, type RetentionService } from './retention.js';
 
 export type { Principal } from './principal.js';
 export { DEFAULT_PAGE, type DeliveryListing, type DeliveryService } from './deliveries.js';
@@ -26,6 +27,7 @@ export type { MessageReading, MessageService } from './messages.js';
 export type { Acknowledged, InboxReceipt, InboxService, InboxServiceDeps, PulledDelivery, ReceiptCheckResult } from './inbox.js';
 export type { QueryCatalogue, QueryListing, QueryService } from './queries.js';
 export type { DeadlineQuery, DeadlineService, DeadlineView } from './deadlines.js';
+export { purgeBatch, type RetentionRunResult, type RetentionService } from './retention.js';
 export { AUDITED_REFUSALS, type Refusal, type RefusalRecorder } from './refusals.js';
 
 export interface IntakeService {
@@ -49,6 +51,8 @@ export interface Services {
   contractAdmin: ContractAdminService;
   /** issue 26: payload keys' status and rewrap, for admins (payload-keys.ts) */
   payloadKeys: PayloadKeyService;
+  /** issue 26.7: retention runs and legal holds, for admins */
+  retention: RetentionService;
 }
 
 export interface ServiceDeps {
@@ -74,6 +78,8 @@ export interface ServiceDeps {
   vault?: PayloadVault;
   /** puts the contract set in its directory in force (compose/reload.ts), for an admin's request */
   reloadContracts?: (actor: string) => Promise<Contracts>;
+  /** the clock retention reads (tests move it); default the system's */
+  now?: () => Date;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -102,5 +108,6 @@ export function createServices(deps: ServiceDeps): Services {
     refusals: refusalRecorder(deps.audit, deps.log),
     contractAdmin: contractAdminService(deps),
     payloadKeys: payloadKeyService(deps),
+    retention: retentionService(deps),
   };
 }

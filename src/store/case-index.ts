@@ -11,7 +11,9 @@
  *   and never links another in;
  * - it answers exactly what the in-memory reference (queries/memory-index.ts) answers: the same
  *   rows, keys in (issuer, value) order compared byte by byte (the columns are COLLATE "C");
- * - every list is passed as one JSON parameter, so no request's size changes the statement text.
+ * - every list is passed as one JSON parameter, so no request's size changes the statement text;
+ * - a message whose payload retention purged keeps its keys (its record is still found) but is not
+ *   loaded: a status is derived only from payloads the hub still holds (docs/record.md).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { IndexFilter, IndexHit, IndexPort, Lookup, RecordKeysRequest } from '../queries/resolve.js';
@@ -94,8 +96,9 @@ export class StoreIndex implements IndexPort {
   async load(ids: readonly string[]): Promise<StoredMessage[]> {
     if (ids.length === 0) return [];
     const rows = resultRows<{ id: string; type: string; version: string; classification: Classification; envelope: unknown; payload_ciphertext: Buffer | null; payload_key: Buffer | null }>(
+      // a message whose payload retention purged (issue 26.7) says nothing any more: left out, as a missing id is
       await this.db.execute(sql`select id, type, version, classification, envelope, payload_ciphertext, payload_key from messages
-        where id = any(array(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid))`),
+        where id = any(array(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid)) and purged_at is null`),
     );
     return rows.map((r) => {
       // `json`, not jsonb: node-postgres and PGlite both hand it back parsed; a string only if a driver does not

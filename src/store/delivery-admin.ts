@@ -116,16 +116,22 @@ export async function replayDeliveries(
         classification: messages.classification,
         payloadCiphertext: messages.payloadCiphertext,
         payloadKey: messages.payloadKey,
+        purgedAt: messages.purgedAt,
       })
       .from(deliveries)
       .innerJoin(messages, eq(messages.id, deliveries.messageId))
       .where(target.filter ? where({ ...target.filter, state: 'dead' }) : and(inArray(deliveries.id, target.ids?.length ? target.ids : [NO_ID]), eq(deliveries.state, 'dead')))
       .orderBy(desc(deliveries.id))
       .limit(target.filter ? Math.min(target.filter.limit ?? 1000, 10_000) : 10_000)
-      .for('update', { of: deliveries });
+      .for('update', { of: [deliveries, messages] });
     const allowed: string[] = [];
     const refused: ReplayResult['refused'] = [];
     for (const c of candidates) {
+      // the message row is locked too: a purge (store/retention.ts) either went first and is seen, or waits
+      if (c.purgedAt !== null) {
+        refused.push({ id: c.id, recipient: c.recipient, reason: PURGED });
+        continue;
+      }
       // issue 26: the check may read the payload (conditions on data): a sealed one is opened for it
       let envelope: unknown;
       try {
@@ -166,12 +172,15 @@ export async function replayDeliveries(
   });
 }
 
+/** why a replay is refused when retention purged the message's payload: nothing is left to deliver */
+export const PURGED = 'the payload of the message was purged by retention';
+
 /** matches no delivery: `in ()` is not SQL */
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 export async function getDelivery(db: Db, id: string) {
   const [row] = await db
-    .select({ id: deliveries.id, state: deliveries.state, recipient: deliveries.recipient, sender: messages.sender })
+    .select({ id: deliveries.id, state: deliveries.state, recipient: deliveries.recipient, sender: messages.sender, purgedAt: messages.purgedAt })
     .from(deliveries)
     .innerJoin(messages, eq(messages.id, deliveries.messageId))
     .where(eq(deliveries.id, id))

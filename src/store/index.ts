@@ -31,7 +31,18 @@ export {
 } from './deliveries.js';
 export { analyzeIfYoung } from './young-tables.js';
 export { getMessageView, type MessageRow } from './messages.js';
-export { listDeliveries, replayDeliveries, getDelivery, WAITING_STATES, type DeliveryFilter, type ReplayCandidate, type ReplayCheck, type ReplayResult, type StateFilter } from './delivery-admin.js';
+export {
+  listDeliveries,
+  replayDeliveries,
+  getDelivery,
+  PURGED,
+  WAITING_STATES,
+  type DeliveryFilter,
+  type ReplayCandidate,
+  type ReplayCheck,
+  type ReplayResult,
+  type StateFilter,
+} from './delivery-admin.js';
 export { recordCertificates } from './certificate-ledger.js';
 export { DatabaseReplayGuard, type DatabaseReplayGuardOptions } from './replay-signatures.js';
 // issue 22: the pull inbox
@@ -66,3 +77,5 @@ export {
   type PayloadVault,
   type RewrapResult,
 } from './payload-store.js';
+// issue 26.7: retention and legal holds
+export { liftLegalHold, listLegalHolds, placeLegalHold, purgePayloads, type LegalHold, type PurgedMessage, type PurgeOptions, type PurgeRuleRow } from './retention.js';

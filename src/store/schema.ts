@@ -51,6 +51,11 @@ export const messages = pgTable(
     payloadKey: bytea('payload_key'),
     /** the id of the key-encryption key that wraps `payload_key` (to find what to rewrap) */
     payloadKekId: text('payload_kek_id'),
+    /**
+     * issue 26.7: when retention purged the payload (envelope `data`, `received_body`); the row, the
+     * envelope's attributes, deliveries, attempts, evidence of origin and audit entries stay
+     */
+    purgedAt: ts('purged_at'),
   },
   (t) => [
     index('messages_sender_received_idx').on(t.sender, t.receivedAt),
@@ -422,3 +427,28 @@ export const messageOrigins = pgTable('message_origins', {
   /** the OriginEvidence document (format wasla-origin/1) */
   evidence: jsonb('evidence').notNull(),
 });
+
+/**
+ * Legal holds (issue 26.7): while a hold on a case is in force (`lifted_at` null), retention purges
+ * no payload of a message of that case. A lifted hold stays as the record of who held what, when
+ * and why. `case_value` is the reference in the case index's normal form (queries/index-keys.ts).
+ */
+export const legalHolds = pgTable(
+  'legal_holds',
+  {
+    id: uuid('id').primaryKey(),
+    /** the institution that issued the case reference (a court, the prosecution) */
+    issuer: text('issuer').notNull(),
+    /** the case reference as the admin gave it */
+    caseRef: text('case_ref').notNull(),
+    caseValue: text('case_value').notNull(),
+    reason: text('reason').notNull(),
+    placedBy: text('placed_by').notNull(),
+    placedAt: ts('placed_at').notNull(),
+    liftedBy: text('lifted_by'),
+    liftedAt: ts('lifted_at'),
+    liftReason: text('lift_reason'),
+  },
+  // one hold in force per case: placing it twice is answered with the one in force
+  (t) => [uniqueIndex('legal_holds_active_uq').on(t.issuer, t.caseValue).where(sql`lifted_at is null`)],
+);

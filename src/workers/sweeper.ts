@@ -39,6 +39,12 @@ export interface SweeperOptions {
   pullRecipients?: () => readonly string[];
   /** the attempt timeout a pulled delivery's deadline is computed with (default 10 s) */
   attemptTimeoutMs?: number;
+  /**
+   * issue 26.7: purge one batch of payloads past their retention period, answering how many it
+   * purged. Called once a minute, and on every pass while batches come back full, so a backlog is
+   * worked off in small transactions between the sweeper's other work, never in one long one.
+   */
+  purgeRetention?: () => Promise<{ purged: number; full: boolean }>;
 }
 
 export class Sweeper {
@@ -46,6 +52,8 @@ export class Sweeper {
   private running?: Promise<void>;
   private stopped = false;
   private lastPurge = 0;
+  private lastRetention = 0;
+  private retentionBehind = false;
 
   constructor(private readonly o: SweeperOptions) {}
 
@@ -103,6 +111,12 @@ export class Sweeper {
       this.lastPurge = Date.now();
       const purged = await purgeIdempotencyKeys(this.o.db, this.o.idempotencyRetentionMs);
       if (purged) this.o.log.info({ count: purged }, 'purged expired idempotency keys');
+    }
+    if (this.o.purgeRetention && (this.retentionBehind || Date.now() - this.lastRetention > 60_000)) {
+      this.lastRetention = Date.now();
+      const r = await this.o.purgeRetention();
+      this.retentionBehind = r.full;
+      if (r.purged) this.o.log.info({ count: r.purged }, 'purged payloads past their retention period');
     }
     if (this.o.analyzeYoungTables && (await analyzeIfYoung(this.o.db))) this.o.log.debug('analyzed the young deliveries table');
     return total;

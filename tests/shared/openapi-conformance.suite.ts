@@ -316,6 +316,39 @@ export function openApiConformanceSuite(mode: Mode) {
       await c.check(bad, 'post', rewrap);
     });
 
+    // issue 26.7: retention and legal holds, admins only (listing: every operator role)
+    it('retention and legal holds: an admin runs, places, lists and lifts; an operator is refused', async () => {
+      const fed = sharedFederation();
+      const asAdmin = (method: string, path: string, body?: unknown) =>
+        signedFetch(
+          `${hub.url}${path}`,
+          { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) },
+          OPERATOR_INSTITUTION,
+          fed,
+          admin,
+        );
+      const run = '/v1/admin/retention/run';
+      const dry = await c.check(await asAdmin('POST', `${run}?dryRun=true&limit=10`), 'post', run);
+      expect(dry.dryRun).toBe(true);
+      const refused = await call('POST', run, OPERATOR);
+      expect(refused.status).toBe(403);
+      await c.check(refused, 'post', run);
+      const holds = '/v1/admin/legal-holds';
+      const placed = await c.check(await asAdmin('POST', holds, { issuer: COURT, caseRef: '99/2026', reason: 'conformance' }), 'post', holds);
+      expect(placed.placed).toBe(true);
+      const bad = await asAdmin('POST', holds, { issuer: COURT });
+      expect(bad.status).toBe(400);
+      await c.check(bad, 'post', holds);
+      const listed = await c.check(await call('GET', holds, OPERATOR), 'get', holds);
+      expect(listed.items.map((h: any) => h.id)).toContain(placed.hold.id);
+      const lift = '/v1/admin/legal-holds/{id}/lift';
+      const lifted = await c.check(await asAdmin('POST', `${holds}/${placed.hold.id}/lift`, { reason: 'done' }), 'post', lift);
+      expect(lifted.liftedAt).toEqual(expect.any(String));
+      const gone = await asAdmin('POST', `${holds}/${placed.hold.id}/lift`, { reason: 'again' });
+      expect(gone.status).toBe(404);
+      await c.check(gone, 'post', lift);
+    });
+
     // issue 25: the deadlines the caller may see (the demo contracts open some at the warrants sent above)
     it('deadlines: a page as the court and as an operator, and a refused filter', async () => {
       const path = '/v1/deadlines';

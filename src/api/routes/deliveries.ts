@@ -113,6 +113,7 @@ export function deliveryRoutes(book: RouteBook, deps: ApiDeps): void {
         ),
         404: problem('No such delivery'),
         409: problem('The delivery is not dead'),
+        410: problem("Retention purged the message's payload: nothing is left to deliver (message-purged; the refusal is on the audit log)"),
       },
     },
     async (c: Context) => {

@@ -92,7 +92,7 @@ export function messageRoutes(book: RouteBook, deps: ApiDeps): void {
       operationId: 'getMessage',
       summary: 'A message, its routing decision, each delivery and every attempt',
       description:
-        'The sender sees everything, including, for a message sent as XML, the document exactly as received (`received`: media type, SHA-256, base64). A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
+        'The sender sees everything (once retention purged the payload, `purgedAt` says when and the envelope has no `data`), including, for a message sent as XML, the document exactly as received (`received`: media type, SHA-256, base64). A recipient sees the message metadata and its own delivery only, when the agreement that carried the message to it grants it the `message-status` query; anyone else gets 404. Each read is written to the audit log.',
       tags: ['messages'],
       security: SIGNED,
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' }, description: 'the message id the hub assigned' }],
@@ -117,7 +117,7 @@ const iso = (d: Date | null | undefined) => d?.toISOString() ?? null;
 /** The answer to GET /v1/messages/{id}: everything for the sender; metadata and its own delivery for a recipient. */
 export function messageJson(r: MessageReading): Record<string, unknown> {
   const m = r.message;
-  const head = { id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, receivedAt: m.receivedAt.toISOString() };
+  const head = { id: m.id, sender: m.sender, type: m.type, version: m.version, classification: m.classification, receivedAt: m.receivedAt.toISOString(), purgedAt: iso(m.purgedAt) };
   if (r.as === 'recipient') {
     const own = r.delivery;
     return { ...head, deliveries: [{ id: own.id, recipient: own.recipient, state: own.state, attempts: own.attempts, deliveredAt: iso(own.deliveredAt) }] };
@@ -129,6 +129,8 @@ export function messageJson(r: MessageReading): Record<string, unknown> {
     version: m.version,
     classification: m.classification,
     receivedAt: m.receivedAt.toISOString(),
+    // issue 26.7: once retention purged the payload, the envelope keeps its attributes and no data
+    purgedAt: iso(m.purgedAt),
     envelope: m.envelope,
     // issue 22: a document sent in another format than the JSON envelope, as received (evidence)
     ...(m.receivedBody && { received: { mediaType: m.receivedMediaType, sha256: createHash('sha256').update(m.receivedBody).digest('hex'), base64: Buffer.from(m.receivedBody).toString('base64') } }),

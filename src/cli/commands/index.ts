@@ -11,10 +11,11 @@ import { register as inbox } from './inbox.js';
 import { register as reconciliation } from './reconciliation.js';
 import { register as query } from './query.js';
 import { register as deadlines } from './deadlines.js';
+import { register as retention } from './retention.js';
 
 /** Each group registers itself; order is the order in `wasla --help`. */
 type Register = (program: Command) => void;
-const groups: Register[] = [run, messages, inbox, reconciliation, query, deadlines, contracts, reload, payloadKeys, schemas, trust, audit];
+const groups: Register[] = [run, messages, inbox, reconciliation, query, deadlines, contracts, reload, payloadKeys, schemas, trust, audit, retention];
 
 export function registerCommands(program: Command): void {
   for (const register of groups) register(program);

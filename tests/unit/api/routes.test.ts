@@ -46,6 +46,7 @@ function app(
       refusals: { record: async () => {} },
       contractAdmin: { reload: unused },
       payloadKeys: { status: unused, rewrap: unused },
+      retention: { run: unused, placeHold: unused, liftHold: unused, listHolds: unused },
     },
     contracts: () => contracts,
     metrics: createMetrics(),
@@ -132,6 +133,7 @@ describe('GET /v1/messages/{id}', () => {
       version: '1.0',
       classification: 'public',
       receivedAt: at.toISOString(),
+      purgedAt: null,
       deliveries: [{ id: 'd1', recipient: 'ps.police.judicial', state: 'delivered', attempts: 1, deliveredAt: at.toISOString() }],
     });
   });
