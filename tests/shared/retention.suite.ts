@@ -13,6 +13,7 @@ import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { DUTY_OPERATOR, OPERATOR_INSTITUTION, sharedFederation, signedFetch, type TestKey } from '../helpers/federation.js';
 import { COURT, getMessage, post, waitForStates, warrant } from './spine.suite.js';
+import { delivered, gbvOrder, MAGISTRATE } from './payload-at-rest.suite.js';
 import { loadContracts, purgeRules } from '../../src/routing/index.js';
 import { purgePayloads, StoreIndex } from '../../src/store/index.js';
 import { purgeBatch } from '../../src/services/index.js';
@@ -170,6 +171,28 @@ export function retentionSuite(mode: Mode) {
       expect(read.json.envelope.data).toBeUndefined();
       expect(read.json.deliveries.every((d: any) => d.state === 'delivered' && d.attemptLog.length > 0)).toBe(true);
       expect((await getMessage(hub, within)).json.purgedAt).toBeNull();
+    });
+
+    it('purges a sealed (gbv) payload whole: ciphertext, wrapped data key and case-index rows go', async () => {
+      receiver.behave(ok);
+      const r = await post(hub, gbvOrder(), {}, MAGISTRATE);
+      expect([r.status, r.json.classification]).toEqual([202, 'gbv']);
+      await delivered(hub, r.json.id, MAGISTRATE);
+      const sealed = async () =>
+        (
+          await rows(sql`select payload_ciphertext is not null as ct, payload_key is not null as wk, payload_kek_id is not null as kek, purged_at is not null as purged,
+          (select count(*)::int from case_index c where c.message_id = m.id) as indexed from messages m where id = ${r.json.id}`)
+        )[0];
+      const before = await sealed();
+      expect(before).toMatchObject({ ct: true, wk: true, kek: true, purged: false });
+      expect(before.indexed).toBeGreaterThan(0);
+      // protection orders are kept five years
+      await hub.database.db.execute(sql`update messages set received_at = received_at - make_interval(years => 6) where id = ${r.json.id}`);
+      const done = await run(admin);
+      expect(done.json.messages.map((m: any) => m.id)).toContain(r.json.id);
+      expect(await sealed()).toEqual({ ct: false, wk: false, kek: false, purged: true, indexed: 0 });
+      const read = await getMessage(hub, r.json.id, MAGISTRATE);
+      expect([read.status, read.json.envelope.data, read.json.purgedAt]).toEqual([200, undefined, expect.any(String)]);
     });
 
     it('a legal hold on the case stops the purge; lifting it lets the next run purge', async () => {

@@ -1,0 +1,3 @@
+import { retentionSuite } from '../shared/retention.suite.js';
+
+retentionSuite('server');
