@@ -7,6 +7,8 @@
  * Never throw strings; anything that is not a WaslaError is a 500 with no detail leaked.
  */
 
+import { XML_READER_CODES } from './formats/errors.js';
+
 /** The refusals an institution can get from the API (docs/api.md lists them with their status). */
 export const REQUEST_ERROR_CODES = [
   // the request cannot be read
@@ -87,18 +89,7 @@ export const REQUEST_ERROR_CODES = [
   'statement-invalid', // a camt document whose amounts, indicators or identifiers cannot be read
   'reconciliation-not-found',
   // issue 22: XML intake — the hostile-XML reader's refusals and the mappings'
-  'xml-too-large',
-  'xml-encoding-invalid',
-  'xml-encoding-unsupported',
-  'xml-character-forbidden',
-  'xml-doctype-forbidden',
-  'xml-entity-forbidden',
-  'xml-processing-instruction-forbidden',
-  'xml-xinclude-forbidden',
-  'xml-too-deep',
-  'xml-too-many-elements',
-  'xml-too-many-attributes',
-  'xml-malformed',
+  ...XML_READER_CODES,
   'xml-structure-mismatch',
   'mapping-value-invalid',
   'xml-mapping-unknown',

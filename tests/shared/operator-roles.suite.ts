@@ -11,8 +11,9 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
-import { DUTY_OPERATOR, OPERATOR_INSTITUTION, sharedFederation, signedFetch, type TestKey } from '../helpers/federation.js';
+import { DUTY_OPERATOR, OPERATOR_INSTITUTION, sharedFederation, type TestKey } from '../helpers/federation.js';
 import { post, waitForStates, warrant } from './spine.suite.js';
+import { operatorCall } from '../helpers/operator.js';
 
 export function operatorRolesSuite(mode: Mode) {
   describe(`operator roles (${mode} mode)`, () => {
@@ -42,16 +43,7 @@ export function operatorRolesSuite(mode: Mode) {
       await henv?.cleanup();
     });
 
-    const call = async (key: TestKey, method: string, path: string, body?: unknown) => {
-      const res = await signedFetch(
-        `${hub.url}${path}`,
-        { method, headers: body !== undefined ? { 'content-type': 'application/json' } : {}, body: body === undefined ? undefined : JSON.stringify(body) },
-        OPERATOR_INSTITUTION,
-        sharedFederation(),
-        key,
-      );
-      return { status: res.status, json: (await res.json()) as any };
-    };
+    const call = (key: TestKey, method: string, path: string, body?: unknown) => operatorCall(hub, key, method, path, body);
     const actors = async (action: string) => {
       const r = await hub.database.db.execute(sql`select actor from audit_log where action = ${action} order by id`);
       return (((r as any).rows ?? r) as Array<{ actor: string }>).map((a) => a.actor);

@@ -20,6 +20,7 @@ import { exportAuditBundle } from '../../src/audit/export.js';
 import { verifyAuditBundle } from '../../src/record/index.js';
 import { FileCertificateStore } from '../../src/trust/index.js';
 import { HUB_INSTITUTION_ID } from '../../src/federation/index.js';
+import { dbRows } from '../helpers/operator.js';
 
 const POLICE = 'ps.police.judicial';
 
@@ -56,10 +57,7 @@ export function recordIntakeSuite(mode: Mode) {
       await henv?.cleanup();
     });
 
-    const rows = async (q: ReturnType<typeof sql>) => {
-      const r = await hub.database.db.execute(q);
-      return ((r as any).rows ?? r) as any[];
-    };
+    const rows = (q: ReturnType<typeof sql>) => dbRows(hub, q);
     /** the refusals on the audit log for this path, once the (asynchronous) write has landed */
     const refusalsFor = async (reason: string, n = 1) => {
       const end = Date.now() + 5_000;

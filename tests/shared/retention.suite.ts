@@ -11,7 +11,7 @@ import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
 import { ok, startReceiver, type Receiver } from '../helpers/receiver.js';
 import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
-import { DUTY_OPERATOR, OPERATOR_INSTITUTION, sharedFederation, signedFetch, type TestKey } from '../helpers/federation.js';
+import { DUTY_OPERATOR, OPERATOR_INSTITUTION, sharedFederation, type TestKey } from '../helpers/federation.js';
 import { COURT, getMessage, post, waitForStates, warrant } from './spine.suite.js';
 import { delivered, gbvOrder, MAGISTRATE } from './payload-at-rest.suite.js';
 import { loadContracts, purgeRules } from '../../src/routing/index.js';
@@ -25,6 +25,7 @@ import { exportAuditBundle } from '../../src/audit/export.js';
 import { verifyAuditBundle } from '../../src/record/index.js';
 import { FileCertificateStore } from '../../src/trust/index.js';
 import { HUB_INSTITUTION_ID } from '../../src/federation/index.js';
+import { dbRows, operatorCall } from '../helpers/operator.js';
 
 const PROBLEM = 'https://wasla.dev/problems/';
 
@@ -57,20 +58,8 @@ export function retentionSuite(mode: Mode) {
       await henv?.cleanup();
     });
 
-    const rows = async (q: ReturnType<typeof sql>) => {
-      const r = await hub.database.db.execute(q);
-      return ((r as any).rows ?? r) as any[];
-    };
-    const call = async (key: TestKey, method: string, path: string, body?: unknown) => {
-      const res = await signedFetch(
-        `${hub.url}${path}`,
-        { method, headers: body !== undefined ? { 'content-type': 'application/json' } : {}, body: body === undefined ? undefined : JSON.stringify(body) },
-        OPERATOR_INSTITUTION,
-        sharedFederation(),
-        key,
-      );
-      return { status: res.status, json: (await res.json()) as any };
-    };
+    const rows = (q: ReturnType<typeof sql>) => dbRows(hub, q);
+    const call = (key: TestKey, method: string, path: string, body?: unknown) => operatorCall(hub, key, method, path, body);
     /** a warrant, its deliveries settled in `states` (the receiver answering `status`), received `years` ago */
     const sent = async (opts: { years: number; status?: number; states?: string[]; caseNumber?: string }) => {
       receiver.behave(() => ({ status: opts.status ?? 200, body: '{"ok":true}' }));
