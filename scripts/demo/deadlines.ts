@@ -12,6 +12,8 @@ import type { Hub } from '../../src/hub.js';
 import { resultRows } from '../../src/store/db.js';
 import { DeadlineClock } from '../../src/workers/deadline-clock.js';
 import { querySecrets } from '../../src/compose/query-secrets.js';
+import { payloadVault } from '../../src/compose/payload-vault.js';
+import { openStored } from '../../src/store/payload-store.js';
 import type { Out } from './print.js';
 import type { DemoReceiver } from './receivers.js';
 
@@ -44,15 +46,31 @@ export async function showDeadlines(out: Out, hub: Hub, receivers: Map<string, D
   const asOf = new Date(last + DAY);
   out.line();
   out.line(out.dim(`    a compressed clock (the demo only): one pass of the deadline clock as if it were ${asOf.toISOString()}`));
-  const clock = new DeadlineClock({ db, contracts: hub.contracts, dispatcher: hub.dispatcher, log: hub.log, indexSecret: querySecrets(hub.config, hub.log).indexSecret, intervalMs: 60_000 });
+  // the hub's own keys (its configuration, or payload.keys in its PKI directory): a child's alert is sealed (issue 26)
+  const vault = payloadVault(hub.config, hub.log);
+  const clock = new DeadlineClock({ db, contracts: hub.contracts, dispatcher: hub.dispatcher, log: hub.log, indexSecret: querySecrets(hub.config, hub.log).indexSecret, vault, intervalMs: 60_000 });
   const fired = await clock.tick(asOf);
   out.line(`    fired: ${fired.missed} missed, ${fired.warned} warned`);
 
+  // a child's alert is stored sealed (issue 26): its deadline id is read from the opened envelope
   const alertRows = async () =>
-    resultRows<{ id: string; type: string; deadline_id: string; recipient: string; delivery_id: string; state: string }>(
-      await db.execute(sql`select m.id, m.type, m.envelope -> 'data' ->> 'deadlineId' as deadline_id, d.recipient, d.id as delivery_id, d.state
+    resultRows<{
+      id: string;
+      type: string;
+      classification: string;
+      envelope: unknown;
+      payload_ciphertext: Buffer | null;
+      payload_key: Buffer | null;
+      recipient: string;
+      delivery_id: string;
+      state: string;
+    }>(
+      await db.execute(sql`select m.id, m.type, m.classification, m.envelope, m.payload_ciphertext, m.payload_key, d.recipient, d.id as delivery_id, d.state
         from messages m join deliveries d on d.message_id = m.id where m.sender = 'ps.wasla.hub' and m.type like 'deadline.%' order by m.received_at, d.recipient`),
-    );
+    ).map(({ envelope, payload_ciphertext, payload_key, classification, ...r }) => {
+      const opened = openStored({ id: String(r.id), classification, envelope, payloadCiphertext: payload_ciphertext, payloadKey: payload_key }, vault).envelope as { data?: { deadlineId?: string } };
+      return { ...r, deadline_id: String(opened.data?.deadlineId ?? '') };
+    });
   // arrived, and the hub's signature verified by the receiver (as for every delivery of the demo)
   const arrived = (recipient: string, id: string) => receivers.get(recipient)?.arrivals.some((a) => a.deliveryId === id && !a.repeat && a.verified === true) ?? false;
   const end = Date.now() + timeoutMs;

@@ -7,7 +7,7 @@
  * what k1 alone wraps: status names the unknown key, the delivery waits, nothing is lost.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Hub } from '../../src/hub.js';
 import { makeHubEnv, startTestHub, type Mode, type TestHubEnv } from '../helpers/hub.js';
@@ -52,8 +52,11 @@ export function payloadRotationSuite(mode: Mode) {
       receiver = await startReceiver(() => ({ status: answer, body: answer === 200 ? '{"ok":true}' : 'not now' }));
       dir = contractsWithRetry({ schedule: Array.from({ length: 50 }, () => 1), jitter: 0 });
     });
+    // a test that fails or times out leaves no hub holding the data directory for the next
+    afterEach(async () => {
+      for (const h of hubs.splice(0)) await h.stop().catch(() => {});
+    });
     afterAll(async () => {
-      for (const h of hubs) await h.stop().catch(() => {});
       await receiver?.close();
       await henv?.cleanup();
     });
@@ -104,7 +107,7 @@ export function payloadRotationSuite(mode: Mode) {
       const arrivedWhole = receiver.arrivals.filter((a) => a.messageId === waiting.json.id && a.body.toString('utf8').includes(`${GBV_WORDS}, second order`));
       expect(arrivedWhole.length).toBeGreaterThan(0);
       await hub.stop();
-    });
+    }, 120_000);
 
     it('the worker rewraps in the background, a bounded pass at a time, on the audit log', async () => {
       const k5 = key('k5');
@@ -123,7 +126,7 @@ export function payloadRotationSuite(mode: Mode) {
       expect(entries.some((e) => e.data.current === 'k6' && e.data.rewrapped >= 1)).toBe(true);
       expect((await getMessage(hub, msg.json.id, MAGISTRATE)).json.envelope.data.conditions[0].description).toBe(`${GBV_WORDS}, background`);
       await hub.stop();
-    });
+    }, 90_000);
 
     it('a hub without the key a payload is wrapped by names that key and opens nothing; the delivery waits', async () => {
       // a payload under k0; a hub given only k3 cannot open it
@@ -158,6 +161,6 @@ export function payloadRotationSuite(mode: Mode) {
       }
       expect(receiver.arrivals.filter((a) => a.messageId === stranded.json.id).length).toBe(triedUnderK0);
       await hub.stop();
-    });
+    }, 90_000);
   });
 }
