@@ -58,6 +58,8 @@ export class Sweeper {
   constructor(private readonly o: SweeperOptions) {}
 
   start(): void {
+    // retention waits a minute after start: a hub coming back first catches up on its deliveries
+    this.lastRetention = Date.now();
     const loop = () => {
       if (this.stopped) return;
       this.running = this.sweep()
