@@ -1,3 +1,0 @@
-import { retentionSuite } from '../shared/retention.suite.js';
-
-retentionSuite('server');
