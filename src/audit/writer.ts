@@ -47,6 +47,7 @@ export const AUDIT_ACTIONS = [
   // issue 26: confidential payloads at rest
   'payload-keys.read',
   'payload-keys.rewrapped',
+  'payloads.sealed',
   // issue 26.7: retention and legal holds
   'retention.run',
   'message.purged',

@@ -119,8 +119,9 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   // issue 23: payouts no statement settled become unmatched after the configured days
   const stopUnmatched = startUnmatchedSweep(res.db, cfg.reconcileUnmatchedDays, log, undefined, res.vault);
   life.onStop('unmatched-payout sweep', async () => stopUnmatched());
-  // issue 26: data keys under an old key-encryption key move under the current one, a pass a minute
-  const stopRewrap = startPayloadRewrap(res.db, res.vault, log, `worker:${c.workerId}`, cfg.payloadRewrapIntervalMs);
+  // issue 26: data keys under an old key-encryption key move under the current one, and confidential
+  // payloads an earlier version stored in clear are sealed, a pass a minute
+  const stopRewrap = startPayloadRewrap(res.db, res.vault, res.secrets.indexSecret, log, `worker:${c.workerId}`, cfg.payloadRewrapIntervalMs);
   life.onStop('payload rewrap', stopRewrap);
   const deadlineClock = new DeadlineClock({
     db: res.db,

@@ -71,11 +71,13 @@ export {
   openStored,
   payloadKeyCounts,
   rewrapPayloadKeys,
+  sealClearPayloads,
   sealMessage,
   SEALED_CLEAR_ATTRIBUTES,
   type PayloadColumns,
   type PayloadVault,
   type RewrapResult,
+  type SealBackfillResult,
 } from './payload-store.js';
 // issue 26.7: retention and legal holds
 export { liftLegalHold, listLegalHolds, placeLegalHold, purgePayloads, type LegalHold, type PurgedMessage, type PurgeOptions, type PurgeRuleRow } from './retention.js';

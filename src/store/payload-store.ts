@@ -19,7 +19,7 @@ import { sql } from 'drizzle-orm';
 import { decryptPayload, encryptPayload, rewrapPayloadKey } from '../record/payload-crypto.js';
 import { PayloadCryptoError } from '../record/errors.js';
 import { mustEncrypt, type EncryptionPolicy, type PayloadKeyring } from '../record/payload-keys.js';
-import { resultRows, type DbOrTx } from './db.js';
+import { resultRows, type Db, type DbOrTx } from './db.js';
 
 /** The keys and the policy a process stores and opens payloads with. */
 export interface PayloadVault {
@@ -177,4 +177,69 @@ async function rewrapRows(db: DbOrTx, vault: PayloadVault, rows: Array<{ id: str
     where m.id = x.id and m.payload_key = decode(x.old, 'base64')
     returning m.id`);
   out.rewrapped += resultRows(result).length;
+}
+
+export interface SealBackfillResult {
+  /** the ids of the confidential messages found stored in clear and sealed now */
+  sealed: string[];
+  /** whether more may remain beyond this run's limit */
+  more: boolean;
+}
+
+/**
+ * Seals up to `limit` juvenile and gbv messages that are stored in clear — written before payloads
+ * were encrypted at rest (migration 0016), by a hub of an earlier version — as intake seals a new
+ * one: the whole envelope and the received document under a fresh data key, the envelope reduced to
+ * SEALED_CLEAR_ATTRIBUTES, and the index rows of SEALED_KEYED_KINDS (plates) keyed with `keyRows`.
+ * One transaction a batch; rows are locked FOR UPDATE SKIP LOCKED, so two workers seal different
+ * messages, and the partial index `messages_unsealed_confidential_idx` finds them without reading
+ * what is sealed already (it is empty once the backfill is done: intake never adds to it). The
+ * policy `all` is not applied backwards: public messages stored in clear stay so.
+ */
+export async function sealClearPayloads(
+  db: Db,
+  vault: PayloadVault,
+  keyRows: <R extends { kind: string; value: string }>(rows: readonly R[]) => R[],
+  opts: { limit?: number; batch?: number } = {},
+): Promise<SealBackfillResult> {
+  const limit = opts.limit ?? 10_000;
+  const batch = Math.max(1, Math.min(opts.batch ?? 100, limit));
+  const out: SealBackfillResult = { sealed: [], more: false };
+  while (out.sealed.length < limit) {
+    const take = Math.min(batch, limit - out.sealed.length);
+    const ids = await db.transaction(async (tx) => {
+      const rows = resultRows<{ id: string; classification: string; envelope: unknown; received_body: Buffer | null }>(
+        await tx.execute(sql`select id, classification, envelope, received_body from messages
+          where payload_ciphertext is null and purged_at is null and classification in ('juvenile', 'gbv')
+          order by id limit ${take} for update skip locked`),
+      );
+      if (rows.length === 0) return [];
+      const updates = rows.map((r) => {
+        const s: PayloadColumns = sealMessage<PayloadColumns>({ id: String(r.id), classification: r.classification, envelope: r.envelope, receivedBody: r.received_body }, vault);
+        return { id: s.id, envelope: JSON.stringify(s.envelope), ct: Buffer.from(s.payloadCiphertext!).toString('base64'), key: Buffer.from(s.payloadKey!).toString('base64'), kek: s.payloadKekId };
+      });
+      await tx.execute(sql`
+        update messages m set envelope = x.envelope::json, received_body = null,
+          payload_ciphertext = decode(x.ct, 'base64'), payload_key = decode(x.key, 'base64'), payload_kek_id = x.kek
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(id uuid, envelope text, ct text, key text, kek text)
+        where m.id = x.id and m.payload_ciphertext is null`);
+      const indexed = resultRows<{ message_id: string; kind: string; issuer: string; value: string }>(
+        await tx.execute(sql`select message_id, kind, issuer, value from case_index
+          where message_id = any(array(select (jsonb_array_elements_text(${JSON.stringify(updates.map((u) => u.id))}::jsonb))::uuid))`),
+      );
+      const rekeyed = keyRows(indexed)
+        .map((r, i) => ({ id: String(r.message_id), kind: r.kind, issuer: r.issuer, old: indexed[i].value, value: r.value }))
+        .filter((r) => r.value !== r.old);
+      if (rekeyed.length > 0)
+        await tx.execute(sql`
+          update case_index c set value = x.value
+          from jsonb_to_recordset(${JSON.stringify(rekeyed)}::jsonb) as x(id uuid, kind text, issuer text, old text, value text)
+          where c.message_id = x.id and c.kind = x.kind and c.issuer = x.issuer and c.value = x.old`);
+      return updates.map((u) => u.id);
+    });
+    out.sealed.push(...ids);
+    if (ids.length < take) return out;
+  }
+  out.more = true;
+  return out;
 }

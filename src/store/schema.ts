@@ -62,6 +62,8 @@ export const messages = pgTable(
     index('messages_type_received_idx').on(t.type, t.receivedAt),
     // only encrypted rows: the rewrap job and `payload-keys status` count and walk them by KEK id
     index('messages_payload_kek_idx').on(t.payloadKekId, t.id).where(sql`payload_kek_id is not null`),
+    // issue 26: juvenile and gbv messages still in clear (stored before 0016), for the backfill that seals them; empty once it is done
+    index('messages_unsealed_confidential_idx').on(t.id).where(sql`payload_ciphertext is null and purged_at is null and classification in ('juvenile', 'gbv')`),
   ],
 );
 

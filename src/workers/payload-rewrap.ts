@@ -9,7 +9,8 @@
  */
 import type { Logger } from 'pino';
 import { appendAudit } from '../audit/writer.js';
-import { rewrapPayloadKeys, type Db, type PayloadVault } from '../store/index.js';
+import { sealedIndexRows } from '../queries/index-keys.js';
+import { rewrapPayloadKeys, sealClearPayloads, type Db, type PayloadVault } from '../store/index.js';
 
 /** how often a worker looks for data keys under an old key */
 export const REWRAP_INTERVAL_MS = 60_000;
@@ -27,15 +28,34 @@ export async function rewrapPass(db: Db, vault: PayloadVault, actor: string, lim
   return r;
 }
 
+/** juvenile and gbv messages one pass seals at most when it finds them stored in clear */
+export const SEAL_BACKFILL_PER_PASS = 1000;
+
+/**
+ * One pass of the backfill: juvenile and gbv messages stored in clear by a hub of an earlier
+ * version (before migration 0016) are sealed as intake seals a new one, their plates keyed in the
+ * case index; on the audit log (`payloads.sealed`) with the ids, so an auditor sees when each left
+ * the clear. Nothing to do costs one read of an empty partial index.
+ */
+export async function sealBackfillPass(db: Db, vault: PayloadVault, indexSecret: Uint8Array, actor: string, limit = SEAL_BACKFILL_PER_PASS) {
+  const r = await sealClearPayloads(db, vault, (rows) => sealedIndexRows(rows, indexSecret), { limit, batch: 100 });
+  if (r.sealed.length > 0) {
+    await appendAudit(db, [{ actor, action: 'payloads.sealed', subject: null, data: { current: vault.keyring.current, sealed: r.sealed.length, messageIds: r.sealed, more: r.more } }]);
+  }
+  return r;
+}
+
 /** Starts the timer; returns what stops it (after the pass in progress, so that it never meets a closed database). */
-export function startPayloadRewrap(db: Db, vault: PayloadVault, log: Logger, actor: string, intervalMs = REWRAP_INTERVAL_MS): () => Promise<void> {
+export function startPayloadRewrap(db: Db, vault: PayloadVault, indexSecret: Uint8Array, log: Logger, actor: string, intervalMs = REWRAP_INTERVAL_MS): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
     running = rewrapPass(db, vault, actor)
-      .then((r) => {
+      .then(async (r) => {
         if (r.rewrapped > 0) log.info({ rewrapped: r.rewrapped, more: r.more, current: vault.keyring.current }, 'payload data keys rewrapped under the current key');
         if (r.failed > 0) log.error({ failed: r.failed, messageIds: r.failedIds.slice(0, 20) }, 'payload data keys that do not open were left as they are');
+        const b = await sealBackfillPass(db, vault, indexSecret, actor);
+        if (b.sealed.length > 0) log.info({ sealed: b.sealed.length, more: b.more }, 'confidential payloads stored in clear by an earlier version sealed');
       })
       .catch((err) => log.error({ err: (err as Error).message }, 'the payload rewrap failed; the next pass retries'))
       .finally(() => {

@@ -128,6 +128,40 @@ export function payloadRotationSuite(mode: Mode) {
       await hub.stop();
     }, 90_000);
 
+    it('seals a gbv payload an earlier version stored in clear, in the background, its plate keyed, on the audit log', async () => {
+      answer = 200;
+      const hub = await start(key('k7'), 50);
+      const msg = await post(hub, gbvOrder(`${GBV_WORDS}, stored before 0016`), {}, MAGISTRATE);
+      expect(msg.status).toBe(202);
+      await delivered(hub, msg.json.id, MAGISTRATE);
+      const whole = (await getMessage(hub, msg.json.id, MAGISTRATE)).json.envelope;
+      // what a hub before migration 0016 left: the whole envelope in clear, a plate in clear in the index
+      const db = hub.database.db;
+      await db.execute(sql`update messages set envelope = ${JSON.stringify(whole)}::json, payload_ciphertext = null, payload_key = null, payload_kek_id = null where id = ${msg.json.id}`);
+      await db.execute(sql`insert into case_index (kind, issuer, value, message_id, type, classification) values ('plate', '', 'P-BACKFILL-7', ${msg.json.id}, 'protection-order.issued', 'gbv')`);
+      const row = async () => {
+        const r = await db.execute(sql`select envelope::text as env, payload_kek_id as kek,
+          (select value from case_index c where c.message_id = m.id and c.kind = 'plate') as plate from messages m where id = ${msg.json.id}`);
+        return (((r as any).rows ?? r) as Array<{ env: string; kek: string | null; plate: string }>)[0];
+      };
+      const end = Date.now() + 20_000;
+      while ((await row()).kek === null) {
+        if (Date.now() > end) throw new Error('the background pass did not seal the payload stored in clear');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const after = await row();
+      expect(after.kek).toBe('k7');
+      expect(after.env).not.toContain('stored before 0016');
+      expect(JSON.parse(after.env).data).toBeUndefined();
+      expect(after.plate).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const audit = await db.execute(sql`select actor, data from audit_log where action = 'payloads.sealed'`);
+      const entries = ((audit as any).rows ?? audit) as Array<{ actor: string; data: any }>;
+      expect(entries.some((e) => e.actor.startsWith('worker:') && e.data.messageIds.includes(msg.json.id))).toBe(true);
+      // the sender reads it back whole, opened from the ciphertext
+      expect((await getMessage(hub, msg.json.id, MAGISTRATE)).json.envelope).toEqual(whole);
+      await hub.stop();
+    }, 90_000);
+
     it('a hub without the key a payload is wrapped by names that key and opens nothing; the delivery waits', async () => {
       // a payload under k0; a hub given only k3 cannot open it
       answer = 503;

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_unsealed_confidential_idx" ON "messages" USING btree ("id") WHERE payload_ciphertext is null and purged_at is null and classification in ('juvenile', 'gbv');
