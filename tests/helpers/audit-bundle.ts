@@ -1,14 +1,19 @@
 /**
  * Test support: a small federation (CA, hub, a court) made at run time, and a realistic audit
  * export — two seals over five entries, one of them a message the court signed with the SDK, with
- * its evidence of origin. No key material is kept in the repository.
+ * its evidence of origin; and the export of a running test hub's own log, as `wasla audit export`
+ * makes it. No key material is kept in the repository.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { entryHash, GENESIS_HASH } from '../../src/audit/chain.js';
+import { entryHash, GENESIS_HASH, type AuditEntry } from '../../src/audit/chain.js';
+import { exportAuditBundle } from '../../src/audit/export.js';
+import { hubSignerFrom } from '../../src/audit/seal-signing.js';
+import type { Db } from '../../src/store/index.js';
 import { signRequest } from '../../src/client/index.js';
 import { buildAuditBundle, signSeal, type BuildBundleInput, type SignatureValue } from '../../src/record/bundle.js';
 import { captureOrigin, type OriginEvidence } from '../../src/record/origin.js';
-import { createCa, enroll, HUB_INSTITUTION_ID, type CaMaterial, type EnrolledInstitution } from '../../src/trust/index.js';
+import { createCa, enroll, FileCertificateStore, HUB_INSTITUTION_ID, type CaMaterial, type EnrolledInstitution } from '../../src/trust/index.js';
+import { sharedFederation } from './federation.js';
 
 const DAY = 86_400_000;
 
@@ -28,13 +33,22 @@ export function federation(): Federation {
   };
 }
 
-export interface Entry {
-  seq: number;
-  at: Date;
-  actor: string;
-  action: string;
-  subject: string | null;
-  data: unknown;
+export type Entry = AuditEntry;
+
+/** The bundle of a test hub's audit log from `from` on, signed with the shared federation's hub key. */
+export function exportHubBundle(db: Db, from: Date) {
+  const fed = sharedFederation();
+  const store = new FileCertificateStore(fed.pkiDir);
+  return exportAuditBundle(db, {
+    from,
+    signer: hubSignerFrom(fed.pkiDir, HUB_INSTITUTION_ID)!,
+    caCertPems: [fed.caCertPem],
+    hubCertPems: [fed.hubCertPem],
+    certificate: async (serial) => {
+      const c = await store.get(serial);
+      return c ? { pem: c.pem, revokedAt: c.revokedAt } : undefined;
+    },
+  });
 }
 
 /** Seals over `groups` of entries, chained from genesis and signed with the hub key. */

@@ -15,12 +15,11 @@ import { contractsWithRetry, endpointEnv } from '../helpers/contracts.js';
 import { counts, COURT, post, waitForStates, warrant } from './spine.suite.js';
 import { sharedFederation } from '../helpers/federation.js';
 import { verifyOrigin } from '../../src/record/index.js';
-import { hubSignerFrom, verifySealSignatures } from '../../src/audit/seal-signing.js';
-import { exportAuditBundle } from '../../src/audit/export.js';
+import { verifySealSignatures } from '../../src/audit/seal-signing.js';
 import { verifyAuditBundle } from '../../src/record/index.js';
-import { FileCertificateStore } from '../../src/trust/index.js';
 import { HUB_INSTITUTION_ID } from '../../src/federation/index.js';
 import { dbRows } from '../helpers/operator.js';
+import { exportHubBundle } from '../helpers/audit-bundle.js';
 
 const POLICE = 'ps.police.judicial';
 
@@ -178,18 +177,8 @@ export function recordIntakeSuite(mode: Mode) {
         if (Number(n) > 0 || Date.now() > end) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const store = new FileCertificateStore(fed.pkiDir);
       const court = fed.keys.get(COURT)!;
-      const { text, origins } = await exportAuditBundle(hub.database.db, {
-        from,
-        signer: hubSignerFrom(fed.pkiDir, HUB_INSTITUTION_ID)!,
-        caCertPems: [fed.caCertPem],
-        hubCertPems: [fed.hubCertPem],
-        certificate: async (serial) => {
-          const c = await store.get(serial);
-          return c ? { pem: c.pem, revokedAt: c.revokedAt } : undefined;
-        },
-      });
+      const { text, origins } = await exportHubBundle(hub.database.db, from);
       expect(origins).toBeGreaterThan(0);
       expect(JSON.parse(text).origins[sent.json.id].institution).toBe(COURT);
 

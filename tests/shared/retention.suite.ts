@@ -20,12 +20,9 @@ import { purgeBatch } from '../../src/services/index.js';
 import { Sweeper } from '../../src/workers/sweeper.js';
 import { createLogger } from '../../src/log.js';
 import { verifyAudit } from '../../src/audit/log.js';
-import { hubSignerFrom } from '../../src/audit/seal-signing.js';
-import { exportAuditBundle } from '../../src/audit/export.js';
 import { verifyAuditBundle } from '../../src/record/index.js';
-import { FileCertificateStore } from '../../src/trust/index.js';
-import { HUB_INSTITUTION_ID } from '../../src/federation/index.js';
 import { dbRows, operatorCall } from '../helpers/operator.js';
+import { exportHubBundle } from '../helpers/audit-bundle.js';
 
 const PROBLEM = 'https://wasla.dev/problems/';
 
@@ -282,17 +279,7 @@ export function retentionSuite(mode: Mode) {
       expect(chain.ok).toBe(true);
 
       const fed = sharedFederation();
-      const store = new FileCertificateStore(fed.pkiDir);
-      const { text } = await exportAuditBundle(hub.database.db, {
-        from,
-        signer: hubSignerFrom(fed.pkiDir, HUB_INSTITUTION_ID)!,
-        caCertPems: [fed.caCertPem],
-        hubCertPems: [fed.hubCertPem],
-        certificate: async (serial) => {
-          const c = await store.get(serial);
-          return c ? { pem: c.pem, revokedAt: c.revokedAt } : undefined;
-        },
-      });
+      const { text } = await exportHubBundle(hub.database.db, from);
       const bundle = JSON.parse(text);
       expect(bundle.origins[id].institution).toBe(COURT);
       const verified = await verifyAuditBundle(text, { trustedCa: [fed.caCertPem] });
