@@ -2,7 +2,6 @@
  * `wasla retention run` and `wasla legal-hold place|list|lift` against a real embedded hub (issue
  * 26.7), signed with an admin's operator certificate; an auditor's certificate is refused.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/hub.js';
 import { sharedFederation, type TestKey } from '../helpers/federation.js';
 import { makeHubEnv, startTestHub, type TestHubEnv } from '../helpers/hub.js';
+import { runCli as wasla } from '../helpers/cli.js';
 
 describe('wasla retention / legal-hold (embedded hub)', () => {
   let henv: TestHubEnv;
@@ -33,16 +33,6 @@ describe('wasla retention / legal-hold (embedded hub)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const wasla = (args: string[]): Promise<{ code: number | null; out: string }> =>
-    new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const v of ['WASLA_HUB_URL', 'WASLA_KEY_FILE', 'WASLA_CERT_FILE']) delete env[v];
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out }));
-    });
   const body = (out: string) => JSON.parse(out.slice(out.indexOf('\n') + 1));
 
   it('an admin runs retention dry and for real, places, lists and lifts a hold; an auditor cannot place one', async () => {
