@@ -81,7 +81,9 @@ describe('wasla audit verify', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // six CLI processes, each opening the PGlite data directory and migrating it: 5 s each on a slow host
+  }, 120_000);
+
   it('signs each seal with the hub key when it has one, and exits 1 when a seal signature was altered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));
     try {
