@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import { hubKeyResolver, query } from '../src/client/index.js';
 import { loadConfig } from '../src/config.js';
 import { startHub, type Hub } from '../src/hub.js';
@@ -29,7 +30,6 @@ import { prepareMessage } from '../src/intake/accept.js';
 import { loadContracts } from '../src/routing/index.js';
 import { queryService } from '../src/services/queries.js';
 import { commitMessages, openDatabase, StoreIndex } from '../src/store/index.js';
-import { createLogger } from '../src/log.js';
 import { initCa, issueToDir } from '../src/trust/index.js';
 import { createDatabase, databaseUrl, deleteRedisKeys, dropDatabase, REDIS_URL } from './services.js';
 import { summarize, wallMs } from './stats.js';
@@ -89,7 +89,8 @@ async function overHttp(database: string, indexSecret: Buffer, loaded: number, c
       DATABASE_URL: databaseUrl(database),
       REDIS_URL,
     });
-    hub = await startHub({ config, log: createLogger(config.logLevel), queuePrefix: prefix });
+    // the hub's log goes to stderr: stdout is the report
+    hub = await startHub({ config, log: pino({ level: config.logLevel }, pino.destination(2)), queuePrefix: prefix });
     const opts = { hubUrl: hub.url!, key: ministry.keyPem!, keyid: ministry.serial, alg: 'ed25519' as const, hubKeys: hubKeyResolver(hubCertPem, [caCertPem]) };
     const samples: Record<'plate' | 'fine' | 'driver', number[]> = { plate: [], fine: [], driver: [] };
     const kinds = Object.keys(samples) as Array<keyof typeof samples>;
