@@ -22,25 +22,21 @@ export function cpuMs(pid: number): number | undefined {
   }
 }
 
-/** peak resident set size in MiB (VmHWM), or undefined when the process is gone */
-export function peakRssMiB(pid: number): number | undefined {
+/** a memory field of /proc/<pid>/status (VmHWM, VmRSS) in MiB, or undefined when the process is gone */
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** peak resident set size in MiB (VmHWM), or undefined when the process is gone */
+export const peakRssMiB = (pid: number) => statusMiB(pid, 'VmHWM');
+
 /** resident set size now in MiB (VmRSS), or undefined when the process is gone */
-export function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const rssMiB = (pid: number) => statusMiB(pid, 'VmRSS');
 
 /** CPU (ms) of each of a set of processes at one moment */
 export function cpuByPid(pids: readonly number[]): Map<number, number> {
