@@ -6,9 +6,11 @@
  * hub vouched for this chain up to there — something a person who can rewrite the database, hashes
  * included, cannot forge without the hub's key.
  *
- * Signing runs after sealing, in its own statement per seal: a seal is unsigned for at most one
- * sealer pass. A seal signed once is never signed again (`where signature is null`), so two
- * processes signing at once write the same seal once. `verifySealSignatures` checks every seal's
+ * A running hub signs each seal as it makes it, in the statement that inserts it
+ * (`sealStatementSigner`). Seals left unsigned — made by a process without the key, or before
+ * migration 0014 — are signed afterwards, in a statement per seal (`signPendingSeals`). A seal
+ * signed once is never signed again (`where signature is null`), so two processes signing at once
+ * write the same seal once. `verifySealSignatures` checks every seal's
  * signature against the hub certificates given; seals made before signing existed (or by a process
  * without the hub key) are counted as unsigned, not as broken.
  */
@@ -17,7 +19,8 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { resultRows, type Db, type DbOrTx } from '../store/db.js';
 import { SEAL_STATEMENT_FORMAT, sealStatementBytes, signSeal, type SealStatement, type SignatureValue } from '../record/bundle.js';
-import { verifyBytes } from '../trust/algorithms.js';
+import { toPrivateKey, verifyBytes } from '../trust/algorithms.js';
+import type { UnsignedSealStatement } from './log.js';
 import { normalizeSerial, parseCertificate } from '../trust/index.js';
 
 export { SEAL_STATEMENT_FORMAT };
@@ -60,6 +63,16 @@ function statementOf(hub: string, r: SealRow): SealStatement {
 }
 
 const SEAL_COLUMNS = sql`seal, first_seq, cardinality(entry_ids) as count, prev_hash, head_hash, sealed_at, signature`;
+
+/**
+ * Signs each seal as the sealer makes it (`sealAudit`'s `sign`): the key and its certificate's
+ * serial are read once, not per seal.
+ */
+export function sealStatementSigner(signer: SealSigner): (seal: UnsignedSealStatement) => SignatureValue {
+  const keyid = parseCertificate(signer.certPem).serial;
+  const key = toPrivateKey(signer.keyPem);
+  return (seal) => signSeal({ hub: signer.hub, ...seal }, key, keyid);
+}
 
 /** Signs up to `limit` unsigned seals, oldest first; returns how many it signed. */
 export async function signPendingSeals(db: Db, signer: SealSigner, limit = 100): Promise<number> {

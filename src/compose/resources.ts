@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { openDatabase, recordCertificates, type Database, type Db } from '../store/index.js';
 import { FailoverDispatcher, InProcessDispatcher, type Dispatcher } from '../queue/index.js';
 import { CertificateKeyResolver, FileCertificateStore, hasCa, initCa, loadCa } from '../trust/index.js';
-import { hubSignerFrom, signPendingSeals } from '../audit/seal-signing.js';
+import { hubSignerFrom } from '../audit/seal-signing.js';
 import { AuditSealer } from '../audit/sealer.js';
 import { auditWriter, type AuditWriter } from '../audit/writer.js';
 import type { Configuration } from './configuration.js';
@@ -86,7 +86,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   // each seal signed with the hub key (issue 26), by every process that holds it
   const hubSigner = hubSignerFrom(cfg.pkiDir, HUB_INSTITUTION_ID);
   if (!hubSigner) log.warn({ pkiDir: cfg.pkiDir }, 'no hub key in the PKI directory: this process seals the audit log without signing the seals');
-  const sealer = new AuditSealer(db, log, hubSigner ? { sign: (d) => signPendingSeals(d, hubSigner) } : {});
+  const sealer = new AuditSealer(db, log, { signer: hubSigner });
   sealer.start();
   life.onStop('audit sealer', () => sealer.stop());
 

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/store/index.js';
-import { countUnsealed, describeHold, sealAll, sealAudit, sealingHold, verifyAudit } from '../../src/audit/log.js';
+import { countUnsealed, describeHold, SEAL_BATCH, sealAll, sealAudit, sealingHold, type UnsignedSealStatement, verifyAudit } from '../../src/audit/log.js';
+import type { SignatureValue } from '../../src/record/bundle.js';
 import { appendAudit, type AuditAction } from '../../src/audit/writer.js';
 
 type Open = () => Promise<{ database: Database; cleanup: () => Promise<void> }>;
@@ -128,6 +129,67 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
           next += Number(s.n);
         }
         expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 34, unsealed: 0 });
+      });
+    });
+
+    it('a pass makes one seal of what is below the horizon and leaves what commits meanwhile to the next pass; a full batch goes on (issue 29)', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 3);
+        // a writer committing entry after entry while the pass runs, as intake does under load
+        let writing = true;
+        const writer = (async () => {
+          for (let i = 100; writing && i < 600; i++) await append(database, 1, i);
+        })();
+        await new Promise((r) => setTimeout(r, 30));
+        const sealed = await sealAll(database.db);
+        const seals = await rows<{ n: number }>(database, sql`select cardinality(entry_ids) as n from audit_seals order by seal`);
+        writing = false;
+        await writer;
+        expect(seals.length, 'seals made by one pass').toBe(1);
+        expect(Number(seals[0].n)).toBe(sealed);
+        expect(sealed, await why(database)).toBeGreaterThanOrEqual(3);
+        await sealAll(database.db);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true });
+
+        // a round that took a full batch leaves more behind: the same pass goes on
+        await database.db.execute(sql`truncate audit_log, audit_seals restart identity`);
+        await database.db.transaction((tx) =>
+          appendAudit(
+            tx,
+            Array.from({ length: SEAL_BATCH + 1 }, (_, i) => ({ actor: 'test', action: 'test.entry' as AuditAction, subject: `b${i}`, data: { i } })),
+          ),
+        );
+        expect(await sealAll(database.db), await why(database)).toBe(SEAL_BATCH + 1);
+        const full = await rows<{ n: number }>(database, sql`select cardinality(entry_ids) as n from audit_seals order by seal`);
+        expect(full.map((r) => Number(r.n))).toEqual([SEAL_BATCH, 1]);
+      });
+    });
+
+    it('signs a seal as it makes it: the row is inserted with the signature of its own statement (issue 26, 29)', async () => {
+      await withDatabase(async (database) => {
+        await append(database, 4);
+        const signed: UnsignedSealStatement[] = [];
+        const sign = (s: UnsignedSealStatement): SignatureValue => {
+          signed.push(s);
+          return { keyid: 'test-key', alg: 'ed25519', value: Buffer.from(JSON.stringify(s)).toString('base64') };
+        };
+        expect(await sealAll(database.db, undefined, { sign }), await why(database)).toBe(4);
+        const [row] = await rows<{ seal: number; first_seq: number; n: number; prev_hash: string; head_hash: string; sealed_at: Date | string; signature: SignatureValue }>(
+          database,
+          sql`select seal, first_seq, cardinality(entry_ids) as n, prev_hash, head_hash, sealed_at, signature from audit_seals`,
+        );
+        expect(signed).toHaveLength(1);
+        // what was signed is what the row holds, the time to the millisecond as statements carry it
+        expect(signed[0]).toEqual({
+          seal: Number(row.seal),
+          firstSeq: Number(row.first_seq),
+          count: Number(row.n),
+          prevHash: row.prev_hash,
+          headHash: row.head_hash,
+          sealedAt: new Date(row.sealed_at).toISOString(),
+        });
+        expect(row.signature).toEqual({ keyid: 'test-key', alg: 'ed25519', value: Buffer.from(JSON.stringify(signed[0])).toString('base64') });
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: true, entries: 4 });
       });
     });
 
