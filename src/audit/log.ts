@@ -264,6 +264,8 @@ export interface VerifyResult {
   /** the rows that are neither in the chain nor legitimately waiting for it (at most ten named) */
   outside?: Array<{ id: number; tx: string; seq: number | null }>;
   headHash: string;
+  /** an incremental walk (`since`): the first entry it hashed again (those before were taken as sealed), and the seal holding it */
+  checkedFrom?: { entry: number; seal: number };
 }
 
 type SealRow = {
@@ -289,8 +291,42 @@ type SealRow = {
  * chain was not rewritten, hashes and all, up to there (the hash at that entry must be the one
  * recorded).
  */
-export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead?: RecordedHead } = {}): Promise<VerifyResult> {
-  const recorded = opts.recordedHead;
+export interface VerifyOptions {
+  /** a head kept outside the database: the chain must still reach it, with its hash */
+  recordedHead?: RecordedHead;
+  /**
+   * Check only what was appended after this head (issue 29): that entry `since.entry` still has
+   * the hash `since.hash` in its seal, then every later entry, seal and row, as a full walk
+   * would. What lies before it is not read again, so the check costs what is new, not what is
+   * stored; a full walk now and then still checks the whole history.
+   */
+  since?: RecordedHead;
+}
+
+/** where an incremental walk starts: the seal holding the recorded entry, or why it cannot */
+async function sinceStart(db: DbOrTx, since: RecordedHead): Promise<{ seal: number; legacy: number } | { reason: string }> {
+  const [legacy] = resultRows<{ n: string | number | null }>(await db.execute(sql`select max(seq) as n from audit_log where seq is not null`));
+  if (legacy.n !== null && since.entry <= Number(legacy.n)) {
+    return { reason: `entry ${since.entry} is in the log's legacy part (entries 1 to ${legacy.n}, from before seals): verify the whole chain instead` };
+  }
+  // newest first on the primary key: the scan stops at the seal that holds the entry, after reading only the seals made since
+  const [seal] = resultRows<{ seal: string | number }>(await db.execute(sql`select seal from audit_seals where first_seq <= ${since.entry} order by seal desc limit 1`));
+  if (!seal) return { reason: `no seal holds entry ${since.entry}` };
+  return { seal: Number(seal.seal), legacy: Number(legacy.n ?? 0) };
+}
+
+export async function verifyAudit(db: DbOrTx, batch = 1000, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  if (opts.since) return verifyFrom(db, batch, opts.since, opts.recordedHead);
+  return walk(db, batch, opts.recordedHead);
+}
+
+async function verifyFrom(db: DbOrTx, batch: number, since: RecordedHead, recordedHead?: RecordedHead): Promise<VerifyResult> {
+  const start = await sinceStart(db, since);
+  if ('reason' in start) return { ok: false, entries: 0, unsealed: await countUnsealed(db), brokenAt: since.entry, reason: start.reason, headHash: since.hash };
+  return walk(db, batch, recordedHead, { since, ...start });
+}
+
+async function walk(db: DbOrTx, batch: number, recorded: RecordedHead | undefined, from?: { since: RecordedHead; seal: number; legacy: number }): Promise<VerifyResult> {
   /** the chain has just reached entry `expected - 1` with hash `prev`: is that the recorded head? */
   const rewritten = () => recorded !== undefined && expected - 1 === recorded.entry && prev !== recorded.hash;
   const rewrittenReason = () => `entry ${recorded!.entry} does not have the recorded head's hash: the chain was rewritten up to there`;
@@ -302,8 +338,9 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
   const broken = (at: number, reason: string, unsealed: number): VerifyResult => ({ ok: false, entries: count, unsealed, brokenAt: at, reason, headHash: prev });
   const stillUnsealed = () => countAfter(db, after);
 
-  // legacy: each entry carries its own seq and link
-  for (;;) {
+  // legacy: each entry carries its own seq and link (an incremental walk starts after them)
+  if (from) legacyCount = from.legacy;
+  for (; !from; ) {
     const rows = await db
       .select()
       .from(auditLog)
@@ -325,8 +362,11 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
     }
   }
 
-  // seals, a page at a time
-  for (let nextSeal = 1; ; ) {
+  // seals, a page at a time; an incremental walk starts at the seal that holds its entry, trusting
+  // that entry's hash (checked against the recorded one below) and what came before it
+  let trustedUpTo = 0;
+  let countedFrom: { tx: string; id: number; entries: number } | undefined;
+  for (let nextSeal = from?.seal ?? 1; ; ) {
     const seals = resultRows<SealRow>(
       await db.execute(sql`
       select seal, first_seq, after_tx::text as after_tx_text, after_id, upto_tx::text as upto_tx_text, upto_id, entry_ids,
@@ -337,12 +377,25 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
     for (const s of seals) {
       const fail = async (at: number, reason: string) => broken(at, reason, await stillUnsealed());
       if (Number(s.seal) !== nextSeal) return fail(expected, `seal ${nextSeal} is missing`);
+      const ids = s.entry_ids.map(Number);
+      const hashes = s.hashes;
+      if (from && !countedFrom) {
+        // the first seal of an incremental walk: the recorded entry must be in it, with the recorded hash
+        const at = from.since.entry - Number(s.first_seq);
+        if (at >= ids.length || hashes.length !== 64 * ids.length) return fail(from.since.entry, `the chain does not reach entry ${from.since.entry}: sealed entries were removed`);
+        if (hashes.slice(64 * at, 64 * at + 64) !== from.since.hash)
+          return fail(from.since.entry, `entry ${from.since.entry} does not have the recorded head's hash: the chain was rewritten up to there`);
+        expected = Number(s.first_seq);
+        count = expected - 1;
+        prev = s.prev_hash;
+        trustedUpTo = from.since.entry;
+        after = { tx: s.after_tx_text, id: Number(s.after_id) };
+        countedFrom = { ...after, entries: count };
+      }
       if (Number(s.first_seq) !== expected || s.after_tx_text !== after.tx || Number(s.after_id) !== after.id) {
         return fail(expected, `seal ${nextSeal} does not continue from where the chain ended`);
       }
       if (s.prev_hash !== prev) return fail(expected, `seal ${nextSeal} does not link to entry ${expected - 1}`);
-      const ids = s.entry_ids.map(Number);
-      const hashes = s.hashes;
       if (hashes.length !== 64 * ids.length) return fail(expected, `seal ${nextSeal} was altered`);
       const rows = resultRows<EntryRow>(
         await db.execute(sql`
@@ -357,7 +410,8 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
         const seq = expected;
         const r = rows[i];
         if (!r || Number(r.id) !== ids[i]) return fail(seq, `entry ${seq} (id ${ids[i]}) is missing`);
-        const h = entryHash(prev, asEntry(seq, new Date(Number(r.at_ms)), r));
+        // up to the recorded entry of an incremental walk, the seal's hashes are taken as they are
+        const h = seq <= trustedUpTo ? hashes.slice(64 * i, 64 * i + 64) : entryHash(prev, asEntry(seq, new Date(Number(r.at_ms)), r));
         if (h !== hashes.slice(64 * i, 64 * i + 64)) return fail(seq, `entry ${seq} (id ${ids[i]}) was altered`);
         prev = h;
         expected += 1;
@@ -369,10 +423,12 @@ export async function verifyAudit(db: DbOrTx, batch = 1000, opts: { recordedHead
       nextSeal += 1;
     }
   }
+  if (from && !countedFrom) return broken(from.since.entry, `the chain does not reach entry ${from.since.entry}: sealed entries were removed`, await stillUnsealed());
   if (recorded && count < recorded.entry) {
     return broken(count + 1, `the chain ends at entry ${count}, before the recorded head at entry ${recorded.entry}: sealed entries were removed`, await stillUnsealed());
   }
-  return accountForEveryRow(db, { entries: count, legacy: legacyCount, after, headHash: prev });
+  const result = await accountForEveryRow(db, { entries: count, legacy: legacyCount, after, headHash: prev, from: countedFrom });
+  return from ? { ...result, checkedFrom: { entry: from.since.entry + 1, seal: from.seal } } : result;
 }
 
 /** at most this many rows are named in a failure */
@@ -388,14 +444,22 @@ const NAMED = 10;
  * entries committed or sealed meanwhile by a running hub change nothing: they lie after `after`
  * either way.
  */
-async function accountForEveryRow(db: DbOrTx, walked: { entries: number; legacy: number; after: { tx: string; id: number }; headHash: string }): Promise<VerifyResult> {
-  const { entries, legacy, after, headHash } = walked;
+async function accountForEveryRow(
+  db: DbOrTx,
+  walked: { entries: number; legacy: number; after: { tx: string; id: number }; headHash: string; from?: { tx: string; id: number; entries: number } },
+): Promise<VerifyResult> {
+  const { entries, legacy, after, headHash, from } = walked;
   const afterHead = sql`seq is null and (tx, id) > (${after.tx}::xid8, ${after.id}::bigint)`;
+  // an incremental walk accounts for the rows after where it started, which the walk's entries
+  // (less those before) and the waiting ones must match: an index range, not the whole table
   const [c] = resultRows<{ total: string | number; pending: string | number }>(
-    await db.execute(sql`
-    select count(*) as total, count(*) filter (where ${afterHead}) as pending from audit_log`),
+    await db.execute(
+      from
+        ? sql`select count(*) as total, count(*) filter (where ${afterHead}) as pending from audit_log where (tx, id) > (${from.tx}::xid8, ${from.id}::bigint)`
+        : sql`select count(*) as total, count(*) filter (where ${afterHead}) as pending from audit_log`,
+    ),
   );
-  const rows = Number(c.total);
+  const rows = Number(c.total) + (from?.entries ?? 0);
   const unsealed = Number(c.pending);
   const fail = (reason: string, outside: OutsideRow[]): VerifyResult => ({
     ok: false,

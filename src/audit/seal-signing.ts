@@ -93,10 +93,10 @@ export interface SealSignatureReport {
 }
 
 /** Checks every seal's signature with the hub certificates (`hub` names the hub's institution). */
-export async function verifySealSignatures(db: DbOrTx, hub: string, hubCertPems: readonly string[], batch = 500): Promise<SealSignatureReport> {
+export async function verifySealSignatures(db: DbOrTx, hub: string, hubCertPems: readonly string[], batch = 500, fromSeal = 1): Promise<SealSignatureReport> {
   const certs = new Map(hubCertPems.map((pem) => parseCertificate(pem)).map((c) => [c.serial, c]));
   const report: SealSignatureReport = { signed: 0, unsigned: 0 };
-  let after = 0;
+  let after = fromSeal - 1;
   for (;;) {
     const rows = resultRows<SealRow>(await db.execute(sql`select ${SEAL_COLUMNS} from audit_seals where seal > ${after} order by seal limit ${batch}`));
     if (rows.length === 0) return report;

@@ -71,6 +71,13 @@ describe('wasla audit verify', () => {
       const malformed = await verify(dir, '--expect-head', 'abc');
       expect(malformed.code).toBe(2);
       expect(malformed.err).toMatch(/--expect-head: expected <entry>:<64 hex digits>/);
+      // issue 29: only what came after a head verified earlier
+      const since = await verify(dir, '--since', head);
+      expect(since.code, since.out + since.err).toBe(0);
+      expect(since.out.split('\n')[0]).toBe(`audit log intact: 3 entries, head ${head}; checked from entry 4 on (seal 1), the entries before it taken from a head verified earlier`);
+      const sinceWrong = await verify(dir, '--since', `3:${'0'.repeat(64)}`);
+      expect(sinceWrong.code).toBe(1);
+      expect(sinceWrong.out).toMatch(/^AUDIT LOG BROKEN at entry 3: entry 3 does not have the recorded head's hash/);
 
       database = await openDatabase({ dataDir: dir });
       await database.db.execute(sql`update audit_log set subject = 'x' where subject = 'b'`);
@@ -81,8 +88,8 @@ describe('wasla audit verify', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    // six CLI processes, each opening the PGlite data directory and migrating it: 5 s each on a slow host
-  }, 120_000);
+    // eight CLI processes, each opening the PGlite data directory and migrating it: 5 s each on a slow host
+  }, 160_000);
 
   it('signs each seal with the hub key when it has one, and exits 1 when a seal signature was altered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wasla-audit-cli-'));

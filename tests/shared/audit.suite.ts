@@ -257,6 +257,48 @@ export function auditSuite(name: string, open: Open, counter: MovableCounter) {
       });
     });
 
+    it('verifies only what was appended after a recorded head (--since), and finds any break there (issue 29)', async () => {
+      await withDatabase(async (database) => {
+        // three seals of three entries: the head recorded at entry 5, in the middle of seal 2
+        await append(database, 9);
+        for (let i = 0; i < 3; i++) await sealAudit(database.db, 3);
+        const ids = await chainIds(database, 9);
+        const [{ hash5 }] = await rows<{ hash5: string }>(database, sql`select substr(encode(hashes, 'hex'), 65, 64) as hash5 from audit_seals where seal = 2`);
+        const since = { entry: 5, hash: hash5 };
+        const full = await verifyAudit(database.db);
+        expect(full).toMatchObject({ ok: true, entries: 9 });
+        expect(await verifyAudit(database.db, undefined, { since })).toEqual({ ...full, checkedFrom: { entry: 6, seal: 2 } });
+
+        // what comes after the head is checked: entry 7 altered
+        const entry = (seq: number) => sql.raw(String(ids[seq - 1]));
+        await database.db.execute(sql`update audit_log set subject = 'altered' where id = ${entry(7)}`);
+        expect(await verifyAudit(database.db, undefined, { since })).toMatchObject({ ok: false, brokenAt: 7, reason: `entry 7 (id ${ids[6]}) was altered` });
+        await database.db.execute(sql`update audit_log set subject = 'e6' where id = ${entry(7)}`);
+        expect(await verifyAudit(database.db, undefined, { since })).toMatchObject({ ok: true });
+
+        // a row slipped in after the head, into a sealed range, is found
+        await database.db.execute(sql`insert into audit_log (tx, actor, action, data, at) select tx, 'x', 'test.entry', '{}', now() from audit_log where id = ${entry(8)}`);
+        const slipped = await verifyAudit(database.db, undefined, { since });
+        expect(slipped).toMatchObject({ ok: false, brokenAt: 7 });
+        expect(slipped.reason).toMatch(/^entry id \d+ was added to sealed range 3 after sealing$/);
+        await database.db.execute(sql`delete from audit_log where id > ${entry(9)}`);
+
+        // the head's hash is not the chain's there: rewritten; a head the chain does not reach: cut
+        expect(await verifyAudit(database.db, undefined, { since: { entry: 5, hash: 'f'.repeat(64) } })).toMatchObject({
+          ok: false,
+          brokenAt: 5,
+          reason: "entry 5 does not have the recorded head's hash: the chain was rewritten up to there",
+        });
+        expect(await verifyAudit(database.db, undefined, { since: { entry: 12, hash: hash5 } })).toMatchObject({ ok: false, brokenAt: 12 });
+
+        // what lies before the seal holding the head is not read again: an edit in seal 1 is the
+        // full walk's to find, not this one's
+        await database.db.execute(sql`update audit_log set subject = 'altered' where id = ${entry(2)}`);
+        expect(await verifyAudit(database.db)).toMatchObject({ ok: false, brokenAt: 2 });
+        expect(await verifyAudit(database.db, undefined, { since })).toMatchObject({ ok: true, entries: 9, checkedFrom: { entry: 6, seal: 2 } });
+      });
+    });
+
     it('notices a removed or altered seal; a removed newest seal only unseals its entries, sealed again alike', async () => {
       await withDatabase(async (database) => {
         await append(database, 4);

@@ -19,10 +19,25 @@ export function register(program: Command): void {
       '--expect-head <entry:hash>',
       'a head printed by an earlier verify and kept outside the database: exit 1 unless the chain still reaches that entry with that hash (nothing cut off, nothing rewritten)',
     )
-    .action(async (opts: { expectHead?: string }) => {
+    .option(
+      '--since <entry:hash>',
+      'check only what was appended after a head printed by an earlier verify and kept outside the database: that entry still has that hash, then every later entry, seal, signature and row; the history before it is not read again (a full verify now and then checks it)',
+    )
+    .action(async (opts: { expectHead?: string; since?: string }) => {
       const recordedHead = opts.expectHead === undefined ? undefined : parseHead(opts.expectHead);
-      if (opts.expectHead !== undefined && !recordedHead) {
-        process.stderr.write(`--expect-head: expected <entry>:<64 hex digits>, as verify prints the head, got "${opts.expectHead}"\n`);
+      const since = opts.since === undefined ? undefined : parseHead(opts.since);
+      for (const [name, given, parsed] of [
+        ['--expect-head', opts.expectHead, recordedHead],
+        ['--since', opts.since, since],
+      ] as const) {
+        if (given !== undefined && !parsed) {
+          process.stderr.write(`${name}: expected <entry>:<64 hex digits>, as verify prints the head, got "${given}"\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
+      if (since && recordedHead && recordedHead.entry < since.entry) {
+        process.stderr.write(`--expect-head: entry ${recordedHead.entry} is before --since (entry ${since.entry}), which this walk does not read\n`);
         process.exitCode = 2;
         return;
       }
@@ -34,16 +49,18 @@ export function register(program: Command): void {
         await sealAll(database.db, undefined, { waitForLock: true });
         const signer = hubSignerFrom(config.pkiDir, HUB_INSTITUTION_ID);
         if (signer) while ((await signPendingSeals(database.db, signer)) > 0);
-        const r = await verifyAudit(database.db, undefined, { recordedHead });
+        const r = await verifyAudit(database.db, undefined, { recordedHead, since });
         if (r.ok) {
-          const checked = recordedHead ? `; the recorded head ${formatHead(recordedHead.entry, recordedHead.hash)} is in it` : '';
+          const checked =
+            (recordedHead ? `; the recorded head ${formatHead(recordedHead.entry, recordedHead.hash)} is in it` : '') +
+            (r.checkedFrom ? `; checked from entry ${r.checkedFrom.entry} on (seal ${r.checkedFrom.seal}), the entries before it taken from a head verified earlier` : '');
           // entries left unsealed after sealing wait for a transaction still open: say which
           const hold = r.unsealed ? await sealingHold(database.db) : undefined;
           const waiting = r.unsealed ? ` (${r.unsealed} not sealed yet${hold ? `, held back by ${describeHold(hold)}` : ''})` : '';
           process.stdout.write(`audit log intact: ${r.entries} entries, head ${formatHead(r.entries, r.headHash)}${waiting}${checked}\n`);
           // each seal signed with the hub key (issue 26), checked with every hub certificate the PKI directory holds
           const hubCerts = (await new FileCertificateStore(config.pkiDir).listForInstitution(HUB_INSTITUTION_ID).catch(() => [])).map((c) => c.pem);
-          const signed = hubCerts.length > 0 ? await verifySealSignatures(database.db, HUB_INSTITUTION_ID, hubCerts) : undefined;
+          const signed = hubCerts.length > 0 ? await verifySealSignatures(database.db, HUB_INSTITUTION_ID, hubCerts, undefined, r.checkedFrom?.seal) : undefined;
           if (!signed) {
             process.stdout.write(`seal signatures not checked: no hub certificate in ${config.pkiDir}\n`);
           } else if (signed.invalid) {
