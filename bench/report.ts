@@ -127,6 +127,23 @@ export function markdown(r: Report): string {
     );
     for (const [n, p] of trends) lines.push(`| ${n} | ${f(p.rss!.fromMiB, 0)} | ${f(p.rss!.toMiB, 0)} | ${p.rss!.slopeMiBPerMin === null ? '' : f(p.rss!.slopeMiBPerMin, 2)} |`);
   }
+  // where the intake's tail comes from (issue 29, item 3; bench/tail.ts)
+  const loops = Object.entries(h.processes).filter(([, p]) => p.eventLoop);
+  if (loops.length) {
+    lines.push('', '| process (hub run, measured phase) | event-loop delay p50 ms | p99 ms | max ms |', '|---|---:|---:|---:|');
+    for (const [n, p] of loops) lines.push(`| ${n} | ${f(p.eventLoop!.p50Ms, 1)} | ${f(p.eventLoop!.p99Ms, 1)} | ${f(p.eventLoop!.maxMs, 1)} |`);
+  }
+  if (h.tail && h.tail.slow > 0) {
+    const t = h.tail;
+    lines.push(
+      '',
+      `Intake tail (hub run): ${t.slow} requests above the p99 of ${f(t.aboveMs, 1)} ms; ${f(100 * t.worstShare, 0)}% of them were due in the worst 5% of the ${t.seconds} seconds (${f(100 * 0.05, 0)}% if spread evenly): ${t.worst.map((w) => `${w.slow} at ${w.atS} s`).join(', ')}.`,
+    );
+  }
+  if (h.autovacuum) {
+    const passes = Object.entries(h.autovacuum);
+    lines.push('', `Autovacuum during the hub's measured phase and drain: ${passes.length ? passes.map(([k, n]) => `${k} ${n}×`).join(', ') : 'none'}.`);
+  }
   // issue 26: encrypted and plain messages of the same run, side by side
   if (h.split) {
     const { encrypted: en, plain: pl } = h.split;

@@ -12,6 +12,7 @@ import { rssTrend, type RssSample, type RssTrend } from './rss-trend.js';
 import { PgWaitSampler, type WaitShare } from './pg-waits.js';
 import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, redisRssMiB, type DbCounters } from './services.js';
 import { summarize, wallMs, type Summary } from './stats.js';
+import { scrapeEventLoopDelay, tailSpread, type EventLoopDelay, type TailSpread } from './tail.js';
 import type { System } from './system.js';
 
 export interface ReceiverCounts {
@@ -30,6 +31,8 @@ export interface ProcessFigures {
   peakRssMiB: number | null;
   /** resident set over the measured phase after its warm-up share (bench/rss-trend.ts) */
   rss?: RssTrend;
+  /** event-loop delay over the measured phase, from the process's own metrics (bench/tail.ts) */
+  eventLoop?: EventLoopDelay;
 }
 
 export interface ScenarioResult {
@@ -66,9 +69,13 @@ export interface ScenarioResult {
   cpuMsPerMessageWithServices: number;
   processes: Record<string, ProcessFigures>;
   /** PostgreSQL work per accepted message in the bench database (commits, rows), Redis commands (whole server) */
-  perMessage?: DbCounters & { redisCommands: number };
+  perMessage?: Omit<DbCounters, 'autovacuum'> & { redisCommands: number };
   /** what the bench database's sessions were doing during the measured phase */
   pgWaits?: WaitShare[];
+  /** how the requests above the intake p99 were spread over the measured phase (bench/tail.ts) */
+  tail?: TailSpread;
+  /** autovacuum's passes over the bench database's tables during the measured phase, e.g. `{"vacuum deliveries": 1}` */
+  autovacuum?: Record<string, number>;
   receivers: ReceiverCounts;
   warmup: { accepted: number; delivered: boolean };
 }
@@ -145,6 +152,9 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
 
     const waits = system.database ? new PgWaitSampler(system.database) : undefined;
     await waits?.start();
+    // a scrape resets each hub process's event-loop histogram: what the next one reads is the phase's
+    const metrics = Object.entries(system.metricsUrls ?? {});
+    await Promise.all(metrics.map(([, url]) => scrapeEventLoopDelay(url)));
     // sampled every second too, so a process that dies keeps the CPU it had used
     const lastSeen = new Map(cpu0);
     // and each process's resident set, to tell steady memory from a leak (issue 29, item 5)
@@ -173,6 +183,11 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     }, 1000).unref();
     const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
     const pgWaits = await waits?.stop();
+    const eventLoop = new Map<string, EventLoopDelay>();
+    for (const [name, url] of metrics) {
+      const d = await scrapeEventLoopDelay(url);
+      if (d) eventLoop.set(name, d);
+    }
     const expectedTotal = (warm?.deliveriesExpected ?? 0) + m.deliveriesExpected;
     const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000, (c, waited) =>
       s.progress(`${s.name} drain ${(waited / 1000).toFixed(0)}s: delivered ${c.distinct}/${expectedTotal}`),
@@ -212,7 +227,8 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       const rss = pid === undefined ? undefined : peakRssMiB(pid);
       // the trend covers the measured phase only, not the drain after it
       const trend = rssTrend((rssSeries.get(name) ?? []).filter((x) => x.t <= m.elapsedMs));
-      processes[name] = { cpuS: ms / 1000, cpuMsPerMessage: ms / accepted, peakRssMiB: rss === undefined ? null : rss, ...(trend && { rss: trend }) };
+      const loop = eventLoop.get(name);
+      processes[name] = { cpuS: ms / 1000, cpuMsPerMessage: ms / accepted, peakRssMiB: rss === undefined ? null : rss, ...(trend && { rss: trend }), ...(loop && { eventLoop: loop }) };
     };
     const one = (pid: number) => (cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0);
     let own = 0;
@@ -240,6 +256,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
           }
         : undefined;
     const measuredS = m.elapsedMs / 1000;
+    const intakeMs = summarize(m.intakeMs);
     return {
       name: s.name,
       kind: system.kind,
@@ -253,7 +270,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       measuredS,
       window: { startedAt: m.startedAt, endedAt: m.endedAt, drainedAt },
       acceptedPerS: m.accepted / measuredS,
-      intakeMs: summarize(m.intakeMs),
+      intakeMs,
       e2eMs: summarize(e2e),
       ...(sealedIds.size > 0 && {
         split: {
@@ -274,6 +291,8 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       processes,
       perMessage,
       pgWaits,
+      tail: tailSpread(m.intakeMs, m.acceptedAt, m.startedAt, intakeMs.p99),
+      ...(db0 && db1 && { autovacuum: Object.fromEntries(Object.entries(db1.autovacuum).flatMap(([k, n]) => (n > (db0.autovacuum[k] ?? 0) ? [[k, n - (db0.autovacuum[k] ?? 0)]] : []))) }),
       receivers: counts,
       warmup: { accepted: warm?.accepted ?? 0, delivered: warmDelivered },
     };

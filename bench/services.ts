@@ -51,6 +51,8 @@ export interface DbCounters {
   updated: number;
   fetched: number;
   seqRead: number;
+  /** autovacuum's passes so far, per table: `vacuum <table>` and `analyze <table>` (where the tail may come from) */
+  autovacuum: Record<string, number>;
 }
 
 /**
@@ -73,8 +75,17 @@ export async function dbCounters(database: string): Promise<DbCounters> {
   const c = new pg.Client({ connectionString: databaseUrl(database) });
   await c.connect();
   try {
-    const r = await c.query('select coalesce(sum(seq_tup_read), 0)::bigint as n from pg_stat_user_tables');
-    return { ...counters, seqRead: Number(r.rows[0]?.n ?? 0) };
+    const r = await c.query<{ relname: string; seq_tup_read: string; autovacuum_count: string; autoanalyze_count: string }>(
+      'select relname, seq_tup_read, autovacuum_count, autoanalyze_count from pg_stat_user_tables',
+    );
+    const autovacuum: Record<string, number> = {};
+    let seqRead = 0;
+    for (const t of r.rows) {
+      seqRead += Number(t.seq_tup_read ?? 0);
+      autovacuum[`vacuum ${t.relname}`] = Number(t.autovacuum_count);
+      autovacuum[`analyze ${t.relname}`] = Number(t.autoanalyze_count);
+    }
+    return { ...counters, seqRead, autovacuum };
   } finally {
     await c.end();
   }

@@ -17,6 +17,8 @@ export interface System {
   procs: ServerProc[];
   /** the pg database its processes connect to (server mode) */
   database?: string;
+  /** each process's Prometheus metrics, by process name (the hub's; bench/tail.ts reads its event-loop delay) */
+  metricsUrls?: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export interface HubStart {
   onUnexpectedExit: StartOptions['onUnexpectedExit'];
 }
 
-const READY = /wasla \S+ mode, role (\S+): (?:listening on (http:\/\/\S+)|no API; health and metrics on \S+|no HTTP listener)/;
+const READY = /wasla \S+ mode, role (\S+): (?:listening on (http:\/\/\S+)|no API; health and metrics on (\S+)|no HTTP listener)/;
 
 /** the hub's environment: the caller's WASLA_* tuning variables, then what the bench controls */
 export function hubEnv(h: HubStart): NodeJS.ProcessEnv {
@@ -86,12 +88,15 @@ export async function startHubSystem(h: HubStart): Promise<System> {
   const api = started.find((s) => s.match[2]);
   if (!api) throw new Error('no hub process reported an HTTP listener');
   const procs = started.map((s) => s.proc);
+  // the api serves /metrics on its API port (the bench sets no WASLA_METRICS_PORT), a worker on its own listener
+  const metricsUrls = Object.fromEntries(started.flatMap((s) => ((s.match[2] ?? s.match[3]) ? [[s.proc.name, `${s.match[2] ?? s.match[3]}/metrics`]] : [])));
   return {
     kind: 'hub',
     mode: h.embedded ? 'embedded' : 'server',
     url: api.match[2],
     procs,
     database: h.embedded ? undefined : h.database,
+    metricsUrls,
     async stop() {
       await Promise.all(procs.map((p) => stopServer(p)));
     },
