@@ -65,7 +65,7 @@ export function markdown(r: Report): string {
     `# Wasla bench — ${r.startedAt}`,
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average at start ${r.machine.loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}. ` +
-      `Hub: ${r.hubSource}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}.`,
+      `Hub: ${r.hubSource}. PostgreSQL ${r.postgres.server_version ?? '?'}, synchronous_commit=${r.postgres.synchronous_commit}, fsync=${r.postgres.fsync}, autovacuum=${r.postgres.autovacuum ?? '?'}${r.postgres.autovacuum === 'off' ? ' (nothing vacuums or analyzes the tables during the run: a production server runs it)' : ''}.`,
     ...(r.machine.loadavgAtStart[0] > 0.5 * r.machine.cpus
       ? [
           '',

@@ -94,7 +94,7 @@ export async function dbCounters(database: string): Promise<DbCounters> {
 export async function pgSettings(): Promise<Record<string, string>> {
   return admin(async (c) => {
     const r = await c.query<{ name: string; setting: string }>(
-      "select name, setting from pg_settings where name in ('synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers', 'server_version')",
+      "select name, setting from pg_settings where name in ('synchronous_commit', 'fsync', 'wal_sync_method', 'shared_buffers', 'server_version', 'autovacuum')",
     );
     return Object.fromEntries(r.rows.map((x) => [x.name, x.setting]));
   });

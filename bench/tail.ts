@@ -21,13 +21,20 @@ export interface EventLoopDelay {
 
 const LAG = /^wasla_nodejs_eventloop_lag_(p50|p99|max)_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)$/gm;
 
+/**
+ * prom-client samples the loop every 10 ms (its default `eventLoopMonitoringPrecision`, which the
+ * hub keeps) and records the whole interval between samples, so an idle process reads about 10 ms:
+ * the delay is what lies beyond it.
+ */
+export const SAMPLING_MS = 10;
+
 /** the event-loop delay since the previous scrape, or undefined when the process serves no such metrics */
 export async function scrapeEventLoopDelay(metricsUrl: string): Promise<EventLoopDelay | undefined> {
   const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   if (!res?.ok) return undefined;
   const text = await res.text();
   const v: Record<string, number> = {};
-  for (const m of text.matchAll(LAG)) v[m[1]] = Number(m[2]) * 1000;
+  for (const m of text.matchAll(LAG)) v[m[1]] = Math.max(0, Number(m[2]) * 1000 - SAMPLING_MS);
   if (v.p50 === undefined || v.p99 === undefined || v.max === undefined) return undefined;
   return { p50Ms: v.p50, p99Ms: v.p99, maxMs: v.max };
 }

@@ -49,12 +49,13 @@ describe('tailSpread', () => {
 describe('scrapeEventLoopDelay', () => {
   it("reads the event-loop delay from the hub's own /metrics, in ms, and nothing from a process without it", async () => {
     const metrics = createMetrics({ defaults: true });
+    let fixed: string | undefined;
     const server = http.createServer(async (req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(fixed ?? (await metrics.registry.metrics()));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -67,10 +68,17 @@ describe('scrapeEventLoopDelay', () => {
       await new Promise((r) => setTimeout(r, 50));
       const d = await scrapeEventLoopDelay(`${base}/metrics`);
       expect(d).toBeDefined();
+      // the 120 ms block, less the 10 ms sampling interval prom-client counts in
       expect(d!.maxMs).toBeGreaterThanOrEqual(100);
       expect(d!.p50Ms).toBeLessThanOrEqual(d!.p99Ms);
       expect(d!.p99Ms).toBeLessThanOrEqual(d!.maxMs);
       expect(await scrapeEventLoopDelay(`${base}/nothing`)).toBeUndefined();
+      // an idle loop reads its 10 ms sampling interval: that is no delay
+      fixed = 'wasla_nodejs_eventloop_lag_p50_seconds 0.0102\nwasla_nodejs_eventloop_lag_p99_seconds 0.0125\nwasla_nodejs_eventloop_lag_max_seconds 0.0093\n';
+      const idle = await scrapeEventLoopDelay(`${base}/metrics`);
+      expect(idle!.p50Ms).toBeCloseTo(0.2, 6);
+      expect(idle!.p99Ms).toBeCloseTo(2.5, 6);
+      expect(idle!.maxMs).toBe(0);
     } finally {
       server.close();
     }
