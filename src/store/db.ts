@@ -8,6 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import * as schema from './schema.js';
 import type { Db } from './db-types.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { buildOnlineIndexes } from './online-indexes.js';
 import { poolTransaction } from './pg-transaction.js';
 
 export type { Db, DbOrTx } from './db-types.js';
@@ -66,7 +67,15 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
   // A connection lost while checked out (inside a transaction, between its statements) emits
   // 'error' on its client, which the pool does not cover while it is borrowed: without this, a
   // PostgreSQL restart would crash the process. The query in progress fails and is answered 503.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  //
+  // And no JIT (issue 29): the hub's statements are short, but on tables of millions of rows the
+  // planner's estimates pass jit_above_cost, and compiling then costs far more than it saves —
+  // the retention batch took 323 ms of which 319 compiling, at a million messages. Set on each new
+  // connection (queued before its first statement), so the operator's URL options still apply.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    client.query('set jit = off').catch(() => {});
+  });
   const db = drizzle(pool, { schema }) as unknown as Db;
   // transactions that give their connection back even when BEGIN fails (see pg-transaction.ts)
   db.transaction = poolTransaction(pool);
@@ -84,6 +93,7 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
         await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS });
+        await buildOnlineIndexes((text, params) => client.query(text, params), true);
       } finally {
         await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
         client.release();
@@ -111,6 +121,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       async migrate() {
         const { migrate } = await import('drizzle-orm/pglite/migrator');
         await migrate(db as never, { migrationsFolder: MIGRATIONS });
+        await buildOnlineIndexes((text, params) => client.query(text, params) as Promise<{ rows: Array<Record<string, unknown>> }>, false);
       },
       async close() {
         try {

@@ -55,18 +55,27 @@ export interface PurgedMessage {
 /** Case kinds of the case index a legal hold matches (queries/index-keys.ts). */
 const HELD_KINDS = sql`('case-number', 'prosecution-case-number')`;
 
-/** The messages past their period that may be purged now, oldest first. */
+/**
+ * The messages past their period that may be purged now, oldest first. Each rule reads its type's
+ * messages not purged yet, oldest first, through the partial index on (type, received_at, id)
+ * where purged_at is null (issue 29): a batch costs what is due, not the history already purged.
+ * (A join of the rules to messages was planned as a scan of the whole table, the cutoff being a
+ * column of the rules: 0.76 s a batch at a million messages, a minute apart in the sweeper.)
+ */
 function due(rules: readonly PurgeRuleRow[], limit: number, lock: boolean): SQL {
   return sql`select m.id, m.type, m.version, m.received_at, r.keep
     from jsonb_to_recordset(${JSON.stringify(rules)}::jsonb) as r(type text, major int, keep text, cutoff timestamptz)
-    join messages m on m.type = r.type and m.received_at < r.cutoff and split_part(m.version, '.', 1) = r.major::text
-    where m.purged_at is null
-      and not exists (select 1 from deliveries d where d.message_id = m.id and d.state not in ('delivered', 'dead'))
-      and not exists (select 1 from legal_holds h where h.lifted_at is null and (
-        h.case_ref = m.case_ref
-        or exists (select 1 from case_index c where c.message_id = m.id and c.kind in ${HELD_KINDS} and c.issuer = h.issuer and c.value = h.case_value)))
+    cross join lateral (
+      select m.id, m.type, m.version, m.received_at from messages m
+      where m.type = r.type and m.received_at < r.cutoff and m.purged_at is null and split_part(m.version, '.', 1) = r.major::text
+        and not exists (select 1 from deliveries d where d.message_id = m.id and d.state not in ('delivered', 'dead'))
+        and not exists (select 1 from legal_holds h where h.lifted_at is null and (
+          h.case_ref = m.case_ref
+          or exists (select 1 from case_index c where c.message_id = m.id and c.kind in ${HELD_KINDS} and c.issuer = h.issuer and c.value = h.case_value)))
+      order by m.received_at, m.id
+      limit ${limit}${lock ? sql` for update of m skip locked` : sql``}) as m
     order by m.received_at, m.id
-    limit ${limit}${lock ? sql` for update of m skip locked` : sql``}`;
+    limit ${limit}`;
 }
 
 type Row = { id: string; type: string; version: string; received_at: string | Date; keep: string };

@@ -64,6 +64,9 @@ export const messages = pgTable(
     index('messages_payload_kek_idx').on(t.payloadKekId, t.id).where(sql`payload_kek_id is not null`),
     // issue 26: juvenile and gbv messages still in clear (stored before 0016), for the backfill that seals them; empty once it is done
     index('messages_unsealed_confidential_idx').on(t.id).where(sql`payload_ciphertext is null and purged_at is null and classification in ('juvenile', 'gbv')`),
+    // issue 29: retention walks only what it has not purged yet, in the order it purges; built
+    // CONCURRENTLY after the migrations (store/online-indexes.ts), so the hub upgrades live
+    index('messages_unpurged_type_received_idx').on(t.type, t.receivedAt, t.id).where(sql`purged_at is null`),
   ],
 );
 
