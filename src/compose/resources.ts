@@ -60,7 +60,12 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   const vault = payloadVault(cfg, log);
   const certStore = new FileCertificateStore(cfg.pkiDir);
 
-  const database = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir, poolSize: cfg.dbPoolSize });
+  const database = await openDatabase({
+    databaseUrl: cfg.databaseUrl,
+    dataDir: cfg.dataDir,
+    poolSize: cfg.dbPoolSize,
+    onOnlineIndexError: (err) => log.warn({ err: err.message }, 'an index built after the migrations is not ready (store/online-indexes.ts); the next start builds it again'),
+  });
   life.onStop('database', () => database.close());
   const db = database.db;
 

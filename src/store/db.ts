@@ -27,6 +27,9 @@ export const resultRows = <T>(result: unknown): T[] => ((result as any).rows ?? 
 
 const MIGRATIONS = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations');
 const MIGRATION_LOCK = 72_617_001; // advisory lock key: one migrator at a time across processes
+const ONLINE_INDEX_LOCK = 72_617_002; // one builder of online indexes at a time; the others go on without waiting
+/** how long a concurrent index build waits for the transactions it must outlive before giving up until the next start */
+const ONLINE_INDEX_WAIT = '10s';
 
 export interface OpenOptions {
   databaseUrl?: string;
@@ -34,6 +37,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** run pending migrations (default true) */
   migrate?: boolean;
+  /** a concurrent index build (store/online-indexes.ts) that failed or gave up; the next start tries again */
+  onOnlineIndexError?: (err: Error) => void;
   /**
    * PostgreSQL server: end a session that sits idle inside a transaction this long, in ms (default
    * 60 000). The hub's transactions never wait on anything but the database; one left open (a
@@ -46,12 +51,14 @@ export interface OpenOptions {
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  const database = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS) : await openPglite(opts.dataDir!);
+  const database = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS, opts.onOnlineIndexError)
+    : await openPglite(opts.dataDir!);
   if (opts.migrate !== false) await database.migrate();
   return database;
 }
 
-async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs: number): Promise<Database> {
+async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs: number, onOnlineIndexError?: (err: Error) => void): Promise<Database> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({
@@ -92,10 +99,27 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
-        await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS });
-        await buildOnlineIndexes((text, params) => client.query(text, params), true);
+        try {
+          await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+        }
+        // Not under the migration lock: a concurrent build waits for every transaction of the
+        // database that began before it, among them another process's statement waiting for that
+        // lock (a deadlock). One process builds; the others do not wait for it.
+        const [lock] = (await client.query('select pg_try_advisory_lock($1) as ok', [ONLINE_INDEX_LOCK])).rows;
+        if (lock.ok) {
+          try {
+            await client.query(`set lock_timeout = '${ONLINE_INDEX_WAIT}'`);
+            await buildOnlineIndexes((text, params) => client.query(text, params), true);
+          } catch (err) {
+            onOnlineIndexError?.(err as Error);
+          } finally {
+            await client.query('reset lock_timeout').catch(() => {});
+            await client.query('select pg_advisory_unlock($1)', [ONLINE_INDEX_LOCK]).catch(() => {});
+          }
+        }
       } finally {
-        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
         client.release();
       }
     },

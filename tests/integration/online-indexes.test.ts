@@ -87,6 +87,30 @@ describe('online indexes (PostgreSQL server)', () => {
     }
   });
 
+  it('two processes starting at once on a new database both open it, and the index is built once', async () => {
+    // before: the first held the migration lock while it built concurrently, the build waited for
+    // the second's statement waiting for that lock, and PostgreSQL ended one with "deadlock detected"
+    const fresh = await createTestDatabase();
+    const errors: Error[] = [];
+    try {
+      const opened = await Promise.all([0, 1, 2].map(() => openDatabase({ databaseUrl: fresh.url, poolSize: 2, onOnlineIndexError: (e) => errors.push(e) })));
+      await Promise.all(opened.map((d) => d.close()));
+      expect(errors).toEqual([]);
+      const c = new pg.Client({ connectionString: fresh.url });
+      await c.connect();
+      try {
+        for (const ix of ONLINE_INDEXES) {
+          const r = await c.query('select i.indisvalid as valid from pg_class c join pg_index i on i.indexrelid = c.oid where c.relname = $1', [ix.name]);
+          expect(r.rows, ix.name).toEqual([{ valid: true }]);
+        }
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('runs its statements without JIT compilation', async () => {
     const rows = (await database.db.execute(sql`show jit`)) as unknown as { rows: Array<{ jit: string }> };
     expect(rows.rows[0].jit).toBe('off');
