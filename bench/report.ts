@@ -130,8 +130,11 @@ export function markdown(r: Report): string {
   // where the intake's tail comes from (issue 29, item 3; bench/tail.ts)
   const loops = Object.entries(h.processes).filter(([, p]) => p.eventLoop);
   if (loops.length) {
-    lines.push('', '| process (hub run, measured phase) | event-loop delay p50 ms | p99 ms | max ms |', '|---|---:|---:|---:|');
-    for (const [n, p] of loops) lines.push(`| ${n} | ${f(p.eventLoop!.p50Ms, 1)} | ${f(p.eventLoop!.p99Ms, 1)} | ${f(p.eventLoop!.maxMs, 1)} |`);
+    lines.push('', '| process (hub run, measured phase) | event-loop delay p50 ms | p99 ms | max ms | GC pauses | GC s | GC pauses over 100 ms |', '|---|---:|---:|---:|---:|---:|---:|');
+    for (const [n, p] of loops) {
+      const g = p.gc ? [String(p.gc.pauses), f(p.gc.seconds, 2), String(p.gc.over100ms)] : ['', '', ''];
+      lines.push(`| ${n} | ${f(p.eventLoop!.p50Ms, 1)} | ${f(p.eventLoop!.p99Ms, 1)} | ${f(p.eventLoop!.maxMs, 1)} | ${g.join(' | ')} |`);
+    }
   }
   if (h.tail && h.tail.slow > 0) {
     const t = h.tail;

@@ -12,7 +12,7 @@ import { rssTrend, type RssSample, type RssTrend } from './rss-trend.js';
 import { PgWaitSampler, type WaitShare } from './pg-waits.js';
 import { backendPids, checkpoint, dbCounters, redisCommands, redisCpuMs, redisRssMiB, type DbCounters } from './services.js';
 import { summarize, wallMs, type Summary } from './stats.js';
-import { scrapeEventLoopDelay, tailSpread, type EventLoopDelay, type TailSpread } from './tail.js';
+import { scrapeProcess, tailSpread, type EventLoopDelay, type GcTotals, type TailSpread } from './tail.js';
 import type { System } from './system.js';
 
 export interface ReceiverCounts {
@@ -33,6 +33,8 @@ export interface ProcessFigures {
   rss?: RssTrend;
   /** event-loop delay over the measured phase, from the process's own metrics (bench/tail.ts) */
   eventLoop?: EventLoopDelay;
+  /** its garbage collections during the measured phase */
+  gc?: GcTotals;
 }
 
 export interface ScenarioResult {
@@ -154,7 +156,7 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     await waits?.start();
     // a scrape resets each hub process's event-loop histogram: what the next one reads is the phase's
     const metrics = Object.entries(system.metricsUrls ?? {});
-    await Promise.all(metrics.map(([, url]) => scrapeEventLoopDelay(url)));
+    const gc0 = new Map((await Promise.all(metrics.map(async ([name, url]) => [name, (await scrapeProcess(url)).gc] as const))).filter(([, g]) => g));
     // sampled every second too, so a process that dies keeps the CPU it had used
     const lastSeen = new Map(cpu0);
     // and each process's resident set, to tell steady memory from a leak (issue 29, item 5)
@@ -184,9 +186,12 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
     const m = await loadgen.call<PhaseResult>('run', { phase: 'measured', messages: s.messages, durationMs: s.durationS * 1000 }, s.durationS * 1000 + 60_000);
     const pgWaits = await waits?.stop();
     const eventLoop = new Map<string, EventLoopDelay>();
+    const gcDuring = new Map<string, GcTotals>();
     for (const [name, url] of metrics) {
-      const d = await scrapeEventLoopDelay(url);
-      if (d) eventLoop.set(name, d);
+      const r = await scrapeProcess(url);
+      if (r.eventLoop) eventLoop.set(name, r.eventLoop);
+      const before = gc0.get(name);
+      if (r.gc && before) gcDuring.set(name, { pauses: r.gc.pauses - before.pauses, seconds: r.gc.seconds - before.seconds, over100ms: r.gc.over100ms - before.over100ms });
     }
     const expectedTotal = (warm?.deliveriesExpected ?? 0) + m.deliveriesExpected;
     const counts = await waitForDeliveries(receivers, expectedTotal, s.drainTimeoutS * 1000, (c, waited) =>
@@ -228,7 +233,15 @@ export async function runScenario(s: ScenarioInput): Promise<ScenarioResult> {
       // the trend covers the measured phase only, not the drain after it
       const trend = rssTrend((rssSeries.get(name) ?? []).filter((x) => x.t <= m.elapsedMs));
       const loop = eventLoop.get(name);
-      processes[name] = { cpuS: ms / 1000, cpuMsPerMessage: ms / accepted, peakRssMiB: rss === undefined ? null : rss, ...(trend && { rss: trend }), ...(loop && { eventLoop: loop }) };
+      const gc = gcDuring.get(name);
+      processes[name] = {
+        cpuS: ms / 1000,
+        cpuMsPerMessage: ms / accepted,
+        peakRssMiB: rss === undefined ? null : rss,
+        ...(trend && { rss: trend }),
+        ...(loop && { eventLoop: loop }),
+        ...(gc && { gc }),
+      };
     };
     const one = (pid: number) => (cpu1.get(pid) ?? 0) - (cpu0.get(pid) ?? 0);
     let own = 0;

@@ -28,11 +28,53 @@ const LAG = /^wasla_nodejs_eventloop_lag_(p50|p99|max)_seconds(?:\{[^}]*\})? ([0
  */
 export const SAMPLING_MS = 10;
 
+/** garbage collections so far (prom-client's `nodejs_gc_duration_seconds`, cumulative): how many, how long in all, how many over 100 ms */
+export interface GcTotals {
+  pauses: number;
+  seconds: number;
+  over100ms: number;
+}
+
+const GC_LINE = /^wasla_nodejs_gc_duration_seconds_(count|sum|bucket)\{([^}]*)\} ([0-9.eE+-]+)$/gm;
+
+export function gcTotals(text: string): GcTotals | undefined {
+  let pauses = 0;
+  let seconds = 0;
+  let upTo100ms = 0;
+  let seen = false;
+  for (const m of text.matchAll(GC_LINE)) {
+    seen = true;
+    const v = Number(m[3]);
+    if (m[1] === 'count') pauses += v;
+    else if (m[1] === 'sum') seconds += v;
+    else if (/(?:^|,)le="0\.1"/.test(m[2])) upTo100ms += v;
+  }
+  return seen ? { pauses, seconds, over100ms: pauses - upTo100ms } : undefined;
+}
+
+export interface ProcessReading {
+  /** since the previous scrape (it resets the histogram) */
+  eventLoop?: EventLoopDelay;
+  /** cumulative since the process started */
+  gc?: GcTotals;
+}
+
+/** what a hub process's /metrics says of its event loop and its garbage collector; {} when it serves none */
+export async function scrapeProcess(metricsUrl: string): Promise<ProcessReading> {
+  const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+  if (!res?.ok) return {};
+  const text = await res.text();
+  const eventLoop = eventLoopDelay(text);
+  const gc = gcTotals(text);
+  return { ...(eventLoop && { eventLoop }), ...(gc && { gc }) };
+}
+
 /** the event-loop delay since the previous scrape, or undefined when the process serves no such metrics */
 export async function scrapeEventLoopDelay(metricsUrl: string): Promise<EventLoopDelay | undefined> {
-  const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-  if (!res?.ok) return undefined;
-  const text = await res.text();
+  return (await scrapeProcess(metricsUrl)).eventLoop;
+}
+
+function eventLoopDelay(text: string): EventLoopDelay | undefined {
   const v: Record<string, number> = {};
   for (const m of text.matchAll(LAG)) v[m[1]] = Math.max(0, Number(m[2]) * 1000 - SAMPLING_MS);
   if (v.p50 === undefined || v.p99 === undefined || v.max === undefined) return undefined;

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { scrapeEventLoopDelay, tailSpread } from '../../../bench/tail.js';
+import { gcTotals, scrapeEventLoopDelay, tailSpread } from '../../../bench/tail.js';
 import { createMetrics } from '../../../src/metrics.js';
 
 /** `n` requests a second for `seconds`, answered `latency(i)` ms after they were due */
@@ -43,6 +43,28 @@ describe('tailSpread', () => {
     expect(tailSpread([], [], 0, 10)).toBeUndefined();
     const p = phase(5, 10, () => 5);
     expect(tailSpread(p.intake, p.answered, p.start, 50)).toMatchObject({ slow: 0, worstShare: 0, worst: [] });
+  });
+});
+
+describe('gcTotals', () => {
+  it('sums the collections of every kind, their time, and those over 100 ms, from the histogram prom-client serves', () => {
+    const text = [
+      'wasla_nodejs_gc_duration_seconds_bucket{le="0.01",kind="minor"} 40',
+      'wasla_nodejs_gc_duration_seconds_bucket{le="0.1",kind="minor"} 42',
+      'wasla_nodejs_gc_duration_seconds_bucket{le="1",kind="minor"} 42',
+      'wasla_nodejs_gc_duration_seconds_bucket{le="+Inf",kind="minor"} 42',
+      'wasla_nodejs_gc_duration_seconds_sum{kind="minor"} 0.21',
+      'wasla_nodejs_gc_duration_seconds_count{kind="minor"} 42',
+      'wasla_nodejs_gc_duration_seconds_bucket{le="0.1",kind="major"} 2',
+      'wasla_nodejs_gc_duration_seconds_bucket{le="1",kind="major"} 3',
+      'wasla_nodejs_gc_duration_seconds_sum{kind="major"} 0.35',
+      'wasla_nodejs_gc_duration_seconds_count{kind="major"} 3',
+    ].join('\n');
+    const g = gcTotals(text)!;
+    expect(g.pauses).toBe(45);
+    expect(g.seconds).toBeCloseTo(0.56, 9);
+    expect(g.over100ms).toBe(1);
+    expect(gcTotals('wasla_other 1\n')).toBeUndefined();
   });
 });
 
