@@ -7,6 +7,7 @@
  * the classic algorithm-confusion hole RFC 9421 §7.3.6 warns about; HMAC comparison is constant
  * time; ECDSA signatures are the raw 64-byte r||s of §3.3.4, not DER.
  */
+import { derToP1363, p1363ToDer } from './ecdsa-encoding.js';
 import { constants, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
 export const SIGNATURE_ALGORITHMS = ['ed25519', 'ecdsa-p256-sha256', 'rsa-pss-sha512', 'rsa-v1_5-sha256', 'hmac-sha256'] as const;
@@ -99,8 +100,8 @@ export function signBytes(alg: SignatureAlgorithm, key: KeyObject, data: Uint8Ar
     case 'ed25519':
       return cryptoSign(null, data, key);
     case 'ecdsa-p256-sha256':
-      // §3.3.4: r and s as 32-byte big-endian integers, concatenated
-      return cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+      // §3.3.4: r and s as 32-byte big-endian integers, concatenated; a bare key (ecdsa-encoding.ts)
+      return derToP1363(cryptoSign('sha256', data, key));
     case 'rsa-pss-sha512':
       // §3.3.1: SHA-512, MGF1 with SHA-512, salt length 64
       return cryptoSign('sha512', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 });
@@ -118,7 +119,7 @@ export function verifyBytes(alg: SignatureAlgorithm, key: KeyObject, data: Uint8
         return cryptoVerify(null, data, key, signature);
       case 'ecdsa-p256-sha256':
         if (signature.length !== 64) return false;
-        return cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+        return cryptoVerify('sha256', data, key, p1363ToDer(signature));
       case 'rsa-pss-sha512':
         return cryptoVerify('sha512', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 }, signature);
       case 'rsa-v1_5-sha256':
