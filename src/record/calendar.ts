@@ -70,11 +70,24 @@ export function assertTimeZone(timeZone: string): void {
   formatterFor(timeZone);
 }
 
+// Intl's formatToParts costs tens of µs and intake asks for the date of "now" on every message: the
+// last answer per zone is kept for the second it holds for. Zone offsets and their changes are whole
+// seconds (tzdata's resolution), so every instant of one UTC second has the same local date.
+const lastDate = new Map<string, { second: number; date: CalendarDate }>();
+
 /** The calendar date an instant falls on in `timeZone`. */
 export function dateInZone(instant: Date, timeZone: string): CalendarDate {
+  const second = Math.floor(instant.getTime() / 1000);
+  const last = lastDate.get(timeZone);
+  if (last?.second === second) return { ...last.date };
   const parts = formatterFor(timeZone).formatToParts(instant);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+  const date = { year: get('year'), month: get('month'), day: get('day') };
+  if (!Number.isNaN(second)) {
+    if (lastDate.size > 64) lastDate.clear();
+    lastDate.set(timeZone, { second, date: { ...date } });
+  }
+  return date;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 /** What the case index holds for a message: indexKeys and indexRows (issue 24.1). */
 import { describe, expect, it } from 'vitest';
 import { indexKeys, indexRows, indexValue, keyedValue } from '../../../src/queries/index-keys.js';
@@ -80,6 +81,14 @@ describe('indexRows', () => {
   it('keys a name and an id apart, and differently under another secret', () => {
     expect(keyedValue(secret, 'national-id', '404112987')).not.toBe(keyedValue(secret, 'person-name', '404112987'));
     expect(keyedValue(Buffer.alloc(32, 7), 'national-id', '404112987')).not.toBe(keyedValue(secret, 'national-id', '404112987'));
+  });
+
+  it('is HMAC-SHA-256 of the secret as it is now, even when the same array is reused with new bytes', () => {
+    const reused = Buffer.alloc(32, 1);
+    const expected = (key: Buffer) => createHmac('sha256', key).update('national-id').update('\u0000').update('404112987').digest('base64url');
+    expect(keyedValue(reused, 'national-id', '404112987')).toBe(expected(Buffer.alloc(32, 1)));
+    reused.fill(2);
+    expect(keyedValue(reused, 'national-id', '404112987')).toBe(expected(Buffer.alloc(32, 2)));
   });
 
   it('refuses a secret shorter than 32 bytes', () => {

@@ -216,4 +216,29 @@ describe('calendar', () => {
     expect(dateInZone(new Date('2026-07-15T21:30:00Z'), HEBRON)).toEqual(d('2026-07-16'));
     expect(dateInZone(new Date('2026-01-15T21:30:00Z'), HEBRON)).toEqual(d('2026-01-15'));
   });
+
+  it('answers as Intl does instant by instant, across midnights, zones and a caller changing the answer', () => {
+    const intl = (at: Date, tz: string) => {
+      const p = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(at);
+      const n = (t: string) => Number(p.find((x) => x.type === t)?.value);
+      return { year: n('year'), month: n('month'), day: n('day') };
+    };
+    // the seconds around local midnight in Hebron, New York and Kolkata (+05:30), interleaved so the
+    // per-zone memo is hit and missed; milliseconds within one second share the memo
+    const midnights = [
+      ['2026-07-15T21:00:00Z', HEBRON],
+      ['2026-03-09T04:00:00Z', 'America/New_York'],
+      ['2026-03-08T18:30:00Z', 'Asia/Kolkata'],
+    ] as const;
+    for (let offset = -3000; offset <= 3000; offset += 250) {
+      for (const [at, tz] of midnights) {
+        const instant = new Date(Date.parse(at) + offset);
+        expect(dateInZone(instant, tz), `${instant.toISOString()} ${tz}`).toEqual(intl(instant, tz));
+      }
+    }
+    // what a caller does with its answer does not change the next one
+    const first = dateInZone(new Date('2026-07-15T12:00:00Z'), HEBRON);
+    first.day = 1;
+    expect(dateInZone(new Date('2026-07-15T12:00:00.500Z'), HEBRON)).toEqual(d('2026-07-15'));
+  });
 });
