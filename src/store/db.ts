@@ -28,8 +28,8 @@ export const resultRows = <T>(result: unknown): T[] => ((result as any).rows ?? 
 const MIGRATIONS = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations');
 const MIGRATION_LOCK = 72_617_001; // advisory lock key: one migrator at a time across processes
 const ONLINE_INDEX_LOCK = 72_617_002; // one builder of online indexes at a time; the others go on without waiting
-/** how long a concurrent index build waits for the transactions it must outlive before giving up until the next start */
-const ONLINE_INDEX_WAIT = '10s';
+/** how long a concurrent index build waits for a lock before giving up until the next start */
+const ONLINE_INDEX_LOCK_TIMEOUT_MS = 10_000;
 
 export interface OpenOptions {
   databaseUrl?: string;
@@ -39,6 +39,11 @@ export interface OpenOptions {
   migrate?: boolean;
   /** a concurrent index build (store/online-indexes.ts) that failed or gave up; the next start tries again */
   onOnlineIndexError?: (err: Error) => void;
+  /**
+   * how long that build waits for a lock on its table (another process's DDL, a long LOCK TABLE)
+   * before it gives up until the next start, in ms (default 10 000); intake never waits for it
+   */
+  onlineIndexLockTimeoutMs?: number;
   /**
    * PostgreSQL server: end a session that sits idle inside a transaction this long, in ms (default
    * 60 000). The hub's transactions never wait on anything but the database; one left open (a
@@ -52,13 +57,16 @@ const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const database = opts.databaseUrl
-    ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS, opts.onOnlineIndexError)
+    ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS, {
+        onError: opts.onOnlineIndexError,
+        lockTimeoutMs: opts.onlineIndexLockTimeoutMs ?? ONLINE_INDEX_LOCK_TIMEOUT_MS,
+      })
     : await openPglite(opts.dataDir!);
   if (opts.migrate !== false) await database.migrate();
   return database;
 }
 
-async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs: number, onOnlineIndexError?: (err: Error) => void): Promise<Database> {
+async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs: number, onlineIndexes: { onError?: (err: Error) => void; lockTimeoutMs: number }): Promise<Database> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pool = new pg.Pool({
@@ -110,10 +118,10 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
         const [lock] = (await client.query('select pg_try_advisory_lock($1) as ok', [ONLINE_INDEX_LOCK])).rows;
         if (lock.ok) {
           try {
-            await client.query(`set lock_timeout = '${ONLINE_INDEX_WAIT}'`);
+            await client.query(`set lock_timeout = ${Math.max(1, Math.floor(onlineIndexes.lockTimeoutMs))}`);
             await buildOnlineIndexes((text, params) => client.query(text, params), true);
           } catch (err) {
-            onOnlineIndexError?.(err as Error);
+            onlineIndexes.onError?.(err as Error);
           } finally {
             await client.query('reset lock_timeout').catch(() => {});
             await client.query('select pg_advisory_unlock($1)', [ONLINE_INDEX_LOCK]).catch(() => {});

@@ -111,6 +111,30 @@ describe('online indexes (PostgreSQL server)', () => {
     }
   });
 
+  it('gives up after its lock timeout, says so, opens the database anyway, and builds at the next start', async () => {
+    const [ix] = ONLINE_INDEXES;
+    await client.query(`drop index "${ix.name}"`);
+    // another session holds the table (a long DDL or LOCK TABLE): the build may not wait on it forever
+    const holder = new pg.Client({ connectionString: tdb.url });
+    await holder.connect();
+    const errors: Error[] = [];
+    try {
+      await holder.query('begin');
+      await holder.query('lock table messages in share mode');
+      const opened = await openDatabase({ databaseUrl: tdb.url, poolSize: 2, onlineIndexLockTimeoutMs: 300, onOnlineIndexError: (e) => errors.push(e) });
+      await opened.close();
+      expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/lock timeout/)]);
+      expect(await state(ix.name)).toBeUndefined();
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      await holder.end();
+    }
+    const reopened = await openDatabase({ databaseUrl: tdb.url, poolSize: 2, onOnlineIndexError: (e) => errors.push(e) });
+    await reopened.close();
+    expect(errors).toHaveLength(1);
+    expect(await state(ix.name)).toEqual({ valid: true });
+  });
+
   it('runs its statements without JIT compilation', async () => {
     const rows = (await database.db.execute(sql`show jit`)) as unknown as { rows: Array<{ jit: string }> };
     expect(rows.rows[0].jit).toBe('off');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
-import { AuditSealer } from '../../../src/audit/sealer.js';
+import { AuditSealer, LEFTOVER_SIGNING_MS } from '../../../src/audit/sealer.js';
 import type { Db } from '../../../src/store/db.js';
 
 describe('the audit sealer', () => {
@@ -60,5 +60,24 @@ describe('the audit sealer', () => {
     await sealer.stop();
     expect(warn).toHaveBeenCalledWith({ err: 'connection refused' }, 'audit sealing failed; will try again');
     expect(calls).toBeGreaterThanOrEqual(3);
+  });
+
+  it('signs seals left unsigned at its first pass, then once a minute, not at every pass', async () => {
+    const leftovers: number[] = [];
+    const start = Date.now();
+    const sealer = new AuditSealer({} as Db, pino({ level: 'silent' }), {
+      intervalMs: 200,
+      idleMaxMs: 1000,
+      seal: async () => 1,
+      signLeftovers: async () => {
+        leftovers.push(Date.now() - start);
+        return 0;
+      },
+    });
+    sealer.start();
+    await vi.advanceTimersByTimeAsync(LEFTOVER_SIGNING_MS * 2 + 500);
+    await sealer.stop();
+    // some 600 passes in those two minutes; leftovers signed at 0, then at the first pass a minute on
+    expect(leftovers).toEqual([0, LEFTOVER_SIGNING_MS, LEFTOVER_SIGNING_MS * 2]);
   });
 });
