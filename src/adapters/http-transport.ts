@@ -19,6 +19,8 @@ export class TransportError extends WaslaError {
 }
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** requests sent again after a kept-alive socket turned out closed; bounded by the agent's sockets in practice */
+const STALE_SOCKET_RETRIES = 3;
 
 export class HttpTransport implements Transport {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -30,38 +32,56 @@ export class HttpTransport implements Transport {
     const lib = isHttps ? https : http;
     return new Promise((resolve, reject) => {
       let settled = false;
+      let current: http.ClientRequest | undefined;
       const done = (fn: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         fn();
       };
-      const r = lib.request(
-        url,
-        {
-          method: req.method,
-          headers: { ...req.headers, 'content-length': String(req.body.length) },
-          agent: isHttps ? this.httpsAgent : this.httpAgent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
-          });
-          res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
-          res.on('error', (e) => done(() => reject(new TransportError(`response failed: ${e.message}`, 'connection'))));
-        },
-      );
-      // one timer covers connect, send and the whole response: a hanging receiver costs one slot
-      // for timeoutMs, never more
+      // one timer covers connect, send, a retry and the whole response: a hanging receiver costs
+      // one slot for timeoutMs, never more
       const timer = setTimeout(() => {
         done(() => reject(new TransportError(`no answer within ${timeoutMs} ms`, 'timeout')));
-        r.destroy();
+        current?.destroy();
       }, timeoutMs);
-      r.on('error', (e: NodeJS.ErrnoException) => done(() => reject(new TransportError(`${e.code ?? 'error'}: ${e.message}`, 'connection'))));
-      r.end(req.body);
+      const attempt = (retriesLeft: number) => {
+        let answered = false;
+        const r = lib.request(
+          url,
+          {
+            method: req.method,
+            headers: { ...req.headers, 'content-length': String(req.body.length) },
+            agent: isHttps ? this.httpsAgent : this.httpAgent,
+          },
+          (res) => {
+            answered = true;
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (c: Buffer) => {
+              size += c.length;
+              if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
+            });
+            res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+            res.on('error', (e) => done(() => reject(new TransportError(`response failed: ${e.message}`, 'connection'))));
+          },
+        );
+        current = r;
+        r.on('error', (e: NodeJS.ErrnoException) => {
+          // A kept-alive socket the recipient closed as this request went out on it (its idle
+          // timeout, met by our reuse): nothing was answered, so the request goes again, as node's
+          // documentation advises (request.reusedSocket) — on the next free socket, which may be
+          // stale too, or a new one. Deliveries are idempotent by message id; a failure on a fresh
+          // connection is the recipient's own and is reported.
+          if (retriesLeft > 0 && !answered && !settled && r.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+            attempt(retriesLeft - 1);
+            return;
+          }
+          done(() => reject(new TransportError(`${e.code ?? 'error'}: ${e.message}`, 'connection')));
+        });
+        r.end(req.body);
+      };
+      attempt(STALE_SOCKET_RETRIES);
     });
   }
 
