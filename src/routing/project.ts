@@ -46,8 +46,12 @@ function buildTrie(fields: readonly string[]): Trie {
   return root;
 }
 
+// A member named "__proto__" must become an own property, not the copy's prototype: assignment
+// would call Object.prototype's setter. Every other name is assigned, four times cheaper than
+// defineProperty on node 24, and this copies every payload once per delivery.
 function define(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 /** A deep copy of a JSON value (own enumerable members only). */
