@@ -6,7 +6,8 @@
  */
 
 export function isPattern(p: string): boolean {
-  return p.split('.').some((s) => s === '*' || s === '**');
+  // routing asks this of every grant for every message: most ids have no star to split for
+  return p.includes('*') && p.split('.').some((s) => s === '*' || s === '**');
 }
 
 export function matches(pattern: string, id: string): boolean {
