@@ -21,10 +21,16 @@ export class TransportError extends WaslaError {
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 /** requests sent again after a kept-alive socket turned out closed; bounded by the agent's sockets in practice */
 const STALE_SOCKET_RETRIES = 3;
+/** an idle kept-alive socket is closed after this, or a second before the recipient's Keep-Alive timeout when that is shorter */
+const IDLE_SOCKET_MS = 30_000;
 
 export class HttpTransport implements Transport {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  // timeout: node's agent lets an idle socket go a second before the recipient's announced
+  // `Keep-Alive: timeout=N` only when it has a timeout of its own (without one it keeps idle
+  // sockets until the recipient closes them, which races our next request on them). It is the
+  // sockets' idle limit; the attempt's own deadline is the timer in send().
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, timeout: IDLE_SOCKET_MS });
 
   send(req: OutboundRequest, timeoutMs: number): Promise<TransportResponse> {
     const url = new URL(req.url);

@@ -18,7 +18,7 @@ interface Server {
 }
 
 /** `kill(socketNo, nthOnSocket)` says whether to drop the connection instead of answering */
-async function server(kill: (socket: number, nth: number) => boolean): Promise<Server> {
+async function server(kill: (socket: number, nth: number) => boolean, keepAliveTimeoutMs?: number): Promise<Server> {
   const seen: Server['seen'] = [];
   const ids = new WeakMap<Socket, { id: number; n: number }>();
   let sockets = 0;
@@ -37,6 +37,7 @@ async function server(kill: (socket: number, nth: number) => boolean): Promise<S
       else res.end('ok');
     });
   });
+  if (keepAliveTimeoutMs !== undefined) s.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/deliver`,
@@ -64,6 +65,22 @@ describe('HttpTransport', () => {
     expect(second.status).toBe(200);
     expect(second.body.toString()).toBe('ok');
     // the second request reached the server twice: on socket 1 (dropped), then on socket 2
+    expect(srv.seen).toEqual([
+      { socket: 1, nth: 1 },
+      { socket: 1, nth: 2 },
+      { socket: 2, nth: 1 },
+    ]);
+  });
+
+  it('lets an idle socket go before the recipient’s announced keep-alive timeout', async () => {
+    // the server announces `Keep-Alive: timeout=2` and would close at 2 s; the agent lets go at 1 s
+    srv = await server(() => false, 2000);
+    transport = new HttpTransport();
+    expect((await transport.send(request(srv.url), 5000)).headers['keep-alive']).toBe('timeout=2');
+    await transport.send(request(srv.url), 5000);
+    await new Promise((r) => setTimeout(r, 1300));
+    await transport.send(request(srv.url), 5000);
+    // reused within the second, a new socket after it: never a request on a socket the server is closing
     expect(srv.seen).toEqual([
       { socket: 1, nth: 1 },
       { socket: 1, nth: 2 },
