@@ -137,8 +137,12 @@ export function payloadRotationSuite(mode: Mode) {
       const whole = (await getMessage(hub, msg.json.id, MAGISTRATE)).json.envelope;
       // what a hub before migration 0016 left: the whole envelope in clear, a plate in clear in the index
       const db = hub.database.db;
-      await db.execute(sql`update messages set envelope = ${JSON.stringify(whole)}::json, payload_ciphertext = null, payload_key = null, payload_kek_id = null where id = ${msg.json.id}`);
-      await db.execute(sql`insert into case_index (kind, issuer, value, message_id, type, classification) values ('plate', '', 'P-BACKFILL-7', ${msg.json.id}, 'protection-order.issued', 'gbv')`);
+      // one transaction, as the old hub committed them: the worker's pass (every 50 ms) must not
+      // seal the message between the two and leave the plate, written after it, in clear
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`update messages set envelope = ${JSON.stringify(whole)}::json, payload_ciphertext = null, payload_key = null, payload_kek_id = null where id = ${msg.json.id}`);
+        await tx.execute(sql`insert into case_index (kind, issuer, value, message_id, type, classification) values ('plate', '', 'P-BACKFILL-7', ${msg.json.id}, 'protection-order.issued', 'gbv')`);
+      });
       const row = async () => {
         const r = await db.execute(sql`select envelope::text as env, payload_kek_id as kek,
           (select value from case_index c where c.message_id = m.id and c.kind = 'plate') as plate from messages m where id = ${msg.json.id}`);
