@@ -42,6 +42,13 @@ export interface Config {
   workerConcurrency: number;
   /** how long a claimed delivery stays in_flight before the sweeper returns it to due */
   leaseMs: number;
+  /**
+   * issue 29: how long an api process gathers fresh deliveries before it queues them as one job
+   * (server mode); the worker then claims and sends them together. 0: as soon as the event loop turns.
+   */
+  dispatchGatherMs: number;
+  /** issue 29: how long a worker gathers finished attempts before it records them in one statement (0: at once) */
+  recordGatherMs: number;
   attemptTimeoutMs: number;
   sweepIntervalMs: number;
   /** issue 26.7: payloads the sweeper purges in one batch once their retention period is over (0: the sweeper purges none) */
@@ -161,6 +168,17 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
     name: 'WASLA_WORKER_CONCURRENCY',
     default: '64',
     meaning: "deliveries a worker process works on at once: being attempted, or claimed and waiting for their recipient's slot (deliveries parked while their recipient's line is full hold none)",
+  },
+  {
+    name: 'WASLA_DISPATCH_GATHER_MS',
+    default: '20',
+    meaning:
+      "how long an api process gathers new deliveries before it queues them as one job (server mode): a worker wakes once for them and claims, sends and records them together. Below saturation this saves more CPU than anything else (see [benchmark.md](benchmark.md)); it adds up to this much to the time from intake to delivery, never to intake's answer. 0: at the next turn of the event loop",
+  },
+  {
+    name: 'WASLA_RECORD_GATHER_MS',
+    default: '5',
+    meaning: "how long a worker waits for other finished attempts to record with one it has finished, in one statement; the recipient's slot is free meanwhile. 0: at once when no record is running",
   },
   { name: 'WASLA_LEASE_MS', default: '60000', meaning: 'an in_flight delivery older than this is returned to due by the sweeper, its attempt recorded as abandoned' },
   {
@@ -361,6 +379,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     insecureAllowUnsigned: bool(env, 'WASLA_INSECURE_ALLOW_UNSIGNED', false),
     workerConcurrency: int(env, 'WASLA_WORKER_CONCURRENCY', 64, 1, 1024),
     leaseMs: int(env, 'WASLA_LEASE_MS', 60_000, 1000, 3_600_000),
+    dispatchGatherMs: int(env, 'WASLA_DISPATCH_GATHER_MS', 20, 0, 1000),
+    recordGatherMs: int(env, 'WASLA_RECORD_GATHER_MS', 5, 0, 1000),
     attemptTimeoutMs: int(env, 'WASLA_ATTEMPT_TIMEOUT_MS', 10_000, 100, 600_000),
     sweepIntervalMs: int(env, 'WASLA_SWEEP_INTERVAL_MS', 5_000, 50, 600_000),
     retentionBatch: int(env, 'WASLA_RETENTION_BATCH', 100, 0, 10_000),

@@ -99,7 +99,8 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   if (sharedRedis) life.onStop('shared redis', () => sharedRedis.disconnect());
 
   // server mode: BullMQ, and this process's own queue fed from PostgreSQL while Redis is away
-  const dispatcher: Dispatcher = cfg.mode === 'server' ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: c.prefix }, log) : new InProcessDispatcher();
+  const dispatcher: Dispatcher =
+    cfg.mode === 'server' ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: c.prefix, gatherMs: cfg.dispatchGatherMs }, log) : new InProcessDispatcher();
   const closeDispatcher = once(() => dispatcher.close(cfg.shutdownGraceMs));
   life.onStop('dispatcher', closeDispatcher);
 

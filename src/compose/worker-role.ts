@@ -65,7 +65,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
     transport.close();
   });
   const handler = createDeliveryHandler({
-    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret, vault: res.vault }, res.vault),
+    store: databaseDeliveryStore(res.db, log, { contracts: c.contracts, dispatcher: res.dispatcher, log, indexSecret: res.secrets.indexSecret, vault: res.vault }, res.vault, cfg.recordGatherMs),
     contracts: c.contracts,
     dispatcher: res.dispatcher,
     transport,

@@ -46,6 +46,8 @@ export interface BullMqOptions {
   queueName: string;
   /** key prefix, so tests and several hubs can share one Redis */
   prefix?: string;
+  /** how long jobs are gathered before they go to Redis together (default 2 ms; see `dispatch`) */
+  gatherMs?: number;
 }
 
 export class BullMqDispatcher implements Dispatcher {
@@ -97,8 +99,13 @@ export class BullMqDispatcher implements Dispatcher {
   }
 
   /**
-   * Jobs dispatched within ~2 ms go to Redis in one addBulk: under load, one round trip and one
-   * pipeline for many messages instead of one each. The promise settles when its batch has.
+   * Jobs dispatched within `gatherMs` go to Redis in one addBulk, and the fresh ones among them in
+   * one queue job (FRESH_PER_JOB): one round trip for many messages, and one wake-up of a worker,
+   * which then claims, sends and records them together. Under load any short window gathers many;
+   * below it (issue 29) only a longer one does — at 200 messages a second, 20 ms instead of 2 took
+   * the Redis commands from 41 to 13 a message and the CPU of hub, PostgreSQL and Redis from 7.3 to
+   * 6.2 ms a message, for 10 to 15 ms more from intake to delivery. The promise settles when its
+   * batch has.
    */
   dispatch(jobs: DispatchJob[]): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
@@ -106,7 +113,7 @@ export class BullMqDispatcher implements Dispatcher {
       this.pending.push({ jobs, resolve, reject });
       this.pendingCount += jobs.length;
       if (this.pendingCount >= 500) void this.flush();
-      else this.flushTimer ??= setTimeout(() => void this.flush(), 2);
+      else this.flushTimer ??= setTimeout(() => void this.flush(), this.opts.gatherMs ?? 2);
     });
   }
 

@@ -1,6 +1,7 @@
 /**
- * Recording attempts, grouped and resilient. Attempts that finish within ~2 ms share one record
- * statement (store/deliveries.ts recordAttempts: group commit). If that statement fails, each
+ * Recording attempts, grouped and resilient. Attempts that finish together share one record
+ * statement (store/deliveries.ts recordAttempts: group commit; the worker lets each wait up to
+ * WASLA_RECORD_GATHER_MS for others, see batcher.ts `gathering`). If that statement fails, each
  * attempt of the batch is recorded on its own, so that one attempt that cannot be stored never
  * leaves the others in flight until their leases lapse — and their recipients receive them again
  * (issue 19: 59 arrivals for 30 deliveries). An attempt that still cannot be recorded is logged as
@@ -9,7 +10,7 @@
  * rejects, and the sweeper records the attempt as abandoned once its lease lapses.
  */
 import type { Logger } from 'pino';
-import { Batcher, type BatcherOptions } from '../batcher.js';
+import { Batcher, gathering, type BatcherOptions } from '../batcher.js';
 import { recordAttempts, type AttemptOutcome, type Claim, type Db, type DeliveryState } from '../store/index.js';
 import { boundedText } from '../untrusted.js';
 
@@ -66,7 +67,7 @@ export function attemptRecorder(db: Db, log: Logger, o: RecorderOptions = {}): R
       if (items.length > 1) log.warn({ err: message(err), attempts: items.length }, 'a grouped attempt record failed; recording its attempts one by one');
       return Promise.all(items.map((item) => alone(item, err, items.length > 1)));
     }
-  }, o.batch ?? { maxItems: 64, maxWaitMs: 2, eagerBelow: 1 });
+  }, o.batch ?? gathering(0, 64));
 
   return async (claim, outcome) => {
     const r = await batcher.submit({ claim, outcome });

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { AuditAction } from '../audit/writer.js';
 import { claimMany, deferDelivery, endUnattempted, openClaims, type Claim, type ClaimWithMessage, type Db, type PayloadVault } from '../store/index.js';
+import { gathering } from '../batcher.js';
 import { attemptRecorder, type RecordAttempt } from './attempt-recorder.js';
 import { endTelling, type NoticeDeps, recordTelling } from './delivery-notices.js';
 
@@ -20,8 +21,12 @@ export interface DeliveryStore {
   recordAttempt: RecordAttempt;
 }
 
-/** `notices`: tell senders of dead and recovered deliveries (issue 25, delivery-notices.ts); `vault` opens sealed payloads (issue 26) */
-export function databaseDeliveryStore(db: Db, log: Logger, notices?: NoticeDeps, vault?: PayloadVault): DeliveryStore {
+/**
+ * `notices`: tell senders of dead and recovered deliveries (issue 25, delivery-notices.ts); `vault`
+ * opens sealed payloads (issue 26); `recordGatherMs`: how long a finished attempt waits for others
+ * to share its record statement (issue 29; 0: at once when no record is running).
+ */
+export function databaseDeliveryStore(db: Db, log: Logger, notices?: NoticeDeps, vault?: PayloadVault, recordGatherMs = 0): DeliveryStore {
   return {
     claimMany: async (ids, leaseMs, attemptTimeoutMs) =>
       openClaims(db, vault, await claimMany(db, ids, leaseMs, attemptTimeoutMs), (c, e) =>
@@ -30,6 +35,6 @@ export function databaseDeliveryStore(db: Db, log: Logger, notices?: NoticeDeps,
     defer: (claim, delayMs, reason) => deferDelivery(db, claim, delayMs, reason),
     endUnattempted: (claim, reason, action, actor) => (notices ? endTelling(db, notices, claim, reason, action, actor) : endUnattempted(db, claim, reason, action, actor)),
     // one attempt whose record fails never fails the others recorded with it
-    recordAttempt: attemptRecorder(db, log, notices ? { record: recordTelling(notices) } : {}),
+    recordAttempt: attemptRecorder(db, log, { ...(notices && { record: recordTelling(notices) }), batch: gathering(recordGatherMs, 64) }),
   };
 }

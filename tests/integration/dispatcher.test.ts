@@ -36,6 +36,32 @@ describe('BullMQ dispatcher: fresh deliveries', () => {
       await flushPrefix(prefix);
     }
   });
+
+  it('gathers fresh deliveries dispatched apart within gatherMs into one queue job (issue 29)', async () => {
+    const prefix = uniquePrefix();
+    const gathering = new BullMqDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix, gatherMs: 300 });
+    const queue = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix });
+    const sizes = async () =>
+      (await queue.getWaiting())
+        .filter((j) => j.name === 'deliver-many')
+        .map((j) => (j.data.jobs as unknown[]).length)
+        .sort((a, b) => a - b);
+    try {
+      // three messages' deliveries, 20 ms apart: each dispatch settles with the one queue job
+      const settled: Promise<void>[] = [];
+      for (let i = 0; i < 3; i++) {
+        settled.push(gathering.dispatch([0, 1].map(() => ({ deliveryId: uuidv7(), attempt: 0, fresh: true }))));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await sizes()).toEqual([]); // still gathering
+      await Promise.all(settled);
+      expect(await sizes()).toEqual([6]);
+    } finally {
+      await queue.close();
+      await gathering.close(1000);
+      await flushPrefix(prefix);
+    }
+  });
 });
 
 dispatcherSuite('BullMQ behind the failover dispatcher', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Batcher } from '../../../src/batcher.js';
+import { Batcher, gathering } from '../../../src/batcher.js';
 
 describe('batcher (group commit)', () => {
   it('serves calls that arrive together with one run, each getting its own output', async () => {
@@ -100,6 +100,33 @@ describe('batcher (group commit)', () => {
       expect(ran).toBe(false);
       await vi.advanceTimersByTimeAsync(5);
       expect(await p).toBe(1);
+    });
+  });
+
+  describe('gathering (issue 29)', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('with a window, calls that come apart within it share one run; with 0 a lone call goes at once', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const runs: number[][] = [];
+      const run = async (xs: number[]) => {
+        runs.push(xs);
+        return xs;
+      };
+      const gathered = new Batcher<number, number>(run, gathering(20, 64));
+      const a = gathered.submit(1);
+      await vi.advanceTimersByTimeAsync(8);
+      const b = gathered.submit(2);
+      await vi.advanceTimersByTimeAsync(8);
+      expect(runs).toEqual([]); // no run yet: 16 ms into a 20 ms window
+      await vi.advanceTimersByTimeAsync(4);
+      expect(await Promise.all([a, b])).toEqual([1, 2]);
+      expect(runs).toEqual([[1, 2]]);
+
+      runs.length = 0;
+      const eager = new Batcher<number, number>(run, gathering(0, 64));
+      expect(await eager.submit(3)).toBe(3); // timers never advanced
+      expect(runs).toEqual([[3]]);
     });
   });
 });
