@@ -75,6 +75,11 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     idle_in_transaction_session_timeout: idleInTransactionTimeoutMs,
+    // see below: no JIT, and a lost connection that does not crash the process
+    onConnect: async (client) => {
+      client.on('error', () => {});
+      await client.query('set jit = off').catch(() => {});
+    },
   });
   // An idle client that loses its server (PostgreSQL restart) emits 'error' on the pool; without
   // a listener that would crash the process. The next query gets a fresh connection.
@@ -86,11 +91,9 @@ async function openPostgres(url: string, max: number, idleInTransactionTimeoutMs
   // And no JIT (issue 29): the hub's statements are short, but on tables of millions of rows the
   // planner's estimates pass jit_above_cost, and compiling then costs far more than it saves —
   // the retention batch took 323 ms of which 319 compiling, at a million messages. Set on each new
-  // connection (queued before its first statement), so the operator's URL options still apply.
-  pool.on('connect', (client) => {
-    client.on('error', () => {});
-    client.query('set jit = off').catch(() => {});
-  });
+  // connection, before the pool hands it out (pg-pool's `onConnect`, awaited: a query queued
+  // beside the caller's first one is deprecated and goes in pg 9), so the operator's URL options
+  // still apply.
   const db = drizzle(pool, { schema }) as unknown as Db;
   // transactions that give their connection back even when BEGIN fails (see pg-transaction.ts)
   db.transaction = poolTransaction(pool);
