@@ -103,9 +103,8 @@ export class BullMqDispatcher implements Dispatcher {
    * one queue job (FRESH_PER_JOB): one round trip for many messages, and one wake-up of a worker,
    * which then claims, sends and records them together. Under load any short window gathers many;
    * below it (issue 29) only a longer one does — at 200 messages a second, 20 ms instead of 2 took
-   * the Redis commands from 41 to 13 a message and the CPU of hub, PostgreSQL and Redis from 7.3 to
-   * 6.2 ms a message, for 10 to 15 ms more from intake to delivery. The promise settles when its
-   * batch has.
+   * the Redis commands from 40–51 to 13 a message (docs/benchmark.md), for 7 to 15 ms more from
+   * intake to delivery. The promise settles when its batch has.
    */
   dispatch(jobs: DispatchJob[]): Promise<void> {
     if (jobs.length === 0) return Promise.resolve();
