@@ -99,8 +99,7 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
   if (sharedRedis) life.onStop('shared redis', () => sharedRedis.disconnect());
 
   // server mode: BullMQ, and this process's own queue fed from PostgreSQL while Redis is away
-  const dispatcher: Dispatcher =
-    cfg.mode === 'server' ? new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix: c.prefix, gatherMs: cfg.dispatchGatherMs }, log) : new InProcessDispatcher();
+  const dispatcher = createDispatcher(cfg, c.prefix, log);
   const closeDispatcher = once(() => dispatcher.close(cfg.shutdownGraceMs));
   life.onStop('dispatcher', closeDispatcher);
 
@@ -121,6 +120,16 @@ export async function openResources(c: Configuration, life: Lifecycle): Promise<
     secrets,
     vault,
   };
+}
+
+/**
+ * The dispatcher a process of this configuration uses: in server mode BullMQ behind the failover
+ * to this process's own queue, gathering for WASLA_DISPATCH_GATHER_MS (issue 29); embedded, the
+ * in-process queue. Apart so that a test can check the configured window reaches it.
+ */
+export function createDispatcher(cfg: Configuration['cfg'], prefix: string, log?: Configuration['log']): Dispatcher {
+  if (cfg.mode !== 'server') return new InProcessDispatcher();
+  return new FailoverDispatcher({ redisUrl: cfg.redisUrl!, queueName: cfg.queueName, prefix, gatherMs: cfg.dispatchGatherMs }, log);
 }
 
 /**

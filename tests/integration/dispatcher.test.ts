@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { BullMqDispatcher, FailoverDispatcher, jobId } from '../../src/queue/index.js';
+import { BullMqDispatcher, FailoverDispatcher, jobId, type Dispatcher } from '../../src/queue/index.js';
+import { createDispatcher } from '../../src/compose/resources.js';
+import { loadConfig } from '../../src/config.js';
 import { commitMessage, openDatabase } from '../../src/store/index.js';
 import { Sweeper } from '../../src/workers/sweeper.js';
 import { uuidv7 } from '../../src/ids.js';
@@ -37,9 +39,11 @@ describe('BullMQ dispatcher: fresh deliveries', () => {
     }
   });
 
-  it('gathers fresh deliveries dispatched apart within gatherMs into one queue job (issue 29)', async () => {
-    const prefix = uniquePrefix();
-    const gathering = new BullMqDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix, gatherMs: 300 });
+  /**
+   * Three messages' deliveries dispatched 20 ms apart through `dispatcher` (queue 'deliveries' under
+   * `prefix`): the sizes of the grouped jobs waiting before the dispatches settle, and after.
+   */
+  async function gatheredSizes(dispatcher: Dispatcher, prefix: string): Promise<{ before: number[]; after: number[] }> {
     const queue = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix });
     const sizes = async () =>
       (await queue.getWaiting())
@@ -47,20 +51,40 @@ describe('BullMQ dispatcher: fresh deliveries', () => {
         .map((j) => (j.data.jobs as unknown[]).length)
         .sort((a, b) => a - b);
     try {
-      // three messages' deliveries, 20 ms apart: each dispatch settles with the one queue job
       const settled: Promise<void>[] = [];
       for (let i = 0; i < 3; i++) {
-        settled.push(gathering.dispatch([0, 1].map(() => ({ deliveryId: uuidv7(), attempt: 0, fresh: true }))));
+        settled.push(dispatcher.dispatch([0, 1].map(() => ({ deliveryId: uuidv7(), attempt: 0, fresh: true }))));
         await new Promise((r) => setTimeout(r, 20));
       }
-      expect(await sizes()).toEqual([]); // still gathering
+      const before = await sizes();
       await Promise.all(settled);
-      expect(await sizes()).toEqual([6]);
+      return { before, after: await sizes() };
     } finally {
       await queue.close();
-      await gathering.close(1000);
+      await dispatcher.close(1000);
       await flushPrefix(prefix);
     }
+  }
+
+  it('gathers fresh deliveries dispatched apart within gatherMs into one queue job (issue 29)', async () => {
+    const prefix = uniquePrefix();
+    const gathering = new BullMqDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix, gatherMs: 300 });
+    // each dispatch settles with the one queue job; none is queued while the window is open
+    expect(await gatheredSizes(gathering, prefix)).toEqual({ before: [], after: [6] });
+  });
+
+  it("takes its window from the hub's configuration, WASLA_DISPATCH_GATHER_MS", async () => {
+    const prefix = uniquePrefix();
+    const env = { DATABASE_URL: 'postgres://127.0.0.1:5432/test', REDIS_URL, WASLA_QUEUE_NAME: 'deliveries', WASLA_DISPATCH_GATHER_MS: '300' };
+    // the dispatcher a hub process builds from that configuration (compose/resources.ts)
+    const configured = createDispatcher(loadConfig(env), prefix);
+    expect(configured).toBeInstanceOf(FailoverDispatcher);
+    expect(await gatheredSizes(configured, prefix)).toEqual({ before: [], after: [6] });
+    // without the variable the window is the documented 20 ms: the first dispatch went alone, 40 ms before the last
+    const prefix2 = uniquePrefix();
+    const defaults = await gatheredSizes(createDispatcher(loadConfig({ ...env, WASLA_DISPATCH_GATHER_MS: undefined }), prefix2), prefix2);
+    expect(defaults.after.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(defaults.after.length).toBeGreaterThan(1);
   });
 });
 
