@@ -73,6 +73,22 @@ describe('BullMQ dispatcher: fresh deliveries', () => {
     expect(await gatheredSizes(gathering, prefix)).toEqual({ before: [], after: [6] });
   });
 
+  it('queues what it is still gathering when it closes, not after the window or the next sweep', async () => {
+    const prefix = uniquePrefix();
+    const gathering = new BullMqDispatcher({ redisUrl: REDIS_URL, queueName: 'deliveries', prefix, gatherMs: 1000 });
+    const queue = new Queue('deliveries', { connection: { url: REDIS_URL }, prefix });
+    try {
+      const settled = gathering.dispatch([0, 1].map(() => ({ deliveryId: uuidv7(), attempt: 0, fresh: true })));
+      await gathering.close(1000); // well inside the 1000-ms window
+      await settled;
+      const waiting = await queue.getWaiting();
+      expect(waiting.map((j) => (j.data.jobs as unknown[]).length)).toEqual([2]);
+    } finally {
+      await queue.close();
+      await flushPrefix(prefix);
+    }
+  });
+
   it("takes its window from the hub's configuration, WASLA_DISPATCH_GATHER_MS", async () => {
     const prefix = uniquePrefix();
     const env = { DATABASE_URL: 'postgres://127.0.0.1:5432/test', REDIS_URL, WASLA_QUEUE_NAME: 'deliveries', WASLA_DISPATCH_GATHER_MS: '300' };
