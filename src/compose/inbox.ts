@@ -17,7 +17,7 @@ import { checkReceipt, deliverySigner } from '../workers/delivery-signing.js';
 import { attemptRecorder } from '../workers/attempt-recorder.js';
 import type { Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
-import type { Resources } from './resources.js';
+import { openSubscriber, type Resources } from './resources.js';
 
 export interface Inbox {
   bell: InboxBell;
@@ -36,9 +36,7 @@ export async function startInbox(c: Configuration, res: Resources, life: Lifecyc
   const { cfg, log } = c;
   let bell: InboxBell;
   if (res.sharedRedis) {
-    const { Redis } = await import('ioredis');
-    const subscriber = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: null });
-    subscriber.on('error', () => {});
+    const subscriber = await openSubscriber(cfg.redisUrl!);
     try {
       bell = await RedisBell.start(res.sharedRedis, subscriber, inboxChannel(c.prefix, cfg.queueName));
     } catch (err) {

@@ -4,11 +4,10 @@
  * hub listens to; an embedded hub (or any process started with `reloadOnSighup`) takes SIGHUP. A set
  * with faults is refused and the one in force stays; each reload is on the audit log.
  */
-import type { Redis } from 'ioredis';
 import type { Contracts } from '../routing/types.js';
 import type { Configuration } from './configuration.js';
 import type { Lifecycle } from './lifecycle.js';
-import type { Resources } from './resources.js';
+import { openSubscriber, type Resources } from './resources.js';
 
 /**
  * The Redis channel on which operators ask every process of one hub to reload its contracts. Redis
@@ -43,9 +42,7 @@ export async function startContractReload(c: Configuration, res: Resources, life
   };
 
   if (cfg.mode === 'server') {
-    const { Redis } = await import('ioredis');
-    const sub: Redis = new Redis(cfg.redisUrl!, { maxRetriesPerRequest: null });
-    sub.on('error', () => {});
+    const sub = await openSubscriber(cfg.redisUrl!);
     life.onStop('reload subscription', () => sub.disconnect());
     const channel = reloadChannel({ prefix: c.prefix, queueName: cfg.queueName, redisUrl: cfg.redisUrl! });
     await sub.subscribe(channel).catch((err) => log.warn({ err: (err as Error).message }, 'cannot subscribe to contract reloads'));

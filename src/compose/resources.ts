@@ -133,6 +133,18 @@ export function createDispatcher(cfg: Configuration['cfg'], prefix: string, log?
 }
 
 /**
+ * A connection of its own for SUBSCRIBE (Redis allows nothing else on it): commands wait while it
+ * reconnects, and ioredis subscribes it again to its channels once it is back. Errors are expected
+ * while Redis is away and are not news; what depends on the rings degrades to polling.
+ */
+export async function openSubscriber(url: string): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { maxRetriesPerRequest: null });
+  r.on('error', () => {});
+  return r;
+}
+
+/**
  * The Redis client for the replay guard (api) and the recipients' rate-limit buckets (worker). No
  * offline queue: while Redis is away a call fails at once, and each degrades to what this process
  * knows on its own. The start waits at most 2 s for it: both degrade until Redis is there.
