@@ -135,7 +135,8 @@ export function createDispatcher(cfg: Configuration['cfg'], prefix: string, log?
 /**
  * A connection of its own for SUBSCRIBE (Redis allows nothing else on it): commands wait while it
  * reconnects, and ioredis subscribes it again to its channels once it is back. Errors are expected
- * while Redis is away and are not news; what depends on the rings degrades to polling.
+ * while Redis is away and are not news: a listener misses only what is published meanwhile (inbox
+ * rings, whose long polls fall back to polling; reload requests, which the operator sends again).
  */
 export async function openSubscriber(url: string): Promise<Redis> {
   const { Redis } = await import('ioredis');
