@@ -20,6 +20,8 @@ export interface Config {
   contractsDir: string;
   host: string;
   port: number;
+  /** idle time after which the hub's listeners close a kept-alive connection (server.keepAliveTimeout) */
+  httpKeepAliveMs: number;
   /**
    * the URLs institutions reach the API at, the canonical one first (WASLA_PUBLIC_URL); request
    * signatures must cover one of them. Empty: the URL the API listens on (and, on loopback, its
@@ -123,6 +125,12 @@ export const CONFIG_DOCS: Array<{ name: string; default: string; meaning: string
   { name: 'WASLA_CONTRACTS_DIR', default: './contracts', meaning: 'the contract set: messages, institutions, agreements' },
   { name: 'WASLA_HOST', default: '127.0.0.1', meaning: 'address the API listens on' },
   { name: 'WASLA_PORT', default: '8080', meaning: 'port the API listens on (0 picks a free one)' },
+  {
+    name: 'WASLA_HTTP_KEEPALIVE_MS',
+    default: '65000',
+    meaning:
+      'how long the hub keeps an idle kept-alive connection open (announced as `Keep-Alive: timeout=N`): longer than the idle timeout of any reverse proxy, load balancer or client in front of it, so that they close an idle connection first and never send a request on one the hub is closing. Applies to the API and the health/metrics listeners',
+  },
   {
     name: 'WASLA_PUBLIC_URL',
     default: '(unset: the URL the API listens on)',
@@ -368,6 +376,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     contractsDir: resolve(env.WASLA_CONTRACTS_DIR || './contracts'),
     host: env.WASLA_HOST || '127.0.0.1',
     port: int(env, 'WASLA_PORT', 8080, 0, 65535),
+    httpKeepAliveMs: int(env, 'WASLA_HTTP_KEEPALIVE_MS', 65_000, 1000, 600_000),
     publicUrls: publicUrls(env),
     role: oneOf(env, 'WASLA_ROLE', ['api', 'worker', 'all'] as const, 'all'),
     workerPort: env.WASLA_WORKER_PORT === 'off' ? null : int(env, 'WASLA_WORKER_PORT', 9464, 0, 65535),

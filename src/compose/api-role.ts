@@ -132,14 +132,14 @@ export async function startApiRole(c: Configuration, res: Resources, life: Lifec
   let operationsUrl: string | undefined;
   if (cfg.metricsPort !== null) {
     const opsApp = createOperationsApp({ mode: cfg.mode, ...ops, metrics: res.metrics, log, metricsToken: cfg.metricsToken });
-    const l = await listen(opsApp.fetch, cfg.metricsHost, cfg.metricsPort).catch((err: Error) => {
+    const l = await listen(opsApp.fetch, cfg.metricsHost, cfg.metricsPort, cfg.httpKeepAliveMs).catch((err: Error) => {
       throw new ConfigError('WASLA_METRICS_PORT', `cannot serve health and metrics on ${cfg.metricsHost}:${cfg.metricsPort} (${err.message})`);
     });
     life.onStop('operations listener', () => closeListener(l, cfg.shutdownGraceMs));
     operationsUrl = l.url;
   }
 
-  const api = await listen(app.fetch, cfg.host, cfg.port).catch((err: Error) => {
+  const api = await listen(app.fetch, cfg.host, cfg.port, cfg.httpKeepAliveMs).catch((err: Error) => {
     throw new ConfigError('WASLA_PORT', `cannot listen on ${cfg.host}:${cfg.port} (${err.message}); give the hub a free port with WASLA_PORT or \`wasla start --port <n>\` (0 picks any free one)`);
   });
   life.onStop('api listener', () => {

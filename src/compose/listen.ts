@@ -8,11 +8,17 @@ export interface Listener {
   url: string;
 }
 
-/** Serves `fetch` on host:port (0: a free port); resolves once listening, rejects when the port cannot be bound. */
-export async function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number): Promise<Listener> {
+/**
+ * Serves `fetch` on host:port (0: a free port); resolves once listening, rejects when the port cannot
+ * be bound. `keepAliveMs` replaces Node's 5-second keep-alive timeout: a proxy or client that keeps
+ * idle connections longer (nginx upstreams and most load balancers: 60 s) would now and then send a
+ * request on a connection the hub is closing, and get a reset or answer its own caller 502.
+ */
+export async function listen(fetch: (req: Request) => Response | Promise<Response>, hostname: string, port: number, keepAliveMs: number): Promise<Listener> {
   let server!: ServerType;
   const bound = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch, hostname, port }, (info: AddressInfo) => resolve(info.port));
+    (server as { keepAliveTimeout: number }).keepAliveTimeout = keepAliveMs;
     server.once('error', reject);
   });
   const host = hostname.includes(':') ? `[${hostname}]` : hostname;

@@ -84,7 +84,7 @@ export async function startWorkerRole(c: Configuration, res: Resources, life: Li
   let operationsUrl: string | undefined;
   if (!c.runsApi && cfg.workerPort !== null) {
     const app = createOperationsApp({ mode: cfg.mode, ...res.operations, metrics: res.metrics, log, metricsToken: cfg.metricsToken });
-    const ops = await listen(app.fetch, cfg.metricsHost, cfg.workerPort).catch((err: Error) => {
+    const ops = await listen(app.fetch, cfg.metricsHost, cfg.workerPort, cfg.httpKeepAliveMs).catch((err: Error) => {
       throw new ConfigError(
         'WASLA_WORKER_PORT',
         `cannot serve the worker's health and metrics on ${cfg.metricsHost}:${cfg.workerPort} (${err.message}); give each worker on one host its own port, 0 for any free one, or off`,
