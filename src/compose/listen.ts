@@ -25,15 +25,28 @@ export async function listen(fetch: (req: Request) => Response | Promise<Respons
   return { server, url: `http://${host}:${bound}` };
 }
 
-/** Stop taking connections and let requests in progress finish, for at most `graceMs`; then cut the rest. */
+/** how often a closing listener looks for connections that have fallen idle */
+const IDLE_SWEEP_MS = 50;
+
+/**
+ * Stop taking connections and let requests in progress finish, for at most `graceMs`; then cut the
+ * rest. Node closes the idle connections at once, but one busy at that moment would stay open for
+ * the whole keep-alive timeout after its answer (65 s by default): each is closed as it falls idle.
+ */
 export function closeListener(l: Listener, graceMs: number): Promise<void> {
   const s = l.server as unknown as { close(cb: () => void): void; closeIdleConnections?: () => void; closeAllConnections?: () => void };
   return new Promise<void>((resolve) => {
-    s.close(() => resolve());
-    s.closeIdleConnections?.();
-    setTimeout(() => {
+    const sweep = setInterval(() => s.closeIdleConnections?.(), IDLE_SWEEP_MS).unref();
+    const grace = setTimeout(() => {
       s.closeAllConnections?.();
-      resolve();
+      done();
     }, graceMs).unref();
+    const done = () => {
+      clearInterval(sweep);
+      clearTimeout(grace);
+      resolve();
+    };
+    s.close(done);
+    s.closeIdleConnections?.();
   });
 }
