@@ -20,7 +20,7 @@ describe('recovery in server mode', () => {
     let failing = true;
     const receiver = await startReceiver(() => (failing ? { status: 503 } : { status: 200 }));
     later(() => receiver.close());
-    const dir = contractsWithRetry({ schedule: [2, 2, 2, 2, 2, 2], jitter: 0 });
+    const dir = contractsWithRetry({ schedule: [4, 2, 2, 2, 2, 2], jitter: 0 });
     const hub = await startTestHub(
       henv,
       { WASLA_CONTRACTS_DIR: dir, WASLA_SWEEP_INTERVAL_MS: '300', WASLA_BREAKER_FAILURES: '1000' },
@@ -33,10 +33,14 @@ describe('recovery in server mode', () => {
       expect(r.status).toBe(202);
       ids.push(r.json.id);
     }
-    // every delivery failed once and now waits as a delayed job in Redis
+    // every delivery failed once and now waits as a delayed job in Redis: wait for all 20 retry
+    // jobs, not only the arrivals, for a retry is queued a little after its attempt is recorded
+    // (WASLA_DISPATCH_GATHER_MS), and one queued after the flush would still be there
     const end = Date.now() + 10_000;
-    while (new Set(receiver.arrivals.map((a) => a.deliveryId)).size < 20 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    expect(await hub.dispatcher.depth()).toBeGreaterThan(0);
+    while ((new Set(receiver.arrivals.map((a) => a.deliveryId)).size < 20 || (await hub.dispatcher.depth()) < 20) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await hub.dispatcher.depth()).toBeGreaterThanOrEqual(20);
     await flushPrefix(henv.prefix!);
     expect(await hub.dispatcher.depth()).toBe(0);
     failing = false;
